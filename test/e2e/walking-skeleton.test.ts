@@ -4,7 +4,7 @@
  * hub outage, and every attack of THREATS rows 1, 3, 6, 7 and 12 leaves the serving model alone.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readFile, writeFile } from 'node:fs/promises';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { startHub, type Hub } from '@edgefleet/hub';
 import { startAgent, type Agent } from '@edgefleet/agent';
@@ -123,12 +123,13 @@ describe('walking skeleton: a signed model from the hub to a serving agent', () 
       const v3 = await uploadModel(hub, 'vad', models.sileroLegacy, '3');
       const artifact = join(hubDir.path, 'artifacts', v3.sha256);
       const bytes = await readFile(artifact);
-      bytes[Math.floor(bytes.length / 2)] ^= 0xff;
+      const middle = Math.floor(bytes.length / 2);
+      bytes.writeUInt8((bytes.readUInt8(middle) ^ 0xff) & 0xff, middle);
       await writeFile(artifact, bytes);
       await expectRejected('E_HASH_MISMATCH', () => assign(hub, DEVICE, 'vad', '3'));
       const fresh = await predict(agent, sileroInputs(4));
       expect(fresh.body.version).toBe('2');
-      const cached = await import('node:fs/promises').then((fs) => fs.readdir(join(agentDir.path, 'models')));
+      const cached = await readdir(join(agentDir.path, 'models'));
       expect(cached.some((name) => name.startsWith(v3.sha256))).toBe(false);
     });
 

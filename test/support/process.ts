@@ -18,7 +18,13 @@ export function runNpm(script: string, cwd: string, env: Record<string, string>)
     child,
     output: () => output,
     async stop() {
-      if (child.exitCode === null && child.pid !== undefined) process.kill(-child.pid, 'SIGTERM');
+      if (child.exitCode === null && child.signalCode === null && child.pid !== undefined) {
+        try {
+          process.kill(-child.pid, 'SIGTERM');
+        } catch {
+          // already gone
+        }
+      }
       return exited;
     },
   };

@@ -1,0 +1,82 @@
+/**
+ * The local inference API (CONTRACT "HTTP (agent, local)"), bound to 127.0.0.1 by default.
+ * Built on Hono so tests drive it with app.request() and production serves it with node-server.
+ */
+import { serve } from '@hono/node-server';
+import { Hono, type Context } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import type { AddressInfo } from 'node:net';
+import type { ErrorCode, TensorJson } from '@edgefleet/protocol';
+import type { AgentStatus } from '../core/state';
+import { AgentError } from '../errors';
+
+export interface PredictResponse {
+  model: string;
+  version: string;
+  outputs: Record<string, TensorJson>;
+}
+
+export interface LocalApiDeps {
+  status(): AgentStatus;
+  /** validates `body` against the serving model and runs it; throws AgentError */
+  predict(body: unknown): Promise<PredictResponse>;
+}
+
+const MAX_BODY_BYTES = 32 * 1024 * 1024;
+
+const STATUS_OF: Partial<Record<ErrorCode, 400 | 413 | 500 | 503>> = {
+  E_SCHEMA: 400,
+  E_BAD_JSON: 400,
+  E_TOO_LARGE: 413,
+  E_NO_MODEL: 503,
+};
+
+export function createLocalApi(deps: LocalApiDeps): Hono {
+  const app = new Hono();
+  app.get('/healthz', (c) => c.json({ status: 'ok' }));
+  app.get('/v1/status', (c) => c.json(deps.status()));
+  app.post(
+    '/v1/predict',
+    bodyLimit({ maxSize: MAX_BODY_BYTES, onError: (c) => errorResponse(c, new AgentError('E_TOO_LARGE', `request body exceeds ${MAX_BODY_BYTES} bytes`)) }),
+    async (c) => {
+      let body: unknown;
+      try {
+        body = JSON.parse(await c.req.text());
+      } catch {
+        throw new AgentError('E_BAD_JSON', 'request body is not valid JSON');
+      }
+      return c.json(await deps.predict(body));
+    },
+  );
+  app.notFound((c) => c.json({ error: { code: 'E_NOT_FOUND', message: `no route ${c.req.method} ${c.req.path}` } }, 404));
+  // hono's single onError: every AgentError becomes { error: { code, message } } with its status.
+  app.onError((error, c) => errorResponse(c, error instanceof AgentError ? error : new AgentError('E_INFERENCE', 'internal error', { cause: error })));
+  return app;
+}
+
+function errorResponse(c: Context, error: AgentError): Response {
+  return c.json({ error: { code: error.code, message: error.message } }, STATUS_OF[error.code] ?? 500);
+}
+
+export interface LocalServer {
+  url: string;
+  close(): Promise<void>;
+}
+
+export function serveLocalApi(app: Hono, host: string, port: number): Promise<LocalServer> {
+  return new Promise((resolve, reject) => {
+    const server = serve({ fetch: app.fetch, hostname: host, port }, (info: AddressInfo) => {
+      server.off('error', reject);
+      const shownHost = info.family === 'IPv6' ? `[${info.address}]` : info.address;
+      resolve({
+        url: `http://${shownHost}:${info.port}`,
+        close: () =>
+          new Promise<void>((done) => {
+            if ('closeAllConnections' in server) server.closeAllConnections();
+            server.close(() => done());
+          }),
+      });
+    });
+    server.once('error', reject);
+  });
+}

@@ -1,0 +1,168 @@
+/**
+ * startAgent: the composition root. Order matters and reads as stages:
+ * recover state -> serve the last good model from disk -> open the local API -> start the
+ * reconcile loop -> (background) bootstrap trust/broker and connect MQTT.
+ * It resolves as soon as the local API listens, whether or not the hub is reachable.
+ */
+import type { DeviceEvent, ReportedState } from '@edgefleet/protocol';
+import { basicAuth } from './adapters/hub-client';
+import { createLocalApi, serveLocalApi, type LocalServer, type PredictResponse } from './adapters/local-api';
+import { ModelFiles } from './adapters/model-files';
+import { connectMqttLink, type MqttLink } from './adapters/mqtt-link';
+import { RUNTIME_VERSION } from './adapters/runtime';
+import { AgentStore } from './adapters/store';
+import { bootstrap } from './bootstrap';
+import { resolveOptions, type AgentOptions } from './config';
+import type { Observed } from './core/plan';
+import { parsePredictInputs } from './core/predict-request';
+import { refOf, type AgentStatus } from './core/state';
+import { DocHandler } from './doc-handler';
+import { AgentError, reportable } from './errors';
+import { guardedLogger } from './logger';
+import { Reconciler } from './reconciler';
+import { runStep } from './run-steps';
+import { loadActiveFromDisk, recoverState } from './startup';
+import { AGENT_VERSION } from './version';
+import { World } from './world';
+
+export interface Agent {
+  /** base URL of the local API, e.g. http://127.0.0.1:8181 */
+  localUrl: string;
+  /** the same body as GET /v1/status */
+  status(): AgentStatus;
+  /** every reported state, also while offline; returns an unsubscribe function */
+  onReport(listener: (state: ReportedState) => void): () => void;
+  /** every device event, also while offline; returns an unsubscribe function */
+  onEvent(listener: (event: DeviceEvent) => void): () => void;
+  /** stops the loop, MQTT, the local API and the sessions; idempotent */
+  close(): Promise<void>;
+}
+
+export async function startAgent(input: AgentOptions): Promise<Agent> {
+  const options = resolveOptions(input);
+  const logger = guardedLogger(input.logger, options.deviceSecret);
+  const authorization = basicAuth(options.deviceId, options.deviceSecret);
+
+  const files = new ModelFiles(options.dataDir);
+  await files.ensureDirs();
+  const store = new AgentStore(options.dataDir);
+  const { persisted, trust } = await recoverState(store, logger);
+  const world = new World(persisted, trust, {
+    deviceId: options.deviceId,
+    store,
+    now: options.now,
+    logger,
+    runtime: `onnxruntime-node ${RUNTIME_VERSION}`,
+    agentVersion: AGENT_VERSION,
+  });
+  if (trust.kind === 'corrupt') world.setError({ code: 'E_TRUST_STATE', message: trust.reason.slice(0, 2000) });
+  world.freeDiskBytes = await files.freeBytes();
+
+  // Serve before any network (restart, hub down): the active model straight from disk.
+  world.serving = await loadActiveFromDisk(persisted, files, logger);
+
+  let server: LocalServer;
+  try {
+    server = await serveLocalApi(createLocalApi({ status: () => world.status(), predict: (body) => predict(world, body) }), options.host, options.port);
+  } catch (error) {
+    await world.serving?.retire();
+    throw new Error(`agent local API could not listen on ${options.host}:${options.port}`, { cause: error });
+  }
+
+  const reconciler = new Reconciler({
+    observe: async (): Promise<Observed> => ({
+      serving: world.serving?.release ?? null,
+      candidate: world.candidate ? { release: world.candidate.model.release, probed: world.candidate.probed } : null,
+      cached: await files.listCached(),
+      retained: [world.persisted.active, world.persisted.previous].flatMap((r) => (r ? [r.manifest.artifact.sha256] : [])),
+      announcedSeq: world.announcedSeq,
+      failedSeq: world.persisted.failure?.seq ?? null,
+    }),
+    desired: () => {
+      const desired = world.persisted.desired;
+      return desired ? { seq: desired.seq, release: desired.release.manifest, downgrade: desired.downgrade } : null;
+    },
+    run: (step, signal) => runStep(step, { world, files, options, authorization, logger, signal }),
+    giveUp: async (step, error) => {
+      const target = 'release' in step ? step.release : world.persisted.desired?.release.manifest;
+      const failure = reportable(error);
+      // The old session keeps serving; lastSeq stays at this doc, so no retry loop on a bad model.
+      await world
+        .update((state) => ({ ...state, failure: { seq: step.seq, sha256: target?.artifact.sha256 ?? '', error: failure, transient: error.transient } }))
+        .catch((commitError: unknown) => logger.error('could not persist install failure', { error: commitError }));
+      world.setError(failure);
+      world.emit('install-failed', { seq: step.seq, model: target ? refOf(target) : null, error: failure });
+      world.setActivity({ kind: 'settled' });
+      world.report();
+    },
+    settled: () => world.setActivity({ kind: 'settled' }),
+    retry: { baseMs: options.tuning.retryBaseMs, maxMs: options.tuning.retryMaxMs, maxAttempts: options.tuning.maxInstallAttempts },
+    logger,
+  });
+
+  const docs = new DocHandler({ world, store, deviceId: options.deviceId, now: options.now, logger, onAccepted: () => reconciler.trigger() });
+
+  let link: MqttLink | null = null;
+  const bootstrapAbort = new AbortController();
+  const bootstrapped = bootstrap({
+    world,
+    store,
+    options,
+    authorization,
+    logger,
+    signal: bootstrapAbort.signal,
+    connect: (brokerUrl) => {
+      link = connectMqttLink({
+        brokerUrl,
+        deviceId: options.deviceId,
+        secret: options.deviceSecret,
+        reconnectPeriodMs: options.tuning.mqttReconnectMs,
+        logger,
+        onDesired: (bytes) => void docs.desired(bytes),
+        onTrust: (bytes) => void docs.trust(bytes),
+        onConnect: () => world.report(),
+      });
+      world.attachLink(link);
+    },
+  });
+
+  const staleTimer = setInterval(() => world.checkStale(), options.tuning.staleCheckMs);
+  staleTimer.unref();
+  // The first check waits a turn so a caller can subscribe to onEvent right after startAgent resolves.
+  const firstStaleCheck = setImmediate(() => world.checkStale());
+  world.report();
+  logger.info('agent started', { device: options.deviceId, localUrl: server.url, phase: world.status().phase });
+
+  let closing: Promise<void> | null = null;
+  const close = (): Promise<void> =>
+    (closing ??= (async () => {
+      clearInterval(staleTimer);
+      clearImmediate(firstStaleCheck);
+      bootstrapAbort.abort();
+      await bootstrapped;
+      await reconciler.close();
+      await docs.idle();
+      world.attachLink(null);
+      await (link as MqttLink | null)?.close().catch((error: unknown) => logger.warn('mqtt close failed', { error }));
+      await server.close();
+      await world.candidate?.model.retire();
+      await world.serving?.retire();
+      logger.info('agent stopped', { device: options.deviceId });
+    })());
+
+  return {
+    localUrl: server.url,
+    status: () => world.status(),
+    onReport: (listener) => world.onReport(listener),
+    onEvent: (listener) => world.onEvent(listener),
+    close,
+  };
+}
+
+async function predict(world: World, body: unknown): Promise<PredictResponse> {
+  const model = world.serving;
+  if (!model) throw new AgentError('E_NO_MODEL', 'no model is serving yet');
+  const inputs = parsePredictInputs(body, model.release.io.inputs);
+  const outputs = await model.run(inputs);
+  return { model: model.release.model, version: model.release.version, outputs };
+}

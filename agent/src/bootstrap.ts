@@ -1,0 +1,70 @@
+/**
+ * Getting online in the background: learn the broker URL and, on the very first start, the
+ * trust document (trust on first use) from the hub's device config, then connect MQTT.
+ * Retries with backoff for as long as it takes; serving never waits for it.
+ */
+import { parseEnvelope, verifyInitialTrust } from '@edgefleet/protocol';
+import { fetchDeviceConfig } from './adapters/hub-client';
+import type { AgentStore } from './adapters/store';
+import type { ResolvedOptions } from './config';
+import { backoffDelay } from './core/backoff';
+import { reportable, toAgentError } from './errors';
+import type { AgentLogger } from './logger';
+import type { World } from './world';
+
+export interface BootstrapDeps {
+  world: World;
+  store: AgentStore;
+  options: ResolvedOptions;
+  authorization: string;
+  logger: AgentLogger;
+  signal: AbortSignal;
+  connect(brokerUrl: string): void;
+}
+
+export async function bootstrap(deps: BootstrapDeps): Promise<void> {
+  const { world, options, logger, signal } = deps;
+  for (let attempt = 0; !signal.aborted; attempt++) {
+    try {
+      let brokerUrl = options.brokerUrl ?? world.persisted.brokerUrl;
+      if (world.trust.kind === 'unpinned' || brokerUrl === null) {
+        const config = await fetchDeviceConfig(options.hubUrl, deps.authorization, signal);
+        if (world.trust.kind === 'unpinned') await pinFirstTrust(deps, config.trust);
+        if (options.brokerUrl === null && world.persisted.brokerUrl !== config.mqttUrl) {
+          await world.update((state) => ({ ...state, brokerUrl: config.mqttUrl }));
+        }
+        brokerUrl = options.brokerUrl ?? config.mqttUrl;
+      }
+      if (signal.aborted) return;
+      deps.connect(brokerUrl);
+      return;
+    } catch (thrown) {
+      if (signal.aborted) return;
+      const error = toAgentError(thrown, 'E_DOWNLOAD_FAILED', 'bootstrap');
+      // A trust document that does not verify is worth an operator's attention; an unreachable hub is not.
+      if (!error.transient) {
+        world.setError(reportable(error));
+        world.report();
+      }
+      const delay = backoffDelay(attempt, { baseMs: options.tuning.bootstrapBaseMs, maxMs: options.tuning.bootstrapMaxMs });
+      logger.warn('hub not reachable yet, retrying', { code: error.code, message: error.message, delayMs: delay });
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, delay);
+        signal.addEventListener('abort', () => (clearTimeout(timer), resolve()), { once: true });
+      });
+    }
+  }
+}
+
+/** THREATS "Keys": trust on first use, exactly once; afterwards only verified rotations. */
+async function pinFirstTrust(deps: BootstrapDeps, trustEnvelope: unknown): Promise<void> {
+  const { world } = deps;
+  const doc = await verifyInitialTrust(trustEnvelope, deps.options.now());
+  const envelope = parseEnvelope(trustEnvelope, 'trust');
+  // trust.json first, then the flag: a crash in between leaves a pinned file, which is what counts.
+  await deps.store.saveTrust(envelope);
+  world.trust = { kind: 'pinned', doc, envelope };
+  await world.update((state) => ({ ...state, trustPinned: true }));
+  world.setError(null); // an earlier failed attempt's error no longer applies
+  deps.logger.info('trust document pinned on first use', { version: doc.version, release: doc.roles.release.keyids });
+}

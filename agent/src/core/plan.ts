@@ -1,0 +1,76 @@
+/**
+ * The planner: desired x observed -> the typed steps that close the gap (balena-supervisor's
+ * "steps as data"). Pure and re-run after every step, so whatever happened in between (a new
+ * doc, a crash, a deleted file) is simply observed again.
+ */
+import type { ModelRef, ReleaseManifest } from '@edgefleet/protocol';
+import { refOf, sameRelease } from './state';
+
+export interface ObservedCandidate {
+  /** the release loaded in the second (blue-green) session */
+  release: ReleaseManifest;
+  probed: boolean;
+}
+
+export interface Observed {
+  /** the release whose session answers predictions, if any */
+  serving: ReleaseManifest | null;
+  candidate: ObservedCandidate | null;
+  /** sha256 of every hash-named model file in models/ */
+  cached: ReadonlySet<string>;
+  /** hashes that must stay on disk besides the serving one (the previous release, for instant rollback) */
+  retained: readonly string[];
+  /** the seq for which `install-started` was already announced */
+  announcedSeq: number | null;
+  /** the seq whose install was given up on */
+  failedSeq: number | null;
+}
+
+export interface DesiredView {
+  seq: number;
+  release: ReleaseManifest;
+  downgrade: boolean;
+}
+
+export type Step =
+  | { kind: 'announce'; seq: number; target: ModelRef }
+  | { kind: 'discard-candidate'; reason: string }
+  | { kind: 'download'; seq: number; release: ReleaseManifest }
+  | { kind: 'load'; seq: number; release: ReleaseManifest }
+  | { kind: 'probe'; seq: number; release: ReleaseManifest }
+  | { kind: 'activate'; seq: number; release: ReleaseManifest; downgrade: boolean }
+  | { kind: 'collect-garbage'; keep: string[] };
+
+export type StepKind = Step['kind'];
+
+export function plan(current: Observed, desired: DesiredView | null): Step[] {
+  if (desired === null) return collectGarbage(current, []);
+  const target = desired.release;
+  if (current.serving !== null && sameRelease(current.serving, target)) {
+    // Converged. A candidate left over from a superseded install is released first.
+    if (current.candidate) return [{ kind: 'discard-candidate', reason: 'already serving the desired release' }];
+    return collectGarbage(current, [target.artifact.sha256]);
+  }
+  // PROTOCOL: a bad model is reported once; the agent waits for a newer doc instead of looping.
+  if (current.failedSeq === desired.seq) return current.candidate ? [{ kind: 'discard-candidate', reason: 'install given up' }] : [];
+
+  const steps: Step[] = [];
+  if (current.announcedSeq !== desired.seq) steps.push({ kind: 'announce', seq: desired.seq, target: refOf(target) });
+  const candidate = current.candidate !== null && sameRelease(current.candidate.release, target) ? current.candidate : null;
+  if (current.candidate !== null && candidate === null) steps.push({ kind: 'discard-candidate', reason: 'desired release changed' });
+  // A file already in models/ (e.g. the previous release) makes a rollback instant: no download.
+  if (candidate === null && !current.cached.has(target.artifact.sha256)) steps.push({ kind: 'download', seq: desired.seq, release: target });
+  if (candidate === null) steps.push({ kind: 'load', seq: desired.seq, release: target });
+  if (candidate === null || !candidate.probed) steps.push({ kind: 'probe', seq: desired.seq, release: target });
+  steps.push({ kind: 'activate', seq: desired.seq, release: target, downgrade: desired.downgrade });
+  return steps;
+}
+
+/** Only when nothing else is to be done: delete model files nobody may need again. */
+function collectGarbage(current: Observed, extraKeep: readonly string[]): Step[] {
+  const keep = new Set<string>([...current.retained, ...extraKeep]);
+  if (current.serving) keep.add(current.serving.artifact.sha256);
+  if (current.candidate) keep.add(current.candidate.release.artifact.sha256);
+  const stale = [...current.cached].filter((sha) => !keep.has(sha));
+  return stale.length === 0 ? [] : [{ kind: 'collect-garbage', keep: [...keep].sort() }];
+}

@@ -1,0 +1,134 @@
+/**
+ * The executor map: one function per step kind. `Executors` is a mapped type over the Step
+ * union, so adding a step kind without an executor does not compile.
+ */
+import type { ReleaseManifest } from '@edgefleet/protocol';
+import { downloadArtifact } from './adapters/download';
+import type { ModelFiles } from './adapters/model-files';
+import { LoadedModel } from './adapters/runtime';
+import type { ResolvedOptions } from './config';
+import type { Step, StepKind } from './core/plan';
+import { refOf, sameRelease } from './core/state';
+import { AgentError } from './errors';
+import type { AgentLogger } from './logger';
+import type { World } from './world';
+
+export interface StepContext {
+  world: World;
+  files: ModelFiles;
+  options: ResolvedOptions;
+  /** HTTP Basic header for artifact downloads */
+  authorization: string;
+  logger: AgentLogger;
+  /** aborted when a newer doc supersedes this apply, or on shutdown */
+  signal: AbortSignal;
+}
+
+type Executor<K extends StepKind> = (step: Extract<Step, { kind: K }>, ctx: StepContext) => Promise<void>;
+export type Executors = { [K in StepKind]: Executor<K> };
+
+const stage = (ctx: StepContext, stage: 'downloading' | 'verifying' | 'loading' | 'probing', seq: number, release: ReleaseManifest) =>
+  ctx.world.setActivity({ kind: 'installing', stage, seq, target: refOf(release) });
+
+export const executors: Executors = {
+  async announce(step, { world }) {
+    world.announcedSeq = step.seq;
+    world.emit('install-started', { seq: step.seq, model: step.target });
+  },
+
+  async 'discard-candidate'(step, { world, logger }) {
+    const candidate = world.candidate;
+    world.candidate = null;
+    logger.info('discarding candidate session', { reason: step.reason, model: candidate?.model.release.version });
+    await candidate?.model.retire();
+  },
+
+  async download(step, ctx) {
+    const { release } = step;
+    stage(ctx, 'downloading', step.seq, release);
+    if (release.artifact.size > ctx.options.maxArtifactBytes) {
+      throw new AgentError('E_TOO_LARGE', `artifact is ${release.artifact.size} bytes, this device accepts at most ${ctx.options.maxArtifactBytes}`);
+    }
+    if (!/^https?:\/\//.test(release.artifact.url)) throw new AgentError('E_BAD_PATH', `artifact url must be http(s): ${release.artifact.url.slice(0, 200)}`);
+    const { tuning } = ctx.options;
+    const result = await downloadArtifact({
+      url: release.artifact.url,
+      sha256: release.artifact.sha256,
+      size: release.artifact.size,
+      partPath: ctx.files.partPath(release.artifact.sha256),
+      finalPath: ctx.files.modelPath(release.artifact.sha256),
+      headers: { authorization: ctx.authorization },
+      signal: ctx.signal,
+      deadlineMs: tuning.downloadBaseDeadlineMs + Math.ceil((release.artifact.size / tuning.downloadMinBytesPerSec) * 1000),
+      minBytesPerSec: tuning.downloadMinBytesPerSec,
+      windowMs: tuning.downloadWindowMs,
+      freeBytes: () => ctx.files.freeBytes(),
+    });
+    ctx.world.freeDiskBytes = await ctx.files.freeBytes();
+    ctx.logger.info('artifact downloaded', { sha256: release.artifact.sha256, resumedFrom: result.resumedFrom, fetched: result.fetched });
+  },
+
+  async load(step, ctx) {
+    const { release } = step;
+    stage(ctx, 'verifying', step.seq, release);
+    const bytes = await ctx.files.readVerified(release.artifact.sha256, release.artifact.size);
+    stage(ctx, 'loading', step.seq, release);
+    // Blue-green: the candidate gets its own session beside the serving one.
+    ctx.world.candidate = { model: await LoadedModel.load(bytes, release), probed: false };
+  },
+
+  async probe(step, ctx) {
+    stage(ctx, 'probing', step.seq, step.release);
+    const candidate = requireCandidate(ctx, step.release);
+    await candidate.model.probe(step.release.probe);
+    candidate.probed = true;
+    ctx.world.emit('installed', { seq: step.seq, model: refOf(step.release) });
+  },
+
+  async activate(step, ctx) {
+    const { world } = ctx;
+    const candidate = requireCandidate(ctx, step.release);
+    const desired = world.persisted.desired;
+    // The planner derived this step from the current doc just now; anything else is a bug upstream.
+    if (!desired || desired.seq !== step.seq) throw new AgentError('E_LOAD_FAILED', `activation of seq ${step.seq} superseded`, { transient: true });
+    const installed = desired.release;
+    // Keep the release we are leaving as `previous` (its file stays cached for instant rollback);
+    // re-activating the same release (e.g. after its file was damaged) keeps the old previous.
+    await world.update((state) => ({
+      ...state,
+      active: installed,
+      previous: state.active && !sameRelease(state.active.manifest, step.release) ? state.active : state.previous,
+      failure: null,
+    }));
+
+    const old = world.serving;
+    world.serving = candidate.model;
+    world.candidate = null;
+    world.setError(null);
+    const model = refOf(step.release);
+    if (step.downgrade) world.emit('rollback', { seq: step.seq, model });
+    world.emit('activated', { seq: step.seq, model });
+    world.setActivity({ kind: 'settled' });
+    world.report();
+    await old?.retire();
+  },
+
+  async 'collect-garbage'(step, { files, logger }) {
+    const removed = await files.collectGarbage(new Set(step.keep));
+    if (removed.length > 0) logger.info('removed unused model files', { removed });
+  },
+};
+
+function requireCandidate(ctx: StepContext, release: ReleaseManifest) {
+  const candidate = ctx.world.candidate;
+  if (!candidate || !sameRelease(candidate.model.release, release)) {
+    throw new AgentError('E_LOAD_FAILED', `no loaded candidate for ${release.model}@${release.version}`, { transient: true });
+  }
+  return candidate;
+}
+
+/** Dispatch; the map's type guarantees an executor exists for `step.kind`. */
+export function runStep(step: Step, ctx: StepContext): Promise<void> {
+  const executor = executors[step.kind] as (step: Step, ctx: StepContext) => Promise<void>;
+  return executor(step, ctx);
+}

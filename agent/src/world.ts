@@ -1,0 +1,145 @@
+/**
+ * The agent's live state in one place: what it trusts (persisted), what serves, what it is
+ * doing, the last error. Every change that the hub should see goes out through `report()`,
+ * to local listeners always and to MQTT once a link exists (mqtt.js queues while offline).
+ */
+import { randomUUID } from 'node:crypto';
+import type { AgentPhase, DeviceEvent, ModelRef, ReportedError, ReportedState } from '@edgefleet/protocol';
+import type { LoadedModel } from './adapters/runtime';
+import type { AgentStore } from './adapters/store';
+import { phaseOf, refOf, reportedStateOf, type Activity, type AgentInfo, type AgentStatus, type PersistedState } from './core/state';
+import type { TrustState } from './core/trust';
+import type { AgentLogger } from './logger';
+
+export interface Candidate {
+  model: LoadedModel;
+  probed: boolean;
+}
+
+export interface Outbound {
+  publishState(state: ReportedState): void;
+  publishEvent(event: DeviceEvent): void;
+}
+
+type EventFields = Pick<DeviceEvent, 'seq' | 'model' | 'error'>;
+
+/** Events raised before the first MQTT connection are kept (bounded) and sent once it exists. */
+const MAX_PENDING_EVENTS = 200;
+
+export class World {
+  serving: LoadedModel | null = null;
+  candidate: Candidate | null = null;
+  announcedSeq: number | null = null;
+  freeDiskBytes: number | undefined;
+  private activity: Activity = { kind: 'settled' };
+  private error: ReportedError | null = null;
+  private staleSeq: number | null = null;
+  private lastPhase: AgentPhase | null = null;
+  private link: Outbound | null = null;
+  private pendingEvents: DeviceEvent[] = [];
+  private readonly reportListeners = new Set<(state: ReportedState) => void>();
+  private readonly eventListeners = new Set<(event: DeviceEvent) => void>();
+
+  constructor(
+    public persisted: PersistedState,
+    public trust: TrustState,
+    private readonly deps: { deviceId: string; store: AgentStore; now: () => Date; logger: AgentLogger; runtime: string; agentVersion: string },
+  ) {}
+
+  private writes: Promise<unknown> = Promise.resolve();
+
+  /**
+   * Persist first, then believe: memory never holds a fact the disk does not. Updates are
+   * functions of the latest state, applied one at a time, so a doc accepted while an activation
+   * is being written can never be overwritten by it (lastSeq must never go down).
+   */
+  update(change: (current: PersistedState) => PersistedState): Promise<void> {
+    const write = this.writes.then(async () => {
+      const next = change(this.persisted);
+      if (next.lastSeq < this.persisted.lastSeq) throw new Error(`refusing to lower lastSeq from ${this.persisted.lastSeq} to ${next.lastSeq}`);
+      await this.deps.store.saveState(next);
+      this.persisted = next;
+    });
+    this.writes = write.catch(() => {});
+    return write;
+  }
+
+  status(): AgentStatus {
+    return {
+      device: this.deps.deviceId,
+      phase: phaseOf(this.activity, this.serving !== null, this.persisted.failure),
+      // What actually answers, so /v1/status never claims a model that failed to load.
+      active: this.serving ? refOf(this.serving.release) : null,
+      previous: this.persisted.previous ? refOf(this.persisted.previous.manifest) : null,
+      seq: this.persisted.lastSeq,
+      error: this.error,
+    };
+  }
+
+  /** Changes what the agent is doing; reports when the visible phase changes. */
+  setActivity(activity: Activity): void {
+    this.activity = activity;
+    if (this.status().phase !== this.lastPhase) this.report();
+  }
+
+  setError(error: ReportedError | null): void {
+    this.error = error;
+  }
+
+  report(): ReportedState {
+    const status = this.status();
+    this.lastPhase = status.phase;
+    const info: AgentInfo = { version: this.deps.agentVersion, runtime: this.deps.runtime, ...(this.freeDiskBytes === undefined ? {} : { freeDiskBytes: this.freeDiskBytes }) };
+    const state = reportedStateOf(status, info, this.deps.now());
+    this.notify(this.reportListeners, state);
+    this.link?.publishState(state);
+    return state;
+  }
+
+  emit(kind: DeviceEvent['kind'], fields: EventFields = {}): DeviceEvent {
+    const event: DeviceEvent = { id: randomUUID(), device: this.deps.deviceId, kind, at: this.deps.now().toISOString(), ...fields };
+    this.deps.logger.info(`event ${kind}`, { seq: event.seq, model: event.model?.version, code: event.error?.code, message: event.error?.message });
+    this.notify(this.eventListeners, event);
+    if (this.link) this.link.publishEvent(event);
+    else if (this.pendingEvents.push(event) > MAX_PENDING_EVENTS) this.pendingEvents.shift();
+    return event;
+  }
+
+  /** THREATS 6 (freeze): once the accepted doc has expired, say so once per doc. */
+  checkStale(): void {
+    const desired = this.persisted.desired;
+    if (!desired || desired.seq === this.staleSeq || Date.parse(desired.expires) > this.deps.now().getTime()) return;
+    this.staleSeq = desired.seq;
+    this.emit('stale', { seq: desired.seq, model: this.servingRef() });
+  }
+
+  servingRef(): ModelRef | null {
+    return this.serving ? refOf(this.serving.release) : null;
+  }
+
+  attachLink(link: Outbound | null): void {
+    this.link = link;
+    if (!link) return;
+    for (const event of this.pendingEvents.splice(0)) link.publishEvent(event);
+  }
+
+  onReport(listener: (state: ReportedState) => void): () => void {
+    this.reportListeners.add(listener);
+    return () => this.reportListeners.delete(listener);
+  }
+
+  onEvent(listener: (event: DeviceEvent) => void): () => void {
+    this.eventListeners.add(listener);
+    return () => this.eventListeners.delete(listener);
+  }
+
+  private notify<T>(listeners: Set<(value: T) => void>, value: T): void {
+    for (const listener of [...listeners]) {
+      try {
+        listener(value);
+      } catch (error) {
+        this.deps.logger.warn('listener threw', { error });
+      }
+    }
+  }
+}

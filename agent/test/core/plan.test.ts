@@ -1,0 +1,61 @@
+import { describe, expect, it } from 'vitest';
+import type { ReleaseManifest } from '@edgefleet/protocol';
+import { plan, type DesiredView, type Observed, type StepKind } from '../../src/core/plan';
+import { makeRelease } from '../../../test/fixtures/signing';
+
+const release = (version: string, hashChar: string, counter = Number(version)): ReleaseManifest =>
+  makeRelease({ version, releaseCounter: counter, artifact: { sha256: hashChar.repeat(64), size: 10, url: `http://hub/artifacts/${hashChar.repeat(64)}` } });
+
+const v1 = release('1', 'a');
+const v2 = release('2', 'b');
+const v3 = release('3', 'c');
+
+const observed = (over: Partial<Observed> = {}): Observed => ({
+  serving: null,
+  candidate: null,
+  cached: new Set(),
+  retained: [],
+  announcedSeq: null,
+  failedSeq: null,
+  ...over,
+});
+const want = (seq: number, r: ReleaseManifest, downgrade = false): DesiredView => ({ seq, release: r, downgrade });
+const kinds = (steps: ReturnType<typeof plan>): StepKind[] => steps.map((s) => s.kind);
+
+describe('plan', () => {
+  const table: Array<{ name: string; current: Observed; desired: DesiredView | null; expected: StepKind[] }> = [
+    { name: 'nothing desired, nothing on disk', current: observed(), desired: null, expected: [] },
+    { name: 'first install downloads, loads, probes, activates', current: observed(), desired: want(1, v1), expected: ['announce', 'download', 'load', 'probe', 'activate'] },
+    { name: 'announced already: no second install-started', current: observed({ announcedSeq: 1 }), desired: want(1, v1), expected: ['download', 'load', 'probe', 'activate'] },
+    { name: 'file cached (rollback to previous): no download', current: observed({ serving: v2, cached: new Set(['a'.repeat(64), 'b'.repeat(64)]) }), desired: want(3, v1, true), expected: ['announce', 'load', 'probe', 'activate'] },
+    { name: 'candidate loaded, not probed', current: observed({ announcedSeq: 1, candidate: { release: v1, probed: false }, cached: new Set(['a'.repeat(64)]) }), desired: want(1, v1), expected: ['probe', 'activate'] },
+    { name: 'candidate probed: activate only', current: observed({ announcedSeq: 1, candidate: { release: v1, probed: true }, cached: new Set(['a'.repeat(64)]) }), desired: want(1, v1), expected: ['activate'] },
+    { name: 'desired changed mid-install: discard the old candidate first', current: observed({ announcedSeq: 1, candidate: { release: v2, probed: true }, cached: new Set(['b'.repeat(64)]) }), desired: want(2, v3), expected: ['announce', 'discard-candidate', 'download', 'load', 'probe', 'activate'] },
+    { name: 'converged', current: observed({ serving: v2, cached: new Set(['b'.repeat(64)]) }), desired: want(2, v2), expected: [] },
+    { name: 'converged, previous kept, stranger collected', current: observed({ serving: v2, retained: ['a'.repeat(64)], cached: new Set(['a'.repeat(64), 'b'.repeat(64), 'c'.repeat(64)]) }), desired: want(2, v2), expected: ['collect-garbage'] },
+    { name: 'converged with a leftover candidate', current: observed({ serving: v2, candidate: { release: v3, probed: false } }), desired: want(2, v2), expected: ['discard-candidate'] },
+    { name: 'install of this seq given up: wait for a newer doc', current: observed({ serving: v1, failedSeq: 2, announcedSeq: 2 }), desired: want(2, v2), expected: [] },
+    { name: 'given up, candidate still loaded: release it', current: observed({ serving: v1, failedSeq: 2, candidate: { release: v2, probed: false } }), desired: want(2, v2), expected: ['discard-candidate'] },
+    { name: 'a newer doc after a failure installs again', current: observed({ serving: v1, failedSeq: 2, announcedSeq: 2 }), desired: want(3, v3), expected: ['announce', 'download', 'load', 'probe', 'activate'] },
+    { name: 'active file lost at restart (nothing serving): reinstall', current: observed({ announcedSeq: null }), desired: want(4, v2), expected: ['announce', 'download', 'load', 'probe', 'activate'] },
+  ];
+  for (const row of table) {
+    it(row.name, () => expect(kinds(plan(row.current, row.desired))).toEqual(row.expected));
+  }
+
+  it('garbage collection keeps serving, retained and desired hashes', () => {
+    const steps = plan(observed({ serving: v2, retained: ['a'.repeat(64)], cached: new Set(['a'.repeat(64), 'b'.repeat(64), 'c'.repeat(64)]) }), want(2, v2));
+    expect(steps).toEqual([{ kind: 'collect-garbage', keep: ['a'.repeat(64), 'b'.repeat(64)] }]);
+  });
+
+  it('carries the seq, the release and the downgrade flag into the steps', () => {
+    const steps = plan(observed({ serving: v2, cached: new Set(['a'.repeat(64)]), announcedSeq: 7 }), want(7, v1, true));
+    expect(steps.at(-1)).toEqual({ kind: 'activate', seq: 7, release: v1, downgrade: true });
+    expect(steps[0]).toEqual({ kind: 'load', seq: 7, release: v1 });
+  });
+
+  it('a new version label with the same bytes is still installed (identity is model, version and hash)', () => {
+    const relabelled = { ...v2, version: '2b' };
+    expect(kinds(plan(observed({ serving: v2, cached: new Set(['b'.repeat(64)]), announcedSeq: 3 }), want(3, relabelled)))).toEqual(['load', 'probe', 'activate']);
+  });
+});

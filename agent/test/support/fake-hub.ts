@@ -1,0 +1,96 @@
+/**
+ * A small stand-in for the hub, built to the interface the agent talks to: GET /device/v1/config
+ * and /artifacts/<sha256> (Basic auth, Range) over node:http, and a real aedes broker on port 0
+ * that authenticates the device and refuses publishes outside its own topics.
+ */
+import { Aedes, type Client } from 'aedes';
+import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
+import { createServer as createNetServer, type Server as NetServer } from 'node:net';
+import type { AddressInfo } from 'node:net';
+import { DEVICE_PUBLISH_KINDS, desiredTopic, parseDeviceTopic, type Envelope } from '@edgefleet/protocol';
+
+export interface FakeHub {
+  httpUrl: string;
+  mqttUrl: string;
+  artifacts: Map<string, Uint8Array>;
+  /** GET /artifacts/<sha> count per hash */
+  downloads: Map<string, number>;
+  configFetches: number;
+  /** what devices published, by topic */
+  published: Array<{ topic: string; payload: unknown; retain: boolean }>;
+  refusedPublishes: string[];
+  publish(topic: string, payload: string, retain?: boolean): Promise<void>;
+  publishDesired(deviceId: string, envelope: Envelope): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function startFakeHub(opts: { deviceId: string; secret: string; trust: Envelope }): Promise<FakeHub> {
+  const broker = await Aedes.createBroker({
+    authenticate: (client, username, password, done) => {
+      done(null, client.id === opts.deviceId && username === opts.deviceId && password?.toString() === opts.secret);
+    },
+    authorizePublish: (client: Client | null, packet, done) => {
+      const parsed = parseDeviceTopic(packet.topic);
+      const allowed = !client || (parsed !== null && parsed.deviceId === client.id && DEVICE_PUBLISH_KINDS.includes(parsed.kind) && !packet.retain);
+      if (!allowed) hub.refusedPublishes.push(packet.topic);
+      done(allowed ? null : new Error('not allowed'));
+    },
+  });
+  const mqttServer: NetServer = createNetServer(broker.handle);
+  await new Promise<void>((resolve) => mqttServer.listen(0, '127.0.0.1', resolve));
+  const mqttUrl = `mqtt://127.0.0.1:${(mqttServer.address() as AddressInfo).port}`;
+
+  const expectedAuth = `Basic ${Buffer.from(`${opts.deviceId}:${opts.secret}`).toString('base64')}`;
+  const http: HttpServer = createHttpServer((req, res) => {
+    if (req.headers.authorization !== expectedAuth) return void res.writeHead(401).end();
+    if (req.url === '/device/v1/config') {
+      hub.configFetches++;
+      res.writeHead(200, { 'content-type': 'application/json' });
+      return void res.end(JSON.stringify({ mqttUrl, wsUrl: 'ws://unused', trust: opts.trust }));
+    }
+    const sha = /^\/artifacts\/([0-9a-f]{64})$/.exec(req.url ?? '')?.[1];
+    const bytes = sha ? hub.artifacts.get(sha) : undefined;
+    if (!sha || !bytes) return void res.writeHead(404).end();
+    hub.downloads.set(sha, (hub.downloads.get(sha) ?? 0) + 1);
+    const start = Number(/^bytes=(\d+)-$/.exec(req.headers.range ?? '')?.[1] ?? 0);
+    res.writeHead(start > 0 ? 206 : 200, {
+      'content-length': bytes.length - start,
+      ...(start > 0 ? { 'content-range': `bytes ${start}-${bytes.length - 1}/${bytes.length}` } : {}),
+    });
+    res.end(bytes.subarray(start));
+  });
+  await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
+
+  broker.on('publish', (packet, client) => {
+    if (!client) return;
+    let payload: unknown;
+    try {
+      payload = JSON.parse(packet.payload.toString());
+    } catch {
+      payload = packet.payload.toString();
+    }
+    hub.published.push({ topic: packet.topic, payload, retain: packet.retain });
+  });
+
+  const hub: FakeHub = {
+    httpUrl: `http://127.0.0.1:${(http.address() as AddressInfo).port}`,
+    mqttUrl,
+    artifacts: new Map(),
+    downloads: new Map(),
+    configFetches: 0,
+    published: [],
+    refusedPublishes: [],
+    publish: (topic, payload, retain = true) =>
+      new Promise<void>((resolve, reject) =>
+        broker.publish({ cmd: 'publish', topic, payload: Buffer.from(payload), qos: 1, retain, dup: false }, (error) => (error ? reject(error) : resolve())),
+      ),
+    publishDesired: (deviceId, envelope) => hub.publish(desiredTopic(deviceId), JSON.stringify(envelope)),
+    async close() {
+      await new Promise<void>((resolve) => broker.close(() => resolve()));
+      mqttServer.close();
+      http.closeAllConnections();
+      await new Promise<void>((resolve) => http.close(() => resolve()));
+    },
+  };
+  return hub;
+}

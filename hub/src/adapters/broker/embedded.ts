@@ -1,0 +1,210 @@
+/**
+ * The embedded MQTT broker: aedes on TCP and on WebSocket (`/mqtt` on the HTTP server), hardened
+ * as THREATS "Broker (aedes) hardening" asks: per-device scrypt credentials, the ACL of
+ * core/access-policy (a refused publish disconnects), wills checked, a maximum packet size
+ * enforced from the fixed header, a connect timeout, a connection cap and a drain timeout.
+ */
+import type { IncomingMessage, Server as HttpServer } from 'node:http';
+import { createServer, type Server as NetServer } from 'node:net';
+import type { Duplex } from 'node:stream';
+import { Aedes, type AedesPublishPacket, type AuthenticateError, type Client } from 'aedes';
+import { WebSocketServer, createWebSocketStream } from 'ws';
+import { isValidDeviceId } from '@edgefleet/protocol';
+import { devicePublishDecision, deviceSubscribeDecision, deviceWillDecision } from '../../core/access-policy';
+import type { Logger } from '../logger';
+import { withPacketSizeLimit } from './packet-size-guard';
+
+export interface BrokerOptions {
+  verifyCredentials(deviceId: string, secret: string): Promise<boolean>;
+  logger: Logger;
+  /** default 256 KiB */
+  maxPacketBytes?: number;
+  /** TCP and WebSocket together; default 10,000 (keep below the open-file limit) */
+  maxConnections?: number;
+  /** default 10 s */
+  connectTimeoutMs?: number;
+  /** a subscriber that does not drain its socket within this is dropped; default 30 s */
+  drainTimeoutMs?: number;
+  onDeviceConnected?(deviceId: string): void;
+  onDeviceDisconnected?(deviceId: string): void;
+}
+
+export interface BrokerMessage {
+  topic: string;
+  payload: Buffer;
+  /** the publishing client's id; null when the hub itself published */
+  clientId: string | null;
+}
+
+export interface BrokerCounters {
+  connections: number;
+  connectionsRefused: number;
+  authFailures: number;
+  publishDenied: number;
+  subscribeDenied: number;
+  willDenied: number;
+  oversizedPackets: number;
+}
+
+export interface EmbeddedBroker {
+  publish(topic: string, payload: Uint8Array | string, options?: { retain?: boolean }): Promise<void>;
+  subscribe(topicFilter: string, handler: (message: BrokerMessage) => void): Promise<void>;
+  listen(port: number, host: string): Promise<number>;
+  attachWebSocket(server: HttpServer, path: string): void;
+  counters(): BrokerCounters;
+  close(): Promise<void>;
+}
+
+const badCredentials = (): AuthenticateError => Object.assign(new Error('bad username or password'), { returnCode: 4 as const });
+
+export async function createEmbeddedBroker(options: BrokerOptions): Promise<EmbeddedBroker> {
+  const { logger } = options;
+  const maxPacketBytes = options.maxPacketBytes ?? 256 * 1024;
+  const maxConnections = options.maxConnections ?? 10_000;
+  const counters: Omit<BrokerCounters, 'connections'> = {
+    connectionsRefused: 0,
+    authFailures: 0,
+    publishDenied: 0,
+    subscribeDenied: 0,
+    willDenied: 0,
+    oversizedPackets: 0,
+  };
+  const live = new Set<Duplex>();
+  const pendingWills = new WeakMap<Client, { topic: string; retain: boolean }>();
+
+  const aedes = await Aedes.createBroker({
+    connectTimeout: options.connectTimeoutMs ?? 10_000,
+    drainTimeout: options.drainTimeoutMs ?? 30_000,
+    // aedes' default of 23 is MQTT 3.1's limit; device ids may be 64 long.
+    maxClientsIdLength: 64,
+    maxTopicLevels: 16,
+    preConnect(client, packet, callback) {
+      // Remembered for authenticate, which can then refuse with a proper CONNACK.
+      if (packet.will) pendingWills.set(client, { topic: packet.will.topic, retain: packet.will.retain ?? false });
+      callback(null, true);
+    },
+    authenticate(client, username, password, done) {
+      const deviceId = client.id;
+      // PROTOCOL: username = client id = device id, and the id pattern keeps `+ # /` out of topics.
+      if (username !== deviceId || !isValidDeviceId(deviceId) || !password) {
+        counters.authFailures++;
+        done(badCredentials(), false);
+        return;
+      }
+      // A will is published on the device's behalf after it is gone: it must be its own online topic.
+      const will = pendingWills.get(client);
+      pendingWills.delete(client);
+      const willDecision = will ? deviceWillDecision(deviceId, will) : null;
+      if (willDecision && !willDecision.allow) {
+        counters.willDenied++;
+        logger.warn('mqtt connect refused: will not allowed', { clientId: deviceId, reason: willDecision.reason });
+        done(Object.assign(new Error('not authorized'), { returnCode: 5 as const }), false);
+        return;
+      }
+      options.verifyCredentials(deviceId, password.toString('utf8')).then(
+        (ok) => {
+          if (!ok) counters.authFailures++;
+          done(ok ? null : badCredentials(), ok);
+        },
+        (error: unknown) => {
+          logger.error('mqtt credential check failed', { clientId: deviceId, error: String(error) });
+          done(Object.assign(new Error('server unavailable'), { returnCode: 3 as const }), false);
+        },
+      );
+    },
+    authorizePublish(client, packet, callback) {
+      // client is null only for wills of a dead broker instance: those were checked at connect.
+      if (!client) return callback(null);
+      const decision = devicePublishDecision(client.id, packet.topic, packet.retain);
+      if (decision.allow) return callback(null);
+      counters.publishDenied++;
+      logger.warn('mqtt publish refused; disconnecting', { clientId: client.id, reason: decision.reason });
+      // An error makes aedes destroy the connection (lib/handlers/index.js -> client._onError).
+      callback(new Error(decision.reason));
+    },
+    authorizeSubscribe(client, subscription, callback) {
+      const decision = deviceSubscribeDecision(client.id, subscription.topic);
+      if (decision.allow) return callback(null, subscription);
+      counters.subscribeDenied++;
+      logger.warn('mqtt subscribe refused', { clientId: client.id, reason: decision.reason });
+      // null grants a failure return code (0x80) in SUBACK without dropping the connection.
+      callback(null, null);
+    },
+  });
+
+  aedes.on('clientReady', (client: Client) => options.onDeviceConnected?.(client.id));
+  aedes.on('clientDisconnect', (client: Client) => options.onDeviceDisconnected?.(client.id));
+  aedes.on('clientError', (client: Client, error: Error) => logger.info('mqtt client dropped', { clientId: client.id, reason: error.message }));
+
+  const handleConnection = (conn: Duplex, req?: IncomingMessage): void => {
+    if (live.size >= maxConnections) {
+      counters.connectionsRefused++;
+      conn.destroy();
+      return;
+    }
+    const guarded = withPacketSizeLimit(conn, maxPacketBytes, (reason) => {
+      counters.oversizedPackets++;
+      logger.warn('mqtt packet too large; disconnecting', { reason });
+    });
+    live.add(guarded);
+    guarded.once('close', () => live.delete(guarded));
+    aedes.handle(guarded, req);
+  };
+
+  const tcp: NetServer = createServer((socket) => handleConnection(socket));
+  const wss = new WebSocketServer({ noServer: true, maxPayload: maxPacketBytes + 16 });
+  let closed: Promise<void> | null = null;
+
+  return {
+    publish: (topic, payload, publishOptions) =>
+      new Promise<void>((resolve, reject) => {
+        aedes.publish(
+          { cmd: 'publish', topic, payload: Buffer.from(payload), qos: 1, retain: publishOptions?.retain ?? false, dup: false },
+          (error) => (error ? reject(error) : resolve()),
+        );
+      }),
+    subscribe: (topicFilter, handler) =>
+      new Promise<void>((resolve) => {
+        const deliver = (packet: AedesPublishPacket, done: () => void): void => {
+          const clientId = 'clientId' in packet && typeof packet.clientId === 'string' ? packet.clientId : null;
+          const payload = Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload);
+          try {
+            handler({ topic: packet.topic, payload, clientId });
+          } catch (error) {
+            logger.error('mqtt message handler failed', { topic: packet.topic, error: String(error) });
+          }
+          done();
+        };
+        aedes.subscribe(topicFilter, deliver, resolve);
+      }),
+    listen: (port, host) =>
+      new Promise<number>((resolve, reject) => {
+        tcp.once('error', reject);
+        tcp.listen(port, host, () => {
+          tcp.off('error', reject);
+          const address = tcp.address();
+          resolve(typeof address === 'object' && address ? address.port : port);
+        });
+      }),
+    attachWebSocket(server, path) {
+      server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+        const url = new URL(req.url ?? '/', 'http://localhost');
+        if (url.pathname !== path) {
+          socket.destroy();
+          return;
+        }
+        wss.handleUpgrade(req, socket, head, (ws) => handleConnection(createWebSocketStream(ws), req));
+      });
+    },
+    counters: () => ({ connections: live.size, ...counters }),
+    close() {
+      closed ??= (async () => {
+        await new Promise<void>((resolve) => aedes.close(() => resolve()));
+        for (const conn of live) conn.destroy();
+        for (const ws of wss.clients) ws.terminate();
+        await Promise.all([new Promise<void>((resolve) => tcp.close(() => resolve())), new Promise<void>((resolve) => wss.close(() => resolve()))]);
+      })();
+      return closed;
+    },
+  };
+}

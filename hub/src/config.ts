@@ -1,0 +1,94 @@
+/** Hub options: their defaults, and how they are read from the environment (CONTRACT "Environment (hub)"). */
+import { z } from 'zod';
+import type { Logger } from './adapters/logger';
+
+export interface HubOptions {
+  /** where the database, keys, trust doc and artifacts live; default ./data (EDGEFLEET_DATA_DIR) */
+  dataDir: string;
+  /** HTTP (API, artifacts, MQTT over WebSocket at /mqtt); 0 = ephemeral; default 8080 (EDGEFLEET_HTTP_PORT) */
+  httpPort?: number;
+  /** MQTT over TCP; 0 = ephemeral; default 1883 (EDGEFLEET_MQTT_PORT) */
+  mqttPort?: number;
+  /** bind address; default '0.0.0.0' (EDGEFLEET_HOST) */
+  host?: string;
+  /** admin bearer token (EDGEFLEET_ADMIN_TOKEN); else read or generated in dataDir/admin-token (0600) */
+  adminToken?: string;
+  /** how devices reach the hub (EDGEFLEET_PUBLIC_URL); default http://localhost:<http port>, or the bind host when specific */
+  publicUrl?: string;
+  /** largest model upload; default 256 MiB (EDGEFLEET_MAX_MODEL_BYTES) */
+  maxModelBytes?: number;
+  /** lifetime of a deployment doc; default 7 days (EDGEFLEET_DEPLOYMENT_TTL_S) */
+  deploymentTtlS?: number;
+  /** injected clock; default () => new Date() */
+  now?: () => Date;
+  /** default: JSON lines on stdout */
+  logger?: Logger;
+}
+
+export const DEFAULTS = {
+  dataDir: './data',
+  httpPort: 8080,
+  mqttPort: 1883,
+  host: '0.0.0.0',
+  maxModelBytes: 256 * 1024 * 1024,
+  deploymentTtlS: 7 * 86_400,
+  statsIntervalS: 60,
+} as const;
+
+const port = z.coerce.number().int().min(0).max(65_535);
+const positiveInt = z.coerce.number().int().min(1).max(Number.MAX_SAFE_INTEGER);
+
+const envSchema = z.object({
+  EDGEFLEET_DATA_DIR: z.string().min(1).optional(),
+  EDGEFLEET_HTTP_PORT: port.optional(),
+  EDGEFLEET_MQTT_PORT: port.optional(),
+  EDGEFLEET_HOST: z.string().min(1).optional(),
+  EDGEFLEET_ADMIN_TOKEN: z.string().min(16, 'must be at least 16 characters').regex(/^\S+$/, 'must not contain whitespace').optional(),
+  EDGEFLEET_PUBLIC_URL: z.url({ protocol: /^https?$/ }).optional(),
+  EDGEFLEET_MAX_MODEL_BYTES: positiveInt.optional(),
+  EDGEFLEET_DEPLOYMENT_TTL_S: positiveInt.optional(),
+  EDGEFLEET_BROKER_URL: z.string().optional(),
+});
+
+/** Reads hub options from the environment; a bad value throws an error naming the variable. */
+export function hubOptionsFromEnv(env: NodeJS.ProcessEnv): HubOptions {
+  // Empty variables count as unset (a common shell and compose-file artefact).
+  const present = Object.fromEntries(Object.entries(env).filter(([key, value]) => key.startsWith('EDGEFLEET_') && value !== ''));
+  const result = envSchema.safeParse(present);
+  if (!result.success) {
+    const problems = result.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ');
+    throw new Error(`invalid hub configuration: ${problems}`);
+  }
+  const e = result.data;
+  if (e.EDGEFLEET_BROKER_URL !== undefined) {
+    throw new Error('invalid hub configuration: EDGEFLEET_BROKER_URL: external brokers are not supported yet; unset it to use the embedded broker');
+  }
+  const options: HubOptions = { dataDir: e.EDGEFLEET_DATA_DIR ?? DEFAULTS.dataDir };
+  if (e.EDGEFLEET_HTTP_PORT !== undefined) options.httpPort = e.EDGEFLEET_HTTP_PORT;
+  if (e.EDGEFLEET_MQTT_PORT !== undefined) options.mqttPort = e.EDGEFLEET_MQTT_PORT;
+  if (e.EDGEFLEET_HOST !== undefined) options.host = e.EDGEFLEET_HOST;
+  if (e.EDGEFLEET_ADMIN_TOKEN !== undefined) options.adminToken = e.EDGEFLEET_ADMIN_TOKEN;
+  if (e.EDGEFLEET_PUBLIC_URL !== undefined) options.publicUrl = e.EDGEFLEET_PUBLIC_URL;
+  if (e.EDGEFLEET_MAX_MODEL_BYTES !== undefined) options.maxModelBytes = e.EDGEFLEET_MAX_MODEL_BYTES;
+  if (e.EDGEFLEET_DEPLOYMENT_TTL_S !== undefined) options.deploymentTtlS = e.EDGEFLEET_DEPLOYMENT_TTL_S;
+  return options;
+}
+
+const WILDCARD_HOSTS = new Set(['0.0.0.0', '::', '']);
+
+/** The address local clients (tests, the CLI) use to reach a listener bound to `host`. */
+export function localHost(host: string): string {
+  if (WILDCARD_HOSTS.has(host)) return '127.0.0.1';
+  return host.includes(':') ? `[${host}]` : host;
+}
+
+/** How devices reach the hub and its broker when the operator does not say. */
+export function deviceUrls(publicUrl: string | undefined, host: string, httpPort: number, mqttPort: number): { publicUrl: string; mqttUrl: string; wsUrl: string } {
+  // URL.hostname keeps IPv6 brackets. A specific bind address is the only one that works; a wildcard one is best named localhost.
+  const base = new URL(publicUrl ?? `http://${WILDCARD_HOSTS.has(host) ? 'localhost' : localHost(host)}:${httpPort}`);
+  const cleanBase = base.href.replace(/\/+$/, '');
+  const ws = new URL(cleanBase);
+  ws.protocol = base.protocol === 'https:' ? 'wss:' : 'ws:';
+  ws.pathname = `${ws.pathname.replace(/\/+$/, '')}/mqtt`;
+  return { publicUrl: cleanBase, mqttUrl: `mqtt://${base.hostname}:${mqttPort}`, wsUrl: ws.href };
+}

@@ -1,0 +1,52 @@
+/** Builds the desired state of one device when an admin pins it to a release. */
+import type { DeploymentDoc, Envelope } from '@edgefleet/protocol';
+
+export interface ReleaseRef {
+  model: string;
+  version: string;
+  releaseCounter: number;
+  envelope: Envelope;
+}
+
+export interface PinInput {
+  device: string;
+  seq: number;
+  now: Date;
+  ttlS: number;
+  statsIntervalS: number;
+  target: ReleaseRef;
+  /** what the device is currently assigned, if anything */
+  current: ReleaseRef | null;
+  /** the fallback of the current assignment, kept when the target does not change */
+  currentPrevious: ReleaseRef | null;
+  /** release counters the device may be serving for the target's model (assigned or reported) */
+  servingCounters: readonly number[];
+}
+
+export interface PinPlan {
+  doc: DeploymentDoc;
+  previous: ReleaseRef | null;
+}
+
+const sameRelease = (a: ReleaseRef, b: ReleaseRef): boolean => a.model === b.model && a.version === b.version;
+
+export function planPin(input: PinInput): PinPlan {
+  const { current, target } = input;
+  // The release being replaced becomes the fallback; re-pinning the same release keeps the old one.
+  const previous = current && !sameRelease(current, target) ? current : input.currentPrevious;
+  // An explicit admin pin to an older release is an authorised downgrade (THREATS 8).
+  const allowDowngrade = input.servingCounters.some((counter) => target.releaseCounter < counter);
+  const doc: DeploymentDoc = {
+    type: 'deployment',
+    v: 1,
+    device: input.device,
+    seq: input.seq,
+    expires: new Date(input.now.getTime() + input.ttlS * 1000).toISOString(),
+    rollout: null,
+    active: target.envelope,
+    previous: previous && !sameRelease(previous, target) ? previous.envelope : null,
+    allowDowngrade,
+    statsIntervalS: input.statsIntervalS,
+  };
+  return { doc, previous: previous && !sameRelease(previous, target) ? previous : null };
+}

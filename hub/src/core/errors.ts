@@ -1,0 +1,32 @@
+/**
+ * The hub's one error family (STYLE "Boundaries and errors"): a string code callers switch on and
+ * a message people read. The HTTP layer maps codes to status in a single onError.
+ */
+export const HUB_ERROR_CODES = [
+  'E_VALIDATION',
+  'E_UNAUTHORIZED',
+  'E_FORBIDDEN',
+  'E_NOT_FOUND',
+  'E_CONFLICT',
+  'E_TOO_LARGE',
+  'E_INVALID_MODEL',
+  'E_PROBE_FAILED',
+  'E_INTERNAL',
+] as const;
+export type HubErrorCode = (typeof HUB_ERROR_CODES)[number];
+
+export class HubError extends Error {
+  readonly code: HubErrorCode;
+  readonly details: unknown;
+
+  constructor(code: HubErrorCode, message: string, options?: { cause?: unknown; details?: unknown }) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'HubError';
+    this.code = code;
+    this.details = options?.details;
+  }
+}
+
+export const notFound = (what: string): HubError => new HubError('E_NOT_FOUND', `${what} not found`);
+export const conflict = (message: string): HubError => new HubError('E_CONFLICT', message);
+export const validation = (message: string, details?: unknown): HubError => new HubError('E_VALIDATION', message, { details });

@@ -1,0 +1,45 @@
+/** Builds the release manifest of an uploaded model (PROTOCOL "Release manifest"). */
+import { parseWith, releaseManifestSchema, type IoSpec, type Probe, type ReleaseManifest } from '@edgefleet/protocol';
+
+export interface ReleaseInput {
+  model: string;
+  /** operator label; defaults to the release counter */
+  version: string | undefined;
+  /** the highest counter already released for this model, 0 for none */
+  previousCounter: number;
+  sha256: string;
+  size: number;
+  publicUrl: string;
+  io: { inputs: IoSpec[]; outputs: IoSpec[] };
+  opset: number | undefined;
+  probe: Probe;
+  now: Date;
+}
+
+export const PROBE_TOLERANCE = { abs: 1e-4, rel: 1e-3 } as const;
+
+export function nextReleaseCounter(previousCounter: number): number {
+  return previousCounter + 1;
+}
+
+export function buildReleaseManifest(input: ReleaseInput): ReleaseManifest {
+  const releaseCounter = nextReleaseCounter(input.previousCounter);
+  const manifest: ReleaseManifest = {
+    type: 'release',
+    v: 1,
+    model: input.model,
+    version: input.version ?? String(releaseCounter),
+    releaseCounter,
+    artifact: { sha256: input.sha256, size: input.size, url: `${input.publicUrl.replace(/\/+$/, '')}/artifacts/${input.sha256}` },
+    format: 'onnx',
+    quantization: 'none',
+    io: input.io,
+    compat: input.opset === undefined ? {} : { opset: input.opset },
+    reference: null,
+    probe: input.probe,
+    lineage: { source: 'upload' },
+    createdAt: input.now.toISOString(),
+  };
+  // Never sign something the agents' schema would refuse.
+  return parseWith(releaseManifestSchema, manifest, 'release manifest');
+}

@@ -1,0 +1,41 @@
+/** The hub's HTTP app: public health and OpenAPI, admin API behind a bearer token, device routes. */
+import { Hono } from 'hono';
+import type { HubContext } from '../services/context';
+import { requireAdmin, type AppEnv } from './auth';
+import { errorBody, handleError } from './errors';
+import { buildOpenApi, type RouteSpec } from './openapi';
+import { artifactSpecs, registerArtifacts } from './routes/artifacts';
+import { deviceConfigSpecs, registerDeviceConfig } from './routes/device-config';
+import { deviceSpecs, registerDevices } from './routes/devices';
+import { healthSpecs, registerHealth } from './routes/health';
+import { modelSpecs, registerModels } from './routes/models';
+import { operationSpecs, registerOperations } from './routes/operations';
+
+export const OPENAPI_PATH = '/api/v1/openapi.json';
+
+const openApiSpecs: RouteSpec[] = [{ method: 'get', path: OPENAPI_PATH, summary: 'This document', auth: 'none', responses: { 200: { description: 'OpenAPI 3.1' } } }];
+
+export const ROUTE_SPECS: readonly RouteSpec[] = [...healthSpecs, ...openApiSpecs, ...deviceSpecs, ...modelSpecs, ...operationSpecs, ...artifactSpecs, ...deviceConfigSpecs];
+
+export function createApp(ctx: HubContext): Hono<AppEnv> {
+  const app = new Hono<AppEnv>();
+  app.onError((error, c) => handleError(error, c, ctx.logger));
+  app.notFound((c) => c.json(errorBody('E_NOT_FOUND', `no route for ${c.req.method} ${c.req.path}`), 404));
+
+  registerHealth(app);
+  const openApi = buildOpenApi(ROUTE_SPECS, { version: '0.1.0' });
+  app.get(OPENAPI_PATH, (c) => c.json(openApi));
+
+  // Everything else under /api/v1 is the admin API.
+  app.use('/api/v1/*', async (c, next) => {
+    if (c.req.path === OPENAPI_PATH) return next();
+    return requireAdmin(ctx)(c, next);
+  });
+  registerDevices(app, ctx);
+  registerModels(app, ctx);
+  registerOperations(app, ctx);
+  registerArtifacts(app, ctx);
+  registerDeviceConfig(app, ctx);
+  return app;
+}
+

@@ -1,0 +1,65 @@
+/** Admin bearer tokens and device Basic credentials for HTTP. */
+import type { MiddlewareHandler } from 'hono';
+import { isValidDeviceId } from '@edgefleet/protocol';
+import { HubError } from '../core/errors';
+import { safeEqual } from '../adapters/secrets';
+import type { HubContext } from '../services/context';
+
+export type Principal = { kind: 'admin' } | { kind: 'device'; id: string };
+export interface AppEnv {
+  Variables: { principal: Principal };
+}
+
+export const actorOf = (principal: Principal): string => (principal.kind === 'admin' ? 'admin' : `device:${principal.id}`);
+
+function bearerToken(header: string | undefined): string | null {
+  const match = /^Bearer\s+(\S+)\s*$/i.exec(header ?? '');
+  return match?.[1] ?? null;
+}
+
+export function parseBasicAuth(header: string | undefined): { user: string; password: string } | null {
+  const match = /^Basic\s+([A-Za-z0-9+/=]+)\s*$/i.exec(header ?? '');
+  if (!match?.[1]) return null;
+  const decoded = Buffer.from(match[1], 'base64').toString('utf8');
+  const colon = decoded.indexOf(':');
+  if (colon < 0) return null;
+  return { user: decoded.slice(0, colon), password: decoded.slice(colon + 1) };
+}
+
+const unauthorized = (message: string): HubError => new HubError('E_UNAUTHORIZED', message);
+
+function isAdmin(ctx: HubContext, header: string | undefined): boolean {
+  const token = bearerToken(header);
+  return token !== null && safeEqual(token, ctx.adminToken);
+}
+
+async function deviceFrom(ctx: HubContext, header: string | undefined): Promise<string | null> {
+  const basic = parseBasicAuth(header);
+  if (!basic || !isValidDeviceId(basic.user)) return null;
+  return (await ctx.credentials.verify(basic.user, basic.password)) ? basic.user : null;
+}
+
+export const requireAdmin =
+  (ctx: HubContext): MiddlewareHandler<AppEnv> =>
+  async (c, next) => {
+    if (!isAdmin(ctx, c.req.header('authorization'))) throw unauthorized('a valid admin bearer token is required');
+    c.set('principal', { kind: 'admin' });
+    await next();
+  };
+
+export const requireDevice =
+  (ctx: HubContext, options: { allowAdmin: boolean }): MiddlewareHandler<AppEnv> =>
+  async (c, next) => {
+    const header = c.req.header('authorization');
+    if (options.allowAdmin && isAdmin(ctx, header)) {
+      c.set('principal', { kind: 'admin' });
+      return next();
+    }
+    const deviceId = await deviceFrom(ctx, header);
+    if (!deviceId) {
+      c.header('WWW-Authenticate', 'Basic realm="edgefleet", charset="UTF-8"');
+      throw unauthorized('device credentials are required');
+    }
+    c.set('principal', { kind: 'device', id: deviceId });
+    await next();
+  };

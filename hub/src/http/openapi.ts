@@ -1,0 +1,80 @@
+/** The OpenAPI 3.1 document, generated from the route specs and their zod schemas. */
+import { z } from 'zod';
+import { errorResponse } from './schemas';
+
+export type Auth = 'none' | 'admin' | 'device' | 'device-or-admin';
+
+export interface RouteSpec {
+  method: 'get' | 'post' | 'put' | 'delete';
+  /** OpenAPI style: `/api/v1/devices/{id}` */
+  path: string;
+  summary: string;
+  auth: Auth;
+  params?: z.ZodObject;
+  query?: z.ZodObject;
+  /** a zod schema for JSON bodies, or a media type for raw bodies */
+  body?: z.ZodType | { mediaType: string; description: string };
+  responses: Record<number, { description: string; schema?: z.ZodType; mediaType?: string }>;
+}
+
+type JsonSchema = Record<string, unknown>;
+
+function jsonSchema(schema: z.ZodType, io: 'input' | 'output'): JsonSchema {
+  const { $schema: _ignored, ...rest } = z.toJSONSchema(schema, { io, unrepresentable: 'any' }) as JsonSchema;
+  return rest;
+}
+
+function parameters(spec: RouteSpec): JsonSchema[] {
+  const out: JsonSchema[] = [];
+  for (const [where, schema] of [['path', spec.params], ['query', spec.query]] as const) {
+    if (!schema) continue;
+    const shape = jsonSchema(schema, 'input');
+    const properties = (shape.properties ?? {}) as Record<string, JsonSchema>;
+    const required = new Set((shape.required ?? []) as string[]);
+    for (const [name, property] of Object.entries(properties)) {
+      out.push({ name, in: where, required: where === 'path' || required.has(name), schema: property, ...(property.description ? { description: property.description } : {}) });
+    }
+  }
+  return out;
+}
+
+const SECURITY: Record<Auth, JsonSchema[] | undefined> = {
+  none: [],
+  admin: [{ adminToken: [] }],
+  device: [{ deviceBasic: [] }],
+  'device-or-admin': [{ deviceBasic: [] }, { adminToken: [] }],
+};
+
+export function buildOpenApi(specs: readonly RouteSpec[], info: { version: string }): JsonSchema {
+  const paths: Record<string, Record<string, JsonSchema>> = {};
+  for (const spec of specs) {
+    const responses: Record<string, JsonSchema> = {};
+    for (const [status, response] of Object.entries(spec.responses)) {
+      const media = response.mediaType ?? 'application/json';
+      responses[status] = { description: response.description, ...(response.schema || response.mediaType ? { content: { [media]: response.schema ? { schema: jsonSchema(response.schema, 'output') } : {} } } : {}) };
+    }
+    responses.default = { description: 'error', content: { 'application/json': { schema: jsonSchema(errorResponse, 'output') } } };
+    const operation: JsonSchema = { summary: spec.summary, security: SECURITY[spec.auth], parameters: parameters(spec), responses };
+    if (spec.body) {
+      operation.requestBody =
+        spec.body instanceof z.ZodType
+          ? { required: true, content: { 'application/json': { schema: jsonSchema(spec.body, 'input') } } }
+          : { required: true, description: spec.body.description, content: { [spec.body.mediaType]: { schema: { type: 'string', format: 'binary' } } } };
+    }
+    (paths[spec.path] ??= {})[spec.method] = operation;
+  }
+  return {
+    openapi: '3.1.0',
+    info: { title: 'edgefleet hub', version: info.version, description: 'Admin and device API of the edgefleet hub. Errors are { "error": { "code", "message", "details"? } }.' },
+    components: {
+      securitySchemes: {
+        adminToken: { type: 'http', scheme: 'bearer', description: 'EDGEFLEET_ADMIN_TOKEN or dataDir/admin-token' },
+        deviceBasic: { type: 'http', scheme: 'basic', description: 'device id and secret' },
+      },
+    },
+    paths,
+  };
+}
+
+/** `/api/v1/devices/{id}` -> `/api/v1/devices/:id` (hono's syntax). */
+export const honoPath = (openApiPath: string): string => openApiPath.replace(/\{([^}]+)\}/g, ':$1');

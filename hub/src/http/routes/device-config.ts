@@ -1,0 +1,22 @@
+/** `GET /device/v1/config`: what an agent needs to bootstrap: broker URLs and the trust root. */
+import type { Hono } from 'hono';
+import type { HubContext } from '../../services/context';
+import { requireDevice, type AppEnv } from '../auth';
+import type { RouteSpec } from '../openapi';
+import { deviceConfigResponse } from '../schemas';
+
+export const deviceConfigSpecs: RouteSpec[] = [
+  {
+    method: 'get',
+    path: '/device/v1/config',
+    summary: 'Broker URLs and the signed trust document, for a device',
+    auth: 'device',
+    responses: { 200: { description: 'bootstrap config', schema: deviceConfigResponse } },
+  },
+];
+
+export function registerDeviceConfig(app: Hono<AppEnv>, ctx: HubContext): void {
+  app.get('/device/v1/config', requireDevice(ctx, { allowAdmin: false }), (c) =>
+    c.json({ mqttUrl: ctx.urls.mqttUrl, wsUrl: ctx.urls.wsUrl, trust: ctx.keys.trustEnvelope }),
+  );
+}

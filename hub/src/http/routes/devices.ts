@@ -1,0 +1,70 @@
+/** Admin routes for devices: enrol, list, inspect, pin to a release. */
+import type { Hono } from 'hono';
+import { listEvents } from '../../adapters/db/events';
+import { assignDevice } from '../../services/deployments';
+import { deviceView, enrolDevice, listDeviceViews } from '../../services/devices';
+import type { HubContext } from '../../services/context';
+import { actorOf, type AppEnv } from '../auth';
+import type { RouteSpec } from '../openapi';
+import { assignmentBody, assignmentResponse, deviceList, eventList, deviceParams, deviceView as deviceViewSchema, enrolDeviceBody, enrolDeviceResponse } from '../schemas';
+import { parseInput, readJsonBody } from '../validate';
+
+export const deviceSpecs: RouteSpec[] = [
+  {
+    method: 'post',
+    path: '/api/v1/devices',
+    summary: 'Enrol a device; its secret is returned once',
+    auth: 'admin',
+    body: enrolDeviceBody,
+    responses: { 201: { description: 'enrolled', schema: enrolDeviceResponse } },
+  },
+  { method: 'get', path: '/api/v1/devices', summary: 'List devices', auth: 'admin', responses: { 200: { description: 'all devices', schema: deviceList } } },
+  {
+    method: 'get',
+    path: '/api/v1/devices/{id}',
+    summary: 'One device with its reported state and assignment',
+    auth: 'admin',
+    params: deviceParams,
+    responses: { 200: { description: 'the device', schema: deviceViewSchema } },
+  },
+  {
+    method: 'get',
+    path: '/api/v1/devices/{id}/events',
+    summary: 'The latest events a device reported (install, rollback, errors), newest first',
+    auth: 'admin',
+    params: deviceParams,
+    responses: { 200: { description: 'up to 50 events', schema: eventList } },
+  },
+  {
+    method: 'put',
+    path: '/api/v1/devices/{id}/assignment',
+    summary: 'Pin a device to a model version (signed deployment doc, published retained)',
+    auth: 'admin',
+    params: deviceParams,
+    body: assignmentBody,
+    responses: { 200: { description: 'assigned', schema: assignmentResponse } },
+  },
+];
+
+export function registerDevices(app: Hono<AppEnv>, ctx: HubContext): void {
+  app.post('/api/v1/devices', async (c) => {
+    const input = parseInput(enrolDeviceBody, await readJsonBody(c));
+    return c.json(await enrolDevice(ctx, input, actorOf(c.get('principal'))), 201);
+  });
+  app.get('/api/v1/devices', (c) => c.json({ devices: listDeviceViews(ctx) }));
+  app.get('/api/v1/devices/:id', (c) => {
+    const { id } = parseInput(deviceParams, c.req.param());
+    return c.json(deviceView(ctx, id));
+  });
+  app.get('/api/v1/devices/:id/events', (c) => {
+    const { id } = parseInput(deviceParams, c.req.param());
+    deviceView(ctx, id);
+    const events = listEvents(ctx.db, id).map(({ eventId, kind, code, at, receivedAt, body }) => ({ eventId, kind, code, at, receivedAt, body }));
+    return c.json({ events });
+  });
+  app.put('/api/v1/devices/:id/assignment', async (c) => {
+    const { id } = parseInput(deviceParams, c.req.param());
+    const target = parseInput(assignmentBody, await readJsonBody(c));
+    return c.json(await assignDevice(ctx, id, target, actorOf(c.get('principal'))));
+  });
+}

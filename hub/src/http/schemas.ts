@@ -1,0 +1,107 @@
+/**
+ * Request and response shapes of the admin and device HTTP API. The same zod schemas validate
+ * requests and generate the OpenAPI document, so the two cannot drift apart.
+ */
+import { z } from 'zod';
+import {
+  deviceEventSchema,
+  deviceIdSchema,
+  envelopeSchema,
+  ioSpecSchema,
+  modelNameSchema,
+  probeSchema,
+  releaseManifestSchema,
+  reportedStateSchema,
+  sha256Schema,
+  versionLabelSchema,
+} from '@edgefleet/protocol';
+
+const tagKeySchema = z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'must be 1-64 of A-Z a-z 0-9 _ . -');
+export const tagsSchema = z.record(tagKeySchema, z.string().max(256)).refine((tags) => Object.keys(tags).length <= 32, 'at most 32 tags');
+export const ringSchema = z.string().regex(/^[A-Za-z0-9_-]{1,32}$/, 'must be 1-32 of A-Z a-z 0-9 _ -');
+
+export const enrolDeviceBody = z.strictObject({ id: deviceIdSchema, ring: ringSchema.default('default'), tags: tagsSchema.default({}) });
+export const enrolDeviceResponse = z.object({ id: deviceIdSchema, secret: z.string().describe('shown once; stored only as a scrypt hash') });
+
+export const deviceParams = z.object({ id: deviceIdSchema });
+export const modelParams = z.object({ model: modelNameSchema });
+export const versionParams = z.object({ model: modelNameSchema, version: versionLabelSchema });
+export const artifactParams = z.object({ sha256: sha256Schema });
+
+export const assignmentBody = z.strictObject({ model: modelNameSchema, version: versionLabelSchema });
+export const assignmentResponse = z.object({ device: deviceIdSchema, model: modelNameSchema, version: versionLabelSchema, seq: z.number().int() });
+
+export const probeHintsSchema = z.record(
+  z.string().min(1).max(256),
+  z.strictObject({
+    dims: z.array(z.number().int().min(0).max(1_000_000)).max(8),
+    data: z.array(z.union([z.number(), z.boolean(), z.string()])).max(16_384).optional(),
+  }),
+);
+export const uploadQuery = z.object({
+  version: versionLabelSchema.optional().describe('version label; defaults to the release counter'),
+  probe: z.string().max(65_536).optional().describe('JSON {"<input>": {"dims": [..], "data"?: [..]}} giving probe shapes and values'),
+});
+const ioSchema = z.object({ inputs: z.array(ioSpecSchema), outputs: z.array(ioSpecSchema) });
+export const uploadResponse = z.object({ model: modelNameSchema, version: versionLabelSchema, sha256: sha256Schema, size: z.number().int(), releaseCounter: z.number().int(), io: ioSchema });
+
+export const deviceView = z.object({
+  id: deviceIdSchema,
+  ring: z.string(),
+  tags: z.record(z.string(), z.string()),
+  createdAt: z.string(),
+  online: z.boolean(),
+  lastSeenAt: z.string().nullable(),
+  lastErrorCode: z.string().nullable(),
+  state: reportedStateSchema.nullable(),
+  assignment: z.object({ model: z.string(), version: z.string(), seq: z.number().int(), assignedAt: z.string() }).nullable(),
+});
+export const deviceList = z.object({ devices: z.array(deviceView) });
+
+export const modelList = z.object({
+  models: z.array(
+    z.object({
+      name: z.string(),
+      createdAt: z.string(),
+      versions: z.array(z.object({ version: z.string(), releaseCounter: z.number().int(), sha256: sha256Schema, size: z.number().int(), createdAt: z.string() })),
+    }),
+  ),
+});
+export const versionDetail = z.object({
+  model: z.string(),
+  version: z.string(),
+  releaseCounter: z.number().int(),
+  sha256: sha256Schema,
+  size: z.number().int(),
+  io: ioSchema,
+  opset: z.number().int().nullable(),
+  probe: probeSchema,
+  createdAt: z.string(),
+  manifest: releaseManifestSchema.describe('the release manifest, decoded from the signed envelope'),
+  manifestEnvelope: envelopeSchema.describe('the signed release manifest, exactly as agents receive it'),
+});
+
+export const eventList = z.object({
+  events: z.array(z.object({ eventId: z.string(), kind: z.string(), code: z.string().nullable(), at: z.string(), receivedAt: z.string(), body: deviceEventSchema })),
+});
+
+export const deviceConfigResponse = z.object({ mqttUrl: z.string(), wsUrl: z.string(), trust: envelopeSchema });
+export const healthResponse = z.object({ status: z.literal('ok') });
+const counterMap = z.record(z.string(), z.number().int());
+export const brokerStatsResponse = z.object({
+  broker: z.object({
+    connections: z.number().int(),
+    connectionsRefused: z.number().int(),
+    authFailures: z.number().int(),
+    publishDenied: z.number().int(),
+    subscribeDenied: z.number().int(),
+    willDenied: z.number().int(),
+    oversizedPackets: z.number().int(),
+  }),
+  ingest: z.object({ received: counterMap, rejected: counterMap.describe('rejected device messages by error code') }),
+});
+export const auditQuery = z.object({ subject: z.string().max(200).optional(), limit: z.coerce.number().int().min(1).max(1000).default(100) });
+export const auditResponse = z.object({
+  entries: z.array(z.object({ id: z.number().int(), at: z.string(), actor: z.string(), action: z.string(), subject: z.string(), details: z.unknown() })),
+});
+export const errorResponse = z.object({ error: z.object({ code: z.string(), message: z.string(), details: z.unknown().optional() }) });

@@ -1,0 +1,170 @@
+/**
+ * startHub: the composition root. Config -> data dir -> keys, trust, admin token -> database ->
+ * artifacts -> broker (retained cache rebuilt before anyone can connect) -> HTTP + WebSocket.
+ */
+import type { Server as HttpServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { mkdir } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { createAdaptorServer } from '@hono/node-server';
+import { allDevicesTopic, type SigningKey } from '@edgefleet/protocol';
+import { KeyedLock } from './core/keyed-lock';
+import { RejectionTracker } from './core/rejection-tracker';
+import { loadOrCreateAdminToken } from './adapters/admin-token';
+import { createArtifactStore } from './adapters/artifacts';
+import { createEmbeddedBroker, type EmbeddedBroker } from './adapters/broker/embedded';
+import { getSecretHash, markAllOffline } from './adapters/db/devices';
+import { openDatabase, type OpenedDb } from './adapters/db/open';
+import { loadOrCreateKeys } from './adapters/keys';
+import { jsonLogger } from './adapters/logger';
+import { cachedCredentialVerifier } from './adapters/secrets';
+import { DEFAULTS, deviceUrls, localHost, type HubOptions } from './config';
+import { createApp } from './http/app';
+import type { HubContext } from './services/context';
+import { refreshExpiringDocs, republishRetained } from './services/deployments';
+import { ingestMessage, recordOnline } from './services/ingest';
+
+export interface Hub {
+  /** e.g. http://127.0.0.1:41234 */
+  httpUrl: string;
+  /** mqtt://127.0.0.1:<port> */
+  mqttUrl: string;
+  /** ws://127.0.0.1:<httpPort>/mqtt */
+  wsUrl: string;
+  adminToken: string;
+  /** lets in-process tests sign attack docs */
+  releaseKey: SigningKey;
+  /** publish as the hub itself (bypasses the ACL), e.g. tests injecting a forged doc */
+  publish(topic: string, payload: Uint8Array | string, opts?: { retain?: boolean }): Promise<void>;
+  /** closes HTTP, WebSocket, the MQTT listener, the broker and the database; idempotent */
+  close(): Promise<void>;
+}
+
+const INGESTED_KINDS = ['state', 'events', 'online', 'stats'] as const;
+const REFRESH_INTERVAL_MS = 60 * 60_000;
+
+export async function startHub(options: HubOptions): Promise<Hub> {
+  const logger = options.logger ?? jsonLogger();
+  const now = options.now ?? (() => new Date());
+  const host = options.host ?? DEFAULTS.host;
+  const dataDir = resolve(options.dataDir);
+  await mkdir(join(dataDir, 'keys'), { recursive: true, mode: 0o700 });
+
+  const keys = await loadOrCreateKeys(dataDir, now(), logger);
+  const adminToken = options.adminToken !== undefined ? { token: options.adminToken, generated: false, path: '' } : await loadOrCreateAdminToken(dataDir);
+  if (adminToken.generated) {
+    // Printed once, to the console rather than the log stream, and never again.
+    process.stdout.write(`\nedgefleet: generated admin token (saved to ${adminToken.path}):\n  ${adminToken.token}\n\n`);
+  }
+
+  const cleanups: Array<() => Promise<void> | void> = [];
+  const closeAll = async (): Promise<void> => {
+    for (const cleanup of cleanups.reverse()) {
+      try {
+        await cleanup();
+      } catch (error) {
+        logger.error('error while closing the hub', { error: String(error) });
+      }
+    }
+  };
+
+  try {
+    const opened: OpenedDb = openDatabase(join(dataDir, 'edgefleet.db'));
+    cleanups.push(() => opened.close());
+    const { db } = opened;
+    markAllOffline(db);
+    const artifacts = await createArtifactStore(dataDir);
+    const credentials = cachedCredentialVerifier((id) => getSecretHash(db, id), { ttlMs: 60_000, maxEntries: 10_000, now: () => Date.now() });
+
+    let closing = false;
+    const ctxRef: { current: HubContext | null } = { current: null };
+    const broker: EmbeddedBroker = await createEmbeddedBroker({
+      verifyCredentials: (id, secret) => credentials.verify(id, secret),
+      logger,
+      onDeviceConnected: (id) => ctxRef.current && !closing && recordOnline(ctxRef.current, id, true, 'connection'),
+      onDeviceDisconnected: (id) => ctxRef.current && !closing && recordOnline(ctxRef.current, id, false, 'connection'),
+    });
+    cleanups.push(() => broker.close());
+
+    const ctx: HubContext = {
+      db,
+      artifacts,
+      keys,
+      broker,
+      credentials,
+      logger,
+      now,
+      adminToken: adminToken.token,
+      urls: { publicUrl: '', mqttUrl: '', wsUrl: '' },
+      maxModelBytes: options.maxModelBytes ?? DEFAULTS.maxModelBytes,
+      deploymentTtlS: options.deploymentTtlS ?? DEFAULTS.deploymentTtlS,
+      statsIntervalS: DEFAULTS.statsIntervalS,
+      locks: { devices: new KeyedLock(), models: new KeyedLock() },
+      ingest: { received: { state: 0, events: 0, online: 0, stats: 0 }, rejected: new RejectionTracker(60 * 60_000) },
+    };
+    ctxRef.current = ctx;
+
+    for (const kind of INGESTED_KINDS) {
+      await broker.subscribe(allDevicesTopic(kind), (message) => {
+        if (!closing) ingestMessage(ctx, message);
+      });
+    }
+    // The retained cache is complete (and fresh) before the first device can connect.
+    const republished = await republishRetained(ctx);
+    await refreshExpiringDocs(ctx);
+    const refreshTimer = setInterval(() => {
+      if (!closing) void refreshExpiringDocs(ctx);
+    }, REFRESH_INTERVAL_MS);
+    refreshTimer.unref();
+    cleanups.push(() => clearInterval(refreshTimer));
+
+    const mqttPort = await broker.listen(options.mqttPort ?? DEFAULTS.mqttPort, host);
+    const server = createAdaptorServer({ fetch: createApp(ctx).fetch, hostname: host }) as HttpServer;
+    broker.attachWebSocket(server, '/mqtt');
+    const httpPort = await listen(server, options.httpPort ?? DEFAULTS.httpPort, host);
+    cleanups.push(() => closeHttp(server));
+    cleanups.push(() => {
+      closing = true;
+    });
+    ctx.urls = deviceUrls(options.publicUrl, host, httpPort, mqttPort);
+
+    const local = localHost(host);
+    const hub: Hub = {
+      httpUrl: `http://${local}:${httpPort}`,
+      mqttUrl: `mqtt://${local}:${mqttPort}`,
+      wsUrl: `ws://${local}:${httpPort}/mqtt`,
+      adminToken: adminToken.token,
+      releaseKey: keys.release,
+      publish: (topic, payload, opts) => broker.publish(topic, payload, opts),
+      close: once(closeAll),
+    };
+    logger.info('hub started', { http: hub.httpUrl, mqtt: hub.mqttUrl, ws: hub.wsUrl, publicUrl: ctx.urls.publicUrl, dataDir, republished, trustKeyid: keys.root.keyid });
+    return hub;
+  } catch (error) {
+    await closeAll();
+    throw error;
+  }
+}
+
+function listen(server: HttpServer, port: number, host: string): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolvePort((server.address() as AddressInfo).port);
+    });
+  });
+}
+
+function closeHttp(server: HttpServer): Promise<void> {
+  return new Promise((resolveClose) => {
+    server.close(() => resolveClose());
+    // Keep-alive and in-flight downloads would otherwise hold close() open.
+    server.closeAllConnections();
+  });
+}
+
+function once(fn: () => Promise<void>): () => Promise<void> {
+  let result: Promise<void> | null = null;
+  return () => (result ??= fn());
+}

@@ -1,0 +1,5 @@
+/** The hub's public face. */
+export { startHub, type Hub } from './hub';
+export { hubOptionsFromEnv, type HubOptions } from './config';
+export { readSigningKeyPem } from './adapters/keys';
+export type { Logger } from './adapters/logger';

@@ -1,0 +1,41 @@
+/** CLI entry (`npm start`): environment -> startHub -> close on SIGINT/SIGTERM. */
+import { hubOptionsFromEnv, startHub } from './index';
+import { jsonLogger } from './adapters/logger';
+
+const logger = jsonLogger();
+
+async function main(): Promise<void> {
+  let options;
+  try {
+    options = hubOptionsFromEnv(process.env);
+  } catch (error) {
+    process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
+    process.exit(2);
+  }
+  const hub = await startHub({ ...options, logger });
+  logger.info('edgefleet hub ready', { http: hub.httpUrl, mqtt: hub.mqttUrl, ws: hub.wsUrl });
+
+  let stopping = false;
+  const stop = (signal: string): void => {
+    if (stopping) {
+      // A second signal means the operator does not want to wait.
+      process.exit(1);
+    }
+    stopping = true;
+    logger.info('shutting down', { signal });
+    hub.close().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        logger.error('shutdown failed', { error: String(error) });
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
+}
+
+main().catch((error: unknown) => {
+  logger.error('hub failed to start', { error: error instanceof Error ? error.message : String(error) });
+  process.exit(1);
+});

@@ -1,0 +1,36 @@
+/** Everything the use-cases and routes need, built once by startHub (the composition root). */
+import type { RejectionTracker } from '../core/rejection-tracker';
+import type { KeyedLock } from '../core/keyed-lock';
+import type { ArtifactStore } from '../adapters/artifacts';
+import type { EmbeddedBroker } from '../adapters/broker/embedded';
+import type { Db } from '../adapters/db/open';
+import type { HubKeys } from '../adapters/keys';
+import type { Logger } from '../adapters/logger';
+import type { CredentialVerifier } from '../adapters/secrets';
+
+export interface HubUrls {
+  publicUrl: string;
+  /** how devices reach the broker, derived from publicUrl's host */
+  mqttUrl: string;
+  wsUrl: string;
+}
+
+export type IngestKind = 'state' | 'events' | 'online' | 'stats';
+
+export interface HubContext {
+  db: Db;
+  artifacts: ArtifactStore;
+  keys: HubKeys;
+  broker: Pick<EmbeddedBroker, 'publish' | 'counters'>;
+  credentials: CredentialVerifier;
+  logger: Logger;
+  now: () => Date;
+  adminToken: string;
+  /** filled in once the listeners know their ports */
+  urls: HubUrls;
+  maxModelBytes: number;
+  deploymentTtlS: number;
+  statsIntervalS: number;
+  locks: { devices: KeyedLock; models: KeyedLock };
+  ingest: { received: Record<IngestKind, number>; rejected: RejectionTracker };
+}

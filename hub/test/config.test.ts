@@ -1,0 +1,59 @@
+import { describe, expect, it } from 'vitest';
+import { hubOptionsFromEnv } from '../src/index';
+import { deviceUrls } from '../src/config';
+
+describe('hubOptionsFromEnv', () => {
+  it('defaults to ./data with nothing set', () => {
+    expect(hubOptionsFromEnv({})).toEqual({ dataDir: './data' });
+  });
+
+  it('reads every variable', () => {
+    expect(
+      hubOptionsFromEnv({
+        EDGEFLEET_DATA_DIR: '/var/lib/edgefleet',
+        EDGEFLEET_HTTP_PORT: '9000',
+        EDGEFLEET_MQTT_PORT: '0',
+        EDGEFLEET_HOST: '127.0.0.1',
+        EDGEFLEET_ADMIN_TOKEN: 'a-long-enough-token',
+        EDGEFLEET_PUBLIC_URL: 'https://hub.example.com',
+        EDGEFLEET_MAX_MODEL_BYTES: '1024',
+        EDGEFLEET_DEPLOYMENT_TTL_S: '60',
+      }),
+    ).toEqual({
+      dataDir: '/var/lib/edgefleet',
+      httpPort: 9000,
+      mqttPort: 0,
+      host: '127.0.0.1',
+      adminToken: 'a-long-enough-token',
+      publicUrl: 'https://hub.example.com',
+      maxModelBytes: 1024,
+      deploymentTtlS: 60,
+    });
+  });
+
+  it.each([
+    ['EDGEFLEET_HTTP_PORT', 'eighty'],
+    ['EDGEFLEET_MQTT_PORT', '70000'],
+    ['EDGEFLEET_PUBLIC_URL', 'not a url'],
+    ['EDGEFLEET_ADMIN_TOKEN', 'short'],
+    ['EDGEFLEET_MAX_MODEL_BYTES', '-1'],
+    ['EDGEFLEET_BROKER_URL', 'mqtt://elsewhere:1883'],
+  ])('names %s when its value is bad', (name, value) => {
+    expect(() => hubOptionsFromEnv({ [name]: value })).toThrow(name);
+  });
+});
+
+describe('deviceUrls', () => {
+  it('derives broker URLs from the public URL', () => {
+    expect(deviceUrls('https://hub.example.com/', '0.0.0.0', 8080, 1883)).toEqual({
+      publicUrl: 'https://hub.example.com',
+      mqttUrl: 'mqtt://hub.example.com:1883',
+      wsUrl: 'wss://hub.example.com/mqtt',
+    });
+  });
+
+  it('uses localhost for a wildcard bind and the bind address otherwise', () => {
+    expect(deviceUrls(undefined, '0.0.0.0', 8080, 1883).publicUrl).toBe('http://localhost:8080');
+    expect(deviceUrls(undefined, '127.0.0.1', 4000, 4001)).toEqual({ publicUrl: 'http://127.0.0.1:4000', mqttUrl: 'mqtt://127.0.0.1:4001', wsUrl: 'ws://127.0.0.1:4000/mqtt' });
+  });
+});

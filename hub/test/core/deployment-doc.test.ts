@@ -1,0 +1,38 @@
+import { describe, expect, it } from 'vitest';
+import type { Envelope } from '@edgefleet/protocol';
+import { planPin, type ReleaseRef } from '../../src/core/deployment-doc';
+
+const ref = (version: string, releaseCounter: number, model = 'vad'): ReleaseRef => ({
+  model,
+  version,
+  releaseCounter,
+  envelope: { payload: `p${model}${version}`, signatures: [{ keyid: 'a'.repeat(64), sig: 'x' }] } satisfies Envelope,
+});
+const base = { device: 'dev-1', seq: 7, now: new Date('2030-01-01T00:00:00Z'), ttlS: 3600, statsIntervalS: 60 };
+
+describe('planPin', () => {
+  it('first assignment: no previous, no downgrade, expiry = now + ttl', () => {
+    const { doc, previous } = planPin({ ...base, target: ref('1', 1), current: null, currentPrevious: null, servingCounters: [] });
+    expect(previous).toBeNull();
+    expect(doc).toMatchObject({ type: 'deployment', device: 'dev-1', seq: 7, previous: null, allowDowngrade: false, rollout: null, expires: '2030-01-01T01:00:00.000Z' });
+  });
+
+  it('an upgrade keeps the replaced release as the fallback', () => {
+    const { doc, previous } = planPin({ ...base, target: ref('2', 2), current: ref('1', 1), currentPrevious: null, servingCounters: [1] });
+    expect(previous?.version).toBe('1');
+    expect(doc.previous).toEqual(ref('1', 1).envelope);
+    expect(doc.allowDowngrade).toBe(false);
+  });
+
+  it('re-pinning the same release keeps its fallback', () => {
+    const { previous } = planPin({ ...base, target: ref('2', 2), current: ref('2', 2), currentPrevious: ref('1', 1), servingCounters: [2] });
+    expect(previous?.version).toBe('1');
+  });
+
+  it('pinning an older release is an authorised downgrade', () => {
+    const { doc } = planPin({ ...base, target: ref('1', 1), current: ref('2', 2), currentPrevious: ref('1', 1), servingCounters: [2] });
+    expect(doc.allowDowngrade).toBe(true);
+    // the fallback must never be the release it replaces with itself
+    expect(doc.previous).toEqual(ref('2', 2).envelope);
+  });
+});

@@ -1,0 +1,30 @@
+import { describe, expect, it } from 'vitest';
+import type { ReportedState } from '@edgefleet/protocol';
+import { isStaleReport, notableChanges } from '../../src/core/reported-state';
+
+const state = (overrides: Partial<ReportedState> = {}): ReportedState => ({
+  device: 'd',
+  seq: 2,
+  phase: 'serving',
+  active: { model: 'vad', version: '1', sha256: 'a'.repeat(64) },
+  previous: null,
+  error: null,
+  agent: { version: '0.1.0', runtime: '1.30.0' },
+  at: '2030-01-01T00:00:10.000Z',
+  ...overrides,
+});
+
+describe('reported state rules', () => {
+  it('orders by seq, then by time', () => {
+    expect(isStaleReport(null, state())).toBe(false);
+    expect(isStaleReport(state(), state({ seq: 1, at: '2031-01-01T00:00:00.000Z' }))).toBe(true);
+    expect(isStaleReport(state(), state({ seq: 3, at: '2029-01-01T00:00:00.000Z' }))).toBe(false);
+    expect(isStaleReport(state(), state({ at: '2030-01-01T00:00:09.000Z' }))).toBe(true);
+  });
+
+  it('names what changed', () => {
+    expect(notableChanges(state(), state({ at: '2030-01-01T00:01:00.000Z' }))).toEqual([]);
+    expect(notableChanges(null, state())).toEqual(['phase', 'active']);
+    expect(notableChanges(state(), state({ phase: 'failed', error: { code: 'E_LOAD_FAILED', message: 'x' } }))).toEqual(['phase', 'error']);
+  });
+});
