@@ -21,6 +21,7 @@ import { AgentError, reportable } from './errors';
 import { guardedLogger } from './logger';
 import { Reconciler } from './reconciler';
 import { runStep } from './run-steps';
+import { SlowRetry } from './slow-retry';
 import { loadActiveFromDisk, recoverState } from './startup';
 import { AGENT_VERSION } from './version';
 import { World } from './world';
@@ -69,6 +70,7 @@ export async function startAgent(input: AgentOptions): Promise<Agent> {
     throw new Error(`agent local API could not listen on ${options.host}:${options.port}`, { cause: error });
   }
 
+  let closing: Promise<void> | null = null;
   const reconciler = new Reconciler({
     observe: async (): Promise<Observed> => ({
       serving: world.serving?.release ?? null,
@@ -94,10 +96,21 @@ export async function startAgent(input: AgentOptions): Promise<Agent> {
       world.emit('install-failed', { seq: step.seq, model: target ? refOf(target) : null, error: failure });
       world.setActivity({ kind: 'settled' });
       world.report();
+      // A network failure must not strand the device on its old model until the next doc or
+      // restart: try the same doc again after the longest backoff (a bad model is never retried).
+      if (error.transient) slowRetry.schedule(step.seq);
     },
     settled: () => world.setActivity({ kind: 'settled' }),
     retry: { baseMs: options.tuning.retryBaseMs, maxMs: options.tuning.retryMaxMs, maxAttempts: options.tuning.maxInstallAttempts },
     logger,
+  });
+
+  const slowRetry = new SlowRetry(options.tuning.retryMaxMs, async (seq) => {
+    const failure = world.persisted.failure;
+    if (closing || !failure?.transient || failure.seq !== seq) return;
+    logger.info('retrying an install that failed transiently', { seq, code: failure.error.code });
+    await world.update((state) => ({ ...state, failure: null }));
+    reconciler.trigger();
   });
 
   const docs = new DocHandler({ world, store, deviceId: options.deviceId, now: options.now, logger, onAccepted: () => reconciler.trigger() });
@@ -133,10 +146,10 @@ export async function startAgent(input: AgentOptions): Promise<Agent> {
   world.report();
   logger.info('agent started', { device: options.deviceId, localUrl: server.url, phase: world.status().phase });
 
-  let closing: Promise<void> | null = null;
   const close = (): Promise<void> =>
     (closing ??= (async () => {
       clearInterval(staleTimer);
+      slowRetry.cancel();
       clearImmediate(firstStaleCheck);
       bootstrapAbort.abort();
       await bootstrapped;

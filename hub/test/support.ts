@@ -5,9 +5,10 @@ import { join } from 'node:path';
 import { connectAsync, type IClientOptions, type MqttClient } from 'mqtt';
 import { startHub, type Hub, type HubOptions, type Logger } from '../src/index';
 import { jsonLogger } from '../src/adapters/logger';
+import { SILERO_PROBE_HINT } from '../../test/fixtures/silero';
 
-export const SILERO_V5 = join(import.meta.dirname, '..', '..', 'node_modules', '@ricky0123', 'vad-web', 'dist', 'silero_vad_v5.onnx');
-export const SILERO_PROBE = encodeURIComponent(JSON.stringify({ input: { dims: [1, 512] }, sr: { dims: [], data: [16000] } }));
+export { SILERO_V5 } from '../../test/fixtures/silero';
+export const SILERO_PROBE = encodeURIComponent(JSON.stringify(SILERO_PROBE_HINT));
 
 export const silentLogger: Logger = { info: () => undefined, warn: () => undefined, error: () => undefined };
 

@@ -16,7 +16,7 @@ import {
   type Envelope,
   type ErrorCode,
 } from '@edgefleet/protocol';
-import { api, assign, enrol, models, predict, runDirect, sileroInputs, tempDir, uploadModel, waitForEvent, waitForReport } from '../support/harness';
+import { api, assign, enrol, models, predict, runDirect, sileroInputs, tempDir, testLogger, uploadModel, waitForEvent, waitForReport } from '../support/harness';
 
 const DEVICE = 'edge-01';
 
@@ -31,7 +31,7 @@ describe('walking skeleton: a signed model from the hub to a serving agent', () 
   beforeAll(async () => {
     hubDir = await tempDir('hub');
     agentDir = await tempDir('agent');
-    hub = await startHub({ dataDir: hubDir.path, httpPort: 0, mqttPort: 0, host: '127.0.0.1', adminToken: 'test-admin-token' });
+    hub = await startHub({ dataDir: hubDir.path, httpPort: 0, mqttPort: 0, host: '127.0.0.1', adminToken: 'test-admin-token', logger: testLogger });
   });
 
   afterAll(async () => {
@@ -42,7 +42,7 @@ describe('walking skeleton: a signed model from the hub to a serving agent', () 
   });
 
   const startTestAgent = () =>
-    startAgent({ hubUrl: hub.httpUrl, deviceId: DEVICE, deviceSecret: secret, dataDir: agentDir.path, port: 0, host: '127.0.0.1' });
+    startAgent({ hubUrl: hub.httpUrl, deviceId: DEVICE, deviceSecret: secret, dataDir: agentDir.path, port: 0, host: '127.0.0.1', logger: testLogger });
 
   it('uploads Silero VAD v5, enrols a device, assigns it, and the agent serves the same numbers as onnxruntime-node', async () => {
     await uploadModel(hub, 'vad', models.sileroV5, '1');
@@ -58,8 +58,8 @@ describe('walking skeleton: a signed model from the hub to a serving agent', () 
     expect(response.status).toBe(200);
     expect(response.body).toMatchObject({ model: 'vad', version: '1' });
     const direct = await runDirect(models.sileroV5, inputs);
-    expect(response.body.outputs.output?.data).toEqual(direct.output);
-    expect(response.body.outputs.stateN?.data).toEqual(direct.stateN);
+    expect(response.body.outputs.output?.data).toEqual(direct.output?.data);
+    expect(response.body.outputs.stateN?.data).toEqual(direct.stateN?.data);
     expect(response.body.outputs.stateN?.dims).toEqual([2, 1, 128]);
 
     const device = await api<{ state: { phase: string; active: { version: string } } | null }>(hub, 'GET', `/api/v1/devices/${DEVICE}`);
@@ -78,7 +78,7 @@ describe('walking skeleton: a signed model from the hub to a serving agent', () 
     const inputs = sileroInputs(2);
     const response = await predict(agent, inputs);
     expect(response.body.version).toBe('2');
-    expect(response.body.outputs.output?.data).toEqual((await runDirect(models.sileroV6, inputs)).output);
+    expect(response.body.outputs.output?.data).toEqual((await runDirect(models.sileroV6, inputs)).output?.data);
   });
 
   describe('attacks leave version 2 serving and report the matching code', () => {
@@ -169,6 +169,6 @@ describe('walking skeleton: a signed model from the hub to a serving agent', () 
     const response = await predict(agent, inputs);
     expect(response.status).toBe(200);
     expect(response.body.version).toBe('2');
-    expect(response.body.outputs.output?.data).toEqual((await runDirect(models.sileroV6, inputs)).output);
+    expect(response.body.outputs.output?.data).toEqual((await runDirect(models.sileroV6, inputs)).output?.data);
   });
 });

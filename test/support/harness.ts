@@ -2,24 +2,23 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createRequire } from 'node:module';
-import ort from 'onnxruntime-node';
 import type { Agent } from '@edgefleet/agent';
 import type { Hub } from '@edgefleet/hub';
-import type { DeviceEvent, ReportedState, TensorJson } from '@edgefleet/protocol';
+import type { TensorJson } from '@edgefleet/protocol';
+import { SILERO_LEGACY, SILERO_PROBE_HINT, SILERO_V5, SILERO_V6 } from '../fixtures/silero';
 
-const require = createRequire(import.meta.url);
-const vadDist = join(require.resolve('@ricky0123/vad-web/package.json'), '..', 'dist');
+export { nextEvent as waitForEvent, nextReport as waitForReport } from '../fixtures/wait';
+export { runDirect, sileroInputs } from '../fixtures/silero';
 
 /** The real third-party models shipped by @ricky0123/vad-web 0.0.31. */
-export const models = {
-  sileroV5: join(vadDist, 'silero_vad_v5.onnx'),
-  sileroV6: join(vadDist, 'silero_vad_v6.onnx'),
-  sileroLegacy: join(vadDist, 'silero_vad_legacy.onnx'),
-};
+export const models = { sileroV5: SILERO_V5, sileroV6: SILERO_V6, sileroLegacy: SILERO_LEGACY };
+export const sileroProbeQuery = encodeURIComponent(JSON.stringify(SILERO_PROBE_HINT));
 
-/** Silero needs 512-sample frames at 16 kHz; the hub's probe is told so at upload. */
-export const sileroProbeQuery = encodeURIComponent(JSON.stringify({ input: { dims: [1, 512] }, sr: { dims: [], data: [16000] } }));
+/** Quiet by default; EDGEFLEET_TEST_LOG=1 shows the hub's and agents' logs while debugging. */
+const print = (stream: NodeJS.WriteStream) => (message: string, fields?: object) => stream.write(`${JSON.stringify({ message, ...fields })}\n`);
+export const testLogger = process.env.EDGEFLEET_TEST_LOG
+  ? { debug: print(process.stderr), info: print(process.stderr), warn: print(process.stderr), error: print(process.stderr) }
+  : { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} };
 
 export async function tempDir(prefix: string): Promise<{ path: string; remove(): Promise<void> }> {
   const path = await mkdtemp(join(tmpdir(), `edgefleet-${prefix}-`));
@@ -74,40 +73,6 @@ export async function assign(hub: Hub, device: string, model: string, version: s
   return api(hub, 'PUT', `/api/v1/devices/${device}/assignment`, { model, version });
 }
 
-/** Resolves with the first report (already current or future) that satisfies `predicate`. */
-export function waitForReport(agent: Agent, predicate: (state: ReportedState) => boolean, what: string, timeoutMs = 20_000): Promise<ReportedState> {
-  return waitForListener(agent.onReport.bind(agent), predicate, what, timeoutMs);
-}
-
-export function waitForEvent(agent: Agent, predicate: (event: DeviceEvent) => boolean, what: string, timeoutMs = 20_000): Promise<DeviceEvent> {
-  return waitForListener(agent.onEvent.bind(agent), predicate, what, timeoutMs);
-}
-
-function waitForListener<T>(subscribe: (listener: (value: T) => void) => () => void, predicate: (value: T) => boolean, what: string, timeoutMs: number): Promise<T> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      unsubscribe();
-      reject(new Error(`timed out after ${timeoutMs} ms waiting for ${what}`));
-    }, timeoutMs);
-    const unsubscribe = subscribe((value) => {
-      if (!predicate(value)) return;
-      clearTimeout(timer);
-      unsubscribe();
-      resolve(value);
-    });
-  });
-}
-
-/** One Silero VAD frame: a deterministic chirp, zero state, 16 kHz. */
-export function sileroInputs(seed = 1): Record<string, TensorJson> {
-  const frame = Array.from({ length: 512 }, (_, i) => Math.fround(0.5 * Math.sin((i * (seed + 3)) / 17) * Math.cos(i / 41)));
-  return {
-    input: { type: 'float32', dims: [1, 512], data: frame },
-    state: { type: 'float32', dims: [2, 1, 128], data: new Array<number>(256).fill(0) },
-    sr: { type: 'int64', dims: [], data: [16000] },
-  };
-}
-
 export interface PredictResponse {
   model: string;
   version: string;
@@ -121,22 +86,4 @@ export async function predict(agent: Agent, inputs: Record<string, TensorJson>):
     body: JSON.stringify({ inputs }),
   });
   return { status: response.status, body: (await response.json()) as PredictResponse };
-}
-
-/** The same inputs through a bare onnxruntime-node session: the ground truth for /v1/predict. */
-export async function runDirect(file: string, inputs: Record<string, TensorJson>): Promise<Record<string, number[]>> {
-  const session = await ort.InferenceSession.create(file, { logSeverityLevel: 3 });
-  try {
-    const feeds: Record<string, ort.Tensor> = {};
-    for (const [name, t] of Object.entries(inputs)) {
-      feeds[name] =
-        t.type === 'int64'
-          ? new ort.Tensor('int64', BigInt64Array.from(t.data.map((v) => BigInt(Number(v)))), t.dims)
-          : new ort.Tensor('float32', Float32Array.from(t.data.map(Number)), t.dims);
-    }
-    const out = await session.run(feeds);
-    return Object.fromEntries(Object.entries(out).map(([name, tensor]) => [name, Array.from(tensor.data as Float32Array, Number)]));
-  } finally {
-    await session.release();
-  }
 }

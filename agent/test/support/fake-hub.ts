@@ -19,6 +19,8 @@ export interface FakeHub {
   /** what devices published, by topic */
   published: Array<{ topic: string; payload: unknown; retain: boolean }>;
   refusedPublishes: string[];
+  /** hashes answered with 503, as a hub under maintenance would */
+  unavailable: Set<string>;
   publish(topic: string, payload: string, retain?: boolean): Promise<void>;
   publishDesired(deviceId: string, envelope: Envelope): Promise<void>;
   close(): Promise<void>;
@@ -50,6 +52,7 @@ export async function startFakeHub(opts: { deviceId: string; secret: string; tru
     }
     const sha = /^\/artifacts\/([0-9a-f]{64})$/.exec(req.url ?? '')?.[1];
     const bytes = sha ? hub.artifacts.get(sha) : undefined;
+    if (sha && hub.unavailable.has(sha)) return void res.writeHead(503).end();
     if (!sha || !bytes) return void res.writeHead(404).end();
     hub.downloads.set(sha, (hub.downloads.get(sha) ?? 0) + 1);
     const start = Number(/^bytes=(\d+)-$/.exec(req.headers.range ?? '')?.[1] ?? 0);
@@ -80,6 +83,7 @@ export async function startFakeHub(opts: { deviceId: string; secret: string; tru
     configFetches: 0,
     published: [],
     refusedPublishes: [],
+    unavailable: new Set(),
     publish: (topic, payload, retain = true) =>
       new Promise<void>((resolve, reject) =>
         broker.publish({ cmd: 'publish', topic, payload: Buffer.from(payload), qos: 1, retain, dup: false }, (error) => (error ? reject(error) : resolve())),

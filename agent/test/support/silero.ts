@@ -1,41 +1,11 @@
 /** Silero VAD v5 (a real third-party ONNX model) as a release manifest with a true probe. */
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
-import * as ort from 'onnxruntime-node';
-import type { ReleaseManifest, TensorJson } from '@edgefleet/protocol';
+import type { ReleaseManifest } from '@edgefleet/protocol';
 import { makeRelease } from '../../../test/fixtures/signing';
+import { SILERO_V5, runDirect, sileroInputs } from '../../../test/fixtures/silero';
 
-const require = createRequire(import.meta.url);
-const VAD_DIST = join(dirname(require.resolve('@ricky0123/vad-web/package.json')), 'dist');
-export const SILERO_V5 = join(VAD_DIST, 'silero_vad_v5.onnx');
-export const SILERO_V6 = join(VAD_DIST, 'silero_vad_v6.onnx');
-
-export function sileroInputs(seed = 1): Record<string, TensorJson> {
-  return {
-    input: { type: 'float32', dims: [1, 512], data: Array.from({ length: 512 }, (_, i) => Math.fround(0.5 * Math.sin((i * (seed + 3)) / 17))) },
-    state: { type: 'float32', dims: [2, 1, 128], data: new Array<number>(256).fill(0) },
-    sr: { type: 'int64', dims: [], data: [16000] },
-  };
-}
-
-/** Ground truth through a bare onnxruntime session. */
-export async function runDirect(bytes: Uint8Array, inputs: Record<string, TensorJson>): Promise<Record<string, TensorJson>> {
-  const session = await ort.InferenceSession.create(bytes, { logSeverityLevel: 3 });
-  try {
-    const feeds: Record<string, ort.Tensor> = {};
-    for (const [name, t] of Object.entries(inputs)) {
-      feeds[name] = t.type === 'int64' ? new ort.Tensor('int64', BigInt64Array.from(t.data, (v) => BigInt(Number(v))), t.dims) : new ort.Tensor('float32', Float32Array.from(t.data, Number), t.dims);
-    }
-    const out = await session.run(feeds);
-    return Object.fromEntries(
-      Object.entries(out).map(([name, tensor]) => [name, { type: 'float32', dims: [...tensor.dims], data: Array.from(tensor.data as Float32Array, Number) } satisfies TensorJson]),
-    );
-  } finally {
-    await session.release();
-  }
-}
+export { SILERO_V5, SILERO_V6, runDirect, sileroInputs } from '../../../test/fixtures/silero';
 
 export interface SileroRelease {
   bytes: Uint8Array;
