@@ -12,3 +12,4 @@ export * from './schemas/state';
 export * from './schemas/events';
 export * from './schemas/stats';
 export * from './trust-builder';
+export * from './tensor';

@@ -3,7 +3,7 @@
  * only after the predictions already running on it have finished (blue-green swap).
  */
 import * as ort from 'onnxruntime-node';
-import type { Probe, ReleaseManifest, TensorJson, TensorType } from '@edgefleet/protocol';
+import { ProtocolError, tensorFromJson, tensorToJson, type Probe, type ReleaseManifest, type TensorJson } from '@edgefleet/protocol';
 import { AgentError } from '../errors';
 import { checkInputs } from '../core/predict-request';
 import { checkProbe } from '../core/probe-check';
@@ -39,13 +39,18 @@ export class LoadedModel {
     this.inflight++;
     try {
       const feeds: Record<string, ort.Tensor> = {};
-      for (const [name, tensor] of Object.entries(inputs)) feeds[name] = toOrtTensor(tensor);
+      for (const [name, tensor] of Object.entries(inputs)) {
+        const typed = tensorFromJson(tensor);
+        feeds[name] = new ort.Tensor(typed.type, typed.data, typed.dims);
+      }
       const outputs = await this.session.run(feeds);
       const result: Record<string, TensorJson> = {};
-      for (const [name, tensor] of Object.entries(outputs)) result[name] = fromOrtTensor(tensor);
+      for (const [name, tensor] of Object.entries(outputs)) result[name] = tensorToJson(tensor.type, tensor.data, tensor.dims);
       return result;
     } catch (cause) {
-      throw cause instanceof AgentError ? cause : new AgentError('E_INFERENCE', `${label(this.release)}: ${messageOf(cause)}`, { cause });
+      if (cause instanceof AgentError) throw cause;
+      if (cause instanceof ProtocolError) throw new AgentError(cause.code, `${label(this.release)}: ${cause.message}`, { cause });
+      throw new AgentError('E_INFERENCE', `${label(this.release)}: ${messageOf(cause)}`, { cause });
     } finally {
       this.inflight--;
       if (this.inflight === 0) this.drained?.();
@@ -76,46 +81,3 @@ export class LoadedModel {
 
 const label = (release: ReleaseManifest) => `${release.model}@${release.version}`;
 const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error));
-
-function toOrtTensor(tensor: TensorJson): ort.Tensor {
-  const { dims, data } = tensor;
-  const numbers = () => data.map(Number);
-  switch (tensor.type) {
-    case 'float32':
-      return new ort.Tensor('float32', Float32Array.from(numbers()), dims);
-    case 'float64':
-      return new ort.Tensor('float64', Float64Array.from(numbers()), dims);
-    case 'int8':
-      return new ort.Tensor('int8', Int8Array.from(numbers()), dims);
-    case 'uint8':
-      return new ort.Tensor('uint8', Uint8Array.from(numbers()), dims);
-    case 'int16':
-      return new ort.Tensor('int16', Int16Array.from(numbers()), dims);
-    case 'int32':
-      return new ort.Tensor('int32', Int32Array.from(numbers()), dims);
-    case 'int64':
-      // JSON numbers are validated as safe integers before they get here.
-      return new ort.Tensor('int64', BigInt64Array.from(data, (value) => BigInt(Number(value))), dims);
-    case 'bool':
-      return new ort.Tensor('bool', Uint8Array.from(data, (value) => (value === true ? 1 : 0)), dims);
-    case 'string':
-      return new ort.Tensor('string', data.map(String), dims);
-    case 'float16':
-      throw new AgentError('E_SCHEMA', 'float16 tensors are not supported over JSON');
-  }
-}
-
-const JSON_TYPES: ReadonlySet<string> = new Set<TensorType>(['float32', 'float64', 'int8', 'uint8', 'int16', 'int32', 'int64', 'bool', 'string']);
-
-function fromOrtTensor(tensor: ort.Tensor): TensorJson {
-  if (!JSON_TYPES.has(tensor.type)) throw new AgentError('E_INFERENCE', `output type ${tensor.type} cannot be returned as JSON`);
-  const type = tensor.type as TensorType;
-  const dims = [...tensor.dims];
-  const raw = tensor.data;
-  let data: TensorJson['data'];
-  if (type === 'string') data = Array.from(raw as readonly string[]);
-  else if (type === 'bool') data = Array.from(raw as Uint8Array, (value) => value !== 0);
-  else if (raw instanceof BigInt64Array) data = Array.from(raw, Number);
-  else data = Array.from(raw as ArrayLike<number>, Number);
-  return { type, dims, data };
-}

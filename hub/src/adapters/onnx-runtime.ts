@@ -4,7 +4,7 @@
  */
 import { open } from 'node:fs/promises';
 import ort from 'onnxruntime-node';
-import type { IoSpec, TensorJson, TensorType } from '@edgefleet/protocol';
+import { tensorFromJson, tensorToJson, type IoSpec, type TensorJson, type TensorType } from '@edgefleet/protocol';
 import { readOnnxOpset } from '../core/onnx-opset';
 
 type Session = Awaited<ReturnType<typeof ort.InferenceSession.create>>;
@@ -44,13 +44,16 @@ export async function loadModel(path: string): Promise<LoadedModel> {
       io,
       async run(inputs) {
         const feeds: Record<string, ort.Tensor> = {};
-        for (const [name, tensor] of Object.entries(inputs)) feeds[name] = toOrtTensor(tensor);
+        for (const [name, tensor] of Object.entries(inputs)) {
+          const typed = tensorFromJson(tensor);
+          feeds[name] = new ort.Tensor(typed.type, typed.data, typed.dims);
+        }
         // ort logs failed runs at ERROR on stderr; the caller reports the error itself.
         const outputs = await session.run(feeds, { logSeverityLevel: 4 });
         const result: Record<string, TensorJson> = {};
         for (const name of session.outputNames) {
           const value = outputs[name];
-          if (value) result[name] = fromOrtTensor(value as ort.Tensor);
+          if (value) result[name] = probeOutput(value as ort.Tensor);
         }
         return result;
       },
@@ -62,46 +65,11 @@ export async function loadModel(path: string): Promise<LoadedModel> {
   }
 }
 
-function toOrtTensor(tensor: TensorJson): ort.Tensor {
-  const { dims, data } = tensor;
-  const numbers = (): number[] => data.map((value) => Number(value));
-  switch (tensor.type) {
-    case 'float32':
-      return new ort.Tensor('float32', Float32Array.from(numbers()), dims);
-    case 'float64':
-      return new ort.Tensor('float64', Float64Array.from(numbers()), dims);
-    case 'int8':
-      return new ort.Tensor('int8', Int8Array.from(numbers()), dims);
-    case 'uint8':
-      return new ort.Tensor('uint8', Uint8Array.from(numbers()), dims);
-    case 'int16':
-      return new ort.Tensor('int16', Int16Array.from(numbers()), dims);
-    case 'int32':
-      return new ort.Tensor('int32', Int32Array.from(numbers()), dims);
-    case 'int64':
-      return new ort.Tensor('int64', BigInt64Array.from(numbers().map((n) => BigInt(Math.trunc(n)))), dims);
-    case 'bool':
-      return new ort.Tensor('bool', Uint8Array.from(data.map((value) => (value ? 1 : 0))), dims);
-    case 'string':
-      return new ort.Tensor('string', data.map(String), dims);
-    case 'float16':
-      throw new Error('float16 probe inputs are not supported yet');
-  }
-}
-
-function fromOrtTensor(tensor: ort.Tensor): TensorJson {
-  const dims = [...tensor.dims];
-  const data = tensor.data;
-  if (!PROTOCOL_TYPES.has(tensor.type) || tensor.type === 'float16') throw new Error(`output type ${tensor.type} is not supported in probes`);
-  const type = tensor.type as TensorType;
-  if (type === 'string') return { type, dims, data: [...(data as string[])] };
-  if (type === 'bool') return { type, dims, data: Array.from(data as Uint8Array, (value) => value !== 0) };
-  if (data instanceof BigInt64Array) return { type, dims, data: Array.from(data, (value) => Number(value)) };
-  if (typeof data === 'string' || Array.isArray(data) || data instanceof BigUint64Array) throw new Error(`unexpected ${type} output data`);
-  // Non-finite values cannot be written as JSON numbers; a probe with them would be useless anyway.
-  const values = Array.from(data as ArrayLike<number>);
-  if (values.some((value) => !Number.isFinite(value))) throw new Error('probe output contains NaN or Infinity');
-  return { type, dims, data: values };
+/** Probe outputs are stored as JSON numbers: NaN or Infinity would make a useless probe. */
+function probeOutput(tensor: ort.Tensor): TensorJson {
+  const json = tensorToJson(tensor.type, tensor.data, tensor.dims);
+  if (json.data.some((value) => typeof value === 'number' && !Number.isFinite(value))) throw new Error('probe output contains NaN or Infinity');
+  return json;
 }
 
 /** Best effort: undefined when the file does not say (the manifest then omits compat.opset). */
