@@ -18,7 +18,7 @@ export function jsonLogger(options: { write?: (line: string) => void; minLevel?:
   const min = LEVELS.indexOf(options.minLevel ?? 'info');
   const at = (level: Level) => (message: string, fields?: LogFields) => {
     if (LEVELS.indexOf(level) < min) return;
-    write(JSON.stringify({ time: new Date().toISOString(), level, msg: message, ...fields }, errorReplacer));
+    write(JSON.stringify({ at: new Date().toISOString(), level, msg: message, ...fields }, errorReplacer));
   };
   return { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') };
 }

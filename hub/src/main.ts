@@ -13,7 +13,6 @@ async function main(): Promise<void> {
     process.exit(2);
   }
   const hub = await startHub({ ...options, logger });
-  logger.info('edgefleet hub ready', { http: hub.httpUrl, mqtt: hub.mqttUrl, ws: hub.wsUrl });
 
   let stopping = false;
   const stop = (signal: string): void => {
