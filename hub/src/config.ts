@@ -1,14 +1,26 @@
 /** Hub options: their defaults, and how they are read from the environment (CONTRACT "Environment (hub)"). */
 import { z } from 'zod';
 import type { Logger } from './adapters/logger';
+import { parseBrokerUrl } from './core/broker-url';
 
 export interface HubOptions {
   /** where the database, keys, trust doc and artifacts live; default ./data (EDGEFLEET_DATA_DIR) */
   dataDir: string;
   /** HTTP (API, artifacts, MQTT over WebSocket at /mqtt); 0 = ephemeral; default 8080 (EDGEFLEET_HTTP_PORT) */
   httpPort?: number;
-  /** MQTT over TCP; 0 = ephemeral; default 1883 (EDGEFLEET_MQTT_PORT) */
+  /** MQTT over TCP; 0 = ephemeral; default 1883 (EDGEFLEET_MQTT_PORT); unused with brokerUrl */
   mqttPort?: number;
+  /**
+   * An external MQTT broker to use instead of the embedded one (EDGEFLEET_BROKER_URL): mqtt://,
+   * mqtts://, ws:// or wss://, with the hub's credentials as userinfo (mqtt://hub:secret@broker:1883).
+   * Then the hub opens no MQTT listener and no /mqtt WebSocket, and tells devices this URL without
+   * its credentials. Default: unset (embedded aedes).
+   */
+  brokerUrl?: string;
+  /** the hub's client id (and persistent session) on the external broker; default 'edgefleet-hub' */
+  brokerClientId?: string;
+  /** how long startup waits for the external broker before failing; default 10 s */
+  brokerConnectTimeoutMs?: number;
   /** bind address; default '0.0.0.0' (EDGEFLEET_HOST) */
   host?: string;
   /** admin bearer token (EDGEFLEET_ADMIN_TOKEN); else read or generated in dataDir/admin-token (0600) */
@@ -47,7 +59,17 @@ const envSchema = z.object({
   EDGEFLEET_PUBLIC_URL: z.url({ protocol: /^https?$/ }).optional(),
   EDGEFLEET_MAX_MODEL_BYTES: positiveInt.optional(),
   EDGEFLEET_DEPLOYMENT_TTL_S: positiveInt.optional(),
-  EDGEFLEET_BROKER_URL: z.string().optional(),
+  EDGEFLEET_BROKER_URL: z
+    .string()
+    .superRefine((value, ctx) => {
+      try {
+        parseBrokerUrl(value);
+      } catch (error) {
+        // The message states the rule; the value is never echoed (it may hold a password).
+        ctx.addIssue({ code: 'custom', message: error instanceof Error ? error.message : String(error) });
+      }
+    })
+    .optional(),
 });
 
 /** Reads hub options from the environment; a bad value throws an error naming the variable. */
@@ -60,12 +82,10 @@ export function hubOptionsFromEnv(env: NodeJS.ProcessEnv): HubOptions {
     throw new Error(`invalid hub configuration: ${problems}`);
   }
   const e = result.data;
-  if (e.EDGEFLEET_BROKER_URL !== undefined) {
-    throw new Error('invalid hub configuration: EDGEFLEET_BROKER_URL: external brokers are not supported yet; unset it to use the embedded broker');
-  }
   const options: HubOptions = { dataDir: e.EDGEFLEET_DATA_DIR ?? DEFAULTS.dataDir };
   if (e.EDGEFLEET_HTTP_PORT !== undefined) options.httpPort = e.EDGEFLEET_HTTP_PORT;
   if (e.EDGEFLEET_MQTT_PORT !== undefined) options.mqttPort = e.EDGEFLEET_MQTT_PORT;
+  if (e.EDGEFLEET_BROKER_URL !== undefined) options.brokerUrl = e.EDGEFLEET_BROKER_URL;
   if (e.EDGEFLEET_HOST !== undefined) options.host = e.EDGEFLEET_HOST;
   if (e.EDGEFLEET_ADMIN_TOKEN !== undefined) options.adminToken = e.EDGEFLEET_ADMIN_TOKEN;
   if (e.EDGEFLEET_PUBLIC_URL !== undefined) options.publicUrl = e.EDGEFLEET_PUBLIC_URL;

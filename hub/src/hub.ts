@@ -1,6 +1,8 @@
 /**
  * startHub: the composition root. Config -> data dir -> keys, trust, admin token -> database ->
  * artifacts -> broker (retained cache rebuilt before anyone can connect) -> HTTP + WebSocket.
+ * The broker is the embedded aedes, or with `brokerUrl` a client of an external broker (then no
+ * MQTT listener and no /mqtt WebSocket here).
  */
 import type { Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -12,13 +14,16 @@ import { KeyedLock } from './core/keyed-lock';
 import { RejectionTracker } from './core/rejection-tracker';
 import { loadOrCreateAdminToken } from './adapters/admin-token';
 import { createArtifactStore } from './adapters/artifacts';
+import type { BrokerAdapter } from './adapters/broker/broker';
 import { createEmbeddedBroker, type EmbeddedBroker } from './adapters/broker/embedded';
+import { createExternalBroker } from './adapters/broker/external';
 import { getSecretHash, markAllOffline } from './adapters/db/devices';
 import { openDatabase, type OpenedDb } from './adapters/db/open';
 import { loadOrCreateKeys } from './adapters/keys';
 import { jsonLogger } from './adapters/logger';
 import { cachedCredentialVerifier } from './adapters/secrets';
 import { DEFAULTS, deviceUrls, localHost, type HubOptions } from './config';
+import { parseBrokerUrl } from './core/broker-url';
 import { createApp } from './http/app';
 import type { HubContext } from './services/context';
 import { refreshExpiringDocs, republishRetained } from './services/deployments';
@@ -27,16 +32,16 @@ import { ingestMessage, recordOnline } from './services/ingest';
 export interface Hub {
   /** e.g. http://127.0.0.1:41234 */
   httpUrl: string;
-  /** mqtt://127.0.0.1:<port> */
+  /** mqtt://127.0.0.1:<port>; with an external broker, its URL without credentials */
   mqttUrl: string;
-  /** ws://127.0.0.1:<httpPort>/mqtt */
+  /** ws://127.0.0.1:<httpPort>/mqtt; with an external broker, its URL without credentials (whatever the scheme) */
   wsUrl: string;
   adminToken: string;
   /** lets in-process tests sign attack docs */
   releaseKey: SigningKey;
   /** publish as the hub itself (bypasses the ACL), e.g. tests injecting a forged doc */
   publish(topic: string, payload: Uint8Array | string, opts?: { retain?: boolean }): Promise<void>;
-  /** closes HTTP, WebSocket, the MQTT listener, the broker and the database; idempotent */
+  /** closes HTTP, WebSocket, the MQTT listener, the broker (or the external broker connection) and the database; idempotent */
   close(): Promise<void>;
 }
 
@@ -72,18 +77,42 @@ export async function startHub(options: HubOptions): Promise<Hub> {
     const opened: OpenedDb = openDatabase(join(dataDir, 'edgefleet.db'));
     cleanups.push(() => opened.close());
     const { db } = opened;
-    markAllOffline(db);
+    // An external broker keeps the hub's session while it is away and delivers the devices'
+    // online messages and wills queued meanwhile; devices stay connected to it across a hub
+    // restart, so the last known presence is the better guess there.
+    if (options.brokerUrl === undefined) markAllOffline(db);
     const artifacts = await createArtifactStore(dataDir);
     const credentials = cachedCredentialVerifier((id) => getSecretHash(db, id), { ttlMs: 60_000, maxEntries: 10_000, now: () => Date.now() });
 
     let closing = false;
     const ctxRef: { current: HubContext | null } = { current: null };
-    const broker: EmbeddedBroker = await createEmbeddedBroker({
-      verifyCredentials: (id, secret) => credentials.verify(id, secret),
-      logger,
-      onDeviceConnected: (id) => ctxRef.current && !closing && recordOnline(ctxRef.current, id, true, 'connection'),
-      onDeviceDisconnected: (id) => ctxRef.current && !closing && recordOnline(ctxRef.current, id, false, 'connection'),
-    });
+    let embedded: EmbeddedBroker | null = null;
+    let broker: BrokerAdapter;
+    if (options.brokerUrl === undefined) {
+      embedded = await createEmbeddedBroker({
+        verifyCredentials: (id, secret) => credentials.verify(id, secret),
+        logger,
+        onDeviceConnected: (id) => ctxRef.current && !closing && recordOnline(ctxRef.current, id, true, 'connection'),
+        onDeviceDisconnected: (id) => ctxRef.current && !closing && recordOnline(ctxRef.current, id, false, 'connection'),
+      });
+      broker = embedded;
+    } else {
+      broker = await createExternalBroker({
+        url: options.brokerUrl,
+        logger,
+        ...(options.brokerClientId === undefined ? {} : { clientId: options.brokerClientId }),
+        ...(options.brokerConnectTimeoutMs === undefined ? {} : { connectTimeoutMs: options.brokerConnectTimeoutMs }),
+        // The broker may have lost its retained messages (a restart without persistence).
+        onReconnect: () => {
+          const ctx = ctxRef.current;
+          if (!ctx || closing) return;
+          republishRetained(ctx).then(
+            (count) => logger.info('retained cache republished after reconnect', { deploymentDocs: count }),
+            (error: unknown) => logger.error('could not republish the retained cache', { error: String(error) }),
+          );
+        },
+      });
+    }
     cleanups.push(() => broker.close());
 
     const ctx: HubContext = {
@@ -118,21 +147,24 @@ export async function startHub(options: HubOptions): Promise<Hub> {
     refreshTimer.unref();
     cleanups.push(() => clearInterval(refreshTimer));
 
-    const mqttPort = await broker.listen(options.mqttPort ?? DEFAULTS.mqttPort, host);
+    const mqttPort = embedded ? await embedded.listen(options.mqttPort ?? DEFAULTS.mqttPort, host) : null;
     const server = createAdaptorServer({ fetch: createApp(ctx).fetch, hostname: host }) as HttpServer;
-    broker.attachWebSocket(server, '/mqtt');
+    embedded?.attachWebSocket(server, '/mqtt');
     const httpPort = await listen(server, options.httpPort ?? DEFAULTS.httpPort, host);
     cleanups.push(() => closeHttp(server));
     cleanups.push(() => {
       closing = true;
     });
-    ctx.urls = deviceUrls(options.publicUrl, host, httpPort, mqttPort);
 
     const local = localHost(host);
+    const derived = deviceUrls(options.publicUrl, host, httpPort, mqttPort ?? 0);
+    // Devices reach an external broker where the hub does (an agent may override it with its own EDGEFLEET_BROKER_URL).
+    const external = options.brokerUrl === undefined ? null : parseBrokerUrl(options.brokerUrl).url;
+    ctx.urls = external ? { publicUrl: derived.publicUrl, mqttUrl: external, wsUrl: external } : derived;
     const hub: Hub = {
       httpUrl: `http://${local}:${httpPort}`,
-      mqttUrl: `mqtt://${local}:${mqttPort}`,
-      wsUrl: `ws://${local}:${httpPort}/mqtt`,
+      mqttUrl: external ?? `mqtt://${local}:${mqttPort}`,
+      wsUrl: external ?? `ws://${local}:${httpPort}/mqtt`,
       adminToken: adminToken.token,
       releaseKey: keys.release,
       publish: (topic, payload, opts) => broker.publish(topic, payload, opts),

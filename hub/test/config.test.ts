@@ -37,9 +37,22 @@ describe('hubOptionsFromEnv', () => {
     ['EDGEFLEET_PUBLIC_URL', 'not a url'],
     ['EDGEFLEET_ADMIN_TOKEN', 'short'],
     ['EDGEFLEET_MAX_MODEL_BYTES', '-1'],
-    ['EDGEFLEET_BROKER_URL', 'mqtt://elsewhere:1883'],
+    ['EDGEFLEET_BROKER_URL', 'nonsense'],
+    ['EDGEFLEET_BROKER_URL', 'http://broker.example.com'],
+    ['EDGEFLEET_BROKER_URL', 'mqtt://'],
   ])('names %s when its value is bad', (name, value) => {
     expect(() => hubOptionsFromEnv({ [name]: value })).toThrow(name);
+  });
+});
+
+describe('EDGEFLEET_BROKER_URL', () => {
+  it.each(['mqtt://broker:1883', 'mqtts://hub:s%40cret@broker.example.com:8883', 'ws://broker/mqtt', 'wss://broker.example.com:8884/mqtt'])('accepts %s', (url) => {
+    expect(hubOptionsFromEnv({ EDGEFLEET_BROKER_URL: url })).toEqual({ dataDir: './data', brokerUrl: url });
+  });
+
+  it('never echoes a rejected value, which may hold a password', () => {
+    expect(() => hubOptionsFromEnv({ EDGEFLEET_BROKER_URL: 'http://hub:topsecret@broker' })).toThrow(/EDGEFLEET_BROKER_URL: must be an mqtt:\/\//);
+    expect(() => hubOptionsFromEnv({ EDGEFLEET_BROKER_URL: 'http://hub:topsecret@broker' })).not.toThrow(/topsecret/);
   });
 });
 

@@ -88,16 +88,29 @@ export const eventList = z.object({
 export const deviceConfigResponse = z.object({ mqttUrl: z.string(), wsUrl: z.string(), trust: envelopeSchema });
 export const healthResponse = z.object({ status: z.literal('ok') });
 const counterMap = z.record(z.string(), z.number().int());
+const embeddedBrokerCounters = z.object({
+  kind: z.literal('embedded'),
+  connections: z.number().int(),
+  connectionsRefused: z.number().int(),
+  authFailures: z.number().int(),
+  publishDenied: z.number().int(),
+  subscribeDenied: z.number().int(),
+  willDenied: z.number().int(),
+  oversizedPackets: z.number().int(),
+});
+const externalBrokerCounters = z.object({
+  kind: z.literal('external'),
+  url: z.string().describe('the broker URL without credentials'),
+  connected: z.boolean(),
+  reconnects: z.number().int(),
+  messagesReceived: z.number().int(),
+  messagesPublished: z.number().int(),
+  messagesDropped: z.number().int(),
+});
 export const brokerStatsResponse = z.object({
-  broker: z.object({
-    connections: z.number().int(),
-    connectionsRefused: z.number().int(),
-    authFailures: z.number().int(),
-    publishDenied: z.number().int(),
-    subscribeDenied: z.number().int(),
-    willDenied: z.number().int(),
-    oversizedPackets: z.number().int(),
-  }),
+  broker: z
+    .discriminatedUnion('kind', [embeddedBrokerCounters, externalBrokerCounters])
+    .describe('the embedded broker counts connections and refusals; with an external broker, its own statistics are the operator’s to read'),
   ingest: z.object({ received: counterMap, rejected: counterMap.describe('rejected device messages by error code') }),
 });
 export const auditQuery = z.object({ subject: z.string().max(200).optional(), limit: z.coerce.number().int().min(1).max(1000).default(100) });

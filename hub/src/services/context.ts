@@ -2,7 +2,7 @@
 import type { RejectionTracker } from '../core/rejection-tracker';
 import type { KeyedLock } from '../core/keyed-lock';
 import type { ArtifactStore } from '../adapters/artifacts';
-import type { EmbeddedBroker } from '../adapters/broker/embedded';
+import type { BrokerAdapter } from '../adapters/broker/broker';
 import type { Db } from '../adapters/db/open';
 import type { HubKeys } from '../adapters/keys';
 import type { Logger } from '../adapters/logger';
@@ -10,7 +10,7 @@ import type { CredentialVerifier } from '../adapters/secrets';
 
 export interface HubUrls {
   publicUrl: string;
-  /** how devices reach the broker, derived from publicUrl's host */
+  /** how devices reach the broker: derived from publicUrl's host, or the external broker URL without credentials */
   mqttUrl: string;
   wsUrl: string;
 }
@@ -21,7 +21,7 @@ export interface HubContext {
   db: Db;
   artifacts: ArtifactStore;
   keys: HubKeys;
-  broker: Pick<EmbeddedBroker, 'publish' | 'counters'>;
+  broker: Pick<BrokerAdapter, 'publish' | 'counters'>;
   credentials: CredentialVerifier;
   logger: Logger;
   now: () => Date;

@@ -1,7 +1,7 @@
 /**
  * Pinning a device to a release: bump and commit the device's seq, sign the deployment doc,
  * persist it, then publish it retained. Retained messages are a cache of the database, rebuilt
- * by `republishRetained` on every start (ARCHITECTURE rule 7).
+ * by `republishRetained` on every start and external-broker reconnect (ARCHITECTURE rule 7).
  */
 import { TRUST_TOPIC, deploymentDocSchema, desiredTopic, envelopeSchema, fromBase64, parseJsonBytes, parseWith, signPayload } from '@edgefleet/protocol';
 import { notFound } from '../core/errors';
@@ -86,11 +86,21 @@ export function assignDevice(ctx: HubContext, deviceId: string, target: { model:
   });
 }
 
-/** Rebuilds the broker's retained cache from the database: the trust doc and every deployment doc. */
+/**
+ * Rebuilds the broker's retained cache from the database: the trust doc and every deployment doc.
+ * Runs on start and, with an external broker, on every reconnect, possibly next to an assignment:
+ * each doc is re-read and published under its device's lock, so an older doc never overwrites a
+ * newer retained one.
+ */
 export async function republishRetained(ctx: HubContext): Promise<number> {
   await ctx.broker.publish(TRUST_TOPIC, JSON.stringify(ctx.keys.trustEnvelope), { retain: true });
   const rows = listAssignments(ctx.db);
-  for (const row of rows) await ctx.broker.publish(desiredTopic(row.deviceId), JSON.stringify(row.doc), { retain: true });
+  for (const { deviceId } of rows) {
+    await ctx.locks.devices.run(deviceId, async () => {
+      const row = getAssignment(ctx.db, deviceId);
+      if (row) await ctx.broker.publish(desiredTopic(deviceId), JSON.stringify(row.doc), { retain: true });
+    });
+  }
   return rows.length;
 }
 

@@ -16,7 +16,7 @@ import { isStaleReport, notableChanges } from '../core/reported-state';
 import { writeAudit } from '../adapters/db/audit';
 import { getDevice, setOnline, updateReportedState } from '../adapters/db/devices';
 import { insertEvent } from '../adapters/db/events';
-import type { BrokerMessage } from '../adapters/broker/embedded';
+import type { BrokerMessage } from '../adapters/broker/broker';
 import type { HubContext } from './context';
 import { storedState } from './devices';
 
@@ -35,6 +35,7 @@ export function ingestMessage(ctx: HubContext, message: BrokerMessage): void {
   const { deviceId, kind } = parsed;
   try {
     // The ACL already refused this; checked again so the hub never attributes it to the wrong device.
+    // An external broker does not name the publisher (null): there its own ACL is the guarantee.
     if (message.clientId !== null && message.clientId !== deviceId) throw new Rejected('E_NOT_FOR_DEVICE', `client ${message.clientId} published on ${deviceId}'s topic`);
     if (!getDevice(ctx.db, deviceId)) throw new Rejected('E_UNKNOWN_DEVICE', `no device ${deviceId}`);
     const seenAt = ctx.now().toISOString();

@@ -12,6 +12,7 @@ import { WebSocketServer, createWebSocketStream } from 'ws';
 import { isValidDeviceId } from '@edgefleet/protocol';
 import { devicePublishDecision, deviceSubscribeDecision, deviceWillDecision } from '../../core/access-policy';
 import type { Logger } from '../logger';
+import type { BrokerAdapter, EmbeddedBrokerCounters } from './broker';
 import { withPacketSizeLimit } from './packet-size-guard';
 
 export interface BrokerOptions {
@@ -29,30 +30,10 @@ export interface BrokerOptions {
   onDeviceDisconnected?(deviceId: string): void;
 }
 
-export interface BrokerMessage {
-  topic: string;
-  payload: Buffer;
-  /** the publishing client's id; null when the hub itself published */
-  clientId: string | null;
-}
-
-export interface BrokerCounters {
-  connections: number;
-  connectionsRefused: number;
-  authFailures: number;
-  publishDenied: number;
-  subscribeDenied: number;
-  willDenied: number;
-  oversizedPackets: number;
-}
-
-export interface EmbeddedBroker {
-  publish(topic: string, payload: Uint8Array | string, options?: { retain?: boolean }): Promise<void>;
-  subscribe(topicFilter: string, handler: (message: BrokerMessage) => void): Promise<void>;
+export interface EmbeddedBroker extends BrokerAdapter {
   listen(port: number, host: string): Promise<number>;
   attachWebSocket(server: HttpServer, path: string): void;
-  counters(): BrokerCounters;
-  close(): Promise<void>;
+  counters(): EmbeddedBrokerCounters;
 }
 
 const badCredentials = (): AuthenticateError => Object.assign(new Error('bad username or password'), { returnCode: 4 as const });
@@ -61,7 +42,7 @@ export async function createEmbeddedBroker(options: BrokerOptions): Promise<Embe
   const { logger } = options;
   const maxPacketBytes = options.maxPacketBytes ?? 256 * 1024;
   const maxConnections = options.maxConnections ?? 10_000;
-  const counters: Omit<BrokerCounters, 'connections'> = {
+  const counters: Omit<EmbeddedBrokerCounters, 'kind' | 'connections'> = {
     connectionsRefused: 0,
     authFailures: 0,
     publishDenied: 0,
@@ -196,7 +177,7 @@ export async function createEmbeddedBroker(options: BrokerOptions): Promise<Embe
         wss.handleUpgrade(req, socket, head, (ws) => handleConnection(createWebSocketStream(ws), req));
       });
     },
-    counters: () => ({ connections: live.size, ...counters }),
+    counters: () => ({ kind: 'embedded', connections: live.size, ...counters }),
     close() {
       closed ??= (async () => {
         await new Promise<void>((resolve) => aedes.close(() => resolve()));

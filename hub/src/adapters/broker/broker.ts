@@ -1,0 +1,59 @@
+/**
+ * What the hub's services need from an MQTT broker, whichever one it is: the embedded aedes
+ * (default) or an operator's external broker (ARCHITECTURE "broker adapter"). Services and
+ * HubContext depend only on this; the listeners are the embedded broker's own business.
+ */
+
+export interface BrokerMessage {
+  topic: string;
+  payload: Buffer;
+  /**
+   * The publishing client's id when the broker can tell (embedded); null when the hub itself
+   * published, or when an external broker delivered it (MQTT does not name the publisher: the
+   * operator's ACL is what keeps a device on its own topics).
+   */
+  clientId: string | null;
+}
+
+export interface PublishOptions {
+  /** retained messages are a cache of the database (ARCHITECTURE rule 7); default false */
+  retain?: boolean;
+}
+
+/** Counters of the embedded broker: its own listeners, authentication and ACL. */
+export interface EmbeddedBrokerCounters {
+  kind: 'embedded';
+  connections: number;
+  connectionsRefused: number;
+  authFailures: number;
+  publishDenied: number;
+  subscribeDenied: number;
+  willDenied: number;
+  oversizedPackets: number;
+}
+
+/** Counters of the hub's client of an external broker; the broker's own are the operator's to read. */
+export interface ExternalBrokerCounters {
+  kind: 'external';
+  /** the broker URL without credentials */
+  url: string;
+  connected: boolean;
+  /** connections after the first one */
+  reconnects: number;
+  messagesReceived: number;
+  messagesPublished: number;
+  /** received before any subscription of the hub wanted them, beyond the replay buffer */
+  messagesDropped: number;
+}
+
+export type BrokerCounters = EmbeddedBrokerCounters | ExternalBrokerCounters;
+
+export interface BrokerAdapter {
+  /** QoS 1; resolves once the broker has the message */
+  publish(topic: string, payload: Uint8Array | string, options?: PublishOptions): Promise<void>;
+  /** QoS 1; `handler` gets every message matching `topicFilter` (MQTT wildcards) */
+  subscribe(topicFilter: string, handler: (message: BrokerMessage) => void): Promise<void>;
+  counters(): BrokerCounters;
+  /** idempotent */
+  close(): Promise<void>;
+}
