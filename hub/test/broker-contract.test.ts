@@ -9,24 +9,13 @@ import { createServer } from 'node:net';
 import { connectAsync, type MqttClient } from 'mqtt';
 import { desiredTopic, stateTopic, type ReportedState } from '@edgefleet/protocol';
 import type { Hub, HubOptions } from '../src/index';
-import { SILERO_PROBE, SILERO_V5, api, basicAuth, connectDevice, enrol, makeTempDir, nextMessage, testHub } from './support';
+import { SILERO_PROBE, SILERO_V5, api, basicAuth, connectDevice, enrol, makeTempDir, nextMessage, testHub, report } from './support';
 import { HUB_USER, startThirdPartyBroker, type ThirdPartyBroker } from './third-party-broker';
 
 type DeviceReply = { state: ReportedState | null };
 type StatsReply = { broker: { kind: string } & Record<string, unknown>; ingest: { received: Record<string, number>; rejected: Record<string, number> } };
 type Envelope = { payload: string; signatures: unknown[] };
 
-const report = (device: string, overrides: Partial<ReportedState> = {}): ReportedState => ({
-  device,
-  seq: 0,
-  phase: 'idle',
-  active: null,
-  previous: null,
-  error: null,
-  agent: { version: '0.1.0', runtime: '1.30.0' },
-  at: new Date().toISOString(),
-  ...overrides,
-});
 
 /** The deployment doc inside a signed envelope as received on a desired topic. */
 const docOf = (bytes: Buffer): { device: string; seq: number } => {

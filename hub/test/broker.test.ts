@@ -4,22 +4,11 @@ import { connect as connectTcp } from 'node:net';
 import { connectAsync, type MqttClient } from 'mqtt';
 import { TRUST_TOPIC, eventsTopic, onlineTopic, stateTopic, type ReportedState } from '@edgefleet/protocol';
 import type { Hub } from '../src/index';
-import { api, closed, connectDevice, enrol, makeTempDir, nextMessage, testHub } from './support';
+import { api, closed, connectDevice, enrol, makeTempDir, nextMessage, testHub, report } from './support';
 
 type DeviceReply = { state: ReportedState | null; online: boolean; lastErrorCode: string | null };
 type StatsReply = { broker: Record<string, number>; ingest: { received: Record<string, number>; rejected: Record<string, number> } };
 
-const report = (device: string, overrides: Partial<ReportedState> = {}): ReportedState => ({
-  device,
-  seq: 0,
-  phase: 'idle',
-  active: null,
-  previous: null,
-  error: null,
-  agent: { version: '0.1.0', runtime: '1.30.0' },
-  at: new Date().toISOString(),
-  ...overrides,
-});
 
 describe('embedded broker', () => {
   let dir: Awaited<ReturnType<typeof makeTempDir>>;

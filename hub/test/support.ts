@@ -2,6 +2,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { ReportedState } from '@edgefleet/protocol';
 import { connectAsync, type IClientOptions, type MqttClient } from 'mqtt';
 import { startHub, type Hub, type HubOptions, type Logger } from '../src/index';
 import { jsonLogger } from '../src/adapters/logger';
@@ -75,3 +76,16 @@ export function nextMessage(client: MqttClient, topic: string): Promise<Buffer> 
 }
 
 export const closed = (client: MqttClient): Promise<void> => new Promise((resolve) => (client.disconnected ? resolve() : client.once('close', () => resolve())));
+
+/** A valid reported state for `device`, as an agent would publish it. */
+export const report = (device: string, overrides: Partial<ReportedState> = {}): ReportedState => ({
+  device,
+  seq: 0,
+  phase: 'idle',
+  active: null,
+  previous: null,
+  error: null,
+  agent: { version: '0.1.0', runtime: '1.30.0' },
+  at: new Date().toISOString(),
+  ...overrides,
+});
