@@ -11,6 +11,8 @@ import {
   parseDeviceTopic,
   reportedStateSchema,
   statsWindowSchema,
+  type DeviceEvent,
+  type ReportedState,
 } from '@edgefleet/protocol';
 import { isStaleReport, notableChanges } from '../core/reported-state';
 import { writeAudit } from '../adapters/db/audit';
@@ -63,7 +65,7 @@ export function ingestMessage(ctx: HubContext, message: BrokerMessage): void {
   }
 }
 
-function ingestState(ctx: HubContext, deviceId: string, state: ReturnType<typeof reportedStateSchema.parse>, seenAt: string): void {
+function ingestState(ctx: HubContext, deviceId: string, state: ReportedState, seenAt: string): void {
   if (state.device !== deviceId) throw new Rejected('E_NOT_FOR_DEVICE', `state for ${state.device} on ${deviceId}'s topic`);
   ctx.db.transaction((tx) => {
     const previous = storedState(getDevice(tx, deviceId)?.reportedState);
@@ -82,7 +84,7 @@ function ingestState(ctx: HubContext, deviceId: string, state: ReturnType<typeof
   });
 }
 
-function ingestEvent(ctx: HubContext, deviceId: string, event: ReturnType<typeof deviceEventSchema.parse>, seenAt: string): void {
+function ingestEvent(ctx: HubContext, deviceId: string, event: DeviceEvent, seenAt: string): void {
   if (event.device !== deviceId) throw new Rejected('E_NOT_FOR_DEVICE', `event for ${event.device} on ${deviceId}'s topic`);
   // Redeliveries are recognised by the device's own event id, never the MQTT packet id.
   insertEvent(ctx.db, { deviceId, eventId: event.id, kind: event.kind, code: event.error?.code ?? null, at: event.at, receivedAt: seenAt, body: event });
