@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { referenceProfileSchema } from './reference';
 import { isoTimeSchema, modelNameSchema, sha256Schema, tensorJsonSchema, tensorTypeSchema, versionLabelSchema } from './common';
 
 /** One input or output of a model as recorded at upload: a dim is a number or a symbolic name. */
@@ -16,25 +17,6 @@ export const probeSchema = z.strictObject({
 });
 export type Probe = z.infer<typeof probeSchema>;
 
-/** Reference statistics for drift detection; the full shape arrives with the statistics issue. */
-export const referenceProfileSchema = z.strictObject({
-  features: z.array(
-    z.strictObject({
-      name: z.string(),
-      edges: z.array(z.number()),
-      counts: z.array(z.number().int().min(0)),
-    }),
-  ),
-  outputs: z.array(
-    z.strictObject({
-      name: z.string(),
-      edges: z.array(z.number()),
-      counts: z.array(z.number().int().min(0)),
-    }),
-  ),
-  ood: z.strictObject({ thresholds: z.array(z.number()) }).optional(),
-});
-export type ReferenceProfile = z.infer<typeof referenceProfileSchema>;
 
 export const releaseManifestSchema = z.strictObject({
   type: z.literal('release'),

@@ -1,0 +1,105 @@
+/**
+ * Reference profiles (DRIFT.md): equal-mass bins fitted on reference data, and the counts of
+ * that data on them. They ship inside the signed release manifest, so devices count on exactly
+ * these bins and the hub can merge and compare by addition.
+ */
+import { countIntoBins, type NumericBins, type ReferenceFeature, type ReferenceOod, type ReferenceOutput, type ReferenceProfile } from '@edgefleet/protocol';
+
+export const DEFAULT_BINS = 10;
+
+/** Quantile edges of the finite values: bins of (about) equal mass, deduplicated. */
+export function equalMassEdges(values: ArrayLike<number>, bins = DEFAULT_BINS): number[] {
+  const finite = Array.from(values).filter(Number.isFinite).sort((a, b) => a - b);
+  if (finite.length === 0) return [0, 1];
+  const edges: number[] = [];
+  for (let i = 0; i <= bins; i++) {
+    const edge = quantileSorted(finite, i / bins);
+    if (edges.length === 0 || edge > (edges[edges.length - 1] as number)) edges.push(edge);
+  }
+  if (edges.length === 1) {
+    // A constant feature still needs one bin that holds its value.
+    const only = edges[0] as number;
+    const pad = 1e-9 * (Math.abs(only) + 1);
+    return [only - pad, only + pad];
+  }
+  return edges;
+}
+
+/** Linear-interpolated quantile (type 7, as numpy's default) of ascending values. */
+export function quantileSorted(sorted: readonly number[], q: number): number {
+  const position = (sorted.length - 1) * q;
+  const below = Math.floor(position);
+  const above = Math.ceil(position);
+  const low = sorted[below] as number;
+  return low + ((sorted[above] as number) - low) * (position - below);
+}
+
+export function numericBins(values: ArrayLike<number>, edges: number[]): NumericBins {
+  let n = 0;
+  let sum = 0;
+  let sumSq = 0;
+  for (let i = 0; i < values.length; i++) {
+    const value = values[i] as number;
+    if (!Number.isFinite(value)) continue;
+    n++;
+    sum += value;
+    sumSq += value * value;
+  }
+  const mean = n > 0 ? sum / n : 0;
+  const sd = n > 1 ? Math.sqrt(Math.max(0, (sumSq - n * mean * mean) / (n - 1))) : 0;
+  return { edges, ...countIntoBins(edges, Array.from(values)), mean, sd };
+}
+
+export type ReferenceFeatureInput =
+  | { name: string; kind: 'numeric'; source: { input: string; index: number }; values: ArrayLike<number> }
+  | { name: string; kind: 'categorical'; source: { input: string; index: number }; values: ArrayLike<string | null>; categories: string[] };
+
+export type ReferenceOutputInput =
+  | { name: string; kind: 'class'; classes: string[]; predicted: ArrayLike<number> }
+  | { name: string; kind: 'numeric'; values: ArrayLike<number> };
+
+export interface ReferenceInput {
+  rows: number;
+  features: ReferenceFeatureInput[];
+  outputs: ReferenceOutputInput[];
+  ood?: { score: ReferenceOod['score']; values: ArrayLike<number> };
+  bins?: number;
+}
+
+export function buildReferenceProfile(input: ReferenceInput): ReferenceProfile {
+  const bins = input.bins ?? DEFAULT_BINS;
+  const features = input.features.map((feature): ReferenceFeature => {
+    if (feature.kind === 'numeric') return { name: feature.name, kind: 'numeric', source: feature.source, bins: numericBins(feature.values, equalMassEdges(feature.values, bins)) };
+    const index = new Map(feature.categories.map((category, i) => [category, i]));
+    const counts = new Array<number>(feature.categories.length).fill(0);
+    let unseen = 0;
+    let missing = 0;
+    for (let i = 0; i < feature.values.length; i++) {
+      const value = feature.values[i];
+      if (value === null || value === undefined) missing++;
+      else {
+        const slot = index.get(value);
+        if (slot === undefined) unseen++;
+        else counts[slot] = (counts[slot] ?? 0) + 1;
+      }
+    }
+    return { name: feature.name, kind: 'categorical', source: feature.source, categories: feature.categories, counts, unseen, missing };
+  });
+  const outputs = input.outputs.map((output): ReferenceOutput => {
+    if (output.kind === 'numeric') return { name: output.name, kind: 'numeric', bins: numericBins(output.values, equalMassEdges(output.values, bins)) };
+    const counts = new Array<number>(output.classes.length).fill(0);
+    for (let i = 0; i < output.predicted.length; i++) {
+      const cls = output.predicted[i] as number;
+      if (cls >= 0 && cls < counts.length) counts[cls] = (counts[cls] ?? 0) + 1;
+    }
+    return { name: output.name, kind: 'class', classes: output.classes, counts };
+  });
+  return { rows: input.rows, features, outputs, ood: input.ood ? oodReference(input.ood.score, input.ood.values, bins) : null };
+}
+
+function oodReference(score: ReferenceOod['score'], values: ArrayLike<number>, bins: number): ReferenceOod {
+  const sorted = Array.from(values).filter(Number.isFinite).sort((a, b) => a - b);
+  const p95 = sorted.length ? quantileSorted(sorted, 0.95) : 0;
+  const p99 = sorted.length ? quantileSorted(sorted, 0.99) : 0;
+  return { score, bins: numericBins(values, equalMassEdges(values, bins)), p95, p99 };
+}
