@@ -96,3 +96,68 @@ export const audit = sqliteTable(
   },
   (t) => [index('audit_subject').on(t.subject, t.id)],
 );
+
+/** Datasets are content-addressed and immutable: a dataset version is the SHA-256 of its CSV bytes. */
+export const datasets = sqliteTable(
+  'datasets',
+  {
+    id: text('id').primaryKey(),
+    name: text('name').notNull(),
+    rows: integer('rows').notNull(),
+    sizeBytes: integer('size_bytes').notNull(),
+    /** inferred column kinds, in file order */
+    columns: text('columns', { mode: 'json' }).$type<Json>().notNull(),
+    /** the exploration summary per column */
+    summary: text('summary', { mode: 'json' }).$type<Json>().notNull(),
+    createdAt: text('created_at').notNull(),
+  },
+  (t) => [index('datasets_name').on(t.name, t.createdAt)],
+);
+
+/**
+ * One training run (an experiment): what was asked, what ran, and what it produced, so any
+ * model version can be traced back to its data, parameters and code (what MLflow tracks).
+ */
+export const trainingRuns = sqliteTable(
+  'training_runs',
+  {
+    id: text('id').primaryKey(),
+    status: text('status').notNull(),
+    /** the validated request, as given */
+    request: text('request', { mode: 'json' }).$type<Json>().notNull(),
+    datasetId: text('dataset_id')
+      .notNull()
+      .references(() => datasets.id),
+    model: text('model').notNull(),
+    progress: integer('progress_permille').notNull().default(0),
+    stage: text('stage').notNull().default('queued'),
+    /** per-epoch metrics of the final fit, and every search trial */
+    epochs: text('epochs', { mode: 'json' }).$type<Json>().notNull().default(sql`'[]'`),
+    trials: text('trials', { mode: 'json' }).$type<Json>().notNull().default(sql`'[]'`),
+    params: text('params', { mode: 'json' }).$type<Json>(),
+    metrics: text('metrics', { mode: 'json' }).$type<Json>(),
+    baselineMetrics: text('baseline_metrics', { mode: 'json' }).$type<Json>(),
+    error: text('error', { mode: 'json' }).$type<Json>(),
+    codeVersion: text('code_version').notNull(),
+    resultVersion: text('result_version'),
+    createdAt: text('created_at').notNull(),
+    startedAt: text('started_at'),
+    finishedAt: text('finished_at'),
+    durationMs: integer('duration_ms'),
+  },
+  (t) => [index('training_runs_created').on(t.createdAt)],
+);
+
+export const trainingLogs = sqliteTable(
+  'training_logs',
+  {
+    runId: text('run_id')
+      .notNull()
+      .references(() => trainingRuns.id),
+    seq: integer('seq').notNull(),
+    at: text('at').notNull(),
+    level: text('level').notNull(),
+    message: text('message').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.runId, t.seq] })],
+);
