@@ -1,0 +1,110 @@
+/**
+ * Dynamic int8 (ML.md: the default for MLP-like models): weights int8 at export, activations
+ * quantized per call by DynamicQuantizeLinear, MatMul computed by MatMulInteger. Gemm with a
+ * constant B is first rewritten to MatMul + Add. Subgraphs (If/Loop/Scan bodies) included.
+ */
+import type { NodeProto } from 'onnx-buf';
+import { addInt8Weight } from './dequantized-weight';
+import { dynamicMatMul, type ActivationCache } from './dynamic-matmul';
+import { dropReplacedGemmConstants, gemmToMatMul } from './gemm-to-matmul';
+import { collectScopes, removeIfUnused, resolveConstant, type ConstantRef, type Scope } from './graph-scope';
+import { decodeModel, encodeModel } from './model-codec';
+import { nameAllocator, type NameAllocator } from './name-allocator';
+import { QuantizeError } from './quantize-error';
+import { countNode, emptyDraft, finish, type QuantizeResult, type ReportDraft } from './quantize-report';
+import { requireOpset } from './require-opset';
+import { readFloats } from './tensor-data';
+
+export interface DynamicOptions {
+  /** One weight scale per output column instead of one per tensor. Default false (the reference tool's default). */
+  perChannel?: boolean;
+}
+
+/** DynamicQuantizeLinear exists from opset 11 (MatMulInteger from 10). */
+const DYNAMIC_OPSET = 11;
+
+function rewriteGemms(scope: Scope, names: NameAllocator, draft: ReportDraft, fromGemm: Set<NodeProto>): void {
+  const rewritten: NodeProto[] = [];
+  const next: NodeProto[] = [];
+  for (const node of scope.graph.node) {
+    if (node.opType !== 'Gemm' || node.domain !== '') {
+      next.push(node);
+      continue;
+    }
+    const result = gemmToMatMul(node, scope, names);
+    if (!result.ok) {
+      draft.skipped.push(result.skipped);
+      next.push(node);
+      continue;
+    }
+    fromGemm.add(result.matmul);
+    rewritten.push(node);
+    next.push(...result.nodes);
+  }
+  scope.graph.node = next;
+  for (const gemm of rewritten) dropReplacedGemmConstants(scope, gemm);
+}
+
+function quantizeMatMuls(scope: Scope, options: DynamicOptions, names: NameAllocator, draft: ReportDraft, fromGemm: Set<NodeProto>): void {
+  const cache: ActivationCache = new Map();
+  const next: NodeProto[] = [];
+  const replacedWeights: ConstantRef[] = [];
+  for (const node of scope.graph.node) {
+    const what = node.name || node.opType;
+    if (node.domain !== '' || (node.opType !== 'MatMul' && node.opType !== 'Conv')) {
+      next.push(node);
+      continue;
+    }
+    if (node.opType === 'Conv') {
+      draft.skipped.push({ what, opType: 'Conv', graph: scope.path, reason: 'dynamic mode quantizes MatMul/Gemm only (use static or weights-only for Conv)' });
+      next.push(node);
+      continue;
+    }
+    const weight = resolveConstant(scope, node.input[1] ?? '');
+    const isMatrix = weight !== undefined && weight.tensor.dims.length === 2 && readFloats(weight.tensor) !== undefined;
+    const int8 = isMatrix ? addInt8Weight(weight, { axis: options.perChannel ? 1 : undefined, zeroPoint: true }, names, draft) : undefined;
+    if (!weight || !int8) {
+      draft.skipped.push({ what, opType: 'MatMul', graph: scope.path, reason: 'B is not a constant 2-D float tensor' });
+      next.push(node);
+      continue;
+    }
+    next.push(...dynamicMatMul(node, int8, cache, names));
+    replacedWeights.push(weight);
+    countNode(draft, fromGemm.has(node) ? 'Gemm' : 'MatMul');
+  }
+  scope.graph.node = next;
+  for (const weight of replacedWeights) removeIfUnused(weight);
+}
+
+/** Counts what a refusal should mention: the ops that could carry weights. */
+function inventory(scopes: Scope[]): Record<string, number> {
+  const found: Record<string, number> = {};
+  for (const { graph } of scopes) for (const node of graph.node) if (['MatMul', 'Gemm', 'Conv'].includes(node.opType)) found[node.opType] = (found[node.opType] ?? 0) + 1;
+  return found;
+}
+
+export function quantizeDynamic(modelBytes: Uint8Array, options: DynamicOptions = {}): QuantizeResult {
+  const model = decodeModel(modelBytes);
+  const scopes = collectScopes(model);
+  const candidates = scopes.flatMap((scope) =>
+    scope.graph.node.filter((node) => (node.opType === 'MatMul' || node.opType === 'Gemm') && resolveConstant(scope, node.input[1] ?? '') !== undefined),
+  );
+  if (candidates.length === 0) {
+    const found = inventory(scopes);
+    throw new QuantizeError('E_NOT_QUANTIZABLE', `dynamic: looked for MatMul/Gemm nodes with a constant float weight and found none (weight-bearing ops present: ${JSON.stringify(found)})`, { details: { found } });
+  }
+  const opset = requireOpset(model, DYNAMIC_OPSET, 'DynamicQuantizeLinear');
+  const names = nameAllocator(model);
+  const draft = emptyDraft();
+  const fromGemm = new Set<NodeProto>();
+  for (const scope of scopes) {
+    rewriteGemms(scope, names, draft, fromGemm);
+    quantizeMatMuls(scope, options, names, draft, fromGemm);
+  }
+  if (fromGemm.size > 0) draft.notes.push(`${fromGemm.size} Gemm node(s) rewritten to MatMul + Add before quantization`);
+  if (Object.keys(draft.nodesQuantized).length === 0) {
+    throw new QuantizeError('E_NOT_QUANTIZABLE', `dynamic: no MatMul/Gemm could be quantized: ${draft.skipped.map((s) => `${s.what}: ${s.reason}`).join('; ')}`, { details: { skipped: draft.skipped } });
+  }
+  const bytes = encodeModel(model);
+  return { model: bytes, report: finish('dynamic', draft, opset, modelBytes.length, bytes.length) };
+}

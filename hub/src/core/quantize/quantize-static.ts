@@ -1,0 +1,125 @@
+/**
+ * Static int8 in QDQ form (ML.md: the default for CNNs). For every Conv / MatMul / Gemm with a
+ * constant float weight in the main graph whose input X has a calibrated range:
+ *   X -> QuantizeLinear -> DequantizeLinear (asymmetric int8 or uint8, from the range)
+ *   W -> int8 symmetric per channel (Conv axis 0, MatMul [K,N] axis 1, Gemm axis 0 if transB else 1)
+ *   bias (Conv / Gemm input C, used only there) -> int32, scale x_scale * w_scale
+ * Nodes inside If/Loop/Scan bodies, and nodes whose X has no range, fall back to weight-only,
+ * as does every other large float constant; the report lists each with the reason.
+ */
+import type { NodeProto } from 'onnx-buf';
+import type { ActivationType } from './activation-params';
+import { activationQdq, type ActivationQdq } from './activation-qdq';
+import { quantizeBiasInPlace } from './bias-int32';
+import type { CalibrationRanges } from './calibrate';
+import { qdqCandidates, type QdqCandidate } from './calibration-targets';
+import { dequantizeInPlace } from './dequantized-weight';
+import { collectScopes, countUses, resolveConstant } from './graph-scope';
+import { decodeModel, encodeModel } from './model-codec';
+import { nameAllocator, type NameAllocator } from './name-allocator';
+import { floatAttributeOf, intAttributeOf } from './node-factory';
+import { QuantizeError } from './quantize-error';
+import { countNode, emptyDraft, finish, type QuantizeResult, type ReportDraft } from './quantize-report';
+import { dequantizeLargeConstants } from './quantize-weights-only';
+import { requireOpset } from './require-opset';
+
+export interface StaticOptions {
+  /** Activation element type. Default 'int8' (asymmetric, like ORT's QDQ default). */
+  activationType?: ActivationType;
+  /** Per-channel weight scales. Default true. */
+  perChannel?: boolean;
+  /** Weight-only fallback threshold for other float constants. Default 1024 elements. */
+  minElements?: number;
+}
+
+function weightAxisFor(node: NodeProto, rank: number): number | undefined {
+  if (node.opType === 'Conv') return 0;
+  if (node.opType === 'Gemm') return intAttributeOf(node, 'transB', 0) !== 0 ? 0 : 1;
+  return rank === 2 ? 1 : undefined;
+}
+
+function checkRange(tensor: string, range: { min: number; max: number }): void {
+  if (!Number.isFinite(range.min) || !Number.isFinite(range.max) || range.min > range.max) {
+    throw new QuantizeError('E_CALIBRATION', `calibration range for ${tensor} is not a finite [min, max]: [${range.min}, ${range.max}]`, { details: { tensor, range } });
+  }
+}
+
+interface StaticContext {
+  calibration: CalibrationRanges;
+  activationType: ActivationType;
+  perChannel: boolean;
+  names: NameAllocator;
+  draft: ReportDraft;
+  /** Per activation name, its QDQ pair (one per tensor, shared by all consumers). */
+  activations: Map<string, ActivationQdq>;
+  /** Weight name -> its scales, once converted. */
+  weights: Map<string, Float32Array>;
+}
+
+/** Returns the QDQ nodes to insert before `node` (empty when none are new); rewires node in place. */
+function quantizeCandidate({ node, scope }: QdqCandidate, ctx: StaticContext): NodeProto[] {
+  const what = node.name || node.opType;
+  const activation = node.input[0] ?? '';
+  const range = ctx.calibration[activation];
+  const weightName = node.input[1] ?? '';
+  const weight = resolveConstant(scope, weightName);
+  if (!weight) return [];
+  const axis = ctx.perChannel ? weightAxisFor(node, weight.tensor.dims.length) : undefined;
+  const known = ctx.weights.get(weightName);
+  const weightScales = known ?? dequantizeInPlace(weight, { axis, zeroPoint: true }, ctx.names, ctx.draft);
+  if (!weightScales) return [];
+  ctx.weights.set(weightName, weightScales);
+  if (scope.parent !== undefined || range === undefined) {
+    const reason = scope.parent !== undefined ? `inside ${scope.path}: its input cannot be exposed for calibration, weight-only` : `no calibration range for ${activation}, weight-only`;
+    ctx.draft.skipped.push({ what, opType: node.opType, graph: scope.path, reason });
+    return [];
+  }
+  checkRange(activation, range);
+  let qdq = ctx.activations.get(activation);
+  const inserted: NodeProto[] = [];
+  if (!qdq) {
+    qdq = activationQdq(scope.graph, activation, range, ctx.activationType, ctx.names);
+    ctx.activations.set(activation, qdq);
+    ctx.draft.activations.push({ tensor: activation, ...range, scale: qdq.params.scale, zeroPoint: qdq.params.zeroPoint, type: qdq.params.type });
+    inserted.push(...qdq.nodes);
+  }
+  node.input[0] = qdq.dequantized;
+  countNode(ctx.draft, node.opType);
+  const biasName = node.opType === 'MatMul' ? '' : (node.input[2] ?? '');
+  const bias = biasName === '' ? undefined : resolveConstant(scope, biasName);
+  const biasAllowed = node.opType === 'Conv' || floatAttributeOf(node, 'beta', 1) === 1;
+  if (bias && biasAllowed && countUses(bias.owner.graph, biasName) === 1 && quantizeBiasInPlace(bias, qdq.params.scale, weightScales, ctx.names)) {
+    ctx.draft.initializersConverted++;
+  } else if (biasName !== '') {
+    ctx.draft.skipped.push({ what: biasName, opType: node.opType, graph: scope.path, reason: 'bias left float (shared, computed, scaled by beta, or not 1-D)' });
+  }
+  return inserted;
+}
+
+export function quantizeStatic(modelBytes: Uint8Array, calibration: CalibrationRanges, options: StaticOptions = {}): QuantizeResult {
+  const model = decodeModel(modelBytes);
+  const scopes = collectScopes(model);
+  const candidates = qdqCandidates(scopes);
+  if (candidates.length === 0) {
+    throw new QuantizeError('E_NOT_QUANTIZABLE', 'static: looked for Conv/MatMul/Gemm nodes with a constant float weight and found none (try weights-only for other ops)');
+  }
+  const opset = requireOpset(model, 13, 'per-axis QuantizeLinear/DequantizeLinear');
+  const ctx: StaticContext = {
+    calibration,
+    activationType: options.activationType ?? 'int8',
+    perChannel: options.perChannel ?? true,
+    names: nameAllocator(model),
+    draft: emptyDraft(),
+    activations: new Map(),
+    weights: new Map(),
+  };
+  // Convert first (weight DequantizeLinears go to the front of their graphs), then insert each
+  // activation's QDQ pair right before its first consumer, which keeps the graph sorted.
+  const insertBefore = new Map<NodeProto, NodeProto[]>();
+  for (const candidate of candidates) insertBefore.set(candidate.node, quantizeCandidate(candidate, ctx));
+  for (const { graph } of scopes) graph.node = graph.node.flatMap((node) => [...(insertBefore.get(node) ?? []), node]);
+  const fallback = dequantizeLargeConstants(scopes, { minElements: options.minElements ?? 1024, perChannel: ctx.perChannel }, ctx.names, ctx.draft);
+  if (fallback > 0) ctx.draft.notes.push(`${fallback} other large float constant(s) converted weight-only`);
+  const bytes = encodeModel(model);
+  return { model: bytes, report: finish('static', ctx.draft, opset, modelBytes.length, bytes.length) };
+}
