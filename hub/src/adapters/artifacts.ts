@@ -32,8 +32,13 @@ export interface ArtifactStore {
   has(sha256: string): Promise<boolean>;
 }
 
-export async function createArtifactStore(dataDir: string): Promise<ArtifactStore> {
-  const dir = join(dataDir, 'artifacts');
+/**
+ * `folder` keeps kinds apart: model files (`artifacts`, served to devices) and datasets
+ * (`datasets`, never served to devices) share the mechanism, not the namespace.
+ */
+export async function createArtifactStore(dataDir: string, folder: 'artifacts' | 'datasets' = 'artifacts'): Promise<ArtifactStore> {
+  const dir = join(dataDir, folder);
+  const noun = folder === 'datasets' ? 'dataset file' : 'model file';
   const tmpDir = join(dataDir, 'tmp');
   await mkdir(dir, { recursive: true });
   await mkdir(tmpDir, { recursive: true });
@@ -59,7 +64,7 @@ export async function createArtifactStore(dataDir: string): Promise<ArtifactStor
     has: async (sha256) => (await sizeOf(sha256)) !== null,
     open: (sha256, range) => createReadStream(pathOf(sha256), range ? { start: range.start, end: range.end } : {}),
     async receive(body, maxBytes) {
-      if (!body) throw new HubError('E_VALIDATION', 'body: the model file is required');
+      if (!body) throw new HubError('E_VALIDATION', `body: the ${noun} is required`);
       const tmpPath = join(tmpDir, `upload-${randomBytes(8).toString('hex')}`);
       const hash = createHash('sha256');
       let size = 0;
@@ -67,7 +72,7 @@ export async function createArtifactStore(dataDir: string): Promise<ArtifactStor
         transform(chunk: Buffer, _encoding, callback) {
           size += chunk.length;
           if (size > maxBytes) {
-            callback(new HubError('E_TOO_LARGE', `model file exceeds the limit of ${maxBytes} bytes`));
+            callback(new HubError('E_TOO_LARGE', `${noun} exceeds the limit of ${maxBytes} bytes`));
             return;
           }
           hash.update(chunk);
@@ -84,7 +89,7 @@ export async function createArtifactStore(dataDir: string): Promise<ArtifactStor
       }
       if (size === 0) {
         await rm(tmpPath, { force: true });
-        throw new HubError('E_VALIDATION', 'body: the model file is empty');
+        throw new HubError('E_VALIDATION', `body: the ${noun} is empty`);
       }
       const sha256 = hash.digest('hex');
       return {
