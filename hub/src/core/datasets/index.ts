@@ -1,0 +1,18 @@
+/** Datasets: CSV in, typed tables and their JSON summaries out. Pure (no I/O). */
+export { DATASET_ERROR_CODES, DatasetError, isDatasetError, type DatasetErrorCode, type DatasetErrorDetails } from './dataset-error';
+export { DEFAULT_MISSING_TOKENS, parseNumber, type ColumnKind } from './column-inference';
+export { CSV_DEFAULTS, parseCsv, type ParseCsvOptions } from './parse-csv';
+export { correlationRatio, cramersV, pearson, type AssociationMeasure } from './association';
+export {
+  QUANTILES,
+  countCategories,
+  exploreTable,
+  type Association,
+  type CategoricalSummary,
+  type ColumnSummary,
+  type ExploreOptions,
+  type NumericSummary,
+  type TableSummary,
+  type TargetSummary,
+} from './explore-table';
+export { findColumn } from './find-column';
