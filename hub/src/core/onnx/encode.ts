@@ -4,7 +4,7 @@
  * export-preprocess.ts computes exactly this, in float32.
  */
 import { validation } from '../errors';
-import { encodedWidth, type FeatureSpec, type Table } from '../training/types';
+import { encodedWidth, type FeatureSpec } from '../training/types';
 import { checkCategories, numericConstants } from './feature-spec';
 
 /**
@@ -45,22 +45,4 @@ export function encodeFeatures(features: FeatureSpec, numeric: ArrayLike<number>
     }
   }
   return out;
-}
-
-/** Encodes a table by column name (columns the spec does not name are ignored). */
-export function encodeTable(features: FeatureSpec, table: Table): Float32Array {
-  const byName = new Map(table.columns.map((c) => [c.name, c]));
-  const numeric = new Float64Array(table.rows * features.numeric.length);
-  features.numeric.forEach((f, j) => {
-    const column = byName.get(f.name);
-    if (column?.kind !== 'numeric') throw validation(`table has no numeric column ${f.name}`);
-    column.values.forEach((v, r) => (numeric[r * features.numeric.length + j] = v));
-  });
-  const categorical: Array<string | null> = new Array<string | null>(table.rows * features.categorical.length).fill(null);
-  features.categorical.forEach((f, j) => {
-    const column = byName.get(f.name);
-    if (column?.kind !== 'categorical') throw validation(`table has no categorical column ${f.name}`);
-    column.values.forEach((v, r) => (categorical[r * features.categorical.length + j] = v));
-  });
-  return encodeFeatures(features, numeric, categorical);
 }

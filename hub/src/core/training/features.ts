@@ -1,14 +1,10 @@
 /**
- * Fitting and applying the preprocessing every model carries in its ONNX graph (types.ts
- * FeatureSpec). This is the reference implementation the exported graph is compared against, so
- * it follows types.ts to the letter:
- *  - numeric column j: x = NaN ? fill : x; out = (x - mean) / sd, computed in float64 from the
- *    spec's numbers, then stored as float32
- *  - categorical column: one-hot over `categories`; unseen and missing values -> all zeros
- *  - numeric features first (in spec order), then each categorical column's block
- * mean, sd and fill are rounded to float32 when fitted, so the graph's float32 constants are the
- * very numbers used here.
+ * Fitting the preprocessing every model carries in its ONNX graph (types.ts FeatureSpec) on the
+ * training rows, and applying it to table rows through core/onnx/encode (the one definition the
+ * graph computes). mean, sd and fill are rounded to float32 when fitted, so the graph's float32
+ * constants are the very numbers used here.
  */
+import { encodeFeatures } from '../onnx/encode';
 import type { Column, FeatureSpec, Table } from './types';
 import { encodedWidth } from './types';
 import { countCategories } from '../datasets/explore-table';
@@ -64,33 +60,28 @@ export function fitFeatures(table: Table, featureColumns: readonly string[], tra
 }
 
 /** The encoded design matrix, row-major [rowIndices.length x encodedWidth(spec)]. */
+/**
+ * The design matrix of `rowIndices`: raw values gathered by column name, then encoded by the one
+ * definition of the preprocessing the exported graph computes (core/onnx/encode).
+ */
 export function encodeTable(spec: FeatureSpec, table: Table, rowIndices: ArrayLike<number>): Float32Array {
-  const width = encodedWidth(spec);
   const n = rowIndices.length;
-  const out = new Float32Array(n * width);
+  const fn = spec.numeric.length;
+  const fc = spec.categorical.length;
+  const numeric = new Float64Array(n * fn);
   spec.numeric.forEach((feature, j) => {
     const column = findColumn(table, feature.name);
     if (column.kind !== 'numeric') {
       throw new DatasetError('E_COLUMN_KIND', `feature "${feature.name}" is numeric but the column is categorical`, { column: feature.name });
     }
-    for (let i = 0; i < n; i++) {
-      const raw = column.values[rowIndices[i] as number] as number;
-      const x = Number.isNaN(raw) ? feature.fill : raw;
-      out[i * width + j] = (x - feature.mean) / feature.sd;
-    }
+    for (let i = 0; i < n; i++) numeric[i * fn + j] = column.values[rowIndices[i] as number] as number;
   });
-  let offset = spec.numeric.length;
-  for (const feature of spec.categorical) {
+  const categorical = new Array<string | null>(n * fc).fill(null);
+  spec.categorical.forEach((feature, j) => {
     const column = findColumn(table, feature.name);
-    const index = new Map(feature.categories.map((c, k) => [c, k]));
-    for (let i = 0; i < n; i++) {
-      const value = categoryOf(column, rowIndices[i] as number);
-      const k = value === null ? undefined : index.get(value);
-      if (k !== undefined) out[i * width + offset + k] = 1;
-    }
-    offset += feature.categories.length;
-  }
-  return out;
+    for (let i = 0; i < n; i++) categorical[i * fc + j] = categoryOf(column, rowIndices[i] as number);
+  });
+  return encodeFeatures(spec, numeric, categorical);
 }
 
 /** A categorical feature may sit in a column parsed as numeric (e.g. ids): its text is String(x). */

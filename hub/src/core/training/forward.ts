@@ -5,18 +5,24 @@
  */
 import type { Activation, DenseLayer, TrainedNetwork } from './types';
 
-/** y = activation(x W + b) for `rows` rows of x (row-major [rows x layer.inputs]). */
+/**
+ * y = activation(x W + b) for `rows` rows of x (row-major [rows x layer.inputs]). Sums run in
+ * float64 and are rounded like the exported graph's MatMul then Add, so the JS pass and
+ * onnxruntime differ only by summation order.
+ */
 export function denseForward(layer: DenseLayer, x: Float32Array, rows: number, out = new Float32Array(rows * layer.outputs)): Float32Array {
   const { inputs, outputs, weights, bias } = layer;
+  const acc = new Float64Array(outputs);
   for (let r = 0; r < rows; r++) {
-    const o = r * outputs;
-    for (let k = 0; k < outputs; k++) out[o + k] = bias[k] as number;
+    acc.fill(0);
     for (let i = 0; i < inputs; i++) {
       const xi = x[r * inputs + i] as number;
       if (xi === 0) continue; // one-hot blocks and MNIST backgrounds are mostly zeros
       const w = i * outputs;
-      for (let k = 0; k < outputs; k++) out[o + k] = (out[o + k] as number) + xi * (weights[w + k] as number);
+      for (let k = 0; k < outputs; k++) acc[k] = (acc[k] as number) + xi * (weights[w + k] as number);
     }
+    const o = r * outputs;
+    for (let k = 0; k < outputs; k++) out[o + k] = Math.fround(acc[k] as number) + (bias[k] as number);
   }
   activateInPlace(layer.activation, out);
   return out;
@@ -115,7 +121,8 @@ export function predictEncoded(net: NetworkBody, x: Float32Array, rows: number):
     case 'sigmoid-binary': {
       const probabilities = new Float32Array(rows * 2);
       for (let r = 0; r < rows; r++) {
-        const p = sigmoid(out[r] as number);
+        // Rounded first, as the graph's Sigmoid output is float32 before 1 - p.
+        const p = Math.fround(sigmoid(out[r] as number));
         probabilities[2 * r] = 1 - p;
         probabilities[2 * r + 1] = p;
       }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { encodeFeatures, encodeTable } from '../../../src/core/onnx/encode';
+import { encodeFeatures } from '../../../src/core/onnx/encode';
+import { encodeTable } from '../../../src/core/training/features';
 import type { FeatureSpec } from '../../../src/core/training/types';
 
 const SPEC: FeatureSpec = {
@@ -55,11 +56,11 @@ describe('encodeTable', () => {
         { name: 't', kind: 'numeric', values: Float64Array.of(24, Number.NaN) },
         { name: 'mote', kind: 'categorical', values: ['c', 'a'] },
       ],
-    });
+    }, [0, 1]);
     expect(Array.from(out)).toEqual([1, 0, 0, 0, 1, 0, 1, -0.5, 1, 1, 0, 0, 0, 0]);
   });
 
   it('names a missing column', () => {
-    expect(() => encodeTable(SPEC, { rows: 0, columns: [] })).toThrow(/numeric column t/);
+    expect(() => encodeTable(SPEC, { rows: 0, columns: [] }, [])).toThrow(/"t"/);
   });
 });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { denseForward, predictNetwork } from '../../../src/core/onnx/forward';
+import { predictNetwork } from '../../../src/core/onnx/forward';
+import { denseForward } from '../../../src/core/training/forward';
 import type { DenseLayer, FeatureSpec, Head, TrainedNetwork } from '../../../src/core/training/types';
 
 const FEATURES: FeatureSpec = { numeric: [{ name: 'a', mean: 0, sd: 1, fill: 0 }, { name: 'b', mean: 0, sd: 1, fill: 0 }], categorical: [] };
