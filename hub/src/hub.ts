@@ -14,6 +14,7 @@ import { KeyedLock } from './core/keyed-lock';
 import { RejectionTracker } from './core/rejection-tracker';
 import { loadOrCreateAdminToken } from './adapters/admin-token';
 import { createArtifactStore } from './adapters/artifacts';
+import { readCodeVersion } from './adapters/code-version';
 import type { BrokerAdapter } from './adapters/broker/broker';
 import { createEmbeddedBroker, type EmbeddedBroker } from './adapters/broker/embedded';
 import { createExternalBroker } from './adapters/broker/external';
@@ -82,6 +83,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
     // restart, so the last known presence is the better guess there.
     if (options.brokerUrl === undefined) markAllOffline(db);
     const artifacts = await createArtifactStore(dataDir);
+    const datasets = await createArtifactStore(dataDir, 'datasets');
     const credentials = cachedCredentialVerifier((id) => getSecretHash(db, id), { ttlMs: 60_000, maxEntries: 10_000, now: () => Date.now() });
 
     let closing = false;
@@ -118,6 +120,8 @@ export async function startHub(options: HubOptions): Promise<Hub> {
     const ctx: HubContext = {
       db,
       artifacts,
+      datasets,
+      codeVersion: await readCodeVersion(),
       keys,
       broker,
       credentials,

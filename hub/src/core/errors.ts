@@ -11,6 +11,8 @@ export const HUB_ERROR_CODES = [
   'E_TOO_LARGE',
   'E_INVALID_MODEL',
   'E_PROBE_FAILED',
+  /** a derived version (quantized, retrained) refused because it is worse than allowed */
+  'E_QUALITY_GATE',
   'E_INTERNAL',
 ] as const;
 export type HubErrorCode = (typeof HUB_ERROR_CODES)[number];

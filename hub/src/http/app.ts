@@ -6,16 +6,19 @@ import { errorBody, handleError } from './errors';
 import { buildOpenApi, type RouteSpec } from './openapi';
 import { artifactSpecs, registerArtifacts } from './routes/artifacts';
 import { deviceConfigSpecs, registerDeviceConfig } from './routes/device-config';
+import { datasetSpecs, registerDatasets } from './routes/datasets';
 import { deviceSpecs, registerDevices } from './routes/devices';
 import { healthSpecs, registerHealth } from './routes/health';
 import { modelSpecs, registerModels } from './routes/models';
 import { operationSpecs, registerOperations } from './routes/operations';
+import { quantizeSpecs, registerQuantize } from './routes/quantize';
+import { registerTrainingRuns, trainingRunSpecs } from './routes/training-runs';
 
 export const OPENAPI_PATH = '/api/v1/openapi.json';
 
 const openApiSpecs: RouteSpec[] = [{ method: 'get', path: OPENAPI_PATH, summary: 'This document', auth: 'none', responses: { 200: { description: 'OpenAPI 3.1' } } }];
 
-export const ROUTE_SPECS: readonly RouteSpec[] = [...healthSpecs, ...openApiSpecs, ...deviceSpecs, ...modelSpecs, ...operationSpecs, ...artifactSpecs, ...deviceConfigSpecs];
+export const ROUTE_SPECS: readonly RouteSpec[] = [...healthSpecs, ...openApiSpecs, ...deviceSpecs, ...modelSpecs, ...quantizeSpecs, ...datasetSpecs, ...trainingRunSpecs, ...operationSpecs, ...artifactSpecs, ...deviceConfigSpecs];
 
 export function createApp(ctx: HubContext): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
@@ -33,6 +36,9 @@ export function createApp(ctx: HubContext): Hono<AppEnv> {
   });
   registerDevices(app, ctx);
   registerModels(app, ctx);
+  registerQuantize(app, ctx);
+  registerDatasets(app, ctx);
+  registerTrainingRuns(app, ctx);
   registerOperations(app, ctx);
   registerArtifacts(app, ctx);
   registerDeviceConfig(app, ctx);

@@ -4,6 +4,9 @@ import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { HTTPException } from 'hono/http-exception';
 import { HubError, type HubErrorCode } from '../core/errors';
 import type { Logger } from '../adapters/logger';
+import { DatasetError } from '../core/datasets/dataset-error';
+import { QuantizeError } from '../core/quantize/quantize-error';
+import { TrainingError } from '../core/training/training-error';
 
 export const STATUS_OF: Record<HubErrorCode, ContentfulStatusCode> = {
   E_VALIDATION: 400,
@@ -14,6 +17,7 @@ export const STATUS_OF: Record<HubErrorCode, ContentfulStatusCode> = {
   E_TOO_LARGE: 413,
   E_INVALID_MODEL: 422,
   E_PROBE_FAILED: 422,
+  E_QUALITY_GATE: 422,
   E_INTERNAL: 500,
 };
 
@@ -45,7 +49,26 @@ function closeIfBodyUnread(c: Context, status: number): void {
   if ((hasBody || c.req.header('transfer-encoding') !== undefined) && (!c.req.raw.bodyUsed || status === 413)) c.header('Connection', 'close');
 }
 
+/**
+ * The pure cores keep their own error families (no HTTP in core/); their codes pass through
+ * unchanged and only the status is decided here.
+ */
+function domainStatus(error: unknown): { code: string; message: string; details: unknown; status: ContentfulStatusCode } | null {
+  if (error instanceof DatasetError) {
+    const status = error.code === 'E_TOO_MANY_ROWS' || error.code === 'E_TOO_MANY_COLUMNS' ? 413 : 400;
+    return { code: error.code, message: error.message, details: error.details, status };
+  }
+  if (error instanceof TrainingError) return { code: error.code, message: error.message, details: error.details, status: error.code === 'E_ABORTED' ? 409 : 400 };
+  if (error instanceof QuantizeError) return { code: error.code, message: error.message, details: error.details, status: 422 };
+  return null;
+}
+
 export function handleError(error: unknown, c: Context, logger: Logger): Response {
+  const domain = domainStatus(error);
+  if (domain) {
+    closeIfBodyUnread(c, domain.status);
+    return c.json(errorBody(domain.code, domain.message, domain.details), domain.status);
+  }
   const hubError = findHubError(error);
   if (hubError) {
     const status = STATUS_OF[hubError.code];

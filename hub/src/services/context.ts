@@ -20,6 +20,10 @@ export type IngestKind = 'state' | 'events' | 'online' | 'stats';
 export interface HubContext {
   db: Db;
   artifacts: ArtifactStore;
+  /** uploaded CSV datasets, content-addressed; never served to devices */
+  datasets: ArtifactStore;
+  /** what produced a trained version: package version and git commit when known */
+  codeVersion: string;
   keys: HubKeys;
   broker: Pick<BrokerAdapter, 'publish' | 'counters'>;
   credentials: CredentialVerifier;

@@ -73,7 +73,7 @@ export interface EncodedData {
   rows: number;
   width: number;
   x: Float32Array;
-  /** class index per row (classification), or the raw target (regression), absent for anomaly */
+  /** class index per row (classification), the raw target (regression), or optional 0/1 labels (anomaly: 1 = anomalous) */
   y?: Int32Array | Float32Array;
   /** per-row sample weights (class balancing); absent = all 1 */
   weights?: Float32Array;
