@@ -30,6 +30,8 @@ export interface ArtifactStore {
   sizeOf(sha256: string): Promise<number | null>;
   open(sha256: string, range?: { start: number; end: number }): ReadStream;
   has(sha256: string): Promise<boolean>;
+  /** stores bytes made by the hub itself (trained, quantized); same crash safety as uploads */
+  put(bytes: Uint8Array): Promise<{ sha256: string; size: number }>;
 }
 
 /**
@@ -58,7 +60,7 @@ export async function createArtifactStore(dataDir: string, folder: 'artifacts' |
     }
   };
 
-  return {
+  const store: ArtifactStore = {
     pathOf,
     sizeOf,
     has: async (sha256) => (await sizeOf(sha256)) !== null,
@@ -108,5 +110,15 @@ export async function createArtifactStore(dataDir: string, folder: 'artifacts' |
         discard: () => rm(tmpPath, { force: true }),
       };
     },
+    async put(bytes) {
+      const staged = await store.receive(new Blob([bytes as BlobPart]).stream(), Number.POSITIVE_INFINITY);
+      try {
+        await staged.commit();
+      } finally {
+        await staged.discard();
+      }
+      return { sha256: staged.sha256, size: staged.size };
+    },
   };
+  return store;
 }

@@ -1,5 +1,5 @@
-/** Builds the release manifest of an uploaded model (PROTOCOL "Release manifest"). */
-import { parseWith, releaseManifestSchema, type IoSpec, type Probe, type ReleaseManifest } from '@edgefleet/protocol';
+/** Builds the release manifest of a new version (PROTOCOL "Release manifest"). */
+import { parseWith, releaseManifestSchema, type IoSpec, type Probe, type ReferenceProfile, type ReleaseManifest } from '@edgefleet/protocol';
 
 export interface ReleaseInput {
   model: string;
@@ -14,6 +14,12 @@ export interface ReleaseInput {
   opset: number | undefined;
   probe: Probe;
   now: Date;
+  /** default 'none' */
+  quantization?: ReleaseManifest['quantization'];
+  /** drift reference; null for uploads without sample data */
+  reference?: ReferenceProfile | null;
+  /** default { source: 'upload' } */
+  lineage?: ReleaseManifest['lineage'];
 }
 
 export const PROBE_TOLERANCE = { abs: 1e-4, rel: 1e-3 } as const;
@@ -32,12 +38,12 @@ export function buildReleaseManifest(input: ReleaseInput): ReleaseManifest {
     releaseCounter,
     artifact: { sha256: input.sha256, size: input.size, url: `${input.publicUrl.replace(/\/+$/, '')}/artifacts/${input.sha256}` },
     format: 'onnx',
-    quantization: 'none',
+    quantization: input.quantization ?? 'none',
     io: input.io,
     compat: input.opset === undefined ? {} : { opset: input.opset },
-    reference: null,
+    reference: input.reference ?? null,
     probe: input.probe,
-    lineage: { source: 'upload' },
+    lineage: input.lineage ?? { source: 'upload' },
     createdAt: input.now.toISOString(),
   };
   // Never sign something the agents' schema would refuse.

@@ -2,14 +2,14 @@
  * Upload of a model version: stream to a temp file (capped), prove onnxruntime can load it, run
  * a seeded probe, then sign and store its release manifest. Nothing is stored unless all pass.
  */
-import { signPayload, type IoSpec, type Probe, type TensorJson } from '@edgefleet/protocol';
+import type { IoSpec, Probe, TensorJson } from '@edgefleet/protocol';
 import { HubError, conflict } from '../core/errors';
 import { buildProbeInputs, elementCount, type ProbeHints } from '../core/probe-inputs';
-import { PROBE_TOLERANCE, buildReleaseManifest } from '../core/release-manifest';
-import { writeAudit } from '../adapters/db/audit';
-import { insertVersion, maxReleaseCounter, versionExists } from '../adapters/db/models';
+import { PROBE_TOLERANCE } from '../core/release-manifest';
+import { versionExists } from '../adapters/db/models';
 import { ModelLoadError, loadModel, readOpset } from '../adapters/onnx-runtime';
 import type { HubContext } from './context';
+import { registerVersion } from './register-version';
 
 export interface UploadInput {
   model: string;
@@ -43,51 +43,8 @@ export async function uploadModel(ctx: HubContext, input: UploadInput, actor: st
   try {
     const { io, probe, opset } = await inspect(staged.tmpPath, staged.size, staged.sha256, input.probe);
     await staged.commit();
-    return await ctx.locks.models.run(model, async () => {
-      const now = ctx.now();
-      const manifest = buildReleaseManifest({
-        model,
-        version,
-        previousCounter: maxReleaseCounter(ctx.db, model),
-        sha256: staged.sha256,
-        size: staged.size,
-        publicUrl: ctx.urls.publicUrl,
-        io,
-        opset,
-        probe,
-        now,
-      });
-      // Checked again under the lock: a concurrent upload may have taken the label meanwhile.
-      if (versionExists(ctx.db, model, manifest.version)) throw conflict(`${model}@${manifest.version} already exists`);
-      const envelope = await signPayload(manifest, [ctx.keys.release]);
-      ctx.db.transaction((tx) => {
-        insertVersion(
-          tx,
-          {
-            model,
-            version: manifest.version,
-            releaseCounter: manifest.releaseCounter,
-            sha256: staged.sha256,
-            size: staged.size,
-            io,
-            opset: opset ?? null,
-            probe,
-            manifest: envelope,
-            createdAt: now.toISOString(),
-          },
-          now.toISOString(),
-        );
-        writeAudit(tx, {
-          at: now,
-          actor,
-          action: 'model.version.uploaded',
-          subject: `model:${model}`,
-          details: { version: manifest.version, releaseCounter: manifest.releaseCounter, sha256: staged.sha256, size: staged.size },
-        });
-      });
-      ctx.logger.info('model version uploaded', { model, version: manifest.version, releaseCounter: manifest.releaseCounter, sha256: staged.sha256 });
-      return { model, version: manifest.version, sha256: staged.sha256, size: staged.size, releaseCounter: manifest.releaseCounter, io };
-    });
+    const { manifest } = await registerVersion(ctx, { model, version, sha256: staged.sha256, size: staged.size, io, opset, probe }, actor);
+    return { model, version: manifest.version, sha256: staged.sha256, size: staged.size, releaseCounter: manifest.releaseCounter, io };
   } finally {
     await staged.discard();
   }
