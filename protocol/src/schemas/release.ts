@@ -31,7 +31,8 @@ export const releaseManifestSchema = z.strictObject({
     url: z.string().min(1).max(2048),
   }),
   format: z.literal('onnx'),
-  quantization: z.enum(['none', 'int8-dynamic', 'int8-static']),
+  /** int8-weight-only: int8 weights dequantized at load (third-party graphs the other modes cannot reach) */
+  quantization: z.enum(['none', 'int8-dynamic', 'int8-static', 'int8-weight-only']),
   io: z.strictObject({ inputs: z.array(ioSpecSchema).min(1), outputs: z.array(ioSpecSchema).min(1) }),
   compat: z.strictObject({
     minRuntime: z.string().regex(/^\d+\.\d+(\.\d+)?$/).optional(),
@@ -39,12 +40,18 @@ export const releaseManifestSchema = z.strictObject({
   }),
   reference: referenceProfileSchema.nullable(),
   probe: probeSchema,
+  /** what produced this version, so it can be traced to its data, parameters and code */
   lineage: z.strictObject({
     dataset: sha256Schema.optional(),
     params: z.record(z.string(), z.unknown()).optional(),
     metrics: z.record(z.string(), z.number()).optional(),
+    /** the same metrics of the trivial baseline on the same split */
+    baselineMetrics: z.record(z.string(), z.number()).optional(),
+    /** `model@version` this one was derived from (quantized, retrained) */
     parent: z.string().optional(),
+    /** 'upload', 'training-run:<id>', 'quantize:<mode>' */
     source: z.string().max(256).optional(),
+    codeVersion: z.string().max(128).optional(),
   }),
   createdAt: isoTimeSchema,
 });
