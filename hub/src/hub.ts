@@ -29,6 +29,7 @@ import { createApp } from './http/app';
 import type { HubContext } from './services/context';
 import { refreshExpiringDocs, republishRetained } from './services/deployments';
 import { ingestMessage, recordOnline } from './services/ingest';
+import { createTrainingRunner } from './services/training-runner';
 
 export interface Hub {
   /** e.g. http://127.0.0.1:41234 */
@@ -134,6 +135,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
       statsIntervalS: DEFAULTS.statsIntervalS,
       locks: { devices: new KeyedLock(), models: new KeyedLock() },
       ingest: { received: { state: 0, events: 0, online: 0, stats: 0 }, rejected: new RejectionTracker(60 * 60_000) },
+      training: createTrainingRunner(),
     };
     ctxRef.current = ctx;
 
@@ -165,6 +167,10 @@ export async function startHub(options: HubOptions): Promise<Hub> {
     // Devices reach an external broker where the hub does (an agent may override it with its own EDGEFLEET_BROKER_URL).
     const external = options.brokerUrl === undefined ? null : parseBrokerUrl(options.brokerUrl).url;
     ctx.urls = external ? { publicUrl: derived.publicUrl, mqttUrl: external, wsUrl: external } : derived;
+    // Training registers versions with the public URL in their manifests: start (and resume) only now.
+    // Closed first on shutdown: the worker stops before the database closes.
+    ctx.training.start(ctx);
+    cleanups.push(() => ctx.training.close());
     const hub: Hub = {
       httpUrl: `http://${local}:${httpPort}`,
       mqttUrl: external ?? `mqtt://${local}:${mqttPort}`,

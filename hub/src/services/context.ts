@@ -7,6 +7,7 @@ import type { Db } from '../adapters/db/open';
 import type { HubKeys } from '../adapters/keys';
 import type { Logger } from '../adapters/logger';
 import type { CredentialVerifier } from '../adapters/secrets';
+import type { TrainingRunner } from './training-runner';
 
 export interface HubUrls {
   publicUrl: string;
@@ -37,4 +38,6 @@ export interface HubContext {
   statsIntervalS: number;
   locks: { devices: KeyedLock; models: KeyedLock };
   ingest: { received: Record<IngestKind, number>; rejected: RejectionTracker };
+  /** the training queue: runs execute in a worker thread, one at a time */
+  training: TrainingRunner;
 }

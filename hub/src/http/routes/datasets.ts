@@ -1,9 +1,77 @@
-/** Admin routes: (being built). */
+/** Admin routes for datasets: upload a CSV, list, inspect with an exploration summary. */
 import type { Hono } from 'hono';
+import { z } from 'zod';
+import { modelNameSchema, sha256Schema } from '@edgefleet/protocol';
+import { HubError } from '../../core/errors';
+import { datasetDetail, listDatasetViews, uploadDataset } from '../../services/datasets';
 import type { HubContext } from '../../services/context';
-import type { AppEnv } from '../auth';
+import { actorOf, type AppEnv } from '../auth';
 import type { RouteSpec } from '../openapi';
+import { parseInput } from '../validate';
 
-export const datasetSpecs: RouteSpec[] = [];
+const kindSchema = z.enum(['numeric', 'categorical']);
+const columnsSchema = z.array(z.object({ name: z.string(), kind: kindSchema }));
+const datasetView = z.object({ id: sha256Schema, name: z.string(), rows: z.number().int(), sizeBytes: z.number().int(), columns: columnsSchema, createdAt: z.string() });
+const uploadQuery = z.object({
+  name: modelNameSchema.describe('dataset name (1-64 of A-Z a-z 0-9 . _ -)'),
+  kinds: z.string().max(65_536).optional().describe('JSON {"<column>": "numeric" | "categorical"} declaring column kinds; the rest are inferred'),
+});
+const kindsSchema = z.object({ kinds: z.record(z.string().min(1), kindSchema) });
+const idParams = z.object({ id: sha256Schema });
+const detailQuery = z.object({
+  target: z.string().min(1).max(256).optional().describe('explore against this column: class balance and each column\'s association with it'),
+  targetKind: kindSchema.optional().describe('treat the target as this kind (default: categorical for a numeric column of few integers)'),
+});
 
-export function registerDatasets(_app: Hono<AppEnv>, _ctx: HubContext): void {}
+export const datasetSpecs: RouteSpec[] = [
+  {
+    method: 'post',
+    path: '/api/v1/datasets',
+    summary: 'Upload a CSV dataset (header row required; content-addressed: the same bytes again return the same id with 200)',
+    auth: 'admin',
+    query: uploadQuery,
+    body: { mediaType: 'text/csv', description: 'the CSV file, at most 64 MiB' },
+    responses: { 201: { description: 'stored and parsed', schema: datasetView }, 200: { description: 'already stored', schema: datasetView } },
+  },
+  { method: 'get', path: '/api/v1/datasets', summary: 'List datasets, newest first', auth: 'admin', responses: { 200: { description: 'datasets', schema: z.object({ datasets: z.array(datasetView) }) } } },
+  {
+    method: 'get',
+    path: '/api/v1/datasets/{id}',
+    summary: 'One dataset with its exploration summary (per column: count, missing, mean, sd, quantiles, histogram, categories; with ?target=: class balance and associations)',
+    auth: 'admin',
+    params: idParams,
+    query: detailQuery,
+    responses: { 200: { description: 'the dataset and its summary', schema: datasetView.extend({ summary: z.record(z.string(), z.unknown()) }) } },
+  },
+];
+
+function parseKinds(text: string | undefined): Record<string, 'numeric' | 'categorical'> | undefined {
+  if (text === undefined) return undefined;
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    throw new HubError('E_VALIDATION', 'kinds: not valid JSON');
+  }
+  return parseInput(kindsSchema, { kinds: value }).kinds;
+}
+
+export function registerDatasets(app: Hono<AppEnv>, ctx: HubContext): void {
+  app.post('/api/v1/datasets', async (c) => {
+    const query = parseInput(uploadQuery, c.req.query());
+    const length = c.req.header('content-length');
+    const result = await uploadDataset(
+      ctx,
+      { name: query.name, kinds: parseKinds(query.kinds), body: c.req.raw.body, contentLength: length === undefined ? undefined : Number(length) },
+      actorOf(c.get('principal')),
+    );
+    return c.json(result.dataset, result.created ? 201 : 200);
+  });
+  app.get('/api/v1/datasets', (c) => c.json({ datasets: listDatasetViews(ctx) }));
+  app.get('/api/v1/datasets/:id', async (c) => {
+    const { id } = parseInput(idParams, c.req.param());
+    const query = parseInput(detailQuery, c.req.query());
+    const target = query.target === undefined ? undefined : { name: query.target, ...(query.targetKind === undefined ? {} : { kind: query.targetKind }) };
+    return c.json(await datasetDetail(ctx, id, target));
+  });
+}

@@ -1,0 +1,92 @@
+/**
+ * `npm run bench`: what int8 quantization buys on the demo models, all measured in one run on
+ * this machine. MNIST 784-512-10 (trained here, seeded) and Silero VAD v5 (third-party), each
+ * fp32 vs int8 in onnxruntime-node and onnxruntime-web (wasm, one thread): size ratio, accuracy
+ * delta or output agreement, and latency ratio at batch 1 (and 64 for the MLP), with the goals.
+ */
+import { arch, cpus } from 'node:os';
+import { quantizeDynamic } from '../../../hub/src/core/quantize/quantize-dynamic';
+import { trainMnist } from './mnist-model';
+import { measureVariant, mnistVariants, type VariantFigures } from './mnist-bench';
+import { fixed, goal, micros, speedup, table, withGoal } from './report';
+import type { RuntimeName } from './runtimes';
+import { SILERO_BYTES, agreementOf, measureSilero, sileroInt8, type SileroFigures } from './silero-bench';
+
+const EPOCHS = Number(process.env.BENCH_EPOCHS ?? 3);
+const RUNS = { batch1: 2000, batch64: 300 };
+const RUNTIMES: RuntimeName[] = ['node', 'web'];
+const GOALS = { sizeRatio: 0.27, accuracyLossPp: 0.2, speedup64: 2 };
+
+async function mnistSection(): Promise<string> {
+  const model = await trainMnist(EPOCHS);
+  const variants = await mnistVariants(model);
+  const figures: VariantFigures[] = [];
+  for (const runtime of RUNTIMES) for (const variant of variants) figures.push(await measureVariant(variant, runtime, model.test, RUNS));
+  const rows = figures.map((f) => {
+    const base = figures.find((b) => b.runtime === f.runtime && b.variant === 'fp32') ?? f;
+    const isInt8 = f.variant !== 'fp32';
+    const ratio = f.bytes / base.bytes;
+    const lossPp = (base.accuracy - f.accuracy) * 100;
+    const up1 = speedup(base.micros1, f.micros1);
+    const up64 = speedup(base.micros64, f.micros64);
+    return [
+      f.variant,
+      f.runtime,
+      `${(f.bytes / 1024).toFixed(0)} KiB`,
+      withGoal(`${fixed(ratio, 3)}x`, isInt8 ? goal(`<= ${GOALS.sizeRatio}x`, ratio <= GOALS.sizeRatio) : undefined),
+      `${fixed(f.accuracy * 100, 2)}%`,
+      isInt8 ? withGoal(`${lossPp >= 0 ? '-' : '+'}${fixed(Math.abs(lossPp), 2)} pp`, goal(`loss <= ${GOALS.accuracyLossPp} pp`, lossPp <= GOALS.accuracyLossPp)) : '',
+      `${micros(f.micros1)}${isInt8 ? ` (${fixed(up1, 2)}x)` : ''}`,
+      `${micros(f.micros64)}${isInt8 ? ` (${withGoal(`${fixed(up64, 2)}x`, f.runtime === 'node' && f.variant === 'int8-dynamic' ? goal(`>= ${GOALS.speedup64}x`, up64 >= GOALS.speedup64) : undefined)})` : ''}`,
+    ];
+  });
+  const exportedRatio = quantizeDynamic(model.exported).model.length / model.exported.length;
+  return [
+    `MNIST MLP 784-512-10: trained ${EPOCHS} epochs on ${model.train.rows} digits (90% train, 10% validation) in ${model.trainSeconds.toFixed(1)} s; accuracy on ${model.test.rows} held-out digits`,
+    table(['variant', 'runtime', 'size', 'size ratio', 'accuracy', 'delta', 'batch 1 (speed-up)', 'batch 64 (speed-up)'], rows),
+    `The same network as the hub's exporter writes it (with ${((model.exported.length - model.onnx.length) / 1024).toFixed(0)} KiB of preprocessing and feature metadata): int8-dynamic ${fixed(exportedRatio, 3)}x`,
+  ].join('\n');
+}
+
+async function sileroSection(): Promise<string> {
+  const int8 = sileroInt8();
+  const figures: SileroFigures[] = [];
+  for (const runtime of RUNTIMES) {
+    figures.push(await measureSilero('fp32', SILERO_BYTES, runtime, false, RUNS.batch1));
+    figures.push(await measureSilero('int8-weight-only', int8, runtime, false, RUNS.batch1));
+    figures.push(await measureSilero('int8-weight-only +fold', int8, runtime, true, RUNS.batch1));
+  }
+  const rows = figures.map((f) => {
+    const base = figures.find((b) => b.runtime === f.runtime && b.variant === 'fp32') ?? f;
+    const isInt8 = f.variant !== 'fp32';
+    const ratio = f.bytes / base.bytes;
+    const { agreement, decisions, maxAbsDiff } = agreementOf(base.probabilities, f.probabilities);
+    return [
+      f.variant,
+      f.runtime,
+      `${(f.bytes / 1024).toFixed(0)} KiB`,
+      withGoal(`${fixed(ratio, 3)}x`, isInt8 ? goal('<= 0.3x', ratio <= 0.3) : undefined),
+      isInt8 ? `${fixed(decisions * 100, 1)}%` : '',
+      isInt8 ? `${fixed(agreement * 100, 1)}%` : '',
+      isInt8 ? fixed(maxAbsDiff, 4) : '',
+      `${micros(f.micros1)}${isInt8 ? ` (${fixed(speedup(base.micros1, f.micros1), 2)}x)` : ''}`,
+    ];
+  });
+  return [
+    'Silero VAD v5 (third-party, If + LSTM): 200 speech-like frames (seed 42), recurrent state carried; decisions = speech/silence at p = 0.5; tol. = |dp| <= 0.02 + 0.02 p (the hub gate rule, which uses a fresh state per frame)',
+    table(['variant', 'runtime', 'size', 'size ratio', 'decisions agree', '|dp| in tol.', 'max |dp|', 'batch 1 (speed-up)'], rows),
+  ].join('\n');
+}
+
+async function main(): Promise<void> {
+  const started = performance.now();
+  const cpu = cpus()[0]?.model ?? 'unknown CPU';
+  console.log(`edgefleet bench: ${cpus().length} x ${cpu} (${arch()}), Node ${process.version}; latency = median after warm-up (batch 1: ${RUNS.batch1} runs, batch 64: ${RUNS.batch64})`);
+  console.log('"+fold" = session option extra.session.disable_quant_qdq = "1" (weight DequantizeLinear folded at load)\n');
+  console.log(await mnistSection());
+  console.log('');
+  console.log(await sileroSection());
+  console.log(`\ntotal ${((performance.now() - started) / 1000).toFixed(1)} s`);
+}
+
+await main();

@@ -1,0 +1,44 @@
+/** One quantization by mode, calibrating first for static int8 (adapters/calibration.ts). */
+import type { ReleaseManifest } from '@edgefleet/protocol';
+import { calibrate } from '../adapters/calibration';
+import { calibrationTargets } from '../core/quantize/calibration-targets';
+import type { CalibrationMethod } from '../core/quantize/calibrate';
+import { decodeModel } from '../core/quantize/model-codec';
+import { quantizeDynamic } from '../core/quantize/quantize-dynamic';
+import type { QuantizeResult } from '../core/quantize/quantize-report';
+import { quantizeStatic } from '../core/quantize/quantize-static';
+import { quantizeWeightsOnly } from '../core/quantize/quantize-weights-only';
+import type { Feeds } from './quantize-session';
+
+export type QuantizeMode = Exclude<ReleaseManifest['quantization'], 'none'>;
+
+export interface QuantizeSettings {
+  mode: QuantizeMode;
+  /** default: false for dynamic (onnxruntime's tool's default), true for static and weight-only */
+  perChannel?: boolean;
+  /** static only; default minmax over every calibration sample */
+  calibration?: { method: 'minmax' | 'percentile'; percentile?: number; samples?: number };
+}
+
+function methodOf(settings: QuantizeSettings): CalibrationMethod {
+  const calibration = settings.calibration;
+  return calibration?.method === 'percentile' ? { percentile: calibration.percentile ?? 99.999 } : 'minmax';
+}
+
+export async function applyQuantization(bytes: Uint8Array, settings: QuantizeSettings, calibrationFeeds: readonly Feeds[]): Promise<QuantizeResult> {
+  switch (settings.mode) {
+    case 'int8-dynamic':
+      return quantizeDynamic(bytes, { perChannel: settings.perChannel ?? false });
+    case 'int8-weight-only':
+      // Node names are labels only; dropping them is what brings third-party files under 0.3x.
+      return quantizeWeightsOnly(bytes, { perChannel: settings.perChannel ?? true, stripNodeNames: true });
+    case 'int8-static': {
+      const targets = calibrationTargets(decodeModel(bytes));
+      const batches = calibrationFeeds.slice(0, settings.calibration?.samples ?? calibrationFeeds.length);
+      const ranges = await calibrate(bytes, batches, targets.calibratable, methodOf(settings));
+      const result = quantizeStatic(bytes, ranges, { perChannel: settings.perChannel ?? true });
+      result.report.notes.push(`calibrated on ${batches.length} batch(es) with ${JSON.stringify(methodOf(settings))}`);
+      return result;
+    }
+  }
+}

@@ -1,0 +1,38 @@
+/**
+ * The labelled rows a trained version is judged on: the test split of the run named in its
+ * lineage (`training-run:<id>`), from the training service's `loadEvaluationSet`, as feeds for
+ * the exported graph's inputs (`numeric` float32 [N x Fn], `categorical` string [N x Fc]).
+ * Accuracy needs class labels, so only classification runs carry them here; regression and
+ * anomaly versions are compared by output agreement on the same rows.
+ */
+import type { HubContext } from './context';
+import type { Feeds } from './quantize-session';
+import { loadEvaluationSet, runIdOfSource } from './training-evaluation';
+import type { RawRows } from './training-data';
+
+export interface EvaluationSet {
+  test: Feeds;
+  /** per test row: class index (classification only) */
+  labels: ArrayLike<number> | undefined;
+  /** rows for static calibration */
+  calibration: Feeds;
+}
+
+export function feedsOf(rows: RawRows): Feeds {
+  const feeds: Feeds = { numeric: { type: 'float32', data: rows.numeric, dims: [rows.rows, rows.numericNames.length] } };
+  if (rows.categoricalNames.length > 0) feeds.categorical = { type: 'string', data: rows.categorical, dims: [rows.rows, rows.categoricalNames.length] };
+  return feeds;
+}
+
+/** The evaluation set of a version, or why there is none (imports have no labelled data). */
+export async function evaluationSetFor(ctx: HubContext, lineageSource: string | undefined): Promise<{ set: EvaluationSet; notes: string[] } | { set: undefined; notes: string[] }> {
+  const runId = runIdOfSource(lineageSource);
+  if (runId === null) return { set: undefined, notes: [`no labelled data: the version's lineage source is ${JSON.stringify(lineageSource ?? 'upload')}; output agreement on seeded probe-like inputs`] };
+  const loaded = await loadEvaluationSet(ctx, runId);
+  if (loaded.rows.rows === 0) return { set: undefined, notes: [`training run ${runId} has an empty test split; output agreement on seeded probe-like inputs`] };
+  const test = feedsOf(loaded.rows);
+  const notes = [`evaluated on the ${loaded.rows.rows} test rows of training run ${runId}`];
+  if (loaded.task !== 'classification') notes.push(`${loaded.task}: compared by output agreement on those rows`);
+  // The run's train split is not exposed by loadEvaluationSet; the test rows stand in for calibration.
+  return { set: { test, labels: loaded.task === 'classification' ? loaded.labels : undefined, calibration: test }, notes };
+}

@@ -1,0 +1,127 @@
+/**
+ * Quantize a registered version into a new, signed one, as named stages:
+ *   [loadSource, planEvaluation, quantize, measure (fp32 and int8), qualityGate, store, probe, register]
+ * Nothing is stored unless the int8 model passes the gate (E_QUALITY_GATE, with the numbers);
+ * a model the mode cannot touch is refused by the quantizer itself (E_NOT_QUANTIZABLE).
+ */
+import type { ReleaseManifest } from '@edgefleet/protocol';
+import { HubError, conflict } from '../core/errors';
+import type { Agreement } from '../core/quantize/output-agreement';
+import type { QuantizeReport } from '../core/quantize/quantize-report';
+import { qualityGate, type GateMeasurement } from '../core/quantize/quality-gate';
+import { versionExists } from '../adapters/db/models';
+import { readOpset } from '../adapters/onnx-runtime';
+import type { HubContext } from './context';
+import { registerVersion } from './register-version';
+import { applyQuantization, type QuantizeSettings } from './quantize-apply';
+import { agreementOf, measure, planEvaluation, type Measurement } from './quantize-evaluation';
+import { evaluationSetFor } from './quantize-evaluation-set';
+import { quantizedProbe } from './quantize-probe';
+import { loadSourceVersion } from './quantize-source';
+
+export interface QuantizeRequest extends QuantizeSettings {
+  model: string;
+  /** the source version */
+  version: string;
+  /** label of the new version; default its release counter */
+  label?: string;
+  /** default 1 percentage point (labelled data) */
+  maxAccuracyLossPp?: number;
+  /** default 0.99 (unlabelled data) */
+  minAgreement?: number;
+}
+
+export interface QuantizeSide {
+  size: number;
+  accuracy?: number;
+  agreement?: number;
+  latencyMs: Measurement['latencyMs'];
+}
+
+export interface QuantizeOutcome {
+  model: string;
+  version: string;
+  sha256: string;
+  quantization: ReleaseManifest['quantization'];
+  source: QuantizeSide & { version: string };
+  result: QuantizeSide & { sizeRatio: number; maxAbsDiff: Record<string, number>; agreementRule: Agreement['rule']; evaluatedOn: string };
+  report: QuantizeReport;
+}
+
+const round = (value: number, digits = 6): number => Number(value.toFixed(digits));
+
+function gateInput(source: Measurement, result: Measurement, agreement: Agreement): GateMeasurement {
+  if (source.accuracy !== undefined && result.accuracy !== undefined) return { kind: 'accuracy', source: source.accuracy, result: result.accuracy };
+  return { kind: 'agreement', result: agreement.agreement };
+}
+
+function lineageMetrics(outcome: Pick<QuantizeOutcome, 'source' | 'result'>): Record<string, number> {
+  const metrics: Record<string, number | undefined> = {
+    size: outcome.result.size,
+    sizeRatio: outcome.result.sizeRatio,
+    accuracy: outcome.result.accuracy,
+    sourceAccuracy: outcome.source.accuracy,
+    agreement: outcome.result.agreement,
+    latencyMsBatch1: outcome.result.latencyMs.batch1,
+    latencyMsBatch64: outcome.result.latencyMs.batch64,
+    sourceLatencyMsBatch1: outcome.source.latencyMs.batch1,
+    sourceLatencyMsBatch64: outcome.source.latencyMs.batch64,
+  };
+  return Object.fromEntries(Object.entries(metrics).filter((entry): entry is [string, number] => typeof entry[1] === 'number' && Number.isFinite(entry[1])));
+}
+
+export async function quantizeVersion(ctx: HubContext, request: QuantizeRequest, actor: string): Promise<QuantizeOutcome> {
+  const { model, mode } = request;
+  if (request.label !== undefined && versionExists(ctx.db, model, request.label)) throw conflict(`${model}@${request.label} already exists`);
+  const source = await loadSourceVersion(ctx, model, request.version);
+  const { manifest } = source;
+  if (manifest.quantization !== 'none') {
+    throw new HubError('E_VALIDATION', `${model}@${request.version} is already quantized (${manifest.quantization}); quantize its parent ${manifest.lineage.parent ?? ''}`.trim());
+  }
+
+  const found = await evaluationSetFor(ctx, manifest.lineage.source);
+  const plan = planEvaluation(manifest.io, manifest.probe, source.row.sha256, found.set, found.notes);
+  const quantized = await applyQuantization(source.bytes, request, plan.calibration);
+
+  const fp32 = await measure(source.bytes, plan);
+  const int8 = await measure(quantized.model, plan, { timeFolded: mode !== 'int8-dynamic' });
+  const agreement = agreementOf(fp32, int8, plan);
+  const verdict = qualityGate(gateInput(fp32, int8, agreement), { maxAccuracyLossPp: request.maxAccuracyLossPp ?? 1, minAgreement: request.minAgreement ?? 0.99 });
+
+  const sourceSide: QuantizeOutcome['source'] = { version: manifest.version, size: source.row.size, latencyMs: fp32.latencyMs, ...(fp32.accuracy === undefined ? { agreement: 1 } : { accuracy: round(fp32.accuracy) }) };
+  const resultSide: QuantizeOutcome['result'] = {
+    size: quantized.model.length,
+    sizeRatio: round(quantized.model.length / source.row.size),
+    ...(int8.accuracy === undefined ? {} : { accuracy: round(int8.accuracy) }),
+    agreement: round(agreement.agreement),
+    agreementRule: agreement.rule,
+    maxAbsDiff: agreement.maxAbsDiff,
+    evaluatedOn: `${plan.data}: ${plan.runs.length} run(s), ${agreement.rows} row(s) of ${agreement.output}`,
+    latencyMs: int8.latencyMs,
+  };
+  if (!verdict.pass) {
+    throw new HubError('E_QUALITY_GATE', `${model}@${request.version} ${mode}: ${verdict.reason}; nothing was stored`, {
+      details: { mode, measured: verdict.measured, limit: verdict.limit, source: sourceSide, result: resultSide, notes: plan.notes },
+    });
+  }
+
+  const stored = await ctx.artifacts.put(quantized.model);
+  const { probe, io } = await quantizedProbe(ctx.artifacts.pathOf(stored.sha256), manifest.probe);
+  quantized.report.notes.push(...plan.notes);
+  const outcome = { source: sourceSide, result: resultSide };
+  const lineage: ReleaseManifest['lineage'] = {
+    parent: `${model}@${manifest.version}`,
+    source: `quantize:${mode}`,
+    metrics: lineageMetrics(outcome),
+    ...(manifest.lineage.dataset ? { dataset: manifest.lineage.dataset } : {}),
+    params: { ...manifest.lineage.params, quantize: { mode, perChannel: request.perChannel ?? null, calibration: request.calibration ?? null } },
+    codeVersion: ctx.codeVersion,
+  };
+  const registered = await registerVersion(
+    ctx,
+    { model, version: request.label, sha256: stored.sha256, size: stored.size, io, opset: await readOpset(ctx.artifacts.pathOf(stored.sha256), stored.size), probe, quantization: mode, reference: manifest.reference, lineage },
+    actor,
+    'model.version.quantized',
+  );
+  return { model, version: registered.manifest.version, sha256: stored.sha256, quantization: mode, ...outcome, report: quantized.report };
+}

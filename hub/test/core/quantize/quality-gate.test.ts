@@ -1,0 +1,42 @@
+/** The pure parts of the quantize route: output agreement and the quality gate, table-driven. */
+import { describe, expect, it } from 'vitest';
+import { outputAgreement } from '../../../src/core/quantize/output-agreement';
+import { qualityGate } from '../../../src/core/quantize/quality-gate';
+
+describe('outputAgreement', () => {
+  it('rows of several values agree on their argmax; single values within abs + rel', () => {
+    const reference = [{ scores: { dims: [2, 3], data: [0.1, 0.7, 0.2, 0.5, 0.4, 0.1] }, state: { dims: [2], data: [0, 0] } }];
+    const candidate = [{ scores: { dims: [2, 3], data: [0.1, 0.6, 0.3, 0.3, 0.6, 0.1] }, state: { dims: [2], data: [0.5, 0] } }];
+    expect(outputAgreement(reference, candidate, 'scores')).toEqual({ output: 'scores', rule: 'argmax', rows: 2, agreement: 0.5, maxAbsDiff: { scores: expect.closeTo(0.2, 6), state: 0.5 } });
+    const p = [{ output: { dims: [1, 1], data: [0.9] } }, { output: { dims: [1, 1], data: [0.1] } }];
+    const q = [{ output: { dims: [1, 1], data: [0.93] } }, { output: { dims: [1, 1], data: [0.15] } }];
+    // 0.9: limit 0.02 + 0.018 = 0.038 >= 0.03 agrees; 0.1: limit 0.022 < 0.05 does not
+    expect(outputAgreement(p, q, 'output')).toMatchObject({ rule: 'tolerance', rows: 2, agreement: 0.5 });
+  });
+
+  it('a NaN is an infinite difference and never agrees', () => {
+    const result = outputAgreement([{ y: { dims: [1], data: [1] } }], [{ y: { dims: [1], data: [Number.NaN] } }], 'y');
+    expect(result.agreement).toBe(0);
+    expect(result.maxAbsDiff.y).toBe(Number.POSITIVE_INFINITY);
+  });
+});
+
+describe('qualityGate', () => {
+  const limits = { maxAccuracyLossPp: 1, minAgreement: 0.99 };
+  it.each([
+    { name: 'accuracy within the limit', m: { kind: 'accuracy' as const, source: 0.93, result: 0.925 }, pass: true },
+    { name: 'accuracy gained', m: { kind: 'accuracy' as const, source: 0.9, result: 0.91 }, pass: true },
+    { name: 'accuracy lost 2 pp', m: { kind: 'accuracy' as const, source: 0.93, result: 0.91 }, pass: false },
+    { name: 'agreement at the minimum', m: { kind: 'agreement' as const, result: 0.99 }, pass: true },
+    { name: 'agreement below', m: { kind: 'agreement' as const, result: 0.5 }, pass: false },
+    { name: 'agreement NaN', m: { kind: 'agreement' as const, result: Number.NaN }, pass: false },
+  ])('$name -> pass $pass', ({ m, pass }) => {
+    const verdict = qualityGate(m, limits);
+    expect(verdict.pass).toBe(pass);
+    if (!verdict.pass) expect(verdict.reason).toMatch(/limit|minimum/);
+  });
+
+  it('refusals carry the measured numbers and the limit', () => {
+    expect(qualityGate({ kind: 'accuracy', source: 0.93, result: 0.91 }, limits)).toMatchObject({ pass: false, measured: { sourceAccuracy: 0.93, resultAccuracy: 0.91, accuracyLossPp: 2 }, limit: { maxAccuracyLossPp: 1 } });
+  });
+});
