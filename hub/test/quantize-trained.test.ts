@@ -28,18 +28,19 @@ describe('quantizing a trained version', () => {
     const dataset = await fetch(`${hub.httpUrl}/api/v1/datasets?name=digits`, { method: 'POST', headers: { authorization: `Bearer ${hub.adminToken}`, 'content-type': 'text/csv' }, body: csv as BodyInit });
     expect(dataset.status).toBe(201);
     const { id } = (await dataset.json()) as { id: string };
-    const run = await api<{ id: string }>(hub, 'POST', '/api/v1/training-runs', { json: { dataset: id, target: 'label', task: 'classification', trainer: 'mlp', params: { hidden: [64], epochs: 4 }, model: 'digits' } });
+    const run = await api<{ id: string }>(hub, 'POST', '/api/v1/training-runs', { json: { dataset: id, target: 'label', task: 'classification', trainer: 'mlp', params: { hidden: [128], epochs: 4 }, model: 'digits' } });
     expect(run.status, JSON.stringify(run.body)).toBe(202);
     await expect.poll(async () => (await api<{ status: string }>(hub, 'GET', `/api/v1/training-runs/${run.body.id}`)).body.status, { timeout: 50_000, interval: 200 }).toBe('succeeded');
 
     const reply = await api<{ source: { accuracy?: number }; result: { accuracy?: number; sizeRatio: number; evaluatedOn: string } } & { error?: unknown }>(hub, 'POST', '/api/v1/models/digits/versions/1/quantize', {
       json: { mode: 'int8-dynamic', maxAccuracyLossPp: 2 },
     });
-    console.info('[quantize-trained]', JSON.stringify(reply.body).slice(0, 600));
     expect(reply.status, JSON.stringify(reply.body)).toBe(201);
     expect(reply.body.source.accuracy).toBeGreaterThan(0.7);
     expect(reply.body.result.accuracy).toBeGreaterThan((reply.body.source.accuracy ?? 1) - 0.02);
     expect(reply.body.result.evaluatedOn).toMatch(/^test-split/);
+    // ISSUE: a trained MLP quantizes to at most 0.3x its fp32 size
+    expect(reply.body.result.sizeRatio).toBeLessThanOrEqual(0.3);
     const version = await api<{ manifest: ReleaseManifest }>(hub, 'GET', '/api/v1/models/digits/versions/2');
     expect(version.body.manifest.lineage).toMatchObject({ parent: 'digits@1', source: 'quantize:int8-dynamic' });
     expect(version.body.manifest.lineage.metrics?.accuracy).toBe(reply.body.result.accuracy);

@@ -5,9 +5,9 @@
  * so the file is exactly what a training run would register.
  */
 import { createRequire } from 'node:module';
-import { GraphBuilder, encodeModel } from '../../../hub/src/core/onnx/builder';
-import { addDenseLayer, addHead } from '../../../hub/src/core/onnx/export-head';
+import { encodeFeatures } from '../../../hub/src/core/onnx/encode';
 import { exportNetwork } from '../../../hub/src/core/onnx/export-network';
+import { fitFeatures } from '../../../hub/src/core/training/features';
 import { createRandom } from '../../../hub/src/core/training/random';
 import { TRAINERS } from '../../../hub/src/core/training/trainers';
 import type { EncodedData, FeatureSpec, TrainedNetwork } from '../../../hub/src/core/training/types';
@@ -28,10 +28,8 @@ export interface Rows {
 }
 
 export interface MnistModel {
-  /** the bare 784-512-10 graph: MatMul + Add + Relu, MatMul + Add, Softmax (+ ArgMax label) */
+  /** exactly what a training run registers: preprocessing in the graph, then 784-512-10 */
   onnx: Uint8Array;
-  /** the same network as the hub's exporter writes it (feature metadata JSON included) */
-  exported: Uint8Array;
   train: Rows;
   test: Rows;
   trainSeconds: number;
@@ -59,29 +57,25 @@ export function loadMnist(trainFraction = 0.8): { train: Rows; test: Rows } {
   return { train: rowsOf(train), test: rowsOf(test) };
 }
 
-/**
- * Pixels are already in [0, 1]: no standardisation. Standardising near-constant border pixels
- * (sd ~0.001) turns a stray stroke into a value of ~1000, and that one outlier stretches the
- * per-tensor uint8 range of dynamic int8 activations: measured -5.9 pp on this model.
- */
-const IDENTITY: FeatureSpec = { numeric: Array.from({ length: PIXELS }, (_, p) => ({ name: `p${p}`, mean: 0, sd: 1, fill: 0 })), categorical: [] };
+/** The hub's own feature fitting (standardisation with its scaling floor) on the training rows. */
+function fitPixels(rows: Rows, count: number): FeatureSpec {
+  const columns = Array.from({ length: PIXELS }, (_, p) => {
+    const values = new Float64Array(count);
+    for (let r = 0; r < count; r++) values[r] = rows.x[r * PIXELS + p] ?? 0;
+    return { name: `p${p}`, kind: 'numeric' as const, values };
+  });
+  return fitFeatures({ rows: count, columns }, columns.map((c) => c.name), Int32Array.from({ length: count }, (_, i) => i));
+}
 
 function encode(spec: FeatureSpec, rows: Rows, from: number, to: number): EncodedData {
-  const count = to - from;
-  const x = new Float32Array(count * PIXELS);
-  for (let r = 0; r < count; r++) {
-    for (let p = 0; p < PIXELS; p++) {
-      const f = spec.numeric[p] ?? { mean: 0, sd: 1 };
-      x[r * PIXELS + p] = Math.fround((Math.fround((rows.x[(from + r) * PIXELS + p] ?? 0) - f.mean)) / f.sd);
-    }
-  }
-  return { rows: count, width: PIXELS, x, y: rows.labels.slice(from, to) };
+  const x = encodeFeatures(spec, rows.x.subarray(from * PIXELS, to * PIXELS));
+  return { rows: to - from, width: PIXELS, x, y: rows.labels.slice(from, to) };
 }
 
 export async function trainMnist(epochs: number, seed = 1): Promise<MnistModel> {
   const { train, test } = loadMnist();
-  const spec = IDENTITY;
   const validationStart = Math.floor(train.rows * 0.9);
+  const spec = fitPixels(train, validationStart);
   const started = performance.now();
   const body = await TRAINERS.mlp.train(
     { task: 'classification', classes: ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'], train: encode(spec, train, 0, validationStart), validation: encode(spec, train, validationStart, train.rows) },
@@ -90,14 +84,5 @@ export async function trainMnist(epochs: number, seed = 1): Promise<MnistModel> 
   );
   const trainSeconds = (performance.now() - started) / 1000;
   const net: TrainedNetwork = { features: spec, ...body };
-  return { onnx: bareGraph(net), exported: exportNetwork(net), train, test, trainSeconds };
-}
-
-/** The layers and head without the preprocessing stage and metadata (identity here anyway). */
-function bareGraph(net: TrainedNetwork): Uint8Array {
-  const g = new GraphBuilder('mnist_mlp');
-  const x = g.input('numeric', 'float32', ['N', PIXELS]);
-  const out = net.layers.reduce((h, layer, i) => addDenseLayer(g, h, layer, i), x);
-  addHead(g, net.head, out, x);
-  return encodeModel(g.build({ producerName: 'edgefleet-bench' }));
+  return { onnx: exportNetwork(net), train, test, trainSeconds };
 }

@@ -1,8 +1,8 @@
 /**
  * Exports a TrainedNetwork as a self-contained ONNX model: raw features in, head outputs out
  * (types.ts). The preprocessing, layers and head are built by export-preprocess.ts and
- * export-head.ts; the feature spec and head also travel as JSON in metadata_props, so the hub and
- * devices can label outputs and build inputs without a side file.
+ * export-head.ts; the feature names and categories and the head also travel as JSON in
+ * metadata_props, so the hub and devices can label outputs and build inputs without a side file.
  */
 import type { ModelProto } from 'onnx-buf';
 import type { TrainedNetwork } from '../training/types';
@@ -38,7 +38,9 @@ export function buildNetworkModel(net: TrainedNetwork, meta: ExportMeta = {}): M
     docString: meta.docString ?? '',
     metadata: {
       ...meta.metadata,
-      [FEATURES_METADATA_KEY]: JSON.stringify(net.features),
+      // Names and categories only: the scaling constants are in the graph, and a copy of them
+      // here would cost small int8 models a large share of their size.
+      [FEATURES_METADATA_KEY]: JSON.stringify({ numeric: net.features.numeric.map((f) => f.name), categorical: net.features.categorical }),
       [HEAD_METADATA_KEY]: JSON.stringify(net.head),
     },
   };

@@ -27,8 +27,11 @@ function numericBlock(g: GraphBuilder, features: FeatureSpec): string {
   if (n === 0) return x;
   const { fill, mean, sd } = numericConstants(features);
   const missing = g.op('IsNaN', [x]);
-  const filled = g.op('Where', [missing, g.initializer('fill', { type: 'float32', data: fill }, [n]), x]);
-  const centred = g.op('Sub', [filled, g.initializer('mean', { type: 'float32', data: mean }, [n])]);
+  const meanName = g.initializer('mean', { type: 'float32', data: mean }, [n]);
+  // Missing values are usually filled with the mean: one constant then serves both nodes.
+  const fillName = fill.every((value, i) => Object.is(value, mean[i])) ? meanName : g.initializer('fill', { type: 'float32', data: fill }, [n]);
+  const filled = g.op('Where', [missing, fillName, x]);
+  const centred = g.op('Sub', [filled, meanName]);
   return g.op('Div', [centred, g.initializer('sd', { type: 'float32', data: sd }, [n])]);
 }
 

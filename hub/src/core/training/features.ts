@@ -20,7 +20,17 @@ export interface FitFeaturesOptions {
 
 export const FEATURE_DEFAULTS = { maxCategories: 32, minCategoryCount: 1 } as const;
 
-/** Fits on `trainRows` only. Standardisation uses the population sd; sd 0 (or no values) -> 1. */
+/**
+ * Training values of a feature span at most this many units after scaling. A nearly constant
+ * feature with a rare outlier (MNIST's border pixels) would otherwise standardise to values in
+ * the hundreds, which stretches int8 activation ranges and costs quantized models accuracy.
+ */
+export const MAX_SCALED_SPAN = 10;
+
+/**
+ * Fits on `trainRows` only. Standardisation uses the population sd, floored so the training range
+ * spans at most MAX_SCALED_SPAN units; a constant (or empty) feature gets sd 1.
+ */
 export function fitFeatures(table: Table, featureColumns: readonly string[], trainRows: ArrayLike<number>, options: FitFeaturesOptions = {}): FeatureSpec {
   const maxCategories = options.maxCategories ?? FEATURE_DEFAULTS.maxCategories;
   const minCount = options.minCategoryCount ?? FEATURE_DEFAULTS.minCategoryCount;
@@ -30,11 +40,15 @@ export function fitFeatures(table: Table, featureColumns: readonly string[], tra
     if (column.kind === 'numeric') {
       let n = 0;
       let sum = 0;
+      let min = Infinity;
+      let max = -Infinity;
       for (let i = 0; i < trainRows.length; i++) {
         const v = column.values[trainRows[i] as number] as number;
         if (!Number.isNaN(v)) {
           n++;
           sum += v;
+          min = Math.min(min, v);
+          max = Math.max(max, v);
         }
       }
       const mean = n > 0 ? sum / n : 0;
@@ -43,7 +57,7 @@ export function fitFeatures(table: Table, featureColumns: readonly string[], tra
         const v = column.values[trainRows[i] as number] as number;
         if (!Number.isNaN(v)) ss += (v - mean) * (v - mean);
       }
-      const sd = n > 0 ? Math.sqrt(ss / n) : 0;
+      const sd = n > 0 ? Math.max(Math.sqrt(ss / n), (max - min) / MAX_SCALED_SPAN) : 0;
       const mean32 = Math.fround(mean);
       const sd32 = Math.fround(sd);
       spec.numeric.push({ name, mean: mean32, sd: sd32 > 0 && Number.isFinite(sd32) ? sd32 : 1, fill: mean32 });

@@ -108,7 +108,7 @@ describe('exportNetwork graph', () => {
 
   it('carries the feature spec and head as JSON metadata', () => {
     const meta = metadataOf(model);
-    expect(JSON.parse(meta[FEATURES_METADATA_KEY] ?? 'null')).toEqual(MIXED_FEATURES);
+    expect(JSON.parse(meta[FEATURES_METADATA_KEY] ?? 'null')).toEqual({ numeric: MIXED_FEATURES.numeric.map((f) => f.name), categorical: MIXED_FEATURES.categorical });
     expect(JSON.parse(meta[HEAD_METADATA_KEY] ?? 'null')).toEqual(net.head);
     expect(meta['dataset']).toBe('iris');
     expect([model.producerName, model.docString]).toEqual(['trainer-test', 'three classes']);

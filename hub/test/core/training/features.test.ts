@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseCsv } from '../../../src/core/datasets/parse-csv';
-import { encodeTable, fitFeatures, rowsWithTarget, targetOf } from '../../../src/core/training/features';
+import { MAX_SCALED_SPAN, encodeTable, fitFeatures, rowsWithTarget, targetOf } from '../../../src/core/training/features';
 import { encodedWidth } from '../../../src/core/training/types';
 
 // rows 0-3 are "train"; row 4 is held out and must not influence the fit
@@ -67,5 +67,19 @@ describe('targetOf', () => {
     expect(targetOf(t, 'word', 'anomaly').y).toEqual(Int32Array.of(0, 1, -1));
     expect(targetOf(t, 'word', 'anomaly', { anomalyLabel: 'normal' }).y).toEqual(Int32Array.of(1, 0, -1));
     expect(() => targetOf(t, 'word', 'regression')).toThrow(/must be numeric/);
+  });
+});
+
+describe('fitFeatures scaling floor', () => {
+  it('keeps a nearly constant feature with a rare outlier within MAX_SCALED_SPAN units', () => {
+    const values = new Float64Array(1000);
+    values[7] = 0.5;
+    const table = { rows: 1000, columns: [{ name: 'border', kind: 'numeric' as const, values }] };
+    const rows = Int32Array.from({ length: 1000 }, (_, i) => i);
+    const spec = fitFeatures(table, ['border'], rows);
+    const encoded = encodeTable(spec, table, rows);
+    const span = Math.max(...encoded) - Math.min(...encoded);
+    expect(span).toBeLessThanOrEqual(MAX_SCALED_SPAN + 1e-4);
+    expect(span).toBeGreaterThan(MAX_SCALED_SPAN - 1e-3);
   });
 });
