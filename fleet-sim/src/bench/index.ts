@@ -5,7 +5,6 @@
  * delta or output agreement, and latency ratio at batch 1 (and 64 for the MLP), with the goals.
  */
 import { arch, cpus } from 'node:os';
-import { quantizeDynamic } from '../../../hub/src/core/quantize/quantize-dynamic';
 import { trainMnist } from './mnist-model';
 import { measureVariant, mnistVariants, type VariantFigures } from './mnist-bench';
 import { fixed, goal, micros, speedup, table, withGoal } from './report';

@@ -35,15 +35,4 @@ export async function openRunner(runtime: RuntimeName, model: Uint8Array, foldQd
   };
 }
 
-/** Median wall time in microseconds of `runs` calls after `warmUp` calls. */
-export async function medianMicros(call: () => Promise<unknown>, runs: number, warmUp = 20): Promise<number> {
-  for (let i = 0; i < warmUp; i++) await call();
-  const times: number[] = [];
-  for (let i = 0; i < runs; i++) {
-    const start = performance.now();
-    await call();
-    times.push(performance.now() - start);
-  }
-  times.sort((a, b) => a - b);
-  return (times[Math.floor(times.length / 2)] ?? 0) * 1000;
-}
+export { medianMicros } from '../../../hub/src/adapters/latency';

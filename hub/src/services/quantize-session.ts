@@ -2,6 +2,7 @@
  * onnxruntime-node sessions for quantization checks: typed feeds in, typed outputs out (no JSON
  * round trip, so latency is the model's), and median latency after a warm-up.
  */
+import { medianMicros } from '../adapters/latency';
 import ort from 'onnxruntime-node';
 import type { TypedTensorData } from '@edgefleet/protocol';
 import type { RunOutputs } from '../core/quantize/output-agreement';
@@ -55,13 +56,5 @@ export function numericOutputs(outputs: Record<string, TypedOutput>): RunOutputs
 
 /** Median wall time of `runs` calls after `warmUp` calls, in milliseconds. */
 export async function medianMs(call: () => Promise<unknown>, runs: number, warmUp = 5): Promise<number> {
-  for (let i = 0; i < warmUp; i++) await call();
-  const times: number[] = [];
-  for (let i = 0; i < runs; i++) {
-    const start = performance.now();
-    await call();
-    times.push(performance.now() - start);
-  }
-  times.sort((a, b) => a - b);
-  return Number((times[Math.floor(times.length / 2)] ?? 0).toFixed(4));
+  return Number(((await medianMicros(call, runs, warmUp)) / 1000).toFixed(4));
 }

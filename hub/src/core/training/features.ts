@@ -6,7 +6,6 @@
  */
 import { encodeFeatures } from '../onnx/encode';
 import type { Column, FeatureSpec, Table } from './types';
-import { encodedWidth } from './types';
 import { countCategories } from '../datasets/explore-table';
 import { DatasetError } from '../datasets/dataset-error';
 import { findColumn } from '../datasets/find-column';

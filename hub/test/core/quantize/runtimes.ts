@@ -2,6 +2,7 @@
  * The two runtimes the quantized files must run in: onnxruntime-node and onnxruntime-web (wasm,
  * single-threaded, inside Node). Both share one API surface; tests pick either by name.
  */
+import { medianMicros as measureMedian } from '../../../src/adapters/latency';
 import ortNode from 'onnxruntime-node';
 import * as ortWeb from 'onnxruntime-web';
 
@@ -62,13 +63,5 @@ export function compareLogits(reference: Float32Array, candidate: Float32Array, 
 
 /** Median wall time of `runs` calls after a warm-up, in microseconds. */
 export async function medianMicros(runs: number, call: () => Promise<unknown>): Promise<number> {
-  for (let i = 0; i < 5; i++) await call();
-  const times: number[] = [];
-  for (let i = 0; i < runs; i++) {
-    const start = performance.now();
-    await call();
-    times.push(performance.now() - start);
-  }
-  times.sort((a, b) => a - b);
-  return Math.round((times[Math.floor(runs / 2)] ?? 0) * 1000);
+  return Math.round(await measureMedian(call, runs, 5));
 }

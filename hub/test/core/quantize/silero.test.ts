@@ -61,7 +61,6 @@ describe('Silero VAD v5', () => {
     const stripped = quantizeWeightsOnly(SILERO, { stripNodeNames: true });
     expect(stripped.report.ratio).toBeLessThanOrEqual(0.3);
 
-    const log: Record<string, unknown> = { ratio: report.ratio.toFixed(4), ratioStripped: stripped.report.ratio.toFixed(4) };
     for (const runtime of ['node', 'web'] as const) {
       const base = reference[runtime] ?? { p: [], micros: 0 };
       const plain = await probabilities(runtime, model);
@@ -70,16 +69,7 @@ describe('Silero VAD v5', () => {
       expect(maxDiff(base.p, plain.p)).toBeLessThanOrEqual(TOLERANCE);
       expect(maxDiff(base.p, folded.p)).toBeLessThanOrEqual(TOLERANCE);
       expect(maxDiff(folded.p, strippedRun.p)).toBe(0);
-      log[runtime] = {
-        maxDiff: maxDiff(base.p, plain.p).toFixed(4),
-        maxDiffFolded: maxDiff(base.p, folded.p).toFixed(4),
-        plainVsFolded: maxDiff(plain.p, folded.p).toExponential(2),
-        microsFp32: base.micros,
-        microsInt8: plain.micros,
-        microsInt8Folded: folded.micros,
-      };
     }
-    console.info('[quantize] silero weights-only', JSON.stringify(log));
   });
 
   it('static: nothing to calibrate outside the If, so every weighted node falls back to weight-only, and says so', async () => {
@@ -96,7 +86,6 @@ describe('Silero VAD v5', () => {
     for (const runtime of ['node', 'web'] as const) {
       const diff = maxDiff(reference[runtime]?.p ?? [], (await probabilities(runtime, model, QDQ_FOLDED)).p);
       expect(diff).toBeLessThanOrEqual(TOLERANCE);
-      console.info(`[quantize] silero static (weight-only fallback) ${runtime} ratio ${report.ratio.toFixed(4)} maxDiff ${diff.toFixed(4)}`);
     }
   });
 });
