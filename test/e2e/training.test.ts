@@ -11,7 +11,7 @@ import ort from 'onnxruntime-node';
 import { startHub, type Hub } from '@edgefleet/hub';
 import { startAgent, type Agent } from '@edgefleet/agent';
 import type { ReleaseManifest, TensorJson } from '@edgefleet/protocol';
-import { mnistCsv, sensorCsv } from '../fixtures/datasets';
+import { mnistCsv, mnistRows, sensorCsv } from '../fixtures/datasets';
 import { api, assign, enrol, predict, tempDir, testLogger, waitForReport } from '../support/harness';
 
 interface Run {
@@ -116,5 +116,28 @@ describe('training on real data, served by a real agent', () => {
     expect(run.metric).toMatchObject({ name: 'macroF1', beatsBaseline: true });
     expect(run.metrics['accuracy']).toBeGreaterThan(0.8);
     expect(run.resultVersion).toEqual({ model: 'digits', version: '1' });
+  });
+
+  it('the MNIST version quantized to int8 is served by the agent with the int8 file\'s outputs', async () => {
+    const quantized = await api<{ version: string; result: { sizeRatio: number; accuracy: number }; source: { accuracy: number } }>(hub, 'POST', '/api/v1/models/digits/versions/1/quantize', { mode: 'int8-dynamic' });
+    expect(quantized.status, JSON.stringify(quantized.body)).toBe(201);
+    expect(quantized.body.result.accuracy).toBeGreaterThanOrEqual(quantized.body.source.accuracy - 0.01);
+    const version = await api<{ sha256: string; manifest: ReleaseManifest }>(hub, 'GET', `/api/v1/models/digits/versions/${quantized.body.version}`);
+    expect(version.body.manifest).toMatchObject({ quantization: 'int8-dynamic', lineage: { parent: 'digits@1' } });
+
+    if (!agent) throw new Error('the agent starts in the sensor test above');
+    const serving = waitForReport(agent, (s) => s.phase === 'serving' && s.active?.model === 'digits', 'serving the int8 digits version');
+    expect((await assign(hub, DEVICE, 'digits', quantized.body.version)).status).toBe(200);
+    await serving;
+
+    // Held-out digits: a 3 and a 7 the model never saw.
+    const pixels = [...mnistRows(3, 200, 1), ...mnistRows(7, 200, 1)];
+    const served = await predict(agent, { numeric: { type: 'float32', dims: [2, 784], data: pixels } });
+    expect(served.body).toMatchObject({ model: 'digits', version: quantized.body.version });
+    const session = await ort.InferenceSession.create(new Uint8Array(await readFile(join(hubDir.path, 'artifacts', version.body.sha256))));
+    const direct = await session.run({ numeric: new ort.Tensor('float32', Float32Array.from(pixels), [2, 784]) });
+    await session.release();
+    expect(served.body.outputs['label']?.data).toEqual(Array.from(direct['label']?.data as BigInt64Array, Number));
+    expect(served.body.outputs['probabilities']?.data).toEqual(Array.from(direct['probabilities']?.data as Float32Array));
   });
 });

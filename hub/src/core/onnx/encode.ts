@@ -25,6 +25,7 @@ export function encodeFeatures(features: FeatureSpec, numeric: ArrayLike<number>
   }
   checkCategories(features);
   const { fill, mean, sd } = numericConstants(features);
+  const clip = features.clip === undefined ? undefined : Math.fround(features.clip);
   const lookups = features.categorical.map((c) => new Map(c.categories.map((cat, i) => [cat, i])));
   const width = encodedWidth(features);
   const out = new Float32Array(rows * width);
@@ -33,8 +34,9 @@ export function encodeFeatures(features: FeatureSpec, numeric: ArrayLike<number>
     for (let j = 0; j < fn; j++) {
       const x = Math.fround(numeric[r * fn + j] ?? Number.NaN);
       const filled = Number.isNaN(x) ? (fill[j] ?? 0) : x;
-      // Two float32 roundings, matching the graph's Sub then Div.
-      out[base + j] = Math.fround(filled - (mean[j] ?? 0)) / (sd[j] ?? 1);
+      // Two float32 roundings, matching the graph's Sub then Div (then Clip).
+      const scaled = Math.fround(Math.fround(filled - (mean[j] ?? 0)) / (sd[j] ?? 1));
+      out[base + j] = clip === undefined ? scaled : Math.min(Math.max(scaled, -clip), clip);
     }
     let offset = base + fn;
     for (let j = 0; j < fc; j++) {

@@ -1,7 +1,7 @@
 /**
  * The preprocessing stage of an exported network (types.ts FeatureSpec), identical to encode.ts:
  *
- *   numeric [N,Fn] -> Where(IsNaN(x), fill, x) -> Sub(mean) -> Div(sd)
+ *   numeric [N,Fn] -> Where(IsNaN(x), fill, x) -> Sub(mean) -> Div(sd) [-> Clip(-clip, clip)]
  *   categorical [N,Fc] string -> Gather(axis 1, column of each one-hot slot) [N,K]
  *       -> Equal(category of each slot) -> Cast(float)                   (K = all categories)
  *   Concat(numeric block, one-hot block) on axis 1 -> encoded [N, Fn + K]
@@ -32,7 +32,10 @@ function numericBlock(g: GraphBuilder, features: FeatureSpec): string {
   const fillName = fill.every((value, i) => Object.is(value, mean[i])) ? meanName : g.initializer('fill', { type: 'float32', data: fill }, [n]);
   const filled = g.op('Where', [missing, fillName, x]);
   const centred = g.op('Sub', [filled, meanName]);
-  return g.op('Div', [centred, g.initializer('sd', { type: 'float32', data: sd }, [n])]);
+  const scaled = g.op('Div', [centred, g.initializer('sd', { type: 'float32', data: sd }, [n])]);
+  if (features.clip === undefined) return scaled;
+  const bound = Math.fround(features.clip);
+  return g.op('Clip', [scaled, g.initializer('clip_min', { type: 'float32', data: Float32Array.of(-bound) }, []), g.initializer('clip_max', { type: 'float32', data: Float32Array.of(bound) }, [])]);
 }
 
 function oneHotBlock(g: GraphBuilder, features: FeatureSpec): string {

@@ -33,7 +33,9 @@ export const MAX_SCALED_SPAN = 10;
 export function fitFeatures(table: Table, featureColumns: readonly string[], trainRows: ArrayLike<number>, options: FitFeaturesOptions = {}): FeatureSpec {
   const maxCategories = options.maxCategories ?? FEATURE_DEFAULTS.maxCategories;
   const minCount = options.minCategoryCount ?? FEATURE_DEFAULTS.minCategoryCount;
-  const spec: FeatureSpec = { numeric: [], categorical: [] };
+  // In-range values never reach the clip (the span floor keeps them within it); only values far
+  // outside anything seen in training do.
+  const spec: FeatureSpec = { numeric: [], categorical: [], clip: MAX_SCALED_SPAN };
   for (const name of featureColumns) {
     const column = findColumn(table, name);
     if (column.kind === 'numeric') {

@@ -23,7 +23,8 @@ export type Task = 'classification' | 'regression' | 'anomaly';
  *
  * ONNX inputs of every trained model:
  *  - `numeric`: float32 [N, numeric.length], columns in this order; NaN means missing and is
- *    replaced by `fill` (the training mean) before standardising `(x - mean) / sd`.
+ *    replaced by `fill` (the training mean) before standardising `(x - mean) / sd`, then clipped
+ *    to [-clip, clip] when the spec has a `clip`.
  *  - `categorical`: string [N, categorical.length] (only when there are categorical features);
  *    each column is one-hot encoded over `categories`; unseen and missing values encode as all zeros.
  * The encoded vector is numeric features first, then each categorical column's one-hot block.
@@ -31,6 +32,12 @@ export type Task = 'classification' | 'regression' | 'anomaly';
 export interface FeatureSpec {
   numeric: Array<{ name: string; mean: number; sd: number; fill: number }>;
   categorical: Array<{ name: string; categories: string[] }>;
+  /**
+   * When set, standardised numeric values are clipped to [-clip, clip]: a value far outside
+   * anything seen in training (a stray pixel, a broken sensor) then cannot blow up activations,
+   * nor stretch the per-call range of dynamically quantized int8 layers.
+   */
+  clip?: number;
 }
 
 export const encodedWidth = (features: FeatureSpec): number =>

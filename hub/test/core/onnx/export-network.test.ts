@@ -14,6 +14,8 @@ import { RUNTIMES, type Feed, type Fetched } from './runtimes';
 const ROWS = 40;
 const NUMERIC_ONLY: FeatureSpec = { numeric: MIXED_FEATURES.numeric, categorical: [] };
 const CATEGORICAL_ONLY: FeatureSpec = { numeric: [], categorical: MIXED_FEATURES.categorical };
+/** A tight clip, so the random rows really get clipped on both sides. */
+const CLIPPED: FeatureSpec = { ...MIXED_FEATURES, clip: 0.75 };
 
 function feeds(features: FeatureSpec, raw: RawRows): Record<string, Feed> {
   const result: Record<string, Feed> = { numeric: { type: 'float32', data: raw.numeric, dims: [raw.rows, features.numeric.length] } };
@@ -43,6 +45,7 @@ const CASES = HEADS.flatMap(([name, head], i) =>
     ['mixed', MIXED_FEATURES],
     ['numeric-only', NUMERIC_ONLY],
     ['categorical-only', CATEGORICAL_ONLY],
+    ['clipped', CLIPPED],
   ].map(([label, features], j) => {
     const spec = features as FeatureSpec;
     const raw = randomRows(100 + j, spec, ROWS);
@@ -85,6 +88,20 @@ describe('exported preprocessing', () => {
       raw.numeric[0] = Number.POSITIVE_INFINITY;
       const out = await runtime.run(encodeModel(g.build()), feeds(MIXED_FEATURES, raw));
       expect(out['encoded']?.data).toEqual(encodeFeatures(MIXED_FEATURES, raw.numeric, raw.categorical));
+    });
+
+    it(`clips bit-identically to encodeFeatures in ${runtime.name}`, async () => {
+      const g = new GraphBuilder();
+      g.node('Identity', [addPreprocessing(g, CLIPPED)], ['encoded']);
+      g.output('encoded', 'float32', ['N', encodedWidth(CLIPPED)]);
+      const raw = randomRows(6, CLIPPED, 200);
+      raw.numeric[0] = Number.POSITIVE_INFINITY;
+      const expected = encodeFeatures(CLIPPED, raw.numeric, raw.categorical);
+      expect(expected).toContain(Math.fround(0.75));
+      expect(expected).toContain(Math.fround(-0.75));
+      expect(Math.min(...expected)).toBe(Math.fround(-0.75));
+      const out = await runtime.run(encodeModel(g.build()), feeds(CLIPPED, raw));
+      expect(out['encoded']?.data).toEqual(expected);
     });
   }
 });

@@ -31,9 +31,10 @@ describe('encodeTable', () => {
     expect(encodedWidth(spec)).toBe(4);
     const x = encodeTable(spec, table, [2, 4, 1]);
     const sd = Math.fround(Math.sqrt(8 / 3));
+    expect(spec.clip).toBe(MAX_SCALED_SPAN);
     const expected = [
       [0, 1, 0, 0], // row 2: x missing -> fill (3) -> 0; red
-      [(1000 - 3) / sd, 0, 0, 0], // row 4: held-out value standardised with train stats; purple unseen
+      [MAX_SCALED_SPAN, 0, 0, 0], // row 4: held-out 1000 standardises to ~611, clipped; purple unseen
       [(3 - 3) / sd, 0, 1, 0], // row 1: blue
     ].flat();
     expect(Array.from(x)).toEqual(expected.map(Math.fround));
