@@ -15,3 +15,4 @@ export * from './schemas/stats';
 export * from './trust-builder';
 export * from './tensor';
 export * from './bins';
+export * from './stats-window';

@@ -1,0 +1,50 @@
+import { describe, expect, it } from 'vitest';
+import { mergeStatsWindows, statsWindowSchema, type BinnedStats, type StatsWindow } from '@edgefleet/protocol';
+
+const binned = (counts: number[], sum: number, min: number | null, max: number | null): BinnedStats => ({ counts, underflow: 1, overflow: 0, missing: 2, sum, sumSq: sum * sum, min, max });
+
+const window = (over: Partial<StatsWindow> = {}): StatsWindow => ({
+  msgId: 'win-0001',
+  device: 'dev-1',
+  model: 'm',
+  version: '1',
+  sha256: 'a'.repeat(64),
+  windowStart: '2026-11-25T10:00:00.000Z',
+  windowEnd: '2026-11-25T10:01:00.000Z',
+  n: 10,
+  errors: { E_SCHEMA: 1 },
+  latencyMs: binned([5, 5], 3, 0.1, 0.9),
+  features: [
+    { kind: 'numeric', ...binned([4, 6], 10, -1, 2) },
+    { kind: 'categorical', counts: [7, 3], unseen: 1, missing: 0 },
+  ],
+  outputs: [{ kind: 'class', counts: [8, 2], confidence: binned([1, 9], 8, 0.5, 1) }],
+  ood: { score: binned([9, 1], 2, 0, 3), aboveP95: 1, aboveP99: 0 },
+  ...over,
+});
+
+describe('mergeStatsWindows', () => {
+  it('adds every count and keeps the extremes', () => {
+    const later = window({ msgId: 'win-0002', windowStart: '2026-11-25T10:01:00.000Z', windowEnd: '2026-11-25T10:02:00.000Z', errors: { E_SCHEMA: 2, E_INFERENCE: 1 }, features: [{ kind: 'numeric', ...binned([1, 1], 5, -3, 1) }, { kind: 'categorical', counts: [1, 1], unseen: 0, missing: 4 }] });
+    const merged = mergeStatsWindows(window(), later);
+    expect(statsWindowSchema.parse(merged)).toEqual(merged);
+    expect(merged).toMatchObject({ n: 20, errors: { E_SCHEMA: 3, E_INFERENCE: 1 }, windowStart: '2026-11-25T10:00:00.000Z', windowEnd: '2026-11-25T10:02:00.000Z' });
+    expect(merged.features[0]).toMatchObject({ counts: [5, 7], underflow: 2, missing: 4, sum: 15, min: -3, max: 2 });
+    expect(merged.features[1]).toMatchObject({ counts: [8, 4], unseen: 1, missing: 4 });
+    expect(merged.outputs[0]).toMatchObject({ counts: [16, 4] });
+    expect(merged.ood).toMatchObject({ aboveP95: 2, aboveP99: 0 });
+  });
+
+  it('is associative and commutative on counts', () => {
+    const [a, b, c] = [window(), window({ n: 3 }), window({ n: 5 })];
+    const left = mergeStatsWindows(mergeStatsWindows(a, b), c);
+    const right = mergeStatsWindows(a, mergeStatsWindows(c, b));
+    expect(left.n).toBe(right.n);
+    expect(left.features).toEqual(right.features);
+  });
+
+  it('refuses windows of different versions or bin layouts', () => {
+    expect(() => mergeStatsWindows(window(), window({ sha256: 'b'.repeat(64) }))).toThrow(/cannot merge/);
+    expect(() => mergeStatsWindows(window(), window({ latencyMs: binned([1, 2, 3], 0, null, null) }))).toThrow(/bins/);
+  });
+});
