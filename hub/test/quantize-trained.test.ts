@@ -45,5 +45,13 @@ describe('quantizing a trained version', () => {
     expect(version.body.manifest.lineage).toMatchObject({ parent: 'digits@1', source: 'quantize:int8-dynamic' });
     expect(version.body.manifest.lineage.metrics?.accuracy).toBe(reply.body.result.accuracy);
     expect(version.body.manifest.reference).not.toBeNull();
+
+    // Static int8 calibrates on the run's training rows and is judged on its test rows.
+    const staticReply = await api<{ result: { accuracy?: number }; report: { notes: string[] } }>(hub, 'POST', '/api/v1/models/digits/versions/1/quantize', {
+      json: { mode: 'int8-static', maxAccuracyLossPp: 2, version: 'static' },
+    });
+    expect(staticReply.status, JSON.stringify(staticReply.body)).toBe(201);
+    expect(staticReply.body.report.notes.join('\n')).toMatch(/calibrated on the training rows/);
+    expect(staticReply.body.result.accuracy).toBeGreaterThan((reply.body.source.accuracy ?? 1) - 0.02);
   }, 90_000);
 });

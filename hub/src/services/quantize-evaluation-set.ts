@@ -25,7 +25,7 @@ export function feedsOf(rows: RawRows): Feeds {
 }
 
 /** The evaluation set of a version, or why there is none (imports have no labelled data). */
-export async function evaluationSetFor(ctx: HubContext, lineageSource: string | undefined): Promise<{ set: EvaluationSet; notes: string[] } | { set: undefined; notes: string[] }> {
+export async function evaluationSetFor(ctx: HubContext, lineageSource: string | undefined, needsCalibration = false): Promise<{ set: EvaluationSet; notes: string[] } | { set: undefined; notes: string[] }> {
   const runId = runIdOfSource(lineageSource);
   if (runId === null) return { set: undefined, notes: [`no labelled data: the version's lineage source is ${JSON.stringify(lineageSource ?? 'upload')}; output agreement on seeded probe-like inputs`] };
   const loaded = await loadEvaluationSet(ctx, runId);
@@ -33,6 +33,8 @@ export async function evaluationSetFor(ctx: HubContext, lineageSource: string | 
   const test = feedsOf(loaded.rows);
   const notes = [`evaluated on the ${loaded.rows.rows} test rows of training run ${runId}`];
   if (loaded.task !== 'classification') notes.push(`${loaded.task}: compared by output agreement on those rows`);
-  // The run's train split is not exposed by loadEvaluationSet; the test rows stand in for calibration.
-  return { set: { test, labels: loaded.task === 'classification' ? loaded.labels : undefined, calibration: test }, notes };
+  // Static int8 calibrates on the training rows, never on the rows it is judged on.
+  const calibration = needsCalibration ? feedsOf((await loadEvaluationSet(ctx, runId, { split: 'train' })).rows) : test;
+  if (needsCalibration) notes.push(`calibrated on the training rows of training run ${runId}`);
+  return { set: { test, labels: loaded.task === 'classification' ? loaded.labels : undefined, calibration }, notes };
 }

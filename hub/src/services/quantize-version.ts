@@ -79,7 +79,7 @@ export async function quantizeVersion(ctx: HubContext, request: QuantizeRequest,
     throw new HubError('E_VALIDATION', `${model}@${request.version} is already quantized (${manifest.quantization}); quantize its parent ${manifest.lineage.parent ?? ''}`.trim());
   }
 
-  const found = await evaluationSetFor(ctx, manifest.lineage.source);
+  const found = await evaluationSetFor(ctx, manifest.lineage.source, mode === 'int8-static');
   const plan = planEvaluation(manifest.io, manifest.probe, source.row.sha256, found.set, found.notes);
   const quantized = await applyQuantization(source.bytes, request, plan.calibration);
 
