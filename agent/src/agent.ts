@@ -4,24 +4,28 @@
  * reconcile loop -> (background) bootstrap trust/broker and connect MQTT.
  * It resolves as soon as the local API listens, whether or not the hub is reachable.
  */
+import { join } from 'node:path';
 import type { DeviceEvent, ReportedState } from '@edgefleet/protocol';
 import { basicAuth } from './adapters/hub-client';
 import { createLocalApi, serveLocalApi, type LocalServer, type PredictResponse } from './adapters/local-api';
 import { ModelFiles } from './adapters/model-files';
 import { connectMqttLink, type MqttLink } from './adapters/mqtt-link';
+import { Outbox } from './adapters/outbox';
 import { RUNTIME_VERSION } from './adapters/runtime';
 import { AgentStore } from './adapters/store';
+import { msgIdSource } from './core/msg-id';
 import { bootstrap } from './bootstrap';
 import { resolveOptions, type AgentOptions } from './config';
 import type { Observed } from './core/plan';
 import { parsePredictInputs } from './core/predict-request';
 import { refOf, type AgentStatus } from './core/state';
 import { DocHandler } from './doc-handler';
-import { AgentError, reportable } from './errors';
+import { AgentError, reportable, toAgentError } from './errors';
 import { guardedLogger } from './logger';
 import { Reconciler } from './reconciler';
 import { runStep } from './run-steps';
 import { SlowRetry } from './slow-retry';
+import { DEFAULT_STATS_INTERVAL_S, StatsRecorder } from './stats-recorder';
 import { loadActiveFromDisk, recoverState } from './startup';
 import { AGENT_VERSION } from './version';
 import { World } from './world';
@@ -35,6 +39,11 @@ export interface Agent {
   onReport(listener: (state: ReportedState) => void): () => void;
   /** every device event, also while offline; returns an unsubscribe function */
   onEvent(listener: (event: DeviceEvent) => void): () => void;
+  /**
+   * Closes the current statistics window now (if it has anything) and resolves once it is on
+   * disk; it goes out through the outbox as soon as the MQTT link is up.
+   */
+  flushStats(): Promise<void>;
   /** stops the loop, MQTT, the local API and the sessions; idempotent */
   close(): Promise<void>;
 }
@@ -62,10 +71,20 @@ export async function startAgent(input: AgentOptions): Promise<Agent> {
   // Serve before any network (restart, hub down): the active model straight from disk.
   world.serving = await loadActiveFromDisk(persisted, files, logger);
 
+  // Statistics: one window per version and interval, stored before it is sent (store and forward).
+  const outbox = await Outbox.open({ dir: join(options.dataDir, 'outbox'), maxWindows: options.tuning.statsOutboxMaxWindows, logger });
+  const stats = new StatsRecorder({ device: options.deviceId, now: options.now, random: Math.random, msgId: msgIdSource(), sink: (window) => outbox.add(window), logger });
+  stats.activate(world.serving?.release ?? null);
+  const stopServingWatch = world.onServingChanged((model) => stats.activate(model?.release ?? null));
+  const applyStatsInterval = () => stats.setIntervalS(world.persisted.desired?.statsIntervalS ?? DEFAULT_STATS_INTERVAL_S);
+  applyStatsInterval();
+
   let server: LocalServer;
   try {
-    server = await serveLocalApi(createLocalApi({ status: () => world.status(), predict: (body) => predict(world, body) }), options.host, options.port);
+    server = await serveLocalApi(createLocalApi({ status: () => world.status(), predict: (body) => predict(world, stats, body) }), options.host, options.port);
   } catch (error) {
+    stopServingWatch();
+    await stats.stop();
     await world.serving?.retire();
     throw new Error(`agent local API could not listen on ${options.host}:${options.port}`, { cause: error });
   }
@@ -113,7 +132,11 @@ export async function startAgent(input: AgentOptions): Promise<Agent> {
     reconciler.trigger();
   });
 
-  const docs = new DocHandler({ world, store, deviceId: options.deviceId, now: options.now, logger, onAccepted: () => reconciler.trigger() });
+  const onAccepted = () => {
+    applyStatsInterval();
+    reconciler.trigger();
+  };
+  const docs = new DocHandler({ world, store, deviceId: options.deviceId, now: options.now, logger, onAccepted });
 
   let link: MqttLink | null = null;
   const bootstrapAbort = new AbortController();
@@ -133,9 +156,14 @@ export async function startAgent(input: AgentOptions): Promise<Agent> {
         logger,
         onDesired: (bytes) => void docs.desired(bytes),
         onTrust: (bytes) => void docs.trust(bytes),
-        onConnect: () => world.report(),
+        onConnect: () => {
+          world.report();
+          void outbox.drain();
+        },
       });
-      world.attachLink(link);
+      const current = link;
+      world.attachLink(current);
+      outbox.setSender({ connected: () => current.connected(), publish: (window) => current.publishStats(window) });
     },
   });
 
@@ -155,9 +183,13 @@ export async function startAgent(input: AgentOptions): Promise<Agent> {
       await bootstrapped;
       await reconciler.close();
       await docs.idle();
+      stopServingWatch();
+      await stats.stop();
+      outbox.setSender(null);
       world.attachLink(null);
       await (link as MqttLink | null)?.close().catch((error: unknown) => logger.warn('mqtt close failed', { error }));
       await server.close();
+      await outbox.idle();
       await world.candidate?.model.retire();
       await world.serving?.retire();
       logger.info('agent stopped', { device: options.deviceId });
@@ -168,14 +200,24 @@ export async function startAgent(input: AgentOptions): Promise<Agent> {
     status: () => world.status(),
     onReport: (listener) => world.onReport(listener),
     onEvent: (listener) => world.onEvent(listener),
+    flushStats: () => stats.closeWindow(),
     close,
   };
 }
 
-async function predict(world: World, body: unknown): Promise<PredictResponse> {
+/** Every request is counted: rows and latency (around the model run) on success, the code on failure. */
+async function predict(world: World, stats: StatsRecorder, body: unknown): Promise<PredictResponse> {
   const model = world.serving;
   if (!model) throw new AgentError('E_NO_MODEL', 'no model is serving yet');
-  const inputs = parsePredictInputs(body, model.release.io.inputs);
-  const outputs = await model.run(inputs);
-  return { model: model.release.model, version: model.release.version, outputs };
+  try {
+    const inputs = parsePredictInputs(body, model.release.io.inputs);
+    const started = performance.now();
+    const outputs = await model.run(inputs);
+    stats.record(model.release, inputs, outputs, performance.now() - started);
+    return { model: model.release.model, version: model.release.version, outputs };
+  } catch (error) {
+    // The local API maps the error itself (unknown ones stay "internal error"); only count it here.
+    stats.recordError(toAgentError(error, 'E_INFERENCE').code);
+    throw error;
+  }
 }

@@ -49,6 +49,8 @@ export interface AgentTuning {
   staleCheckMs: number;
   /** mqtt.js reconnect period */
   mqttReconnectMs: number;
+  /** statistics windows kept on disk while offline before the oldest are merged (or dropped) */
+  statsOutboxMaxWindows: number;
 }
 
 export const DEFAULT_TUNING: AgentTuning = {
@@ -62,6 +64,7 @@ export const DEFAULT_TUNING: AgentTuning = {
   downloadWindowMs: 10_000,
   staleCheckMs: 30_000,
   mqttReconnectMs: 2_000,
+  statsOutboxMaxWindows: 500,
 };
 
 export const DEFAULT_PORT = 8181;

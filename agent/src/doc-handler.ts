@@ -80,7 +80,7 @@ export class DocHandler {
       await world.update((state) => ({
         ...state,
         lastSeq: doc.seq,
-        desired: { seq: doc.seq, expires: doc.expires, envelope, release: { envelope: doc.active, manifest: release }, downgrade },
+        desired: { seq: doc.seq, expires: doc.expires, envelope, release: { envelope: doc.active, manifest: release }, downgrade, statsIntervalS: doc.statsIntervalS },
         failure: null,
       }));
     } catch (error) {

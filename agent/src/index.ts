@@ -5,3 +5,5 @@ export type { AgentStatus } from './core/state';
 export type { AgentLogger, LogFields } from './logger';
 export { jsonLogger, silentLogger } from './logger';
 export { AgentError } from './errors';
+export { StatsAccumulator, type StatsTensor, type StatsTensors } from './core/stats-accumulator';
+export { msgIdSource } from './core/msg-id';

@@ -27,7 +27,8 @@ type EventFields = Pick<DeviceEvent, 'seq' | 'model' | 'error'>;
 const MAX_PENDING_EVENTS = 200;
 
 export class World {
-  serving: LoadedModel | null = null;
+  private servingModel: LoadedModel | null = null;
+  private readonly servingListeners = new Set<(model: LoadedModel | null) => void>();
   candidate: Candidate | null = null;
   announcedSeq: number | null = null;
   freeDiskBytes: number | undefined;
@@ -47,6 +48,22 @@ export class World {
   ) {}
 
   private writes: Promise<unknown> = Promise.resolve();
+
+  /** The model that answers predictions. Setting it tells the listeners (statistics windows). */
+  get serving(): LoadedModel | null {
+    return this.servingModel;
+  }
+
+  set serving(model: LoadedModel | null) {
+    if (model === this.servingModel) return;
+    this.servingModel = model;
+    this.notify(this.servingListeners, model);
+  }
+
+  onServingChanged(listener: (model: LoadedModel | null) => void): () => void {
+    this.servingListeners.add(listener);
+    return () => this.servingListeners.delete(listener);
+  }
 
   /**
    * Persist first, then believe: memory never holds a fact the disk does not. Updates are

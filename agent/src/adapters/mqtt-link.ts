@@ -1,10 +1,11 @@
 /**
  * The device's MQTT session (PROTOCOL topic table): subscribe to its own desired topic and the
  * trust topic, publish state/events/online QoS 1 never retained, last will {online:false}.
- * mqtt.js reconnects by itself and queues QoS 1 publishes while offline.
+ * mqtt.js reconnects by itself and queues QoS 1 publishes while offline. Statistics windows
+ * are the exception: the outbox keeps them on disk and sends them only while connected.
  */
 import mqtt from 'mqtt';
-import { TRUST_TOPIC, desiredTopic, eventsTopic, onlineTopic, stateTopic, type DeviceEvent, type OnlineMessage, type ReportedState } from '@edgefleet/protocol';
+import { TRUST_TOPIC, desiredTopic, eventsTopic, onlineTopic, stateTopic, statsTopic, type DeviceEvent, type OnlineMessage, type ReportedState, type StatsWindow } from '@edgefleet/protocol';
 import type { AgentLogger } from '../logger';
 
 export interface MqttLinkOptions {
@@ -22,6 +23,10 @@ export interface MqttLinkOptions {
 export interface MqttLink {
   publishState(state: ReportedState): void;
   publishEvent(event: DeviceEvent): void;
+  /** QoS 1 on the stats topic; resolves on PUBACK, rejects if the client gives up on it */
+  publishStats(window: StatsWindow): Promise<void>;
+  /** true while the session is up */
+  connected(): boolean;
   close(): Promise<void>;
 }
 
@@ -73,13 +78,29 @@ export function connectMqttLink(options: MqttLinkOptions): MqttLink {
     });
   };
 
+  /** stats publishes still waiting for their PUBACK */
+  const unacked = new Set<(error?: Error) => void>();
+
   return {
     publishState: (state) => publish(stateTopic(deviceId), state),
     publishEvent: (event) => publish(eventsTopic(deviceId), event),
+    publishStats: (window) =>
+      new Promise<void>((resolve, reject) => {
+        const settle = (error?: Error) => {
+          unacked.delete(settle);
+          if (error) reject(error);
+          else resolve();
+        };
+        unacked.add(settle);
+        client.publish(statsTopic(deviceId), JSON.stringify(window), { qos: 1, retain: false }, (error) => settle(error));
+      }),
+    connected: () => client.connected,
     async close() {
       // Forced: a graceful end waits for every unacknowledged publish and can hang on a dead
       // broker. Without a DISCONNECT the broker publishes the will, so the hub learns we are offline.
       await client.endAsync(true);
+      // A forced end may drop unacknowledged publishes without calling back; the outbox keeps them.
+      for (const settle of [...unacked]) settle(new Error('mqtt link closed before PUBACK'));
     },
   };
 }

@@ -21,6 +21,7 @@ const persistedStateSchema = z.strictObject({
       envelope: envelopeSchema,
       release: installedSchema,
       downgrade: z.boolean(),
+      statsIntervalS: z.number().int().min(1).optional(),
     })
     .nullable(),
   active: installedSchema.nullable(),

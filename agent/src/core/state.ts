@@ -18,6 +18,8 @@ export interface AcceptedDesired {
   release: InstalledRelease;
   /** the verifier accepted a lower releaseCounter because the doc allowed it: report as rollback */
   downgrade: boolean;
+  /** how often statistics windows close (absent in state files written before it existed) */
+  statsIntervalS?: number;
 }
 
 /** An install of `seq` that was given up on; the agent waits for a newer doc (no retry loop). */

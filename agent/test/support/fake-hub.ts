@@ -6,7 +6,7 @@
 import { Aedes, type Client } from 'aedes';
 import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
 import { createServer as createNetServer, type Server as NetServer } from 'node:net';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import { DEVICE_PUBLISH_KINDS, desiredTopic, parseDeviceTopic, type Envelope } from '@edgefleet/protocol';
 
 export interface FakeHub {
@@ -23,6 +23,12 @@ export interface FakeHub {
   unavailable: Set<string>;
   publish(topic: string, payload: string, retain?: boolean): Promise<void>;
   publishDesired(deviceId: string, envelope: Envelope): Promise<void>;
+  /** resolves with the first publish (already received or future) on `topic` matching `predicate` */
+  nextPublish(topic: string, predicate: (payload: unknown) => boolean, timeoutMs?: number): Promise<unknown>;
+  /** closes the MQTT listener and drops every client connection (the broker is "down") */
+  stopMqtt(): Promise<void>;
+  /** listens again on the same port */
+  startMqtt(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -38,9 +44,16 @@ export async function startFakeHub(opts: { deviceId: string; secret: string; tru
       done(allowed ? null : new Error('not allowed'));
     },
   });
-  const mqttServer: NetServer = createNetServer(broker.handle);
+  const sockets = new Set<Socket>();
+  const mqttServer: NetServer = createNetServer((socket) => {
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
+    broker.handle(socket);
+  });
   await new Promise<void>((resolve) => mqttServer.listen(0, '127.0.0.1', resolve));
-  const mqttUrl = `mqtt://127.0.0.1:${(mqttServer.address() as AddressInfo).port}`;
+  const mqttPort = (mqttServer.address() as AddressInfo).port;
+  const mqttUrl = `mqtt://127.0.0.1:${mqttPort}`;
+  const publishWaiters = new Set<(message: { topic: string; payload: unknown }) => void>();
 
   const expectedAuth = `Basic ${Buffer.from(`${opts.deviceId}:${opts.secret}`).toString('base64')}`;
   const http: HttpServer = createHttpServer((req, res) => {
@@ -73,6 +86,7 @@ export async function startFakeHub(opts: { deviceId: string; secret: string; tru
       payload = packet.payload.toString();
     }
     hub.published.push({ topic: packet.topic, payload, retain: packet.retain });
+    for (const waiter of [...publishWaiters]) waiter({ topic: packet.topic, payload });
   });
 
   const hub: FakeHub = {
@@ -89,6 +103,28 @@ export async function startFakeHub(opts: { deviceId: string; secret: string; tru
         broker.publish({ cmd: 'publish', topic, payload: Buffer.from(payload), qos: 1, retain, dup: false }, (error) => (error ? reject(error) : resolve())),
       ),
     publishDesired: (deviceId, envelope) => hub.publish(desiredTopic(deviceId), JSON.stringify(envelope)),
+    nextPublish: (topic, predicate, timeoutMs = 15_000) =>
+      new Promise((resolve, reject) => {
+        const seen = hub.published.find((m) => m.topic === topic && predicate(m.payload));
+        if (seen) return resolve(seen.payload);
+        const timer = setTimeout(() => {
+          publishWaiters.delete(waiter);
+          reject(new Error(`timed out waiting for a publish on ${topic}`));
+        }, timeoutMs);
+        const waiter = (message: { topic: string; payload: unknown }) => {
+          if (message.topic !== topic || !predicate(message.payload)) return;
+          clearTimeout(timer);
+          publishWaiters.delete(waiter);
+          resolve(message.payload);
+        };
+        publishWaiters.add(waiter);
+      }),
+    stopMqtt: async () => {
+      const closed = new Promise<void>((resolve) => mqttServer.close(() => resolve()));
+      for (const socket of sockets) socket.destroy();
+      await closed;
+    },
+    startMqtt: () => new Promise<void>((resolve) => mqttServer.listen(mqttPort, '127.0.0.1', resolve)),
     async close() {
       await new Promise<void>((resolve) => broker.close(() => resolve()));
       mqttServer.close();

@@ -10,6 +10,8 @@ import { measureVariant, mnistVariants, type VariantFigures } from './mnist-benc
 import { fixed, goal, micros, speedup, table, withGoal } from './report';
 import type { RuntimeName } from './runtimes';
 import { SILERO_BYTES, agreementOf, measureSilero, sileroInt8, type SileroFigures } from './silero-bench';
+import { driftSection } from './drift-bench';
+import { statsCostSection } from './stats-cost';
 
 const EPOCHS = Number(process.env.BENCH_EPOCHS ?? 3);
 const RUNS = { batch1: 2000, batch64: 300 };
@@ -83,6 +85,10 @@ async function main(): Promise<void> {
   console.log(await mnistSection());
   console.log('');
   console.log(await sileroSection());
+  console.log('');
+  console.log(await statsCostSection());
+  console.log('');
+  console.log(driftSection());
   console.log(`\ntotal ${((performance.now() - started) / 1000).toFixed(1)} s`);
 }
 

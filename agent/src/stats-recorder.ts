@@ -1,0 +1,100 @@
+/**
+ * When statistics windows close (DRIFT "per model version, per window"): every `statsIntervalS`
+ * of the deployment doc, at a random phase so a fleet that starts together does not report in
+ * lockstep, and whenever the serving version changes (a window never mixes two versions).
+ * Empty windows (no rows, no errors) are not sent: the next window then starts where the last
+ * sent one ended, so the windows of a version cover time without gaps. Closed windows go to
+ * `sink` (the outbox).
+ * Timers, clock and randomness are injected so tests drive time.
+ */
+import type { ReleaseManifest, StatsWindow } from '@edgefleet/protocol';
+import { StatsAccumulator, type StatsTensors } from './core/stats-accumulator';
+import type { AgentLogger } from './logger';
+
+/** Used until a deployment doc says otherwise. */
+export const DEFAULT_STATS_INTERVAL_S = 60;
+
+/** Runs `fn` once after `ms`; returns a cancel function. */
+export type ScheduleOnce = (fn: () => void, ms: number) => () => void;
+
+export const realTimer: ScheduleOnce = (fn, ms) => {
+  const handle = setTimeout(fn, ms);
+  handle.unref();
+  return () => clearTimeout(handle);
+};
+
+export interface StatsRecorderDeps {
+  device: string;
+  now: () => Date;
+  /** uniform in [0, 1): the phase of the first window */
+  random: () => number;
+  msgId: () => string;
+  sink: (window: StatsWindow) => Promise<void>;
+  schedule?: ScheduleOnce;
+  logger: AgentLogger;
+}
+
+export class StatsRecorder {
+  private current: StatsAccumulator | null = null;
+  private intervalS = 0;
+  private cancelTimer: (() => void) | null = null;
+  private stopped = false;
+  private readonly schedule: ScheduleOnce;
+
+  constructor(private readonly deps: StatsRecorderDeps) {
+    this.schedule = deps.schedule ?? realTimer;
+  }
+
+  /** The serving release changed (or is gone): close the old version's window, start the new one. */
+  activate(release: ReleaseManifest | null): void {
+    if (this.stopped) return;
+    if (release && this.current?.release.artifact.sha256 === release.artifact.sha256) return;
+    void this.closeWindow();
+    this.current = release ? new StatsAccumulator(release, { device: this.deps.device, now: this.deps.now(), msgId: this.deps.msgId }) : null;
+  }
+
+  /** (Re)starts the window timer when the interval changes; the first close comes at a random phase. */
+  setIntervalS(seconds: number): void {
+    if (this.stopped || seconds === this.intervalS) return;
+    this.intervalS = seconds;
+    this.cancelTimer?.();
+    this.arm(Math.floor(this.deps.random() * seconds * 1000));
+  }
+
+  /**
+   * A successful request on `release`. A request that raced with a model switch and finished
+   * on the retiring version is not counted (its window is already closed).
+   */
+  record(release: ReleaseManifest, inputs: StatsTensors, outputs: StatsTensors, latencyMs: number): void {
+    if (this.current?.release.artifact.sha256 === release.artifact.sha256) this.current.record(inputs, outputs, latencyMs);
+  }
+
+  /** A failed request, counted on the serving version's window (none without one). */
+  recordError(code: string): void {
+    this.current?.recordError(code);
+  }
+
+  /** Closes the current window now and hands it to the sink, unless it is empty; resolves once stored. */
+  closeWindow(): Promise<void> {
+    const current = this.current;
+    if (!current || current.isEmpty()) return Promise.resolve();
+    const window = current.close(this.deps.now());
+    return this.deps.sink(window).catch((error: unknown) => this.deps.logger.error('statistics window could not be stored', { msgId: window.msgId, error }));
+  }
+
+  /** Final window out, timer off; later calls are ignored. */
+  stop(): Promise<void> {
+    const last = this.closeWindow();
+    this.stopped = true;
+    this.cancelTimer?.();
+    this.cancelTimer = null;
+    return last;
+  }
+
+  private arm(ms: number): void {
+    this.cancelTimer = this.schedule(() => {
+      void this.closeWindow();
+      this.arm(this.intervalS * 1000);
+    }, ms);
+  }
+}

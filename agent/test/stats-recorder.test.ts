@@ -1,0 +1,87 @@
+/** When windows close: on the interval (injected timer and clock), on a version change, never empty. */
+import { describe, expect, it } from 'vitest';
+import type { StatsWindow } from '@edgefleet/protocol';
+import { msgIdSource } from '../src/core/msg-id';
+import { silentLogger } from '../src/logger';
+import { StatsRecorder } from '../src/stats-recorder';
+import { makeRelease } from '../../test/fixtures/signing';
+
+const v1 = makeRelease({ version: '1' });
+const v2 = makeRelease({ version: '2', releaseCounter: 2, artifact: { ...v1.artifact, sha256: 'b'.repeat(64) } });
+const row = { x: { dims: [1, 2], data: [1, 2] } };
+
+function setup() {
+  let clock = Date.parse('2026-01-01T00:00:00.000Z');
+  const timers: Array<{ fn: () => void; ms: number; cancelled: boolean }> = [];
+  const windows: StatsWindow[] = [];
+  const recorder = new StatsRecorder({
+    device: 'dev-1',
+    now: () => new Date(clock),
+    random: () => 0.25,
+    msgId: msgIdSource(),
+    sink: async (window) => void windows.push(window),
+    schedule: (fn, ms) => {
+      const timer = { fn, ms, cancelled: false };
+      timers.push(timer);
+      return () => (timer.cancelled = true);
+    },
+    logger: silentLogger,
+  });
+  /** advances the clock by the pending timer's delay and fires it */
+  const fire = () => {
+    const timer = timers.filter((t) => !t.cancelled).at(-1);
+    if (!timer) throw new Error('no timer armed');
+    timer.cancelled = true;
+    clock += timer.ms;
+    timer.fn();
+  };
+  return { recorder, timers, windows, fire, advance: (ms: number) => (clock += ms) };
+}
+
+describe('StatsRecorder', () => {
+  it('closes windows on the interval, the first at a random phase, and skips empty ones', async () => {
+    const { recorder, timers, windows, fire } = setup();
+    recorder.activate(v1);
+    recorder.setIntervalS(60);
+    expect(timers[0]?.ms).toBe(15_000); // phase = random() * interval
+    recorder.record(v1, row, {}, 1);
+    fire();
+    expect(windows).toHaveLength(1);
+    expect(windows[0]).toMatchObject({ n: 1, version: '1', windowStart: '2026-01-01T00:00:00.000Z', windowEnd: '2026-01-01T00:00:15.000Z' });
+    expect(timers.at(-1)?.ms).toBe(60_000);
+    fire(); // nothing recorded: no window
+    expect(windows).toHaveLength(1);
+    recorder.recordError('E_INFERENCE');
+    fire(); // errors alone make a window; it spans the skipped empty one too (no gaps in coverage)
+    expect(windows[1]).toMatchObject({ n: 0, errors: { E_INFERENCE: 1 }, windowStart: '2026-01-01T00:00:15.000Z', windowEnd: '2026-01-01T00:02:15.000Z' });
+    await recorder.stop();
+    expect(timers.every((t) => t.cancelled)).toBe(true);
+  });
+
+  it('closes the window when the serving version changes and never mixes versions', () => {
+    const { recorder, windows, advance } = setup();
+    recorder.activate(v1);
+    recorder.record(v1, row, {}, 1);
+    recorder.activate(v1); // same release: nothing happens
+    expect(windows).toHaveLength(0);
+    advance(5_000);
+    recorder.activate(v2);
+    expect(windows).toHaveLength(1);
+    expect(windows[0]).toMatchObject({ version: '1', n: 1, windowEnd: '2026-01-01T00:00:05.000Z' });
+    recorder.record(v1, row, {}, 1); // finished on the retiring model: not counted
+    recorder.record(v2, { x: { dims: [2, 2], data: [1, 2, 3, 4] } }, {}, 1);
+    recorder.activate(null);
+    expect(windows[1]).toMatchObject({ version: '2', n: 2, windowStart: '2026-01-01T00:00:05.000Z' });
+    expect(new Set(windows.map((w) => w.msgId)).size).toBe(2);
+  });
+
+  it('re-arms the timer only when the interval changes', () => {
+    const { recorder, timers } = setup();
+    recorder.setIntervalS(60);
+    recorder.setIntervalS(60);
+    expect(timers).toHaveLength(1);
+    recorder.setIntervalS(10);
+    expect(timers[0]?.cancelled).toBe(true);
+    expect(timers[1]?.ms).toBe(2_500);
+  });
+});

@@ -1,0 +1,155 @@
+/**
+ * Statistics end to end against the fake hub: predictions become a window on the device's
+ * stats topic that parses with the protocol schema and counts what was sent; with the broker
+ * down windows wait on disk and arrive in order once it is back, none twice, none lost, also
+ * across an agent restart; activating a new version closes the old version's window.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { binOf, statsTopic, statsWindowSchema, type Envelope, type ReferenceProfile, type StatsWindow, type TensorJson } from '@edgefleet/protocol';
+import { startAgent, type Agent } from '../src/agent';
+import { makeDeployment, makeTestTrust, sign, type TestTrust } from '../../test/fixtures/signing';
+import { startFakeHub, type FakeHub } from './support/fake-hub';
+import { SILERO_V6, runDirect, sileroInputs, sileroRelease, type SileroRelease } from './support/silero';
+import { nextEvent, nextReport } from './support/wait';
+
+const DEVICE = 'dev-stats';
+const SECRET = 'the-device-secret-value';
+const FEATURE_EDGES = [-0.5, -0.1, 0, 0.1, 0.5];
+const OUTPUT_EDGES = [0, 0.01, 0.1, 1];
+const bins = (edges: number[]) => ({ edges, counts: new Array<number>(edges.length - 1).fill(1), underflow: 0, overflow: 0, missing: 0, mean: 0, sd: 0.3 });
+const REFERENCE: ReferenceProfile = {
+  rows: 100,
+  features: [0, 1, 2].map((index) => ({ name: `s${index}`, kind: 'numeric' as const, source: { input: 'input', index }, bins: bins(FEATURE_EDGES) })),
+  outputs: [{ name: 'output', kind: 'numeric', bins: bins(OUTPUT_EDGES) }],
+  ood: null,
+};
+
+describe('agent statistics against a fake hub', () => {
+  let trust: TestTrust;
+  let hub: FakeHub;
+  let dataDir: string;
+  let agent: Agent;
+  let v1: SileroRelease;
+  const topic = statsTopic(DEVICE);
+  const windows = () => hub.published.filter((m) => m.topic === topic).map((m) => m.payload as StatsWindow);
+  const outboxFiles = () => readdir(join(dataDir, 'outbox'));
+  const predict = async (inputs: Record<string, TensorJson>) => (await fetch(`${agent.localUrl}/v1/predict`, { method: 'POST', body: JSON.stringify({ inputs }) })).status;
+
+  const start = () =>
+    startAgent({
+      hubUrl: hub.httpUrl,
+      deviceId: DEVICE,
+      deviceSecret: SECRET,
+      dataDir,
+      port: 0,
+      logger: { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} },
+      tuning: { retryBaseMs: 20, retryMaxMs: 100, bootstrapBaseMs: 20, bootstrapMaxMs: 200, mqttReconnectMs: 100 },
+    });
+
+  const signed = (payload: unknown): Promise<Envelope> => sign(payload, [trust.release]);
+  // A long interval: the tests close windows themselves (flushStats, activation), never the timer.
+  const deploy = async (seq: number, manifest: SileroRelease['manifest']) => signed(makeDeployment(await signed(manifest), { device: DEVICE, seq, statsIntervalS: 86_400 }));
+
+  beforeAll(async () => {
+    trust = await makeTestTrust();
+    hub = await startFakeHub({ deviceId: DEVICE, secret: SECRET, trust: trust.trustEnvelope });
+    dataDir = await mkdtemp(join(tmpdir(), 'agent-stats-'));
+    v1 = await sileroRelease({ baseUrl: hub.httpUrl, reference: REFERENCE });
+    hub.artifacts.set(v1.sha256, v1.bytes);
+    agent = await start();
+    const serving = nextReport(agent, (s) => s.phase === 'serving', 'serving v1');
+    await hub.publishDesired(DEVICE, await deploy(1, v1.manifest));
+    await serving;
+  });
+
+  afterAll(async () => {
+    await agent?.close();
+    await hub?.close();
+    await rm(dataDir, { recursive: true, force: true });
+  });
+
+  it('publishes a window whose counts match the predictions', async () => {
+    const seeds = [1, 2, 3];
+    for (const seed of seeds) expect(await predict(sileroInputs(seed))).toBe(200);
+    const bad = sileroInputs(1);
+    expect(await predict({ ...bad, input: { ...bad.input!, dims: [2, 512] } })).toBe(400);
+    await agent.flushStats();
+    const payload = await hub.nextPublish(topic, () => true);
+    const window = statsWindowSchema.parse(payload);
+    expect(window).toMatchObject({ device: DEVICE, model: 'vad', version: '1', sha256: v1.sha256, n: 3, errors: { E_SCHEMA: 1 }, ood: null });
+    expect(window.latencyMs.counts.reduce((a, b) => a + b, 0) + window.latencyMs.overflow).toBe(3);
+
+    for (const index of [0, 1, 2]) {
+      const counts = new Array<number>(FEATURE_EDGES.length - 1).fill(0);
+      for (const seed of seeds) {
+        const slot = binOf(FEATURE_EDGES, sileroInputs(seed).input!.data[index] as number);
+        if (typeof slot === 'number') counts[slot]!++;
+      }
+      expect(window.features[index]).toMatchObject({ kind: 'numeric', counts });
+    }
+    const outputCounts = new Array<number>(OUTPUT_EDGES.length - 1).fill(0);
+    for (const seed of seeds) {
+      const slot = binOf(OUTPUT_EDGES, (await runDirect(v1.bytes, sileroInputs(seed))).output!.data[0] as number);
+      if (typeof slot === 'number') outputCounts[slot]!++;
+    }
+    expect(window.outputs[0]).toMatchObject({ kind: 'numeric', counts: outputCounts });
+    // Acknowledged, so it left the disk.
+    await expect.poll(outboxFiles).toEqual([]);
+  });
+
+  it('queues windows on disk while the broker is down and delivers them in order once it is back', async () => {
+    const before = windows().length;
+    await hub.stopMqtt();
+    for (const rows of [1, 2, 3]) {
+      for (let i = 0; i < rows; i++) expect(await predict(sileroInputs(i + 4))).toBe(200);
+      await agent.flushStats();
+    }
+    expect(await outboxFiles()).toHaveLength(3);
+
+    await hub.startMqtt();
+    await hub.nextPublish(topic, (p) => (p as StatsWindow).n === 3 && windows().length >= before + 3);
+    const delivered = windows().slice(before);
+    expect(delivered.map((w) => w.n)).toEqual([1, 2, 3]);
+    expect(delivered.every((w) => statsWindowSchema.safeParse(w).success)).toBe(true);
+    const ids = windows().map((w) => w.msgId);
+    expect(new Set(ids).size).toBe(ids.length);
+    await expect.poll(outboxFiles).toEqual([]);
+  });
+
+  it('keeps queued windows across an agent restart and sends them when the broker is back', async () => {
+    const before = windows().length;
+    await hub.stopMqtt();
+    expect(await predict(sileroInputs(9))).toBe(200);
+    expect(await predict(sileroInputs(10))).toBe(200);
+    await agent.close(); // the last window is stored on the way out
+    expect(await outboxFiles()).toHaveLength(1);
+
+    agent = await start();
+    await hub.startMqtt();
+    const delivered = (await hub.nextPublish(topic, () => windows().length > before)) as StatsWindow;
+    expect(delivered).toMatchObject({ n: 2, version: '1', device: DEVICE });
+    await expect.poll(outboxFiles).toEqual([]);
+    const ids = windows().map((w) => w.msgId);
+    expect(new Set(ids).size).toBe(ids.length);
+  });
+
+  it('closes the window of the old version when a new one is activated', async () => {
+    const before = windows().length;
+    const v2 = await sileroRelease({ baseUrl: hub.httpUrl, version: '2', releaseCounter: 2, reference: null }, SILERO_V6);
+    hub.artifacts.set(v2.sha256, v2.bytes);
+    expect(await predict(sileroInputs(11))).toBe(200);
+    const activated = nextEvent(agent, (e) => e.kind === 'activated' && e.seq === 2, 'v2 activated');
+    await hub.publishDesired(DEVICE, await deploy(2, v2.manifest));
+    await activated;
+    const old = (await hub.nextPublish(topic, () => windows().length > before)) as StatsWindow;
+    expect(old).toMatchObject({ version: '1', sha256: v1.sha256, n: 1 });
+
+    expect(await predict(sileroInputs(12))).toBe(200);
+    await agent.flushStats();
+    const next = (await hub.nextPublish(topic, (p) => (p as StatsWindow).version === '2')) as StatsWindow;
+    expect(next).toMatchObject({ sha256: v2.sha256, n: 1, features: [], outputs: [], ood: null });
+  });
+});
