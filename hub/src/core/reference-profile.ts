@@ -3,7 +3,7 @@
  * that data on them. They ship inside the signed release manifest, so devices count on exactly
  * these bins and the hub can merge and compare by addition.
  */
-import { countIntoBins, type NumericBins, type ReferenceFeature, type ReferenceOod, type ReferenceOutput, type ReferenceProfile } from '@edgefleet/protocol';
+import { countIntoBins, oodLowerIsWorse, type NumericBins, type ReferenceFeature, type ReferenceOod, type ReferenceOutput, type ReferenceProfile } from '@edgefleet/protocol';
 
 export const DEFAULT_BINS = 10;
 
@@ -99,7 +99,9 @@ export function buildReferenceProfile(input: ReferenceInput): ReferenceProfile {
 
 function oodReference(score: ReferenceOod['score'], values: ArrayLike<number>, bins: number): ReferenceOod {
   const sorted = Array.from(values).filter(Number.isFinite).sort((a, b) => a - b);
-  const p95 = sorted.length ? quantileSorted(sorted, 0.95) : 0;
-  const p99 = sorted.length ? quantileSorted(sorted, 0.99) : 0;
+  // Thresholds in the out-of-distribution direction (protocol referenceOodSchema).
+  const lower = oodLowerIsWorse(score);
+  const p95 = sorted.length ? quantileSorted(sorted, lower ? 0.05 : 0.95) : 0;
+  const p99 = sorted.length ? quantileSorted(sorted, lower ? 0.01 : 0.99) : 0;
   return { score, bins: numericBins(values, equalMassEdges(values, bins)), p95, p99 };
 }

@@ -48,13 +48,22 @@ export type ReferenceOutput = z.infer<typeof referenceOutputSchema>;
 
 export const OOD_SCORES = ['max-softmax', 'reconstruction-error', 'standardized-distance'] as const;
 
-/** An out-of-distribution score, its reference histogram, and the exceedance thresholds. */
+/**
+ * An out-of-distribution score, its reference histogram, and the exceedance thresholds: `p95` /
+ * `p99` are the scores past which a row is more out of distribution than 95% / 99% of the
+ * reference rows. For `max-softmax` a LOW top probability is out of distribution, so there they
+ * are the 5% and 1% quantiles and a row exceeds when its score is below them; for the other
+ * scores they are the 95% and 99% quantiles and a row exceeds when its score is above them.
+ */
 export const referenceOodSchema = z.strictObject({
   score: z.enum(OOD_SCORES),
   bins: numericBinsSchema,
   p95: z.number(),
   p99: z.number(),
 });
+
+/** For `max-softmax` a low score is out of distribution; for the others a high one. */
+export const oodLowerIsWorse = (score: ReferenceOod['score']): boolean => score === 'max-softmax';
 export type ReferenceOod = z.infer<typeof referenceOodSchema>;
 
 export const referenceProfileSchema = z.strictObject({

@@ -3,7 +3,7 @@
  * and benchmarks): counts on the reference's own bins via the shared countIntoBins, and moments
  * of the finite values.
  */
-import { countIntoBins, type BinnedStats, type ReferenceProfile, type StatsWindow } from '@edgefleet/protocol';
+import { countIntoBins, oodLowerIsWorse, type BinnedStats, type ReferenceProfile, type StatsWindow } from '@edgefleet/protocol';
 
 export function binnedStatsOf(edges: readonly number[], values: readonly number[]): BinnedStats {
   let sum = 0;
@@ -45,11 +45,14 @@ export function windowOf(reference: ReferenceProfile, values: WindowValues): Sta
     for (const c of values.predicted ?? []) if (c >= 0 && c < counts.length) counts[c] = (counts[c] ?? 0) + 1;
     return { kind: 'class' as const, counts, confidence: binnedStatsOf([0, 1], []) };
   });
-  const ood = reference.ood
+  const refOod = reference.ood;
+  // Thresholds point in the out-of-distribution direction (protocol referenceOodSchema).
+  const beyond = (v: number, threshold: number): boolean => (refOod && oodLowerIsWorse(refOod.score) ? v < threshold : v > threshold);
+  const ood = refOod
     ? {
-        score: binnedStatsOf(reference.ood.bins.edges, values.ood ?? []),
-        aboveP95: (values.ood ?? []).filter((v) => v > (reference.ood?.p95 ?? Infinity)).length,
-        aboveP99: (values.ood ?? []).filter((v) => v > (reference.ood?.p99 ?? Infinity)).length,
+        score: binnedStatsOf(refOod.bins.edges, values.ood ?? []),
+        aboveP95: (values.ood ?? []).filter((v) => beyond(v, refOod.p95)).length,
+        aboveP99: (values.ood ?? []).filter((v) => beyond(v, refOod.p99)).length,
       }
     : null;
   const n = Math.max(values.numeric[0]?.length ?? 0, values.predicted?.length ?? 0, values.ood?.length ?? 0);
