@@ -1,5 +1,5 @@
 /** Builds the release manifest of a new version (PROTOCOL "Release manifest"). */
-import { parseWith, releaseManifestSchema, type IoSpec, type Probe, type ReferenceProfile, type ReleaseManifest } from '@edgefleet/protocol';
+import { envelopeSchema, fromBase64, parseJsonBytes, parseWith, releaseManifestSchema, type IoSpec, type Probe, type ReferenceProfile, type ReleaseManifest } from '@edgefleet/protocol';
 
 export interface ReleaseInput {
   model: string;
@@ -48,4 +48,15 @@ export function buildReleaseManifest(input: ReleaseInput): ReleaseManifest {
   };
   // Never sign something the agents' schema would refuse.
   return parseWith(releaseManifestSchema, manifest, 'release manifest');
+}
+
+/**
+ * A manifest as stored with its version (the signed envelope, exactly as signed), decoded. The
+ * hub signed it itself, so no signature check; the schema check guards against a damaged row.
+ */
+export function decodeStoredManifest(envelope: unknown): ReleaseManifest {
+  const { payload } = parseWith(envelopeSchema, envelope, 'stored manifest');
+  const bytes = fromBase64(payload);
+  if (!bytes) throw new Error('stored manifest payload is not base64');
+  return parseWith(releaseManifestSchema, parseJsonBytes(bytes, 'stored manifest'), 'stored manifest');
 }

@@ -21,6 +21,7 @@ import { insertEvent } from '../adapters/db/events';
 import type { BrokerMessage } from '../adapters/broker/broker';
 import type { HubContext } from './context';
 import { storedState } from './devices';
+import { ingestStatsWindow } from './stats-ingest';
 
 class Rejected extends Error {
   constructor(
@@ -52,9 +53,13 @@ export function ingestMessage(ctx: HubContext, message: BrokerMessage): void {
         recordOnline(ctx, deviceId, decodeMessage(onlineMessageSchema, message.payload, 'online').online, 'message');
         break;
       case 'stats': {
-        const window = decodeMessage(statsWindowSchema, message.payload, 'stats');
-        if (window.device !== deviceId) throw new Rejected('E_NOT_FOR_DEVICE', `stats for ${window.device} on ${deviceId}'s topic`);
-        // Stored and merged once the statistics issue lands; validated and counted for now.
+        const outcome = ingestStatsWindow(ctx, deviceId, decodeMessage(statsWindowSchema, message.payload, 'stats'));
+        if (!outcome.stored) throw new Rejected(outcome.code, outcome.message);
+        // A redelivered msgId changes nothing: counted, never logged or audited (QoS 1 redelivers).
+        if (outcome.duplicate) {
+          ctx.ingest.rejected.record(deviceId, 'E_DUPLICATE', ctx.now().getTime());
+          return;
+        }
         break;
       }
     }

@@ -161,3 +161,41 @@ export const trainingLogs = sqliteTable(
   },
   (t) => [primaryKey({ columns: [t.runId, t.seq] })],
 );
+
+/**
+ * Statistics windows already applied, keyed by the device's own msgId (the dedupe key, never the
+ * MQTT packet id). Rows whose window is older than the retention horizon are pruned: such windows
+ * are refused anyway, so their ids need not be remembered.
+ */
+export const statsMessages = sqliteTable(
+  'stats_messages',
+  {
+    msgId: text('msg_id').primaryKey(),
+    deviceId: text('device_id').notNull(),
+    windowStart: text('window_start').notNull(),
+    receivedAt: text('received_at').notNull(),
+  },
+  (t) => [index('stats_messages_window_start').on(t.windowStart)],
+);
+
+/**
+ * Statistics merged by addition per device x version x hour (of windowStart): the raw window
+ * count never grows the table, only the number of device-hours does.
+ */
+export const statsBuckets = sqliteTable(
+  'stats_buckets',
+  {
+    deviceId: text('device_id').notNull(),
+    model: text('model').notNull(),
+    version: text('version').notNull(),
+    /** the hour the merged windows start in, ISO `YYYY-MM-DDTHH:00:00.000Z` */
+    hour: text('hour').notNull(),
+    sha256: text('sha256').notNull(),
+    /** windows merged into this bucket */
+    windows: integer('windows').notNull(),
+    /** the merged StatsWindow */
+    merged: text('merged', { mode: 'json' }).$type<Json>().notNull(),
+    updatedAt: text('updated_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.deviceId, t.model, t.version, t.hour] }), index('stats_buckets_version_hour').on(t.model, t.version, t.hour)],
+);

@@ -1,11 +1,11 @@
 /** Admin routes for models: upload a version, list, inspect. */
 import type { Hono } from 'hono';
 import { z } from 'zod';
-import { envelopeSchema, fromBase64, parseJsonBytes, parseWith, releaseManifestSchema, type ReleaseManifest } from '@edgefleet/protocol';
 import { HubError, notFound } from '../../core/errors';
 import type { ProbeHints } from '../../core/probe-inputs';
 import { getVersion, listModels } from '../../adapters/db/models';
 import { uploadModel } from '../../services/upload-model';
+import { decodeStoredManifest } from '../../core/release-manifest';
 import type { HubContext } from '../../services/context';
 import { actorOf, type AppEnv } from '../auth';
 import type { RouteSpec } from '../openapi';
@@ -48,13 +48,6 @@ function parseProbe(text: string | undefined): ProbeHints {
   return parseInput(probeQuerySchema, { probe: value }).probe;
 }
 
-/** Our own signed bytes, decoded for reading; the envelope stays the thing agents verify. */
-function decodeManifest(envelope: unknown): ReleaseManifest {
-  const { payload } = parseWith(envelopeSchema, envelope, 'stored manifest');
-  const bytes = fromBase64(payload);
-  if (!bytes) throw new Error('stored manifest payload is not base64');
-  return parseWith(releaseManifestSchema, parseJsonBytes(bytes, 'stored manifest'), 'stored manifest');
-}
 
 export function registerModels(app: Hono<AppEnv>, ctx: HubContext): void {
   app.post('/api/v1/models/:model/versions', async (c) => {
@@ -89,7 +82,7 @@ export function registerModels(app: Hono<AppEnv>, ctx: HubContext): void {
       opset: row.opset,
       probe: row.probe,
       createdAt: row.createdAt,
-      manifest: decodeManifest(row.manifest),
+      manifest: decodeStoredManifest(row.manifest),
       manifestEnvelope: row.manifest,
     });
   });

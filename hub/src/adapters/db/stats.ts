@@ -1,0 +1,59 @@
+/** Statistics windows: the msgId dedupe table and the hourly merged buckets. */
+import { and, eq, gte, inArray, lt } from 'drizzle-orm';
+import type { Db } from './open';
+import { devices, statsBuckets, statsMessages } from './schema';
+
+export type StatsBucketRow = typeof statsBuckets.$inferSelect;
+
+/** Returns false when the msgId was already applied (a redelivery or a replay). */
+export function claimStatsMessage(db: Db, row: typeof statsMessages.$inferInsert): boolean {
+  return db.insert(statsMessages).values(row).onConflictDoNothing().run().changes > 0;
+}
+
+/** Forgets msgIds of windows that started before `horizon` (they are refused as too old anyway). */
+export function pruneStatsMessages(db: Db, horizon: string): number {
+  return db.delete(statsMessages).where(lt(statsMessages.windowStart, horizon)).run().changes;
+}
+
+export const getStatsBucket = (db: Db, key: { deviceId: string; model: string; version: string; hour: string }): StatsBucketRow | undefined =>
+  db
+    .select()
+    .from(statsBuckets)
+    .where(and(eq(statsBuckets.deviceId, key.deviceId), eq(statsBuckets.model, key.model), eq(statsBuckets.version, key.version), eq(statsBuckets.hour, key.hour)))
+    .get();
+
+export function upsertStatsBucket(db: Db, row: typeof statsBuckets.$inferInsert): void {
+  db.insert(statsBuckets)
+    .values(row)
+    .onConflictDoUpdate({
+      target: [statsBuckets.deviceId, statsBuckets.model, statsBuckets.version, statsBuckets.hour],
+      set: { sha256: row.sha256, windows: row.windows, merged: row.merged, updatedAt: row.updatedAt },
+    })
+    .run();
+}
+
+export interface BucketQuery {
+  model: string;
+  version: string;
+  /** buckets whose hour ends after this (ISO) */
+  fromHour: string;
+  /** buckets whose hour starts before this (ISO) */
+  to: string;
+  device?: string;
+  ring?: string;
+}
+
+export function listStatsBuckets(db: Db, query: BucketQuery): StatsBucketRow[] {
+  const conditions = [eq(statsBuckets.model, query.model), eq(statsBuckets.version, query.version), gte(statsBuckets.hour, query.fromHour), lt(statsBuckets.hour, query.to)];
+  if (query.device !== undefined) conditions.push(eq(statsBuckets.deviceId, query.device));
+  if (query.ring !== undefined) {
+    const inRing = db.select({ id: devices.id }).from(devices).where(eq(devices.ring, query.ring));
+    conditions.push(inArray(statsBuckets.deviceId, inRing));
+  }
+  return db.select().from(statsBuckets).where(and(...conditions)).orderBy(statsBuckets.hour, statsBuckets.deviceId).all();
+}
+
+/** Drops merged buckets that ended before `horizon`. */
+export function pruneStatsBuckets(db: Db, horizon: string): number {
+  return db.delete(statsBuckets).where(lt(statsBuckets.hour, horizon)).run().changes;
+}

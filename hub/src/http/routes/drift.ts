@@ -1,0 +1,62 @@
+/** Admin routes for prediction statistics and drift of one model version (DRIFT.md, CONTRACT). */
+import type { Hono } from 'hono';
+import { z } from 'zod';
+import { deviceIdSchema, isoTimeSchema, statsWindowSchema } from '@edgefleet/protocol';
+import { driftOf, mergedStats, type StatsQuery } from '../../services/stats-view';
+import type { HubContext } from '../../services/context';
+import type { AppEnv } from '../auth';
+import type { RouteSpec } from '../openapi';
+import { ringSchema, versionParams } from '../schemas';
+import { parseInput } from '../validate';
+
+const statsQuery = z.object({
+  device: deviceIdSchema.optional().describe('only this device'),
+  ring: ringSchema.optional().describe('only devices in this ring'),
+  from: isoTimeSchema.optional().describe('start of the range (ISO); default 24 h before `to`'),
+  to: isoTimeSchema.optional().describe('end of the range (ISO); default now'),
+});
+
+const range = { from: z.string(), to: z.string(), devices: z.number().int(), windows: z.number().int() };
+const statsResponse = z.object({ ...range, merged: statsWindowSchema.nullable() });
+const verdictSchema = z.enum(['ok', 'warning', 'drift', 'insufficient-data']);
+const driftResponse = z.object({
+  ...range,
+  verdict: verdictSchema,
+  report: z
+    .object({ verdict: verdictSchema, drifting: z.array(z.string()), warnings: z.array(z.string()), n: z.number(), evidence: z.string() })
+    .passthrough()
+    .nullable()
+    .describe('per-signal statistics, thresholds and evidence; null without data'),
+});
+
+export const driftSpecs: RouteSpec[] = [
+  {
+    method: 'get',
+    path: '/api/v1/models/{model}/versions/{version}/stats',
+    summary: "A version's prediction statistics merged by addition over devices and time",
+    auth: 'admin',
+    params: versionParams,
+    query: statsQuery,
+    responses: { 200: { description: 'the merged window, null without data', schema: statsResponse } },
+  },
+  {
+    method: 'get',
+    path: '/api/v1/models/{model}/versions/{version}/drift',
+    summary: "Drift of a version's merged statistics against its release reference profile",
+    auth: 'admin',
+    params: versionParams,
+    query: statsQuery,
+    responses: { 200: { description: 'the verdict with its statistics and evidence', schema: driftResponse } },
+  },
+];
+
+function queryOf(params: Record<string, string>, raw: Record<string, string>): StatsQuery {
+  const { model, version } = parseInput(versionParams, params);
+  const { device, ring, from, to } = parseInput(statsQuery, raw);
+  return { model, version, ...(device !== undefined ? { device } : {}), ...(ring !== undefined ? { ring } : {}), ...(from !== undefined ? { from } : {}), ...(to !== undefined ? { to } : {}) };
+}
+
+export function registerDrift(app: Hono<AppEnv>, ctx: HubContext): void {
+  app.get('/api/v1/models/:model/versions/:version/stats', (c) => c.json(mergedStats(ctx, queryOf(c.req.param(), c.req.query()))));
+  app.get('/api/v1/models/:model/versions/:version/drift', (c) => c.json(driftOf(ctx, queryOf(c.req.param(), c.req.query()))));
+}
