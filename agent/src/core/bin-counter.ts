@@ -34,7 +34,7 @@ export class BinCounter {
   }
 
   snapshot(): BinnedStats {
-    const any = this.min <= this.max;
+    const seenFinite = this.min <= this.max;
     return {
       counts: Array.from(this.counts),
       underflow: this.underflow,
@@ -42,8 +42,8 @@ export class BinCounter {
       missing: this.missing,
       sum: this.sum,
       sumSq: this.sumSq,
-      min: any ? this.min : null,
-      max: any ? this.max : null,
+      min: seenFinite ? this.min : null,
+      max: seenFinite ? this.max : null,
     };
   }
 
