@@ -21,8 +21,11 @@ function resonator(freq: number, bw: number): Resonator {
   return { a1: 2 * r * Math.cos((2 * Math.PI * freq) / RATE), a2: -r * r, gain: 1 - r };
 }
 
-/** `count` frames of `frame` samples each, deterministic in `seed`. */
-export function speechLikeFrames(count: number, frame: number, seed: number): Float32Array[] {
+/**
+ * `count` frames of `frame` samples each, deterministic in `seed`. `vibrato` wobbles f0 by that
+ * fraction (0 = a steady pitch per syllable).
+ */
+export function speechLikeFrames(count: number, frame: number, seed: number, vibrato = 0): Float32Array[] {
   const random = mulberry32(seed);
   const total = count * frame;
   const samples = new Float32Array(total);
@@ -42,7 +45,7 @@ export function speechLikeFrames(count: number, frame: number, seed: number): Fl
     }
     let value = (random() - 0.5) * 0.01;
     if (voiced) {
-      phase += f0 / RATE;
+      phase += (f0 * (1 + vibrato * Math.sin(n / 2000))) / RATE;
       const pulse = phase >= 1 ? 1 : 0;
       if (phase >= 1) phase -= 1;
       let mixed = 0;

@@ -16,7 +16,7 @@ export type Target =
   | { task: 'anomaly'; y: Int32Array };
 
 export interface TargetOptions {
-  /** Anomaly task, categorical label column: the value that marks an anomaly. Default: any of
+  /** Anomaly task, categorical label column: the value that marks an anomaly. Default: one of
    * '1', 'true', 'yes', 'anomaly', 'anomalous', 'abnormal', 'outlier' (case-insensitive). For a
    * numeric label column any non-zero value is an anomaly. */
   anomalyLabel?: string;
