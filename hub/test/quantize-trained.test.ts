@@ -3,25 +3,16 @@
  * quantized dynamic int8, then the gate judges it on the run's own test split by accuracy, and
  * the reply shows fp32 and int8 accuracy side by side with the lineage pointing at the parent.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { ReleaseManifest } from '@edgefleet/protocol';
 import type { Hub } from '../src/index';
 import { mnistCsv } from '../../test/fixtures/datasets';
-import { api, makeTempDir, testHub } from './support';
+import { api, useTestHub } from './support';
 
 describe('quantizing a trained version', () => {
-  let dir: Awaited<ReturnType<typeof makeTempDir>>;
   let hub: Hub;
 
-  beforeAll(async () => {
-    dir = await makeTempDir();
-    hub = await testHub(dir.path);
-  });
-
-  afterAll(async () => {
-    await hub?.close();
-    await dir?.remove();
-  });
+  useTestHub((started) => ({ hub } = started));
 
   it('reports accuracy on the run test split and records the parent', async () => {
     const csv = mnistCsv(100);

@@ -1,4 +1,5 @@
 /** Shared pieces of the hub's integration tests: a real hub on ephemeral ports in a temp dir. */
+import { afterAll, beforeAll } from 'vitest';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -20,6 +21,25 @@ export async function makeTempDir(): Promise<{ path: string; remove(): Promise<v
 
 export function testHub(dataDir: string, overrides: Partial<HubOptions> = {}): Promise<Hub> {
   return startHub({ dataDir, httpPort: 0, mqttPort: 0, host: '127.0.0.1', adminToken: 'test-admin-token-0123456789', logger: process.env.HUB_TEST_LOG ? jsonLogger((line) => process.stderr.write(line)) : silentLogger, ...overrides });
+}
+
+export type TempDir = Awaited<ReturnType<typeof makeTempDir>>;
+
+/**
+ * A hub of its own for a test file: started in beforeAll (then `onStart` receives it), closed and
+ * its data dir removed in afterAll.
+ */
+export function useTestHub(onStart: (started: { hub: Hub; dir: TempDir }) => void, overrides: Partial<HubOptions> = {}): void {
+  let started: { hub: Hub; dir: TempDir } | undefined;
+  beforeAll(async () => {
+    const dir = await makeTempDir();
+    started = { dir, hub: await testHub(dir.path, overrides) };
+    onStart(started);
+  });
+  afterAll(async () => {
+    await started?.hub.close();
+    await started?.dir.remove();
+  });
 }
 
 export interface Reply<T> {

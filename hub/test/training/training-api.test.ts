@@ -2,10 +2,10 @@
  * The datasets and training-runs API against a real hub: uploads parsed in a worker, runs
  * trained in a worker thread, versions registered with a probe, a drift reference and lineage.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { releaseManifestSchema, type ReleaseManifest } from '@edgefleet/protocol';
 import type { Hub } from '../../src/index';
-import { api, makeTempDir, testHub } from '../support';
+import { api, useTestHub } from '../support';
 import { syntheticCsv } from './synthetic';
 
 type ErrorReply = { error: { code: string; message: string; details?: unknown } };
@@ -26,7 +26,6 @@ interface Run {
 }
 
 describe('datasets and training runs API', () => {
-  let dir: Awaited<ReturnType<typeof makeTempDir>>;
   let hub: Hub;
   let dataset = '';
 
@@ -41,14 +40,7 @@ describe('datasets and training runs API', () => {
     return run(id);
   };
 
-  beforeAll(async () => {
-    dir = await makeTempDir();
-    hub = await testHub(dir.path);
-  });
-  afterAll(async () => {
-    await hub?.close();
-    await dir?.remove();
-  });
+  useTestHub((started) => ({ hub } = started));
 
   it('the OpenAPI document lists the dataset and training routes', async () => {
     const doc = await api<{ paths: Record<string, Record<string, unknown>> }>(hub, 'GET', '/api/v1/openapi.json', { token: null });

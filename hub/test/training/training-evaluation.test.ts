@@ -3,7 +3,7 @@
  * version's ONNX file, run in onnxruntime on those raw rows and scored with scoreOutputs,
  * reproduces the test metrics the run recorded (what quantized versions are measured against).
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import ort from 'onnxruntime-node';
@@ -11,7 +11,7 @@ import type { Hub } from '../../src/index';
 import { createArtifactStore } from '../../src/adapters/artifacts';
 import { openDatabase } from '../../src/adapters/db/open';
 import { loadEvaluationSet, runIdOfSource, scoreOutputs } from '../../src/services/training-evaluation';
-import { api, makeTempDir, testHub } from '../support';
+import { api, type TempDir, useTestHub } from '../support';
 import { syntheticCsv } from './synthetic';
 
 interface Run {
@@ -21,17 +21,10 @@ interface Run {
 }
 
 describe('loadEvaluationSet', () => {
-  let dir: Awaited<ReturnType<typeof makeTempDir>>;
+  let dir: TempDir;
   let hub: Hub;
 
-  beforeAll(async () => {
-    dir = await makeTempDir();
-    hub = await testHub(dir.path);
-  });
-  afterAll(async () => {
-    await hub?.close();
-    await dir?.remove();
-  });
+  useTestHub((started) => ({ hub, dir } = started));
 
   it('gives the raw test rows and labels on which the registered model reproduces the run metrics', async () => {
     const dataset = (await api<{ id: string }>(hub, 'POST', '/api/v1/datasets?name=synth', { bytes: syntheticCsv(800, 9) })).body.id;
