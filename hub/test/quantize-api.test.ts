@@ -29,6 +29,16 @@ interface ErrorReply {
   error: { code: string; message: string; details?: { path: string }[] & Record<string, unknown> };
 }
 
+/** A 2-4-2 classifier: its weights are smaller than what int8 quantization adds. */
+function tinyMlp(): Uint8Array {
+  const random = mulberry32(3);
+  return exportNetwork({
+    features: { numeric: [{ name: 'a', mean: 0, sd: 1, fill: 0 }, { name: 'b', mean: 0, sd: 1, fill: 0 }], categorical: [] },
+    layers: [randomLayer(random, 2, 4, 'relu'), randomLayer(random, 4, 2, 'none')],
+    head: { kind: 'softmax', classes: ['x', 'y'] },
+  });
+}
+
 /** A seeded 784-512-10 classifier exported the way trained versions are (preprocessing + MatMul layers + softmax head). */
 function seededMlp(): Uint8Array {
   const random = mulberry32(7);
@@ -89,6 +99,15 @@ describe('quantize API', () => {
     expect(reply.body.result.sizeRatio).toBeLessThanOrEqual(0.3);
     expect(reply.body.result.agreement).toBeGreaterThanOrEqual(0.95);
     expect(reply.body.result.latencyMs.batch64).toBeGreaterThan(0);
+  });
+
+  it('a model whose int8 file would not be smaller: 422 E_NOT_QUANTIZABLE with both sizes, nothing stored', async () => {
+    expect((await api(hub, 'POST', '/api/v1/models/tiny/versions?version=1', { bytes: tinyMlp() })).status).toBe(201);
+    const reply = await api<ErrorReply>(hub, 'POST', '/api/v1/models/tiny/versions/1/quantize', { json: { mode: 'int8-dynamic' } });
+    expect(reply.status).toBe(422);
+    expect(reply.body.error.code).toBe('E_NOT_QUANTIZABLE');
+    expect(reply.body.error.message).toMatch(/not smaller/);
+    expect((await api(hub, 'GET', '/api/v1/models/tiny/versions/2')).status).toBe(404);
   });
 
   it('a model without weights: 422 E_NOT_QUANTIZABLE saying what it looked for', async () => {

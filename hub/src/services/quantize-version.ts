@@ -9,6 +9,7 @@ import { HubError, conflict } from '../core/errors';
 import type { Agreement } from '../core/quantize/output-agreement';
 import type { QuantizeReport } from '../core/quantize/quantize-report';
 import { qualityGate, type GateMeasurement } from '../core/quantize/quality-gate';
+import { QuantizeError } from '../core/quantize/quantize-error';
 import { versionExists } from '../adapters/db/models';
 import { readOpset } from '../adapters/onnx-runtime';
 import type { HubContext } from './context';
@@ -82,6 +83,13 @@ export async function quantizeVersion(ctx: HubContext, request: QuantizeRequest,
   const found = await evaluationSetFor(ctx, manifest.lineage.source, mode === 'int8-static');
   const plan = planEvaluation(manifest.io, manifest.probe, source.row.sha256, found.set, found.notes);
   const quantized = await applyQuantization(source.bytes, request, plan.calibration);
+  // int8 adds quantization nodes and scales: on a model whose weights are tiny, that outweighs
+  // what the weights save, and a bigger, less exact file is never worth registering.
+  if (quantized.model.length >= source.bytes.length) {
+    throw new QuantizeError('E_NOT_QUANTIZABLE', `${model}@${request.version} ${mode}: the int8 file would be ${quantized.model.length} bytes, not smaller than the ${source.bytes.length}-byte source (its weights are too small for int8 to pay off); nothing was stored`, {
+      details: { sourceBytes: source.bytes.length, resultBytes: quantized.model.length },
+    });
+  }
 
   const fp32 = await measure(source.bytes, plan);
   const int8 = await measure(quantized.model, plan, { timeFolded: mode !== 'int8-dynamic' });
