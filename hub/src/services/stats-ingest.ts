@@ -85,7 +85,7 @@ export function ingestStatsWindow(ctx: HubContext, deviceId: string, window: Sta
       }
     }
     // Claimed in the same transaction as the merge: a redelivery changes nothing.
-    if (!claimStatsMessage(tx, { msgId: window.msgId, deviceId, windowStart: window.windowStart, receivedAt })) return { stored: true, duplicate: true };
+    if (!claimStatsMessage(tx, { msgId: window.msgId, deviceId, model: window.model, version: window.version, windowStart: window.windowStart, receivedAt })) return { stored: true, duplicate: true };
     upsertStatsBucket(tx, { ...key, sha256: window.sha256, windows: (existing?.windows ?? 0) + 1, merged, updatedAt: receivedAt });
     return { stored: true, duplicate: false };
   });

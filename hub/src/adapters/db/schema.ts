@@ -140,6 +140,8 @@ export const trainingRuns = sqliteTable(
     error: text('error', { mode: 'json' }).$type<Json>(),
     codeVersion: text('code_version').notNull(),
     resultVersion: text('result_version'),
+    /** what started the run when no person did: `{ kind: 'drift', alert, version }` (continuous training) */
+    trigger: text('trigger', { mode: 'json' }).$type<Json>(),
     createdAt: text('created_at').notNull(),
     startedAt: text('started_at'),
     finishedAt: text('finished_at'),
@@ -172,6 +174,9 @@ export const statsMessages = sqliteTable(
   {
     msgId: text('msg_id').primaryKey(),
     deviceId: text('device_id').notNull(),
+    /** what the window counted (null on rows from before labels could refer to windows) */
+    model: text('model'),
+    version: text('version'),
     windowStart: text('window_start').notNull(),
     receivedAt: text('received_at').notNull(),
   },
@@ -198,4 +203,77 @@ export const statsBuckets = sqliteTable(
     updatedAt: text('updated_at').notNull(),
   },
   (t) => [primaryKey({ columns: [t.deviceId, t.model, t.version, t.hour] }), index('stats_buckets_version_hour').on(t.model, t.version, t.hour)],
+);
+
+/**
+ * Drift alerts (DRIFT "Deciding drift"): at most one open alert per model version and scope, kept
+ * up to date by every evaluation and resolved after enough quiet ones.
+ */
+export const alerts = sqliteTable(
+  'alerts',
+  {
+    id: text('id').primaryKey(),
+    model: text('model').notNull(),
+    version: text('version').notNull(),
+    /** `fleet`, or `ring:<name>` */
+    scope: text('scope').notNull(),
+    status: text('status').notNull(),
+    /** `warning` or `drift` */
+    severity: text('severity').notNull(),
+    /** the alarming signals (feature, output or ood names) */
+    signals: text('signals', { mode: 'json' }).$type<Json>().notNull(),
+    /** the latest evaluation's evidence: statistics, thresholds, flagged devices */
+    evidence: text('evidence', { mode: 'json' }).$type<Json>().notNull(),
+    /** evaluations in a row that alarmed (while open) or were quiet (counts towards resolving) */
+    alarmingEvaluations: integer('alarming_evaluations').notNull().default(0),
+    quietEvaluations: integer('quiet_evaluations').notNull().default(0),
+    openedAt: text('opened_at').notNull(),
+    updatedAt: text('updated_at').notNull(),
+    resolvedAt: text('resolved_at'),
+  },
+  (t) => [index('alerts_version').on(t.model, t.version, t.scope, t.status), index('alerts_opened').on(t.openedAt)],
+);
+
+/**
+ * Outgoing webhook notifications (alerts, rollout halts and rollbacks), written in the same
+ * transaction as what they announce and delivered with retries, so a crash loses none.
+ */
+export const notifications = sqliteTable(
+  'notifications',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    /** e.g. `alert.opened`, `alert.resolved`, `rollout.halted` */
+    kind: text('kind').notNull(),
+    payload: text('payload', { mode: 'json' }).$type<Json>().notNull(),
+    createdAt: text('created_at').notNull(),
+    attempts: integer('attempts').notNull().default(0),
+    nextAttemptAt: text('next_attempt_at').notNull(),
+    deliveredAt: text('delivered_at'),
+    /** `pending`, `delivered`, `failed` (gave up), or `skipped` (no webhook configured) */
+    status: text('status').notNull(),
+    lastError: text('last_error'),
+  },
+  (t) => [index('notifications_pending').on(t.status, t.nextAttemptAt)],
+);
+
+/**
+ * Ground-truth labels that arrived after the prediction (issue 5 "Feedback"): one row per
+ * labelled prediction id, or per (window, predicted, label) tally.
+ */
+export const feedbackLabels = sqliteTable(
+  'feedback_labels',
+  {
+    /** `p:<prediction id>` or `w:<window msgId>:<predicted>:<label>` */
+    key: text('key').primaryKey(),
+    model: text('model').notNull(),
+    version: text('version').notNull(),
+    deviceId: text('device_id').notNull(),
+    /** when the prediction was made (the window start for window tallies) */
+    predictedAt: text('predicted_at').notNull(),
+    predicted: text('predicted').notNull(),
+    label: text('label').notNull(),
+    count: integer('count').notNull(),
+    receivedAt: text('received_at').notNull(),
+  },
+  (t) => [index('feedback_version_time').on(t.model, t.version, t.predictedAt), index('feedback_device').on(t.deviceId, t.predictedAt)],
 );
