@@ -16,3 +16,4 @@ export * from './trust-builder';
 export * from './tensor';
 export * from './bins';
 export * from './stats-window';
+export * from './prediction-id';
