@@ -5,7 +5,7 @@
  * It resolves as soon as the local API listens, whether or not the hub is reachable.
  */
 import { join } from 'node:path';
-import type { DeviceEvent, ReportedState } from '@edgefleet/protocol';
+import type { DeviceEvent, ReportedState, TensorJson } from '@edgefleet/protocol';
 import { basicAuth } from './adapters/hub-client';
 import { createLocalApi, serveLocalApi, type LocalServer, type PredictResponse } from './adapters/local-api';
 import { ModelFiles } from './adapters/model-files';
@@ -18,6 +18,7 @@ import { bootstrap } from './bootstrap';
 import { resolveOptions, type AgentOptions } from './config';
 import type { Observed } from './core/plan';
 import { parsePredictInputs } from './core/predict-request';
+import { batchRows, predictedValues, predictionIdsOf } from './core/prediction-summary';
 import { refOf, type AgentStatus } from './core/state';
 import { DocHandler } from './doc-handler';
 import { AgentError, reportable, toAgentError } from './errors';
@@ -79,9 +80,11 @@ export async function startAgent(input: AgentOptions): Promise<Agent> {
   const applyStatsInterval = () => stats.setIntervalS(world.persisted.desired?.statsIntervalS ?? DEFAULT_STATS_INTERVAL_S);
   applyStatsInterval();
 
+  // Prediction ids: a per-process random prefix and a counter (as window ids), unique per request.
+  const ids: PredictionIds = { device: options.deviceId, now: options.now, nonce: msgIdSource() };
   let server: LocalServer;
   try {
-    server = await serveLocalApi(createLocalApi({ status: () => world.status(), predict: (body) => predict(world, stats, body) }), options.host, options.port);
+    server = await serveLocalApi(createLocalApi({ status: () => world.status(), predict: (body) => predict(world, stats, ids, body) }), options.host, options.port);
   } catch (error) {
     stopServingWatch();
     await stats.stop();
@@ -205,19 +208,33 @@ export async function startAgent(input: AgentOptions): Promise<Agent> {
   };
 }
 
-/** Every request is counted: rows and latency (around the model run) on success, the code on failure. */
-async function predict(world: World, stats: StatsRecorder, body: unknown): Promise<PredictResponse> {
+interface PredictionIds {
+  device: string;
+  now: () => Date;
+  nonce: () => string;
+}
+
+/**
+ * Every request is counted: rows and latency (around the model run) on success, the code on
+ * failure. Each row gets a prediction id naming this device, the version and what it predicted.
+ */
+async function predict(world: World, stats: StatsRecorder, ids: PredictionIds, body: unknown): Promise<PredictResponse> {
   const model = world.serving;
   if (!model) throw new AgentError('E_NO_MODEL', 'no model is serving yet');
+  const release = model.release;
+  let inputs: Record<string, TensorJson>;
+  let outputs: Record<string, TensorJson>;
   try {
-    const inputs = parsePredictInputs(body, model.release.io.inputs);
+    inputs = parsePredictInputs(body, release.io.inputs);
     const started = performance.now();
-    const outputs = await model.run(inputs);
-    stats.record(model.release, inputs, outputs, performance.now() - started);
-    return { model: model.release.model, version: model.release.version, outputs };
+    outputs = await model.run(inputs);
+    stats.record(release, inputs, outputs, performance.now() - started);
   } catch (error) {
     // The local API maps the error itself (unknown ones stay "internal error"); only count it here.
     stats.recordError(toAgentError(error, 'E_INFERENCE').code);
     throw error;
   }
+  const predicted = predictedValues(release, outputs, batchRows(release, inputs));
+  const predictionIds = predictionIdsOf({ device: ids.device, release, at: ids.now().getTime(), nonce: ids.nonce(), predicted });
+  return { model: release.model, version: release.version, outputs, predictionIds };
 }

@@ -14,6 +14,11 @@ export interface PredictResponse {
   model: string;
   version: string;
   outputs: Record<string, TensorJson>;
+  /**
+   * One per row of the batch (the inputs' first dimension): what a ground-truth label posted to
+   * the hub later names the prediction by (protocol prediction-id.ts).
+   */
+  predictionIds: string[];
 }
 
 export interface LocalApiDeps {

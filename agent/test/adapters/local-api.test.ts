@@ -14,7 +14,7 @@ async function appWithModel(model: LoadedModel | null) {
     predict: async (body) => {
       if (!model) throw new AgentError('E_NO_MODEL', 'no model is serving yet');
       const outputs = await model.run(parsePredictInputs(body, model.release.io.inputs));
-      return { model: model.release.model, version: model.release.version, outputs };
+      return { model: model.release.model, version: model.release.version, outputs, predictionIds: [] };
     },
   });
 }
