@@ -16,4 +16,5 @@ export * from './trust-builder';
 export * from './tensor';
 export * from './bins';
 export * from './stats-window';
+export * from './stats-codec';
 export * from './prediction-id';

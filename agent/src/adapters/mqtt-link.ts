@@ -5,7 +5,7 @@
  * are the exception: the outbox keeps them on disk and sends them only while connected.
  */
 import mqtt from 'mqtt';
-import { TRUST_TOPIC, desiredTopic, eventsTopic, onlineTopic, stateTopic, statsTopic, type DeviceEvent, type OnlineMessage, type ReportedState, type StatsWindow } from '@edgefleet/protocol';
+import { TRUST_TOPIC, desiredTopic, encodeStatsWindow, eventsTopic, onlineTopic, stateTopic, statsTopic, type DeviceEvent, type OnlineMessage, type ReportedState, type StatsWindow } from '@edgefleet/protocol';
 import type { AgentLogger } from '../logger';
 
 export interface MqttLinkOptions {
@@ -23,7 +23,7 @@ export interface MqttLinkOptions {
 export interface MqttLink {
   publishState(state: ReportedState): void;
   publishEvent(event: DeviceEvent): void;
-  /** QoS 1 on the stats topic; resolves on PUBACK, rejects if the client gives up on it */
+  /** QoS 1 on the stats topic, in the wire encoding; resolves on PUBACK, rejects if the client gives up on it */
   publishStats(window: StatsWindow): Promise<void>;
   /** true while the session is up */
   connected(): boolean;
@@ -92,7 +92,9 @@ export function connectMqttLink(options: MqttLinkOptions): MqttLink {
           else resolve();
         };
         unacked.add(settle);
-        client.publish(statsTopic(deviceId), JSON.stringify(window), { qos: 1, retain: false }, (error) => settle(error));
+        // The compact wire form (protocol stats-codec): the hub decodes it with decodeStatsWindow.
+        const bytes = encodeStatsWindow(window);
+        client.publish(statsTopic(deviceId), Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), { qos: 1, retain: false }, (error) => settle(error));
       }),
     connected: () => client.connected,
     async close() {

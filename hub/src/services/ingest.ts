@@ -10,7 +10,7 @@ import {
   onlineMessageSchema,
   parseDeviceTopic,
   reportedStateSchema,
-  statsWindowSchema,
+  decodeStatsWindow,
   type DeviceEvent,
   type ReportedState,
 } from '@edgefleet/protocol';
@@ -53,7 +53,7 @@ export function ingestMessage(ctx: HubContext, message: BrokerMessage): void {
         recordOnline(ctx, deviceId, decodeMessage(onlineMessageSchema, message.payload, 'online').online, 'message');
         break;
       case 'stats': {
-        const outcome = ingestStatsWindow(ctx, deviceId, decodeMessage(statsWindowSchema, message.payload, 'stats'));
+        const outcome = ingestStatsWindow(ctx, deviceId, decodeStatsWindow(message.payload, 'stats'));
         if (!outcome.stored) throw new Rejected(outcome.code, outcome.message);
         // A redelivered msgId changes nothing: counted, never logged or audited (QoS 1 redelivers).
         if (outcome.duplicate) {
