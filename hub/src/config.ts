@@ -1,6 +1,7 @@
 /** Hub options: their defaults, and how they are read from the environment (CONTRACT "Environment (hub)"). */
 import { z } from 'zod';
 import type { Logger } from './adapters/logger';
+import { isCronExpression } from './adapters/scheduler';
 import { parseBrokerUrl } from './core/broker-url';
 
 export interface HubOptions {
@@ -31,6 +32,14 @@ export interface HubOptions {
   maxModelBytes?: number;
   /** lifetime of a deployment doc; default 7 days (EDGEFLEET_DEPLOYMENT_TTL_S) */
   deploymentTtlS?: number;
+  /** where alerts are POSTed as JSON (EDGEFLEET_ALERT_WEBHOOK_URL); default: none, alerts are only stored */
+  alertWebhookUrl?: string;
+  /** HMAC-SHA256 key signing each webhook body (EDGEFLEET_ALERT_WEBHOOK_SECRET); default: unsigned */
+  alertWebhookSecret?: string;
+  /** cron schedule of the drift evaluation (EDGEFLEET_DRIFT_SCHEDULE); default '5 * * * *' (hourly, after the hour closes) */
+  driftSchedule?: string;
+  /** cron schedule of the continuous-training check (EDGEFLEET_RETRAIN_SCHEDULE); default '20 * * * *' */
+  retrainSchedule?: string;
   /** injected clock; default () => new Date() */
   now?: () => Date;
   /** default: JSON lines on stdout */
@@ -45,10 +54,14 @@ export const DEFAULTS = {
   maxModelBytes: 256 * 1024 * 1024,
   deploymentTtlS: 7 * 86_400,
   statsIntervalS: 60,
+  driftSchedule: '5 * * * *',
+  retrainSchedule: '20 * * * *',
 } as const;
 
 const port = z.coerce.number().int().min(0).max(65_535);
 const positiveInt = z.coerce.number().int().min(1).max(Number.MAX_SAFE_INTEGER);
+
+const cronSchema = z.string().refine(isCronExpression, 'must be a cron expression, e.g. "5 * * * *"');
 
 const envSchema = z.object({
   EDGEFLEET_DATA_DIR: z.string().min(1).optional(),
@@ -59,6 +72,10 @@ const envSchema = z.object({
   EDGEFLEET_PUBLIC_URL: z.url({ protocol: /^https?$/ }).optional(),
   EDGEFLEET_MAX_MODEL_BYTES: positiveInt.optional(),
   EDGEFLEET_DEPLOYMENT_TTL_S: positiveInt.optional(),
+  EDGEFLEET_ALERT_WEBHOOK_URL: z.url({ protocol: /^https?$/ }).optional(),
+  EDGEFLEET_ALERT_WEBHOOK_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
+  EDGEFLEET_DRIFT_SCHEDULE: cronSchema.optional(),
+  EDGEFLEET_RETRAIN_SCHEDULE: cronSchema.optional(),
   EDGEFLEET_BROKER_URL: z
     .string()
     .superRefine((value, ctx) => {
@@ -91,6 +108,10 @@ export function hubOptionsFromEnv(env: NodeJS.ProcessEnv): HubOptions {
   if (e.EDGEFLEET_PUBLIC_URL !== undefined) options.publicUrl = e.EDGEFLEET_PUBLIC_URL;
   if (e.EDGEFLEET_MAX_MODEL_BYTES !== undefined) options.maxModelBytes = e.EDGEFLEET_MAX_MODEL_BYTES;
   if (e.EDGEFLEET_DEPLOYMENT_TTL_S !== undefined) options.deploymentTtlS = e.EDGEFLEET_DEPLOYMENT_TTL_S;
+  if (e.EDGEFLEET_ALERT_WEBHOOK_URL !== undefined) options.alertWebhookUrl = e.EDGEFLEET_ALERT_WEBHOOK_URL;
+  if (e.EDGEFLEET_ALERT_WEBHOOK_SECRET !== undefined) options.alertWebhookSecret = e.EDGEFLEET_ALERT_WEBHOOK_SECRET;
+  if (e.EDGEFLEET_DRIFT_SCHEDULE !== undefined) options.driftSchedule = e.EDGEFLEET_DRIFT_SCHEDULE;
+  if (e.EDGEFLEET_RETRAIN_SCHEDULE !== undefined) options.retrainSchedule = e.EDGEFLEET_RETRAIN_SCHEDULE;
   return options;
 }
 

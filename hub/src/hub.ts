@@ -30,6 +30,10 @@ import type { HubContext } from './services/context';
 import { refreshExpiringDocs, republishRetained } from './services/deployments';
 import { ingestMessage, recordOnline } from './services/ingest';
 import { createTrainingRunner } from './services/training-runner';
+import { createScheduler } from './adapters/scheduler';
+import { runContinuousTraining } from './services/continuous-training';
+import { runDriftEvaluation } from './services/drift-job';
+import { deliverDueNotifications } from './services/notifications';
 
 export interface Hub {
   /** e.g. http://127.0.0.1:41234 */
@@ -48,7 +52,6 @@ export interface Hub {
 }
 
 const INGESTED_KINDS = ['state', 'events', 'online', 'stats'] as const;
-const REFRESH_INTERVAL_MS = 60 * 60_000;
 
 export async function startHub(options: HubOptions): Promise<Hub> {
   const logger = options.logger ?? jsonLogger();
@@ -136,6 +139,8 @@ export async function startHub(options: HubOptions): Promise<Hub> {
       locks: { devices: new KeyedLock(), models: new KeyedLock() },
       ingest: { received: { state: 0, events: 0, online: 0, stats: 0 }, rejected: new RejectionTracker(60 * 60_000) },
       training: createTrainingRunner(),
+      alerting: { webhook: options.alertWebhookUrl ? { url: options.alertWebhookUrl, ...(options.alertWebhookSecret ? { secret: options.alertWebhookSecret } : {}) } : null },
+      jobs: createScheduler(logger, now),
     };
     ctxRef.current = ctx;
 
@@ -147,11 +152,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
     // The retained cache is complete (and fresh) before the first device can connect.
     const republished = await republishRetained(ctx);
     await refreshExpiringDocs(ctx);
-    const refreshTimer = setInterval(() => {
-      if (!closing) void refreshExpiringDocs(ctx);
-    }, REFRESH_INTERVAL_MS);
-    refreshTimer.unref();
-    cleanups.push(() => clearInterval(refreshTimer));
+    addScheduledJobs(ctx, options);
 
     const mqttPort = embedded ? await embedded.listen(options.mqttPort ?? DEFAULTS.mqttPort, host) : null;
     const server = createAdaptorServer({ fetch: createApp(ctx).fetch, hostname: host }) as HttpServer;
@@ -171,6 +172,9 @@ export async function startHub(options: HubOptions): Promise<Hub> {
     // Closed first on shutdown: the worker stops before the database closes.
     ctx.training.start(ctx);
     cleanups.push(() => ctx.training.close());
+    // Jobs stop (and finish their run in progress) before the training worker and the database close.
+    ctx.jobs.start();
+    cleanups.push(() => ctx.jobs.close());
     const hub: Hub = {
       httpUrl: `http://${local}:${httpPort}`,
       mqttUrl: external ?? `mqtt://${local}:${mqttPort}`,
@@ -186,6 +190,24 @@ export async function startHub(options: HubOptions): Promise<Hub> {
     await closeAll();
     throw error;
   }
+}
+
+/** The hub's cron jobs (each also runs on demand: POST /api/v1/jobs/{name}/run). */
+function addScheduledJobs(ctx: HubContext, options: HubOptions): void {
+  ctx.jobs.add({
+    name: 'drift-evaluation',
+    description: 'evaluates every version with statistics in the last day on its complete hours, and opens, updates or resolves drift alerts',
+    schedule: options.driftSchedule ?? DEFAULTS.driftSchedule,
+    run: () => runDriftEvaluation(ctx),
+  });
+  ctx.jobs.add({
+    name: 'continuous-training',
+    description: 'retrains versions whose drift persisted when newer labelled data exist (registers a candidate, never deploys it)',
+    schedule: options.retrainSchedule ?? DEFAULTS.retrainSchedule,
+    run: () => runContinuousTraining(ctx),
+  });
+  ctx.jobs.add({ name: 'webhook-delivery', description: 'delivers queued notifications to the alert webhook, with retries', schedule: '* * * * *', run: () => deliverDueNotifications(ctx) });
+  ctx.jobs.add({ name: 'refresh-deployment-docs', description: 're-signs deployment docs past half their lifetime', schedule: '17 * * * *', run: () => refreshExpiringDocs(ctx) });
 }
 
 function listen(server: HttpServer, port: number, host: string): Promise<number> {

@@ -4,12 +4,14 @@ import type { HubContext } from '../services/context';
 import { requireAdmin, type AppEnv } from './auth';
 import { errorBody, handleError } from './errors';
 import { buildOpenApi, type RouteSpec } from './openapi';
+import { alertSpecs, registerAlerts } from './routes/alerts';
 import { artifactSpecs, registerArtifacts } from './routes/artifacts';
 import { deviceConfigSpecs, registerDeviceConfig } from './routes/device-config';
 import { driftSpecs, registerDrift } from './routes/drift';
 import { datasetSpecs, registerDatasets } from './routes/datasets';
 import { deviceSpecs, registerDevices } from './routes/devices';
 import { healthSpecs, registerHealth } from './routes/health';
+import { jobSpecs, registerJobs } from './routes/jobs';
 import { modelSpecs, registerModels } from './routes/models';
 import { operationSpecs, registerOperations } from './routes/operations';
 import { quantizeSpecs, registerQuantize } from './routes/quantize';
@@ -19,7 +21,7 @@ export const OPENAPI_PATH = '/api/v1/openapi.json';
 
 const openApiSpecs: RouteSpec[] = [{ method: 'get', path: OPENAPI_PATH, summary: 'This document', auth: 'none', responses: { 200: { description: 'OpenAPI 3.1' } } }];
 
-export const ROUTE_SPECS: readonly RouteSpec[] = [...healthSpecs, ...openApiSpecs, ...deviceSpecs, ...modelSpecs, ...driftSpecs, ...quantizeSpecs, ...datasetSpecs, ...trainingRunSpecs, ...operationSpecs, ...artifactSpecs, ...deviceConfigSpecs];
+export const ROUTE_SPECS: readonly RouteSpec[] = [...healthSpecs, ...openApiSpecs, ...deviceSpecs, ...modelSpecs, ...driftSpecs, ...alertSpecs, ...jobSpecs, ...quantizeSpecs, ...datasetSpecs, ...trainingRunSpecs, ...operationSpecs, ...artifactSpecs, ...deviceConfigSpecs];
 
 export function createApp(ctx: HubContext): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
@@ -38,6 +40,8 @@ export function createApp(ctx: HubContext): Hono<AppEnv> {
   registerDevices(app, ctx);
   registerModels(app, ctx);
   registerDrift(app, ctx);
+  registerAlerts(app, ctx);
+  registerJobs(app, ctx);
   registerQuantize(app, ctx);
   registerDatasets(app, ctx);
   registerTrainingRuns(app, ctx);

@@ -6,6 +6,8 @@ import type { BrokerAdapter } from '../adapters/broker/broker';
 import type { Db } from '../adapters/db/open';
 import type { HubKeys } from '../adapters/keys';
 import type { Logger } from '../adapters/logger';
+import type { Scheduler } from '../adapters/scheduler';
+import type { WebhookTarget } from '../adapters/webhook';
 import type { CredentialVerifier } from '../adapters/secrets';
 import type { TrainingRunner } from './training-runner';
 
@@ -40,4 +42,8 @@ export interface HubContext {
   ingest: { received: Record<IngestKind, number>; rejected: RejectionTracker };
   /** the training queue: runs execute in a worker thread, one at a time */
   training: TrainingRunner;
+  /** where alert (and rollout) notifications go; null: stored only */
+  alerting: { webhook: WebhookTarget | null };
+  /** the scheduled jobs (drift evaluation, continuous training, webhook delivery, doc refresh) */
+  jobs: Scheduler;
 }

@@ -10,7 +10,8 @@ import type { TrainingOutcome, TrainingSpec } from './training-types';
 
 export const trainingSource = (runId: string): string => `training-run:${runId}`;
 
-export async function registerTrainedVersion(ctx: HubContext, runId: string, spec: TrainingSpec, outcome: TrainingOutcome): Promise<string> {
+/** `parent`: the `model@version` a continuous-training run retrains (its lineage says so). */
+export async function registerTrainedVersion(ctx: HubContext, runId: string, spec: TrainingSpec, outcome: TrainingOutcome, parent?: string): Promise<string> {
   const { sha256, size } = await ctx.artifacts.put(outcome.onnx);
   const lineage: ReleaseManifest['lineage'] = {
     dataset: spec.dataset,
@@ -18,6 +19,7 @@ export async function registerTrainedVersion(ctx: HubContext, runId: string, spe
     metrics: outcome.metrics,
     baselineMetrics: outcome.baselineMetrics,
     source: trainingSource(runId),
+    ...(parent !== undefined ? { parent } : {}),
     codeVersion: ctx.codeVersion,
   };
   const { manifest } = await registerVersion(

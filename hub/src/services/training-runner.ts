@@ -10,6 +10,7 @@ import { getRun, unfinishedRuns, updateRun } from '../adapters/db/training-runs'
 import { startWorkerTask, type WorkerTask } from '../adapters/jobs/worker-task';
 import type { HubContext } from './context';
 import { registerTrainedVersion } from './training-register';
+import { triggerOf } from './training-runs';
 import { runLog } from './training-log';
 import { datasetColumnsSchema, trainingSpecSchema, type EpochEntry, type TrainingInput, type TrainingOutcome, type TrainingProgress, type TrainingStage, type TrialEntry } from './training-types';
 
@@ -108,7 +109,7 @@ export function createTrainingRunner(options: TrainingRunnerOptions = {}): Train
       live.stage = 'registering';
       live.progress = 0.98;
       flush(c, id, live);
-      const version = spec.register ? await registerTrainedVersion(c, id, spec, outcome) : null;
+      const version = spec.register ? await registerTrainedVersion(c, id, spec, outcome, triggerOf(row)?.version) : null;
       updateRun(c.db, id, {
         status: 'succeeded',
         stage: 'done',

@@ -1,5 +1,6 @@
 /** Training runs as the API sees them: create (validated, queued, audited), read, cancel, logs. */
 import { randomUUID } from 'node:crypto';
+import { z } from 'zod';
 import { conflict, notFound } from '../core/errors';
 import { writeAudit } from '../adapters/db/audit';
 import { getDataset } from '../adapters/db/datasets';
@@ -24,6 +25,8 @@ export interface TrainingRunSummary {
   /** the metric the run is judged on, its test value and the baseline's, and whether it beat it */
   metric: { name: TrainingSpec['metric']; value: number | null; baseline: number | null; beatsBaseline: boolean | null };
   resultVersion: { model: string; version: string } | null;
+  /** null when a person started the run */
+  trigger: RunTrigger | null;
   error: unknown;
   createdAt: string;
   startedAt: string | null;
@@ -42,6 +45,11 @@ export interface TrainingRunDetail extends TrainingRunSummary {
   codeVersion: string;
 }
 
+export const triggerOf = (row: TrainingRunRow): RunTrigger | null => {
+  const parsed = runTriggerSchema.safeParse(row.trigger);
+  return parsed.success ? parsed.data : null;
+};
+
 const numbers = (value: unknown): Record<string, number> | null => (value !== null && typeof value === 'object' ? (value as Record<string, number>) : null);
 
 function summaryOf(ctx: HubContext, row: TrainingRunRow, spec: TrainingSpec): TrainingRunSummary {
@@ -59,6 +67,7 @@ function summaryOf(ctx: HubContext, row: TrainingRunRow, spec: TrainingSpec): Tr
     model: row.model,
     metric: { name: spec.metric, value: value ?? null, baseline: baseline ?? null, beatsBaseline: beats(spec.metric, value, baseline) },
     resultVersion: row.resultVersion === null ? null : { model: row.model, version: row.resultVersion },
+    trigger: triggerOf(row),
     error: row.error,
     createdAt: row.createdAt,
     startedAt: row.startedAt,
@@ -85,13 +94,22 @@ export function runDetail(ctx: HubContext, id: string): TrainingRunDetail {
 
 export const listRunSummaries = (ctx: HubContext): TrainingRunSummary[] => listRuns(ctx.db).map((row) => summaryOf(ctx, row, trainingSpecSchema.parse(row.request)));
 
-export function createRun(ctx: HubContext, request: TrainingRequest, actor: string): { id: string } {
+/** What started a run when no person did (continuous training): stored with the run, shown by the API. */
+export const runTriggerSchema = z.strictObject({
+  kind: z.literal('drift'),
+  alert: z.string(),
+  /** `model@version`: the drifting version this run retrains (its lineage parent) */
+  version: z.string(),
+});
+export type RunTrigger = z.infer<typeof runTriggerSchema>;
+
+export function createRun(ctx: HubContext, request: TrainingRequest, actor: string, trigger?: RunTrigger): { id: string } {
   const spec = resolveTrainingRequest(ctx, request);
   const id = randomUUID();
   const now = ctx.now();
   ctx.db.transaction((tx) => {
-    insertRun(tx, { id, status: 'queued', stage: 'queued', request: spec, datasetId: spec.dataset, model: spec.model, codeVersion: ctx.codeVersion, createdAt: now.toISOString() });
-    writeAudit(tx, { at: now, actor, action: 'training.run.created', subject: `training-run:${id}`, details: { dataset: spec.dataset, task: spec.task, target: spec.target, trainer: spec.trainer, model: spec.model } });
+    insertRun(tx, { id, status: 'queued', stage: 'queued', request: spec, datasetId: spec.dataset, model: spec.model, codeVersion: ctx.codeVersion, createdAt: now.toISOString(), trigger: trigger ?? null });
+    writeAudit(tx, { at: now, actor, action: 'training.run.created', subject: `training-run:${id}`, details: { dataset: spec.dataset, task: spec.task, target: spec.target, trainer: spec.trainer, model: spec.model, ...(trigger ? { trigger } : {}) } });
   });
   runLog(ctx, id, 'info', `queued: ${spec.trainer} ${spec.task} of "${spec.target}" -> ${spec.model}${spec.register ? '' : ' (not registered)'}`);
   ctx.training.enqueue(id);

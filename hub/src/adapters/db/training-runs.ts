@@ -39,3 +39,6 @@ export const listLogs = (db: Db, runId: string, after = 0, limit = 1000): Traini
     .orderBy(asc(trainingLogs.seq))
     .limit(limit)
     .all();
+
+/** Runs on one dataset (for continuous training's once-per-dataset rule). */
+export const runsOnDataset = (db: Db, datasetId: string): TrainingRunRow[] => db.select().from(trainingRuns).where(eq(trainingRuns.datasetId, datasetId)).all();

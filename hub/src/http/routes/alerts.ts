@@ -1,0 +1,78 @@
+/** Admin routes for drift alerts and the webhook notifications they produced (DRIFT.md, issue 5). */
+import type { Hono } from 'hono';
+import { z } from 'zod';
+import { modelNameSchema, versionLabelSchema } from '@edgefleet/protocol';
+import { getAlert, listAlerts, type AlertRow } from '../../adapters/db/alerts';
+import { listNotifications } from '../../adapters/db/notifications';
+import { notFound } from '../../core/errors';
+import type { HubContext } from '../../services/context';
+import type { AppEnv } from '../auth';
+import type { RouteSpec } from '../openapi';
+import { parseInput } from '../validate';
+
+const alertQuery = z.object({
+  status: z.enum(['open', 'resolved']).optional().describe('default: both'),
+  model: modelNameSchema.optional(),
+  version: versionLabelSchema.optional(),
+  limit: z.coerce.number().int().min(1).max(1000).default(100),
+});
+const alertParams = z.object({ id: z.uuid() });
+
+const alertSchema = z.object({
+  id: z.string(),
+  model: z.string(),
+  version: z.string(),
+  scope: z.string().describe('`fleet`'),
+  status: z.enum(['open', 'resolved']),
+  severity: z.enum(['warning', 'drift']),
+  signals: z.array(z.string()).describe('every signal that alarmed while the alert was open'),
+  evidence: z.unknown().describe("the latest alarming evaluation: per signal its reasons, flagged devices and statistics, and each recent hour's fleet verdict"),
+  alarmingEvaluations: z.number().int(),
+  quietEvaluations: z.number().int(),
+  openedAt: z.string(),
+  updatedAt: z.string(),
+  resolvedAt: z.string().nullable(),
+});
+const notificationSchema = z.object({
+  id: z.number().int(),
+  kind: z.string(),
+  payload: z.unknown(),
+  createdAt: z.string(),
+  status: z.enum(['pending', 'delivered', 'failed', 'skipped']).describe('skipped: no webhook configured'),
+  attempts: z.number().int(),
+  nextAttemptAt: z.string(),
+  deliveredAt: z.string().nullable(),
+  lastError: z.string().nullable(),
+});
+
+export const alertSpecs: RouteSpec[] = [
+  { method: 'get', path: '/api/v1/alerts', summary: 'Drift alerts, newest first', auth: 'admin', query: alertQuery, responses: { 200: { description: 'alerts', schema: z.object({ alerts: z.array(alertSchema) }) } } },
+  { method: 'get', path: '/api/v1/alerts/{id}', summary: 'One drift alert with its evidence', auth: 'admin', params: alertParams, responses: { 200: { description: 'the alert', schema: alertSchema } } },
+  {
+    method: 'get',
+    path: '/api/v1/notifications',
+    summary: 'Webhook notifications (alerts, continuous training) and their delivery status, newest first',
+    auth: 'admin',
+    query: z.object({ limit: z.coerce.number().int().min(1).max(1000).default(100) }),
+    responses: { 200: { description: 'notifications', schema: z.object({ notifications: z.array(notificationSchema) }) } },
+  },
+];
+
+const viewOf = (row: AlertRow): z.infer<typeof alertSchema> => ({ ...row, status: row.status === 'open' ? 'open' : 'resolved', severity: row.severity === 'drift' ? 'drift' : 'warning', signals: row.signals as string[] });
+
+export function registerAlerts(app: Hono<AppEnv>, ctx: HubContext): void {
+  app.get('/api/v1/alerts', (c) => {
+    const { status, model, version, limit } = parseInput(alertQuery, c.req.query());
+    return c.json({ alerts: listAlerts(ctx.db, { ...(status ? { status } : {}), ...(model ? { model } : {}), ...(version ? { version } : {}), limit }).map(viewOf) });
+  });
+  app.get('/api/v1/alerts/:id', (c) => {
+    const { id } = parseInput(alertParams, c.req.param());
+    const row = getAlert(ctx.db, id);
+    if (!row) throw notFound(`alert ${id}`);
+    return c.json(viewOf(row));
+  });
+  app.get('/api/v1/notifications', (c) => {
+    const { limit } = parseInput(z.object({ limit: z.coerce.number().int().min(1).max(1000).default(100) }), c.req.query());
+    return c.json({ notifications: listNotifications(ctx.db, limit) });
+  });
+}
