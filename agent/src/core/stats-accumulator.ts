@@ -9,7 +9,8 @@
  *   position for rank > 2 inputs (sequences need their own feature extraction);
  * - class output: argmax and top probability of the `probabilities` output (the hub's exported
  *   classifiers), else of the output with the reference's name when it has one column per
- *   class, else that output read as a class index (no confidence then);
+ *   class, else that output read as a class index (no confidence then); the top probability is
+ *   counted on the reference output's `confidence` bins;
  * - numeric output: column 0 of the output with the reference's name;
  * - OOD score: see ood-threshold.ts for the exceedance rule of each kind.
  * Absent tensors or columns count as missing; `n` counts rows, latency counts requests.
@@ -25,7 +26,11 @@ export interface StatsTensor {
 }
 export type StatsTensors = Readonly<Record<string, StatsTensor | undefined>>;
 
-/** Confidence bins when the reference has none (max-softmax OOD bins are used when present). */
+/**
+ * Confidence bins when the reference output has none (releases made before it carried them):
+ * then the max-softmax OOD bins when present, else these. The hub judges confidence drift only
+ * against the reference's own confidence bins.
+ */
 export const DEFAULT_CONFIDENCE_EDGES: readonly number[] = [0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1];
 export const PROBABILITIES_OUTPUT = 'probabilities';
 export const SCORE_OUTPUT = 'score';
@@ -72,10 +77,10 @@ export class StatsAccumulator {
         ? { kind: 'numeric', input: f.source.input, index: f.source.index, counter: new BinCounter(f.bins.edges), mean: f.bins.mean, sd: f.bins.sd }
         : { kind: 'categorical', input: f.source.input, index: f.source.index, counter: new CategoryCounter(f.categories) },
     );
-    const confidenceEdges = reference?.ood?.score === 'max-softmax' ? reference.ood.bins.edges : DEFAULT_CONFIDENCE_EDGES;
+    const fallbackConfidenceEdges = reference?.ood?.score === 'max-softmax' ? reference.ood.bins.edges : DEFAULT_CONFIDENCE_EDGES;
     this.outputs = (reference?.outputs ?? []).map((o): Output =>
       o.kind === 'class'
-        ? { kind: 'class', name: o.name, counts: new Float64Array(o.classes.length), confidence: new BinCounter(confidenceEdges) }
+        ? { kind: 'class', name: o.name, counts: new Float64Array(o.classes.length), confidence: new BinCounter(o.confidence?.edges ?? fallbackConfidenceEdges) }
         : { kind: 'numeric', name: o.name, counter: new BinCounter(o.bins.edges) },
     );
     const ood = reference?.ood;

@@ -63,6 +63,15 @@ describe('StatsAccumulator', () => {
     expect(window.latencyMs).toMatchObject({ sum: 3, sumSq: 9, min: 3, max: 3 });
   });
 
+  it("counts the top probability on the class output's own confidence bins when the reference has them", () => {
+    const acc = accumulator({ ...classifierReference, outputs: [{ name: 'label', kind: 'class', classes: ['no', 'yes'], counts: [50, 50], confidence: { ...bins([0, 0.6, 0.8, 0.95, 1]), counts: [10, 30, 40, 20] } }] });
+    acc.record({ x: { dims: [4, 2], data: [0, 0, 0, 0, 0, 0, 0, 0] } }, { probabilities: { dims: [4, 2], data: [0.3, 0.7, 0.55, 0.45, 0.02, 0.98, 0.5, 0.5] } }, 1);
+    const output = acc.close(T1).outputs[0];
+    if (output?.kind !== 'class') throw new Error('class output expected');
+    // tops 0.7, 0.55, 0.98, 0.5 on [0, 0.6, 0.8, 0.95, 1] (not the OOD bins)
+    expect(output.confidence).toMatchObject({ counts: [2, 1, 0, 1], underflow: 0, overflow: 0, min: 0.5, max: 0.98 });
+  });
+
   it('adds up batches, then starts empty after close with a new msgId', () => {
     const acc = accumulator(classifierReference);
     const inputs = { x: { dims: [1, 2], data: [0.5, 5] }, c: { dims: [1, 1], data: ['a'] } };

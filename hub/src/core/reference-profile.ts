@@ -55,7 +55,8 @@ export type ReferenceFeatureInput =
   | { name: string; kind: 'categorical'; source: { input: string; index: number }; values: ArrayLike<string | null>; categories: string[] };
 
 export type ReferenceOutputInput =
-  | { name: string; kind: 'class'; classes: string[]; predicted: ArrayLike<number> }
+  /** `confidence`: each row's top class probability, for the confidence histogram (optional) */
+  | { name: string; kind: 'class'; classes: string[]; predicted: ArrayLike<number>; confidence?: ArrayLike<number> }
   | { name: string; kind: 'numeric'; values: ArrayLike<number> };
 
 export interface ReferenceInput {
@@ -92,9 +93,22 @@ export function buildReferenceProfile(input: ReferenceInput): ReferenceProfile {
       const cls = output.predicted[i] as number;
       if (cls >= 0 && cls < counts.length) counts[cls] = (counts[cls] ?? 0) + 1;
     }
-    return { name: output.name, kind: 'class', classes: output.classes, counts };
+    return { name: output.name, kind: 'class', classes: output.classes, counts, ...(output.confidence ? { confidence: confidenceBins(output.confidence, bins) } : {}) };
   });
   return { rows: input.rows, features, outputs, ood: input.ood ? oodReference(input.ood.score, input.ood.values, bins) : null };
+}
+
+/**
+ * Equal-mass bins of the top class probability, with the outer edges moved out to 0 and 1: a
+ * probability is never out of range, so a device whose confidence falls below the lowest
+ * reference value counts it in the first bin rather than as underflow (the reference counts stay
+ * the same, as no reference value lies outside [min, max]).
+ */
+export function confidenceBins(values: ArrayLike<number>, bins: number): NumericBins {
+  const edges = equalMassEdges(values, bins);
+  edges[0] = Math.min(edges[0] as number, 0);
+  edges[edges.length - 1] = Math.max(edges[edges.length - 1] as number, 1);
+  return numericBins(values, edges);
 }
 
 function oodReference(score: ReferenceOod['score'], values: ArrayLike<number>, bins: number): ReferenceOod {

@@ -40,7 +40,8 @@ function outputsOf(net: TrainedNetwork, x: Float32Array, rows: number): Pick<Ref
     case 'classification': {
       const k = p.classes.length;
       const top = Float64Array.from({ length: rows }, (_, r) => Math.max(...p.probabilities.subarray(r * k, (r + 1) * k)));
-      return { outputs: [{ name: 'label', kind: 'class', classes: p.classes, predicted: p.labels }], ood: { score: 'max-softmax', values: top } };
+      // The top probability is both the confidence histogram and the max-softmax OOD score.
+      return { outputs: [{ name: 'label', kind: 'class', classes: p.classes, predicted: p.labels, confidence: top }], ood: { score: 'max-softmax', values: top } };
     }
     case 'regression':
       return { outputs: [{ name: 'prediction', kind: 'numeric', values: p.prediction }], ood: { score: 'standardized-distance', values: standardizedDistance(x, rows, net.features.numeric.length) } };

@@ -39,9 +39,13 @@ export const referenceFeatureSchema = z.discriminatedUnion('kind', [
 export type ReferenceFeature = z.infer<typeof referenceFeatureSchema>;
 
 export const referenceOutputSchema = z.discriminatedUnion('kind', [
-  /** a classifier's predicted class */
-  z.strictObject({ name: z.string().min(1), kind: z.literal('class'), classes: z.array(z.string()).min(1).max(1024), counts: z.array(countSchema) }),
-  /** a regression value, anomaly score or top-class confidence */
+  /**
+   * a classifier's predicted class, and the reference histogram of its top class probability
+   * (devices count their confidence on these bins; releases made before it have none, and then
+   * confidence drift is not judged)
+   */
+  z.strictObject({ name: z.string().min(1), kind: z.literal('class'), classes: z.array(z.string()).min(1).max(1024), counts: z.array(countSchema), confidence: numericBinsSchema.optional() }),
+  /** a regression value or anomaly score */
   z.strictObject({ name: z.string().min(1), kind: z.literal('numeric'), bins: numericBinsSchema }),
 ]);
 export type ReferenceOutput = z.infer<typeof referenceOutputSchema>;

@@ -46,11 +46,11 @@ function measureOutputs(reference: ReferenceProfile, observed: StatsWindow, opti
     }
     if (ref.kind !== 'class' || obs.kind !== 'class') return;
     out.push(measureCategorical(ref.name, 'class', ref.counts, obs.counts, options));
-    // Confidence drift needs the reference top-score histogram, shipped as a numeric output.
-    const confidenceName = options.confidenceOutputName(ref.name);
-    const confidenceRef = reference.outputs.find((o) => o.name === confidenceName && o.kind === 'numeric');
-    if (confidenceRef?.kind === 'numeric' && confidenceRef.bins.counts.length === obs.confidence.counts.length) {
-      out.push(measureNumeric(`${ref.name} confidence`, 'confidence', confidenceRef.bins, obs.confidence, options));
+    // Confidence drift needs the reference's top-score histogram (releases made before it have
+    // none), and a window counted on those bins: a device that counted on fallback bins is
+    // not compared with bins it did not use.
+    if (ref.confidence && ref.confidence.counts.length === obs.confidence.counts.length) {
+      out.push(measureNumeric(`${ref.name} confidence`, 'confidence', ref.confidence, obs.confidence, options));
     }
   });
   return out;

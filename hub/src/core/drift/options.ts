@@ -34,8 +34,6 @@ export interface DriftOptions {
   lInfinity: Threshold;
   /** OOD exceedance rate over its reference rate, p95 and p99 (default 1.5x / 2x) */
   oodRateRatio: Threshold;
-  /** reference output holding the top-score histogram of a class output (default `${name}.confidence`) */
-  confidenceOutputName: (classOutputName: string) => string;
 }
 
 export const DEFAULT_DRIFT_OPTIONS: DriftOptions = {
@@ -47,7 +45,6 @@ export const DEFAULT_DRIFT_OPTIONS: DriftOptions = {
   meanShift: { warning: 0.2, drift: 0.5 },
   lInfinity: { warning: 0.05, drift: 0.1 },
   oodRateRatio: { warning: 1.5, drift: 2 },
-  confidenceOutputName: (name) => `${name}.confidence`,
 };
 
 export const driftOptions = (overrides: Partial<DriftOptions> = {}): DriftOptions => ({ ...DEFAULT_DRIFT_OPTIONS, ...overrides });

@@ -26,6 +26,8 @@ export interface WindowValues {
   numeric: readonly (readonly number[])[];
   /** predicted class indexes, for a reference whose first output is a class output */
   predicted?: readonly number[];
+  /** the top class probability of each prediction, counted on the class output's confidence bins */
+  confidence?: readonly number[];
   /** OOD scores, for a reference with an OOD profile */
   ood?: readonly number[];
   windowStart?: string;
@@ -43,7 +45,7 @@ export function windowOf(reference: ReferenceProfile, values: WindowValues): Sta
     if (output.kind === 'numeric') return { kind: 'numeric' as const, ...binnedStatsOf(output.bins.edges, []) };
     const counts = new Array<number>(output.classes.length).fill(0);
     for (const c of values.predicted ?? []) if (c >= 0 && c < counts.length) counts[c] = (counts[c] ?? 0) + 1;
-    return { kind: 'class' as const, counts, confidence: binnedStatsOf([0, 1], []) };
+    return { kind: 'class' as const, counts, confidence: binnedStatsOf(output.confidence?.edges ?? [0, 1], values.confidence ?? []) };
   });
   const refOod = reference.ood;
   // Thresholds point in the out-of-distribution direction (protocol referenceOodSchema).
