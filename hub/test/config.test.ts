@@ -18,6 +18,10 @@ describe('hubOptionsFromEnv', () => {
         EDGEFLEET_PUBLIC_URL: 'https://hub.example.com',
         EDGEFLEET_MAX_MODEL_BYTES: '1024',
         EDGEFLEET_DEPLOYMENT_TTL_S: '60',
+        EDGEFLEET_ALERT_WEBHOOK_URL: 'https://alerts.example.com/hook',
+        EDGEFLEET_ALERT_WEBHOOK_SECRET: 'a-webhook-signing-key',
+        EDGEFLEET_DRIFT_SCHEDULE: '*/15 * * * *',
+        EDGEFLEET_RETRAIN_SCHEDULE: '0 3 * * *',
       }),
     ).toEqual({
       dataDir: '/var/lib/edgefleet',
@@ -28,6 +32,10 @@ describe('hubOptionsFromEnv', () => {
       publicUrl: 'https://hub.example.com',
       maxModelBytes: 1024,
       deploymentTtlS: 60,
+      alertWebhookUrl: 'https://alerts.example.com/hook',
+      alertWebhookSecret: 'a-webhook-signing-key',
+      driftSchedule: '*/15 * * * *',
+      retrainSchedule: '0 3 * * *',
     });
   });
 
@@ -40,6 +48,10 @@ describe('hubOptionsFromEnv', () => {
     ['EDGEFLEET_BROKER_URL', 'nonsense'],
     ['EDGEFLEET_BROKER_URL', 'http://broker.example.com'],
     ['EDGEFLEET_BROKER_URL', 'mqtt://'],
+    ['EDGEFLEET_ALERT_WEBHOOK_URL', 'ftp://alerts.example.com'],
+    ['EDGEFLEET_ALERT_WEBHOOK_SECRET', 'short'],
+    ['EDGEFLEET_DRIFT_SCHEDULE', 'hourly'],
+    ['EDGEFLEET_RETRAIN_SCHEDULE', '61 * * * *'],
   ])('names %s when its value is bad', (name, value) => {
     expect(() => hubOptionsFromEnv({ [name]: value })).toThrow(name);
   });
