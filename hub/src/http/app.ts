@@ -8,6 +8,7 @@ import { alertSpecs, registerAlerts } from './routes/alerts';
 import { artifactSpecs, registerArtifacts } from './routes/artifacts';
 import { deviceConfigSpecs, registerDeviceConfig } from './routes/device-config';
 import { driftSpecs, registerDrift } from './routes/drift';
+import { feedbackSpecs, registerFeedback } from './routes/feedback';
 import { datasetSpecs, registerDatasets } from './routes/datasets';
 import { deviceSpecs, registerDevices } from './routes/devices';
 import { healthSpecs, registerHealth } from './routes/health';
@@ -21,7 +22,7 @@ export const OPENAPI_PATH = '/api/v1/openapi.json';
 
 const openApiSpecs: RouteSpec[] = [{ method: 'get', path: OPENAPI_PATH, summary: 'This document', auth: 'none', responses: { 200: { description: 'OpenAPI 3.1' } } }];
 
-export const ROUTE_SPECS: readonly RouteSpec[] = [...healthSpecs, ...openApiSpecs, ...deviceSpecs, ...modelSpecs, ...driftSpecs, ...alertSpecs, ...jobSpecs, ...quantizeSpecs, ...datasetSpecs, ...trainingRunSpecs, ...operationSpecs, ...artifactSpecs, ...deviceConfigSpecs];
+export const ROUTE_SPECS: readonly RouteSpec[] = [...healthSpecs, ...openApiSpecs, ...deviceSpecs, ...modelSpecs, ...driftSpecs, ...feedbackSpecs, ...alertSpecs, ...jobSpecs, ...quantizeSpecs, ...datasetSpecs, ...trainingRunSpecs, ...operationSpecs, ...artifactSpecs, ...deviceConfigSpecs];
 
 export function createApp(ctx: HubContext): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
@@ -40,6 +41,7 @@ export function createApp(ctx: HubContext): Hono<AppEnv> {
   registerDevices(app, ctx);
   registerModels(app, ctx);
   registerDrift(app, ctx);
+  registerFeedback(app, ctx);
   registerAlerts(app, ctx);
   registerJobs(app, ctx);
   registerQuantize(app, ctx);
