@@ -3,6 +3,7 @@ import { z } from 'zod';
 import type { Logger } from './adapters/logger';
 import { isCronExpression } from './adapters/scheduler';
 import { parseBrokerUrl } from './core/broker-url';
+import type { AdmissionLimits } from './core/publish-admission';
 
 export interface HubOptions {
   /** where the database, keys, trust doc and artifacts live; default ./data (EDGEFLEET_DATA_DIR) */
@@ -40,6 +41,8 @@ export interface HubOptions {
   driftSchedule?: string;
   /** cron schedule of the continuous-training check (EDGEFLEET_RETRAIN_SCHEDULE); default '20 * * * *' */
   retrainSchedule?: string;
+  /** rate limits on device publishes (embedded broker); default DEFAULT_ADMISSION_LIMITS (PERF.md) */
+  admissionLimits?: AdmissionLimits;
   /** injected clock; default () => new Date() */
   now?: () => Date;
   /** default: JSON lines on stdout */

@@ -9,8 +9,9 @@ import type { AddressInfo } from 'node:net';
 import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { createAdaptorServer } from '@hono/node-server';
-import { allDevicesTopic, type SigningKey } from '@edgefleet/protocol';
+import { allDevicesTopic, parseDeviceTopic, type SigningKey } from '@edgefleet/protocol';
 import { KeyedLock } from './core/keyed-lock';
+import { DEFAULT_ADMISSION_LIMITS, PublishAdmission } from './core/publish-admission';
 import { RejectionTracker } from './core/rejection-tracker';
 import { loadOrCreateAdminToken } from './adapters/admin-token';
 import { createArtifactStore } from './adapters/artifacts';
@@ -93,6 +94,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
     let closing = false;
     const ctxRef: { current: HubContext | null } = { current: null };
     let embedded: EmbeddedBroker | null = null;
+    const admission = new PublishAdmission(options.admissionLimits ?? DEFAULT_ADMISSION_LIMITS);
     let broker: BrokerAdapter;
     if (options.brokerUrl === undefined) {
       embedded = await createEmbeddedBroker({
@@ -100,6 +102,11 @@ export async function startHub(options: HubOptions): Promise<Hub> {
         logger,
         onDeviceConnected: (id) => ctxRef.current && !closing && recordOnline(ctxRef.current, id, true, 'connection'),
         onDeviceDisconnected: (id) => ctxRef.current && !closing && recordOnline(ctxRef.current, id, false, 'connection'),
+        admitPublish: (id, topic) => {
+          const parsed = parseDeviceTopic(topic);
+          // The ACL has already checked the topic; only a device topic of a publishing kind gets here.
+          return parsed && parsed.kind !== 'desired' ? admission.admit(id, parsed.kind, Date.now()) : { allow: true };
+        },
       });
       broker = embedded;
     } else {

@@ -97,6 +97,7 @@ const embeddedBrokerCounters = z.object({
   subscribeDenied: z.number().int(),
   willDenied: z.number().int(),
   oversizedPackets: z.number().int(),
+  publishRateLimited: z.number().int().describe('publishes over a device or fleet rate limit (admission control); each ends the connection, the device sends again later'),
 });
 const externalBrokerCounters = z.object({
   kind: z.literal('external'),

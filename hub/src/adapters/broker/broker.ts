@@ -30,6 +30,8 @@ export interface EmbeddedBrokerCounters {
   subscribeDenied: number;
   willDenied: number;
   oversizedPackets: number;
+  /** publishes refused by admission control (rate limits), each ending the connection */
+  publishRateLimited: number;
 }
 
 /** Counters of the hub's client of an external broker; the broker's own are the operator's to read. */

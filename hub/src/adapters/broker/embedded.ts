@@ -10,7 +10,7 @@ import type { Duplex } from 'node:stream';
 import { Aedes, type AedesPublishPacket, type AuthenticateError, type Client } from 'aedes';
 import { WebSocketServer, createWebSocketStream } from 'ws';
 import { isValidDeviceId } from '@edgefleet/protocol';
-import { devicePublishDecision, deviceSubscribeDecision, deviceWillDecision } from '../../core/access-policy';
+import { devicePublishDecision, deviceSubscribeDecision, deviceWillDecision, type AccessDecision } from '../../core/access-policy';
 import type { Logger } from '../logger';
 import type { BrokerAdapter, EmbeddedBrokerCounters } from './broker';
 import { withPacketSizeLimit } from './packet-size-guard';
@@ -28,6 +28,8 @@ export interface BrokerOptions {
   drainTimeoutMs?: number;
   onDeviceConnected?(deviceId: string): void;
   onDeviceDisconnected?(deviceId: string): void;
+  /** admission control for publishes the ACL allowed (rate limits); a refusal disconnects like the ACL's */
+  admitPublish?(deviceId: string, topic: string): AccessDecision;
 }
 
 export interface EmbeddedBroker extends BrokerAdapter {
@@ -49,6 +51,7 @@ export async function createEmbeddedBroker(options: BrokerOptions): Promise<Embe
     subscribeDenied: 0,
     willDenied: 0,
     oversizedPackets: 0,
+    publishRateLimited: 0,
   };
   const live = new Set<Duplex>();
   const pendingWills = new WeakMap<Client, { topic: string; retain: boolean }>();
@@ -97,7 +100,14 @@ export async function createEmbeddedBroker(options: BrokerOptions): Promise<Embe
       // client is null only for wills of a dead broker instance: those were checked at connect.
       if (!client) return callback(null);
       const decision = devicePublishDecision(client.id, packet.topic, packet.retain);
-      if (decision.allow) return callback(null);
+      if (decision.allow) {
+        const admitted = options.admitPublish?.(client.id, packet.topic) ?? decision;
+        if (admitted.allow) return callback(null);
+        counters.publishRateLimited++;
+        // Not acknowledged, so the device keeps the message (its outbox) and sends it again after reconnecting.
+        logger.info('mqtt publish over its rate limit; disconnecting', { clientId: client.id, reason: admitted.reason });
+        return callback(new Error(admitted.reason));
+      }
       counters.publishDenied++;
       logger.warn('mqtt publish refused; disconnecting', { clientId: client.id, reason: decision.reason });
       // An error makes aedes destroy the connection (lib/handlers/index.js -> client._onError).
