@@ -41,6 +41,8 @@ export interface HubOptions {
   driftSchedule?: string;
   /** cron schedule of the continuous-training check (EDGEFLEET_RETRAIN_SCHEDULE); default '20 * * * *' */
   retrainSchedule?: string;
+  /** how often devices close a statistics window, told in every deployment doc (EDGEFLEET_STATS_INTERVAL_S); default 60 */
+  statsIntervalS?: number;
   /** rate limits on device publishes (embedded broker); default DEFAULT_ADMISSION_LIMITS (PERF.md) */
   admissionLimits?: AdmissionLimits;
   /** injected clock; default () => new Date() */
@@ -75,6 +77,7 @@ const envSchema = z.object({
   EDGEFLEET_PUBLIC_URL: z.url({ protocol: /^https?$/ }).optional(),
   EDGEFLEET_MAX_MODEL_BYTES: positiveInt.optional(),
   EDGEFLEET_DEPLOYMENT_TTL_S: positiveInt.optional(),
+  EDGEFLEET_STATS_INTERVAL_S: z.coerce.number().int().min(5).max(86_400).optional(),
   EDGEFLEET_ALERT_WEBHOOK_URL: z.url({ protocol: /^https?$/ }).optional(),
   EDGEFLEET_ALERT_WEBHOOK_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
   EDGEFLEET_DRIFT_SCHEDULE: cronSchema.optional(),
@@ -111,6 +114,7 @@ export function hubOptionsFromEnv(env: NodeJS.ProcessEnv): HubOptions {
   if (e.EDGEFLEET_PUBLIC_URL !== undefined) options.publicUrl = e.EDGEFLEET_PUBLIC_URL;
   if (e.EDGEFLEET_MAX_MODEL_BYTES !== undefined) options.maxModelBytes = e.EDGEFLEET_MAX_MODEL_BYTES;
   if (e.EDGEFLEET_DEPLOYMENT_TTL_S !== undefined) options.deploymentTtlS = e.EDGEFLEET_DEPLOYMENT_TTL_S;
+  if (e.EDGEFLEET_STATS_INTERVAL_S !== undefined) options.statsIntervalS = e.EDGEFLEET_STATS_INTERVAL_S;
   if (e.EDGEFLEET_ALERT_WEBHOOK_URL !== undefined) options.alertWebhookUrl = e.EDGEFLEET_ALERT_WEBHOOK_URL;
   if (e.EDGEFLEET_ALERT_WEBHOOK_SECRET !== undefined) options.alertWebhookSecret = e.EDGEFLEET_ALERT_WEBHOOK_SECRET;
   if (e.EDGEFLEET_DRIFT_SCHEDULE !== undefined) options.driftSchedule = e.EDGEFLEET_DRIFT_SCHEDULE;

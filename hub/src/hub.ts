@@ -142,7 +142,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
       urls: { publicUrl: '', mqttUrl: '', wsUrl: '' },
       maxModelBytes: options.maxModelBytes ?? DEFAULTS.maxModelBytes,
       deploymentTtlS: options.deploymentTtlS ?? DEFAULTS.deploymentTtlS,
-      statsIntervalS: DEFAULTS.statsIntervalS,
+      statsIntervalS: options.statsIntervalS ?? DEFAULTS.statsIntervalS,
       locks: { devices: new KeyedLock(), models: new KeyedLock() },
       ingest: { received: { state: 0, events: 0, online: 0, stats: 0 }, rejected: new RejectionTracker(60 * 60_000) },
       training: createTrainingRunner(),

@@ -21,6 +21,7 @@ describe('hubOptionsFromEnv', () => {
         EDGEFLEET_ALERT_WEBHOOK_URL: 'https://alerts.example.com/hook',
         EDGEFLEET_ALERT_WEBHOOK_SECRET: 'a-webhook-signing-key',
         EDGEFLEET_DRIFT_SCHEDULE: '*/15 * * * *',
+        EDGEFLEET_STATS_INTERVAL_S: '300',
         EDGEFLEET_RETRAIN_SCHEDULE: '0 3 * * *',
       }),
     ).toEqual({
@@ -35,6 +36,7 @@ describe('hubOptionsFromEnv', () => {
       alertWebhookUrl: 'https://alerts.example.com/hook',
       alertWebhookSecret: 'a-webhook-signing-key',
       driftSchedule: '*/15 * * * *',
+      statsIntervalS: 300,
       retrainSchedule: '0 3 * * *',
     });
   });
@@ -51,6 +53,7 @@ describe('hubOptionsFromEnv', () => {
     ['EDGEFLEET_ALERT_WEBHOOK_URL', 'ftp://alerts.example.com'],
     ['EDGEFLEET_ALERT_WEBHOOK_SECRET', 'short'],
     ['EDGEFLEET_DRIFT_SCHEDULE', 'hourly'],
+    ['EDGEFLEET_STATS_INTERVAL_S', '1'],
     ['EDGEFLEET_RETRAIN_SCHEDULE', '61 * * * *'],
   ])('names %s when its value is bad', (name, value) => {
     expect(() => hubOptionsFromEnv({ [name]: value })).toThrow(name);

@@ -6,14 +6,14 @@
  * resolved in one transaction with the audit row and the webhook notification.
  */
 import { randomUUID } from 'node:crypto';
-import { parseWith, statsWindowSchema, type ReferenceProfile, type StatsWindow } from '@edgefleet/protocol';
+import { mergeStatsWindows, parseWith, statsWindowSchema, type ReferenceProfile, type StatsWindow } from '@edgefleet/protocol';
 import { getOpenAlert, insertAlert, listAlerts, updateAlert, versionsWithStats } from '../adapters/db/alerts';
 import { writeAudit } from '../adapters/db/audit';
 import { getVersion } from '../adapters/db/models';
-import { listStatsBuckets } from '../adapters/db/stats';
+import { listStatsBuckets, statsHourSignatures } from '../adapters/db/stats';
 import { alertTransition, type AlertTransition, type OpenAlertState } from '../core/alert-lifecycle';
 import { evaluateHistory, type HistoryReport, type HourWindows } from '../core/drift/evaluate-history';
-import type { Verdict } from '../core/drift';
+import { DEFAULT_PERSISTENCE, type Verdict } from '../core/drift';
 import type { HubContext } from './context';
 import { kickDelivery, queueNotification } from './notifications';
 import { shapeMismatch } from './stats-ingest';
@@ -46,17 +46,40 @@ export interface DriftJobResult {
 
 const floorHour = (ms: number): number => Math.floor(ms / HOUR_MS) * HOUR_MS;
 
-/** Every hour's device windows of one version, parsed; buckets that no longer fit the reference are skipped. */
-function hourlyWindows(ctx: HubContext, model: string, version: string, reference: ReferenceProfile, fromHour: string, until: string): HourWindows[] {
-  const byHour = new Map<string, StatsWindow[]>();
-  for (const row of listStatsBuckets(ctx.db, { model, version, fromHour, to: until })) {
-    const window = parseWith(statsWindowSchema, row.merged, 'stored stats bucket');
-    if (shapeMismatch(reference, window)) continue;
-    const windows = byHour.get(row.hour) ?? [];
-    windows.push(window);
-    byHour.set(row.hour, windows);
+/**
+ * Merged windows of hours that have not changed since the last run, per version: only the recent
+ * hours need every device's window (per-device screening); older ones only feed the merged
+ * Page-Hinkley series, and re-reading a day of device buckets every run would cost seconds at
+ * 1,000 devices. Keyed by the hour's bucket count and last update, so a late window invalidates it.
+ */
+const mergedHourCache = new WeakMap<HubContext, Map<string, { signature: string; merged: StatsWindow | null }>>();
+
+const storedWindow = (row: { merged: unknown }): StatsWindow => parseWith(statsWindowSchema, row.merged, 'stored stats bucket');
+
+/** Every recent hour's device windows and every older hour's merged window; buckets that no longer fit the reference are skipped. */
+function hourlyWindows(ctx: HubContext, model: string, version: string, reference: ReferenceProfile, fromHour: string, until: string, recentFrom: string): HourWindows[] {
+  const cache = mergedHourCache.get(ctx) ?? new Map<string, { signature: string; merged: StatsWindow | null }>();
+  mergedHourCache.set(ctx, cache);
+  const hours: HourWindows[] = [];
+  for (const { hour, buckets, updatedAt } of statsHourSignatures(ctx.db, model, version, fromHour, until)) {
+    const key = `${model}\u0000${version}\u0000${hour}`;
+    const signature = `${buckets}:${updatedAt ?? ''}`;
+    const cached = cache.get(key);
+    if (hour < recentFrom && cached?.signature === signature) {
+      if (cached.merged) hours.push({ hour, windows: [cached.merged] });
+      continue;
+    }
+    const next = new Date(Date.parse(hour) + HOUR_MS).toISOString();
+    const windows = listStatsBuckets(ctx.db, { model, version, fromHour: hour, to: next })
+      .map(storedWindow)
+      .filter((w) => shapeMismatch(reference, w) === null);
+    const merged = windows.length > 0 ? windows.reduce(mergeStatsWindows) : null;
+    cache.set(key, { signature, merged });
+    if (windows.length > 0) hours.push({ hour, windows: hour < recentFrom && merged ? [merged] : windows });
   }
-  return [...byHour].map(([hour, windows]) => ({ hour, windows }));
+  // Hours that fell out of the day are not needed again.
+  for (const key of cache.keys()) if ((key.split('\u0000')[2] ?? '') < fromHour) cache.delete(key);
+  return hours;
 }
 
 function applyFinding(ctx: HubContext, model: string, version: string, report: HistoryReport, at: Date): VersionEvaluation['alert'] {
@@ -106,7 +129,8 @@ export function runDriftEvaluation(ctx: HubContext, at: Date = ctx.now()): Drift
       versions.push({ model, version, skipped: 'no reference profile in its release manifest' });
       continue;
     }
-    const report = evaluateHistory(reference, hourlyWindows(ctx, model, version, reference, fromHour, until));
+    const recentFrom = new Date(untilMs - DEFAULT_PERSISTENCE.m * HOUR_MS).toISOString();
+    const report = evaluateHistory(reference, hourlyWindows(ctx, model, version, reference, fromHour, until, recentFrom), { recentFrom });
     const alert = applyFinding(ctx, model, version, report, at);
     versions.push({ model, version, latestHour: report.latestHour, verdict: report.verdict, severity: report.severity, signals: report.signals, alert });
   }

@@ -1,5 +1,5 @@
 /** Statistics windows: the msgId dedupe table and the hourly merged buckets. */
-import { and, eq, gte, inArray, lt } from 'drizzle-orm';
+import { and, count, eq, gte, inArray, lt, max } from 'drizzle-orm';
 import type { Db } from './open';
 import { devices, statsBuckets, statsMessages } from './schema';
 
@@ -57,3 +57,13 @@ export function listStatsBuckets(db: Db, query: BucketQuery): StatsBucketRow[] {
 export function pruneStatsBuckets(db: Db, horizon: string): number {
   return db.delete(statsBuckets).where(lt(statsBuckets.hour, horizon)).run().changes;
 }
+
+/** Per hour of one version: how many device buckets and when the last one changed (a cheap change signature). */
+export const statsHourSignatures = (db: Db, model: string, version: string, fromHour: string, to: string): { hour: string; buckets: number; updatedAt: string | null }[] =>
+  db
+    .select({ hour: statsBuckets.hour, buckets: count(), updatedAt: max(statsBuckets.updatedAt) })
+    .from(statsBuckets)
+    .where(and(eq(statsBuckets.model, model), eq(statsBuckets.version, version), gte(statsBuckets.hour, fromHour), lt(statsBuckets.hour, to)))
+    .groupBy(statsBuckets.hour)
+    .orderBy(statsBuckets.hour)
+    .all();

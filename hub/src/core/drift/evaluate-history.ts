@@ -23,6 +23,12 @@ export interface HourWindows {
 export interface HistoryOptions extends FleetOptions {
   persistence?: PersistenceOptions;
   pageHinkley?: PageHinkleyOptions;
+  /**
+   * ISO start of the first recent hour (the scheduled job passes the evaluation time minus m
+   * hours, so data that stopped arriving ages out); default: the m hours ending with the latest
+   * hour that has data
+   */
+  recentFrom?: string;
 }
 
 export interface SignalFinding {
@@ -57,8 +63,10 @@ export function evaluateHistory(reference: ReferenceProfile, history: readonly H
   const prepared = prepareReference(reference);
   // Hours without data count as unflagged: k of the last m HOURS, not of the last m reports.
   const latest = withData[withData.length - 1] as HourWindows;
-  const horizon = Date.parse(latest.hour) - (persistence.m - 1) * 3_600_000;
+  const horizon = options.recentFrom !== undefined ? Date.parse(options.recentFrom) : Date.parse(latest.hour) - (persistence.m - 1) * 3_600_000;
   const recent = withData.filter((h) => Date.parse(h.hour) >= horizon);
+  // Nothing recent: an old series says nothing about now.
+  if (recent.length === 0) return { latestHour: latest.hour, verdict: 'insufficient-data', severity: null, signals: [], hours: [] };
   const fleets: FleetReport[] = recent.map((h) => evaluateFleet(reference, h.windows, options, prepared));
   const latestFleet = fleets[fleets.length - 1] as FleetReport;
 

@@ -74,3 +74,12 @@ describe('evaluateHistory', () => {
     expect(evaluateHistory(reference, [])).toEqual({ latestHour: null, verdict: 'insufficient-data', severity: null, signals: [], hours: [] });
   });
 });
+
+describe('evaluateHistory with recentFrom (the scheduled job)', () => {
+  const reference = referenceOf(3, 5);
+  it('lets drift that stopped arriving age out: no recent hour, no finding', () => {
+    const days = history(reference, 3, 20, 20, 1.5, 0, 6);
+    expect(evaluateHistory(reference, days, { recentFrom: hourIso(0) }).severity).toBe('drift');
+    expect(evaluateHistory(reference, days, { recentFrom: hourIso(5) })).toMatchObject({ latestHour: hourIso(2), verdict: 'insufficient-data', severity: null, hours: [] });
+  });
+});
