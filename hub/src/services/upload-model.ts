@@ -1,6 +1,7 @@
 /**
  * Upload of a model version: stream to a temp file (capped), prove onnxruntime can load it, run
- * a seeded probe, then sign and store its release manifest. Nothing is stored unless all pass.
+ * a seeded probe, optionally build its drift reference from a sample dataset, then sign and store
+ * its release manifest. Nothing is stored unless all pass.
  */
 import type { IoSpec, Probe, TensorJson } from '@edgefleet/protocol';
 import { HubError, conflict } from '../core/errors';
@@ -9,6 +10,7 @@ import { PROBE_TOLERANCE } from '../core/release-manifest';
 import { versionExists } from '../adapters/db/models';
 import { ModelLoadError, loadModel, readOpset } from '../adapters/onnx-runtime';
 import type { HubContext } from './context';
+import { planReferenceDataset, referenceFromDataset, type DatasetReference, type ReferenceDatasetOptions } from './reference-from-dataset';
 import { registerVersion } from './register-version';
 
 export interface UploadInput {
@@ -17,6 +19,8 @@ export interface UploadInput {
   probe: ProbeHints;
   body: ReadableStream<Uint8Array> | null;
   contentLength: number | undefined;
+  /** build the drift reference by running the model on this dataset (imports have none otherwise) */
+  reference?: ReferenceDatasetOptions;
 }
 
 export interface UploadResult {
@@ -26,6 +30,8 @@ export interface UploadResult {
   size: number;
   releaseCounter: number;
   io: { inputs: IoSpec[]; outputs: IoSpec[] };
+  /** what the reference profile was built from, null without a reference dataset */
+  reference: DatasetReference['summary'] | null;
 }
 
 /** Expected outputs ride in the signed manifest over MQTT: keep them small. */
@@ -39,12 +45,17 @@ export async function uploadModel(ctx: HubContext, input: UploadInput, actor: st
   if (input.contentLength !== undefined && input.contentLength > ctx.maxModelBytes) {
     throw new HubError('E_TOO_LARGE', `model file of ${input.contentLength} bytes exceeds the limit of ${ctx.maxModelBytes} bytes`);
   }
+  // An unknown dataset or column is refused before the model is read, too.
+  const plan = input.reference ? planReferenceDataset(ctx, input.reference) : null;
   const staged = await ctx.artifacts.receive(input.body, ctx.maxModelBytes);
   try {
     const { io, probe, opset } = await inspect(staged.tmpPath, staged.size, staged.sha256, input.probe);
+    // Built before signing: the reference travels inside the signed manifest.
+    const reference = plan ? await referenceFromDataset(ctx, plan, staged.tmpPath, io) : null;
     await staged.commit();
-    const { manifest } = await registerVersion(ctx, { model, version, sha256: staged.sha256, size: staged.size, io, opset, probe }, actor);
-    return { model, version: manifest.version, sha256: staged.sha256, size: staged.size, releaseCounter: manifest.releaseCounter, io };
+    const lineage = reference ? { source: 'upload', params: { referenceDataset: reference.summary.dataset, referenceColumns: reference.summary.columns, referenceRows: reference.summary.rows } } : undefined;
+    const { manifest } = await registerVersion(ctx, { model, version, sha256: staged.sha256, size: staged.size, io, opset, probe, reference: reference?.profile ?? null, ...(lineage ? { lineage } : {}) }, actor);
+    return { model, version: manifest.version, sha256: staged.sha256, size: staged.size, releaseCounter: manifest.releaseCounter, io, reference: reference?.summary ?? null };
   } finally {
     await staged.discard();
   }

@@ -1,6 +1,7 @@
 /** Admin routes for models: upload a version, list, inspect. */
 import type { Hono } from 'hono';
 import { z } from 'zod';
+import { sha256Schema } from '@edgefleet/protocol';
 import { HubError, notFound } from '../../core/errors';
 import type { ProbeHints } from '../../core/probe-inputs';
 import { getVersion, listModels } from '../../adapters/db/models';
@@ -12,6 +13,31 @@ import type { RouteSpec } from '../openapi';
 import { modelList, modelParams, probeHintsSchema, uploadQuery, uploadResponse, versionDetail, versionParams } from '../schemas';
 import { parseInput } from '../validate';
 
+/** Comma-separated names: `a,b,c`. */
+const columnList = z
+  .string()
+  .max(65_536)
+  .transform((text) => text.split(',').map((name) => name.trim()))
+  .refine((names) => names.every((name) => name.length > 0), 'must be comma-separated column names, none empty');
+
+const uploadModelQuery = uploadQuery.extend({
+  referenceDataset: sha256Schema.optional().describe('a dataset id: run the model on a sample of its rows and sign the drift reference profile they give into the release'),
+  columns: columnList.optional().describe('with referenceDataset: the numeric dataset columns feeding the model input, in input column order (default: every numeric column in file order but target)'),
+  target: z.string().min(1).max(256).optional().describe('with referenceDataset: a column to leave out of the default columns (the label)'),
+});
+
+const referenceSummary = z
+  .object({
+    dataset: sha256Schema,
+    columns: z.array(z.string()),
+    rows: z.number().int().describe('dataset rows sampled (at most 10,000)'),
+    modelRows: z.number().int().describe('of those, rows without a missing value, which the model ran on'),
+    outputs: z.array(z.object({ name: z.string(), kind: z.enum(['class', 'numeric']) })),
+    ood: z.string().nullable(),
+  })
+  .nullable()
+  .describe('what the reference profile was built from; null without referenceDataset');
+
 export const modelSpecs: RouteSpec[] = [
   {
     method: 'post',
@@ -19,9 +45,9 @@ export const modelSpecs: RouteSpec[] = [
     summary: 'Upload an ONNX model as a new version; it must load and pass a probe run',
     auth: 'admin',
     params: modelParams,
-    query: uploadQuery,
+    query: uploadModelQuery,
     body: { mediaType: 'application/octet-stream', description: 'the ONNX file' },
-    responses: { 201: { description: 'stored, signed release', schema: uploadResponse } },
+    responses: { 201: { description: 'stored, signed release', schema: uploadResponse.extend({ reference: referenceSummary }) } },
   },
   { method: 'get', path: '/api/v1/models', summary: 'List models and their versions', auth: 'admin', responses: { 200: { description: 'models', schema: modelList } } },
   {
@@ -52,7 +78,11 @@ function parseProbe(text: string | undefined): ProbeHints {
 export function registerModels(app: Hono<AppEnv>, ctx: HubContext): void {
   app.post('/api/v1/models/:model/versions', async (c) => {
     const { model } = parseInput(modelParams, c.req.param());
-    const query = parseInput(uploadQuery, c.req.query());
+    const query = parseInput(uploadModelQuery, c.req.query());
+    if (query.referenceDataset === undefined && (query.columns !== undefined || query.target !== undefined)) {
+      throw new HubError('E_VALIDATION', `${query.columns !== undefined ? 'columns' : 'target'}: only with referenceDataset`);
+    }
+    const reference = query.referenceDataset === undefined ? undefined : { dataset: query.referenceDataset, ...(query.columns ? { columns: query.columns } : {}), ...(query.target ? { target: query.target } : {}) };
     const lengthHeader = c.req.header('content-length');
     const result = await uploadModel(
       ctx,
@@ -62,6 +92,7 @@ export function registerModels(app: Hono<AppEnv>, ctx: HubContext): void {
         probe: parseProbe(query.probe),
         body: c.req.raw.body,
         contentLength: lengthHeader === undefined ? undefined : Number(lengthHeader),
+        ...(reference ? { reference } : {}),
       },
       actorOf(c.get('principal')),
     );
