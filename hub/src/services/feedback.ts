@@ -74,7 +74,7 @@ export function postFeedback(ctx: HubContext, items: ReadonlyArray<LabelItem | I
         result.duplicates++;
         return;
       }
-      upsertFeedbackLabel(tx, existing ? { ...outcome.row, receivedAt } : outcome.row);
+      upsertFeedbackLabel(tx, outcome.row);
       result.accepted++;
     });
     writeAudit(tx, { at: ctx.now(), actor, action: 'feedback.posted', subject: 'feedback', details: { items: items.length, accepted: result.accepted, duplicates: result.duplicates, rejected: result.rejected.length } });
