@@ -277,3 +277,56 @@ export const feedbackLabels = sqliteTable(
   },
   (t) => [index('feedback_version_time').on(t.model, t.version, t.predictedAt), index('feedback_device').on(t.deviceId, t.predictedAt)],
 );
+
+/** Rings (ROLLOUTS.md): named and ordered; devices name theirs. Ring 0 (the lowest position) is the canary. */
+export const rings = sqliteTable('rings', {
+  name: text('name').primaryKey(),
+  position: integer('position').notNull(),
+  description: text('description').notNull().default(''),
+  createdAt: text('created_at').notNull(),
+});
+
+/** One model version going out through a plan; its status is what the controller persists each tick. */
+export const rollouts = sqliteTable(
+  'rollouts',
+  {
+    id: text('id').primaryKey(),
+    model: text('model').notNull(),
+    version: text('version').notNull(),
+    /** the validated plan, defaults filled in */
+    plan: text('plan', { mode: 'json' }).$type<Json>().notNull(),
+    state: text('state').notNull(),
+    step: integer('step').notNull(),
+    stepStartedAt: text('step_started_at').notNull(),
+    advance: integer('advance', { mode: 'boolean' }).notNull().default(false),
+    reverted: integer('reverted', { mode: 'boolean' }).notNull().default(false),
+    halt: text('halt', { mode: 'json' }).$type<Json>(),
+    /** the current gate step's latest report, for the API and console */
+    gate: text('gate', { mode: 'json' }).$type<Json>(),
+    supersedes: text('supersedes'),
+    supersededBy: text('superseded_by'),
+    createdBy: text('created_by').notNull(),
+    createdAt: text('created_at').notNull(),
+    updatedAt: text('updated_at').notNull(),
+  },
+  (t) => [index('rollouts_model_state').on(t.model, t.state), index('rollouts_created').on(t.createdAt)],
+);
+
+/** The devices a rollout touched, what each had before (its rollback target) and where it stands. */
+export const rolloutMembers = sqliteTable(
+  'rollout_members',
+  {
+    rolloutId: text('rollout_id')
+      .notNull()
+      .references(() => rollouts.id),
+    deviceId: text('device_id').notNull(),
+    step: integer('step').notNull(),
+    previousModel: text('previous_model'),
+    previousVersion: text('previous_version'),
+    assignedSeq: integer('assigned_seq'),
+    assignedAt: text('assigned_at').notNull(),
+    status: text('status').notNull(),
+    error: text('error'),
+  },
+  (t) => [primaryKey({ columns: [t.rolloutId, t.deviceId] }), index('rollout_members_device').on(t.deviceId)],
+);
