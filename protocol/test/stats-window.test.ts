@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { mergeStatsWindows, statsWindowSchema, type BinnedStats, type StatsWindow } from '@edgefleet/protocol';
+import { mergeStatsWindows, statsWindowSchema, sumStatsWindows, type BinnedStats, type StatsWindow } from '@edgefleet/protocol';
 
 const binned = (counts: number[], sum: number, min: number | null, max: number | null): BinnedStats => ({ counts, underflow: 1, overflow: 0, missing: 2, sum, sumSq: sum * sum, min, max });
 
@@ -46,5 +46,45 @@ describe('mergeStatsWindows', () => {
   it('refuses windows of different versions or bin layouts', () => {
     expect(() => mergeStatsWindows(window(), window({ sha256: 'b'.repeat(64) }))).toThrow(/cannot merge/);
     expect(() => mergeStatsWindows(window(), window({ latencyMs: binned([1, 2, 3], 0, null, null) }))).toThrow(/bins/);
+  });
+});
+
+describe('sumStatsWindows', () => {
+  // Floats that do not add associatively, so a different order of additions would show.
+  const varied = (i: number): StatsWindow =>
+    window({
+      msgId: `win-${String(i).padStart(4, '0')}`,
+      windowStart: `2026-11-25T10:${String(59 - i).padStart(2, '0')}:00.000Z`,
+      n: i + 1,
+      errors: i % 3 === 0 ? { E_SCHEMA: i } : { [`E_${i % 2}`]: 1 },
+      features: [
+        { kind: 'numeric', ...binned([i, 2 * i], 0.1 * i + 1 / 3, i === 4 ? null : -i / 7, i === 2 ? null : i * 1.1) },
+        { kind: 'categorical', counts: [i, 1], unseen: i % 2, missing: 1 },
+      ],
+      outputs: [{ kind: 'class', counts: [i, 3], confidence: binned([1, i], 0.7 * i, 0.5, 0.1 * i) }],
+      ood: i % 4 === 1 ? null : { score: binned([i, 1], Math.PI * i, 0, i), aboveP95: i, aboveP99: 1 },
+      ...(i % 5 === 0 ? { merged: i } : {}),
+      ...(i === 7 ? { lost: 2 } : {}),
+    });
+
+  it('equals reducing with mergeStatsWindows, float for float', () => {
+    for (const count of [1, 2, 3, 12]) {
+      const windows = Array.from({ length: count }, (_, i) => varied(i + 1));
+      expect(sumStatsWindows(windows)).toStrictEqual(windows.reduce(mergeStatsWindows));
+    }
+  });
+
+  it('leaves its inputs alone', () => {
+    const windows = [varied(1), varied(2), varied(3)];
+    const before = JSON.stringify(windows);
+    sumStatsWindows(windows);
+    expect(JSON.stringify(windows)).toBe(before);
+  });
+
+  it('refuses what mergeStatsWindows refuses', () => {
+    expect(() => sumStatsWindows([])).toThrow(/at least one/);
+    expect(() => sumStatsWindows([window(), window(), window({ sha256: 'b'.repeat(64) })])).toThrow(/cannot merge/);
+    expect(() => sumStatsWindows([window(), window({ latencyMs: binned([1, 2, 3], 0, null, null) })])).toThrow(/bins/);
+    expect(() => sumStatsWindows([window(), window({ features: [] })])).toThrow(/cannot merge/);
   });
 });

@@ -13,10 +13,14 @@ export interface ChiSquaredResult {
 }
 
 /** Columns where both sides are zero carry no information and are dropped (dof shrinks). */
-export function chiSquaredHomogeneity(reference: readonly number[], observed: readonly number[]): ChiSquaredResult {
+export function chiSquaredHomogeneity(reference: ArrayLike<number>, observed: ArrayLike<number>): ChiSquaredResult {
   if (reference.length !== observed.length) throw new Error(`cannot compare ${reference.length} bins with ${observed.length}`);
-  const nr = reference.reduce((a, b) => a + b, 0);
-  const no = observed.reduce((a, b) => a + b, 0);
+  let nr = 0;
+  let no = 0;
+  for (let i = 0; i < reference.length; i++) {
+    nr += reference[i] as number;
+    no += observed[i] as number;
+  }
   const n = nr + no;
   if (nr === 0 || no === 0) return { statistic: 0, dof: 0, pValue: 1 };
   let statistic = 0;

@@ -6,11 +6,11 @@
  * the warning threshold, by the screen in screen.ts): a shift confined to a tenth of the fleet is diluted tenfold in the
  * merge, but stands out device by device.
  */
-import { mergeStatsWindows, type ReferenceProfile, type StatsWindow } from '@edgefleet/protocol';
+import { sumStatsWindows, type ReferenceProfile, type StatsWindow } from '@edgefleet/protocol';
 import { evaluateDrift, type DriftReport } from './evaluate-drift';
 import { benjaminiHochberg } from './multiple-testing';
 import { driftOptions, type DriftOptions, type SignalReport, type Verdict } from './options';
-import { prepareReference, screenWindow, type PreparedReference } from './screen';
+import { prepareReference, screenWindows, type PreparedReference } from './screen';
 
 export interface FleetOptions {
   drift?: Partial<DriftOptions>;
@@ -47,17 +47,38 @@ export function evaluateFleet(reference: ReferenceProfile, windows: readonly Sta
   const drift = driftOptions(options.drift);
   const fdr = options.fdr ?? DEFAULT_FDR;
   const minDevices = options.minDevices ?? DEFAULT_MIN_DEVICES;
-  const merged = evaluateDrift(reference, windows.reduce(mergeStatsWindows), drift);
-  const screens = windows.map((w) => screenWindow(prepared, w, drift));
+  const merged = evaluateDrift(reference, sumStatsWindows(windows), drift);
+  // p-values at or above max(alpha, fdr) decide nothing, in Holm or in BH (screen.ts).
+  const screen = screenWindows(prepared, windows, drift, Math.max(drift.alpha, fdr));
   const flaggedDevices = new Set<number>();
   const signals = signalsOf(merged).map((mergedSignal, index): FleetSignal => {
     // Devices are screened on input features only; outputs and OOD are judged on the merge.
     const isFeature = index < merged.features.length;
-    const candidates = isFeature ? screens.map((s, d) => ({ d, verdict: s.verdicts[index] as Verdict, p: s.adjusted[index] as number })).filter((c) => c.verdict !== 'insufficient-data') : [];
-    // Only devices with an effect at or above warning can be flagged: without one, skip the sort.
-    const anyEffect = candidates.some((c) => c.verdict === 'warning' || c.verdict === 'drift');
-    const adjusted = anyEffect ? benjaminiHochberg(candidates.map((c) => c.p)) : [];
-    const flagged = candidates.filter((c, i) => (adjusted[i] as number) < fdr && (c.verdict === 'warning' || c.verdict === 'drift')).map((c) => c.d);
+    let candidates = 0;
+    let anyEffect = false;
+    if (isFeature) {
+      for (let d = 0; d < windows.length; d++) {
+        const verdict = screen.verdicts[d * screen.features + index] as number;
+        if (verdict >= 0) candidates++;
+        if (verdict > 0) anyEffect = true;
+      }
+    }
+    // Only devices with an effect at or above warning can be flagged: without one, no BH.
+    const flagged: number[] = [];
+    if (anyEffect) {
+      const devices: number[] = [];
+      const pValues: number[] = [];
+      for (let d = 0; d < windows.length; d++) {
+        const at = d * screen.features + index;
+        if ((screen.verdicts[at] as number) < 0) continue;
+        devices.push(d);
+        pValues.push(screen.adjusted[at] as number);
+      }
+      benjaminiHochberg(pValues).forEach((q, i) => {
+        const d = devices[i] as number;
+        if (q < fdr && (screen.verdicts[d * screen.features + index] as number) > 0) flagged.push(d);
+      });
+    }
     for (const d of flagged) flaggedDevices.add(d);
     const byDevices: Verdict = flagged.length >= minDevices ? 'drift' : flagged.length > 0 ? 'warning' : 'ok';
     const verdict: Verdict =
@@ -65,10 +86,10 @@ export function evaluateFleet(reference: ReferenceProfile, windows: readonly Sta
         ? 'drift'
         : mergedSignal.verdict === 'warning' || byDevices === 'warning'
           ? 'warning'
-          : candidates.length === 0 && mergedSignal.verdict === 'insufficient-data'
+          : candidates === 0 && mergedSignal.verdict === 'insufficient-data'
             ? 'insufficient-data'
             : 'ok';
-    const perDevice = isFeature ? `; ${flagged.length} of ${candidates.length} devices flagged (BH q ${fdr}, drift at >= ${minDevices})` : '';
+    const perDevice = isFeature ? `; ${flagged.length} of ${candidates} devices flagged (BH q ${fdr}, drift at >= ${minDevices})` : '';
     return { name: mergedSignal.name, verdict, devices: flagged.map((d) => (windows[d] as StatsWindow).device), evidence: `merged: ${mergedSignal.evidence}${perDevice}` };
   });
   const verdicts = signals.map((s) => s.verdict);

@@ -11,6 +11,11 @@ const level = (effect: Effect): 'drift' | 'warning' | 'ok' => {
   return v >= effect.threshold.drift ? 'drift' : v >= effect.threshold.warning ? 'warning' : 'ok';
 };
 
+const LEVEL_RANK = { ok: 0, warning: 1, drift: 2 } as const;
+
+/** The highest level any effect reaches by size alone: 0 ok, 1 warning, 2 drift. */
+export const effectLevel = (effects: readonly Effect[]): number => effects.reduce((worst, e) => Math.max(worst, LEVEL_RANK[level(e)]), 0);
+
 const fmt = (x: number): string => (x !== 0 && Math.abs(x) < 1e-3 ? x.toExponential(2) : x.toFixed(3));
 
 export function decide(measurement: Measurement, adjustedPValue: number, alpha: number): SignalReport {
