@@ -84,8 +84,7 @@ const copyBinned = (s: BinnedStats): BinnedStats => ({ ...s, counts: [...s.count
 
 /** a += b in place (a is the accumulator's own copy); the same additions as mergeBinned. */
 function addBinnedInto(a: BinnedStats, b: BinnedStats): void {
-  if (a.counts.length !== b.counts.length) throw new Error(`cannot merge counts of ${a.counts.length} and ${b.counts.length} bins`);
-  for (let i = 0; i < a.counts.length; i++) a.counts[i] = (a.counts[i] as number) + (b.counts[i] ?? 0);
+  addCountsInto(a.counts, b.counts);
   a.underflow += b.underflow;
   a.overflow += b.overflow;
   a.missing += b.missing;
@@ -97,7 +96,7 @@ function addBinnedInto(a: BinnedStats, b: BinnedStats): void {
 
 function addCountsInto(a: number[], b: readonly number[]): void {
   if (a.length !== b.length) throw new Error(`cannot merge counts of ${a.length} and ${b.length} bins`);
-  for (let i = 0; i < a.length; i++) a[i] = (a[i] as number) + (b[i] ?? 0);
+  for (let i = 0; i < a.length; i++) a[i] = (a[i] as number) + (b[i] as number);
 }
 
 const copyFeature = (f: FeatureStats): FeatureStats => (f.kind === 'numeric' ? { kind: 'numeric', ...copyBinned(f) } : { ...f, counts: [...f.counts] });
@@ -124,7 +123,8 @@ export function sumStatsWindows(windows: readonly StatsWindow[]): StatsWindow {
     sum.n += b.n;
     addBinnedInto(sum.latencyMs, b.latencyMs);
     if (sum.features.length !== b.features.length) throw new Error(`cannot merge ${sum.features.length} entries with ${b.features.length}`);
-    sum.features.forEach((a, i) => {
+    for (let i = 0; i < sum.features.length; i++) {
+      const a = sum.features[i] as FeatureStats;
       const f = b.features[i] as FeatureStats;
       if (a.kind === 'numeric' && f.kind === 'numeric') addBinnedInto(a, f);
       else if (a.kind === 'categorical' && f.kind === 'categorical') {
@@ -132,16 +132,17 @@ export function sumStatsWindows(windows: readonly StatsWindow[]): StatsWindow {
         a.unseen += f.unseen;
         a.missing += f.missing;
       } else throw new Error(`cannot merge a ${a.kind} feature with a ${f.kind} one`);
-    });
+    }
     if (sum.outputs.length !== b.outputs.length) throw new Error(`cannot merge ${sum.outputs.length} entries with ${b.outputs.length}`);
-    sum.outputs.forEach((a, i) => {
+    for (let i = 0; i < sum.outputs.length; i++) {
+      const a = sum.outputs[i] as OutputStats;
       const o = b.outputs[i] as OutputStats;
       if (a.kind === 'numeric' && o.kind === 'numeric') addBinnedInto(a, o);
       else if (a.kind === 'class' && o.kind === 'class') {
         addCountsInto(a.counts, o.counts);
         addBinnedInto(a.confidence, o.confidence);
       } else throw new Error(`cannot merge a ${a.kind} output with a ${o.kind} one`);
-    });
+    }
     if (sum.ood === null) sum.ood = b.ood ? { ...b.ood, score: copyBinned(b.ood.score) } : null;
     else if (b.ood) {
       addBinnedInto(sum.ood.score, b.ood.score);

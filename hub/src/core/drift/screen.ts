@@ -13,8 +13,9 @@
  *   nothing and shifts no rank of a smaller one, so knowing that it is that large is enough. The
  *   chi-squared statistic costs one division per slot (sum (o R - r n)^2 / ((o + r) R n), the
  *   homogeneity statistic rearranged); only when it passes the chi-squared quantile of
- *   1 - exactBelow (cached per dof, lowered by a relative 1e-6: far more than the rounding of
- *   the two formulas or the 1e-10 error of the survival function) is the p-value computed, by
+ *   1 - exactBelow (cached per dof, lowered by a relative 1e-6: over that step the survival
+ *   function changes by orders of magnitude more than the rounding difference of the two
+ *   formulas or any unevenness in evaluating it) is the p-value computed, by
  *   chiSquaredHomogeneity on the same slots as evaluateDrift, so every p-value that can matter
  *   is the very same float, and Holm over them is the same arithmetic as holm().
  *   That removes the incomplete gamma from all but about exactBelow of the features of an
@@ -177,15 +178,15 @@ function screenFeature(ref: PreparedFeature, f: FeatureStats | undefined, option
   if (k !== ref.counts.length) throw new Error(`feature ${ref.reference.name}: ${k} slots vs ${ref.counts.length} in the reference`);
   // Slots in the reference's order; n summed in that order too, as evaluateDrift sums them.
   let n = 0;
-  let at0 = 0;
-  if (f.kind === 'numeric') n += observed[at0++] = f.underflow;
-  for (let i = 0; i < regular; i++) n += observed[at0++] = counts[i] as number;
+  let slot = 0;
+  if (f.kind === 'numeric') n += observed[slot++] = f.underflow;
+  for (let i = 0; i < regular; i++) n += observed[slot++] = counts[i] as number;
   if (f.kind === 'numeric') {
-    n += observed[at0++] = f.overflow;
-    n += observed[at0++] = f.missing;
+    n += observed[slot++] = f.overflow;
+    n += observed[slot++] = f.missing;
   } else {
-    n += observed[at0++] = f.unseen;
-    n += observed[at0++] = f.missing;
+    n += observed[slot++] = f.unseen;
+    n += observed[slot++] = f.missing;
   }
   pValues[at] = Infinity;
   if (n < options.minCount || ref.emptyReference || n * ref.smallestProportion < options.minExpectedPerBin) return -1;
