@@ -43,6 +43,8 @@ export interface HubOptions {
   retrainSchedule?: string;
   /** how often devices close a statistics window, told in every deployment doc (EDGEFLEET_STATS_INTERVAL_S); default 60 */
   statsIntervalS?: number;
+  /** cron schedule of the rollout controller tick (seconds field first); default every 10 s */
+  rolloutSchedule?: string;
   /** rate limits on device publishes (embedded broker); default DEFAULT_ADMISSION_LIMITS (PERF.md) */
   admissionLimits?: AdmissionLimits;
   /** injected clock; default () => new Date() */
@@ -61,6 +63,7 @@ export const DEFAULTS = {
   statsIntervalS: 60,
   driftSchedule: '5 * * * *',
   retrainSchedule: '20 * * * *',
+  rolloutSchedule: '*/10 * * * * *',
 } as const;
 
 const port = z.coerce.number().int().min(0).max(65_535);

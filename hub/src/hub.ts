@@ -34,6 +34,7 @@ import { createTrainingRunner } from './services/training-runner';
 import { createScheduler } from './adapters/scheduler';
 import { runContinuousTraining } from './services/continuous-training';
 import { runDriftEvaluation } from './services/drift-job';
+import { reconcileAllRollouts } from './services/rollouts';
 import { deliverDueNotifications } from './services/notifications';
 
 export interface Hub {
@@ -143,7 +144,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
       maxModelBytes: options.maxModelBytes ?? DEFAULTS.maxModelBytes,
       deploymentTtlS: options.deploymentTtlS ?? DEFAULTS.deploymentTtlS,
       statsIntervalS: options.statsIntervalS ?? DEFAULTS.statsIntervalS,
-      locks: { devices: new KeyedLock(), models: new KeyedLock() },
+      locks: { devices: new KeyedLock(), models: new KeyedLock(), rollouts: new KeyedLock() },
       ingest: { received: { state: 0, events: 0, online: 0, stats: 0 }, rejected: new RejectionTracker(60 * 60_000) },
       training: createTrainingRunner(),
       alerting: { webhook: options.alertWebhookUrl ? { url: options.alertWebhookUrl, ...(options.alertWebhookSecret ? { secret: options.alertWebhookSecret } : {}) } : null },
@@ -212,6 +213,12 @@ function addScheduledJobs(ctx: HubContext, options: HubOptions): void {
     description: 'retrains versions whose drift persisted when newer labelled data exist (registers a candidate, never deploys it)',
     schedule: options.retrainSchedule ?? DEFAULTS.retrainSchedule,
     run: () => runContinuousTraining(ctx),
+  });
+  ctx.jobs.add({
+    name: 'rollout-controller',
+    description: 'reconciles every rollout: assignments, device statuses, bake times, gates, thresholds, deadlines, rollbacks (also right after device reports)',
+    schedule: options.rolloutSchedule ?? DEFAULTS.rolloutSchedule,
+    run: () => reconcileAllRollouts(ctx),
   });
   ctx.jobs.add({ name: 'webhook-delivery', description: 'delivers queued notifications to the alert webhook, with retries', schedule: '* * * * *', run: () => deliverDueNotifications(ctx) });
   ctx.jobs.add({ name: 'refresh-deployment-docs', description: 're-signs deployment docs past half their lifetime', schedule: '17 * * * *', run: () => refreshExpiringDocs(ctx) });

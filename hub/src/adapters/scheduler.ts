@@ -104,6 +104,8 @@ export function createScheduler(logger: Logger, clock: () => Date = () => new Da
     async runNow(name) {
       const entry = entries.get(name);
       if (!entry) throw new Error(`no job ${name}`);
+      // After close the database may be gone: a late trigger does nothing.
+      if (closed) return { startedAt: clock().toISOString(), durationMs: 0, ok: false, reason: 'manual', error: 'the scheduler is closed' };
       return execute(entry, 'manual');
     },
     has: (name) => entries.has(name),

@@ -21,6 +21,8 @@ export interface PinInput {
   currentPrevious: ReleaseRef | null;
   /** release counters the device may be serving for the target's model (assigned or reported) */
   servingCounters: readonly number[];
+  /** the rollout (and its step) this assignment belongs to; null for a manual pin */
+  rollout?: DeploymentDoc['rollout'];
 }
 
 export interface PinPlan {
@@ -42,7 +44,7 @@ export function planPin(input: PinInput): PinPlan {
     device: input.device,
     seq: input.seq,
     expires: new Date(input.now.getTime() + input.ttlS * 1000).toISOString(),
-    rollout: null,
+    rollout: input.rollout ?? null,
     active: target.envelope,
     previous: previous && !sameRelease(previous, target) ? previous.envelope : null,
     allowDowngrade,

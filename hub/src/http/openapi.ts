@@ -5,7 +5,7 @@ import { errorResponse } from './schemas';
 export type Auth = 'none' | 'admin' | 'device' | 'device-or-admin';
 
 export interface RouteSpec {
-  method: 'get' | 'post' | 'put' | 'delete';
+  method: 'get' | 'post' | 'put' | 'patch' | 'delete';
   /** OpenAPI style: `/api/v1/devices/{id}` */
   path: string;
   summary: string;

@@ -23,6 +23,9 @@ export const ringSchema = z.string().regex(/^[A-Za-z0-9_-]{1,32}$/, 'must be 1-3
 export const enrolDeviceBody = z.strictObject({ id: deviceIdSchema, ring: ringSchema.default('default'), tags: tagsSchema.default({}) });
 export const enrolDeviceResponse = z.object({ id: deviceIdSchema, secret: z.string().describe('shown once; stored only as a scrypt hash') });
 
+export const placeDeviceBody = z
+  .strictObject({ ring: ringSchema.optional(), tags: tagsSchema.optional() })
+  .refine((b) => b.ring !== undefined || b.tags !== undefined, 'give ring, tags or both');
 export const deviceParams = z.object({ id: deviceIdSchema });
 export const modelParams = z.object({ model: modelNameSchema });
 export const versionParams = z.object({ model: modelNameSchema, version: versionLabelSchema });

@@ -38,7 +38,7 @@ export interface HubContext {
   maxModelBytes: number;
   deploymentTtlS: number;
   statsIntervalS: number;
-  locks: { devices: KeyedLock; models: KeyedLock };
+  locks: { devices: KeyedLock; models: KeyedLock; rollouts: KeyedLock };
   ingest: { received: Record<IngestKind, number>; rejected: RejectionTracker };
   /** the training queue: runs execute in a worker thread, one at a time */
   training: TrainingRunner;

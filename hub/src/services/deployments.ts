@@ -3,7 +3,7 @@
  * persist it, then publish it retained. Retained messages are a cache of the database, rebuilt
  * by `republishRetained` on every start and external-broker reconnect (ARCHITECTURE rule 7).
  */
-import { TRUST_TOPIC, deploymentDocSchema, desiredTopic, envelopeSchema, fromBase64, parseJsonBytes, parseWith, signPayload } from '@edgefleet/protocol';
+import { TRUST_TOPIC, deploymentDocSchema, type DeploymentDoc, desiredTopic, envelopeSchema, fromBase64, parseJsonBytes, parseWith, signPayload } from '@edgefleet/protocol';
 import { notFound } from '../core/errors';
 import { planPin, type ReleaseRef } from '../core/deployment-doc';
 import { getAssignment, listAssignments, upsertAssignment } from '../adapters/db/assignments';
@@ -33,7 +33,14 @@ export interface AssignResult {
   seq: number;
 }
 
-export function assignDevice(ctx: HubContext, deviceId: string, target: { model: string; version: string }, actor: string): Promise<AssignResult> {
+export interface AssignTarget {
+  model: string;
+  version: string;
+  /** set when a rollout assigns (the doc names it); absent for a manual pin */
+  rollout?: { id: string; step: number };
+}
+
+export function assignDevice(ctx: HubContext, deviceId: string, target: AssignTarget, actor: string): Promise<AssignResult> {
   // One assignment per device at a time, so retained docs are published in seq order.
   return ctx.locks.devices.run(deviceId, async () => {
     const device = getDevice(ctx.db, deviceId);
@@ -52,7 +59,7 @@ export function assignDevice(ctx: HubContext, deviceId: string, target: { model:
     // PROTOCOL: seq strictly increases per device; committed before anything is signed or sent.
     const seq = ctx.db.transaction((tx) => bumpSeq(tx, deviceId));
     const now = ctx.now();
-    const plan = planPin({ device: deviceId, seq, now, ttlS: ctx.deploymentTtlS, statsIntervalS: ctx.statsIntervalS, target: targetRef, current, currentPrevious, servingCounters });
+    const plan = planPin({ device: deviceId, seq, now, ttlS: ctx.deploymentTtlS, statsIntervalS: ctx.statsIntervalS, target: targetRef, current, currentPrevious, servingCounters, rollout: target.rollout ?? null });
     const envelope = await signPayload(plan.doc, [ctx.keys.release]);
 
     ctx.db.transaction((tx) => {
@@ -77,6 +84,7 @@ export function assignDevice(ctx: HubContext, deviceId: string, target: { model:
           seq,
           previous: plan.previous ? `${plan.previous.model}@${plan.previous.version}` : null,
           allowDowngrade: plan.doc.allowDowngrade,
+          ...(target.rollout ? { rollout: target.rollout.id, step: target.rollout.step } : {}),
         },
       });
     });
@@ -104,14 +112,14 @@ export async function republishRetained(ctx: HubContext): Promise<number> {
   return rows.length;
 }
 
-/** When the stored doc of an assignment expires; null if it cannot be read (then it is re-issued). */
-function storedExpiry(doc: unknown): number | null {
+/** The payload of a stored deployment doc; null if it cannot be read (then it is re-issued). */
+function storedDoc(doc: unknown): DeploymentDoc | null {
   const parsed = envelopeSchema.safeParse(doc);
   const bytes = parsed.success ? fromBase64(parsed.data.payload) : null;
   if (!bytes) return null;
   try {
     const payload = deploymentDocSchema.safeParse(parseJsonBytes(bytes, 'stored deployment'));
-    return payload.success ? Date.parse(payload.data.expires) : null;
+    return payload.success ? payload.data : null;
   } catch {
     return null;
   }
@@ -126,10 +134,10 @@ export async function refreshExpiringDocs(ctx: HubContext): Promise<number> {
   const horizon = ctx.now().getTime() + (ctx.deploymentTtlS * 1000) / 2;
   let refreshed = 0;
   for (const row of listAssignments(ctx.db)) {
-    const expires = storedExpiry(row.doc);
-    if (expires !== null && expires > horizon) continue;
+    const stored = storedDoc(row.doc);
+    if (stored && Date.parse(stored.expires) > horizon) continue;
     try {
-      await assignDevice(ctx, row.deviceId, { model: row.model, version: row.version }, 'hub:refresh');
+      await assignDevice(ctx, row.deviceId, { model: row.model, version: row.version, ...(stored?.rollout ? { rollout: stored.rollout } : {}) }, 'hub:refresh');
       refreshed++;
     } catch (error) {
       ctx.logger.error('could not refresh a deployment doc', { device: row.deviceId, error: error instanceof Error ? error.message : String(error) });

@@ -3,7 +3,7 @@ import { reportedStateSchema, type ReportedState } from '@edgefleet/protocol';
 import { conflict, notFound } from '../core/errors';
 import { writeAudit } from '../adapters/db/audit';
 import { getAssignment } from '../adapters/db/assignments';
-import { getDevice, insertDevice, listDevices, type DeviceRow } from '../adapters/db/devices';
+import { getDevice, insertDevice, listDevices, updateDevicePlacement, type DeviceRow } from '../adapters/db/devices';
 import { generateSecret, hashSecret } from '../adapters/secrets';
 import type { HubContext } from './context';
 
@@ -30,6 +30,17 @@ export async function enrolDevice(ctx: HubContext, input: EnrolInput, actor: str
     throw error;
   }
   return { id: input.id, secret };
+}
+
+/** Moves a device to another ring or replaces its tags (ROLLOUTS: devices are assigned on enrolment or later). */
+export function placeDevice(ctx: HubContext, id: string, patch: { ring?: string; tags?: Record<string, string> }, actor: string): void {
+  const row = getDevice(ctx.db, id);
+  if (!row) throw notFound(`device ${id}`);
+  const now = ctx.now();
+  ctx.db.transaction((tx) => {
+    updateDevicePlacement(tx, id, patch);
+    writeAudit(tx, { at: now, actor, action: 'device.placed', subject: `device:${id}`, details: { from: { ring: row.ring, tags: row.tags }, to: { ring: patch.ring ?? row.ring, tags: patch.tags ?? row.tags } } });
+  });
 }
 
 export interface DeviceView {

@@ -21,6 +21,7 @@ import { insertEvent } from '../adapters/db/events';
 import type { BrokerMessage } from '../adapters/broker/broker';
 import type { HubContext } from './context';
 import { storedState } from './devices';
+import { requestReconcile } from './rollouts';
 import { ingestStatsWindow } from './stats-ingest';
 
 class Rejected extends Error {
@@ -87,6 +88,8 @@ function ingestState(ctx: HubContext, deviceId: string, state: ReportedState, se
       });
     }
   });
+  // A device that converged or failed may complete a rollout step or trip its threshold.
+  requestReconcile(ctx);
 }
 
 function ingestEvent(ctx: HubContext, deviceId: string, event: DeviceEvent, seenAt: string): void {

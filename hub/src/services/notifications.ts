@@ -10,7 +10,7 @@ import { postWebhook, webhookOrigin, type WebhookTarget } from '../adapters/webh
 import { webhookRetryDelayMs } from '../core/webhook-retry';
 import type { HubContext } from './context';
 
-export type NotificationKind = 'alert.opened' | 'alert.escalated' | 'alert.resolved' | 'training.triggered';
+export type NotificationKind = 'alert.opened' | 'alert.escalated' | 'alert.resolved' | 'training.triggered' | 'rollout.halted' | 'rollout.rolled-back' | 'rollout.aborted' | 'rollout.superseded';
 
 export function queueNotification(db: Db, webhook: WebhookTarget | null, at: Date, kind: NotificationKind, data: Record<string, unknown>): number {
   const iso = at.toISOString();

@@ -40,3 +40,7 @@ export function bumpSeq(db: Db, deviceId: string): number {
   db.insert(deviceSeq).values({ deviceId, seq: next }).onConflictDoUpdate({ target: deviceSeq.deviceId, set: { seq: next } }).run();
   return next;
 }
+
+export function updateDevicePlacement(db: Db, id: string, patch: { ring?: string; tags?: Record<string, string> }): void {
+  db.update(devices).set(patch).where(eq(devices.id, id)).run();
+}

@@ -41,11 +41,14 @@ export interface BucketQuery {
   to: string;
   device?: string;
   ring?: string;
+  /** only these devices */
+  devices?: readonly string[];
 }
 
 export function listStatsBuckets(db: Db, query: BucketQuery): StatsBucketRow[] {
   const conditions = [eq(statsBuckets.model, query.model), eq(statsBuckets.version, query.version), gte(statsBuckets.hour, query.fromHour), lt(statsBuckets.hour, query.to)];
   if (query.device !== undefined) conditions.push(eq(statsBuckets.deviceId, query.device));
+  if (query.devices !== undefined) conditions.push(inArray(statsBuckets.deviceId, [...query.devices]));
   if (query.ring !== undefined) {
     const inRing = db.select({ id: devices.id }).from(devices).where(eq(devices.ring, query.ring));
     conditions.push(inArray(statsBuckets.deviceId, inRing));

@@ -2,11 +2,12 @@
 import type { Hono } from 'hono';
 import { listEvents } from '../../adapters/db/events';
 import { assignDevice } from '../../services/deployments';
-import { deviceView, enrolDevice, listDeviceViews } from '../../services/devices';
+import { deviceView, enrolDevice, listDeviceViews, placeDevice } from '../../services/devices';
+import { requestReconcile } from '../../services/rollouts';
 import type { HubContext } from '../../services/context';
 import { actorOf, type AppEnv } from '../auth';
 import type { RouteSpec } from '../openapi';
-import { assignmentBody, assignmentResponse, deviceList, eventList, deviceParams, deviceView as deviceViewSchema, enrolDeviceBody, enrolDeviceResponse } from '../schemas';
+import { assignmentBody, assignmentResponse, deviceList, eventList, deviceParams, deviceView as deviceViewSchema, enrolDeviceBody, enrolDeviceResponse, placeDeviceBody } from '../schemas';
 import { parseInput, readJsonBody } from '../validate';
 
 export const deviceSpecs: RouteSpec[] = [
@@ -36,6 +37,15 @@ export const deviceSpecs: RouteSpec[] = [
     responses: { 200: { description: 'up to 50 events', schema: eventList } },
   },
   {
+    method: 'patch',
+    path: '/api/v1/devices/{id}',
+    summary: 'Move a device to another ring and/or replace its tags (rollouts that reached the new ring pick it up)',
+    auth: 'admin',
+    params: deviceParams,
+    body: placeDeviceBody,
+    responses: { 200: { description: 'the device', schema: deviceViewSchema } },
+  },
+  {
     method: 'put',
     path: '/api/v1/devices/{id}/assignment',
     summary: 'Pin a device to a model version (signed deployment doc, published retained)',
@@ -49,7 +59,10 @@ export const deviceSpecs: RouteSpec[] = [
 export function registerDevices(app: Hono<AppEnv>, ctx: HubContext): void {
   app.post('/api/v1/devices', async (c) => {
     const input = parseInput(enrolDeviceBody, await readJsonBody(c));
-    return c.json(await enrolDevice(ctx, input, actorOf(c.get('principal'))), 201);
+    const enrolled = await enrolDevice(ctx, input, actorOf(c.get('principal')));
+    // A rollout that already reached the device's ring assigns it right away (retained until it connects).
+    requestReconcile(ctx);
+    return c.json(enrolled, 201);
   });
   app.get('/api/v1/devices', (c) => c.json({ devices: listDeviceViews(ctx) }));
   app.get('/api/v1/devices/:id', (c) => {
@@ -61,6 +74,13 @@ export function registerDevices(app: Hono<AppEnv>, ctx: HubContext): void {
     deviceView(ctx, id);
     const events = listEvents(ctx.db, id).map(({ eventId, kind, code, at, receivedAt, body }) => ({ eventId, kind, code, at, receivedAt, body }));
     return c.json({ events });
+  });
+  app.patch('/api/v1/devices/:id', async (c) => {
+    const { id } = parseInput(deviceParams, c.req.param());
+    const patch = parseInput(placeDeviceBody, await readJsonBody(c));
+    placeDevice(ctx, id, { ...(patch.ring !== undefined ? { ring: patch.ring } : {}), ...(patch.tags !== undefined ? { tags: patch.tags } : {}) }, actorOf(c.get('principal')));
+    requestReconcile(ctx);
+    return c.json(deviceView(ctx, id));
   });
   app.put('/api/v1/devices/:id/assignment', async (c) => {
     const { id } = parseInput(deviceParams, c.req.param());

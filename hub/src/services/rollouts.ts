@@ -1,0 +1,336 @@
+/**
+ * Rollouts as a service around the pure controller (core/rollouts): load the rollout, its
+ * members, the fleet and the observations; reconcile; persist status, members, audit rows and
+ * notifications in one transaction; then issue the deployment docs it asked for. Runs on the
+ * `rollout-controller` cron tick, right after device state reports, and on every manual action,
+ * one rollout at a time (per-rollout lock), so it is safe after a restart or when run twice.
+ */
+import { randomUUID } from 'node:crypto';
+import { mergeStatsWindows, parseWith, statsWindowSchema, type StatsWindow } from '@edgefleet/protocol';
+import { listAssignments } from '../adapters/db/assignments';
+import { writeAudit } from '../adapters/db/audit';
+import { listDevices } from '../adapters/db/devices';
+import { getVersion } from '../adapters/db/models';
+import type { Db } from '../adapters/db/open';
+import { getRollout, listMembers, listRings, listRollouts, rolloutsInStates, rolloutsOfModel, updateRollout, insertRollout, upsertMember, type RolloutMemberRow, type RolloutRow } from '../adapters/db/rollouts';
+import { listStatsBuckets } from '../adapters/db/stats';
+import { conflict, notFound, validation } from '../core/errors';
+import { applyAction, type RolloutAction } from '../core/rollouts/actions';
+import { ACTIVE_STATES, countMembers, reconcile, type Assignment, type ControllerEvent, type DeviceView, type MemberStatus, type RolloutMember, type RolloutState, type RolloutStatus } from '../core/rollouts/controller';
+import { evaluateGate, type GateReport } from '../core/rollouts/gates';
+import { defaultPlan, planProblems, rolloutPlanSchema, type RolloutPlan, type RolloutPlanInput } from '../core/rollouts/plan';
+import type { HubContext } from './context';
+import { assignDevice } from './deployments';
+import { storedState } from './devices';
+import { kickDelivery, queueNotification, type NotificationKind } from './notifications';
+import { hourOf } from './stats-ingest';
+import { referenceOf } from './stats-view';
+
+const CONTROLLER = 'rollout-controller';
+const NOTIFY_KINDS: Record<string, NotificationKind> = { 'rollout.halted': 'rollout.halted', 'rollout.rolled-back': 'rollout.rolled-back', 'rollout.aborted': 'rollout.aborted', 'rollout.superseded': 'rollout.superseded' };
+
+const planOf = (row: RolloutRow): RolloutPlan => rolloutPlanSchema.parse(row.plan);
+const statusOf = (row: RolloutRow): RolloutStatus => ({
+  state: row.state as RolloutState,
+  step: row.step,
+  stepStartedAt: row.stepStartedAt,
+  advance: row.advance,
+  halt: (row.halt as RolloutStatus['halt']) ?? null,
+  reverted: row.reverted,
+});
+const memberOf = (row: RolloutMemberRow): RolloutMember => ({
+  deviceId: row.deviceId,
+  step: row.step,
+  previous: row.previousModel !== null && row.previousVersion !== null ? { model: row.previousModel, version: row.previousVersion } : null,
+  assignedSeq: row.assignedSeq,
+  assignedAt: row.assignedAt,
+  status: row.status as MemberStatus,
+  error: row.error,
+});
+const memberRow = (rolloutId: string, m: RolloutMember): RolloutMemberRow => ({
+  rolloutId,
+  deviceId: m.deviceId,
+  step: m.step,
+  previousModel: m.previous?.model ?? null,
+  previousVersion: m.previous?.version ?? null,
+  assignedSeq: m.assignedSeq,
+  assignedAt: m.assignedAt,
+  status: m.status,
+  error: m.error,
+});
+
+/** The fleet as the controller sees it: ring, tags, presence, assignment and the last report. */
+function fleetView(db: Db): DeviceView[] {
+  const assigned = new Map(listAssignments(db).map((a) => [a.deviceId, a]));
+  return listDevices(db).map((d) => {
+    const a = assigned.get(d.id);
+    const state = storedState(d.reportedState);
+    return {
+      id: d.id,
+      ring: d.ring,
+      tags: d.tags,
+      online: d.online,
+      assignment: a ? { model: a.model, version: a.version, seq: a.seq } : null,
+      reported: state ? { seq: state.seq, phase: state.phase, active: state.active ? { model: state.active.model, version: state.active.version } : null, error: state.error?.code ?? null } : null,
+    };
+  });
+}
+
+function mergeBuckets(db: Db, model: string, version: string, fromHour: string, to: string, devices?: readonly string[]): { merged: StatsWindow | null; devices: Set<string> } {
+  let merged: StatsWindow | null = null;
+  const seen = new Set<string>();
+  if (devices && devices.length === 0) return { merged, devices: seen };
+  for (const row of listStatsBuckets(db, { model, version, fromHour, to, ...(devices ? { devices } : {}) })) {
+    const window = parseWith(statsWindowSchema, row.merged, 'stored stats bucket');
+    try {
+      merged = merged ? mergeStatsWindows(merged, window) : window;
+      seen.add(row.deviceId);
+    } catch {
+      // a bucket of another shape (cannot happen for one artifact): skipped, as the stats view does
+    }
+  }
+  return { merged, devices: seen };
+}
+
+/** The gate's inputs: install counts from the members, the new version's statistics on them, the old version's elsewhere. */
+function gateReport(ctx: HubContext, row: RolloutRow, plan: RolloutPlan, status: RolloutStatus, members: readonly RolloutMember[]): GateReport | null {
+  const step = plan.steps[status.step];
+  if (step?.kind !== 'gate') return null;
+  const counts = countMembers(members);
+  const errors: Record<string, number> = {};
+  for (const m of members) if (m.status === 'failed' && m.error) errors[m.error] = (errors[m.error] ?? 0) + 1;
+  const fromHour = hourOf(row.createdAt);
+  const to = new Date(ctx.now().getTime() + 3_600_000).toISOString();
+  const candidate = mergeBuckets(ctx.db, row.model, row.version, fromHour, to, members.map((m) => m.deviceId)).merged;
+  // The control: the version most members came from, on every device still running it, same window.
+  const previous = mostCommon(members.map((m) => m.previous?.version).filter((v): v is string => v !== undefined));
+  const control = previous ? mergeBuckets(ctx.db, row.model, previous, fromHour, to).merged : null;
+  const version = getVersion(ctx.db, row.model, row.version);
+  return evaluateGate(step, {
+    install: { total: counts.total, serving: counts.serving, failed: counts.failed, timedOut: counts.timedOut, errors },
+    candidate,
+    control,
+    reference: version ? referenceOf(version.manifest) : null,
+    shadow: null,
+  });
+}
+
+function mostCommon(values: readonly string[]): string | null {
+  const counts = new Map<string, number>();
+  for (const v of values) counts.set(v, (counts.get(v) ?? 0) + 1);
+  let best: string | null = null;
+  for (const [v, n] of counts) if (best === null || n > (counts.get(best) ?? 0)) best = v;
+  return best;
+}
+
+function reportingDevices(ctx: HubContext, row: RolloutRow, status: RolloutStatus, members: readonly RolloutMember[]): number {
+  const to = new Date(ctx.now().getTime() + 3_600_000).toISOString();
+  return mergeBuckets(ctx.db, row.model, row.version, hourOf(status.stepStartedAt), to, members.map((m) => m.deviceId)).devices.size;
+}
+
+function record(ctx: HubContext, tx: Db, row: RolloutRow, events: readonly ControllerEvent[], actor: string, at: Date): void {
+  for (const event of events) {
+    writeAudit(tx, { at, actor, action: event.action, subject: `rollout:${row.id}`, details: { model: row.model, version: row.version, ...event.details } });
+    const kind = NOTIFY_KINDS[event.action];
+    if (event.notify && kind) queueNotification(tx, ctx.alerting.webhook, at, kind, { rollout: row.id, model: row.model, version: row.version, actor, ...event.details });
+  }
+}
+
+/** Issues the docs the controller asked for and remembers their seq on the member rows. */
+async function issue(ctx: HubContext, row: RolloutRow, step: number, assignments: readonly Assignment[], actor: string): Promise<void> {
+  for (const a of assignments) {
+    try {
+      const result = await assignDevice(ctx, a.deviceId, { model: a.model, version: a.version, rollout: { id: row.id, step } }, actor);
+      const member = listMembers(ctx.db, row.id).find((m) => m.deviceId === a.deviceId);
+      if (member && a.reason === 'rollout') upsertMember(ctx.db, { ...member, assignedSeq: result.seq, assignedAt: ctx.now().toISOString() });
+    } catch (error) {
+      ctx.logger.error('rollout could not assign a device', { rollout: row.id, device: a.deviceId, version: a.version, reason: a.reason, error: error instanceof Error ? error.message : String(error) });
+    }
+  }
+}
+
+/** One controller pass over one rollout. */
+export function reconcileRollout(ctx: HubContext, id: string, actor = `job:${CONTROLLER}`): Promise<void> {
+  return ctx.locks.rollouts.run(id, async () => {
+    const row = getRollout(ctx.db, id);
+    if (!row) return;
+    const plan = planOf(row);
+    const status = statusOf(row);
+    const members = listMembers(ctx.db, id).map(memberOf);
+    const now = ctx.now();
+    const gate = gateReport(ctx, row, plan, status, members);
+    const result = reconcile({ id, model: row.model, version: row.version, plan }, status, members, { devices: fleetView(ctx.db), gate, reportingDevices: reportingDevices(ctx, row, status, members), now });
+    ctx.db.transaction((tx) => {
+      updateRollout(tx, id, { state: result.status.state, step: result.status.step, stepStartedAt: result.status.stepStartedAt, advance: result.status.advance, halt: result.status.halt, reverted: result.status.reverted, gate: gate ?? row.gate, updatedAt: now.toISOString() });
+      for (const m of result.members) upsertMember(tx, memberRow(id, m));
+      record(ctx, tx, row, result.events, actor, now);
+    });
+    if (result.events.some((e) => e.notify)) kickDelivery(ctx);
+    await issue(ctx, row, result.status.step, result.assignments, `rollout:${id}`);
+  });
+}
+
+/** Every rollout that can still act: running, paused, halted, and the newest completed one per model (late enrolments). */
+export async function reconcileAllRollouts(ctx: HubContext): Promise<{ rollouts: number }> {
+  const rows = rolloutsInStates(ctx.db, [...ACTIVE_STATES, 'completed', 'rolled-back', 'aborted']).filter((r) => r.supersededBy === null);
+  // Reverted rollouts keep being reconciled only while their devices are still converging back.
+  const live = rows.filter((r) => r.state !== 'rolled-back' && r.state !== 'aborted' ? true : listMembers(ctx.db, r.id).some((m) => m.status === 'reverting'));
+  for (const row of live) await reconcileRollout(ctx, row.id);
+  return { rollouts: live.length };
+}
+
+const pending = new WeakSet<HubContext>();
+/** A device reported: let the controller look soon (coalesced), instead of waiting for its tick. */
+export function requestReconcile(ctx: HubContext): void {
+  if (pending.has(ctx) || !ctx.jobs.has(CONTROLLER)) return;
+  pending.add(ctx);
+  setTimeout(() => {
+    pending.delete(ctx);
+    void ctx.jobs.runNow(CONTROLLER);
+  }, 100).unref();
+}
+
+export interface CreateRolloutInput {
+  model: string;
+  version: string;
+  plan?: RolloutPlanInput;
+  /** replace the model's active rollout (it is marked superseded, audited) */
+  supersede?: boolean;
+}
+
+function ringNames(db: Db): string[] {
+  const named = listRings(db).map((r) => r.name);
+  const used = [...new Set(listDevices(db).map((d) => d.ring))].sort();
+  return [...named, ...used.filter((r) => !named.includes(r))];
+}
+
+export async function createRollout(ctx: HubContext, input: CreateRolloutInput, actor: string): Promise<RolloutView> {
+  if (!getVersion(ctx.db, input.model, input.version)) throw notFound(`model version ${input.model}@${input.version}`);
+  const rings = ringNames(ctx.db);
+  let plan: RolloutPlan;
+  if (input.plan) {
+    const parsed = rolloutPlanSchema.safeParse(input.plan);
+    if (!parsed.success) throw validation(`plan: ${parsed.error.issues.map((i) => `${['plan', ...i.path].join('.')}: ${i.message}`).join('; ')}`, parsed.error.issues.map((i) => ({ path: ['plan', ...i.path].join('.'), message: i.message })));
+    plan = parsed.data;
+  } else {
+    const canary = rings[0];
+    if (!canary) throw conflict('no rings and no devices yet: enrol devices (or define rings) before rolling out with the default plan');
+    plan = defaultPlan(canary);
+  }
+  const problems = planProblems(plan, rings);
+  if (problems.length > 0) throw validation(`plan: ${problems.map((p) => `plan.${p.path}: ${p.message}`).join('; ')}`, problems.map((p) => ({ path: `plan.${p.path}`, message: p.message })));
+
+  const id = randomUUID();
+  const now = ctx.now();
+  const iso = now.toISOString();
+  ctx.db.transaction((tx) => {
+    const active = rolloutsOfModel(tx, input.model, ACTIVE_STATES);
+    if (active.length > 0 && !input.supersede) {
+      throw conflict(`rollout ${active.map((r) => `${r.id} (${r.version}, ${r.state})`).join(', ')} of ${input.model} is still active: pause it, abort it, or create this one with "supersede": true`);
+    }
+    for (const old of active) {
+      updateRollout(tx, old.id, { state: 'superseded', supersededBy: id, updatedAt: iso });
+      record(ctx, tx, old, [{ action: 'rollout.superseded', details: { by: id, byVersion: input.version }, notify: true }], actor, now);
+    }
+    // Older completed rollouts stop enrolling late devices: the new one does that now.
+    for (const done of rolloutsOfModel(tx, input.model, ['completed'])) if (done.supersededBy === null) updateRollout(tx, done.id, { supersededBy: id, updatedAt: iso });
+    insertRollout(tx, { id, model: input.model, version: input.version, plan, state: 'running', step: 0, stepStartedAt: iso, advance: false, reverted: false, halt: null, gate: null, supersedes: active[0]?.id ?? null, supersededBy: null, createdBy: actor, createdAt: iso, updatedAt: iso });
+    writeAudit(tx, { at: now, actor, action: 'rollout.created', subject: `rollout:${id}`, details: { model: input.model, version: input.version, steps: plan.steps.length, superseded: active.map((r) => r.id) } });
+  });
+  await reconcileRollout(ctx, id, actor);
+  return rolloutView(ctx, id);
+}
+
+export async function rolloutAction(ctx: HubContext, id: string, action: RolloutAction, options: { revert?: boolean; reason?: string }, actor: string): Promise<RolloutView> {
+  await ctx.locks.rollouts.run(id, async () => {
+    const row = getRollout(ctx.db, id);
+    if (!row) throw notFound(`rollout ${id}`);
+    if (row.state === 'superseded') throw conflict(`rollout ${id} was superseded by ${row.supersededBy}: act on that one`);
+    const now = ctx.now();
+    const result = applyAction(statusOf(row), listMembers(ctx.db, id).map(memberOf), action, options, now);
+    if (!result.ok) throw conflict(result.message);
+    ctx.db.transaction((tx) => {
+      updateRollout(tx, id, { state: result.status.state, advance: result.status.advance, halt: result.status.halt, reverted: result.status.reverted, stepStartedAt: result.status.stepStartedAt, updatedAt: now.toISOString() });
+      for (const m of result.members) upsertMember(tx, memberRow(id, m));
+      record(ctx, tx, row, result.events, actor, now);
+    });
+    if (result.events.some((e) => e.notify)) kickDelivery(ctx);
+    await issue(ctx, row, row.step, result.assignments, actor);
+  });
+  // An advance or resume acts now rather than on the next tick.
+  await reconcileRollout(ctx, id, actor);
+  return rolloutView(ctx, id);
+}
+
+export interface StepView {
+  index: number;
+  kind: string;
+  state: 'done' | 'current' | 'waiting';
+  /** ring steps: their devices by status */
+  devices?: Record<string, number>;
+}
+
+export interface RolloutView {
+  id: string;
+  model: string;
+  version: string;
+  state: RolloutState;
+  step: number;
+  stepStartedAt: string;
+  halt: RolloutStatus['halt'];
+  reverted: boolean;
+  plan: RolloutPlan;
+  steps: StepView[];
+  /** all devices of the rollout by status */
+  devices: Record<string, number>;
+  members: { device: string; step: number; status: string; previous: string | null; error: string | null }[];
+  gate: unknown;
+  supersedes: string | null;
+  supersededBy: string | null;
+  createdBy: string;
+  createdAt: string;
+  updatedAt: string;
+}
+
+const byStatus = (members: readonly RolloutMember[]): Record<string, number> => {
+  const out: Record<string, number> = {};
+  for (const m of members) out[m.status] = (out[m.status] ?? 0) + 1;
+  return out;
+};
+
+function viewOf(row: RolloutRow, members: RolloutMember[]): RolloutView {
+  const plan = planOf(row);
+  return {
+    id: row.id,
+    model: row.model,
+    version: row.version,
+    state: row.state as RolloutState,
+    step: row.step,
+    stepStartedAt: row.stepStartedAt,
+    halt: (row.halt as RolloutStatus['halt']) ?? null,
+    reverted: row.reverted,
+    plan,
+    steps: plan.steps.map((s, index) => ({
+      index,
+      kind: s.kind,
+      state: index < row.step ? 'done' : index === row.step ? 'current' : 'waiting',
+      ...(s.kind === 'ring' ? { devices: byStatus(members.filter((m) => m.step === index)) } : {}),
+    })),
+    devices: byStatus(members),
+    members: members.map((m) => ({ device: m.deviceId, step: m.step, status: m.status, previous: m.previous ? `${m.previous.model}@${m.previous.version}` : null, error: m.error })),
+    gate: row.gate,
+    supersedes: row.supersedes,
+    supersededBy: row.supersededBy,
+    createdBy: row.createdBy,
+    createdAt: row.createdAt,
+    updatedAt: row.updatedAt,
+  };
+}
+
+export function rolloutView(ctx: HubContext, id: string): RolloutView {
+  const row = getRollout(ctx.db, id);
+  if (!row) throw notFound(`rollout ${id}`);
+  return viewOf(row, listMembers(ctx.db, id).map(memberOf));
+}
+
+export const listRolloutViews = (ctx: HubContext): RolloutView[] => listRollouts(ctx.db).map((row) => viewOf(row, listMembers(ctx.db, row.id).map(memberOf)));
