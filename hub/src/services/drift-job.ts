@@ -6,7 +6,7 @@
  * resolved in one transaction with the audit row and the webhook notification.
  */
 import { randomUUID } from 'node:crypto';
-import { mergeStatsWindows, parseWith, statsWindowSchema, type ReferenceProfile, type StatsWindow } from '@edgefleet/protocol';
+import { parseWith, sumStatsWindows, statsWindowSchema, type ReferenceProfile, type StatsWindow } from '@edgefleet/protocol';
 import { getOpenAlert, insertAlert, listAlerts, updateAlert, versionsWithStats } from '../adapters/db/alerts';
 import { writeAudit } from '../adapters/db/audit';
 import { getVersion } from '../adapters/db/models';
@@ -73,7 +73,7 @@ function hourlyWindows(ctx: HubContext, model: string, version: string, referenc
     const windows = listStatsBuckets(ctx.db, { model, version, fromHour: hour, to: next })
       .map(storedWindow)
       .filter((w) => shapeMismatch(reference, w) === null);
-    const merged = windows.length > 0 ? windows.reduce(mergeStatsWindows) : null;
+    const merged = windows.length > 0 ? sumStatsWindows(windows) : null;
     cache.set(key, { signature, merged });
     if (windows.length > 0) hours.push({ hour, windows: hour < recentFrom && merged ? [merged] : windows });
   }

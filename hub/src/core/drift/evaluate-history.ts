@@ -6,7 +6,7 @@
  * latest hour. Warning-level persistence gives a `warning` finding; nothing else raises one.
  * This is the rule the seeded benchmark measures (fleet-sim drift-bench).
  */
-import { mergeStatsWindows, type ReferenceProfile, type StatsWindow } from '@edgefleet/protocol';
+import { sumStatsWindows, type ReferenceProfile, type StatsWindow } from '@edgefleet/protocol';
 import { evaluateFleet, type FleetOptions, type FleetReport } from './evaluate-fleet';
 import { evaluateSeries } from './evaluate-series';
 import { VERDICT_RANK, worstVerdict, type Verdict } from './options';
@@ -70,7 +70,7 @@ export function evaluateHistory(reference: ReferenceProfile, history: readonly H
   const fleets: FleetReport[] = recent.map((h) => evaluateFleet(reference, h.windows, options, prepared));
   const latestFleet = fleets[fleets.length - 1] as FleetReport;
 
-  const series = evaluateSeries(reference, withData.map((h) => h.windows.reduce(mergeStatsWindows)), {
+  const series = evaluateSeries(reference, withData.map((h) => sumStatsWindows(h.windows)), {
     ...(options.drift ? { drift: options.drift } : {}),
     persistence,
     pageHinkley: options.pageHinkley ?? DEFAULT_PAGE_HINKLEY,
