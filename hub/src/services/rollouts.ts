@@ -138,10 +138,11 @@ function record(ctx: HubContext, tx: Db, row: RolloutRow, events: readonly Contr
 
 /** Issues the docs the controller asked for and remembers their seq on the member rows. */
 async function issue(ctx: HubContext, row: RolloutRow, step: number, assignments: readonly Assignment[], actor: string): Promise<void> {
+  const members = new Map(listMembers(ctx.db, row.id).map((m) => [m.deviceId, m]));
   for (const a of assignments) {
     try {
       const result = await assignDevice(ctx, a.deviceId, { model: a.model, version: a.version, rollout: { id: row.id, step } }, actor);
-      const member = listMembers(ctx.db, row.id).find((m) => m.deviceId === a.deviceId);
+      const member = members.get(a.deviceId);
       if (member && a.reason === 'rollout') upsertMember(ctx.db, { ...member, assignedSeq: result.seq, assignedAt: ctx.now().toISOString() });
     } catch (error) {
       ctx.logger.error('rollout could not assign a device', { rollout: row.id, device: a.deviceId, version: a.version, reason: a.reason, error: error instanceof Error ? error.message : String(error) });
