@@ -167,4 +167,30 @@ describe('rollouts API', () => {
     const audit = await api<{ entries: { action: string }[] }>(hub, 'GET', `/api/v1/audit?subject=rollout:${a.body.id}`);
     expect(audit.body.entries.map((e) => e.action)).toContain('rollout.superseded');
   });
+
+  it('keeps the gate report a rollout halted on while its devices revert (not one re-evaluated over reverting members)', async () => {
+    type Gate = { verdict: string; metrics: { metric: string; outcome: string }[] };
+    // The ring step tolerates the failure; the gate's install-success does not.
+    const plan = { steps: [{ kind: 'ring', ring: 'canary', successThreshold: 0.5, maxFailures: 1 }, { kind: 'gate', metrics: [{ metric: 'install-success', min: 1 }] }, { kind: 'ring', ring: '*' }] };
+    // The canary back on version 1 by hand first (the rollout above left it assigned 2).
+    for (const device of CANARY) {
+      expect((await api(hub, 'PUT', `/api/v1/devices/${device}/assignment`, { json: { model: MODEL, version: '1' } })).status).toBe(200);
+      await reportOn(device, '1');
+    }
+    const created = await api<Rollout>(hub, 'POST', '/api/v1/rollouts', { json: { model: MODEL, version: '2', supersede: true, plan } });
+    expect(created.status, JSON.stringify(created.body)).toBe(201);
+    const id = created.body.id;
+    await reportOn('ro-c1', '2', 'E_PROBE_FAILED');
+    await reportOn('ro-c2', '2');
+    await expect.poll(async () => (await rollout(id)).step).toBe(1);
+    await api(hub, 'POST', '/api/v1/jobs/rollout-controller/run');
+    const halted = await rollout(id);
+    expect(halted.state).toBe('rolled-back');
+    // Both devices go back to version 1; the controller reconciles the rollout meanwhile.
+    for (const device of CANARY) await reportOn(device, '1');
+    await expect.poll(async () => (await rollout(id)).devices).toEqual({ reverted: 2 });
+    const view = (await api<Rollout & { gate: Gate; halt: { evidence: Gate } }>(hub, 'GET', `/api/v1/rollouts/${id}`)).body;
+    expect(view.gate).toMatchObject({ verdict: 'fail', metrics: [{ metric: 'install-success', outcome: 'fail' }] });
+    expect(view.gate).toEqual(view.halt.evidence);
+  });
 });

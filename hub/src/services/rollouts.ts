@@ -95,7 +95,10 @@ function mergeBuckets(db: Db, model: string, version: string, fromHour: string, 
 /** The gate's inputs: install counts from the members, the new version's statistics on them, the old version's elsewhere. */
 function gateReport(ctx: HubContext, row: RolloutRow, plan: RolloutPlan, status: RolloutStatus, members: readonly RolloutMember[]): GateReport | null {
   const step = plan.steps[status.step];
-  if (step?.kind !== 'gate') return null;
+  // Only a running rollout's gate decides anything. Once it halted or was rolled back, paused,
+  // aborted or superseded, the stored report stays the one it stopped on: re-evaluated over
+  // reverting members it would read "install-success inconclusive" beside a halt for a failure.
+  if (step?.kind !== 'gate' || status.state !== 'running') return null;
   const counts = countMembers(members);
   const errors: Record<string, number> = {};
   for (const m of members) if (m.status === 'failed' && m.error) errors[m.error] = (errors[m.error] ?? 0) + 1;
