@@ -54,10 +54,18 @@ const RATE_FLOOR = 0.001;
 const fmt = (x: number | null): string => (x === null ? 'n/a' : Math.abs(x) >= 100 ? x.toFixed(0) : Number(x.toPrecision(3)).toString());
 const sumErrors = (w: StatsWindow): number => Object.values(w.errors).reduce((a, b) => a + b, 0);
 
+/** Successful requests: the latency histogram counts one per request (`n` counts rows, a batch request has many). */
+const requestsOf = (w: StatsWindow): number => w.latencyMs.underflow + w.latencyMs.overflow + w.latencyMs.counts.reduce((a, b) => a + b, 0);
+
+/**
+ * Failed requests among all requests. Errors are counted per request (a failed batch has no
+ * rows to count), so they are set against requests, never rows: 10 failed requests of 10 rows
+ * beside 10 good ones is a rate of 0.5, not 10 of 110.
+ */
 export function errorRate(w: StatsWindow | null): { rate: number; samples: number } | null {
   if (!w) return null;
   const errors = sumErrors(w);
-  const samples = w.n + errors;
+  const samples = requestsOf(w) + errors;
   return samples > 0 ? { rate: errors / samples, samples } : null;
 }
 

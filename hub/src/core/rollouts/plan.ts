@@ -47,7 +47,7 @@ export const gateMetricSchema = z.strictObject({
   max: z.number().optional(),
   /** upper bound as a multiple of the control group (devices still on the old version, same window) */
   maxVsControl: z.number().gt(0).optional(),
-  /** below this many predictions (or devices, for install metrics) the metric is inconclusive (default 100 / 1) */
+  /** below this many samples the metric is inconclusive: requests (error-rate, latency-p95), rows (ood-rate), comparisons (shadow-agreement), devices (install metrics); default 100 / 1 */
   minSamples: z.number().int().min(0).optional(),
 });
 export type GateMetric = z.infer<typeof gateMetricSchema>;

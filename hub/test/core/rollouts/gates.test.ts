@@ -4,8 +4,12 @@ import { evaluateGate, evaluateMetric, latencyP95, type GateInputs } from '../..
 import { rolloutPlanSchema, type GateStep } from '../../../src/core/rollouts/plan';
 
 const empty = { counts: [], underflow: 0, overflow: 0, missing: 0, sum: 0, sumSq: 0, min: null, max: null };
-/** A window with n predictions, `errors` failures and every latency in bin `latencyBin` (LATENCY_EDGES_MS). */
-const window = (n: number, errors: number, latencyBin: number, ood = 0): StatsWindow => ({
+/**
+ * A window with n rows from `requests` successful requests (one row each unless said), `errors`
+ * failed requests, and every request's latency in bin `latencyBin` (LATENCY_EDGES_MS), as an
+ * agent counts them: latency per successful request, rows in n, failures per request.
+ */
+const window = (n: number, errors: number, latencyBin: number, ood = 0, requests = n): StatsWindow => ({
   msgId: 'w-00000001',
   device: 'd',
   model: 'm',
@@ -15,7 +19,7 @@ const window = (n: number, errors: number, latencyBin: number, ood = 0): StatsWi
   windowEnd: '2026-11-25T10:01:00.000Z',
   n,
   errors: errors > 0 ? { E_INFERENCE: errors } : {},
-  latencyMs: { ...empty, counts: Array.from({ length: 15 }, (_, i) => (i === latencyBin ? n + errors : 0)) },
+  latencyMs: { ...empty, counts: Array.from({ length: 15 }, (_, i) => (i === latencyBin ? requests : 0)) },
   features: [],
   outputs: [],
   ood: ood > 0 ? { score: empty, aboveP95: ood, aboveP99: 0 } : { score: empty, aboveP95: 0, aboveP99: 0 },
@@ -44,6 +48,14 @@ describe('gate metrics', () => {
     // Too little data on the new version, or no control for a relative-only limit: inconclusive.
     expect(evaluateMetric({ metric: 'error-rate', max: 0.01 }, inputs({ candidate: window(50, 0, 5) }))).toMatchObject({ outcome: 'inconclusive' });
     expect(evaluateMetric({ metric: 'error-rate', maxVsControl: 2 }, inputs({ control: null }))).toMatchObject({ outcome: 'inconclusive', evidence: 'control group has 0 samples, 100 needed' });
+  });
+
+  it('error rate counts requests, not rows: failed batch requests are set against all requests', () => {
+    // 200 rows in 20 good requests of 10, and 30 failed requests: 30 of 50 requests failed.
+    const batched = window(200, 30, 5, 0, 20);
+    expect(evaluateMetric({ metric: 'error-rate', max: 0.05, minSamples: 10 }, inputs({ candidate: batched }))).toMatchObject({ outcome: 'fail', value: 0.6, evidence: '0.6 > max 0.05' });
+    // Rows alone would have read 30 of 230 (0.13); and 50 requests are below the default 100.
+    expect(evaluateMetric({ metric: 'error-rate', max: 0.05 }, inputs({ candidate: batched }))).toMatchObject({ outcome: 'inconclusive', evidence: '50 samples on the new version, 100 needed' });
   });
 
   it('latency p95 from the shared histogram, relative to the control', () => {
