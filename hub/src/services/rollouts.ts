@@ -16,7 +16,7 @@ import { getRollout, listMembers, listRings, listRollouts, rolloutsInStates, rol
 import { listStatsBuckets } from '../adapters/db/stats';
 import { conflict, notFound, validation } from '../core/errors';
 import { applyAction, type RolloutAction } from '../core/rollouts/actions';
-import { ACTIVE_STATES, countMembers, reconcile, type Assignment, type ControllerEvent, type DeviceView, type MemberStatus, type RolloutMember, type RolloutState, type RolloutStatus } from '../core/rollouts/controller';
+import { ACTIVE_STATES, countMembers, reconcile, type Assignment, type ControllerEvent, type DeviceView, type MemberStatus, type ModelVersion, type RolloutMember, type RolloutState, type RolloutStatus } from '../core/rollouts/controller';
 import { evaluateGate, type GateReport } from '../core/rollouts/gates';
 import { defaultPlan, planProblems, rolloutPlanSchema, type RolloutPlan, type RolloutPlanInput } from '../core/rollouts/plan';
 import type { HubContext } from './context';
@@ -126,6 +126,24 @@ function mostCommon(values: readonly string[]): string | null {
   return best;
 }
 
+/**
+ * What the rollouts this one superseded (following `supersedes` while they target the same
+ * version) recorded as their members' rollback targets: the devices they moved are on this
+ * rollout's version already, and only these rows still know what they ran before. Nearest first.
+ */
+function inheritedTargets(db: Db, row: RolloutRow): Map<string, ModelVersion> {
+  const out = new Map<string, ModelVersion>();
+  const seen = new Set<string>([row.id]);
+  for (let id = row.supersedes; id !== null && !seen.has(id); ) {
+    seen.add(id);
+    const old = getRollout(db, id);
+    if (!old || old.model !== row.model || old.version !== row.version) break;
+    for (const m of listMembers(db, id)) if (!out.has(m.deviceId) && m.previousModel !== null && m.previousVersion !== null) out.set(m.deviceId, { model: m.previousModel, version: m.previousVersion });
+    id = old.supersedes;
+  }
+  return out;
+}
+
 function reportingDevices(ctx: HubContext, row: RolloutRow, status: RolloutStatus, members: readonly RolloutMember[]): number {
   const to = new Date(ctx.now().getTime() + 3_600_000).toISOString();
   return mergeBuckets(ctx.db, row.model, row.version, hourOf(status.stepStartedAt), to, members.map((m) => m.deviceId)).devices.size;
@@ -163,7 +181,7 @@ export function reconcileRollout(ctx: HubContext, id: string, actor = `job:${CON
     const members = listMembers(ctx.db, id).map(memberOf);
     const now = ctx.now();
     const gate = gateReport(ctx, row, plan, status, members);
-    const result = reconcile({ id, model: row.model, version: row.version, plan }, status, members, { devices: fleetView(ctx.db), gate, reportingDevices: reportingDevices(ctx, row, status, members), now });
+    const result = reconcile({ id, model: row.model, version: row.version, plan }, status, members, { devices: fleetView(ctx.db), gate, reportingDevices: reportingDevices(ctx, row, status, members), inherited: inheritedTargets(ctx.db, row), now });
     ctx.db.transaction((tx) => {
       updateRollout(tx, id, { state: result.status.state, step: result.status.step, stepStartedAt: result.status.stepStartedAt, advance: result.status.advance, halt: result.status.halt, reverted: result.status.reverted, gate: gate ?? row.gate, updatedAt: now.toISOString() });
       for (const m of result.members) upsertMember(tx, memberRow(id, m));

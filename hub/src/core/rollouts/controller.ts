@@ -64,6 +64,12 @@ export interface Observations {
   gate: GateReport | null;
   /** devices reporting statistics on the new version since the current step began (bake) */
   reportingDevices: number;
+  /**
+   * Rollback targets of devices that a rollout this one superseded, of the same version, had
+   * already moved: device id -> what it ran before that rollout. Such a device joins already
+   * assigned the target, and without this it would have nothing to revert to.
+   */
+  inherited?: ReadonlyMap<string, ModelVersion>;
   now: Date;
 }
 
@@ -181,8 +187,11 @@ export function reconcile(rollout: RolloutInput, current: RolloutStatus, current
         if (known.has(device.id) || !ringStepIncludes(s, device)) continue;
         if (device.assignment && device.assignment.model !== rollout.model) continue;
         known.add(device.id);
-        const previous = device.assignment && !same(device.assignment, target) ? { model: device.assignment.model, version: device.assignment.version } : null;
-        members.push({ deviceId: device.id, step: i, previous, assignedSeq: null, assignedAt: iso, status: 'pending', error: null });
+        // On the target already through a superseded rollout: that rollout's doc is the one it
+        // acts on (so its failures count here), and what it ran before is the rollback target.
+        const inherited = device.assignment && same(device.assignment, target) ? obs.inherited?.get(device.id) : undefined;
+        const previous = device.assignment && !same(device.assignment, target) ? { model: device.assignment.model, version: device.assignment.version } : inherited ?? null;
+        members.push({ deviceId: device.id, step: i, previous, assignedSeq: inherited && device.assignment ? device.assignment.seq : null, assignedAt: iso, status: 'pending', error: null });
         if (!same(device.assignment, target)) assignments.push({ deviceId: device.id, ...target, reason: 'rollout' });
       }
     }

@@ -161,4 +161,31 @@ describe('manual actions', () => {
     expect(applyAction(start, members, 'resume', {}, at(1))).toEqual({ ok: false, message: 'cannot resume a running rollout (resume applies to: paused, halted)' });
     expect(applyAction({ ...start, state: 'completed' }, members, 'pause', {}, at(1))).toEqual({ ok: false, message: 'cannot pause a completed rollout (pause applies to: running)' });
   });
+
+  it('takes over the rollback target of devices a superseded rollout of the same version already moved', () => {
+    const NEW = { model: 'm', version: '2' };
+    // c1 got version 2 from the superseded rollout (seq 7); c2 was still on 1; c3 was pinned to 2 by hand.
+    const devices = [
+      device('c1', 'canary', { assignment: { ...NEW, seq: 7 }, reported: { seq: 7, phase: 'serving', active: NEW, error: null } }),
+      device('c2', 'canary'),
+      device('c3', 'canary', { assignment: { ...NEW, seq: 3 }, reported: { seq: 3, phase: 'serving', active: NEW, error: null } }),
+    ];
+    const result = reconcile(rollout, start, [], obs(devices, 0, { inherited: new Map([['c1', OLD]]) }));
+    expect(result.assignments.map((a) => a.deviceId)).toEqual(['c2']);
+    expect(result.members.map((m) => [m.deviceId, m.previous, m.assignedSeq, m.status])).toEqual([
+      ['c1', OLD, 7, 'pending'],
+      ['c2', OLD, null, 'pending'],
+      ['c3', null, null, 'pending'],
+    ]);
+    // A rollback reverts c1 as well; c3, which this effort never moved, is kept.
+    const rolledBack = applyAction(result.status, result.members, 'rollback', {}, at(1));
+    expect(rolledBack.ok && rolledBack.assignments.map((a) => [a.deviceId, a.version])).toEqual([
+      ['c1', '1'],
+      ['c2', '1'],
+    ]);
+    // The superseded rollout's doc is the one c1 acts on: its failure there counts here (1 of 3
+    // is over the 10% threshold) instead of waiting for the deadline as a pending device.
+    const failing = devices.map((d) => (d.id === 'c1' ? { ...d, reported: { seq: 7, phase: 'serving', active: OLD, error: 'E_PROBE_FAILED' } } : d));
+    expect(reconcile(rollout, result.status, result.members, obs(failing, 1)).status).toMatchObject({ state: 'rolled-back', halt: { reason: '1 failed and 0 timed-out of 3 devices exceed the error threshold of 10%' } });
+  });
 });
