@@ -23,7 +23,8 @@ export function applyAction(status: RolloutStatus, members: readonly RolloutMemb
   const allowed = ALLOWED[action];
   if (!allowed.includes(status.state) || (action === 'rollback' && status.reverted)) {
     const states = allowed.filter((s) => !(action === 'rollback' && s === 'aborted')).join(', ');
-    return { ok: false, message: `cannot ${action} a ${status.reverted && action === 'rollback' ? 'rollout whose devices were already reverted' : `${status.state} rollout`} (${action} applies to: ${states}${action === 'rollback' ? ', or aborted without revert' : ''})` };
+    const what = status.reverted && action === 'rollback' ? 'a rollout whose devices were already reverted' : `${/^[aeiou]/.test(status.state) ? 'an' : 'a'} ${status.state} rollout`;
+    return { ok: false, message: `cannot ${action} ${what} (${action} applies to: ${states}${action === 'rollback' ? ', or aborted without revert' : ''})` };
   }
   const at = now.toISOString();
   const note = options.reason ? { reason: options.reason } : {};

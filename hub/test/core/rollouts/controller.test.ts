@@ -160,6 +160,7 @@ describe('manual actions', () => {
     expect(applyAction(start, members, 'abort', { revert: true }, at(1))).toMatchObject({ ok: true, status: { state: 'aborted', reverted: true }, assignments: [{ deviceId: 'a' }] });
     expect(applyAction(start, members, 'resume', {}, at(1))).toEqual({ ok: false, message: 'cannot resume a running rollout (resume applies to: paused, halted)' });
     expect(applyAction({ ...start, state: 'completed' }, members, 'pause', {}, at(1))).toEqual({ ok: false, message: 'cannot pause a completed rollout (pause applies to: running)' });
+    expect(applyAction({ ...start, state: 'aborted' }, members, 'resume', {}, at(1))).toEqual({ ok: false, message: 'cannot resume an aborted rollout (resume applies to: paused, halted)' });
   });
 
   it('takes over the rollback target of devices a superseded rollout of the same version already moved', () => {
