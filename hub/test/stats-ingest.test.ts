@@ -135,6 +135,21 @@ describe('statistics ingestion, merged views and drift', () => {
     expect(await statsView('?device=st-a')).toMatchObject({ devices: 0, windows: 0, merged: null });
   });
 
+  it('a class output counted on other confidence bins is refused (E_STATS_SHAPE) and counted, even as the first window of its bucket', async () => {
+    const output = reference.outputs[0];
+    if (output?.kind !== 'class' || !output.confidence) throw new Error('the trained classifier has a class output with confidence bins');
+    const good = windowFor('st-a', 30, 11);
+    const cls = good.outputs[0];
+    if (cls?.kind !== 'class') throw new Error('class output expected');
+    expect(cls.confidence.counts).toHaveLength(output.confidence.counts.length);
+    const shape = await rejected('E_STATS_SHAPE');
+    // Stored, it would have made every later merge of the bucket (and the drift job's sums) throw.
+    const malformed = { ...good, outputs: [{ ...cls, confidence: { ...cls.confidence, counts: [...cls.confidence.counts, 0] } }] };
+    await publish('st-a', malformed);
+    await expect.poll(() => rejected('E_STATS_SHAPE')).toBe(shape + 1);
+    expect(await statsView('?device=st-a')).toMatchObject({ devices: 0, windows: 0, merged: null });
+  });
+
   it('windows from two devices merge in the stats view with the sum of counts', async () => {
     const a = windowFor('st-a', 400, 8);
     const b = windowFor('st-b', 600, 9);
@@ -160,6 +175,11 @@ describe('statistics ingestion, merged views and drift', () => {
     const earlier = new Date(Date.now() - 2 * 3_600_000).toISOString();
     expect((await statsView(`?ring=default&to=${encodeURIComponent(earlier)}`)).merged).toBeNull();
     expect((await statsView('?ring=nowhere')).merged).toBeNull();
+    // The same sums per tag: only st-a carries site=lab (tags can be set after enrolment).
+    expect((await api(hub, 'PATCH', '/api/v1/devices/st-a', { json: { tags: { site: 'lab' } } })).status).toBe(200);
+    expect(await statsView('?tag=site:lab')).toMatchObject({ devices: 1, windows: 1, merged: { n: 400 } });
+    expect((await statsView('?tag=site:plant')).merged).toBeNull();
+    expect((await api<ErrorReply>(hub, 'GET', `${BASE}/stats?tag=site`)).body.error.message).toContain('tag');
   });
 
   it('drift is ok for reference-like windows and names the shifted feature for shifted ones', async () => {

@@ -17,6 +17,8 @@ export interface StatsQuery {
   version: string;
   device?: string;
   ring?: string;
+  /** `key:value` */
+  tag?: { key: string; value: string };
   from?: string;
   to?: string;
 }
@@ -41,7 +43,7 @@ export function mergedStats(ctx: HubContext, query: StatsQuery): MergedStats {
   if (from.getTime() >= to.getTime()) throw validation('from must be before to');
   // A bucket overlaps [from, to) when its hour ends after `from` and starts before `to`.
   const fromHour = new Date(Math.floor(from.getTime() / HOUR_MS) * HOUR_MS).toISOString();
-  const rows = listStatsBuckets(ctx.db, { model: query.model, version: query.version, fromHour, to: to.toISOString(), ...(query.device !== undefined ? { device: query.device } : {}), ...(query.ring !== undefined ? { ring: query.ring } : {}) });
+  const rows = listStatsBuckets(ctx.db, { model: query.model, version: query.version, fromHour, to: to.toISOString(), ...(query.device !== undefined ? { device: query.device } : {}), ...(query.ring !== undefined ? { ring: query.ring } : {}), ...(query.tag !== undefined ? { tag: query.tag } : {}) });
   let merged: StatsWindow | null = null;
   let windows = 0;
   const devices = new Set<string>();

@@ -1,5 +1,5 @@
 /** Statistics windows: the msgId dedupe table and the hourly merged buckets. */
-import { and, count, eq, gte, inArray, lt, max } from 'drizzle-orm';
+import { and, count, eq, gte, inArray, lt, max, sql } from 'drizzle-orm';
 import type { Db } from './open';
 import { devices, statsBuckets, statsMessages } from './schema';
 
@@ -41,6 +41,8 @@ export interface BucketQuery {
   to: string;
   device?: string;
   ring?: string;
+  /** only devices carrying this tag with this value */
+  tag?: { key: string; value: string };
   /** only these devices */
   devices?: readonly string[];
 }
@@ -52,6 +54,11 @@ export function listStatsBuckets(db: Db, query: BucketQuery): StatsBucketRow[] {
   if (query.ring !== undefined) {
     const inRing = db.select({ id: devices.id }).from(devices).where(eq(devices.ring, query.ring));
     conditions.push(inArray(statsBuckets.deviceId, inRing));
+  }
+  if (query.tag !== undefined) {
+    // Tag keys are [A-Za-z0-9_.-]: quoted in the JSON path so a dot stays part of the key.
+    const tagged = db.select({ id: devices.id }).from(devices).where(sql`json_extract(${devices.tags}, ${`$."${query.tag.key}"`}) = ${query.tag.value}`);
+    conditions.push(inArray(statsBuckets.deviceId, tagged));
   }
   return db.select().from(statsBuckets).where(and(...conditions)).orderBy(statsBuckets.hour, statsBuckets.deviceId).all();
 }

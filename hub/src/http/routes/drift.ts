@@ -12,6 +12,11 @@ import { parseInput } from '../validate';
 const statsQuery = z.object({
   device: deviceIdSchema.optional().describe('only this device'),
   ring: ringSchema.optional().describe('only devices in this ring'),
+  tag: z
+    .string()
+    .regex(/^[A-Za-z0-9_.-]{1,64}:.{0,256}$/, 'must be key:value, e.g. site:plant-2')
+    .optional()
+    .describe('only devices with this tag, as key:value'),
   from: isoTimeSchema.optional().describe('start of the range (ISO); default 24 h before `to`'),
   to: isoTimeSchema.optional().describe('end of the range (ISO); default now'),
 });
@@ -52,8 +57,9 @@ export const driftSpecs: RouteSpec[] = [
 
 function queryOf(params: Record<string, string>, raw: Record<string, string>): StatsQuery {
   const { model, version } = parseInput(versionParams, params);
-  const { device, ring, from, to } = parseInput(statsQuery, raw);
-  return { model, version, ...(device !== undefined ? { device } : {}), ...(ring !== undefined ? { ring } : {}), ...(from !== undefined ? { from } : {}), ...(to !== undefined ? { to } : {}) };
+  const { device, ring, tag, from, to } = parseInput(statsQuery, raw);
+  const at = tag?.indexOf(':') ?? -1;
+  return { model, version, ...(device !== undefined ? { device } : {}), ...(ring !== undefined ? { ring } : {}), ...(tag !== undefined ? { tag: { key: tag.slice(0, at), value: tag.slice(at + 1) } } : {}), ...(from !== undefined ? { from } : {}), ...(to !== undefined ? { to } : {}) };
 }
 
 export function registerDrift(app: Hono<AppEnv>, ctx: HubContext): void {
