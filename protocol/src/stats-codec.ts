@@ -13,6 +13,7 @@
  * | feature numeric / categorical | `["n", ...BinnedStats tuple]` / `["c", counts, unseen, missing]` |
  * | output numeric / class | `["n", ...BinnedStats tuple]` / `["c", counts, confidence tuple]` |
  * | ood | `[score tuple, aboveP95, aboveP99]` or null |
+ * | shadow (optional) | keyed as in the canonical form, its `latencyMs` a BinnedStats tuple |
  *
  * Precision: counts are integers and travel exactly. sum, sumSq, min and max are rounded to 12
  * significant digits, a relative error of at most 5e-13 per window, which merging by addition
@@ -28,7 +29,7 @@ import { z } from 'zod';
 import { parseJsonBytes, parseWith } from './parse';
 import { utf8Encode } from './bytes';
 import { ProtocolError } from './errors';
-import { binnedStatsSchema, categoricalStatsSchema, oodStatsSchema, statsWindowSchema, type BinnedStats, type FeatureStats, type OutputStats, type StatsWindow } from './schemas/stats';
+import { binnedStatsSchema, categoricalStatsSchema, oodStatsSchema, shadowStatsFields, statsWindowSchema, type BinnedStats, type FeatureStats, type OutputStats, type ShadowStats, type StatsWindow } from './schemas/stats';
 
 /** The encoding version written in `v`. */
 export const STATS_ENCODING_VERSION = 1;
@@ -83,13 +84,18 @@ const packedCategoricalSchema = namedTuple(['kind', 'counts', 'unseen', 'missing
 const packedClassSchema = namedTuple(['kind', 'counts', 'confidence'], [z.literal('c'), z.array(c.counts.element).max(1024), packedBinnedSchema]);
 const o = oodStatsSchema.shape;
 
+// One section per window: kept keyed (readable off the broker), only its histogram is packed.
+// `agree <= n` is checked when the unpacked window is parsed with statsWindowSchema.
+const packedShadowSchema = z.strictObject({ ...shadowStatsFields, latencyMs: packedBinnedSchema });
+
 /** The packed window (STATS_ENCODING_VERSION 1): the canonical one with its histograms as tuples. */
-export const packedStatsWindowSchema = statsWindowSchema.omit({ latencyMs: true, features: true, outputs: true, ood: true }).extend({
+export const packedStatsWindowSchema = statsWindowSchema.omit({ latencyMs: true, features: true, outputs: true, ood: true, shadow: true }).extend({
   v: z.literal(STATS_ENCODING_VERSION),
   latencyMs: packedBinnedSchema,
   features: z.array(taggedTuple({ n: packedNumericSchema, c: packedCategoricalSchema })).max(1024),
   outputs: z.array(taggedTuple({ n: packedNumericSchema, c: packedClassSchema })).max(64),
   ood: namedTuple(['score', 'aboveP95', 'aboveP99'], [packedBinnedSchema, o.aboveP95, o.aboveP99]).nullable(),
+  shadow: packedShadowSchema.optional(),
 });
 export type PackedStatsWindow = z.output<typeof packedStatsWindowSchema>;
 type PackedBinned = z.output<typeof packedBinnedSchema>;
@@ -101,11 +107,16 @@ const roundOrNull = (x: number | null): number | null => (x === null ? null : ro
 const packBinned = (s: BinnedStats): PackedBinned => [s.counts, s.underflow, s.overflow, s.missing, round(s.sum), round(s.sumSq), roundOrNull(s.min), roundOrNull(s.max)];
 const unpackBinned = ([counts, underflow, overflow, missing, sum, sumSq, min, max]: PackedBinned): BinnedStats => ({ counts, underflow, overflow, missing, sum, sumSq, min, max });
 
+type PackedShadow = z.output<typeof packedShadowSchema>;
+const packShadow = (s: ShadowStats): PackedShadow => ({ ...s, latencyMs: packBinned(s.latencyMs) });
+const unpackShadow = (s: PackedShadow): ShadowStats => ({ ...s, latencyMs: unpackBinned(s.latencyMs) });
+
 export function packStatsWindow(window: StatsWindow): PackedStatsWindow {
-  const { latencyMs, features, outputs, ood, ...rest } = window;
+  const { latencyMs, features, outputs, ood, shadow, ...rest } = window;
   return {
     v: STATS_ENCODING_VERSION,
     ...rest,
+    ...(shadow ? { shadow: packShadow(shadow) } : {}),
     latencyMs: packBinned(latencyMs),
     features: features.map((f) => (f.kind === 'numeric' ? ['n', ...packBinned(f)] : ['c', f.counts, f.unseen, f.missing])),
     outputs: outputs.map((out) => (out.kind === 'numeric' ? ['n', ...packBinned(out)] : ['c', out.counts, packBinned(out.confidence)])),
@@ -114,9 +125,10 @@ export function packStatsWindow(window: StatsWindow): PackedStatsWindow {
 }
 
 export function unpackStatsWindow(packed: PackedStatsWindow): StatsWindow {
-  const { v: _encoding, latencyMs, features, outputs, ood, ...rest } = packed;
+  const { v: _encoding, latencyMs, features, outputs, ood, shadow, ...rest } = packed;
   return {
     ...rest,
+    ...(shadow ? { shadow: unpackShadow(shadow) } : {}),
     latencyMs: unpackBinned(latencyMs),
     features: features.map((f): FeatureStats => {
       if (f[0] === 'c') return { kind: 'categorical', counts: f[1], unseen: f[2], missing: f[3] };

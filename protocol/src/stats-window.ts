@@ -2,7 +2,7 @@
  * Merging statistics windows by addition (ARCHITECTURE rule 6). Pure and shared: devices merge
  * windows in their offline queue, the hub merges across devices, rings and time.
  */
-import type { BinnedStats, CategoricalStats, FeatureStats, OodStats, OutputStats, StatsWindow } from './schemas/stats';
+import type { BinnedStats, CategoricalStats, FeatureStats, OodStats, OutputStats, ShadowStats, StatsWindow } from './schemas/stats';
 
 const addArrays = (a: readonly number[], b: readonly number[]): number[] => {
   if (a.length !== b.length) throw new Error(`cannot merge counts of ${a.length} and ${b.length} bins`);
@@ -46,6 +46,48 @@ function mergeOod(a: OodStats | null, b: OodStats | null): OodStats | null {
   return { score: mergeBinned(a.score, b.score), aboveP95: a.aboveP95 + b.aboveP95, aboveP99: a.aboveP99 + b.aboveP99 };
 }
 
+const sameCandidate = (a: ShadowStats, b: ShadowStats): boolean => a.model === b.model && a.version === b.version && a.sha256 === b.sha256;
+
+/**
+ * Shadow sections sum only when they count the same candidate. A window without a section made
+ * no comparisons, so it adds nothing: absent + S = S. Two different candidates are refused rather
+ * than summed: their agreement would be a blend that belongs to neither, and dropping one side
+ * would lose comparisons without a trace. A device never needs that merge (it closes the window
+ * when its shadow changes, and its outbox merges only mergeable windows: statsWindowsMergeable);
+ * the hub keeps shadow sections per candidate (hub stats-ingest.ts).
+ */
+export function shadowsMergeable(a: ShadowStats | undefined, b: ShadowStats | undefined): boolean {
+  return a === undefined || b === undefined || sameCandidate(a, b);
+}
+
+/** Whether mergeStatsWindows accepts the pair: the same artifact and mergeable shadow sections. */
+export function statsWindowsMergeable(a: StatsWindow, b: StatsWindow): boolean {
+  return a.sha256 === b.sha256 && shadowsMergeable(a.shadow, b.shadow);
+}
+
+const shadowConflict = (a: ShadowStats, b: ShadowStats): Error =>
+  new Error(`cannot merge shadow statistics of ${a.model}@${a.version} (${a.sha256.slice(0, 12)}) and ${b.model}@${b.version} (${b.sha256.slice(0, 12)})`);
+
+const addErrors = (into: Record<string, number>, from: Readonly<Record<string, number>>): Record<string, number> => {
+  for (const [code, n] of Object.entries(from)) into[code] = (into[code] ?? 0) + n;
+  return into;
+};
+
+export function mergeShadow(a: ShadowStats | undefined, b: ShadowStats | undefined): ShadowStats | undefined {
+  if (a === undefined || b === undefined) return a ?? b;
+  if (!sameCandidate(a, b)) throw shadowConflict(a, b);
+  return {
+    model: a.model,
+    version: a.version,
+    sha256: a.sha256,
+    n: a.n + b.n,
+    agree: a.agree + b.agree,
+    errors: addErrors({ ...a.errors }, b.errors),
+    latencyMs: mergeBinned(a.latencyMs, b.latencyMs),
+    dropped: a.dropped + b.dropped,
+  };
+}
+
 const zip = <T>(a: readonly T[], b: readonly T[], merge: (x: T, y: T) => T): T[] => {
   if (a.length !== b.length) throw new Error(`cannot merge ${a.length} entries with ${b.length}`);
   return a.map((x, i) => merge(x, b[i] as T));
@@ -57,8 +99,8 @@ const zip = <T>(a: readonly T[], b: readonly T[], merge: (x: T, y: T) => T): T[]
  */
 export function mergeStatsWindows(a: StatsWindow, b: StatsWindow): StatsWindow {
   if (a.sha256 !== b.sha256) throw new Error(`cannot merge windows of ${a.model}@${a.version} and ${b.model}@${b.version}`);
-  const errors: Record<string, number> = { ...a.errors };
-  for (const [code, n] of Object.entries(b.errors)) errors[code] = (errors[code] ?? 0) + n;
+  const errors = addErrors({ ...a.errors }, b.errors);
+  const shadow = mergeShadow(a.shadow, b.shadow);
   const merged = (a.merged ?? 0) + (b.merged ?? 0);
   const lost = (a.lost ?? 0) + (b.lost ?? 0);
   return {
@@ -77,6 +119,7 @@ export function mergeStatsWindows(a: StatsWindow, b: StatsWindow): StatsWindow {
     ood: mergeOod(a.ood, b.ood),
     ...(merged > 0 ? { merged } : {}),
     ...(lost > 0 ? { lost } : {}),
+    ...(shadow ? { shadow } : {}),
   };
 }
 
@@ -100,6 +143,7 @@ function addCountsInto(a: number[], b: readonly number[]): void {
 }
 
 const copyFeature = (f: FeatureStats): FeatureStats => (f.kind === 'numeric' ? { kind: 'numeric', ...copyBinned(f) } : { ...f, counts: [...f.counts] });
+const copyShadow = (s: ShadowStats): ShadowStats => ({ ...s, errors: { ...s.errors }, latencyMs: copyBinned(s.latencyMs) });
 const copyOutput = (o: OutputStats): OutputStats => (o.kind === 'numeric' ? { kind: 'numeric', ...copyBinned(o) } : { kind: 'class', counts: [...o.counts], confidence: copyBinned(o.confidence) });
 
 /**
@@ -114,10 +158,19 @@ export function sumStatsWindows(windows: readonly StatsWindow[]): StatsWindow {
   const sum = { ...first, errors: { ...first.errors }, latencyMs: copyBinned(first.latencyMs), features: first.features.map(copyFeature), outputs: first.outputs.map(copyOutput), ood: first.ood ? { ...first.ood, score: copyBinned(first.ood.score) } : null };
   let merged = first.merged ?? 0;
   let lost = first.lost ?? 0;
+  let shadow = first.shadow ? copyShadow(first.shadow) : undefined;
   for (let w = 1; w < windows.length; w++) {
     const b = windows[w] as StatsWindow;
     if (sum.sha256 !== b.sha256) throw new Error(`cannot merge windows of ${sum.model}@${sum.version} and ${b.model}@${b.version}`);
-    for (const [code, n] of Object.entries(b.errors)) sum.errors[code] = (sum.errors[code] ?? 0) + n;
+    if (shadow && b.shadow) {
+      if (!sameCandidate(shadow, b.shadow)) throw shadowConflict(shadow, b.shadow);
+      shadow.n += b.shadow.n;
+      shadow.agree += b.shadow.agree;
+      addErrors(shadow.errors, b.shadow.errors);
+      addBinnedInto(shadow.latencyMs, b.shadow.latencyMs);
+      shadow.dropped += b.shadow.dropped;
+    } else if (b.shadow) shadow = copyShadow(b.shadow);
+    addErrors(sum.errors, b.errors);
     if (b.windowStart < sum.windowStart) sum.windowStart = b.windowStart;
     if (b.windowEnd > sum.windowEnd) sum.windowEnd = b.windowEnd;
     sum.n += b.n;
@@ -152,6 +205,6 @@ export function sumStatsWindows(windows: readonly StatsWindow[]): StatsWindow {
     merged += b.merged ?? 0;
     lost += b.lost ?? 0;
   }
-  const { merged: _merged, lost: _lost, ...rest } = sum;
-  return { ...rest, ...(merged > 0 ? { merged } : {}), ...(lost > 0 ? { lost } : {}) };
+  const { merged: _merged, lost: _lost, shadow: _shadow, ...rest } = sum;
+  return { ...rest, ...(merged > 0 ? { merged } : {}), ...(lost > 0 ? { lost } : {}), ...(shadow ? { shadow } : {}) };
 }

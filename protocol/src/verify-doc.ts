@@ -98,8 +98,15 @@ export interface DeploymentContext {
   runtime: { version: string; maxOpset: number };
 }
 
+/**
+ * The doc's shadow candidate, verified like `active` (signature by the release role, type,
+ * schema, compat) except for downgrade protection (a shadow serves nothing, so any version may
+ * run). A refused shadow never refuses the doc: the device serves `active` and reports it.
+ */
+export type ShadowVerdict = { kind: 'ok'; release: ReleaseManifest } | { kind: 'rejected'; error: ProtocolError };
+
 export type DeploymentVerdict =
-  | { kind: 'accept'; doc: DeploymentDoc; release: ReleaseManifest; previous: ReleaseManifest | null; downgrade: boolean }
+  | { kind: 'accept'; doc: DeploymentDoc; release: ReleaseManifest; previous: ReleaseManifest | null; downgrade: boolean; shadow: ShadowVerdict | null }
   /** PROTOCOL: the same seq again (retained redelivery, or other content) changes nothing */
   | { kind: 'ignore'; seq: number; reason: string };
 
@@ -124,7 +131,19 @@ export async function verifyDeployment(input: Uint8Array | unknown, ctx: Deploym
     );
   }
   checkCompatible(release, ctx.runtime);
-  return { kind: 'accept', doc, release, previous, downgrade };
+  const shadow = doc.shadow ? await verifyShadow(doc.shadow, ctx, keys) : null;
+  return { kind: 'accept', doc, release, previous, downgrade, shadow };
+}
+
+async function verifyShadow(envelope: Envelope, ctx: DeploymentContext, keys: PublicKeyring): Promise<ShadowVerdict> {
+  try {
+    const release = await openSigned(envelope, 'release', releaseManifestSchema, ctx.trust.roles.release, keys);
+    checkCompatible(release, ctx.runtime);
+    return { kind: 'ok', release };
+  } catch (error) {
+    const message = `shadow: ${error instanceof Error ? error.message : String(error)}`;
+    return { kind: 'rejected', error: new ProtocolError(error instanceof ProtocolError ? error.code : 'E_SCHEMA', message, { cause: error }) };
+  }
 }
 
 function checkCompatible(release: ReleaseManifest, runtime: DeploymentContext['runtime']): void {

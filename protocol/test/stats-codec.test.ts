@@ -26,6 +26,7 @@ const window: StatsWindow = {
   ood: { score: binned([9, 1], 2, 0, 3), aboveP95: 1, aboveP99: 0 },
   merged: 2,
   lost: 1,
+  shadow: { model: 'm', version: '2', sha256: 'c'.repeat(64), n: 9, agree: 7, errors: { E_INFERENCE: 1 }, latencyMs: binned([6, 3], 1.2345678901234567, 0.1, 0.30000000000000004), dropped: 2 },
 };
 
 const floats = (s: BinnedStats): (number | null)[] => [s.sum, s.sumSq, s.min, s.max];
@@ -36,6 +37,7 @@ function split(w: StatsWindow): { floats: (number | null)[]; rest: unknown } {
   for (const f of w.features) if (f.kind === 'numeric') all.push(f);
   for (const o of w.outputs) all.push(o.kind === 'numeric' ? o : o.confidence);
   if (w.ood) all.push(w.ood.score);
+  if (w.shadow) all.push(w.shadow.latencyMs);
   const blank = (value: unknown): unknown => JSON.parse(JSON.stringify(value, (key, v: unknown) => (['sum', 'sumSq', 'min', 'max'].includes(key) ? 0 : v)));
   return { floats: all.flatMap(floats), rest: blank(w) };
 }
@@ -85,6 +87,11 @@ describe('the wire encoding of a statistics window', () => {
     expect((packed.outputs as unknown[])[0]).toEqual(['c', [8, 2], [[1, 9], 1, 3, 2, 8.12345678901, 66.114006992, 0.5, 1]]);
     expect(packed.ood).toEqual([[[9, 1], 1, 3, 2, 2, 4.12345678901, 0, 3], 1, 0]);
     expect(packStatsWindow({ ...window, ood: null }).ood).toBeNull();
+    // the shadow section stays keyed (one per window); only its histogram is a tuple
+    expect(packed.shadow).toEqual({ ...window.shadow, latencyMs: [[6, 3], 1, 3, 2, 1.23456789012, 1.64761466434, 0.1, 0.3] });
+    const { shadow: _shadow, ...without } = window;
+    expect('shadow' in packStatsWindow(without)).toBe(false);
+    expect(decodeStatsWindow(encodeStatsWindow(without), 'stats')).not.toHaveProperty('shadow');
   });
 
   it('is far smaller than the plain JSON of the window', () => {
@@ -105,6 +112,9 @@ describe('the wire encoding of a statistics window', () => {
     { name: 'a bad latency histogram', edit: (p: Record<string, unknown>) => (p.latencyMs = { counts: [] }), field: /stats: latencyMs: /, code: 'E_SCHEMA' },
     { name: 'an unknown field', edit: (p: Record<string, unknown>) => (p.extra = 1), field: /stats: .*extra/, code: 'E_SCHEMA' },
     { name: 'a bad top-level field', edit: (p: Record<string, unknown>) => (p.sha256 = 'nope'), field: /stats: sha256: /, code: 'E_SCHEMA' },
+    { name: 'a bad shadow histogram', edit: (p: Record<string, unknown>) => ((p.shadow as Record<string, unknown>).latencyMs = [[1], 0, 0, 0, 0, -1, null, null]), field: /stats: shadow\.latencyMs\.sumSq: /, code: 'E_SCHEMA' },
+    { name: 'a shadow agreeing more often than it compared', edit: (p: Record<string, unknown>) => ((p.shadow as Record<string, unknown>).agree = 10), field: /stats: shadow\.agree: agree cannot exceed n/, code: 'E_SCHEMA' },
+    { name: 'an unknown shadow field', edit: (p: Record<string, unknown>) => ((p.shadow as Record<string, unknown>).served = 1), field: /stats: shadow: .*served/, code: 'E_SCHEMA' },
     { name: 'an encoding from the future', edit: (p: Record<string, unknown>) => (p.v = 2), field: /stats: v: unsupported statistics encoding 2/, code: 'E_SCHEMA' },
   ])('refuses $name, naming the field', ({ edit, field, code }) => {
     const error = refusal(rewrite(edit));

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { mergeStatsWindows, statsWindowSchema, sumStatsWindows, type BinnedStats, type StatsWindow } from '@edgefleet/protocol';
+import { mergeStatsWindows, statsWindowSchema, statsWindowsMergeable, sumStatsWindows, type BinnedStats, type ShadowStats, type StatsWindow } from '@edgefleet/protocol';
 
 const binned = (counts: number[], sum: number, min: number | null, max: number | null): BinnedStats => ({ counts, underflow: 1, overflow: 0, missing: 2, sum, sumSq: sum * sum, min, max });
 
@@ -49,6 +49,51 @@ describe('mergeStatsWindows', () => {
   });
 });
 
+const shadow = (over: Partial<ShadowStats> = {}): ShadowStats => ({
+  model: 'm',
+  version: '2',
+  sha256: 'c'.repeat(64),
+  n: 10,
+  agree: 9,
+  errors: { E_INFERENCE: 1 },
+  latencyMs: binned([4, 6], 2.5, 0.2, 0.9),
+  dropped: 1,
+  ...over,
+});
+
+describe('shadow sections', () => {
+  it('are part of the schema, optional, and agree never exceeds n', () => {
+    expect(statsWindowSchema.parse(window({ shadow: shadow() })).shadow).toEqual(shadow());
+    expect(statsWindowSchema.parse(window()).shadow).toBeUndefined();
+    expect(statsWindowSchema.safeParse(window({ shadow: shadow({ agree: 11 }) })).error?.issues[0]?.path).toEqual(['shadow', 'agree']);
+    expect(statsWindowSchema.safeParse(window({ shadow: { ...shadow(), extra: 1 } as ShadowStats })).success).toBe(false);
+  });
+
+  it('of the same candidate merge by addition', () => {
+    const merged = mergeStatsWindows(window({ shadow: shadow() }), window({ shadow: shadow({ n: 5, agree: 2, errors: { E_SCHEMA: 2 }, latencyMs: binned([1, 0], 0.3, 0.1, 0.3), dropped: 0 }) }));
+    expect(merged.shadow).toEqual({ ...shadow(), n: 15, agree: 11, errors: { E_INFERENCE: 1, E_SCHEMA: 2 }, latencyMs: { counts: [5, 6], underflow: 2, overflow: 0, missing: 4, sum: 2.8, sumSq: 6.25 + 0.09, min: 0.1, max: 0.9 }, dropped: 1 });
+    expect(statsWindowSchema.parse(merged)).toEqual(merged);
+  });
+
+  it('a window without one made no comparisons: it adds nothing either way', () => {
+    expect(mergeStatsWindows(window(), window({ shadow: shadow() })).shadow).toEqual(shadow());
+    expect(mergeStatsWindows(window({ shadow: shadow() }), window()).shadow).toEqual(shadow());
+    expect('shadow' in mergeStatsWindows(window(), window())).toBe(false);
+  });
+
+  it('of different candidates are refused, never blended or dropped', () => {
+    for (const other of [shadow({ version: '3' }), shadow({ sha256: 'd'.repeat(64) }), shadow({ model: 'n' })]) {
+      const [a, b] = [window({ shadow: shadow() }), window({ shadow: other })];
+      expect(statsWindowsMergeable(a, b)).toBe(false);
+      expect(() => mergeStatsWindows(a, b)).toThrow(/cannot merge shadow statistics/);
+      expect(() => sumStatsWindows([a, window(), b])).toThrow(/cannot merge shadow statistics/);
+    }
+    expect(statsWindowsMergeable(window({ shadow: shadow() }), window({ shadow: shadow({ n: 1, agree: 0 }) }))).toBe(true);
+    expect(statsWindowsMergeable(window(), window({ shadow: shadow() }))).toBe(true);
+    expect(statsWindowsMergeable(window(), window({ sha256: 'b'.repeat(64) }))).toBe(false);
+  });
+});
+
 describe('sumStatsWindows', () => {
   // Floats that do not add associatively, so a different order of additions would show.
   const varied = (i: number): StatsWindow =>
@@ -65,6 +110,8 @@ describe('sumStatsWindows', () => {
       ood: i % 4 === 1 ? null : { score: binned([i, 1], Math.PI * i, 0, i), aboveP95: i, aboveP99: 1 },
       ...(i % 5 === 0 ? { merged: i } : {}),
       ...(i === 7 ? { lost: 2 } : {}),
+      // some windows ran no shadow: the rest count the same candidate
+      ...(i % 3 === 1 ? {} : { shadow: shadow({ n: i, agree: i - 1, errors: i % 2 ? { E_INFERENCE: i } : {}, latencyMs: binned([i, 1], 0.1 * i + 1 / 7, 0.01 * i, 0.3 * i), dropped: i % 4 }) }),
     });
 
   it('equals reducing with mergeStatsWindows, float for float', () => {

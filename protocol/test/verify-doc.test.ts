@@ -141,6 +141,47 @@ describe('verifyDeployment', () => {
     expect(await codeOf(verifyDeployment(await signPayload(makeDeployment(foreign, { seq: 4 }), [t.release]), ctx))).toBe('E_SIG_UNTRUSTED');
   });
 
+  describe('a shadow candidate', () => {
+    const shadowDoc = async (shadow: Envelope, overrides = {}) => signPayload(deployment({ shadow, ...overrides }), [t.release]);
+    const shadowOf = async (envelope: Envelope, context = ctx) => {
+      const verdict = await verifyDeployment(envelope, context);
+      if (verdict.kind !== 'accept') throw new Error('doc not accepted');
+      return verdict.shadow;
+    };
+
+    it('is verified like active and returned with the accepted doc; none gives null', async () => {
+      const candidate = await signPayload(makeRelease({ version: '6', releaseCounter: 6 }), [t.release]);
+      expect(await shadowOf(await shadowDoc(candidate))).toMatchObject({ kind: 'ok', release: { version: '6' } });
+      expect(await shadowOf(await signPayload(deployment(), [t.release]))).toBeNull();
+      expect(await shadowOf(await signPayload(deployment({ shadow: null }), [t.release]))).toBeNull();
+    });
+
+    it('may be any version: downgrade protection is about what serves', async () => {
+      const older = await signPayload(makeRelease({ version: '1', releaseCounter: 1 }), [t.release]);
+      expect(await shadowOf(await shadowDoc(older), { ...ctx, active: { model: 'vad', releaseCounter: 5 } })).toMatchObject({ kind: 'ok' });
+    });
+
+    it.each([
+      { name: 'signed by an unknown key', code: 'E_SIG_UNTRUSTED', make: async () => signPayload(makeRelease(), [(await generateSigningKey()).key]) },
+      { name: 'with a flipped payload byte', code: 'E_SIG_INVALID', make: async () => {
+        const good = await signPayload(makeRelease(), [t.release]);
+        const bytes = fromBase64(good.payload)!;
+        bytes[12] = (bytes[12]! ^ 0x01) & 0x7f;
+        return { ...good, payload: toBase64(bytes) };
+      } },
+      { name: 'that is not a release', code: 'E_WRONG_TYPE', make: async () => signPayload(deployment(), [t.release]) },
+      { name: 'that needs a newer opset', code: 'E_INCOMPATIBLE', make: async () => signPayload(makeRelease({ compat: { opset: 99 } }), [t.release]) },
+      { name: 'with a bad schema', code: 'E_SCHEMA', make: async () => signPayload({ ...makeRelease(), releaseCounter: -1 }, [t.release]) },
+    ])('refused when $name, while the doc itself is accepted ($code)', async ({ code, make }) => {
+      const shadow = await shadowOf(await shadowDoc(await make()));
+      expect(shadow?.kind).toBe('rejected');
+      if (shadow?.kind === 'rejected') {
+        expect(shadow.error.code).toBe(code);
+        expect(shadow.error.message).toMatch(/^shadow: /);
+      }
+    });
+  });
+
   it('rejects extra fields as schema errors', async () => {
     const extra = { ...deployment(), sneaky: true };
     expect(await codeOf(verifyDeployment(await signPayload(extra, [t.release]), ctx))).toBe('E_SCHEMA');
@@ -166,6 +207,18 @@ describe('verifyRelease and trust', () => {
     expect(await codeOf(verifyTrustUpdate(t.trust, await signTrustDoc(next, [newRoot]), now))).toBe('E_ROOT_CHAIN');
     const skipped = { ...next, version: 3 };
     expect(await codeOf(verifyTrustUpdate(t.trust, await signTrustDoc(skipped, [t.root, newRoot]), now))).toBe('E_ROOT_CHAIN');
+  });
+});
+
+describe('reported state', () => {
+  const state = { device: 'dev-1', seq: 3, phase: 'serving', active: null, previous: null, error: null, agent: { version: '1', runtime: 'ort' }, at: new Date().toISOString() };
+  const ref = { model: 'vad', version: '6', sha256: 'b'.repeat(64) };
+
+  it('may name the loaded shadow, and older agents that do not are still valid', () => {
+    expect(reportedStateSchema.safeParse(state).success).toBe(true);
+    expect(reportedStateSchema.safeParse({ ...state, shadow: null }).success).toBe(true);
+    expect(reportedStateSchema.parse({ ...state, shadow: ref }).shadow).toEqual(ref);
+    expect(reportedStateSchema.safeParse({ ...state, shadow: { ...ref, sha256: 'x' } }).success).toBe(false);
   });
 });
 

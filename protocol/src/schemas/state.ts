@@ -20,6 +20,11 @@ export const reportedStateSchema = z.strictObject({
   phase: agentPhaseSchema,
   active: modelRefSchema.nullable(),
   previous: modelRefSchema.nullable(),
+  /**
+   * The candidate loaded and probed in shadow mode (ROLLOUTS "Shadow"), null when none is.
+   * Optional so reports of agents that predate shadow mode stay valid.
+   */
+  shadow: modelRefSchema.nullable().optional(),
   error: reportedErrorSchema.nullable(),
   agent: z.strictObject({
     version: z.string().max(64),

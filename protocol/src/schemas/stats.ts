@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { deviceIdSchema, isoTimeSchema, modelNameSchema, versionLabelSchema } from './common';
+import { deviceIdSchema, isoTimeSchema, modelNameSchema, sha256Schema, versionLabelSchema } from './common';
 
 /**
  * One device's statistics for one model version over one window (DRIFT.md "What a device
@@ -53,6 +53,31 @@ export type OodStats = z.infer<typeof oodStatsSchema>;
 /** Fixed latency bins (milliseconds) shared by every device, so latency merges like the rest. */
 export const LATENCY_EDGES_MS = [0, 0.1, 0.25, 0.5, 1, 2, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 10_000] as const;
 
+/**
+ * Shadow mode (ROLLOUTS "Shadow"): a candidate release ran on the same inputs as the window's
+ * serving version without its answers being served. One section per window, for one candidate
+ * (named by model, version and artifact hash, like the window itself); a window never mixes two
+ * candidates (the agent closes the window when its shadow changes). Merges by addition, only
+ * with a section of the same candidate (see stats-window.ts).
+ */
+export const shadowStatsFields = {
+  model: modelNameSchema,
+  version: versionLabelSchema,
+  sha256: sha256Schema,
+  /** rows compared: rows whose served prediction could be read and on which the shadow ran */
+  n: count,
+  /** of those, rows on which the shadow's prediction agrees with the served one */
+  agree: count,
+  /** shadow runs that failed, by error code (their rows are not in n) */
+  errors: z.record(z.string().max(64), count),
+  /** shadow run latency per request, on LATENCY_EDGES_MS like the window's own latency */
+  latencyMs: binnedStatsSchema,
+  /** requests never compared because the shadow queue was full: the serve path does not wait */
+  dropped: count,
+};
+export const shadowStatsSchema = z.strictObject(shadowStatsFields).refine((s) => s.agree <= s.n, { message: 'agree cannot exceed n', path: ['agree'] });
+export type ShadowStats = z.infer<typeof shadowStatsSchema>;
+
 export const statsWindowSchema = z.strictObject({
   /** unique per window; the hub dedupes on it */
   msgId: z.string().min(8).max(64),
@@ -76,5 +101,7 @@ export const statsWindowSchema = z.strictObject({
   merged: count.optional(),
   /** windows lost for good on the device (counted, never silent) */
   lost: count.optional(),
+  /** the candidate run in shadow mode beside this version; absent when none ran */
+  shadow: shadowStatsSchema.optional(),
 });
 export type StatsWindow = z.infer<typeof statsWindowSchema>;
