@@ -233,11 +233,11 @@ describe('hub HTTP API', () => {
     describe('assignment', () => {
       it('publishes a retained, signed deployment doc the protocol verifier accepts', async () => {
         const secret = await enrol(hub, 'dev-assign');
-        const reply = await api<{ device: string; model: string; version: string; seq: number }>(hub, 'PUT', '/api/v1/devices/dev-assign/assignment', {
+        const reply = await api<{ device: string; model: string; version: string; seq: number; shadow: null }>(hub, 'PUT', '/api/v1/devices/dev-assign/assignment', {
           json: { model: 'vad', version: '1.0.0' },
         });
         expect(reply.status).toBe(200);
-        expect(reply.body).toEqual({ device: 'dev-assign', model: 'vad', version: '1.0.0', seq: 1 });
+        expect(reply.body).toEqual({ device: 'dev-assign', model: 'vad', version: '1.0.0', seq: 1, shadow: null });
 
         const config = await api<{ mqttUrl: string; wsUrl: string; trust: Envelope }>(hub, 'GET', '/device/v1/config', {
           token: null,

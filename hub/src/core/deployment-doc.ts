@@ -1,5 +1,5 @@
 /** Builds the desired state of one device when an admin pins it to a release. */
-import type { DeploymentDoc, Envelope } from '@edgefleet/protocol';
+import { deploymentDocSchema, envelopeSchema, fromBase64, parseJsonBytes, type DeploymentDoc, type Envelope } from '@edgefleet/protocol';
 
 export interface ReleaseRef {
   model: string;
@@ -23,11 +23,17 @@ export interface PinInput {
   servingCounters: readonly number[];
   /** the rollout (and its step) this assignment belongs to; null for a manual pin */
   rollout?: DeploymentDoc['rollout'];
+  /**
+   * A release to run in shadow mode beside the target (ROLLOUTS "Shadow"): any version of any
+   * model; it never serves, so downgrade rules do not apply to it. Absent or null: none.
+   */
+  shadow?: ReleaseRef | null;
 }
 
 export interface PinPlan {
   doc: DeploymentDoc;
   previous: ReleaseRef | null;
+  shadow: ReleaseRef | null;
 }
 
 const sameRelease = (a: ReleaseRef, b: ReleaseRef): boolean => a.model === b.model && a.version === b.version;
@@ -47,8 +53,23 @@ export function planPin(input: PinInput): PinPlan {
     rollout: input.rollout ?? null,
     active: target.envelope,
     previous: previous && !sameRelease(previous, target) ? previous.envelope : null,
+    // Only docs that name a shadow carry the field, so every other doc reads as before.
+    ...(input.shadow ? { shadow: input.shadow.envelope } : {}),
     allowDowngrade,
     statsIntervalS: input.statsIntervalS,
   };
-  return { doc, previous: previous && !sameRelease(previous, target) ? previous : null };
+  return { doc, previous: previous && !sameRelease(previous, target) ? previous : null, shadow: input.shadow ?? null };
+}
+
+/** The payload of a stored deployment doc; null if it cannot be read (then it is re-issued). */
+export function storedDoc(doc: unknown): DeploymentDoc | null {
+  const parsed = envelopeSchema.safeParse(doc);
+  const bytes = parsed.success ? fromBase64(parsed.data.payload) : null;
+  if (!bytes) return null;
+  try {
+    const payload = deploymentDocSchema.safeParse(parseJsonBytes(bytes, 'stored deployment'));
+    return payload.success ? payload.data : null;
+  } catch {
+    return null;
+  }
 }

@@ -19,5 +19,7 @@ export function notableChanges(previous: ReportedState | null, next: ReportedSta
   if (previous?.phase !== next.phase) changes.push('phase');
   if (refKey(previous?.active ?? null) !== refKey(next.active)) changes.push('active');
   if ((previous?.error?.code ?? null) !== (next.error?.code ?? null)) changes.push('error');
+  // A report without the field (an agent older than shadow mode) runs no shadow.
+  if (refKey(previous?.shadow ?? null) !== refKey(next.shadow ?? null)) changes.push('shadow');
   return changes;
 }

@@ -17,13 +17,14 @@ import { modelSpecs, registerModels } from './routes/models';
 import { operationSpecs, registerOperations } from './routes/operations';
 import { quantizeSpecs, registerQuantize } from './routes/quantize';
 import { registerRollouts, rolloutSpecs } from './routes/rollouts';
+import { registerShadow, shadowSpecs } from './routes/shadow';
 import { registerTrainingRuns, trainingRunSpecs } from './routes/training-runs';
 
 export const OPENAPI_PATH = '/api/v1/openapi.json';
 
 const openApiSpecs: RouteSpec[] = [{ method: 'get', path: OPENAPI_PATH, summary: 'This document', auth: 'none', responses: { 200: { description: 'OpenAPI 3.1' } } }];
 
-export const ROUTE_SPECS: readonly RouteSpec[] = [...healthSpecs, ...openApiSpecs, ...deviceSpecs, ...modelSpecs, ...driftSpecs, ...feedbackSpecs, ...alertSpecs, ...jobSpecs, ...rolloutSpecs, ...quantizeSpecs, ...datasetSpecs, ...trainingRunSpecs, ...operationSpecs, ...artifactSpecs, ...deviceConfigSpecs];
+export const ROUTE_SPECS: readonly RouteSpec[] = [...healthSpecs, ...openApiSpecs, ...deviceSpecs, ...modelSpecs, ...driftSpecs, ...shadowSpecs, ...feedbackSpecs, ...alertSpecs, ...jobSpecs, ...rolloutSpecs, ...quantizeSpecs, ...datasetSpecs, ...trainingRunSpecs, ...operationSpecs, ...artifactSpecs, ...deviceConfigSpecs];
 
 export function createApp(ctx: HubContext): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
@@ -42,6 +43,7 @@ export function createApp(ctx: HubContext): Hono<AppEnv> {
   registerDevices(app, ctx);
   registerModels(app, ctx);
   registerDrift(app, ctx);
+  registerShadow(app, ctx);
   registerFeedback(app, ctx);
   registerAlerts(app, ctx);
   registerJobs(app, ctx);

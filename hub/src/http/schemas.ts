@@ -31,8 +31,16 @@ export const modelParams = z.object({ model: modelNameSchema });
 export const versionParams = z.object({ model: modelNameSchema, version: versionLabelSchema });
 export const artifactParams = z.object({ sha256: sha256Schema });
 
-export const assignmentBody = z.strictObject({ model: modelNameSchema, version: versionLabelSchema });
-export const assignmentResponse = z.object({ device: deviceIdSchema, model: modelNameSchema, version: versionLabelSchema, seq: z.number().int() });
+const versionRef = z.strictObject({ model: modelNameSchema, version: versionLabelSchema });
+export const assignmentBody = z.strictObject({
+  model: modelNameSchema,
+  version: versionLabelSchema,
+  shadow: versionRef
+    .nullable()
+    .optional()
+    .describe('a version (of this or any model) the device runs in shadow mode on the same inputs, never serving it, reporting agreement and latency; absent or null: none'),
+});
+export const assignmentResponse = z.object({ device: deviceIdSchema, model: modelNameSchema, version: versionLabelSchema, seq: z.number().int(), shadow: versionRef.nullable() });
 
 export const probeHintsSchema = z.record(
   z.string().min(1).max(256),
@@ -57,7 +65,7 @@ export const deviceView = z.object({
   lastSeenAt: z.string().nullable(),
   lastErrorCode: z.string().nullable(),
   state: reportedStateSchema.nullable(),
-  assignment: z.object({ model: z.string(), version: z.string(), seq: z.number().int(), assignedAt: z.string() }).nullable(),
+  assignment: z.object({ model: z.string(), version: z.string(), seq: z.number().int(), assignedAt: z.string(), shadow: z.object({ model: z.string(), version: z.string() }).nullable() }).nullable(),
 });
 export const deviceList = z.object({ devices: z.array(deviceView) });
 

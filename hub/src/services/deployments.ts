@@ -3,9 +3,9 @@
  * persist it, then publish it retained. Retained messages are a cache of the database, rebuilt
  * by `republishRetained` on every start and external-broker reconnect (ARCHITECTURE rule 7).
  */
-import { TRUST_TOPIC, deploymentDocSchema, type DeploymentDoc, desiredTopic, envelopeSchema, fromBase64, parseJsonBytes, parseWith, signPayload } from '@edgefleet/protocol';
+import { TRUST_TOPIC, desiredTopic, envelopeSchema, parseWith, signPayload } from '@edgefleet/protocol';
 import { notFound } from '../core/errors';
-import { planPin, type ReleaseRef } from '../core/deployment-doc';
+import { planPin, storedDoc, type ReleaseRef } from '../core/deployment-doc';
 import { getAssignment, listAssignments, upsertAssignment } from '../adapters/db/assignments';
 import { writeAudit } from '../adapters/db/audit';
 import { bumpSeq, getDevice } from '../adapters/db/devices';
@@ -31,6 +31,8 @@ export interface AssignResult {
   model: string;
   version: string;
   seq: number;
+  /** the release the doc names as its shadow, null when none */
+  shadow: { model: string; version: string } | null;
 }
 
 export interface AssignTarget {
@@ -38,6 +40,12 @@ export interface AssignTarget {
   version: string;
   /** set when a rollout assigns (the doc names it); absent for a manual pin */
   rollout?: { id: string; step: number };
+  /**
+   * A version (of this or any model) to run in shadow mode beside the target: the device runs it
+   * on the same inputs, never serves its answers, and reports agreement and latency (ROLLOUTS
+   * "Shadow"). The doc is the whole desired state: absent or null means no shadow.
+   */
+  shadow?: { model: string; version: string } | null;
 }
 
 export function assignDevice(ctx: HubContext, deviceId: string, target: AssignTarget, actor: string): Promise<AssignResult> {
@@ -48,6 +56,9 @@ export function assignDevice(ctx: HubContext, deviceId: string, target: AssignTa
     const targetRow = getVersion(ctx.db, target.model, target.version);
     if (!targetRow) throw notFound(`model version ${target.model}@${target.version}`);
     const targetRef = toRef(targetRow);
+    const shadowRow = target.shadow ? getVersion(ctx.db, target.shadow.model, target.shadow.version) : null;
+    if (target.shadow && !shadowRow) throw notFound(`model version ${target.shadow.model}@${target.shadow.version}`);
+    const shadowRef = shadowRow ? toRef(shadowRow) : null;
 
     const assignment = getAssignment(ctx.db, deviceId);
     const current = assignment ? refOf(ctx, assignment.model, assignment.version) : null;
@@ -59,7 +70,8 @@ export function assignDevice(ctx: HubContext, deviceId: string, target: AssignTa
     // PROTOCOL: seq strictly increases per device; committed before anything is signed or sent.
     const seq = ctx.db.transaction((tx) => bumpSeq(tx, deviceId));
     const now = ctx.now();
-    const plan = planPin({ device: deviceId, seq, now, ttlS: ctx.deploymentTtlS, statsIntervalS: ctx.statsIntervalS, target: targetRef, current, currentPrevious, servingCounters, rollout: target.rollout ?? null });
+    const plan = planPin({ device: deviceId, seq, now, ttlS: ctx.deploymentTtlS, statsIntervalS: ctx.statsIntervalS, target: targetRef, current, currentPrevious, servingCounters, rollout: target.rollout ?? null, shadow: shadowRef });
+    const shadow = plan.shadow ? { model: plan.shadow.model, version: plan.shadow.version } : null;
     const envelope = await signPayload(plan.doc, [ctx.keys.release]);
 
     ctx.db.transaction((tx) => {
@@ -72,6 +84,8 @@ export function assignDevice(ctx: HubContext, deviceId: string, target: AssignTa
         previousModel: plan.previous?.model ?? null,
         previousVersion: plan.previous?.version ?? null,
         assignedAt: now.toISOString(),
+        shadowModel: shadow?.model ?? null,
+        shadowVersion: shadow?.version ?? null,
       });
       writeAudit(tx, {
         at: now,
@@ -85,12 +99,13 @@ export function assignDevice(ctx: HubContext, deviceId: string, target: AssignTa
           previous: plan.previous ? `${plan.previous.model}@${plan.previous.version}` : null,
           allowDowngrade: plan.doc.allowDowngrade,
           ...(target.rollout ? { rollout: target.rollout.id, step: target.rollout.step } : {}),
+          ...(shadow ? { shadow: `${shadow.model}@${shadow.version}` } : {}),
         },
       });
     });
     await ctx.broker.publish(desiredTopic(deviceId), JSON.stringify(envelope), { retain: true });
-    ctx.logger.info('device assigned', { device: deviceId, model: target.model, version: target.version, seq });
-    return { device: deviceId, model: target.model, version: target.version, seq };
+    ctx.logger.info('device assigned', { device: deviceId, model: target.model, version: target.version, seq, shadow: shadow ? `${shadow.model}@${shadow.version}` : null });
+    return { device: deviceId, model: target.model, version: target.version, seq, shadow };
   });
 }
 
@@ -112,19 +127,6 @@ export async function republishRetained(ctx: HubContext): Promise<number> {
   return rows.length;
 }
 
-/** The payload of a stored deployment doc; null if it cannot be read (then it is re-issued). */
-function storedDoc(doc: unknown): DeploymentDoc | null {
-  const parsed = envelopeSchema.safeParse(doc);
-  const bytes = parsed.success ? fromBase64(parsed.data.payload) : null;
-  if (!bytes) return null;
-  try {
-    const payload = deploymentDocSchema.safeParse(parseJsonBytes(bytes, 'stored deployment'));
-    return payload.success ? payload.data : null;
-  } catch {
-    return null;
-  }
-}
-
 /**
  * Deployment docs expire (THREATS 6: freeze protection), so the hub re-issues the same desired
  * state with a new seq once half the lifetime has passed. A device that was offline for a week
@@ -137,7 +139,9 @@ export async function refreshExpiringDocs(ctx: HubContext): Promise<number> {
     const stored = storedDoc(row.doc);
     if (stored && Date.parse(stored.expires) > horizon) continue;
     try {
-      await assignDevice(ctx, row.deviceId, { model: row.model, version: row.version, ...(stored?.rollout ? { rollout: stored.rollout } : {}) }, 'hub:refresh');
+      // The same desired state again: the same rollout step and the same shadow.
+      const shadow = row.shadowModel !== null && row.shadowVersion !== null ? { model: row.shadowModel, version: row.shadowVersion } : null;
+      await assignDevice(ctx, row.deviceId, { model: row.model, version: row.version, ...(stored?.rollout ? { rollout: stored.rollout } : {}), shadow }, 'hub:refresh');
       refreshed++;
     } catch (error) {
       ctx.logger.error('could not refresh a deployment doc', { device: row.deviceId, error: error instanceof Error ? error.message : String(error) });

@@ -52,7 +52,8 @@ export interface DeviceView {
   lastSeenAt: string | null;
   lastErrorCode: string | null;
   state: ReportedState | null;
-  assignment: { model: string; version: string; seq: number; assignedAt: string } | null;
+  /** what the device is pinned to, and the shadow its doc names (null: none) */
+  assignment: { model: string; version: string; seq: number; assignedAt: string; shadow: { model: string; version: string } | null } | null;
 }
 
 /** Stored state was validated on the way in; re-parsing keeps a corrupt row from leaking out typed wrong. */
@@ -72,7 +73,7 @@ function toView(ctx: HubContext, row: DeviceRow): DeviceView {
     lastSeenAt: row.lastSeenAt,
     lastErrorCode: row.lastErrorCode,
     state: storedState(row.reportedState),
-    assignment: assignment ? { model: assignment.model, version: assignment.version, seq: assignment.seq, assignedAt: assignment.assignedAt } : null,
+    assignment: assignment ? { model: assignment.model, version: assignment.version, seq: assignment.seq, assignedAt: assignment.assignedAt, shadow: assignment.shadowModel !== null && assignment.shadowVersion !== null ? { model: assignment.shadowModel, version: assignment.shadowVersion } : null } : null,
   };
 }
 

@@ -84,7 +84,7 @@ function ingestState(ctx: HubContext, deviceId: string, state: ReportedState, se
         actor: `device:${deviceId}`,
         action: 'device.state.changed',
         subject: `device:${deviceId}`,
-        details: { changes, seq: state.seq, phase: state.phase, active: state.active, error: state.error },
+        details: { changes, seq: state.seq, phase: state.phase, active: state.active, shadow: state.shadow ?? null, error: state.error },
       });
     }
   });

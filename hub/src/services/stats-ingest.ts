@@ -2,9 +2,16 @@
  * Statistics windows from devices (DRIFT "What a device sends"): checked against the version
  * they claim, deduplicated on msgId, and merged by addition into one bucket per device x version
  * x hour, so storage grows with device-hours, never with the raw window count.
+ *
+ * A window's shadow section (ROLLOUTS "Shadow") goes to its own bucket per device x serving
+ * version x hour x shadow candidate (adapters/db/shadow-stats.ts), and the serving version's
+ * bucket never holds one: that bucket keeps merging across devices and hours whatever shadow
+ * each ran (protocol refuses to sum two candidates), and a device whose shadow changes within
+ * the hour loses nothing. The section names a version the registry must know, like the window.
  */
-import { mergeStatsWindows, parseWith, statsWindowSchema, type ReferenceProfile, type StatsWindow } from '@edgefleet/protocol';
+import { LATENCY_EDGES_MS, mergeShadow, mergeStatsWindows, parseWith, shadowStatsSchema, statsWindowSchema, type ReferenceProfile, type ShadowStats, type StatsWindow } from '@edgefleet/protocol';
 import { getVersion } from '../adapters/db/models';
+import { getShadowBucket, pruneShadowBuckets, upsertShadowBucket, type ShadowBucketKey } from '../adapters/db/shadow-stats';
 import { claimStatsMessage, getStatsBucket, pruneStatsBuckets, pruneStatsMessages, upsertStatsBucket } from '../adapters/db/stats';
 import type { HubContext } from './context';
 import { referenceOf } from './stats-view';
@@ -38,8 +45,25 @@ export function shapeMismatch(reference: ReferenceProfile, window: StatsWindow):
     if (!obs || obs.kind !== ref.kind) return `output ${ref.name}: expected ${ref.kind}`;
     const bins = ref.kind === 'numeric' ? ref.bins.counts.length : ref.counts.length;
     if (obs.counts.length !== bins) return `output ${ref.name}: ${obs.counts.length} bins, the reference has ${bins}`;
+    // Confidence is counted on the reference's own bins when it has them; any other count could
+    // never merge with the device's other windows (sums would throw in the buckets and the drift job).
+    if (ref.kind === 'class' && obs.kind === 'class' && ref.confidence && obs.confidence.counts.length !== ref.confidence.counts.length) {
+      return `output ${ref.name}: ${obs.confidence.counts.length} confidence bins, the reference has ${ref.confidence.counts.length}`;
+    }
   }
   if (reference.ood && window.ood && window.ood.score.counts.length !== reference.ood.bins.counts.length) return 'ood score bins differ from the reference';
+  return null;
+}
+
+const LATENCY_BINS = LATENCY_EDGES_MS.length - 1;
+
+/**
+ * A shadow section's latency is on the shared edges (agents always count it there), so shadow
+ * buckets of one candidate always sum. (The window's own latency is not held to it here: tools
+ * and simulations send other histograms, and its bucket merge refuses a mismatch on its own.)
+ */
+export function shadowMismatch(window: StatsWindow): string | null {
+  if (window.shadow && window.shadow.latencyMs.counts.length !== LATENCY_BINS) return `shadow.latencyMs: ${window.shadow.latencyMs.counts.length} bins, the shared latency edges make ${LATENCY_BINS}`;
   return null;
 }
 
@@ -52,6 +76,7 @@ function pruneIfDue(ctx: HubContext, nowMs: number): void {
   const horizon = new Date(nowMs - STATS_RETENTION_MS).toISOString();
   pruneStatsMessages(ctx.db, horizon);
   pruneStatsBuckets(ctx.db, hourOf(horizon));
+  pruneShadowBuckets(ctx.db, hourOf(horizon));
 }
 
 /** Stores one validated window already known to come from `deviceId`. */
@@ -70,23 +95,39 @@ export function ingestStatsWindow(ctx: HubContext, deviceId: string, window: Sta
     const mismatch = shapeMismatch(reference, window);
     if (mismatch) return refused('E_STATS_SHAPE', mismatch);
   }
+  const shadowShape = shadowMismatch(window);
+  if (shadowShape) return refused('E_STATS_SHAPE', shadowShape);
+  const { shadow, ...served } = window;
+  if (shadow) {
+    const candidate = getVersion(ctx.db, shadow.model, shadow.version);
+    if (!candidate || candidate.sha256 !== shadow.sha256) return refused('E_UNKNOWN_VERSION', `shadow: no version ${shadow.model}@${shadow.version} with artifact ${shadow.sha256.slice(0, 12)}`);
+  }
   pruneIfDue(ctx, nowMs);
   const receivedAt = now.toISOString();
   const hour = hourOf(window.windowStart);
   return ctx.db.transaction((tx): StatsOutcome => {
     const key = { deviceId, model: window.model, version: window.version, hour };
     const existing = getStatsBucket(tx, key);
-    let merged: StatsWindow = window;
-    if (existing) {
-      try {
-        merged = mergeStatsWindows(parseWith(statsWindowSchema, existing.merged, 'stored stats bucket'), window);
-      } catch (error) {
-        return refused('E_STATS_SHAPE', error instanceof Error ? error.message : String(error));
-      }
+    const shadowKey: ShadowBucketKey | null = shadow ? { ...key, shadowModel: shadow.model, shadowVersion: shadow.version, shadowSha256: shadow.sha256 } : null;
+    const existingShadow = shadowKey ? getShadowBucket(tx, shadowKey) : undefined;
+    let merged: StatsWindow = served;
+    let mergedShadow: ShadowStats | undefined = shadow;
+    try {
+      if (existing) merged = mergeStatsWindows(withoutShadow(parseWith(statsWindowSchema, existing.merged, 'stored stats bucket')), served);
+      if (existingShadow) mergedShadow = mergeShadow(parseWith(shadowStatsSchema, existingShadow.merged, 'stored shadow bucket'), shadow);
+    } catch (error) {
+      return refused('E_STATS_SHAPE', error instanceof Error ? error.message : String(error));
     }
     // Claimed in the same transaction as the merge: a redelivery changes nothing.
     if (!claimStatsMessage(tx, { msgId: window.msgId, deviceId, model: window.model, version: window.version, windowStart: window.windowStart, receivedAt })) return { stored: true, duplicate: true };
     upsertStatsBucket(tx, { ...key, sha256: window.sha256, windows: (existing?.windows ?? 0) + 1, merged, updatedAt: receivedAt });
+    if (shadowKey && mergedShadow) upsertShadowBucket(tx, { ...shadowKey, windows: (existingShadow?.windows ?? 0) + 1, merged: mergedShadow, updatedAt: receivedAt });
     return { stored: true, duplicate: false };
   });
+}
+
+/** Buckets stored by this version never hold a shadow section; the type does not know that. */
+function withoutShadow(window: StatsWindow): StatsWindow {
+  const { shadow: _shadow, ...rest } = window;
+  return rest;
 }

@@ -35,4 +35,18 @@ describe('planPin', () => {
     // the fallback must never be the release it replaces with itself
     expect(doc.previous).toEqual(ref('2', 2).envelope);
   });
+
+  it('a shadow of any version or model rides in the doc and never counts as a downgrade; none leaves the field out', () => {
+    const older = planPin({ ...base, target: ref('2', 2), current: ref('2', 2), currentPrevious: null, servingCounters: [2], shadow: ref('1', 1) });
+    expect(older.doc.shadow).toEqual(ref('1', 1).envelope);
+    expect(older.shadow?.version).toBe('1');
+    expect(older.doc.allowDowngrade).toBe(false);
+    const other = planPin({ ...base, target: ref('2', 2), current: null, currentPrevious: null, servingCounters: [], shadow: ref('7', 7, 'vad-small') });
+    expect(other.doc.shadow).toEqual(ref('7', 7, 'vad-small').envelope);
+    for (const shadow of [undefined, null]) {
+      const plain = planPin({ ...base, target: ref('2', 2), current: null, currentPrevious: null, servingCounters: [], shadow });
+      expect('shadow' in plain.doc).toBe(false);
+      expect(plain.shadow).toBeNull();
+    }
+  });
 });

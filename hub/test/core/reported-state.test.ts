@@ -26,5 +26,9 @@ describe('reported state rules', () => {
     expect(notableChanges(state(), state({ at: '2030-01-01T00:01:00.000Z' }))).toEqual([]);
     expect(notableChanges(null, state())).toEqual(['phase', 'active']);
     expect(notableChanges(state(), state({ phase: 'failed', error: { code: 'E_LOAD_FAILED', message: 'x' } }))).toEqual(['phase', 'error']);
+    const shadow = { model: 'vad', version: '2', sha256: 'b'.repeat(64) };
+    expect(notableChanges(state(), state({ shadow }))).toEqual(['shadow']);
+    expect(notableChanges(state({ shadow }), state({ shadow: null }))).toEqual(['shadow']);
+    expect(notableChanges(state(), state({ shadow: null }))).toEqual([]);
   });
 });

@@ -59,6 +59,9 @@ export const assignments = sqliteTable('assignments', {
   previousModel: text('previous_model'),
   previousVersion: text('previous_version'),
   assignedAt: text('assigned_at').notNull(),
+  /** the release the doc runs in shadow mode beside the assigned one (null: none) */
+  shadowModel: text('shadow_model'),
+  shadowVersion: text('shadow_version'),
 });
 
 /** PROTOCOL: seq strictly increases per device; bumped and committed before anything is published. */
@@ -203,6 +206,35 @@ export const statsBuckets = sqliteTable(
     updatedAt: text('updated_at').notNull(),
   },
   (t) => [primaryKey({ columns: [t.deviceId, t.model, t.version, t.hour] }), index('stats_buckets_version_hour').on(t.model, t.version, t.hour)],
+);
+
+/**
+ * Shadow-mode comparisons (ROLLOUTS "Shadow") merged by addition per device x serving version x
+ * hour x shadow candidate. Kept apart from stats_buckets because the two merge differently: a
+ * serving version's statistics sum across devices running any shadow (or none), while a shadow
+ * section only ever sums with one of the same candidate (protocol mergeShadow refuses others),
+ * and a device's shadow can change within an hour. `merged` is a protocol ShadowStats.
+ */
+export const shadowBuckets = sqliteTable(
+  'shadow_buckets',
+  {
+    deviceId: text('device_id').notNull(),
+    /** the serving version the shadow was compared with */
+    model: text('model').notNull(),
+    version: text('version').notNull(),
+    hour: text('hour').notNull(),
+    shadowModel: text('shadow_model').notNull(),
+    shadowVersion: text('shadow_version').notNull(),
+    shadowSha256: text('shadow_sha256').notNull(),
+    /** windows whose shadow section was merged into this bucket */
+    windows: integer('windows').notNull(),
+    merged: text('merged', { mode: 'json' }).$type<Json>().notNull(),
+    updatedAt: text('updated_at').notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.deviceId, t.model, t.version, t.hour, t.shadowModel, t.shadowVersion, t.shadowSha256] }),
+    index('shadow_buckets_candidate_hour').on(t.shadowModel, t.shadowVersion, t.hour),
+  ],
 );
 
 /**

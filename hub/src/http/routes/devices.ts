@@ -48,7 +48,7 @@ export const deviceSpecs: RouteSpec[] = [
   {
     method: 'put',
     path: '/api/v1/devices/{id}/assignment',
-    summary: 'Pin a device to a model version (signed deployment doc, published retained)',
+    summary: 'Pin a device to a model version, optionally with a shadow version run beside it (signed deployment doc, published retained)',
     auth: 'admin',
     params: deviceParams,
     body: assignmentBody,
@@ -84,7 +84,7 @@ export function registerDevices(app: Hono<AppEnv>, ctx: HubContext): void {
   });
   app.put('/api/v1/devices/:id/assignment', async (c) => {
     const { id } = parseInput(deviceParams, c.req.param());
-    const target = parseInput(assignmentBody, await readJsonBody(c));
-    return c.json(await assignDevice(ctx, id, target, actorOf(c.get('principal'))));
+    const { model, version, shadow } = parseInput(assignmentBody, await readJsonBody(c));
+    return c.json(await assignDevice(ctx, id, { model, version, shadow: shadow ?? null }, actorOf(c.get('principal'))));
   });
 }
