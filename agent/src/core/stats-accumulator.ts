@@ -7,24 +7,23 @@
  * Reading the tensors (one value per row and feature; a row is an index of the first dim):
  * - feature = column `source.index` of the last dim of input `source.input`, at the row's first
  *   position for rank > 2 inputs (sequences need their own feature extraction);
- * - class output: argmax and top probability of the `probabilities` output (the hub's exported
- *   classifiers), else of the output with the reference's name when it has one column per
- *   class, else that output read as a class index (no confidence then); the top probability is
- *   counted on the reference output's `confidence` bins;
- * - numeric output: column 0 of the output with the reference's name;
+ * - outputs are read by output-reader.ts, the rule prediction ids and shadow comparison share:
+ *   rows are the batch input's; a class output's predicted class and top probability come from
+ *   its scores (no confidence when it is read as class indices); the top probability is counted
+ *   on the reference output's `confidence` bins;
+ * - numeric output: column 0 of the row in the output with the reference's name;
  * - OOD score: see ood-threshold.ts for the exceedance rule of each kind.
  * Absent tensors or columns count as missing; `n` counts rows, latency counts requests.
  */
 import { LATENCY_EDGES_MS, type ReleaseManifest, type StatsWindow } from '@edgefleet/protocol';
 import { BinCounter, CategoryCounter } from './bin-counter';
 import { exceeds, oodThresholds, type OodThresholds } from './ood-threshold';
+import { batchInputOf, classAt, classSourceOf, lastDim, PROBABILITIES_OUTPUT, rowsOf, scoreAt, toNumber, valueAt, type ClassSource, type RowTensor, type RowTensors } from './output-reader';
 
 /** What `record` reads: a JSON tensor or an onnxruntime tensor both fit. */
-export interface StatsTensor {
-  readonly dims: readonly number[];
-  readonly data: ArrayLike<number | string | boolean | bigint>;
-}
-export type StatsTensors = Readonly<Record<string, StatsTensor | undefined>>;
+export type StatsTensor = RowTensor;
+export type StatsTensors = RowTensors;
+export { PROBABILITIES_OUTPUT };
 
 /**
  * Confidence bins when the reference output has none (releases made before it carried them):
@@ -32,7 +31,6 @@ export type StatsTensors = Readonly<Record<string, StatsTensor | undefined>>;
  * against the reference's own confidence bins.
  */
 export const DEFAULT_CONFIDENCE_EDGES: readonly number[] = [0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1];
-export const PROBABILITIES_OUTPUT = 'probabilities';
 export const SCORE_OUTPUT = 'score';
 
 type Feature =
@@ -85,7 +83,7 @@ export class StatsAccumulator {
     );
     const ood = reference?.ood;
     this.ood = ood ? { score: ood.score, counter: new BinCounter(ood.bins.edges), thresholds: oodThresholds(ood), above95: 0, above99: 0 } : null;
-    this.batchInput = this.features[0]?.input ?? release.io.inputs[0]?.name;
+    this.batchInput = batchInputOf(release);
   }
 
   /** rows counted in this window */
@@ -100,10 +98,11 @@ export class StatsAccumulator {
   /** One successful request: its inputs, outputs and the latency of the model run. */
   record(inputs: StatsTensors, outputs: StatsTensors, latencyMs: number): void {
     this.latency.add(latencyMs);
-    const batch = this.batchInput === undefined ? undefined : inputs[this.batchInput];
-    const rows = batch ? rowsOf(batch) : 1;
+    const rows = rowsOf(this.batchInput === undefined ? undefined : inputs[this.batchInput]);
     this.rows += rows;
     const ood = this.ood;
+    // Where each class output reads its prediction, decided once per request (not per row).
+    const sources = this.outputs.map((o) => (o.kind === 'class' ? classSourceOf(o.name, o.counts.length, outputs) : null));
     for (let r = 0; r < rows; r++) {
       let zSq = 0;
       let zN = 0;
@@ -122,13 +121,13 @@ export class StatsAccumulator {
         }
       }
       let top = NaN;
-      for (const output of this.outputs) {
+      for (let o = 0; o < this.outputs.length; o++) {
+        const output = this.outputs[o] as Output;
         if (output.kind === 'numeric') {
-          const tensor = outputs[output.name];
-          output.counter.add(tensor ? numberAt(tensor, r, 0) : NaN);
+          output.counter.add(valueAt(outputs[output.name], rows, r));
           continue;
         }
-        const confidence = this.recordClass(output, outputs, r);
+        const confidence = recordClass(output, sources[o] as ClassSource, rows, r);
         if (Number.isNaN(top)) top = confidence;
       }
       if (!ood) continue;
@@ -136,8 +135,7 @@ export class StatsAccumulator {
       if (ood.score === 'max-softmax') score = top;
       else if (ood.score === 'standardized-distance') score = zN > 0 ? Math.sqrt(zSq / zN) : NaN;
       else {
-        const tensor = outputs[SCORE_OUTPUT];
-        score = tensor ? numberAt(tensor, r, 0) : NaN;
+        score = valueAt(outputs[SCORE_OUTPUT], rows, r);
       }
       ood.counter.add(score);
       if (exceeds(ood.thresholds, score, ood.thresholds.t95)) ood.above95++;
@@ -190,53 +188,32 @@ export class StatsAccumulator {
       this.ood.above95 = this.ood.above99 = 0;
     }
   }
-
-  /** Counts the predicted class of row `r`; returns its top probability (NaN when unknown). */
-  private recordClass(output: Extract<Output, { kind: 'class' }>, outputs: StatsTensors, r: number): number {
-    const classes = output.counts.length;
-    const named = outputs[output.name];
-    const probs = outputs[PROBABILITIES_OUTPUT] ?? (named && lastDim(named) === classes && classes > 1 ? named : undefined);
-    if (probs && lastDim(probs) === classes) {
-      const base = rowStart(probs, r);
-      let best = 0;
-      let top = -Infinity;
-      for (let c = 0; c < classes; c++) {
-        const p = toNumber(probs.data[base + c]);
-        if (p > top) {
-          top = p;
-          best = c;
-        }
-      }
-      if (top === -Infinity) return NaN;
-      output.counts[best]! += 1;
-      output.confidence.add(top);
-      return top;
-    }
-    const label = named ? numberAt(named, r, 0) : NaN;
-    if (Number.isInteger(label) && label >= 0 && label < classes) output.counts[label]! += 1;
-    return NaN;
-  }
 }
 
-const rowsOf = (tensor: StatsTensor): number => (tensor.dims.length >= 2 ? (tensor.dims[0] as number) : 1);
-const lastDim = (tensor: StatsTensor): number => (tensor.dims.length === 0 ? 1 : (tensor.dims[tensor.dims.length - 1] as number));
-/** Flat index of row `r`'s first element: rows are equal slices of the data. */
-const rowStart = (tensor: StatsTensor, r: number): number => r * Math.floor(tensor.data.length / rowsOf(tensor));
+/** Counts the predicted class of row `r`; returns its top probability (NaN when unknown). */
+function recordClass(output: Extract<Output, { kind: 'class' }>, source: ClassSource, rows: number, r: number): number {
+  const classes = output.counts.length;
+  const best = classAt(source, classes, rows, r);
+  if (Number.isNaN(best)) return NaN;
+  output.counts[best]! += 1;
+  if (source.kind !== 'scores') return NaN;
+  const top = scoreAt(source.tensor, rows, r, best);
+  output.confidence.add(top);
+  return top;
+}
+
+// Inputs: a feature input's own leading dim is its row count (a rank-1 input is one row of
+// features), and the feature is a column of its last dim.
+/** Flat index of row `r`'s first element in an input: rows are equal slices of the data. */
+const inputRowStart = (tensor: StatsTensor, r: number): number => r * Math.floor(tensor.data.length / rowsOf(tensor));
 
 function numberAt(tensor: StatsTensor, r: number, column: number): number {
   if (r >= rowsOf(tensor) || column >= lastDim(tensor)) return NaN;
-  return toNumber(tensor.data[rowStart(tensor, r) + column]);
+  return toNumber(tensor.data[inputRowStart(tensor, r) + column]);
 }
 
 function stringAt(tensor: StatsTensor, r: number, column: number): string {
   if (r >= rowsOf(tensor) || column >= lastDim(tensor)) return '';
-  const value = tensor.data[rowStart(tensor, r) + column];
+  const value = tensor.data[inputRowStart(tensor, r) + column];
   return value === undefined ? '' : typeof value === 'string' ? value : String(value);
-}
-
-function toNumber(value: number | string | boolean | bigint | undefined): number {
-  if (typeof value === 'number') return value;
-  if (typeof value === 'bigint') return Number(value);
-  if (typeof value === 'boolean') return value ? 1 : 0;
-  return value === undefined || value === '' ? NaN : Number(value);
 }

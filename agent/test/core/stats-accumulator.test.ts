@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { LATENCY_EDGES_MS, statsWindowSchema, type ReferenceProfile } from '@edgefleet/protocol';
 import { StatsAccumulator } from '../../src/core/stats-accumulator';
 import { msgIdSource } from '../../src/core/msg-id';
+import { predictedValues } from '../../src/core/prediction-summary';
 import { makeRelease } from '../../../test/fixtures/signing';
 
 const T0 = new Date('2026-01-01T00:00:00.000Z');
@@ -128,5 +129,45 @@ describe('StatsAccumulator', () => {
     expect(statsWindowSchema.safeParse(window).success).toBe(true);
     expect(window).toMatchObject({ n: 3, errors: { E_INFERENCE: 2 }, features: [], outputs: [], ood: null });
     expect(window.latencyMs.counts[0]).toBe(1);
+  });
+
+  describe('outputs are read by the rule prediction ids use (output-reader.ts)', () => {
+    const numericReference: ReferenceProfile = { rows: 10, features: [{ name: 'a', kind: 'numeric', source: { input: 'x', index: 0 }, bins: bins([0, 1]) }], outputs: [{ name: 'y', kind: 'numeric', bins: bins([0, 1, 2, 3]) }], ood: null };
+    const threeClasses: ReferenceProfile = { ...numericReference, outputs: [{ name: 'label', kind: 'class', classes: ['a', 'b', 'c'], counts: [1, 1, 1] }] };
+    const x3 = { x: { dims: [3, 1], data: [0.5, 0.5, 0.5] } };
+
+    it('a rank-1 [N] numeric output holds one value per row, not only row 0', () => {
+      const acc = accumulator(numericReference);
+      acc.record(x3, { y: { dims: [3], data: Float32Array.from([0.5, 1.5, 2.5]) } }, 1);
+      expect(acc.close(T1).outputs[0]).toMatchObject({ kind: 'numeric', counts: [1, 1, 1], missing: 0, sum: 4.5 });
+    });
+
+    it('a rank-1 class-index output whose length equals the class count is N class indices, not one row of scores', () => {
+      const acc = accumulator(threeClasses);
+      const outputs = { label: { dims: [3], data: [2n, 2n, 0n] } };
+      acc.record(x3, outputs, 1);
+      const output = acc.close(T1).outputs[0];
+      // read as scores it would have counted one row, class 0 (the argmax of [2, 2, 0])
+      expect(output).toMatchObject({ kind: 'class', counts: [1, 0, 2], confidence: { counts: new Array(10).fill(0) } });
+      const release = makeRelease({ reference: threeClasses, io: { inputs: [{ name: 'x', type: 'float32', shape: ['', 1] }], outputs: [{ name: 'label', type: 'int64', shape: [''] }] } });
+      expect(predictedValues(release, { label: { type: 'int64', dims: [3], data: [2, 2, 0] } }, 3)).toEqual(['c', 'c', 'a']);
+    });
+
+    it('scores with a class axis still give the argmax and its confidence; an output of another row count is missing', () => {
+      const acc = accumulator(threeClasses);
+      acc.record(x3, { label: { dims: [3, 3], data: [0.1, 0.2, 0.7, 0.6, 0.3, 0.1, 0.2, 0.5, 0.3] } }, 1);
+      acc.record(x3, { label: { dims: [2, 3], data: [0.1, 0.2, 0.7, 0.6, 0.3, 0.1] } }, 1);
+      const output = acc.close(T1).outputs[0];
+      expect(output).toMatchObject({ kind: 'class', counts: [1, 1, 1], confidence: { min: 0.5, max: 0.7 } });
+      const numeric = accumulator(numericReference);
+      numeric.record(x3, { y: { dims: [2, 1], data: [0.5, 1.5] } }, 1);
+      expect(numeric.close(T1).outputs[0]).toMatchObject({ counts: [0, 0, 0], missing: 3 });
+    });
+
+    it('a batch of one owns its whole output, whatever its leading dim', () => {
+      const acc = accumulator(numericReference);
+      acc.record({ x: { dims: [1, 1], data: [0.5] } }, { y: { dims: [4], data: [2.5, 0, 0, 0] } }, 1);
+      expect(acc.close(T1).outputs[0]).toMatchObject({ counts: [0, 0, 1], missing: 0 });
+    });
   });
 });
