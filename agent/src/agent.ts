@@ -16,7 +16,7 @@ import { AgentStore } from './adapters/store';
 import { msgIdSource } from './core/msg-id';
 import { bootstrap } from './bootstrap';
 import { resolveOptions, type AgentOptions } from './config';
-import type { Observed } from './core/plan';
+import { isShadowInstallStep, type Observed } from './core/plan';
 import { parsePredictInputs } from './core/predict-request';
 import { batchRows, predictedValues, predictionIdsOf } from './core/prediction-summary';
 import { refOf, type AgentStatus } from './core/state';
@@ -25,6 +25,7 @@ import { AgentError, reportable, toAgentError } from './errors';
 import { guardedLogger } from './logger';
 import { Reconciler } from './reconciler';
 import { runStep } from './run-steps';
+import { ShadowRunner } from './shadow-runner';
 import { SlowRetry } from './slow-retry';
 import { DEFAULT_STATS_INTERVAL_S, StatsRecorder } from './stats-recorder';
 import { loadActiveFromDisk, recoverState } from './startup';
@@ -41,8 +42,9 @@ export interface Agent {
   /** every device event, also while offline; returns an unsubscribe function */
   onEvent(listener: (event: DeviceEvent) => void): () => void;
   /**
-   * Closes the current statistics window now (if it has anything) and resolves once it is on
-   * disk; it goes out through the outbox as soon as the MQTT link is up.
+   * Lets the shadow comparisons of the predictions answered so far finish, then closes the
+   * current statistics window now (if it has anything) and resolves once it is on disk; it goes
+   * out through the outbox as soon as the MQTT link is up.
    */
   flushStats(): Promise<void>;
   /** stops the loop, MQTT, the local API and the sessions; idempotent */
@@ -79,14 +81,19 @@ export async function startAgent(input: AgentOptions): Promise<Agent> {
   const stopServingWatch = world.onServingChanged((model) => stats.activate(model?.release ?? null));
   const applyStatsInterval = () => stats.setIntervalS(world.persisted.desired?.statsIntervalS ?? DEFAULT_STATS_INTERVAL_S);
   applyStatsInterval();
+  // Shadow mode: the running shadow's comparisons go into the serving version's window.
+  const stopShadowWatch = world.onShadowChanged((model) => stats.setShadow(model?.release ?? null));
+  const shadows = new ShadowRunner({ running: () => world.runningShadow(), stats, capacity: options.tuning.shadowQueueMax, logger });
 
   // Prediction ids: a per-process random prefix and a counter (as window ids), unique per request.
   const ids: PredictionIds = { device: options.deviceId, now: options.now, nonce: msgIdSource() };
   let server: LocalServer;
   try {
-    server = await serveLocalApi(createLocalApi({ status: () => world.status(), predict: (body) => predict(world, stats, ids, body) }), options.host, options.port);
+    server = await serveLocalApi(createLocalApi({ status: () => world.status(), predict: (body) => predict(world, stats, shadows, ids, body) }), options.host, options.port);
   } catch (error) {
     stopServingWatch();
+    stopShadowWatch();
+    await shadows.close();
     await stats.stop();
     await world.serving?.retire();
     throw new Error(`agent local API could not listen on ${options.host}:${options.port}`, { cause: error });
@@ -97,6 +104,8 @@ export async function startAgent(input: AgentOptions): Promise<Agent> {
     observe: async (): Promise<Observed> => ({
       serving: world.serving?.release ?? null,
       candidate: world.candidate ? { release: world.candidate.model.release, probed: world.candidate.probed } : null,
+      shadow: world.shadow ? { release: world.shadow.model.release, probed: world.shadow.probed } : null,
+      shadowFailed: world.shadowFailure,
       cached: await files.listCached(),
       retained: [world.persisted.active, world.persisted.previous].flatMap((r) => (r ? [r.manifest.artifact.sha256] : [])),
       announcedSeq: world.announcedSeq,
@@ -104,10 +113,21 @@ export async function startAgent(input: AgentOptions): Promise<Agent> {
     }),
     desired: () => {
       const desired = world.persisted.desired;
-      return desired ? { seq: desired.seq, release: desired.release.manifest, downgrade: desired.downgrade } : null;
+      return desired ? { seq: desired.seq, release: desired.release.manifest, downgrade: desired.downgrade, shadow: desired.shadow?.manifest ?? null } : null;
     },
     run: (step, signal) => runStep(step, { world, files, options, authorization, logger, signal }),
     giveUp: async (step, error) => {
+      if (isShadowInstallStep(step)) {
+        // A failing shadow never touches what serves: no install failure, no state error; the
+        // shadow is dropped for this doc and the failure reported as an event.
+        world.shadowFailure = { seq: step.seq, sha256: step.release.artifact.sha256 };
+        const shadow = world.shadow;
+        world.setShadow(null);
+        world.emit('shadow-failed', { seq: step.seq, model: refOf(step.release), error: reportable(error) });
+        world.report();
+        await shadow?.model.retire();
+        return;
+      }
       const target = 'release' in step ? step.release : world.persisted.desired?.release.manifest;
       const failure = reportable(error);
       // The old session keeps serving; lastSeq stays at this doc, so no retry loop on a bad model.
@@ -187,6 +207,8 @@ export async function startAgent(input: AgentOptions): Promise<Agent> {
       await reconciler.close();
       await docs.idle();
       stopServingWatch();
+      stopShadowWatch();
+      await shadows.close();
       await stats.stop();
       outbox.setSender(null);
       world.attachLink(null);
@@ -194,6 +216,7 @@ export async function startAgent(input: AgentOptions): Promise<Agent> {
       await server.close();
       await outbox.idle();
       await world.candidate?.model.retire();
+      await world.shadow?.model.retire();
       await world.serving?.retire();
       logger.info('agent stopped', { device: options.deviceId });
     })());
@@ -203,7 +226,10 @@ export async function startAgent(input: AgentOptions): Promise<Agent> {
     status: () => world.status(),
     onReport: (listener) => world.onReport(listener),
     onEvent: (listener) => world.onEvent(listener),
-    flushStats: () => stats.closeWindow(),
+    flushStats: async () => {
+      await shadows.settled();
+      await stats.closeWindow();
+    },
     close,
   };
 }
@@ -217,8 +243,10 @@ interface PredictionIds {
 /**
  * Every request is counted: rows and latency (around the model run) on success, the code on
  * failure. Each row gets a prediction id naming this device, the version and what it predicted.
+ * A successful request is then offered to the shadow, if one runs: an O(1) enqueue, so the
+ * answer is neither changed nor held up by it.
  */
-async function predict(world: World, stats: StatsRecorder, ids: PredictionIds, body: unknown): Promise<PredictResponse> {
+async function predict(world: World, stats: StatsRecorder, shadows: ShadowRunner, ids: PredictionIds, body: unknown): Promise<PredictResponse> {
   const model = world.serving;
   if (!model) throw new AgentError('E_NO_MODEL', 'no model is serving yet');
   const release = model.release;
@@ -236,5 +264,6 @@ async function predict(world: World, stats: StatsRecorder, ids: PredictionIds, b
   }
   const predicted = predictedValues(release, outputs, batchRows(release, inputs));
   const predictionIds = predictionIdsOf({ device: ids.device, release, at: ids.now().getTime(), nonce: ids.nonce(), predicted });
+  shadows.offer(release, inputs, outputs);
   return { model: release.model, version: release.version, outputs, predictionIds };
 }

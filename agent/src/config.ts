@@ -51,6 +51,8 @@ export interface AgentTuning {
   mqttReconnectMs: number;
   /** statistics windows kept on disk while offline before the oldest are merged (or dropped) */
   statsOutboxMaxWindows: number;
+  /** requests waiting for the shadow model; more are dropped and counted (the serve path never waits) */
+  shadowQueueMax: number;
 }
 
 export const DEFAULT_TUNING: AgentTuning = {
@@ -65,6 +67,7 @@ export const DEFAULT_TUNING: AgentTuning = {
   staleCheckMs: 30_000,
   mqttReconnectMs: 2_000,
   statsOutboxMaxWindows: 500,
+  shadowQueueMax: 32,
 };
 
 export const DEFAULT_PORT = 8181;

@@ -73,6 +73,8 @@ export class DocHandler {
       return;
     }
     const { doc, release, downgrade } = verdict;
+    // A shadow that does not verify is dropped from the doc, never the doc itself: serving goes on.
+    const shadow = verdict.shadow?.kind === 'ok' && doc.shadow ? { envelope: doc.shadow, manifest: verdict.shadow.release } : null;
     // PROTOCOL: persist the accepted seq (and the doc) before acting on it, so a replay of an
     // older doc is refused even if the agent crashes mid-install.
     try {
@@ -80,13 +82,18 @@ export class DocHandler {
       await world.update((state) => ({
         ...state,
         lastSeq: doc.seq,
-        desired: { seq: doc.seq, expires: doc.expires, envelope, release: { envelope: doc.active, manifest: release }, downgrade, statsIntervalS: doc.statsIntervalS },
+        desired: { seq: doc.seq, expires: doc.expires, envelope, release: { envelope: doc.active, manifest: release }, downgrade, statsIntervalS: doc.statsIntervalS, shadow },
         failure: null,
       }));
     } catch (error) {
       return this.reject(toAgentError(error, 'E_TRUST_STATE', `could not persist deployment seq ${doc.seq}`));
     }
-    logger.info('deployment doc accepted', { seq: doc.seq, model: release.model, version: release.version, downgrade });
+    logger.info('deployment doc accepted', { seq: doc.seq, model: release.model, version: release.version, downgrade, shadow: shadow?.manifest.version });
+    if (verdict.shadow?.kind === 'rejected') {
+      const error = reportable(toAgentError(verdict.shadow.error, 'E_SCHEMA'));
+      logger.warn('shadow candidate refused', { seq: doc.seq, code: error.code, message: error.message });
+      world.emit('shadow-failed', { seq: doc.seq, error });
+    }
     world.setError(null);
     world.report();
     world.checkStale();

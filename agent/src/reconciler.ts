@@ -36,15 +36,18 @@ export class Reconciler {
 
   /**
    * Something changed (a doc was accepted): re-plan. The running step is aborted only when it
-   * works toward another artifact; a newer doc for the same bytes lets a download run on.
+   * works toward another artifact; a newer doc for the same bytes lets a download run on (the
+   * active's, or the shadow's when the new doc names the same shadow).
    */
   trigger(): void {
     this.dirty = true;
     const desired = this.deps.desired();
     const step = this.current;
     if (this.controller && step && 'seq' in step && desired && desired.seq !== step.seq) {
-      const sameArtifact = 'release' in step && step.release.artifact.sha256 === desired.release.artifact.sha256;
-      if (!sameArtifact || step.kind !== 'download') this.controller.abort();
+      const stillWanted =
+        (step.kind === 'download' && step.release.artifact.sha256 === desired.release.artifact.sha256) ||
+        (step.kind === 'download-shadow' && step.release.artifact.sha256 === desired.shadow?.artifact.sha256);
+      if (!stillWanted) this.controller.abort();
     }
     this.wake?.();
   }

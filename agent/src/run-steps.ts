@@ -44,28 +44,8 @@ export const executors: Executors = {
   },
 
   async download(step, ctx) {
-    const { release } = step;
-    stage(ctx, 'downloading', step.seq, release);
-    if (release.artifact.size > ctx.options.maxArtifactBytes) {
-      throw new AgentError('E_TOO_LARGE', `artifact is ${release.artifact.size} bytes, this device accepts at most ${ctx.options.maxArtifactBytes}`);
-    }
-    if (!/^https?:\/\//.test(release.artifact.url)) throw new AgentError('E_BAD_PATH', `artifact url must be http(s): ${release.artifact.url.slice(0, 200)}`);
-    const { tuning } = ctx.options;
-    const result = await downloadArtifact({
-      url: release.artifact.url,
-      sha256: release.artifact.sha256,
-      size: release.artifact.size,
-      partPath: ctx.files.partPath(release.artifact.sha256),
-      finalPath: ctx.files.modelPath(release.artifact.sha256),
-      headers: { authorization: ctx.authorization },
-      signal: ctx.signal,
-      deadlineMs: tuning.downloadBaseDeadlineMs + Math.ceil((release.artifact.size / tuning.downloadMinBytesPerSec) * 1000),
-      minBytesPerSec: tuning.downloadMinBytesPerSec,
-      windowMs: tuning.downloadWindowMs,
-      freeBytes: () => ctx.files.freeBytes(),
-    });
-    ctx.world.freeDiskBytes = await ctx.files.freeBytes();
-    ctx.logger.info('artifact downloaded', { sha256: release.artifact.sha256, resumedFrom: result.resumedFrom, fetched: result.fetched });
+    stage(ctx, 'downloading', step.seq, step.release);
+    await fetchArtifact(step.release, ctx);
   },
 
   async load(step, ctx) {
@@ -117,7 +97,65 @@ export const executors: Executors = {
     const removed = await files.collectGarbage(new Set(step.keep));
     if (removed.length > 0) logger.info('removed unused model files', { removed });
   },
+
+  // Shadow steps: the same checks as an install (hash and size while downloading and again at
+  // load, the probe), but they never change the activity, phase or error the hub sees for what
+  // serves; a failure drops the shadow (agent.ts giveUp) and is reported as a shadow-failed event.
+
+  async 'unload-shadow'(step, { world, logger }) {
+    const shadow = world.shadow;
+    world.setShadow(null);
+    logger.info('unloading shadow session', { reason: step.reason, model: shadow?.model.release.version });
+    world.report();
+    await shadow?.model.retire();
+  },
+
+  async 'download-shadow'(step, ctx) {
+    await fetchArtifact(step.release, ctx);
+  },
+
+  async 'load-shadow'(step, ctx) {
+    const { release } = step;
+    const bytes = await ctx.files.readVerified(release.artifact.sha256, release.artifact.size);
+    ctx.world.setShadow({ model: await LoadedModel.load(bytes, release), probed: false });
+  },
+
+  async 'probe-shadow'(step, ctx) {
+    const { world } = ctx;
+    const shadow = world.shadow;
+    if (!shadow || !sameRelease(shadow.model.release, step.release)) {
+      throw new AgentError('E_LOAD_FAILED', `no loaded shadow for ${step.release.model}@${step.release.version}`, { transient: true });
+    }
+    await shadow.model.probe(step.release.probe);
+    world.setShadow({ ...shadow, probed: true });
+    world.emit('shadow-loaded', { seq: step.seq, model: refOf(step.release) });
+    world.report();
+  },
 };
+
+/** Downloads a release's artifact into the cache (hash and size checked while streaming). */
+async function fetchArtifact(release: ReleaseManifest, ctx: StepContext): Promise<void> {
+  if (release.artifact.size > ctx.options.maxArtifactBytes) {
+    throw new AgentError('E_TOO_LARGE', `artifact is ${release.artifact.size} bytes, this device accepts at most ${ctx.options.maxArtifactBytes}`);
+  }
+  if (!/^https?:\/\//.test(release.artifact.url)) throw new AgentError('E_BAD_PATH', `artifact url must be http(s): ${release.artifact.url.slice(0, 200)}`);
+  const { tuning } = ctx.options;
+  const result = await downloadArtifact({
+    url: release.artifact.url,
+    sha256: release.artifact.sha256,
+    size: release.artifact.size,
+    partPath: ctx.files.partPath(release.artifact.sha256),
+    finalPath: ctx.files.modelPath(release.artifact.sha256),
+    headers: { authorization: ctx.authorization },
+    signal: ctx.signal,
+    deadlineMs: tuning.downloadBaseDeadlineMs + Math.ceil((release.artifact.size / tuning.downloadMinBytesPerSec) * 1000),
+    minBytesPerSec: tuning.downloadMinBytesPerSec,
+    windowMs: tuning.downloadWindowMs,
+    freeBytes: () => ctx.files.freeBytes(),
+  });
+  ctx.world.freeDiskBytes = await ctx.files.freeBytes();
+  ctx.logger.info('artifact downloaded', { sha256: release.artifact.sha256, resumedFrom: result.resumedFrom, fetched: result.fetched });
+}
 
 function requireCandidate(ctx: StepContext, release: ReleaseManifest) {
   const candidate = ctx.world.candidate;

@@ -5,9 +5,18 @@
  * Empty windows (no rows, no errors) are not sent: the next window then starts where the last
  * sent one ended, so the windows of a version cover time without gaps. Closed windows go to
  * `sink` (the outbox).
+ *
+ * Shadow mode: the running shadow's comparisons are counted into the serving version's window
+ * (its `shadow` section). A window never mixes two candidates: when the shadow changes, a window
+ * holding counts of the old one is closed first. A comparison finishes after its prediction was
+ * counted, so one that ends after its window closed is counted in the next window of the same
+ * serving version; one that ends after the serving version or the shadow changed is not counted.
  * Timers, clock and randomness are injected so tests drive time.
  */
 import type { ReleaseManifest, StatsWindow } from '@edgefleet/protocol';
+import type { ShadowComparison } from './core/shadow-compare';
+import { ShadowTally } from './core/shadow-stats';
+import { refOf } from './core/state';
 import { StatsAccumulator, type StatsTensors } from './core/stats-accumulator';
 import type { AgentLogger } from './logger';
 
@@ -36,6 +45,7 @@ export interface StatsRecorderDeps {
 
 export class StatsRecorder {
   private current: StatsAccumulator | null = null;
+  private shadow: ShadowTally | null = null;
   private intervalS = 0;
   private cancelTimer: (() => void) | null = null;
   private stopped = false;
@@ -51,6 +61,35 @@ export class StatsRecorder {
     if (release && this.current?.release.artifact.sha256 === release.artifact.sha256) return;
     void this.closeWindow();
     this.current = release ? new StatsAccumulator(release, { device: this.deps.device, now: this.deps.now(), msgId: this.deps.msgId }) : null;
+  }
+
+  /** The running shadow changed (or is gone): later comparisons count for `release`. */
+  setShadow(release: ReleaseManifest | null): void {
+    if (this.stopped) return;
+    if (release && this.shadow?.candidate.sha256 === release.artifact.sha256) return;
+    // Counts of the old candidate leave in a window of their own.
+    if (this.shadow && !this.shadow.isEmpty()) void this.closeWindow();
+    this.shadow = release ? new ShadowTally(refOf(release)) : null;
+  }
+
+  /** One shadow run on a request `served` answered: its comparison and latency. */
+  recordShadow(served: ReleaseManifest, shadow: ReleaseManifest, comparison: ShadowComparison, latencyMs: number): void {
+    this.shadowFor(served, shadow)?.record(comparison, latencyMs);
+  }
+
+  /** One shadow run that failed, by code. */
+  recordShadowError(served: ReleaseManifest, shadow: ReleaseManifest, code: string): void {
+    this.shadowFor(served, shadow)?.recordError(code);
+  }
+
+  /** One request the shadow never saw because its queue was full. */
+  recordShadowDropped(served: ReleaseManifest, shadow: ReleaseManifest): void {
+    this.shadowFor(served, shadow)?.recordDropped();
+  }
+
+  private shadowFor(served: ReleaseManifest, shadow: ReleaseManifest): ShadowTally | null {
+    const tally = this.shadow;
+    return this.current?.release.artifact.sha256 === served.artifact.sha256 && tally?.candidate.sha256 === shadow.artifact.sha256 ? tally : null;
   }
 
   /** (Re)starts the window timer when the interval changes; the first close comes at a random phase. */
@@ -77,8 +116,11 @@ export class StatsRecorder {
   /** Closes the current window now and hands it to the sink, unless it is empty; resolves once stored. */
   closeWindow(): Promise<void> {
     const current = this.current;
-    if (!current || current.isEmpty()) return Promise.resolve();
-    const window = current.close(this.deps.now());
+    const shadow = this.shadow && !this.shadow.isEmpty() ? this.shadow : null;
+    if (!current || (current.isEmpty() && !shadow)) return Promise.resolve();
+    const closed = current.close(this.deps.now());
+    const window: StatsWindow = shadow ? { ...closed, shadow: shadow.snapshot() } : closed;
+    shadow?.reset();
     return this.deps.sink(window).catch((error: unknown) => this.deps.logger.error('statistics window could not be stored', { msgId: window.msgId, error }));
   }
 

@@ -16,6 +16,9 @@ export interface Candidate {
   probed: boolean;
 }
 
+/** The shadow session: a candidate run beside the serving model, never serving (ROLLOUTS "Shadow"). */
+export type Shadow = Candidate;
+
 export interface Outbound {
   publishState(state: ReportedState): void;
   publishEvent(event: DeviceEvent): void;
@@ -30,6 +33,10 @@ export class World {
   private servingModel: LoadedModel | null = null;
   private readonly servingListeners = new Set<(model: LoadedModel | null) => void>();
   candidate: Candidate | null = null;
+  private shadowSession: Shadow | null = null;
+  private readonly shadowListeners = new Set<(model: LoadedModel | null) => void>();
+  /** the shadow given up on for one doc (in memory: after a restart it is tried once more) */
+  shadowFailure: { seq: number; sha256: string } | null = null;
   announcedSeq: number | null = null;
   freeDiskBytes: number | undefined;
   private activity: Activity = { kind: 'settled' };
@@ -65,6 +72,30 @@ export class World {
     return () => this.servingListeners.delete(listener);
   }
 
+  /** The shadow session, loaded or also probed. */
+  get shadow(): Shadow | null {
+    return this.shadowSession;
+  }
+
+  /** The shadow that runs on live predictions: only once its probe passed. */
+  runningShadow(): LoadedModel | null {
+    return this.shadowSession?.probed ? this.shadowSession.model : null;
+  }
+
+  /** Replaces the shadow session (null: none); tells the listeners when the running shadow changes. */
+  setShadow(shadow: Shadow | null): void {
+    const before = this.runningShadow();
+    this.shadowSession = shadow;
+    const after = this.runningShadow();
+    if (after !== before) this.notify(this.shadowListeners, after);
+  }
+
+  /** Called with the running shadow (or null) whenever it changes: statistics start its section. */
+  onShadowChanged(listener: (model: LoadedModel | null) => void): () => void {
+    this.shadowListeners.add(listener);
+    return () => this.shadowListeners.delete(listener);
+  }
+
   /**
    * Persist first, then believe: memory never holds a fact the disk does not. Updates are
    * functions of the latest state, applied one at a time, so a doc accepted while an activation
@@ -82,12 +113,14 @@ export class World {
   }
 
   status(): AgentStatus {
+    const shadow = this.runningShadow();
     return {
       device: this.deps.deviceId,
       phase: phaseOf(this.activity, this.serving !== null, this.persisted.failure),
       // What actually answers, so /v1/status never claims a model that failed to load.
       active: this.serving ? refOf(this.serving.release) : null,
       previous: this.persisted.previous ? refOf(this.persisted.previous.manifest) : null,
+      shadow: shadow ? refOf(shadow.release) : null,
       seq: this.persisted.lastSeq,
       error: this.error,
     };

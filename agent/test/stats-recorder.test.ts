@@ -84,4 +84,59 @@ describe('StatsRecorder', () => {
     expect(timers[0]?.cancelled).toBe(true);
     expect(timers[1]?.ms).toBe(2_500);
   });
+
+  describe('shadow section', () => {
+    const s6 = makeRelease({ version: '6', releaseCounter: 6, artifact: { ...v1.artifact, sha256: 'd'.repeat(64) } });
+    const s7 = makeRelease({ version: '7', releaseCounter: 7, artifact: { ...v1.artifact, sha256: 'e'.repeat(64) } });
+
+    it("counts comparisons, failures, drops and latency into the serving version's window", () => {
+      const { recorder, windows } = setup();
+      recorder.activate(v1);
+      recorder.setShadow(s6);
+      recorder.record(v1, row, {}, 1);
+      recorder.recordShadow(v1, s6, { rows: 3, agree: 2 }, 0.7);
+      recorder.recordShadow(v1, s6, { rows: 1, agree: 1 }, 3);
+      recorder.recordShadowError(v1, s6, 'E_SCHEMA');
+      recorder.recordShadowDropped(v1, s6);
+      void recorder.closeWindow();
+      expect(windows[0]?.shadow).toMatchObject({ model: 'vad', version: '6', sha256: 'd'.repeat(64), n: 4, agree: 3, errors: { E_SCHEMA: 1 }, dropped: 1, latencyMs: { sum: 3.7, min: 0.7, max: 3 } });
+      recorder.record(v1, row, {}, 1);
+      void recorder.closeWindow();
+      expect(windows[1]).not.toHaveProperty('shadow'); // nothing compared in that window
+    });
+
+    it('a window never mixes two candidates: a shadow change closes a window holding counts', () => {
+      const { recorder, windows } = setup();
+      recorder.activate(v1);
+      recorder.setShadow(s6);
+      recorder.record(v1, row, {}, 1);
+      recorder.recordShadow(v1, s6, { rows: 1, agree: 1 }, 1);
+      recorder.setShadow(s6); // the same: nothing happens
+      expect(windows).toHaveLength(0);
+      recorder.setShadow(s7);
+      expect(windows).toHaveLength(1);
+      expect(windows[0]?.shadow).toMatchObject({ version: '6', n: 1 });
+      recorder.recordShadow(v1, s6, { rows: 5, agree: 5 }, 1); // finished on the old shadow: not counted
+      recorder.recordShadow(v1, s7, { rows: 2, agree: 0 }, 1);
+      recorder.setShadow(null);
+      expect(windows[1]?.shadow).toMatchObject({ version: '7', n: 2, agree: 0 });
+      recorder.record(v1, row, {}, 1);
+      recorder.recordShadow(v1, s7, { rows: 1, agree: 1 }, 1); // no shadow runs now
+      void recorder.closeWindow();
+      expect(windows[2]).not.toHaveProperty('shadow');
+    });
+
+    it("counts only comparisons made against the window's serving version; a shadow-only window is still sent", () => {
+      const { recorder, windows } = setup();
+      recorder.activate(v1);
+      recorder.setShadow(s6);
+      recorder.activate(v2);
+      recorder.recordShadow(v1, s6, { rows: 1, agree: 1 }, 1); // served by the retired version
+      void recorder.closeWindow();
+      expect(windows).toHaveLength(0);
+      recorder.recordShadow(v2, s6, { rows: 1, agree: 0 }, 1);
+      void recorder.closeWindow();
+      expect(windows[0]).toMatchObject({ version: '2', n: 0, shadow: { n: 1, agree: 0 } });
+    });
+  });
 });

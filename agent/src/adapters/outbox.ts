@@ -5,14 +5,14 @@
  * a crash anywhere loses nothing; it may send a window twice, which the hub dedupes on msgId.
  * Windows go out one at a time in the order they were closed.
  *
- * The queue is bounded (`maxWindows`). Past the bound the two oldest windows of one version are
- * merged by addition (their sum counts one more in `merged`); when no two queued windows share a
+ * The queue is bounded (`maxWindows`). Past the bound the two oldest mergeable windows (one
+ * version, and the same shadow candidate if any) are merged by addition (their sum counts one more in `merged`); when no two queued windows share a
  * version, the oldest is dropped and counted in `lost` of the window being added (with whatever
  * it had itself merged or lost). A window being published is never merged or dropped.
  * Crash safety of a merge: the sum replaces the older file and names the newer one in
  * `supersedes`, so a restart deletes the newer file if the crash came before its unlink.
  */
-import { mergeStatsWindows, statsWindowSchema, type StatsWindow } from '@edgefleet/protocol';
+import { mergeStatsWindows, statsWindowSchema, statsWindowsMergeable, type StatsWindow } from '@edgefleet/protocol';
 import { mkdir, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
@@ -177,7 +177,8 @@ export class Outbox {
     const candidates = this.entries.filter((entry) => entry.seq !== this.inflight);
     for (let i = 0; i < candidates.length; i++) {
       const older = candidates[i] as Entry;
-      const newer = candidates.slice(i + 1).find((entry) => entry.window.sha256 === older.window.sha256);
+      // Same version, and shadow sections of the same candidate (or none): two candidates never blend.
+      const newer = candidates.slice(i + 1).find((entry) => statsWindowsMergeable(older.window, entry.window));
       if (!newer) continue;
       const sum = mergeStatsWindows(older.window, newer.window);
       const merged: Entry = { seq: older.seq, window: { ...sum, merged: (sum.merged ?? 0) + 1 } };

@@ -22,6 +22,7 @@ const persistedStateSchema = z.strictObject({
       release: installedSchema,
       downgrade: z.boolean(),
       statsIntervalS: z.number().int().min(1).optional(),
+      shadow: installedSchema.nullable().optional(),
     })
     .nullable(),
   active: installedSchema.nullable(),

@@ -2,6 +2,12 @@
  * The planner: desired x observed -> the typed steps that close the gap (balena-supervisor's
  * "steps as data"). Pure and re-run after every step, so whatever happened in between (a new
  * doc, a crash, a deleted file) is simply observed again.
+ *
+ * Shadow mode (ROLLOUTS "Shadow"): the doc's shadow candidate gets its own steps, which never
+ * touch what serves: a shadow the doc no longer names is unloaded first (its session's memory is
+ * free before anything else loads); a wanted one is downloaded, loaded and probed only once the
+ * active release is converged, so it can never delay or disturb an install; a shadow given up on
+ * for this doc waits for a newer doc, like a failed install.
  */
 import type { ModelRef, ReleaseManifest } from '@edgefleet/protocol';
 import { refOf, sameRelease } from './state';
@@ -16,6 +22,10 @@ export interface Observed {
   /** the release whose session answers predictions, if any */
   serving: ReleaseManifest | null;
   candidate: ObservedCandidate | null;
+  /** the shadow session beside the serving one (absent: none) */
+  shadow?: ObservedCandidate | null;
+  /** the shadow given up on, for the doc (seq) that named it */
+  shadowFailed?: { seq: number; sha256: string } | null;
   /** sha256 of every hash-named model file in models/ */
   cached: ReadonlySet<string>;
   /** hashes that must stay on disk besides the serving one (the previous release, for instant rollback) */
@@ -30,6 +40,8 @@ export interface DesiredView {
   seq: number;
   release: ReleaseManifest;
   downgrade: boolean;
+  /** the verified shadow candidate of the doc (absent: none) */
+  shadow?: ReleaseManifest | null;
 }
 
 export type Step =
@@ -39,17 +51,36 @@ export type Step =
   | { kind: 'load'; seq: number; release: ReleaseManifest }
   | { kind: 'probe'; seq: number; release: ReleaseManifest }
   | { kind: 'activate'; seq: number; release: ReleaseManifest; downgrade: boolean }
-  | { kind: 'collect-garbage'; keep: string[] };
+  | { kind: 'collect-garbage'; keep: string[] }
+  | { kind: 'unload-shadow'; reason: string }
+  | { kind: 'download-shadow'; seq: number; release: ReleaseManifest }
+  | { kind: 'load-shadow'; seq: number; release: ReleaseManifest }
+  | { kind: 'probe-shadow'; seq: number; release: ReleaseManifest };
 
 export type StepKind = Step['kind'];
+export type ShadowInstallStep = Extract<Step, { kind: 'download-shadow' | 'load-shadow' | 'probe-shadow' }>;
+
+const SHADOW_INSTALL_KINDS: ReadonlySet<StepKind> = new Set(['download-shadow', 'load-shadow', 'probe-shadow']);
+/**
+ * Shadow installs fail without failing the install of what serves: the agent drops the shadow
+ * and reports it. (unload-shadow has no seq: like garbage collection it is housekeeping.)
+ */
+export const isShadowInstallStep = (step: Step): step is ShadowInstallStep => SHADOW_INSTALL_KINDS.has(step.kind);
 
 export function plan(current: Observed, desired: DesiredView | null): Step[] {
+  const wantedShadow = desired?.shadow ?? null;
+  const loadedShadow = current.shadow ?? null;
+  if (loadedShadow && (wantedShadow === null || !sameRelease(loadedShadow.release, wantedShadow))) {
+    return [{ kind: 'unload-shadow', reason: wantedShadow ? 'the doc names another shadow' : 'the doc names no shadow' }];
+  }
   if (desired === null) return collectGarbage(current, []);
   const target = desired.release;
   if (current.serving !== null && sameRelease(current.serving, target)) {
     // Converged. A candidate left over from a superseded install is released first.
     if (current.candidate) return [{ kind: 'discard-candidate', reason: 'already serving the desired release' }];
-    return collectGarbage(current, [target.artifact.sha256]);
+    const shadowSteps = planShadow(current, desired);
+    if (shadowSteps.length > 0) return shadowSteps;
+    return collectGarbage(current, [target.artifact.sha256, ...(wantedShadow && !shadowGivenUp(current, desired) ? [wantedShadow.artifact.sha256] : [])]);
   }
   // PROTOCOL: a bad model is reported once; the agent waits for a newer doc instead of looping.
   if (current.failedSeq === desired.seq) return current.candidate ? [{ kind: 'discard-candidate', reason: 'install given up' }] : [];
@@ -66,11 +97,28 @@ export function plan(current: Observed, desired: DesiredView | null): Step[] {
   return steps;
 }
 
+const shadowGivenUp = (current: Observed, desired: DesiredView): boolean =>
+  current.shadowFailed?.seq === desired.seq && current.shadowFailed.sha256 === desired.shadow?.artifact.sha256;
+
+/** The wanted shadow's install, once the active release serves; what is loaded already is kept. */
+function planShadow(current: Observed, desired: DesiredView): Step[] {
+  const want = desired.shadow;
+  if (!want || shadowGivenUp(current, desired)) return [];
+  const loaded = current.shadow ?? null; // another release was unloaded at the top of plan()
+  if (loaded?.probed) return [];
+  const steps: Step[] = [];
+  if (!loaded && !current.cached.has(want.artifact.sha256)) steps.push({ kind: 'download-shadow', seq: desired.seq, release: want });
+  if (!loaded) steps.push({ kind: 'load-shadow', seq: desired.seq, release: want });
+  steps.push({ kind: 'probe-shadow', seq: desired.seq, release: want });
+  return steps;
+}
+
 /** Only when nothing else is to be done: delete model files nobody may need again. */
 function collectGarbage(current: Observed, extraKeep: readonly string[]): Step[] {
   const keep = new Set<string>([...current.retained, ...extraKeep]);
   if (current.serving) keep.add(current.serving.artifact.sha256);
   if (current.candidate) keep.add(current.candidate.release.artifact.sha256);
+  if (current.shadow) keep.add(current.shadow.release.artifact.sha256);
   const stale = [...current.cached].filter((sha) => !keep.has(sha));
   return stale.length === 0 ? [] : [{ kind: 'collect-garbage', keep: [...keep].sort() }];
 }

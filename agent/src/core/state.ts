@@ -20,6 +20,8 @@ export interface AcceptedDesired {
   downgrade: boolean;
   /** how often statistics windows close (absent in state files written before it existed) */
   statsIntervalS?: number;
+  /** the doc's shadow candidate, verified like `release`; absent or null: none */
+  shadow?: InstalledRelease | null;
 }
 
 /** An install of `seq` that was given up on; the agent waits for a newer doc (no retry loop). */
@@ -70,6 +72,8 @@ export interface AgentStatus {
   phase: AgentPhase;
   active: ModelRef | null;
   previous: ModelRef | null;
+  /** the shadow candidate running beside the active model (loaded and probed), if any */
+  shadow: ModelRef | null;
   seq: number;
   error: ReportedError | null;
 }
@@ -106,6 +110,7 @@ export function reportedStateOf(status: AgentStatus, agent: AgentInfo, at: Date)
     phase: status.phase,
     active: status.active,
     previous: status.previous,
+    shadow: status.shadow,
     error: status.error,
     agent: {
       version: agent.version,

@@ -6,7 +6,7 @@ import type { AgentStatus } from '../../src/core/state';
 import { AgentError } from '../../src/errors';
 import { sileroInputs, sileroRelease } from '../support/silero';
 
-const status: AgentStatus = { device: 'dev-1', phase: 'serving', active: null, previous: null, seq: 3, error: null };
+const status: AgentStatus = { device: 'dev-1', phase: 'serving', active: null, previous: null, shadow: null, seq: 3, error: null };
 
 async function appWithModel(model: LoadedModel | null) {
   return createLocalApi({

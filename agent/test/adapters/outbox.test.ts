@@ -118,6 +118,22 @@ describe('Outbox', () => {
     expect(await readdir(dir)).toHaveLength(3);
   });
 
+  it('never merges windows whose shadow sections count different candidates', async () => {
+    const shadow = (version: string, n: number): StatsWindow['shadow'] => ({ model: 'm', version, sha256: version.repeat(64).slice(0, 64), n, agree: n, errors: {}, latencyMs: latency(n), dropped: 0 });
+    const outbox = await open(3);
+    await outbox.add({ ...win(1, A), shadow: shadow('d', 2) });
+    await outbox.add({ ...win(2, A), shadow: shadow('e', 3) });
+    await outbox.add(win(3, B));
+    // past the bound: windows 1 (shadow d) and 2 (shadow e) share a version but not a candidate,
+    // so 2 and 4 (both e) are the pair that merges
+    await outbox.add({ ...win(4, A), shadow: shadow('e', 5) });
+    expect(outbox.queued().map((w) => [w.msgId, w.n, w.shadow?.version, w.shadow?.n])).toEqual([
+      ['window-0001', 1, 'd', 2],
+      ['window-0002', 6, 'e', 8],
+      ['window-0003', 3, undefined, undefined],
+    ]);
+  });
+
   it('drops the oldest when no two windows share a version, and counts it as lost', async () => {
     const outbox = await open(2);
     await outbox.add(win(1, A));

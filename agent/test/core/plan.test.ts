@@ -58,4 +58,34 @@ describe('plan', () => {
     const relabelled = { ...v2, version: '2b' };
     expect(kinds(plan(observed({ serving: v2, cached: new Set(['b'.repeat(64)]), announcedSeq: 3 }), want(3, relabelled)))).toEqual(['load', 'probe', 'activate']);
   });
+
+  describe('shadow candidate', () => {
+    const s6 = release('6', 'd');
+    const withShadow = (seq: number, r: ReleaseManifest, shadow: ReleaseManifest | null): DesiredView => ({ seq, release: r, downgrade: false, shadow });
+    const settled = (over: Partial<Observed> = {}) => observed({ serving: v2, announcedSeq: 2, cached: new Set(['b'.repeat(64)]), ...over });
+    const rows: Array<{ name: string; current: Observed; desired: DesiredView | null; expected: StepKind[] }> = [
+      { name: 'converged: download, load and probe it beside the serving model', current: settled(), desired: withShadow(2, v2, s6), expected: ['download-shadow', 'load-shadow', 'probe-shadow'] },
+      { name: 'its file is cached already: no download', current: settled({ cached: new Set(['b'.repeat(64), 'd'.repeat(64)]) }), desired: withShadow(2, v2, s6), expected: ['load-shadow', 'probe-shadow'] },
+      { name: 'loaded, not probed: probe', current: settled({ shadow: { release: s6, probed: false } }), desired: withShadow(2, v2, s6), expected: ['probe-shadow'] },
+      { name: 'running: nothing to do', current: settled({ shadow: { release: s6, probed: true }, cached: new Set(['b'.repeat(64), 'd'.repeat(64)]) }), desired: withShadow(2, v2, s6), expected: [] },
+      { name: 'a doc without shadow unloads it', current: settled({ shadow: { release: s6, probed: true } }), desired: withShadow(3, v2, null), expected: ['unload-shadow'] },
+      { name: 'another shadow: unload first, then install the new one', current: settled({ shadow: { release: s6, probed: true } }), desired: withShadow(3, v2, v3), expected: ['unload-shadow'] },
+      { name: 'no doc at all unloads it too', current: settled({ shadow: { release: s6, probed: true } }), desired: null, expected: ['unload-shadow'] },
+      { name: 'the active install comes first: no shadow steps until it serves', current: observed({ serving: v1, cached: new Set(['a'.repeat(64)]) }), desired: withShadow(2, v2, s6), expected: ['announce', 'download', 'load', 'probe', 'activate'] },
+      { name: 'a stale shadow is unloaded before the install loads its candidate', current: observed({ serving: v1, shadow: { release: v3, probed: true } }), desired: withShadow(2, v2, s6), expected: ['unload-shadow'] },
+      { name: 'given up for this doc: wait for a newer one', current: settled({ shadowFailed: { seq: 2, sha256: 'd'.repeat(64) } }), desired: withShadow(2, v2, s6), expected: [] },
+      { name: 'a newer doc naming it tries again', current: settled({ shadowFailed: { seq: 2, sha256: 'd'.repeat(64) } }), desired: withShadow(3, v2, s6), expected: ['download-shadow', 'load-shadow', 'probe-shadow'] },
+    ];
+    for (const row of rows) {
+      it(row.name, () => expect(kinds(plan(row.current, row.desired))).toEqual(row.expected));
+    }
+
+    it('shadow steps carry the seq and the release; garbage collection keeps the shadow file', () => {
+      expect(plan(settled(), withShadow(2, v2, s6))[0]).toEqual({ kind: 'download-shadow', seq: 2, release: s6 });
+      const cached = new Set(['b'.repeat(64), 'd'.repeat(64), 'c'.repeat(64)]);
+      expect(plan(settled({ cached, shadow: { release: s6, probed: true } }), withShadow(2, v2, s6))).toEqual([{ kind: 'collect-garbage', keep: ['b'.repeat(64), 'd'.repeat(64)] }]);
+      // a shadow given up on is not worth its disk space
+      expect(plan(settled({ cached, shadowFailed: { seq: 2, sha256: 'd'.repeat(64) } }), withShadow(2, v2, s6))).toEqual([{ kind: 'collect-garbage', keep: ['b'.repeat(64)] }]);
+    });
+  });
 });
