@@ -24,6 +24,7 @@ import { assignDevice } from './deployments';
 import { storedState } from './devices';
 import { kickDelivery, queueNotification, type NotificationKind } from './notifications';
 import { hourOf } from './stats-ingest';
+import { shadowAgreement } from './shadow-stats';
 import { referenceOf } from './stats-view';
 
 const CONTROLLER = 'rollout-controller';
@@ -114,7 +115,8 @@ function gateReport(ctx: HubContext, row: RolloutRow, plan: RolloutPlan, status:
     candidate,
     control,
     reference: version ? referenceOf(version.manifest) : null,
-    shadow: null,
+    // Devices that run the candidate as a shadow (not serving it yet) tell how often it agrees with the serving model.
+    shadow: shadowAgreement(ctx, { model: row.model, version: row.version, fromHour, to }),
   });
 }
 
