@@ -1,0 +1,134 @@
+/**
+ * `npm run demo`, headless: given a hub and six real agents on version 1 with traffic, when the
+ * demo's staged rollout of version 2 runs (short bakes, 2 s statistics windows), then it
+ * completes with every device serving 2; and with `--bad` (version 2 trained on miscalibrated
+ * readings) the canary gate fails on input drift and the canary goes back to 1. Also the
+ * command line's validation and the view's rendering, which need no hub.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { devicesSchema, rolloutSchema, type RolloutView } from '../src/demo/api';
+import { parseDemoArgs } from '../src/demo/cli';
+import { Demo, FROM_VERSION, MODEL, TO_VERSION, type DemoConfig } from '../src/demo/demo';
+import { fleetLayout, ringSizes } from '../src/demo/fleet';
+import { Monitor } from '../src/demo/monitor';
+import { cut, renderView, statusLine } from '../src/demo/view';
+
+describe('demo command line', () => {
+  it.each([
+    [[], { devices: 30, bad: false, bakeS: 20, statsIntervalS: 5, rate: 20, dataDir: null, host: '127.0.0.1' }],
+    [['--devices', '60', '--bad'], { devices: 60, bad: true }],
+    [['--bake=5', '--stats-interval', '2', '--rate', '100', '--data-dir', './data-demo'], { bakeS: 5, statsIntervalS: 2, rate: 100, dataDir: './data-demo' }],
+  ])('%j parses', (argv, expected) => {
+    const parsed = parseDemoArgs(argv);
+    expect(parsed.kind).toBe('run');
+    if (parsed.kind === 'run') expect(parsed.options).toMatchObject(expected);
+  });
+
+  it.each([
+    [['--devices', 'many'], '--devices: must be a whole number between 3 and 500'],
+    [['--devices', '2'], '--devices: must be at least 3'],
+    [['--devices', '501'], '--devices: must be at most 500'],
+    [['--devices', '-4'], "Option '--devices' argument is ambiguous"],
+    [['--stats-interval', '0'], '--stats-interval: must be at least 1'],
+    [['--device', '6'], "Unknown option '--device'"],
+    [['--devices'], "Option '--devices <value>' argument missing"],
+    [['six'], "Unexpected argument 'six'"],
+  ])('%j is refused naming the problem', (argv, message) => {
+    const parsed = parseDemoArgs(argv);
+    expect(parsed.kind).toBe('error');
+    if (parsed.kind === 'error') expect(parsed.message).toContain(message);
+  });
+
+  it('-h asks for the usage', () => {
+    expect(parseDemoArgs(['-h'])).toEqual({ kind: 'help' });
+  });
+
+  it('every ring gets at least one device and ids are unique', () => {
+    for (const total of [3, 6, 30, 500]) {
+      const sizes = ringSizes(total);
+      expect(sizes.canary + sizes.early + sizes.main, String(total)).toBe(total);
+      expect(Math.min(sizes.canary, sizes.early, sizes.main)).toBeGreaterThan(0);
+      expect(new Set(fleetLayout(total).map((d) => d.id)).size).toBe(total);
+    }
+  });
+});
+
+describe('demo view', () => {
+  it('cuts lines to the terminal width without breaking colour codes', () => {
+    expect(cut('\x1b[32mpass\x1b[0m and more', 6)).toBe('\x1b[32mpass\x1b[0m a');
+  });
+});
+
+/** A rollout's end states: the smoke runs stop waiting on any of them. */
+const ENDED = ['completed', 'rolled-back', 'halted', 'aborted', 'superseded'];
+
+describe('demo flow, headless, six devices', () => {
+  let demo: Demo | null = null;
+  const log: string[] = [];
+
+  afterEach(async () => {
+    await demo?.close();
+    demo = null;
+    log.length = 0;
+  });
+
+  const run = async (overrides: Partial<DemoConfig>): Promise<{ demo: Demo; ended: RolloutView }> => {
+    // Short bakes and windows, and a gate that judges after 20 requests (the one canary device
+    // sends 5 a second), so the whole plan fits the deadline; the flow is the demo's own.
+    const started = new Demo({ devices: 6, bad: false, bakeS: 2, statsIntervalS: 2, rate: 60, dataDir: null, host: '127.0.0.1', ports: 'ephemeral', gateMinRequests: 20, ...overrides }, (line) => log.push(line));
+    demo = started;
+    await started.setup();
+    const api = started.requireApi();
+    const id = started.rolloutId ?? '';
+    expect(id).not.toBe('');
+    // Polled with a deadline; on timeout the demo's log says how far it got.
+    const deadline = Date.now() + 45_000;
+    for (;;) {
+      const rollout = await api.get(`/api/v1/rollouts/${id}`, rolloutSchema);
+      if (ENDED.includes(rollout.state)) return { demo: started, ended: rollout };
+      if (Date.now() > deadline) throw new Error(`rollout still ${rollout.state} at step ${rollout.step} after 45 s; gate ${JSON.stringify(rollout.gate)}; log:\n${log.join('\n')}`);
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+  };
+
+  const serving = async (d: Demo): Promise<Record<string, number>> => {
+    const { devices } = await d.requireApi().get('/api/v1/devices', devicesSchema);
+    const out: Record<string, number> = {};
+    for (const device of devices) {
+      const active = device.state?.phase === 'serving' ? device.state.active : null;
+      const key = active?.model === MODEL ? active.version : 'none';
+      out[key] = (out[key] ?? 0) + 1;
+    }
+    return out;
+  };
+
+  it('rolls version 2 out through canary, gates and 50% to every device', { timeout: 90_000 }, async () => {
+    const { demo: d, ended } = await run({});
+    expect(ended.state, `${ended.halt?.reason}\n${log.join('\n')}`).toBe('completed');
+    expect(ended.gate?.verdict).toBe('pass');
+    await expect.poll(() => serving(d), { timeout: 15_000, interval: 250 }).toEqual({ [TO_VERSION]: 6 });
+
+    // What the terminal would show, from the same API.
+    const monitor = new Monitor(d.requireApi(), () => ({ model: MODEL, versions: d.versions, rolloutId: d.rolloutId, since: d.startedAt }));
+    const { snapshot, lines } = await monitor.poll();
+    expect(lines.join('\n')).toContain('COMPLETED');
+    expect(statusLine(snapshot)).toBe(`rollout completed, step 7 of 7, gate pass; devices serving ${TO_VERSION}: 6`);
+    const hub = d.hub;
+    if (!hub) throw new Error('no hub');
+    const view = renderView(snapshot, { httpUrl: hub.httpUrl, mqttUrl: hub.mqttUrl, adminToken: d.adminToken, devices: 6, rate: 60, statsIntervalS: 2, bad: false, fromVersion: FROM_VERSION, notes: [], startedAt: d.startedAt, rowsAnswered: 0, requestsFailed: 0 }, { color: false, width: 200 }).join('\n');
+    expect(view).toContain(`${MODEL} ${FROM_VERSION} -> ${TO_VERSION}  COMPLETED`);
+    expect(view).toContain(d.adminToken);
+    expect(view).toMatch(/input-drift\s+pass/);
+  });
+
+  it('--bad: the canary gate fails on input drift and the canary is rolled back to version 1', { timeout: 90_000 }, async () => {
+    const { demo: d, ended } = await run({ bad: true });
+    expect(ended.state, log.join('\n')).toBe('rolled-back');
+    expect(ended.step).toBe(2);
+    expect(ended.halt?.reason).toContain('input-drift');
+    await expect.poll(() => serving(d), { timeout: 15_000, interval: 250 }).toEqual({ [FROM_VERSION]: 6 });
+    const monitor = new Monitor(d.requireApi(), () => ({ model: MODEL, versions: d.versions, rolloutId: d.rolloutId, since: d.startedAt }));
+    const { lines } = await monitor.poll();
+    expect(lines.join('\n')).toMatch(/HALTED at step 2: gate failed on [a-z-, ]*input-drift.* -> automatic rollback\nROLLED BACK: 1 devices/);
+  });
+});
