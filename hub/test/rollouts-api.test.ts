@@ -154,6 +154,21 @@ describe('rollouts API', () => {
     for (const id of CANARY) expect((await assignmentOf(id))?.version).toBe('1');
   });
 
+  it('a shadow ring step keeps the devices on their version and runs the new one beside it', async () => {
+    const created = await api<Rollout>(hub, 'POST', '/api/v1/rollouts', { json: { model: MODEL, version: '2', plan: { steps: [{ kind: 'ring', ring: 'canary', shadow: true }, { kind: 'approve' }, { kind: 'ring', ring: 'canary' }] } } });
+    expect(created.status, JSON.stringify(created.body)).toBe(201);
+    for (const id of CANARY) {
+      const device = await api<{ assignment: { version: string; shadow: { model: string; version: string } | null } }>(hub, 'GET', `/api/v1/devices/${id}`);
+      expect(device.body.assignment).toMatchObject({ version: '1', shadow: { model: MODEL, version: '2' } });
+    }
+    for (const id of MAIN) expect((await assignmentOf(id))?.version).toBe('1');
+    expect((await api(hub, 'POST', `/api/v1/rollouts/${created.body.id}/abort`, { json: { revert: true } })).status).toBe(200);
+    for (const id of CANARY) {
+      const device = await api<{ assignment: { version: string; shadow: unknown } }>(hub, 'GET', `/api/v1/devices/${id}`);
+      expect(device.body.assignment).toMatchObject({ version: '1', shadow: null });
+    }
+  });
+
   it('supersedes an active rollout only when asked, and audits it', async () => {
     const a = await api<Rollout>(hub, 'POST', '/api/v1/rollouts', { json: { model: MODEL, version: '2', plan: { steps: [{ kind: 'ring', ring: 'canary' }, { kind: 'approve' }] } } });
     expect(a.status).toBe(201);

@@ -42,6 +42,7 @@ const statusOf = (row: RolloutRow): RolloutStatus => ({
 const memberOf = (row: RolloutMemberRow): RolloutMember => ({
   deviceId: row.deviceId,
   step: row.step,
+  mode: row.mode === 'shadow' ? 'shadow' : 'active',
   previous: row.previousModel !== null && row.previousVersion !== null ? { model: row.previousModel, version: row.previousVersion } : null,
   assignedSeq: row.assignedSeq,
   assignedAt: row.assignedAt,
@@ -52,6 +53,7 @@ const memberRow = (rolloutId: string, m: RolloutMember): RolloutMemberRow => ({
   rolloutId,
   deviceId: m.deviceId,
   step: m.step,
+  mode: m.mode,
   previousModel: m.previous?.model ?? null,
   previousVersion: m.previous?.version ?? null,
   assignedSeq: m.assignedSeq,
@@ -72,7 +74,7 @@ function fleetView(db: Db): DeviceView[] {
       tags: d.tags,
       online: d.online,
       assignment: a ? { model: a.model, version: a.version, seq: a.seq } : null,
-      reported: state ? { seq: state.seq, phase: state.phase, active: state.active ? { model: state.active.model, version: state.active.version } : null, error: state.error?.code ?? null } : null,
+      reported: state ? { seq: state.seq, phase: state.phase, active: state.active ? { model: state.active.model, version: state.active.version } : null, error: state.error?.code ?? null, shadow: state.shadow ? { model: state.shadow.model, version: state.shadow.version } : null } : null,
     };
   });
 }
@@ -164,7 +166,7 @@ async function issue(ctx: HubContext, row: RolloutRow, step: number, assignments
   const members = new Map(listMembers(ctx.db, row.id).map((m) => [m.deviceId, m]));
   for (const a of assignments) {
     try {
-      const result = await assignDevice(ctx, a.deviceId, { model: a.model, version: a.version, rollout: { id: row.id, step } }, actor);
+      const result = await assignDevice(ctx, a.deviceId, { model: a.model, version: a.version, rollout: { id: row.id, step }, shadow: a.shadow ?? null }, actor);
       const member = members.get(a.deviceId);
       if (member && a.reason === 'rollout') upsertMember(ctx.db, { ...member, assignedSeq: result.seq, assignedAt: ctx.now().toISOString() });
     } catch (error) {

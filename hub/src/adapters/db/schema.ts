@@ -353,6 +353,8 @@ export const rolloutMembers = sqliteTable(
       .references(() => rollouts.id),
     deviceId: text('device_id').notNull(),
     step: integer('step').notNull(),
+    /** `active` (serves the rollout's version) or `shadow` (runs it beside what it serves) */
+    mode: text('mode').notNull().default('active'),
     previousModel: text('previous_model'),
     previousVersion: text('previous_version'),
     assignedSeq: integer('assigned_seq'),

@@ -31,8 +31,10 @@ export interface RolloutStatus {
 
 export interface RolloutMember {
   deviceId: string;
-  /** the ring step that added it */
+  /** the ring step that added it (or promoted it from shadow) */
   step: number;
+  /** `shadow`: it runs the rollout's version beside what it serves (a shadow ring step) */
+  mode: 'active' | 'shadow';
   /** what it was assigned before the rollout (its rollback target), null when nothing */
   previous: ModelVersion | null;
   /** seq of the deployment doc the rollout issued; null until the service has issued it */
@@ -48,7 +50,7 @@ export interface DeviceView {
   tags: Record<string, string>;
   online: boolean;
   assignment: (ModelVersion & { seq: number }) | null;
-  reported: { seq: number; phase: string; active: ModelVersion | null; error: string | null } | null;
+  reported: { seq: number; phase: string; active: ModelVersion | null; error: string | null; shadow?: ModelVersion | null } | null;
 }
 
 export interface RolloutInput {
@@ -76,6 +78,8 @@ export interface Observations {
 export interface Assignment extends ModelVersion {
   deviceId: string;
   reason: 'rollout' | 'rollback';
+  /** a shadow step: the device keeps serving `model@version` and runs this beside it */
+  shadow?: ModelVersion;
 }
 
 export interface ControllerEvent {
@@ -109,9 +113,13 @@ export function memberStatus(member: RolloutMember, device: DeviceView | undefin
     return same(device.reported?.active, wanted) && device.reported?.phase === 'serving' ? { status: 'reverted', error: null } : { status: 'reverting', error: null };
   }
   const reported = device.reported;
-  if (reported && same(reported.active, target) && reported.phase === 'serving') return { status: 'serving', error: null };
+  // A shadow member "serves" once it runs the candidate beside its model (the agent never lets a
+  // shadow change its phase, so a shadow that fails to load shows as one that never arrives).
+  if (member.mode === 'shadow') {
+    if (reported && same(reported.shadow, target)) return { status: 'serving', error: null };
+  } else if (reported && same(reported.active, target) && reported.phase === 'serving') return { status: 'serving', error: null };
   const actedOn = member.assignedSeq !== null && reported !== null && reported.seq >= member.assignedSeq;
-  if (actedOn && reported.error) return { status: 'failed', error: reported.error };
+  if (actedOn && reported.error && member.mode === 'active') return { status: 'failed', error: reported.error };
   if (actedOn && INSTALLING.has(reported.phase)) return { status: 'downloading', error: null };
   if (now.getTime() - Date.parse(member.assignedAt) > deadlineMinutes * MINUTE_MS) return { status: 'timed-out', error: `not serving ${target.version} ${deadlineMinutes} min after assignment` };
   return { status: device.online ? 'pending' : 'offline', error: null };
@@ -184,21 +192,44 @@ export function reconcile(rollout: RolloutInput, current: RolloutStatus, current
     for (const { s, i } of reachedRings) {
       if (s.kind !== 'ring') continue;
       for (const device of obs.devices) {
-        if (known.has(device.id) || !ringStepIncludes(s, device)) continue;
+        if (!ringStepIncludes(s, device)) continue;
+        if (known.has(device.id)) {
+          // A full ring step over a device that ran the version as a shadow promotes it.
+          const index = members.findIndex((m) => m.deviceId === device.id);
+          const member = members[index];
+          if (!s.shadow && member?.mode === 'shadow') {
+            members[index] = { ...member, mode: 'active', step: i, assignedSeq: null, assignedAt: iso, status: 'pending', error: null };
+            assignments.push({ deviceId: device.id, ...target, reason: 'rollout' });
+          }
+          continue;
+        }
         if (device.assignment && device.assignment.model !== rollout.model) continue;
+        if (s.shadow) {
+          // Shadowing needs a model to serve beside it; a device on the target already has nothing to compare.
+          if (!device.assignment || same(device.assignment, target)) continue;
+          known.add(device.id);
+          const serving = { model: device.assignment.model, version: device.assignment.version };
+          members.push({ deviceId: device.id, step: i, mode: 'shadow', previous: serving, assignedSeq: null, assignedAt: iso, status: 'pending', error: null });
+          assignments.push({ deviceId: device.id, ...serving, shadow: target, reason: 'rollout' });
+          continue;
+        }
         known.add(device.id);
         // On the target already through a superseded rollout: that rollout's doc is the one it
         // acts on (so its failures count here), and what it ran before is the rollback target.
         const inherited = device.assignment && same(device.assignment, target) ? obs.inherited?.get(device.id) : undefined;
         const previous = device.assignment && !same(device.assignment, target) ? { model: device.assignment.model, version: device.assignment.version } : inherited ?? null;
-        members.push({ deviceId: device.id, step: i, previous, assignedSeq: inherited && device.assignment ? device.assignment.seq : null, assignedAt: iso, status: 'pending', error: null });
+        members.push({ deviceId: device.id, step: i, mode: 'active', previous, assignedSeq: inherited && device.assignment ? device.assignment.seq : null, assignedAt: iso, status: 'pending', error: null });
         if (!same(device.assignment, target)) assignments.push({ deviceId: device.id, ...target, reason: 'rollout' });
       }
     }
   };
   join();
   // A member whose doc was never issued (the hub stopped in between) is asked for again.
-  for (const m of members) if (m.assignedSeq === null && !assignments.some((a) => a.deviceId === m.deviceId) && !same(byId.get(m.deviceId)?.assignment, target)) assignments.push({ deviceId: m.deviceId, ...target, reason: 'rollout' });
+  for (const m of members) {
+    if (m.assignedSeq !== null || assignments.some((a) => a.deviceId === m.deviceId)) continue;
+    if (m.mode === 'shadow' && m.previous) assignments.push({ deviceId: m.deviceId, ...m.previous, shadow: target, reason: 'rollout' });
+    else if (m.mode === 'active' && !same(byId.get(m.deviceId)?.assignment, target)) assignments.push({ deviceId: m.deviceId, ...target, reason: 'rollout' });
+  }
   if (status.state === 'completed') return { status, members, assignments, events };
 
   const halt = (reason: string, evidence?: unknown): ReconcileResult => {

@@ -26,6 +26,11 @@ export const ringStepSchema = z.strictObject({
   maxFailures: fraction.default(0.1),
   /** devices that have not converged this long after their assignment are timed-out (default 60) */
   deadlineMinutes: z.number().gt(0).max(7 * 24 * 60).default(60),
+  /**
+   * run the new version as a shadow beside what the devices serve (ROLLOUTS "Shadow"): they report
+   * agreement and latency for a `shadow-agreement` gate; a later ring step over them promotes it
+   */
+  shadow: z.boolean().default(false),
 });
 
 export const bakeStepSchema = z.strictObject({
@@ -109,7 +114,7 @@ export function planProblems(plan: RolloutPlan, rings: readonly string[]): PlanP
   plan.steps.forEach((step, i) => {
     if (step.kind === 'ring') {
       if (step.ring !== ALL_RINGS && !rings.includes(step.ring)) problems.push({ path: `steps.${i}.ring`, message: `no ring "${step.ring}" (rings: ${rings.join(', ') || 'none'})` });
-      const key = `${step.ring}|${JSON.stringify(step.tags ?? {})}`;
+      const key = `${step.ring}|${JSON.stringify(step.tags ?? {})}|${step.shadow}`;
       const before = reached.get(key);
       if (before !== undefined && step.percent <= before) problems.push({ path: `steps.${i}.percent`, message: `${step.percent}% of ${step.ring === ALL_RINGS ? 'the fleet' : `ring ${step.ring}`} was already reached at ${before}%: a later step must grow it` });
       reached.set(key, Math.max(before ?? 0, step.percent));
@@ -143,7 +148,7 @@ const defaultGate = (): PlanStep => ({
   deadlineMinutes: 120,
 });
 
-const ringStep = (ring: string, percent: number): PlanStep => ({ kind: 'ring', ring, percent, successThreshold: 0.9, maxFailures: 0.1, deadlineMinutes: 60 });
+const ringStep = (ring: string, percent: number): PlanStep => ({ kind: 'ring', ring, percent, successThreshold: 0.9, maxFailures: 0.1, deadlineMinutes: 60, shadow: false });
 const bake = (minutes: number): PlanStep => ({ kind: 'bake', minutes, minReporting: 1 });
 
 /** ROLLOUTS.md's default: the canary ring (the first ring), then 10%, 50% and 100% of the fleet, with bake and gates between. */

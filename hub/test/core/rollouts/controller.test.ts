@@ -143,8 +143,8 @@ describe('rollout controller', () => {
 
 describe('manual actions', () => {
   const members: RolloutMember[] = [
-    { deviceId: 'a', step: 0, previous: OLD, assignedSeq: 3, assignedAt: at(0).toISOString(), status: 'serving', error: null },
-    { deviceId: 'b', step: 0, previous: null, assignedSeq: 3, assignedAt: at(0).toISOString(), status: 'serving', error: null },
+    { deviceId: 'a', step: 0, mode: 'active', previous: OLD, assignedSeq: 3, assignedAt: at(0).toISOString(), status: 'serving', error: null },
+    { deviceId: 'b', step: 0, mode: 'active', previous: null, assignedSeq: 3, assignedAt: at(0).toISOString(), status: 'serving', error: null },
   ];
 
   it('rolls back fast: every touched device that had a version goes back to it', () => {
@@ -188,5 +188,52 @@ describe('manual actions', () => {
     // is over the 10% threshold) instead of waiting for the deadline as a pending device.
     const failing = devices.map((d) => (d.id === 'c1' ? { ...d, reported: { seq: 7, phase: 'serving', active: OLD, error: 'E_PROBE_FAILED' } } : d));
     expect(reconcile(rollout, result.status, result.members, obs(failing, 1)).status).toMatchObject({ state: 'rolled-back', halt: { reason: '1 failed and 0 timed-out of 3 devices exceed the error threshold of 10%' } });
+  });
+});
+
+describe('shadow ring steps', () => {
+  const shadowed: RolloutInput = {
+    ...rollout,
+    plan: rolloutPlanSchema.parse({
+      steps: [
+        { kind: 'ring', ring: 'canary', shadow: true },
+        { kind: 'gate', metrics: [{ metric: 'shadow-agreement', min: 0.95 }] },
+        { kind: 'ring', ring: 'canary' },
+      ],
+    }),
+  };
+  const withShadow = (devices: DeviceView[], ids: string[]): DeviceView[] => devices.map((d) => (ids.includes(d.id) && d.reported ? { ...d, reported: { ...d.reported, seq: (d.assignment?.seq ?? 0), shadow: { model: 'm', version: '2' } } } : d));
+
+  it('runs the version beside the serving one, gates on agreement, then promotes the same devices', () => {
+    const first = reconcile(shadowed, start, [], obs(fleet(), 0));
+    // The devices keep serving version 1 and run version 2 as a shadow.
+    expect(first.assignments).toEqual(['c1', 'c2', 'c3'].map((deviceId) => ({ deviceId, ...OLD, shadow: { model: 'm', version: '2' }, reason: 'rollout' })));
+    expect(first.members.map((m) => [m.mode, m.previous])).toEqual([['shadow', OLD], ['shadow', OLD], ['shadow', OLD]]);
+    const issued = apply(fleet(), { ...first, assignments: first.assignments.map((a) => ({ ...a, version: '1' })) }, () => null);
+    const members = issued.members;
+    // Not yet loaded: pending; loaded on all three: the step succeeds.
+    expect(reconcile(shadowed, first.status, members, obs(issued.devices, 1)).status.step).toBe(0);
+    const loaded = withShadow(issued.devices, ['c1', 'c2', 'c3']);
+    const gate = reconcile(shadowed, first.status, members, obs(loaded, 2));
+    expect(gate.status.step).toBe(1);
+    expect(gate.members.map((m) => m.status)).toEqual(['serving', 'serving', 'serving']);
+    const promoted = reconcile(shadowed, gate.status, gate.members, obs(loaded, 3, { gate: passGate }));
+    expect(promoted.status.step).toBe(2);
+    expect(promoted.assignments).toEqual(['c1', 'c2', 'c3'].map((deviceId) => ({ deviceId, model: 'm', version: '2', reason: 'rollout' })));
+    expect(promoted.members.map((m) => [m.mode, m.previous, m.status])).toEqual([
+      ['active', OLD, 'pending'],
+      ['active', OLD, 'pending'],
+      ['active', OLD, 'pending'],
+    ]);
+  });
+
+  it('a failing agreement gate rolls the shadow devices back to their model without a shadow', () => {
+    const first = reconcile(shadowed, start, [], obs(fleet(), 0));
+    const issued = apply(fleet(), { ...first, assignments: first.assignments.map((a) => ({ ...a, version: '1' })) }, () => null);
+    const gate = reconcile(shadowed, first.status, issued.members, obs(withShadow(issued.devices, ['c1', 'c2', 'c3']), 2));
+    const failing: GateReport = { verdict: 'fail', metrics: [], failed: ['shadow-agreement (0.7 < min 0.95)'], inconclusive: [] };
+    const halted = reconcile(shadowed, gate.status, gate.members, obs(issued.devices, 3, { gate: failing }));
+    expect(halted.status.state).toBe('rolled-back');
+    expect(halted.assignments).toEqual(['c1', 'c2', 'c3'].map((deviceId) => ({ deviceId, ...OLD, reason: 'rollback' })));
   });
 });

@@ -6,7 +6,7 @@ const parse = (plan: RolloutPlanInput) => rolloutPlanSchema.parse(plan);
 describe('rollout plans', () => {
   it('fills step defaults', () => {
     expect(parse({ steps: [{ kind: 'ring', ring: 'canary' }] })).toEqual({
-      steps: [{ kind: 'ring', ring: 'canary', percent: 100, successThreshold: 0.9, maxFailures: 0.1, deadlineMinutes: 60 }],
+      steps: [{ kind: 'ring', ring: 'canary', percent: 100, successThreshold: 0.9, maxFailures: 0.1, deadlineMinutes: 60, shadow: false }],
       autoRollback: true,
     });
   });
@@ -49,7 +49,7 @@ describe('rollout plans', () => {
   it('chooses percentages by a stable hash of the device id: the same devices, growing', () => {
     const ids = Array.from({ length: 2000 }, (_, i) => `dev-${i}`);
     expect(ids.map(stableBucket)).toEqual(ids.map(stableBucket));
-    const at = (percent: number) => ids.filter((id) => ringStepIncludes({ kind: 'ring', ring: '*', percent, successThreshold: 0.9, maxFailures: 0.1, deadlineMinutes: 60 }, { id, ring: 'main', tags: {} }));
+    const at = (percent: number) => ids.filter((id) => ringStepIncludes({ kind: 'ring', ring: '*', percent, successThreshold: 0.9, maxFailures: 0.1, deadlineMinutes: 60, shadow: false }, { id, ring: 'main', tags: {} }));
     const ten = at(10);
     const fifty = at(50);
     expect(ten.length).toBeGreaterThan(150);

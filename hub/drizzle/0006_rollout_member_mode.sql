@@ -1,0 +1,1 @@
+ALTER TABLE `rollout_members` ADD `mode` text DEFAULT 'active' NOT NULL;
