@@ -53,6 +53,13 @@ interface Entry {
 
 export function createScheduler(logger: Logger, clock: () => Date = () => new Date()): Scheduler {
   const entries = new Map<string, Entry>();
+  const text = (message: string | Error): string => (message instanceof Error ? message.message : message);
+  const cronLogger = {
+    info: (message: string) => logger.info(`cron: ${message}`),
+    warn: (message: string) => logger.warn(`cron: ${message}`),
+    error: (message: string | Error) => logger.error(`cron: ${text(message)}`),
+    debug: () => undefined,
+  };
   let started = false;
   let closed = false;
 
@@ -84,7 +91,8 @@ export function createScheduler(logger: Logger, clock: () => Date = () => new Da
       async () => {
         if (!closed) await execute(entry, 'scheduled');
       },
-      { name: entry.job.name, noOverlap: true },
+      // node-cron's own messages (an overlapping tick skipped, a missed run) go to the hub's log, not the console.
+      { name: entry.job.name, noOverlap: true, logger: cronLogger },
     );
   };
 

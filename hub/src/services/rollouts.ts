@@ -13,7 +13,7 @@ import { listDevices } from '../adapters/db/devices';
 import { getVersion } from '../adapters/db/models';
 import type { Db } from '../adapters/db/open';
 import { getRollout, listMembers, listRings, listRollouts, rolloutsInStates, rolloutsOfModel, updateRollout, insertRollout, upsertMember, type RolloutMemberRow, type RolloutRow } from '../adapters/db/rollouts';
-import { listStatsBuckets } from '../adapters/db/stats';
+import { devicesReportingSince, listStatsBuckets } from '../adapters/db/stats';
 import { conflict, notFound, validation } from '../core/errors';
 import { applyAction, type RolloutAction } from '../core/rollouts/actions';
 import { ACTIVE_STATES, countMembers, reconcile, type Assignment, type ControllerEvent, type DeviceView, type MemberStatus, type ModelVersion, type RolloutMember, type RolloutState, type RolloutStatus } from '../core/rollouts/controller';
@@ -79,11 +79,18 @@ function fleetView(db: Db): DeviceView[] {
   });
 }
 
-function mergeBuckets(db: Db, model: string, version: string, fromHour: string, to: string, devices?: readonly string[]): { merged: StatsWindow | null; devices: Set<string> } {
+/**
+ * Statistics are kept per device-hour, so a gate sees the buckets of the hours since the rollout
+ * began, minus those no window has touched since it began: data of an earlier rollout of the same
+ * version is left out unless a device of this one also reported in that hour (a bounded blur of
+ * at most an hour that the merge-by-addition store cannot separate).
+ */
+function mergeBuckets(db: Db, model: string, version: string, since: string, to: string, devices?: readonly string[]): { merged: StatsWindow | null; devices: Set<string> } {
   let merged: StatsWindow | null = null;
   const seen = new Set<string>();
   if (devices && devices.length === 0) return { merged, devices: seen };
-  for (const row of listStatsBuckets(db, { model, version, fromHour, to, ...(devices ? { devices } : {}) })) {
+  for (const row of listStatsBuckets(db, { model, version, fromHour: hourOf(since), to, ...(devices ? { devices } : {}) })) {
+    if (row.updatedAt < since) continue;
     const window = parseWith(statsWindowSchema, row.merged, 'stored stats bucket');
     try {
       merged = merged ? mergeStatsWindows(merged, window) : window;
@@ -105,12 +112,11 @@ function gateReport(ctx: HubContext, row: RolloutRow, plan: RolloutPlan, status:
   const counts = countMembers(members);
   const errors: Record<string, number> = {};
   for (const m of members) if (m.status === 'failed' && m.error) errors[m.error] = (errors[m.error] ?? 0) + 1;
-  const fromHour = hourOf(row.createdAt);
   const to = new Date(ctx.now().getTime() + 3_600_000).toISOString();
-  const candidate = mergeBuckets(ctx.db, row.model, row.version, fromHour, to, members.map((m) => m.deviceId)).merged;
+  const candidate = mergeBuckets(ctx.db, row.model, row.version, row.createdAt, to, members.map((m) => m.deviceId)).merged;
   // The control: the version most members came from, on every device still running it, same window.
   const previous = mostCommon(members.map((m) => m.previous?.version).filter((v): v is string => v !== undefined));
-  const control = previous ? mergeBuckets(ctx.db, row.model, previous, fromHour, to).merged : null;
+  const control = previous ? mergeBuckets(ctx.db, row.model, previous, row.createdAt, to).merged : null;
   const version = getVersion(ctx.db, row.model, row.version);
   return evaluateGate(step, {
     install: { total: counts.total, serving: counts.serving, failed: counts.failed, timedOut: counts.timedOut, errors },
@@ -118,7 +124,7 @@ function gateReport(ctx: HubContext, row: RolloutRow, plan: RolloutPlan, status:
     control,
     reference: version ? referenceOf(version.manifest) : null,
     // Devices that run the candidate as a shadow (not serving it yet) tell how often it agrees with the serving model.
-    shadow: shadowAgreement(ctx, { model: row.model, version: row.version, fromHour, to }),
+    shadow: shadowAgreement(ctx, { model: row.model, version: row.version, fromHour: hourOf(row.createdAt), to }),
   });
 }
 
@@ -148,9 +154,9 @@ function inheritedTargets(db: Db, row: RolloutRow): Map<string, ModelVersion> {
   return out;
 }
 
+/** Devices of the rollout that sent statistics on the new version since the step began (bake's minReporting). */
 function reportingDevices(ctx: HubContext, row: RolloutRow, status: RolloutStatus, members: readonly RolloutMember[]): number {
-  const to = new Date(ctx.now().getTime() + 3_600_000).toISOString();
-  return mergeBuckets(ctx.db, row.model, row.version, hourOf(status.stepStartedAt), to, members.map((m) => m.deviceId)).devices.size;
+  return devicesReportingSince(ctx.db, row.model, row.version, status.stepStartedAt, members.map((m) => m.deviceId)).size;
 }
 
 function record(ctx: HubContext, tx: Db, row: RolloutRow, events: readonly ControllerEvent[], actor: string, at: Date): void {

@@ -77,3 +77,14 @@ export const statsHourSignatures = (db: Db, model: string, version: string, from
     .groupBy(statsBuckets.hour)
     .orderBy(statsBuckets.hour)
     .all();
+
+/** Devices (of `devices`) that sent a window of `model@version` starting at or after `since` (ISO): exact, unlike hourly buckets. */
+export function devicesReportingSince(db: Db, model: string, version: string, since: string, deviceIds: readonly string[]): Set<string> {
+  if (deviceIds.length === 0) return new Set();
+  const rows = db
+    .selectDistinct({ deviceId: statsMessages.deviceId })
+    .from(statsMessages)
+    .where(and(eq(statsMessages.model, model), eq(statsMessages.version, version), gte(statsMessages.windowStart, since), inArray(statsMessages.deviceId, [...deviceIds])))
+    .all();
+  return new Set(rows.map((r) => r.deviceId));
+}
