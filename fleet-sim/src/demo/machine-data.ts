@@ -1,9 +1,10 @@
 /**
- * The demo's data: a seeded synthetic machine-health table (four numeric sensor readings and a
- * three-class condition that depends on them, with noise). Copied from test/fixtures/machine-data.ts
- * because `test/` is not a runtime package; the generator is the same, so the same seed gives the
- * same rows as the e2e drift test. Added here: an endless per-device stream for the traffic feeder.
+ * A seeded synthetic machine-health table: four numeric sensor readings and a three-class
+ * condition that depends on them (with noise), as the CSV an operator uploads and as rows to feed
+ * agents, optionally with features shifted by a number of sds (drift). The demo's traffic and the
+ * end-to-end tests (test/fixtures/machine-data.ts re-exports it) draw the same rows from a seed.
  */
+import { mulberry32 } from '../../../hub/src/core/seeded-random';
 
 export const MACHINE_FEATURES = ['temperature', 'vibration', 'pressure', 'current'] as const;
 export type MachineFeature = (typeof MACHINE_FEATURES)[number];
@@ -25,18 +26,6 @@ export interface MachineRow {
 /** Reference sds added to a feature's readings (a sensor that moved; the condition is unchanged). */
 export type Shift = Partial<Record<MachineFeature, number>>;
 
-/** mulberry32: uniform in [0, 1), the same sequence for the same seed on every machine. */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
-
 /** Standard normal by Box-Muller. */
 function standardNormal(random: () => number): number {
   const u = 1 - random();
@@ -46,7 +35,7 @@ function standardNormal(random: () => number): number {
 
 /** An endless stream of rows drawn with `seed`: each call returns the next row. */
 export function machineStream(seed: number, shiftSds: Shift = {}): () => MachineRow {
-  const random = seededRandom(seed);
+  const random = mulberry32(seed);
   return (): MachineRow => {
     const z = MACHINE_FEATURES.map(() => standardNormal(random));
     const [t, v, p, c] = z as [number, number, number, number];
@@ -62,7 +51,13 @@ export function machineStream(seed: number, shiftSds: Shift = {}): () => Machine
   };
 }
 
-/** The header and `count` rows drawn with `seed`, as CSV bytes (the fixture's `machineCsv`). */
+/** `count` rows drawn with `seed` (the condition is drawn from the unshifted machine, as if the sensor moved). */
+export function machineRows(count: number, seed: number, shiftSds: Shift = {}): MachineRow[] {
+  const next = machineStream(seed, shiftSds);
+  return Array.from({ length: count }, next);
+}
+
+/** The header and `count` rows drawn with `seed`, as CSV bytes. */
 export function machineCsv(count: number, seed: number, shiftSds: Shift = {}): Uint8Array {
   const next = machineStream(seed, shiftSds);
   const lines = [[...MACHINE_FEATURES, MACHINE_TARGET].join(',')];
