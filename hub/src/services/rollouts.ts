@@ -117,12 +117,14 @@ function gateReport(ctx: HubContext, row: RolloutRow, plan: RolloutPlan, status:
   // The control: the version most members came from, on every device still running it, same window.
   const previous = mostCommon(members.map((m) => m.previous?.version).filter((v): v is string => v !== undefined));
   const control = previous ? mergeBuckets(ctx.db, row.model, previous, row.createdAt, to).merged : null;
+  const previousVersion = previous ? getVersion(ctx.db, row.model, previous) : undefined;
   const version = getVersion(ctx.db, row.model, row.version);
   return evaluateGate(step, {
     install: { total: counts.total, serving: counts.serving, failed: counts.failed, timedOut: counts.timedOut, errors },
     candidate,
     control,
     reference: version ? referenceOf(version.manifest) : null,
+    controlReference: previousVersion ? referenceOf(previousVersion.manifest) : null,
     // Devices that run the candidate as a shadow (not serving it yet) tell how often it agrees with the serving model.
     shadow: shadowAgreement(ctx, { model: row.model, version: row.version, fromHour: hourOf(row.createdAt), to }),
   });

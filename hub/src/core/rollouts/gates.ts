@@ -42,6 +42,8 @@ export interface GateInputs {
   /** merged statistics of the old version on the other devices in the same window */
   control: StatsWindow | null;
   reference: ReferenceProfile | null;
+  /** the old version's reference profile, to judge the control group's own drift */
+  controlReference?: ReferenceProfile | null;
   /** shadow-mode agreement of the new version with the serving one, when devices ran it as a shadow */
   shadow: { n: number; agree: number } | null;
 }
@@ -117,7 +119,22 @@ function driftMetric(metric: GateMetric, inputs: GateInputs, which: 'features' |
   const report = evaluateDrift(inputs.reference, inputs.candidate);
   const signals = which === 'features' ? report.features : report.outputs;
   const drifting = signals.filter((s) => s.verdict === 'drift');
-  if (drifting.length > 0) return { ...base, value: drifting.length, outcome: 'fail', evidence: drifting.map((s) => `${s.name}: ${s.evidence}`).join('; ') };
+  // A signal that drifts on the old version too (same window) moved with the world, not with the
+  // new version: the gate is about what the new version changes.
+  const controlDrifting = new Set<string>();
+  if (drifting.length > 0 && inputs.control && inputs.controlReference && inputs.control.n > 0) {
+    try {
+      const control = evaluateDrift(inputs.controlReference, inputs.control);
+      for (const s of which === 'features' ? control.features : control.outputs) if (s.verdict === 'drift') controlDrifting.add(s.name);
+    } catch {
+      // the old version's statistics do not fit its reference (another shape): no comparison
+    }
+  }
+  const own = drifting.filter((s) => !controlDrifting.has(s.name));
+  const shared = drifting.filter((s) => controlDrifting.has(s.name)).map((s) => s.name);
+  const sharedNote = shared.length > 0 ? `; ${shared.join(', ')} drift on the old version too (not counted)` : '';
+  if (own.length > 0) return { ...base, value: own.length, outcome: 'fail', evidence: `${own.map((s) => `${s.name}: ${s.evidence}`).join('; ')}${sharedNote}` };
+  if (shared.length > 0) return { ...base, value: 0, outcome: 'pass', evidence: `no drift of the new version's own (n = ${report.n})${sharedNote}` };
   const judged = signals.filter((s) => s.verdict !== 'insufficient-data');
   if (judged.length === 0) return { ...base, outcome: 'inconclusive', evidence: `insufficient data for every ${which === 'features' ? 'input' : 'output'} (n = ${report.n})` };
   return { ...base, value: 0, outcome: 'pass', evidence: `no drift in ${judged.length} ${which === 'features' ? 'inputs' : 'outputs'} (n = ${report.n})` };

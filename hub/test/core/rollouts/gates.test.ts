@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest';
 import type { StatsWindow } from '@edgefleet/protocol';
 import { evaluateGate, evaluateMetric, latencyP95, type GateInputs } from '../../../src/core/rollouts/gates';
 import { rolloutPlanSchema, type GateStep } from '../../../src/core/rollouts/plan';
+import { windowOf } from '../../../src/core/drift';
+import { buildReferenceProfile } from '../../../src/core/reference-profile';
 
 const empty = { counts: [], underflow: 0, overflow: 0, missing: 0, sum: 0, sumSq: 0, min: null, max: null };
 /**
@@ -82,5 +84,31 @@ describe('evaluateGate', () => {
     expect(evaluateGate(gate(metrics), inputs())).toMatchObject({ verdict: 'inconclusive', failed: [], inconclusive: [expect.stringContaining('shadow-agreement')] });
     expect(evaluateGate(gate(metrics, { maxInconclusive: 1 }), inputs()).verdict).toBe('pass');
     expect(evaluateGate(gate(metrics, { maxInconclusive: 1 }), inputs({ candidate: window(1000, 100, 5) }))).toMatchObject({ verdict: 'fail', failed: [expect.stringContaining('error-rate')] });
+  });
+});
+
+describe('drift gates against the control group', () => {
+  const random = (() => {
+    let state = 7;
+    return () => {
+      state = (state * 1103515245 + 12345) % 2 ** 31;
+      return state / 2 ** 31;
+    };
+  })();
+  const normal = (): number => Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
+  const reference = buildReferenceProfile({ rows: 5000, features: [{ name: 'x', kind: 'numeric', source: { input: 'in', index: 0 }, values: Array.from({ length: 5000 }, normal) }], outputs: [], bins: 10 });
+  const sample = (shift: number): StatsWindow => windowOf(reference, { device: 'd', numeric: [Array.from({ length: 2000 }, () => normal() + shift)] });
+  const metric = { metric: 'input-drift' as const };
+
+  it('fails on a shift only the new version sees', () => {
+    expect(evaluateMetric(metric, inputs({ reference, controlReference: reference, candidate: sample(1), control: sample(0) }))).toMatchObject({ outcome: 'fail', value: 1, evidence: expect.stringContaining('x: drift') });
+  });
+
+  it('passes a shift the old version sees too, saying so', () => {
+    expect(evaluateMetric(metric, inputs({ reference, controlReference: reference, candidate: sample(1), control: sample(1) }))).toMatchObject({ outcome: 'pass', evidence: expect.stringContaining('x drift on the old version too (not counted)') });
+  });
+
+  it('without a control reference, judges against the reference alone', () => {
+    expect(evaluateMetric(metric, inputs({ reference, candidate: sample(1), control: sample(1) }))).toMatchObject({ outcome: 'fail' });
   });
 });
