@@ -2,7 +2,7 @@
  * Rollouts through the API on a real hub: devices are MQTT clients that report the state an
  * agent would, so the controller's wiring (membership, docs with the rollout named, statuses
  * from reports, approval, completion, rollback, supersession, errors) is checked without model
- * downloads. The end-to-end tests with real agents are in test/e2e/rollouts.test.ts.
+ * downloads. The end-to-end tests with real agents are test/e2e/rollouts-*.test.ts.
  */
 import { readFile } from 'node:fs/promises';
 import { afterAll, describe, expect, it } from 'vitest';
