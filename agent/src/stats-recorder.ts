@@ -117,7 +117,12 @@ export class StatsRecorder {
   closeWindow(): Promise<void> {
     const current = this.current;
     const shadow = this.shadow && !this.shadow.isEmpty() ? this.shadow : null;
-    if (!current || (current.isEmpty() && !shadow)) return Promise.resolve();
+    if (!current || (current.isEmpty() && !shadow)) {
+      // Nothing to send, but the interval still ends: the next window starts now, not hours back
+      // (the hub files windows under the hour they start in; rollout gates read recent hours).
+      current?.close(this.deps.now());
+      return Promise.resolve();
+    }
     const closed = current.close(this.deps.now());
     const window: StatsWindow = shadow ? { ...closed, shadow: shadow.snapshot() } : closed;
     shadow?.reset();

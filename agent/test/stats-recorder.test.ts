@@ -52,8 +52,10 @@ describe('StatsRecorder', () => {
     fire(); // nothing recorded: no window
     expect(windows).toHaveLength(1);
     recorder.recordError('E_INFERENCE');
-    fire(); // errors alone make a window; it spans the skipped empty one too (no gaps in coverage)
-    expect(windows[1]).toMatchObject({ n: 0, errors: { E_INFERENCE: 1 }, windowStart: '2026-01-01T00:00:15.000Z', windowEnd: '2026-01-01T00:02:15.000Z' });
+    // Errors alone make a window. It starts where the empty interval ended, not where the last
+    // sent window did: an idle device's next window belongs to the hour it really covers.
+    fire();
+    expect(windows[1]).toMatchObject({ n: 0, errors: { E_INFERENCE: 1 }, windowStart: '2026-01-01T00:01:15.000Z', windowEnd: '2026-01-01T00:02:15.000Z' });
     await recorder.stop();
     expect(timers.every((t) => t.cancelled)).toBe(true);
   });
