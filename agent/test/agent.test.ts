@@ -15,6 +15,7 @@ import { makeDeployment, makeRelease, makeTestTrust, sign, type TestTrust } from
 import { startFakeHub, type FakeHub } from './support/fake-hub';
 import { runDirect, SILERO_V6, sileroInputs, sileroRelease, type SileroRelease } from './support/silero';
 import { nextEvent, nextReport } from './support/wait';
+import { FAST_TUNING } from './support/agent-options';
 
 const DEVICE = 'dev-1';
 const SECRET = 'the-device-secret-value';
@@ -36,7 +37,7 @@ describe('agent end to end against a fake hub', () => {
     dataDir,
     port: 0,
     logger: { debug: () => {}, info: (m, f) => logs.push(JSON.stringify([m, f])), warn: (m, f) => logs.push(JSON.stringify([m, f])), error: (m, f) => logs.push(JSON.stringify([m, f])) },
-    tuning: { retryBaseMs: 20, retryMaxMs: 100, bootstrapBaseMs: 20, bootstrapMaxMs: 200, mqttReconnectMs: 100 },
+    tuning: FAST_TUNING,
     ...over,
   });
   const start = async (over: Partial<AgentOptions> = {}) => {

@@ -14,6 +14,7 @@ import { makeDeployment, makeTestTrust, sign, type TestTrust } from '../../test/
 import { startFakeHub, type FakeHub } from './support/fake-hub';
 import { runDirect, sileroInputs, sileroRelease, type SileroRelease } from './support/silero';
 import { nextReport } from './support/wait';
+import { FAST_TUNING, SILENT_LOGGER } from './support/agent-options';
 
 const DEVICE = 'dev-ids';
 const SECRET = 'the-device-secret-value';
@@ -69,8 +70,8 @@ describe('prediction ids from the local API', () => {
       deviceSecret: SECRET,
       dataDir,
       port: 0,
-      logger: { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} },
-      tuning: { retryBaseMs: 20, retryMaxMs: 100, bootstrapBaseMs: 20, bootstrapMaxMs: 200, mqttReconnectMs: 100 },
+      logger: SILENT_LOGGER,
+      tuning: FAST_TUNING,
     });
     const serving = nextReport(agent, (s) => s.phase === 'serving' && s.active?.version === '1', 'serving v1');
     await hub.publishDesired(DEVICE, await deploy(1, v1.manifest));

@@ -14,6 +14,7 @@ import { makeDeployment, makeTestTrust, sign, type TestTrust } from '../../test/
 import { startFakeHub, type FakeHub } from './support/fake-hub';
 import { SILERO_V6, runDirect, sileroInputs, sileroRelease, type SileroRelease } from './support/silero';
 import { nextEvent, nextReport } from './support/wait';
+import { FAST_TUNING, SILENT_LOGGER } from './support/agent-options';
 
 const DEVICE = 'dev-shadow';
 const SECRET = 'the-device-secret-value';
@@ -34,8 +35,8 @@ describe('agent shadow mode against a fake hub', () => {
       deviceSecret: SECRET,
       dataDir,
       port: 0,
-      logger: { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} },
-      tuning: { retryBaseMs: 20, retryMaxMs: 100, bootstrapBaseMs: 20, bootstrapMaxMs: 200, mqttReconnectMs: 100 },
+      logger: SILENT_LOGGER,
+      tuning: FAST_TUNING,
     });
     agent.onReport((state) => reports.push(state));
   };

@@ -12,6 +12,7 @@ import { makeDeployment, makeTestTrust, sign, type TestTrust } from '../../test/
 import { startFakeHub, type FakeHub } from './support/fake-hub';
 import { sileroRelease, type SileroRelease } from './support/silero';
 import { nextEvent, nextReport } from './support/wait';
+import { SILENT_LOGGER } from './support/agent-options';
 
 const DEVICE = 'dev-retry';
 const SECRET = 'retry-secret';
@@ -35,7 +36,7 @@ describe('transient install failures', () => {
       deviceSecret: SECRET,
       dataDir,
       port: 0,
-      logger: { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} },
+      logger: SILENT_LOGGER,
       tuning: { retryBaseMs: 10, retryMaxMs: 200, maxInstallAttempts: 2, bootstrapBaseMs: 20, bootstrapMaxMs: 200, mqttReconnectMs: 100 },
     });
   });
