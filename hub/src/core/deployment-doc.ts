@@ -24,7 +24,7 @@ export interface PinInput {
   /** the rollout (and its step) this assignment belongs to; null for a manual pin */
   rollout?: DeploymentDoc['rollout'];
   /**
-   * A release to run in shadow mode beside the target (ROLLOUTS "Shadow"): any version of any
+   * A release to run in shadow mode beside the target (ROLLOUTS "Shadow"): a version of this or another
    * model; it never serves, so downgrade rules do not apply to it. Absent or null: none.
    */
   shadow?: ReleaseRef | null;

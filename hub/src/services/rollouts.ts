@@ -18,7 +18,7 @@ import { conflict, notFound, validation } from '../core/errors';
 import { applyAction, type RolloutAction } from '../core/rollouts/actions';
 import { ACTIVE_STATES, countMembers, reconcile, type Assignment, type ControllerEvent, type DeviceView, type MemberStatus, type ModelVersion, type RolloutMember, type RolloutState, type RolloutStatus } from '../core/rollouts/controller';
 import { evaluateGate, type GateReport } from '../core/rollouts/gates';
-import { defaultPlan, planProblems, rolloutPlanSchema, type RolloutPlan, type RolloutPlanInput } from '../core/rollouts/plan';
+import { defaultPlan, planProblems, rolloutPlanSchema, type RolloutPlan } from '../core/rollouts/plan';
 import type { HubContext } from './context';
 import { assignDevice } from './deployments';
 import { storedState } from './devices';
@@ -227,7 +227,8 @@ export function requestReconcile(ctx: HubContext): void {
 export interface CreateRolloutInput {
   model: string;
   version: string;
-  plan?: RolloutPlanInput;
+  /** as the user wrote it (a RolloutPlanInput); validated here, every problem named */
+  plan?: unknown;
   /** replace the model's active rollout (it is marked superseded, audited) */
   supersede?: boolean;
 }

@@ -78,7 +78,7 @@ export function registerRollouts(app: Hono<AppEnv>, ctx: HubContext): void {
   });
   app.post('/api/v1/rollouts', async (c) => {
     const body = parseInput(createBody, await readJsonBody(c));
-    const view = await createRollout(ctx, { model: body.model, version: body.version, supersede: body.supersede, ...(body.plan !== undefined ? { plan: body.plan as never } : {}) }, actorOf(c.get('principal')));
+    const view = await createRollout(ctx, { model: body.model, version: body.version, supersede: body.supersede, ...(body.plan !== undefined ? { plan: body.plan } : {}) }, actorOf(c.get('principal')));
     return c.json(view, 201);
   });
   app.get('/api/v1/rollouts', (c) => c.json({ rollouts: listRolloutViews(ctx) }));
