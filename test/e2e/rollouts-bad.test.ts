@@ -19,7 +19,10 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bulkyClassifierOnnx, hotFailingClassifierOnnx } from '../fixtures/rollout-models';
-import { MODEL, RolloutFleet, SMALL_DEVICE_MAX_BYTES, machineCsvRows, waitUntil, type FleetDevice, type GateView, type RolloutView } from '../support/rollout-fleet';
+import { MODEL, RolloutFleet, SMALL_DEVICE_MAX_BYTES, type FleetDevice } from '../support/rollout-fleet';
+import { type GateView, type RolloutView } from '../support/rollout-views';
+import { waitUntil } from '../support/test-clock';
+import { machineCsv } from '../fixtures/machine-data';
 
 const ROWS = 200;
 const ROLLBACK_BUDGET_MS = 10_000;
@@ -52,7 +55,7 @@ describe('bad versions halt at the canary and roll back by themselves, without a
         { name: 'broad', size: 16 },
       ],
       // Retrained on another site's data, where temperatures read 1.5 sds high.
-      { train: { '5': machineCsvRows(3000, 5, { temperature: 1.5 }) } },
+      { train: { '5': machineCsv(3000, 5, { temperature: 1.5 }) } },
     );
     canary = fleet.ring('canary');
     others = fleet.devices.filter((d) => d.ring !== 'canary');

@@ -9,7 +9,10 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stableBucket } from '../../hub/src/core/rollouts/plan';
-import { MODEL, RolloutFleet, machineCsvRows, waitUntil, type FleetDevice, type RolloutView } from '../support/rollout-fleet';
+import { MODEL, RolloutFleet, type FleetDevice } from '../support/rollout-fleet';
+import { type RolloutView } from '../support/rollout-views';
+import { waitUntil } from '../support/test-clock';
+import { machineCsv } from '../fixtures/machine-data';
 
 interface ErrorReply {
   error: { code: string; message: string; details?: { path: string; message: string }[] };
@@ -29,7 +32,7 @@ describe('pause, resume, advance, abort, rollback and supersede, with real agent
         { name: 'early', size: 10 },
         { name: 'broad', size: 16 },
       ],
-      { train: { '2': machineCsvRows(3000, 2) } },
+      { train: { '2': machineCsv(3000, 2) } },
     );
     canary = fleet.ring('canary');
     early = fleet.ring('early');

@@ -11,7 +11,10 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stableBucket } from '../../hub/src/core/rollouts/plan';
-import { MODEL, RolloutFleet, machineCsvRows, waitUntil, type RolloutView } from '../support/rollout-fleet';
+import { MODEL, RolloutFleet } from '../support/rollout-fleet';
+import { type RolloutView } from '../support/rollout-views';
+import { waitUntil } from '../support/test-clock';
+import { machineCsv } from '../fixtures/machine-data';
 
 const ROWS = 200;
 const gate = {
@@ -57,7 +60,7 @@ describe('a good version rolls through every step to the whole fleet, then back 
         { name: 'early', size: 10 },
         { name: 'broad', size: 16 },
       ],
-      { train: { '2': machineCsvRows(3000, 2) } },
+      { train: { '2': machineCsv(3000, 2) } },
     );
     v1Sha = await fleet.sha256Of('1');
     v2Sha = await fleet.sha256Of('2');

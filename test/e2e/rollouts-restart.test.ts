@@ -10,7 +10,10 @@
  * ring's error threshold, so the rollout goes on and completes), then converges when it returns.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MODEL, RolloutFleet, machineCsvRows, waitUntil, type FleetDevice, type RolloutView } from '../support/rollout-fleet';
+import { MODEL, RolloutFleet, type FleetDevice } from '../support/rollout-fleet';
+import { type RolloutView } from '../support/rollout-views';
+import { waitUntil } from '../support/test-clock';
+import { machineCsv } from '../fixtures/machine-data';
 
 const PLAN = {
   steps: [
@@ -36,7 +39,7 @@ describe('a rollout across a hub restart, with devices offline during its steps'
         { name: 'early', size: 10 },
         { name: 'broad', size: 16 },
       ],
-      { train: { '2': machineCsvRows(3000, 2) } },
+      { train: { '2': machineCsv(3000, 2) } },
     );
     v2Sha = await fleet.sha256Of('2');
     [returning, away] = fleet.ring('early') as [FleetDevice, FleetDevice];

@@ -12,107 +12,21 @@
  * and tests advance it by whole bakes, far from hour edges, and feed and flush before advancing,
  * so no window a step should count starts in an hour it does not read.
  */
-import { createServer, request, type IncomingMessage, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { expect } from 'vitest';
 import { startHub, type Hub } from '@edgefleet/hub';
 import { startAgent, type Agent } from '@edgefleet/agent';
 import type { DeviceEvent, ReportedState } from '@edgefleet/protocol';
-import { MACHINE_FEATURES, MACHINE_TARGET, machineRows, type MachineFeature, type MachineRow } from '../fixtures/machine-data';
+import { MACHINE_FEATURES, MACHINE_TARGET, machineCsv, machineRows, type MachineFeature, type MachineRow } from '../fixtures/machine-data';
+import { startArtifactCounter, type ArtifactCounter } from './artifact-counter';
 import { api, tempDir, testLogger } from './harness';
+import type { AuditEntry, DeviceView, RolloutView } from './rollout-views';
+import { SLOW_MS } from './slow';
+import { TestClock, waitUntil } from './test-clock';
 
 export const MODEL = 'machine-health';
 const HOUR_MS = 3_600_000;
-const MINUTE_MS = 60_000;
-/** generous: 30+ agents and a training worker share two cores */
-export const SLOW_MS = 20_000;
 
 type TempDir = Awaited<ReturnType<typeof tempDir>>;
-
-/**
- * Polls `read` until `done` holds, or fails after `timeoutMs` showing the last value. Unlike
- * expect.poll it also works in beforeAll.
- */
-export async function waitUntil<T>(read: () => Promise<T> | T, done: (value: T) => boolean, what: string, timeoutMs = SLOW_MS): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await read();
-    if (done(value)) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}; last seen: ${JSON.stringify(value)?.slice(0, 2000)}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
-
-/** The shared clock: real time, plus what the test advanced. */
-export class TestClock {
-  private readonly realStart = Date.now();
-  private readonly base = Math.floor(this.realStart / HOUR_MS) * HOUR_MS + MINUTE_MS;
-  private offsetMs = 0;
-
-  readonly now = (): Date => new Date(this.base + (Date.now() - this.realStart) + this.offsetMs);
-
-  advance(minutes: number): void {
-    this.offsetMs += minutes * MINUTE_MS;
-  }
-
-  /** To a minute past the next hour (see RolloutFleet.startNewHour). */
-  nextHour(): void {
-    const t = this.now().getTime();
-    this.offsetMs += (Math.floor(t / HOUR_MS) + 1) * HOUR_MS + MINUTE_MS - t;
-  }
-}
-
-export interface ArtifactRequest {
-  sha256: string;
-  /** the device named by the request's Basic credentials */
-  device: string;
-}
-
-/** An HTTP proxy to the hub that notes every GET /artifacts/<sha256> and who asked. */
-export interface ArtifactCounter {
-  url: string;
-  requests: ArtifactRequest[];
-  setTarget(httpUrl: string): void;
-  close(): Promise<void>;
-}
-
-export async function startArtifactCounter(): Promise<ArtifactCounter> {
-  let target: URL | null = null;
-  const requests: ArtifactRequest[] = [];
-  const server: Server = createServer((req: IncomingMessage, res) => {
-    const match = /^\/artifacts\/([0-9a-f]{64})/.exec(req.url ?? '');
-    if (match && req.method === 'GET') {
-      const basic = /^Basic (.+)$/.exec(req.headers.authorization ?? '');
-      const device = basic ? Buffer.from(basic[1] as string, 'base64').toString('utf8').split(':')[0] ?? '' : '';
-      requests.push({ sha256: match[1] as string, device });
-    }
-    if (!target) {
-      res.writeHead(502).end();
-      return;
-    }
-    const upstream = request({ host: target.hostname, port: target.port, path: req.url, method: req.method, headers: req.headers }, (reply) => {
-      res.writeHead(reply.statusCode ?? 502, reply.headers);
-      reply.pipe(res);
-    });
-    // The hub restarting under a download: the agent sees a failed request and retries.
-    upstream.on('error', () => res.destroy());
-    req.pipe(upstream);
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as AddressInfo).port;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    requests,
-    setTarget: (httpUrl) => {
-      target = new URL(httpUrl);
-    },
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
-  };
-}
 
 export interface FleetDevice {
   id: string;
@@ -140,46 +54,6 @@ export interface RingSpec {
 
 /** The model storage a small device allows (the agent's maxArtifactBytes). */
 export const SMALL_DEVICE_MAX_BYTES = 1024 * 1024;
-
-export interface RolloutView {
-  id: string;
-  model: string;
-  version: string;
-  state: string;
-  step: number;
-  stepStartedAt: string;
-  halt: { reason: string; at: string; evidence?: unknown } | null;
-  reverted: boolean;
-  steps: { index: number; kind: string; state: string; devices?: Record<string, number> }[];
-  devices: Record<string, number>;
-  members: { device: string; step: number; status: string; previous: string | null; error: string | null }[];
-  gate: GateView | null;
-  supersedes: string | null;
-  supersededBy: string | null;
-}
-
-export interface GateView {
-  verdict: string;
-  metrics: { metric: string; outcome: string; value: number | null; control: number | null; evidence: string }[];
-  failed: string[];
-  inconclusive: string[];
-}
-
-export interface AuditEntry {
-  at: string;
-  actor: string;
-  action: string;
-  subject: string;
-  details: Record<string, unknown>;
-}
-
-export interface DeviceView {
-  id: string;
-  ring: string;
-  online: boolean;
-  state: ReportedState | null;
-  assignment: { model: string; version: string; seq: number } | null;
-}
 
 interface StatsView {
   devices: number;
@@ -256,7 +130,7 @@ export class RolloutFleet {
   private async setUp(train: Record<string, Uint8Array>): Promise<void> {
     await this.startHub();
     for (const [position, ring] of this.rings.entries()) expect((await this.api('PUT', `/api/v1/rings/${ring.name}`, { position })).status).toBe(200);
-    await this.train('1', machineCsvRows(3000, 1));
+    await this.train('1', machineCsv(3000, 1));
     // The other versions train (one after another, in the hub's training worker) while the fleet starts.
     const trained = Promise.all(Object.entries(train).map(([version, csv]) => this.train(version, csv)));
     const release = await this.api<{ manifest: { reference: { features: { name: string; source: { input: string; index: number } }[] } | null } }>('GET', `/api/v1/models/${MODEL}/versions/1`);
@@ -492,11 +366,4 @@ export class RolloutFleet {
     // newest first from the API: oldest first reads like the story
     return reply.body.entries.reverse();
   }
-}
-
-/** `count` rows of the reference machine (optionally shifted) as the CSV an operator uploads. */
-export function machineCsvRows(count: number, seed: number, shift: Partial<Record<MachineFeature, number>> = {}): Uint8Array {
-  const lines = [[...MACHINE_FEATURES, MACHINE_TARGET].join(',')];
-  for (const row of machineRows(count, seed, shift)) lines.push([...MACHINE_FEATURES.map((name) => String(row.readings[name])), row.condition].join(','));
-  return new TextEncoder().encode(`${lines.join('\n')}\n`);
 }
