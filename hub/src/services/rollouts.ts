@@ -7,7 +7,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { mergeStatsWindows, parseWith, statsWindowSchema, type StatsWindow } from '@edgefleet/protocol';
-import { listAssignments } from '../adapters/db/assignments';
+import { listAssignmentTargets } from '../adapters/db/assignments';
 import { writeAudit } from '../adapters/db/audit';
 import { listDevices } from '../adapters/db/devices';
 import { getVersion } from '../adapters/db/models';
@@ -64,7 +64,7 @@ const memberRow = (rolloutId: string, m: RolloutMember): RolloutMemberRow => ({
 
 /** The fleet as the controller sees it: ring, tags, presence, assignment and the last report. */
 function fleetView(db: Db): DeviceView[] {
-  const assigned = new Map(listAssignments(db).map((a) => [a.deviceId, a]));
+  const assigned = new Map(listAssignmentTargets(db).map((a) => [a.deviceId, a]));
   return listDevices(db).map((d) => {
     const a = assigned.get(d.id);
     const state = storedState(d.reportedState);
@@ -194,11 +194,17 @@ export function reconcileRollout(ctx: HubContext, id: string, actor = `job:${CON
     const now = ctx.now();
     const gate = gateReport(ctx, row, plan, status, members);
     const result = reconcile({ id, model: row.model, version: row.version, plan }, status, members, { devices: fleetView(ctx.db), gate, reportingDevices: reportingDevices(ctx, row, status, members), inherited: inheritedTargets(ctx.db, row), now });
-    ctx.db.transaction((tx) => {
-      updateRollout(tx, id, { state: result.status.state, step: result.status.step, stepStartedAt: result.status.stepStartedAt, advance: result.status.advance, halt: result.status.halt, reverted: result.status.reverted, gate: gate ?? row.gate, updatedAt: now.toISOString() });
-      for (const m of result.members) upsertMember(tx, memberRow(id, m));
-      record(ctx, tx, row, result.events, actor, now);
-    });
+    // A quiet tick changes nothing: only what moved is written (a tick covers every device of every rollout).
+    const before = new Map(members.map((m) => [m.deviceId, JSON.stringify(m)]));
+    const changed = result.members.filter((m) => before.get(m.deviceId) !== JSON.stringify(m));
+    const statusChanged = gate !== null || JSON.stringify(result.status) !== JSON.stringify(status);
+    if (changed.length > 0 || statusChanged || result.events.length > 0) {
+      ctx.db.transaction((tx) => {
+        updateRollout(tx, id, { state: result.status.state, step: result.status.step, stepStartedAt: result.status.stepStartedAt, advance: result.status.advance, halt: result.status.halt, reverted: result.status.reverted, gate: gate ?? row.gate, updatedAt: now.toISOString() });
+        for (const m of changed) upsertMember(tx, memberRow(id, m));
+        record(ctx, tx, row, result.events, actor, now);
+      });
+    }
     if (result.events.some((e) => e.notify)) kickDelivery(ctx);
     await issue(ctx, row, result.status.step, result.assignments, `rollout:${id}`);
   });

@@ -14,3 +14,7 @@ export function upsertAssignment(db: Db, row: AssignmentRow): void {
   const { deviceId, ...rest } = row;
   db.insert(assignments).values(row).onConflictDoUpdate({ target: assignments.deviceId, set: rest }).run();
 }
+
+/** Every device's target without the signed doc (large: it embeds the release manifests), for the rollout controller's tick. */
+export const listAssignmentTargets = (db: Db): Pick<AssignmentRow, 'deviceId' | 'model' | 'version' | 'seq'>[] =>
+  db.select({ deviceId: assignments.deviceId, model: assignments.model, version: assignments.version, seq: assignments.seq }).from(assignments).all();
