@@ -11,6 +11,7 @@ import { fixed, goal, micros, speedup, table, withGoal } from './report';
 import type { RuntimeName } from './runtimes';
 import { SILERO_BYTES, agreementOf, measureSilero, sileroInt8, type SileroFigures } from './silero-bench';
 import { driftSection } from './drift-bench';
+import { rolloutSection } from './rollout-bench';
 import { statsCostSection } from './stats-cost';
 
 const EPOCHS = Number(process.env.BENCH_EPOCHS ?? 3);
@@ -89,6 +90,8 @@ async function main(): Promise<void> {
   console.log(await statsCostSection());
   console.log('');
   console.log(driftSection());
+  console.log('');
+  console.log(await rolloutSection());
   console.log(`\ntotal ${((performance.now() - started) / 1000).toFixed(1)} s`);
 }
 
