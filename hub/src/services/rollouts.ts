@@ -6,7 +6,7 @@
  * one rollout at a time (per-rollout lock), so it is safe after a restart or when run twice.
  */
 import { randomUUID } from 'node:crypto';
-import { mergeStatsWindows, parseWith, statsWindowSchema, type StatsWindow } from '@edgefleet/protocol';
+import type { StatsWindow } from '@edgefleet/protocol';
 import { listAssignmentTargets } from '../adapters/db/assignments';
 import { writeAudit } from '../adapters/db/audit';
 import { listDevices } from '../adapters/db/devices';
@@ -25,7 +25,7 @@ import { storedState } from './devices';
 import { kickDelivery, queueNotification, type NotificationKind } from './notifications';
 import { hourOf } from './stats-ingest';
 import { shadowAgreement } from './shadow-stats';
-import { referenceOf } from './stats-view';
+import { referenceOf, sumBuckets } from './stats-view';
 
 const CONTROLLER = 'rollout-controller';
 const NOTIFY_KINDS: Record<string, NotificationKind> = { 'rollout.halted': 'rollout.halted', 'rollout.rolled-back': 'rollout.rolled-back', 'rollout.aborted': 'rollout.aborted', 'rollout.superseded': 'rollout.superseded' };
@@ -85,21 +85,10 @@ function fleetView(db: Db): DeviceView[] {
  * version is left out unless a device of this one also reported in that hour (a bounded blur of
  * at most an hour that the merge-by-addition store cannot separate).
  */
-function mergeBuckets(db: Db, model: string, version: string, since: string, to: string, devices?: readonly string[]): { merged: StatsWindow | null; devices: Set<string> } {
-  let merged: StatsWindow | null = null;
-  const seen = new Set<string>();
-  if (devices && devices.length === 0) return { merged, devices: seen };
-  for (const row of listStatsBuckets(db, { model, version, fromHour: hourOf(since), to, ...(devices ? { devices } : {}) })) {
-    if (row.updatedAt < since) continue;
-    const window = parseWith(statsWindowSchema, row.merged, 'stored stats bucket');
-    try {
-      merged = merged ? mergeStatsWindows(merged, window) : window;
-      seen.add(row.deviceId);
-    } catch {
-      // a bucket of another shape (cannot happen for one artifact): skipped, as the stats view does
-    }
-  }
-  return { merged, devices: seen };
+function mergeBuckets(ctx: HubContext, model: string, version: string, since: string, to: string, devices?: readonly string[]): { merged: StatsWindow | null; devices: Set<string> } {
+  if (devices && devices.length === 0) return { merged: null, devices: new Set() };
+  const rows = listStatsBuckets(ctx.db, { model, version, fromHour: hourOf(since), to, ...(devices ? { devices } : {}) }).filter((row) => row.updatedAt >= since);
+  return sumBuckets(ctx.logger, rows);
 }
 
 /** The gate's inputs: install counts from the members, the new version's statistics on them, the old version's elsewhere. */
@@ -113,10 +102,10 @@ function gateReport(ctx: HubContext, row: RolloutRow, plan: RolloutPlan, status:
   const errors: Record<string, number> = {};
   for (const m of members) if (m.status === 'failed' && m.error) errors[m.error] = (errors[m.error] ?? 0) + 1;
   const to = new Date(ctx.now().getTime() + 3_600_000).toISOString();
-  const candidate = mergeBuckets(ctx.db, row.model, row.version, row.createdAt, to, members.map((m) => m.deviceId)).merged;
+  const candidate = mergeBuckets(ctx, row.model, row.version, row.createdAt, to, members.map((m) => m.deviceId)).merged;
   // The control: the version most members came from, on every device still running it, same window.
   const previous = mostCommon(members.map((m) => m.previous?.version).filter((v): v is string => v !== undefined));
-  const control = previous ? mergeBuckets(ctx.db, row.model, previous, row.createdAt, to).merged : null;
+  const control = previous ? mergeBuckets(ctx, row.model, previous, row.createdAt, to).merged : null;
   const previousVersion = previous ? getVersion(ctx.db, row.model, previous) : undefined;
   const version = getVersion(ctx.db, row.model, row.version);
   return evaluateGate(step, {
