@@ -6,7 +6,7 @@
  */
 import { join } from 'node:path';
 import type { DeviceEvent, ReportedState, TensorJson } from '@edgefleet/protocol';
-import { basicAuth } from './adapters/hub-client';
+import { basicAuth, fetchReleaseManifest } from './adapters/hub-client';
 import { createLocalApi, serveLocalApi, type LocalServer, type PredictResponse } from './adapters/local-api';
 import { ModelFiles } from './adapters/model-files';
 import { connectMqttLink, type MqttLink } from './adapters/mqtt-link';
@@ -159,7 +159,16 @@ export async function startAgent(input: AgentOptions): Promise<Agent> {
     applyStatsInterval();
     reconciler.trigger();
   };
-  const docs = new DocHandler({ world, store, deviceId: options.deviceId, now: options.now, logger, onAccepted });
+  const docs = new DocHandler({
+    world,
+    store,
+    deviceId: options.deviceId,
+    now: options.now,
+    logger,
+    onAccepted,
+    fetchRelease: (ref) => fetchReleaseManifest(options.hubUrl, authorization, ref),
+    retry: { baseMs: options.tuning.retryBaseMs, maxMs: options.tuning.retryMaxMs },
+  });
 
   let link: MqttLink | null = null;
   const bootstrapAbort = new AbortController();
@@ -201,6 +210,7 @@ export async function startAgent(input: AgentOptions): Promise<Agent> {
     (closing ??= (async () => {
       clearInterval(staleTimer);
       slowRetry.cancel();
+      docs.close();
       clearImmediate(firstStaleCheck);
       bootstrapAbort.abort();
       await bootstrapped;

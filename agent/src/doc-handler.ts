@@ -5,7 +5,7 @@
  * A rejection changes nothing trusted: it is reported (state.error + a doc-rejected event) and
  * the serving model keeps answering.
  */
-import { parseEnvelope, verifyDeployment, verifyTrustUpdate } from '@edgefleet/protocol';
+import { envelopeBytes, parseEnvelope, sha256Hex, verifyDeployment, verifyTrustUpdate, type ReleaseRef } from '@edgefleet/protocol';
 import { MAX_OPSET, RUNTIME_VERSION } from './adapters/runtime';
 import type { AgentStore } from './adapters/store';
 import { classifyTrustMessage } from './core/trust';
@@ -21,15 +21,59 @@ export interface DocHandlerDeps {
   logger: AgentLogger;
   /** a new doc was accepted and persisted: the reconciler should re-plan */
   onAccepted(): void;
+  /** a release manifest the doc names by reference, from the hub (the caller checks its hash) */
+  fetchRelease(ref: ReleaseRef): Promise<Uint8Array>;
+  /** a doc whose manifest could not be fetched (hub unreachable) is tried again after this, doubling */
+  retry: { baseMs: number; maxMs: number };
 }
 
 export class DocHandler {
   private queue: Promise<void> = Promise.resolve();
+  private retryTimer: NodeJS.Timeout | null = null;
+  private retryDelayMs = 0;
 
   constructor(private readonly deps: DocHandlerDeps) {}
 
   desired(bytes: Uint8Array): Promise<void> {
+    // A newer message replaces a doc waiting to be tried again.
+    this.cancelRetry();
     return this.enqueue(() => this.handleDesired(bytes));
+  }
+
+  /** Stops a pending retry (the agent is closing). */
+  close(): void {
+    this.cancelRetry();
+  }
+
+  private cancelRetry(): void {
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.retryTimer = null;
+  }
+
+  private retryLater(bytes: Uint8Array, error: AgentError): void {
+    const { retry, logger } = this.deps;
+    this.retryDelayMs = Math.min(retry.maxMs, this.retryDelayMs === 0 ? retry.baseMs : this.retryDelayMs * 2);
+    logger.warn('deployment doc not checked yet: its release manifest could not be fetched; trying again', { code: error.code, message: error.message, inMs: this.retryDelayMs });
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = null;
+      void this.enqueue(() => this.handleDesired(bytes));
+    }, this.retryDelayMs);
+    this.retryTimer.unref();
+  }
+
+  /**
+   * The manifest bytes a reference names: one the agent holds already (a rollback names the
+   * release it keeps as previous, so nothing is fetched), else from the hub.
+   */
+  private async fetchRelease(ref: ReleaseRef): Promise<Uint8Array> {
+    const { persisted } = this.deps.world;
+    const held = [persisted.active, persisted.previous, persisted.desired?.release, persisted.desired?.shadow];
+    for (const release of held) {
+      if (!release) continue;
+      const bytes = envelopeBytes(release.envelope);
+      if (bytes.length === ref.size && (await sha256Hex(bytes)) === ref.sha256) return bytes;
+    }
+    return this.deps.fetchRelease(ref);
   }
 
   trust(bytes: Uint8Array): Promise<void> {
@@ -63,10 +107,14 @@ export class DocHandler {
         lastSeq: current.lastSeq,
         active: current.active ? { model: current.active.manifest.model, releaseCounter: current.active.manifest.releaseCounter } : null,
         runtime: { version: RUNTIME_VERSION, maxOpset: MAX_OPSET },
+        fetchRelease: (ref) => this.fetchRelease(ref),
       });
     } catch (error) {
+      // The hub out of reach is not the doc's fault: nothing is refused, the doc waits.
+      if (error instanceof AgentError && error.transient) return this.retryLater(bytes, error);
       return this.reject(toAgentError(error, 'E_SCHEMA', 'deployment doc rejected'));
     }
+    this.retryDelayMs = 0;
     if (verdict.kind === 'ignore') {
       logger.debug('deployment doc ignored', { seq: verdict.seq, reason: verdict.reason });
       world.checkStale();
@@ -74,7 +122,7 @@ export class DocHandler {
     }
     const { doc, release, downgrade } = verdict;
     // A shadow that does not verify is dropped from the doc, never the doc itself: serving goes on.
-    const shadow = verdict.shadow?.kind === 'ok' && doc.shadow ? { envelope: doc.shadow, manifest: verdict.shadow.release } : null;
+    const shadow = verdict.shadow?.kind === 'ok' ? { envelope: verdict.shadow.envelope, manifest: verdict.shadow.release } : null;
     // PROTOCOL: persist the accepted seq (and the doc) before acting on it, so a replay of an
     // older doc is refused even if the agent crashes mid-install.
     try {
@@ -82,7 +130,7 @@ export class DocHandler {
       await world.update((state) => ({
         ...state,
         lastSeq: doc.seq,
-        desired: { seq: doc.seq, expires: doc.expires, envelope, release: { envelope: doc.active, manifest: release }, downgrade, statsIntervalS: doc.statsIntervalS, shadow },
+        desired: { seq: doc.seq, expires: doc.expires, envelope, release: { envelope: verdict.envelope, manifest: release }, downgrade, statsIntervalS: doc.statsIntervalS, shadow },
         failure: null,
       }));
     } catch (error) {

@@ -19,14 +19,16 @@ import { readCodeVersion } from './adapters/code-version';
 import type { BrokerAdapter } from './adapters/broker/broker';
 import { createEmbeddedBroker, type EmbeddedBroker } from './adapters/broker/embedded';
 import { createExternalBroker } from './adapters/broker/external';
-import { getSecretHash, markAllOffline } from './adapters/db/devices';
+import { deviceSecretStore, markAllOffline } from './adapters/db/devices';
 import { openDatabase, type OpenedDb } from './adapters/db/open';
 import { loadOrCreateKeys } from './adapters/keys';
 import { jsonLogger } from './adapters/logger';
-import { cachedCredentialVerifier } from './adapters/secrets';
+import { deviceCredentialVerifier } from './adapters/secrets';
 import { DEFAULTS, deviceUrls, localHost, type HubOptions } from './config';
 import { parseBrokerUrl } from './core/broker-url';
 import { createApp } from './http/app';
+import { syncDocSigner } from './adapters/doc-signer';
+import { releaseManifests } from './services/release-manifests';
 import type { HubContext } from './services/context';
 import { refreshExpiringDocs, republishRetained } from './services/deployments';
 import { ingestMessage, recordOnline } from './services/ingest';
@@ -90,7 +92,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
     if (options.brokerUrl === undefined) markAllOffline(db);
     const artifacts = await createArtifactStore(dataDir);
     const datasets = await createArtifactStore(dataDir, 'datasets');
-    const credentials = cachedCredentialVerifier((id) => getSecretHash(db, id), { ttlMs: 60_000, maxEntries: 10_000, now: () => Date.now() });
+    const credentials = await deviceCredentialVerifier(deviceSecretStore(db), { dataDir, logger, now: () => Date.now() });
 
     let closing = false;
     const ctxRef: { current: HubContext | null } = { current: null };
@@ -99,7 +101,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
     let broker: BrokerAdapter;
     if (options.brokerUrl === undefined) {
       embedded = await createEmbeddedBroker({
-        verifyCredentials: (id, secret) => credentials.verify(id, secret),
+        verifyCredentials: (id, secret, source) => credentials.verify(id, secret, source),
         logger,
         onDeviceConnected: (id) => ctxRef.current && !closing && recordOnline(ctxRef.current, id, true, 'connection'),
         onDeviceDisconnected: (id) => ctxRef.current && !closing && recordOnline(ctxRef.current, id, false, 'connection'),
@@ -135,6 +137,8 @@ export async function startHub(options: HubOptions): Promise<Hub> {
       datasets,
       codeVersion: await readCodeVersion(),
       keys,
+      signDoc: syncDocSigner([keys.release]),
+      releases: releaseManifests(db),
       broker,
       credentials,
       logger,
@@ -157,12 +161,14 @@ export async function startHub(options: HubOptions): Promise<Hub> {
         if (!closing) ingestMessage(ctx, message);
       });
     }
-    // The retained cache is complete (and fresh) before the first device can connect.
+    // The retained cache is complete before the first device can connect (the embedded broker is
+    // seeded straight from the database: 10,000 docs in well under a second).
     const republished = await republishRetained(ctx);
-    await refreshExpiringDocs(ctx);
     addScheduledJobs(ctx, options);
 
     const mqttPort = embedded ? await embedded.listen(options.mqttPort ?? DEFAULTS.mqttPort, host) : null;
+    // Docs past half their lifetime are still valid: re-signing them need not hold the listener back.
+    await refreshExpiringDocs(ctx);
     const server = createAdaptorServer({ fetch: createApp(ctx).fetch, hostname: host }) as HttpServer;
     embedded?.attachWebSocket(server, '/mqtt');
     const httpPort = await listen(server, options.httpPort ?? DEFAULTS.httpPort, host);

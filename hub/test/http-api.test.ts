@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { connectAsync } from 'mqtt';
 import { desiredTopic, verifyDeployment, verifyInitialTrust, verifyRelease, type Envelope } from '@edgefleet/protocol';
 import type { Hub } from '../src/index';
-import { SILERO_PROBE, SILERO_V5, api, basicAuth, enrol, makeTempDir, nextMessage, testHub } from './support';
+import { SILERO_PROBE, SILERO_V5, api, basicAuth, enrol, makeTempDir, nextMessage, releaseFetcher, testHub } from './support';
 
 /** vitest's deep equality walks megabytes element by element; Buffer.equals does not. */
 const sameBytes = (a: ArrayBuffer | Uint8Array, b: Uint8Array): boolean => Buffer.from(a instanceof Uint8Array ? a : new Uint8Array(a)).equals(Buffer.from(b));
@@ -252,18 +252,28 @@ describe('hub HTTP API', () => {
         try {
           const message = nextMessage(client, desiredTopic('dev-assign'));
           await client.subscribeAsync(desiredTopic('dev-assign'), { qos: 1 });
-          const verdict = await verifyDeployment(new Uint8Array(await message), {
+          const bytes = new Uint8Array(await message);
+          // Releases are named by hash, not inlined: the doc stays small whatever the manifest holds.
+          expect(bytes.length).toBeLessThan(1500);
+          const verdict = await verifyDeployment(bytes, {
             trust,
             deviceId: 'dev-assign',
             now: new Date(),
             lastSeq: 0,
             active: null,
             runtime: { version: '1.30.0', maxOpset: 21 },
+            fetchRelease: releaseFetcher(hub, 'dev-assign', secret),
           });
           expect(verdict.kind).toBe('accept');
           if (verdict.kind === 'accept') {
             expect(verdict.doc.seq).toBe(1);
             expect(verdict.release).toMatchObject({ model: 'vad', version: '1.0.0', artifact: { sha256 } });
+            // The manifest route: devices only, and only hashes it has.
+            const ref = verdict.doc.active;
+            if (!('sha256' in ref)) throw new Error('expected a reference');
+            expect((await fetch(`${hub.httpUrl}/device/v1/releases/${ref.sha256}`)).status).toBe(401);
+            expect((await fetch(`${hub.httpUrl}/device/v1/releases/${'0'.repeat(64)}`, { headers: { authorization: basicAuth('dev-assign', secret) } })).status).toBe(404);
+            expect((await fetch(`${hub.httpUrl}/device/v1/releases/..%2Fkeys`, { headers: { authorization: basicAuth('dev-assign', secret) } })).status).toBe(404);
           }
         } finally {
           await client.endAsync();

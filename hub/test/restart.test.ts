@@ -4,7 +4,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { desiredTopic, verifyDeployment, verifyInitialTrust, type Envelope } from '@edgefleet/protocol';
 import { readSigningKeyPem, type Hub } from '../src/index';
-import { SILERO_PROBE, SILERO_V5, api, basicAuth, connectDevice, enrol, makeTempDir, nextMessage, testHub } from './support';
+import { SILERO_PROBE, SILERO_V5, api, basicAuth, connectDevice, enrol, makeTempDir, nextMessage, releaseFetcher, testHub } from './support';
 
 describe('restart on the same data dir', () => {
   let dir: Awaited<ReturnType<typeof makeTempDir>>;
@@ -61,6 +61,7 @@ describe('restart on the same data dir', () => {
         lastSeq: 0,
         active: null,
         runtime: { version: '1.30.0', maxOpset: 21 },
+        fetchRelease: releaseFetcher(second, 'dev-r', secret),
       });
       expect(verdict).toMatchObject({ kind: 'accept', doc: { seq: 1 }, release: { model: 'vad', version: '1' } });
     } finally {

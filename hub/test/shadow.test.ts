@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { MqttClient } from 'mqtt';
-import { countIntoBins, desiredTopic, fromBase64, LATENCY_EDGES_MS, statsTopic, utf8Decode, type BinnedStats, type DeploymentDoc, type Envelope, type ReleaseManifest, type ShadowStats, type StatsWindow } from '@edgefleet/protocol';
+import { countIntoBins, desiredTopic, fromBase64, isReleaseRef, LATENCY_EDGES_MS, openReleaseRef, statsTopic, utf8Decode, type BinnedStats, type DeploymentDoc, type Envelope, type ReleaseManifest, type ReleaseSource, type ShadowStats, type StatsWindow } from '@edgefleet/protocol';
 import type { Hub } from '../src/index';
 import { openDatabase } from '../src/adapters/db/open';
 import { shadowAgreement } from '../src/services/shadow-stats';
@@ -80,7 +80,14 @@ describe('shadow mode on the hub', () => {
     await dir?.remove();
   });
 
-  it('an assignment may name a shadow: its signed manifest rides in the doc; unknown is 404, malformed 400, absent none', async () => {
+  /** A release the doc names, by reference as the hub sends it: fetched from the hub and checked against its hash. */
+  const manifestOf = async (source: ReleaseSource): Promise<ReleaseManifest> => {
+    if (!isReleaseRef(source)) return open<ReleaseManifest>(source);
+    const response = await fetch(`${hub.httpUrl}/device/v1/releases/${source.sha256}`, { headers: { authorization: `Bearer ${hub.adminToken}` } });
+    return open<ReleaseManifest>(await openReleaseRef(source, new Uint8Array(await response.arrayBuffer())));
+  };
+
+  it('an assignment may name a shadow: its signed manifest is named in the doc; unknown is 404, malformed 400, absent none', async () => {
     const reply = await api(hub, 'PUT', '/api/v1/devices/sh-a/assignment', { json: { model: 'vad', version: '1', shadow: { model: 'vad', version: '2' } } });
     expect(reply.status, JSON.stringify(reply.body)).toBe(200);
     expect(reply.body).toMatchObject({ device: 'sh-a', model: 'vad', version: '1', shadow: { model: 'vad', version: '2' } });
@@ -88,8 +95,8 @@ describe('shadow mode on the hub', () => {
     const retained = nextMessage(client, desiredTopic('sh-a'));
     await client.subscribeAsync(desiredTopic('sh-a'), { qos: 1 });
     const doc = open<DeploymentDoc>(JSON.parse((await retained).toString()) as Envelope);
-    expect(doc.shadow && open<ReleaseManifest>(doc.shadow)).toMatchObject({ type: 'release', model: 'vad', version: '2', artifact: { sha256: sha['2'] } });
-    expect(open<ReleaseManifest>(doc.active).version).toBe('1');
+    expect(doc.shadow && (await manifestOf(doc.shadow))).toMatchObject({ type: 'release', model: 'vad', version: '2', artifact: { sha256: sha['2'] } });
+    expect((await manifestOf(doc.active)).version).toBe('1');
     const device = await api<{ assignment: { shadow: unknown } }>(hub, 'GET', '/api/v1/devices/sh-a');
     expect(device.body.assignment.shadow).toEqual({ model: 'vad', version: '2' });
 

@@ -3,7 +3,7 @@ import { afterAll, beforeAll } from 'vitest';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { ReportedState } from '@edgefleet/protocol';
+import type { ReleaseRef, ReportedState } from '@edgefleet/protocol';
 import { connectAsync, type IClientOptions, type MqttClient } from 'mqtt';
 import { startHub, type Hub, type HubOptions, type Logger } from '../src/index';
 import { jsonLogger } from '../src/adapters/logger';
@@ -78,6 +78,15 @@ export async function enrol(hub: Hub, id: string): Promise<string> {
 }
 
 export const basicAuth = (id: string, secret: string): string => `Basic ${Buffer.from(`${id}:${secret}`).toString('base64')}`;
+
+/** What an agent does for a release its doc names by reference: GET /device/v1/releases/<sha256> with its credentials. */
+export const releaseFetcher =
+  (hub: Hub, id: string, secret: string) =>
+  async (ref: ReleaseRef): Promise<Uint8Array> => {
+    const response = await fetch(`${hub.httpUrl}/device/v1/releases/${ref.sha256}`, { headers: { authorization: basicAuth(id, secret) } });
+    if (!response.ok) throw new Error(`GET /device/v1/releases/${ref.sha256}: HTTP ${response.status}`);
+    return new Uint8Array(await response.arrayBuffer());
+  };
 
 export function connectDevice(hub: Hub, id: string, secret: string, extra: Partial<IClientOptions> = {}): Promise<MqttClient> {
   return connectAsync(hub.mqttUrl, { clientId: id, username: id, password: secret, reconnectPeriod: 0, protocolVersion: 4, connectTimeout: 5_000, ...extra });

@@ -4,6 +4,7 @@ export * from './bytes';
 export * from './parse';
 export * from './envelope';
 export * from './verify-doc';
+export * from './release-ref';
 export * from './schemas/common';
 export * from './schemas/trust';
 export * from './schemas/reference';

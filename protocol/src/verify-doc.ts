@@ -3,7 +3,8 @@
  * the parser: envelope shape -> signatures over exact bytes -> JSON -> type -> schema -> rules.
  */
 import { envelopeSchema, type Envelope } from './schemas/common';
-import { deploymentDocSchema, type DeploymentDoc } from './schemas/deployment';
+import { deploymentDocSchema, isReleaseRef, type DeploymentDoc, type ReleaseSource } from './schemas/deployment';
+import { openReleaseRef, type ReleaseFetcher } from './release-ref';
 import { releaseManifestSchema, type ReleaseManifest } from './schemas/release';
 import { trustDocSchema, type TrustDoc, type TrustRole } from './schemas/trust';
 import { verifyEnvelopeSignatures, type PublicKeyring } from './envelope';
@@ -96,6 +97,12 @@ export interface DeploymentContext {
   /** the release currently serving, for downgrade protection */
   active: Pick<ReleaseManifest, 'model' | 'releaseCounter'> | null;
   runtime: { version: string; maxOpset: number };
+  /**
+   * Fetches a manifest the doc names by reference (the hub sends references). Its errors (the hub
+   * unreachable) propagate as they are: the doc is not refused, the caller tries it again later.
+   * Without it, a doc with references is refused.
+   */
+  fetchRelease?: ReleaseFetcher;
 }
 
 /**
@@ -103,10 +110,20 @@ export interface DeploymentContext {
  * schema, compat) except for downgrade protection (a shadow serves nothing, so any version may
  * run). A refused shadow never refuses the doc: the device serves `active` and reports it.
  */
-export type ShadowVerdict = { kind: 'ok'; release: ReleaseManifest } | { kind: 'rejected'; error: ProtocolError };
+export type ShadowVerdict = { kind: 'ok'; release: ReleaseManifest; envelope: Envelope } | { kind: 'rejected'; error: ProtocolError };
 
 export type DeploymentVerdict =
-  | { kind: 'accept'; doc: DeploymentDoc; release: ReleaseManifest; previous: ReleaseManifest | null; downgrade: boolean; shadow: ShadowVerdict | null }
+  | {
+      kind: 'accept';
+      doc: DeploymentDoc;
+      release: ReleaseManifest;
+      /** the active release's signed envelope (fetched when the doc names it by reference) */
+      envelope: Envelope;
+      /** the fallback release, when the doc carries it inline (a reference is not fetched: the device keeps its own) */
+      previous: ReleaseManifest | null;
+      downgrade: boolean;
+      shadow: ShadowVerdict | null;
+    }
   /** PROTOCOL: the same seq again (retained redelivery, or other content) changes nothing */
   | { kind: 'ignore'; seq: number; reason: string };
 
@@ -120,8 +137,9 @@ export async function verifyDeployment(input: Uint8Array | unknown, ctx: Deploym
   if (doc.seq === ctx.lastSeq) return { kind: 'ignore', seq: doc.seq, reason: 'seq already acted on' };
   checkNotExpired(doc.expires, ctx.now, `deployment seq ${doc.seq}`);
 
-  const release = await openSigned(doc.active, 'release', releaseManifestSchema, ctx.trust.roles.release, keys);
-  const previous = doc.previous ? await openSigned(doc.previous, 'release', releaseManifestSchema, ctx.trust.roles.release, keys) : null;
+  const activeEnvelope = await releaseEnvelope(doc.active, ctx);
+  const release = await openSigned(activeEnvelope, 'release', releaseManifestSchema, ctx.trust.roles.release, keys);
+  const previous = doc.previous && !isReleaseRef(doc.previous) ? await openSigned(doc.previous, 'release', releaseManifestSchema, ctx.trust.roles.release, keys) : null;
 
   const downgrade = ctx.active !== null && ctx.active.model === release.model && release.releaseCounter < ctx.active.releaseCounter;
   if (downgrade && !doc.allowDowngrade) {
@@ -132,14 +150,24 @@ export async function verifyDeployment(input: Uint8Array | unknown, ctx: Deploym
   }
   checkCompatible(release, ctx.runtime);
   const shadow = doc.shadow ? await verifyShadow(doc.shadow, ctx, keys) : null;
-  return { kind: 'accept', doc, release, previous, downgrade, shadow };
+  return { kind: 'accept', doc, release, envelope: activeEnvelope, previous, downgrade, shadow };
 }
 
-async function verifyShadow(envelope: Envelope, ctx: DeploymentContext, keys: PublicKeyring): Promise<ShadowVerdict> {
+/** The envelope of a release the doc names: inline as it is, or fetched and checked against its reference. */
+async function releaseEnvelope(source: ReleaseSource, ctx: DeploymentContext): Promise<Envelope> {
+  if (!isReleaseRef(source)) return source;
+  if (!ctx.fetchRelease) throw new ProtocolError('E_SCHEMA', 'the deployment doc names its release by reference and this device cannot fetch it');
+  return openReleaseRef(source, await ctx.fetchRelease(source));
+}
+
+async function verifyShadow(source: ReleaseSource, ctx: DeploymentContext, keys: PublicKeyring): Promise<ShadowVerdict> {
+  // A failed fetch is not the shadow's fault: it propagates, and the whole doc is tried again.
+  const fetched = isReleaseRef(source) && ctx.fetchRelease ? await ctx.fetchRelease(source) : null;
   try {
+    const envelope = !isReleaseRef(source) ? source : fetched ? await openReleaseRef(source, fetched) : await releaseEnvelope(source, ctx);
     const release = await openSigned(envelope, 'release', releaseManifestSchema, ctx.trust.roles.release, keys);
     checkCompatible(release, ctx.runtime);
-    return { kind: 'ok', release };
+    return { kind: 'ok', release, envelope };
   } catch (error) {
     const message = `shadow: ${error instanceof Error ? error.message : String(error)}`;
     return { kind: 'rejected', error: new ProtocolError(error instanceof ProtocolError ? error.code : 'E_SCHEMA', message, { cause: error }) };

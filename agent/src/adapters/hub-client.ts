@@ -1,5 +1,5 @@
 /** The agent's HTTP calls to the hub: device credentials as HTTP Basic, bootstrap config. */
-import { describeIssues } from '@edgefleet/protocol';
+import { describeIssues, type ReleaseRef } from '@edgefleet/protocol';
 import { z } from 'zod';
 import { AgentError } from '../errors';
 
@@ -36,4 +36,43 @@ export async function fetchDeviceConfig(hubUrl: string, authorization: string, s
   const parsed = deviceConfigSchema.safeParse(json);
   if (!parsed.success) throw new AgentError('E_SCHEMA', `GET ${url}: ${describeIssues(parsed.error)}`, { transient: true });
   return parsed.data;
+}
+
+/**
+ * A release manifest a deployment doc names by reference: `GET /device/v1/releases/<sha256>`,
+ * read up to the size the signed doc states and not a byte more (THREATS 14). The caller checks
+ * the hash (protocol `openReleaseRef`). Network and server failures are transient: the doc is
+ * tried again; a 4xx is not (the hub does not have it).
+ */
+export async function fetchReleaseManifest(hubUrl: string, authorization: string, ref: ReleaseRef, signal?: AbortSignal): Promise<Uint8Array> {
+  const url = `${hubUrl}/device/v1/releases/${ref.sha256}`;
+  let response: Response;
+  try {
+    response = await fetch(url, { headers: { authorization, accept: 'application/json' }, signal: signal ?? AbortSignal.timeout(30_000) });
+  } catch (cause) {
+    const detail = cause instanceof Error ? cause.message + (cause.cause instanceof Error ? ` (${cause.cause.message})` : '') : String(cause);
+    throw new AgentError('E_DOWNLOAD_FAILED', `GET ${url}: ${detail}`, { transient: true, cause });
+  }
+  if (!response.ok || !response.body) {
+    await response.body?.cancel();
+    const transient = response.status >= 500 || response.status === 408 || response.status === 429;
+    throw new AgentError('E_DOWNLOAD_FAILED', `GET ${url}: HTTP ${response.status}`, { transient });
+  }
+  const out = new Uint8Array(ref.size);
+  let length = 0;
+  try {
+    for await (const chunk of response.body) {
+      if (length + chunk.length > ref.size) {
+        await response.body.cancel().catch(() => undefined);
+        throw new AgentError('E_TOO_LARGE', `GET ${url}: more than the ${ref.size} bytes the deployment doc states`);
+      }
+      out.set(chunk, length);
+      length += chunk.length;
+    }
+  } catch (cause) {
+    if (cause instanceof AgentError) throw cause;
+    throw new AgentError('E_DOWNLOAD_FAILED', `GET ${url}: ${cause instanceof Error ? cause.message : String(cause)}`, { transient: true, cause });
+  }
+  if (length !== ref.size) throw new AgentError('E_LENGTH_MISMATCH', `GET ${url}: ${length} bytes, the deployment doc states ${ref.size}`, { transient: true });
+  return out;
 }

@@ -1,6 +1,6 @@
 /**
- * A small stand-in for the hub, built to the interface the agent talks to: GET /device/v1/config
- * and /artifacts/<sha256> (Basic auth, Range) over node:http, and a real aedes broker on port 0
+ * A small stand-in for the hub, built to the interface the agent talks to: GET /device/v1/config,
+ * /device/v1/releases/<sha256> and /artifacts/<sha256> (Basic auth, Range) over node:http, and a real aedes broker on port 0
  * that authenticates the device and refuses publishes outside its own topics.
  */
 import { Aedes, type Client } from 'aedes';
@@ -15,6 +15,10 @@ export interface FakeHub {
   artifacts: Map<string, Uint8Array>;
   /** GET /artifacts/<sha> count per hash */
   downloads: Map<string, number>;
+  /** release manifest envelope bytes by the hash deployment docs name them with */
+  releases: Map<string, Uint8Array>;
+  /** GET /device/v1/releases/<sha> count per hash */
+  releaseFetches: Map<string, number>;
   configFetches: number;
   /** what devices published, by topic */
   published: Array<{ topic: string; payload: unknown; retain: boolean }>;
@@ -63,6 +67,15 @@ export async function startFakeHub(opts: { deviceId: string; secret: string; tru
       res.writeHead(200, { 'content-type': 'application/json' });
       return void res.end(JSON.stringify({ mqttUrl, wsUrl: 'ws://unused', trust: opts.trust }));
     }
+    const release = /^\/device\/v1\/releases\/([0-9a-f]{64})$/.exec(req.url ?? '')?.[1];
+    if (release) {
+      hub.releaseFetches.set(release, (hub.releaseFetches.get(release) ?? 0) + 1);
+      const manifest = hub.releases.get(release);
+      if (hub.unavailable.has(release)) return void res.writeHead(503).end();
+      if (!manifest) return void res.writeHead(404).end();
+      res.writeHead(200, { 'content-type': 'application/json', 'content-length': manifest.length });
+      return void res.end(manifest);
+    }
     const sha = /^\/artifacts\/([0-9a-f]{64})$/.exec(req.url ?? '')?.[1];
     const bytes = sha ? hub.artifacts.get(sha) : undefined;
     if (sha && hub.unavailable.has(sha)) return void res.writeHead(503).end();
@@ -94,6 +107,8 @@ export async function startFakeHub(opts: { deviceId: string; secret: string; tru
     mqttUrl,
     artifacts: new Map(),
     downloads: new Map(),
+    releases: new Map(),
+    releaseFetches: new Map(),
     configFetches: 0,
     published: [],
     refusedPublishes: [],

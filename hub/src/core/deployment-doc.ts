@@ -1,11 +1,12 @@
 /** Builds the desired state of one device when an admin pins it to a release. */
-import { deploymentDocSchema, envelopeSchema, fromBase64, parseJsonBytes, type DeploymentDoc, type Envelope } from '@edgefleet/protocol';
+import { deploymentDocSchema, envelopeSchema, fromBase64, parseJsonBytes, type DeploymentDoc, type ReleaseRef as ManifestRef } from '@edgefleet/protocol';
 
+/** A registered release as a deployment doc names it: by the hash of its signed manifest. */
 export interface ReleaseRef {
   model: string;
   version: string;
   releaseCounter: number;
-  envelope: Envelope;
+  ref: ManifestRef;
 }
 
 export interface PinInput {
@@ -51,10 +52,11 @@ export function planPin(input: PinInput): PinPlan {
     seq: input.seq,
     expires: new Date(input.now.getTime() + input.ttlS * 1000).toISOString(),
     rollout: input.rollout ?? null,
-    active: target.envelope,
-    previous: previous && !sameRelease(previous, target) ? previous.envelope : null,
+    // By reference: the doc stays near 1 KB whatever the manifests hold (probes, reference profiles).
+    active: { ...target.ref },
+    previous: previous && !sameRelease(previous, target) ? { ...previous.ref } : null,
     // Only docs that name a shadow carry the field, so every other doc reads as before.
-    ...(input.shadow ? { shadow: input.shadow.envelope } : {}),
+    ...(input.shadow ? { shadow: { ...input.shadow.ref } } : {}),
     allowDowngrade,
     statsIntervalS: input.statsIntervalS,
   };

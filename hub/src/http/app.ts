@@ -7,6 +7,7 @@ import { buildOpenApi, type RouteSpec } from './openapi';
 import { alertSpecs, registerAlerts } from './routes/alerts';
 import { artifactSpecs, registerArtifacts } from './routes/artifacts';
 import { deviceConfigSpecs, registerDeviceConfig } from './routes/device-config';
+import { deviceReleaseSpecs, registerDeviceReleases } from './routes/device-releases';
 import { driftSpecs, registerDrift } from './routes/drift';
 import { feedbackSpecs, registerFeedback } from './routes/feedback';
 import { datasetSpecs, registerDatasets } from './routes/datasets';
@@ -24,7 +25,7 @@ export const OPENAPI_PATH = '/api/v1/openapi.json';
 
 const openApiSpecs: RouteSpec[] = [{ method: 'get', path: OPENAPI_PATH, summary: 'This document', auth: 'none', responses: { 200: { description: 'OpenAPI 3.1' } } }];
 
-export const ROUTE_SPECS: readonly RouteSpec[] = [...healthSpecs, ...openApiSpecs, ...deviceSpecs, ...modelSpecs, ...driftSpecs, ...shadowSpecs, ...feedbackSpecs, ...alertSpecs, ...jobSpecs, ...rolloutSpecs, ...quantizeSpecs, ...datasetSpecs, ...trainingRunSpecs, ...operationSpecs, ...artifactSpecs, ...deviceConfigSpecs];
+export const ROUTE_SPECS: readonly RouteSpec[] = [...healthSpecs, ...openApiSpecs, ...deviceSpecs, ...modelSpecs, ...driftSpecs, ...shadowSpecs, ...feedbackSpecs, ...alertSpecs, ...jobSpecs, ...rolloutSpecs, ...quantizeSpecs, ...datasetSpecs, ...trainingRunSpecs, ...operationSpecs, ...artifactSpecs, ...deviceConfigSpecs, ...deviceReleaseSpecs];
 
 export function createApp(ctx: HubContext): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
@@ -54,6 +55,7 @@ export function createApp(ctx: HubContext): Hono<AppEnv> {
   registerOperations(app, ctx);
   registerArtifacts(app, ctx);
   registerDeviceConfig(app, ctx);
+  registerDeviceReleases(app, ctx);
   return app;
 }
 

@@ -1,8 +1,10 @@
 /** Admin bearer tokens and device Basic credentials for HTTP. */
-import type { MiddlewareHandler } from 'hono';
+import type { Context, MiddlewareHandler } from 'hono';
+import { getConnInfo } from '@hono/node-server/conninfo';
 import { isValidDeviceId } from '@edgefleet/protocol';
 import { HubError } from '../core/errors';
 import { safeEqual } from '../adapters/secrets';
+import { errorBody } from './errors';
 import type { HubContext } from '../services/context';
 
 export type Principal = { kind: 'admin' } | { kind: 'device'; id: string };
@@ -33,10 +35,13 @@ function isAdmin(ctx: HubContext, header: string | undefined): boolean {
   return token !== null && safeEqual(token, ctx.adminToken);
 }
 
-async function deviceFrom(ctx: HubContext, header: string | undefined): Promise<string | null> {
-  const basic = parseBasicAuth(header);
-  if (!basic || !isValidDeviceId(basic.user)) return null;
-  return (await ctx.credentials.verify(basic.user, basic.password)) ? basic.user : null;
+/** The peer's address, what failed attempts are counted against; absent without a socket (app.request() in tests). */
+function remoteAddress(c: Context): string | undefined {
+  try {
+    return getConnInfo(c).remote.address;
+  } catch {
+    return undefined;
+  }
 }
 
 export const requireAdmin =
@@ -55,11 +60,23 @@ export const requireDevice =
       c.set('principal', { kind: 'admin' });
       return next();
     }
-    const deviceId = await deviceFrom(ctx, header);
-    if (!deviceId) {
+    const challenge = (): never => {
       c.header('WWW-Authenticate', 'Basic realm="edgefleet", charset="UTF-8"');
       throw unauthorized('device credentials are required');
+    };
+    const basic = parseBasicAuth(header);
+    if (!basic || !isValidDeviceId(basic.user)) return challenge();
+    const outcome = await ctx.credentials.verify(basic.user, basic.password, remoteAddress(c) ?? 'unknown');
+    switch (outcome.kind) {
+      case 'ok':
+        c.set('principal', { kind: 'device', id: basic.user });
+        return next();
+      case 'invalid':
+        return challenge();
+      // Refused before the secret was checked (core/auth-admission): the agent retries both later.
+      case 'throttled':
+        return c.json(errorBody('E_THROTTLED', 'too many failed device logins from this address or for this device; retry later'), 429, { 'Retry-After': String(outcome.retryAfterS) });
+      case 'busy':
+        return c.json(errorBody('E_UNAVAILABLE', 'device logins are queued beyond capacity; retry later'), 503, { 'Retry-After': String(outcome.retryAfterS) });
     }
-    c.set('principal', { kind: 'device', id: deviceId });
-    await next();
   };

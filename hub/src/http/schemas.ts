@@ -21,7 +21,7 @@ export const tagsSchema = z.record(tagKeySchema, z.string().max(256)).refine((ta
 export const ringSchema = z.string().regex(/^[A-Za-z0-9_-]{1,32}$/, 'must be 1-32 of A-Z a-z 0-9 _ -');
 
 export const enrolDeviceBody = z.strictObject({ id: deviceIdSchema, ring: ringSchema.default('default'), tags: tagsSchema.default({}) });
-export const enrolDeviceResponse = z.object({ id: deviceIdSchema, secret: z.string().describe('shown once; stored only as a scrypt hash') });
+export const enrolDeviceResponse = z.object({ id: deviceIdSchema, secret: z.string().describe('shown once; stored only as a keyed hash (HMAC-SHA256)') });
 
 export const placeDeviceBody = z
   .strictObject({ ring: ringSchema.optional(), tags: tagsSchema.optional() })
@@ -104,6 +104,8 @@ const embeddedBrokerCounters = z.object({
   connections: z.number().int(),
   connectionsRefused: z.number().int(),
   authFailures: z.number().int(),
+  authThrottled: z.number().int().describe('connects refused at once because their address or device id failed too often recently (CONNACK 5)'),
+  authBusy: z.number().int().describe('connects refused because the queue of slow (legacy scrypt) checks was full (CONNACK 3)'),
   publishDenied: z.number().int(),
   subscribeDenied: z.number().int(),
   willDenied: z.number().int(),

@@ -10,6 +10,8 @@ import type { Scheduler } from '../adapters/scheduler';
 import type { WebhookTarget } from '../adapters/webhook';
 import type { CredentialVerifier } from '../adapters/secrets';
 import type { TrainingRunner } from './training-runner';
+import type { DocSigner } from '../adapters/doc-signer';
+import type { ReleaseManifests } from './release-manifests';
 
 export interface HubUrls {
   publicUrl: string;
@@ -28,7 +30,11 @@ export interface HubContext {
   /** what produced a trained version: package version and git commit when known */
   codeVersion: string;
   keys: HubKeys;
-  broker: Pick<BrokerAdapter, 'publish' | 'counters'>;
+  /** signs deployment docs with the release key, synchronously */
+  signDoc: DocSigner;
+  /** registered releases' signed manifests, by version and by hash */
+  releases: ReleaseManifests;
+  broker: Pick<BrokerAdapter, 'publish' | 'counters' | 'seedRetained'>;
   credentials: CredentialVerifier;
   logger: Logger;
   now: () => Date;

@@ -4,7 +4,7 @@ import { conflict, notFound } from '../core/errors';
 import { writeAudit } from '../adapters/db/audit';
 import { getAssignment } from '../adapters/db/assignments';
 import { getDevice, insertDevice, listDevices, updateDevicePlacement, type DeviceRow } from '../adapters/db/devices';
-import { generateSecret, hashSecret } from '../adapters/secrets';
+import { generateSecret } from '../adapters/secrets';
 import type { HubContext } from './context';
 
 export interface EnrolInput {
@@ -13,11 +13,11 @@ export interface EnrolInput {
   tags: Record<string, string>;
 }
 
-/** The secret is returned once and only its scrypt hash is kept. */
+/** The secret is returned once and only its keyed hash (HMAC-SHA256 under the hub's key) is kept. */
 export async function enrolDevice(ctx: HubContext, input: EnrolInput, actor: string): Promise<{ id: string; secret: string }> {
   if (getDevice(ctx.db, input.id)) throw conflict(`device ${input.id} already exists`);
   const secret = generateSecret();
-  const secretHash = await hashSecret(secret);
+  const secretHash = ctx.credentials.hash(secret);
   const now = ctx.now();
   try {
     ctx.db.transaction((tx) => {
@@ -25,7 +25,7 @@ export async function enrolDevice(ctx: HubContext, input: EnrolInput, actor: str
       writeAudit(tx, { at: now, actor, action: 'device.enrolled', subject: `device:${input.id}`, details: { ring: input.ring, tags: input.tags } });
     });
   } catch (error) {
-    // Two enrolments of one id racing through the await above.
+    // The check above and the insert run in one tick now (the hash is synchronous); kept for safety.
     if (error instanceof Error && 'code' in error && error.code === 'SQLITE_CONSTRAINT_PRIMARYKEY') throw conflict(`device ${input.id} already exists`);
     throw error;
   }

@@ -20,7 +20,7 @@ import { ACTIVE_STATES, countMembers, reconcile, type Assignment, type Controlle
 import { evaluateGate, type GateReport } from '../core/rollouts/gates';
 import { defaultPlan, planProblems, rolloutPlanSchema, type RolloutPlan } from '../core/rollouts/plan';
 import type { HubContext } from './context';
-import { assignDevice } from './deployments';
+import { assignDevices, type AssignResult } from './deployments';
 import { storedState } from './devices';
 import { kickDelivery, queueNotification, type NotificationKind } from './notifications';
 import { hourOf } from './stats-ingest';
@@ -158,18 +158,25 @@ function record(ctx: HubContext, tx: Db, row: RolloutRow, events: readonly Contr
   }
 }
 
-/** Issues the docs the controller asked for and remembers their seq on the member rows. */
+/** Issues the docs the controller asked for (one batch) and remembers their seq on the member rows. */
 async function issue(ctx: HubContext, row: RolloutRow, step: number, assignments: readonly Assignment[], actor: string): Promise<void> {
-  const members = new Map(listMembers(ctx.db, row.id).map((m) => [m.deviceId, m]));
-  for (const a of assignments) {
-    try {
-      const result = await assignDevice(ctx, a.deviceId, { model: a.model, version: a.version, rollout: { id: row.id, step }, shadow: a.shadow ?? null }, actor);
-      const member = members.get(a.deviceId);
-      if (member && a.reason === 'rollout') upsertMember(ctx.db, { ...member, assignedSeq: result.seq, assignedAt: ctx.now().toISOString() });
-    } catch (error) {
-      ctx.logger.error('rollout could not assign a device', { rollout: row.id, device: a.deviceId, version: a.version, reason: a.reason, error: error instanceof Error ? error.message : String(error) });
-    }
+  if (assignments.length === 0) return;
+  let results: AssignResult[];
+  try {
+    results = await assignDevices(ctx, assignments.map((a) => ({ deviceId: a.deviceId, target: { model: a.model, version: a.version, rollout: { id: row.id, step }, shadow: a.shadow ?? null } })), actor);
+  } catch (error) {
+    ctx.logger.error('rollout could not assign its devices', { rollout: row.id, devices: assignments.length, error: error instanceof Error ? error.message : String(error) });
+    return;
   }
+  const forRollout = new Set(assignments.filter((a) => a.reason === 'rollout').map((a) => a.deviceId));
+  const members = new Map(listMembers(ctx.db, row.id).map((m) => [m.deviceId, m]));
+  const assignedAt = ctx.now().toISOString();
+  ctx.db.transaction((tx) => {
+    for (const result of results) {
+      const member = members.get(result.device);
+      if (member && forRollout.has(result.device)) upsertMember(tx, { ...member, assignedSeq: result.seq, assignedAt });
+    }
+  });
 }
 
 /** One controller pass over one rollout. */

@@ -32,6 +32,13 @@ export interface EmbeddedBrokerCounters {
   oversizedPackets: number;
   /** publishes refused by admission control (rate limits), each ending the connection */
   publishRateLimited: number;
+  /**
+   * CONNECTs refused without checking the secret because their address (or this id from it)
+   * failed too often recently (core/auth-admission): CONNACK 5, also counted in authFailures
+   */
+  authThrottled: number;
+  /** CONNECTs refused because the slow (legacy scrypt) verification queue was full: CONNACK 3 */
+  authBusy: number;
 }
 
 /** Counters of the hub's client of an external broker; the broker's own are the operator's to read. */
@@ -53,8 +60,16 @@ export type BrokerCounters = EmbeddedBrokerCounters | ExternalBrokerCounters;
 export interface BrokerAdapter {
   /** QoS 1; resolves once the broker has the message */
   publish(topic: string, payload: Uint8Array | string, options?: PublishOptions): Promise<void>;
-  /** QoS 1; `handler` gets every message matching `topicFilter` (MQTT wildcards) */
-  subscribe(topicFilter: string, handler: (message: BrokerMessage) => void): Promise<void>;
+  /**
+   * QoS 1; `handler` gets every message matching `topicFilter` (MQTT wildcards). A handler that
+   * returns a promise holds the message's acknowledgement until it settles (data committed first).
+   */
+  subscribe(topicFilter: string, handler: (message: BrokerMessage) => void | Promise<void>): Promise<void>;
+  /**
+   * Puts retained messages in place without delivering them to anyone: the embedded broker's
+   * start-up fill from the database before any device can connect. Absent: publish them retained.
+   */
+  seedRetained?(entries: Iterable<readonly [topic: string, payload: Uint8Array | string]>): void;
   counters(): BrokerCounters;
   /** idempotent */
   close(): Promise<void>;

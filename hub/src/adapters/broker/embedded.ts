@@ -1,22 +1,27 @@
 /**
  * The embedded MQTT broker: aedes on TCP and on WebSocket (`/mqtt` on the HTTP server), hardened
- * as THREATS "Broker (aedes) hardening" asks: per-device scrypt credentials, the ACL of
- * core/access-policy (a refused publish disconnects), wills checked, a maximum packet size
- * enforced from the fixed header, a connect timeout, a connection cap and a drain timeout.
+ * as THREATS "Broker (aedes) hardening" asks: per-device keyed-hash credentials behind fair
+ * failure limits, the ACL of core/access-policy (a refused publish disconnects), wills checked,
+ * a maximum packet size enforced from the fixed header, a connect timeout, a connection cap, a
+ * drain timeout, and retained docs looked up by topic (retained-store.ts).
  */
 import type { IncomingMessage, Server as HttpServer } from 'node:http';
 import { createServer, type Server as NetServer } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { Aedes, type AedesPublishPacket, type AuthenticateError, type Client } from 'aedes';
+import memoryPersistence from 'aedes-persistence';
 import { WebSocketServer, createWebSocketStream } from 'ws';
 import { isValidDeviceId } from '@edgefleet/protocol';
 import { devicePublishDecision, deviceSubscribeDecision, deviceWillDecision, type AccessDecision } from '../../core/access-policy';
+import type { AuthOutcome } from '../../core/auth-admission';
 import type { Logger } from '../logger';
 import type { BrokerAdapter, EmbeddedBrokerCounters } from './broker';
 import { withPacketSizeLimit } from './packet-size-guard';
+import { RetainedStore, useRetainedStore } from './retained-store';
 
 export interface BrokerOptions {
-  verifyCredentials(deviceId: string, secret: string): Promise<boolean>;
+  /** `source`: the client's remote address, what failed attempts are counted against (core/auth-admission) */
+  verifyCredentials(deviceId: string, secret: string, source: string): Promise<AuthOutcome>;
   logger: Logger;
   /** default 256 KiB */
   maxPacketBytes?: number;
@@ -33,7 +38,8 @@ export interface BrokerOptions {
 }
 
 export interface EmbeddedBroker extends BrokerAdapter {
-  listen(port: number, host: string): Promise<number>;
+  /** `backlog`: the kernel's accept queue (capped by net.core.somaxconn); default 8192 */
+  listen(port: number, host: string, backlog?: number): Promise<number>;
   attachWebSocket(server: HttpServer, path: string): void;
   counters(): EmbeddedBrokerCounters;
 }
@@ -52,11 +58,18 @@ export async function createEmbeddedBroker(options: BrokerOptions): Promise<Embe
     willDenied: 0,
     oversizedPackets: 0,
     publishRateLimited: 0,
+    authThrottled: 0,
+    authBusy: 0,
   };
   const live = new Set<Duplex>();
   const pendingWills = new WeakMap<Client, { topic: string; retain: boolean }>();
 
+  const retained = new RetainedStore();
+  const persistence = memoryPersistence();
+  useRetainedStore(persistence, retained);
+
   const aedes = await Aedes.createBroker({
+    persistence,
     connectTimeout: options.connectTimeoutMs ?? 10_000,
     drainTimeout: options.drainTimeoutMs ?? 30_000,
     // aedes' default of 23 is MQTT 3.1's limit; device ids may be 64 long.
@@ -85,10 +98,29 @@ export async function createEmbeddedBroker(options: BrokerOptions): Promise<Embe
         done(Object.assign(new Error('not authorized'), { returnCode: 5 as const }), false);
         return;
       }
-      options.verifyCredentials(deviceId, password.toString('utf8')).then(
-        (ok) => {
-          if (!ok) counters.authFailures++;
-          done(ok ? null : badCredentials(), ok);
+      options.verifyCredentials(deviceId, password.toString('utf8'), remoteAddresses.get(client.conn) ?? 'unknown').then(
+        (outcome) => {
+          switch (outcome.kind) {
+            case 'ok':
+              done(null, true);
+              return;
+            case 'invalid':
+              counters.authFailures++;
+              done(badCredentials(), false);
+              return;
+            // Too many recent failures from this address (or for this id from it): refused without
+            // looking at the secret, an auth failure all the same.
+            case 'throttled':
+              counters.authFailures++;
+              counters.authThrottled++;
+              done(Object.assign(new Error('not authorized'), { returnCode: 5 as const }), false);
+              return;
+            // The slow (legacy scrypt) verification queue is full: come back later.
+            case 'busy':
+              counters.authBusy++;
+              done(Object.assign(new Error('server unavailable'), { returnCode: 3 as const }), false);
+              return;
+          }
         },
         (error: unknown) => {
           logger.error('mqtt credential check failed', { clientId: deviceId, error: String(error) });
@@ -127,6 +159,8 @@ export async function createEmbeddedBroker(options: BrokerOptions): Promise<Embe
   aedes.on('clientDisconnect', (client: Client) => options.onDeviceDisconnected?.(client.id));
   aedes.on('clientError', (client: Client, error: Error) => logger.info('mqtt client dropped', { clientId: client.id, reason: error.message }));
 
+  /** each connection's peer address, keyed by the stream aedes holds as `client.conn` */
+  const remoteAddresses = new WeakMap<object, string>();
   const handleConnection = (conn: Duplex, req?: IncomingMessage): void => {
     if (live.size >= maxConnections) {
       counters.connectionsRefused++;
@@ -137,6 +171,9 @@ export async function createEmbeddedBroker(options: BrokerOptions): Promise<Embe
       counters.oversizedPackets++;
       logger.warn('mqtt packet too large; disconnecting', { reason });
     });
+    // A TCP socket knows its peer; a WebSocket stream does not, its upgrade request's socket does.
+    const address = req?.socket.remoteAddress ?? ('remoteAddress' in conn && typeof conn.remoteAddress === 'string' ? conn.remoteAddress : undefined);
+    if (address !== undefined) remoteAddresses.set(guarded, address);
     live.add(guarded);
     guarded.once('close', () => live.delete(guarded));
     aedes.handle(guarded, req);
@@ -159,19 +196,33 @@ export async function createEmbeddedBroker(options: BrokerOptions): Promise<Embe
         const deliver = (packet: AedesPublishPacket, done: () => void): void => {
           const clientId = 'clientId' in packet && typeof packet.clientId === 'string' ? packet.clientId : null;
           const payload = Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload);
+          const failed = (error: unknown): void => logger.error('mqtt message handler failed', { topic: packet.topic, error: String(error) });
           try {
-            handler({ topic: packet.topic, payload, clientId });
+            const handled = handler({ topic: packet.topic, payload, clientId });
+            // aedes acknowledges a QoS 1 publish once every subscriber called done: a handler that
+            // returns a promise (a batched commit) holds the PUBACK until its data is durable.
+            if (handled) {
+              handled.then(done, (error: unknown) => {
+                failed(error);
+                done();
+              });
+              return;
+            }
           } catch (error) {
-            logger.error('mqtt message handler failed', { topic: packet.topic, error: String(error) });
+            failed(error);
           }
           done();
         };
         aedes.subscribe(topicFilter, deliver, resolve);
       }),
-    listen: (port, host) =>
+    seedRetained(entries) {
+      for (const [topic, payload] of entries) retained.store(topic, Buffer.from(payload), 1);
+    },
+    listen: (port, host, backlog = 8192) =>
       new Promise<number>((resolve, reject) => {
         tcp.once('error', reject);
-        tcp.listen(port, host, () => {
+        // Node's default backlog of 511 overflowed 80,000 times in a 5,000-device reconnect storm.
+        tcp.listen({ port, host, backlog }, () => {
           tcp.off('error', reject);
           const address = tcp.address();
           resolve(typeof address === 'object' && address ? address.port : port);

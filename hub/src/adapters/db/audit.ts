@@ -1,6 +1,7 @@
 /** The audit trail: one row for every state change, written in the same transaction when possible. */
-import { desc, eq } from 'drizzle-orm';
+import { desc, eq, sql } from 'drizzle-orm';
 import type { Db } from './open';
+import { preparedFor } from './prepared';
 import { audit } from './schema';
 
 export interface AuditEntry {
@@ -11,10 +12,15 @@ export interface AuditEntry {
   details?: Record<string, unknown>;
 }
 
+const insertAudit = preparedFor((db) =>
+  db
+    .insert(audit)
+    .values({ at: sql.placeholder('at'), actor: sql.placeholder('actor'), action: sql.placeholder('action'), subject: sql.placeholder('subject'), details: sql.placeholder('details') })
+    .prepare(),
+);
+
 export function writeAudit(db: Db, entry: AuditEntry): void {
-  db.insert(audit)
-    .values({ at: entry.at.toISOString(), actor: entry.actor, action: entry.action, subject: entry.subject, details: entry.details ?? {} })
-    .run();
+  insertAudit(db).run({ at: entry.at.toISOString(), actor: entry.actor, action: entry.action, subject: entry.subject, details: entry.details ?? {} });
 }
 
 export function listAudit(db: Db, subject?: string, limit = 100): Array<typeof audit.$inferSelect> {

@@ -1,9 +1,22 @@
 /** Device rows: credentials, grouping, and the last facts the device reported. */
-import { eq } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
+import type { DeviceSecretStore } from '../secrets';
 import type { Db } from './open';
+import { preparedFor } from './prepared';
 import { deviceSeq, devices } from './schema';
 
 export type DeviceRow = typeof devices.$inferSelect;
+
+const deviceStatements = preparedFor((db) => ({
+  reportedState: db.select({ state: devices.reportedState }).from(devices).where(eq(devices.id, sql.placeholder('id'))).prepare(),
+  // One statement: the seq goes up by one, whoever else bumps it (PROTOCOL: strictly increasing).
+  bumpSeq: db
+    .insert(deviceSeq)
+    .values({ deviceId: sql.placeholder('deviceId'), seq: 1 })
+    .onConflictDoUpdate({ target: deviceSeq.deviceId, set: { seq: sql`${deviceSeq.seq} + 1` } })
+    .returning({ seq: deviceSeq.seq })
+    .prepare(),
+}));
 
 export function insertDevice(db: Db, row: typeof devices.$inferInsert): void {
   db.insert(devices).values(row).run();
@@ -13,8 +26,49 @@ export const getDevice = (db: Db, id: string): DeviceRow | undefined => db.selec
 
 export const listDevices = (db: Db): DeviceRow[] => db.select().from(devices).orderBy(devices.id).all();
 
+/**
+ * What a device last reported serving, read without parsing the whole report: undefined when
+ * there is no such device, null when it reported nothing serving.
+ */
+export function getReportedActive(db: Db, id: string): { model: string; version: string } | null | undefined {
+  const row = deviceStatements(db).reportedState.get({ id });
+  if (!row) return undefined;
+  const state = row.state;
+  if (typeof state !== 'object' || state === null || !('active' in state)) return null;
+  const active = state.active;
+  if (typeof active !== 'object' || active === null || !('model' in active) || !('version' in active)) return null;
+  return typeof active.model === 'string' && typeof active.version === 'string' ? { model: active.model, version: active.version } : null;
+}
+
 export function getSecretHash(db: Db, id: string): string | undefined {
   return db.select({ secretHash: devices.secretHash }).from(devices).where(eq(devices.id, id)).get()?.secretHash;
+}
+
+/**
+ * Writes `next` only over the hash that was verified (`expected`): a row changed meanwhile wins.
+ * True when the row was updated.
+ */
+export function replaceSecretHash(db: Db, id: string, expected: string, next: string): boolean {
+  return db.update(devices).set({ secretHash: next }).where(and(eq(devices.id, id), eq(devices.secretHash, expected))).run().changes === 1;
+}
+
+/** Rows whose stored secret hash starts with `prefix` (e.g. a scheme and key id). */
+export function countSecretHashesWithPrefix(db: Db, prefix: string): number {
+  const row = db
+    .select({ count: sql<number>`count(*)` })
+    .from(devices)
+    .where(sql`substr(${devices.secretHash}, 1, ${prefix.length}) = ${prefix}`)
+    .get();
+  return row?.count ?? 0;
+}
+
+/** The devices table as the credential verifier's store. */
+export function deviceSecretStore(db: Db): DeviceSecretStore {
+  return {
+    lookup: (id) => getSecretHash(db, id),
+    replace: (id, expected, next) => replaceSecretHash(db, id, expected, next),
+    countWithPrefix: (prefix) => countSecretHashesWithPrefix(db, prefix),
+  };
 }
 
 export function updateReportedState(db: Db, id: string, state: unknown, lastErrorCode: string | null, seenAt: string): void {
@@ -35,10 +89,9 @@ export function markAllOffline(db: Db): void {
 
 /** PROTOCOL: seq strictly increases per device. Returns the new value, committed by the caller's transaction. */
 export function bumpSeq(db: Db, deviceId: string): number {
-  const current = db.select({ seq: deviceSeq.seq }).from(deviceSeq).where(eq(deviceSeq.deviceId, deviceId)).get();
-  const next = (current?.seq ?? 0) + 1;
-  db.insert(deviceSeq).values({ deviceId, seq: next }).onConflictDoUpdate({ target: deviceSeq.deviceId, set: { seq: next } }).run();
-  return next;
+  const row = deviceStatements(db).bumpSeq.get({ deviceId });
+  if (!row) throw new Error(`could not bump the seq of ${deviceId}`);
+  return row.seq;
 }
 
 export function updateDevicePlacement(db: Db, id: string, patch: { ring?: string; tags?: Record<string, string> }): void {

@@ -1,5 +1,5 @@
 /** Models and their released versions with the signed manifests agents will receive. */
-import { and, desc, eq, max } from 'drizzle-orm';
+import { and, count, desc, eq, max } from 'drizzle-orm';
 import type { Db } from './open';
 import { models, modelVersions } from './schema';
 
@@ -42,3 +42,9 @@ export function listModels(db: Db): ModelSummary[] {
       .map((v) => ({ version: v.version, releaseCounter: v.releaseCounter, sha256: v.sha256, size: v.size, createdAt: v.createdAt })),
   }));
 }
+
+/** Every version's signed manifest (for indexing them by hash). */
+export const listVersionManifests = (db: Db): Pick<ModelVersionRow, 'model' | 'version' | 'releaseCounter' | 'manifest'>[] =>
+  db.select({ model: modelVersions.model, version: modelVersions.version, releaseCounter: modelVersions.releaseCounter, manifest: modelVersions.manifest }).from(modelVersions).all();
+
+export const countVersions = (db: Db): number => db.select({ value: count() }).from(modelVersions).get()?.value ?? 0;

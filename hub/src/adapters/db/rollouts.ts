@@ -1,6 +1,7 @@
 /** Rings, rollouts and rollout members. */
-import { and, asc, desc, eq, inArray } from 'drizzle-orm';
+import { and, asc, desc, eq, inArray, sql } from 'drizzle-orm';
 import type { Db } from './open';
+import { excluded, preparedFor } from './prepared';
 import { rings, rolloutMembers, rollouts } from './schema';
 
 export type RingRow = typeof rings.$inferSelect;
@@ -41,10 +42,19 @@ export function updateRollout(db: Db, id: string, patch: Partial<Omit<RolloutRow
 
 export const listMembers = (db: Db, rolloutId: string): RolloutMemberRow[] => db.select().from(rolloutMembers).where(eq(rolloutMembers.rolloutId, rolloutId)).orderBy(asc(rolloutMembers.deviceId)).all();
 
+const upsertMemberStatement = preparedFor((db) => {
+  const p = (name: keyof RolloutMemberRow) => sql.placeholder(name);
+  const c = rolloutMembers;
+  return db
+    .insert(rolloutMembers)
+    .values({ rolloutId: p('rolloutId'), deviceId: p('deviceId'), step: p('step'), mode: p('mode'), previousModel: p('previousModel'), previousVersion: p('previousVersion'), assignedSeq: p('assignedSeq'), assignedAt: p('assignedAt'), status: p('status'), error: p('error') })
+    .onConflictDoUpdate({
+      target: [c.rolloutId, c.deviceId],
+      set: { step: excluded(c.step), mode: excluded(c.mode), previousModel: excluded(c.previousModel), previousVersion: excluded(c.previousVersion), assignedSeq: excluded(c.assignedSeq), assignedAt: excluded(c.assignedAt), status: excluded(c.status), error: excluded(c.error) },
+    })
+    .prepare();
+});
+
 export function upsertMember(db: Db, row: RolloutMemberRow): void {
-  const { rolloutId: _r, deviceId: _d, ...rest } = row;
-  db.insert(rolloutMembers)
-    .values(row)
-    .onConflictDoUpdate({ target: [rolloutMembers.rolloutId, rolloutMembers.deviceId], set: rest })
-    .run();
+  upsertMemberStatement(db).run(row);
 }

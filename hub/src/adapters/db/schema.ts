@@ -10,7 +10,7 @@ type Json = unknown;
 
 export const devices = sqliteTable('devices', {
   id: text('id').primaryKey(),
-  /** `scrypt$N$r$p$salt$hash`: params travel with the hash so they can be raised later */
+  /** `hmac-sha256$<keyid>$<hash>` (adapters/secrets.ts); rows of older hubs `scrypt$N$r$p$salt$hash`, upgraded on the next good login */
   secretHash: text('secret_hash').notNull(),
   ring: text('ring').notNull(),
   tags: text('tags', { mode: 'json' }).$type<Record<string, string>>().notNull(),

@@ -33,7 +33,9 @@ describe('external broker adapter', () => {
     try {
       await expect.poll(() => second.counters().messagesReceived).toBe(1);
       const received: BrokerMessage[] = [];
-      await second.subscribe('ef/v1/d/+/state', (message) => received.push(message));
+      await second.subscribe('ef/v1/d/+/state', (message) => {
+        received.push(message);
+      });
       // An external broker never names the publisher.
       expect(received).toEqual([{ topic: stateTopic('dev-q'), payload: Buffer.from('while away'), clientId: null }]);
       expect(second.counters()).toMatchObject({ kind: 'external', connected: true, messagesDropped: 0, url: `mqtt://127.0.0.1:${broker.port}` });
