@@ -3,6 +3,8 @@
  * quantize_dynamic emits):
  *   DynamicQuantizeLinear(A)            -> A_quantized (uint8), A_scale, A_zero_point
  *   MatMulInteger(A_quantized, W_quantized, A_zero_point, W_zero_point) -> int32
+ *                                       (W_quantized uint8 with zero point 128, not the reference
+ *                                       tool's int8: see WeightEncoding in symmetric-int8.ts)
  *   Cast(to = FLOAT)                    -> float
  *   Mul(A_scale, W_scale)               -> combined scale (scalar, or [N] per column)
  *   Mul(float, combined scale)          -> the MatMul's original output name
@@ -23,7 +25,7 @@ export interface QuantizedActivation {
 /** Per graph: A -> the outputs of its DynamicQuantizeLinear, so it is emitted once. */
 export type ActivationCache = Map<string, QuantizedActivation>;
 
-export function dynamicMatMul(matmul: NodeProto, int8: DequantizedNames, cache: ActivationCache, names: NameAllocator): NodeProto[] {
+export function dynamicMatMul(matmul: NodeProto, weight: DequantizedNames, cache: ActivationCache, names: NameAllocator): NodeProto[] {
   const [a = ''] = matmul.input;
   const output = matmul.output[0] ?? '';
   const base = matmul.name || output;
@@ -37,11 +39,11 @@ export function dynamicMatMul(matmul: NodeProto, int8: DequantizedNames, cache: 
   const integer = names.fresh(`${output}_output_quantized`);
   const cast = names.fresh(`${output}_output_quantized_cast`);
   const scale = names.fresh(`${base}_scales_mul`);
-  const weightZeroPoint = int8.zeroPoint ?? '';
+  const weightZeroPoint = weight.zeroPoint ?? '';
   nodes.push(
-    makeNode('MatMulInteger', [activation.quantized, int8.quantized, activation.zeroPoint, weightZeroPoint], [integer], names.fresh(`${base}_quant`)),
+    makeNode('MatMulInteger', [activation.quantized, weight.quantized, activation.zeroPoint, weightZeroPoint], [integer], names.fresh(`${base}_quant`)),
     makeNode('Cast', [integer], [cast], names.fresh(`${base}_output_quantized_cast`), [intAttribute('to', TensorProto_DataType.FLOAT)]),
-    makeNode('Mul', [activation.scale, int8.scale], [scale], names.fresh(`${base}_scales_mul`)),
+    makeNode('Mul', [activation.scale, weight.scale], [scale], names.fresh(`${base}_scales_mul`)),
     makeNode('Mul', [cast, scale], [output], names.fresh(`${base}_output_scale_mul`)),
   );
   return nodes;

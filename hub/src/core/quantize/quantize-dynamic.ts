@@ -1,10 +1,12 @@
 /**
- * Dynamic int8 (ML.md: the default for MLP-like models): weights int8 at export, activations
+ * Dynamic int8 (ML.md: the default for MLP-like models): weights 8-bit at export, activations
  * quantized per call by DynamicQuantizeLinear, MatMul computed by MatMulInteger. Gemm with a
  * constant B is first rewritten to MatMul + Add. Subgraphs (If/Loop/Scan bodies) included.
+ * Weights are stored as uint8 (symmetric, zero point 128: U8U8), not int8: onnxruntime's u8s8
+ * kernels on AVX2 CPUs without VNNI saturate with full-range int8 weights (symmetric-int8.ts).
  */
 import type { NodeProto } from 'onnx-buf';
-import { addInt8Weight } from './dequantized-weight';
+import { addQuantizedWeight } from './dequantized-weight';
 import { dynamicMatMul, type ActivationCache } from './dynamic-matmul';
 import { dropReplacedGemmConstants, gemmToMatMul } from './gemm-to-matmul';
 import { collectScopes, removeIfUnused, resolveConstant, type ConstantRef, type Scope } from './graph-scope';
@@ -62,13 +64,14 @@ function quantizeMatMuls(scope: Scope, options: DynamicOptions, names: NameAlloc
     }
     const weight = resolveConstant(scope, node.input[1] ?? '');
     const isMatrix = weight !== undefined && weight.tensor.dims.length === 2 && readFloats(weight.tensor) !== undefined;
-    const int8 = isMatrix ? addInt8Weight(weight, { axis: options.perChannel ? 1 : undefined, zeroPoint: true }, names, draft) : undefined;
-    if (!weight || !int8) {
+    // MatMulInteger (fused to DynamicQuantizeMatMul) multiplies B by uint8 activations: uint8 B.
+    const quantized = isMatrix ? addQuantizedWeight(weight, { axis: options.perChannel ? 1 : undefined, zeroPoint: true, encoding: 'uint8' }, names, draft) : undefined;
+    if (!weight || !quantized) {
       draft.skipped.push({ what, opType: 'MatMul', graph: scope.path, reason: 'B is not a constant 2-D float tensor' });
       next.push(node);
       continue;
     }
-    next.push(...dynamicMatMul(node, int8, cache, names));
+    next.push(...dynamicMatMul(node, quantized, cache, names));
     replacedWeights.push(weight);
     countNode(draft, fromGemm.has(node) ? 'Gemm' : 'MatMul');
   }

@@ -2,6 +2,8 @@
  * What a quantization run did, for people and for the model registry: counts, sizes, scale
  * statistics per converted tensor, and everything left as it was with the reason why.
  */
+import type { WeightEncoding } from './symmetric-int8';
+
 export type QuantizeMode = 'dynamic' | 'static' | 'weights-only';
 
 export interface WeightStat {
@@ -14,6 +16,8 @@ export interface WeightStat {
   scaleMin: number;
   scaleMax: number;
   scaleMean: number;
+  /** How the values are stored: 'int8' [-127, 127], 'uint8' [1, 255] with zero point 128, or 'int7' [-64, 64] (symmetric-int8.ts). */
+  encoding: WeightEncoding;
   /** max |w - dequantize(quantize(w))|. */
   maxAbsError: number;
 }
@@ -68,7 +72,7 @@ export function countNode(draft: ReportDraft, opType: string): void {
   draft.nodesQuantized[opType] = (draft.nodesQuantized[opType] ?? 0) + 1;
 }
 
-export function weightStat(tensor: string, graph: string, elements: number, axis: number | undefined, scales: Float32Array, maxAbsError: number): WeightStat {
+export function weightStat(tensor: string, graph: string, elements: number, axis: number | undefined, scales: Float32Array, encoding: WeightEncoding, maxAbsError: number): WeightStat {
   let min = Infinity;
   let max = -Infinity;
   let sum = 0;
@@ -77,7 +81,7 @@ export function weightStat(tensor: string, graph: string, elements: number, axis
     max = Math.max(max, scale);
     sum += scale;
   }
-  return { tensor, graph, elements, axis: axis ?? null, scaleMin: min, scaleMax: max, scaleMean: sum / Math.max(1, scales.length), maxAbsError };
+  return { tensor, graph, elements, axis: axis ?? null, scaleMin: min, scaleMax: max, scaleMean: sum / Math.max(1, scales.length), encoding, maxAbsError };
 }
 
 export function finish(mode: QuantizeMode, draft: ReportDraft, opset: QuantizeReport['opset'], bytesBefore: number, bytesAfter: number): QuantizeReport {

@@ -1,8 +1,11 @@
 /**
  * Static int8 in QDQ form (ML.md: the default for CNNs). For every Conv / MatMul / Gemm with a
  * constant float weight in the main graph whose input X has a calibrated range:
- *   X -> QuantizeLinear -> DequantizeLinear (asymmetric int8 or uint8, from the range)
- *   W -> int8 symmetric per channel (Conv axis 0, MatMul [K,N] axis 1, Gemm axis 0 if transB else 1)
+ *   X -> QuantizeLinear -> DequantizeLinear (asymmetric uint8 by default, or int8, from the range)
+ *   W -> 8-bit symmetric per channel (Conv axis 0, MatMul [K,N] axis 1, Gemm axis 0 if transB else 1),
+ *        stored as uint8 with zero point 128 (or 7-bit int8 with int8 activations), never
+ *        full-range int8: onnxruntime runs these nodes in integer kernels that saturate with
+ *        it on AVX2 CPUs (symmetric-int8.ts)
  *   bias (Conv / Gemm input C, used only there) -> int32, scale x_scale * w_scale
  * Nodes inside If/Loop/Scan bodies, and nodes whose X has no range, fall back to weight-only,
  * as does every other large float constant; the report lists each with the reason.
@@ -22,9 +25,14 @@ import { QuantizeError } from './quantize-error';
 import { countNode, emptyDraft, finish, type QuantizeResult, type ReportDraft } from './quantize-report';
 import { dequantizeLargeConstants } from './quantize-weights-only';
 import { requireOpset } from './require-opset';
+import type { WeightEncoding } from './symmetric-int8';
 
 export interface StaticOptions {
-  /** Activation element type. Default 'int8' (asymmetric, like ORT's QDQ default). */
+  /**
+   * Activation element type (asymmetric). Default 'uint8', with uint8 weights (U8U8): exact on
+   * every CPU. 'int8' (ORT's QDQ default, S8S8) pairs with 7-bit weights: half the weight
+   * precision, faster u8s8 kernels on x86 (symmetric-int8.ts).
+   */
   activationType?: ActivationType;
   /** Per-channel weight scales. Default true. */
   perChannel?: boolean;
@@ -54,6 +62,28 @@ interface StaticContext {
   activations: Map<string, ActivationQdq>;
   /** Weight name -> its scales, once converted. */
   weights: Map<string, Float32Array>;
+  /**
+   * Weights read by at least one node that gets an activation QDQ pair: onnxruntime fuses those
+   * into QLinearConv / QGemm / QLinearMatMul, integer kernels, so they must not be full-range
+   * int8 (AVX2's saturating `vpmaddubsw`: symmetric-int8.ts). Weights of nodes left weight-only
+   * are dequantized to float and stay full-range int8.
+   */
+  integerWeights: ReadonlySet<string>;
+}
+
+/**
+ * The weight encoding that pairs with the activation type in an integer kernel: uint8 weights
+ * with uint8 activations (U8U8: exact everywhere, full precision); with int8 activations, 7-bit
+ * int8 weights, because onnxruntime only fuses int8 activations with int8 weights (S8S8; on x86
+ * the activations become uint8 and the kernel u8s8, where |q| <= 64 cannot saturate).
+ */
+function integerWeightEncoding(activationType: ActivationType): WeightEncoding {
+  return activationType === 'uint8' ? 'uint8' : 'int7';
+}
+
+/** Main-graph nodes whose input has a calibrated range: they get QDQ and so integer kernels. */
+function getsActivationQdq({ node, scope }: QdqCandidate, calibration: CalibrationRanges): boolean {
+  return scope.parent === undefined && calibration[node.input[0] ?? ''] !== undefined;
 }
 
 /** Returns the QDQ nodes to insert before `node` (empty when none are new); rewires node in place. */
@@ -66,10 +96,11 @@ function quantizeCandidate({ node, scope }: QdqCandidate, ctx: StaticContext): N
   if (!weight) return [];
   const axis = ctx.perChannel ? weightAxisFor(node, weight.tensor.dims.length) : undefined;
   const known = ctx.weights.get(weightName);
-  const weightScales = known ?? dequantizeInPlace(weight, { axis, zeroPoint: true }, ctx.names, ctx.draft);
+  const encoding = ctx.integerWeights.has(weightName) ? integerWeightEncoding(ctx.activationType) : 'int8';
+  const weightScales = known ?? dequantizeInPlace(weight, { axis, zeroPoint: true, encoding }, ctx.names, ctx.draft);
   if (!weightScales) return [];
   ctx.weights.set(weightName, weightScales);
-  if (scope.parent !== undefined || range === undefined) {
+  if (!getsActivationQdq({ node, scope }, ctx.calibration) || range === undefined) {
     const reason = scope.parent !== undefined ? `inside ${scope.path}: its input cannot be exposed for calibration, weight-only` : `no calibration range for ${activation}, weight-only`;
     ctx.draft.skipped.push({ what, opType: node.opType, graph: scope.path, reason });
     return [];
@@ -106,12 +137,13 @@ export function quantizeStatic(modelBytes: Uint8Array, calibration: CalibrationR
   const opset = requireOpset(model, 13, 'per-axis QuantizeLinear/DequantizeLinear');
   const ctx: StaticContext = {
     calibration,
-    activationType: options.activationType ?? 'int8',
+    activationType: options.activationType ?? 'uint8',
     perChannel: options.perChannel ?? true,
     names: nameAllocator(model),
     draft: emptyDraft(),
     activations: new Map(),
     weights: new Map(),
+    integerWeights: new Set(candidates.filter((candidate) => getsActivationQdq(candidate, calibration)).map(({ node }) => node.input[1] ?? '')),
   };
   // Convert first (weight DequantizeLinears go to the front of their graphs), then insert each
   // activation's QDQ pair right before its first consumer, which keeps the graph sorted.

@@ -53,7 +53,8 @@ export function dequantizeLargeConstants(scopes: Scope[], settings: { minElement
     }
     const consumers = consumersDeep(ref.owner.graph, ref.name);
     const axis = settings.perChannel ? weightAxis(consumers, ref.tensor.dims.length) : undefined;
-    if (!dequantizeInPlace(ref, { axis, zeroPoint: false }, names, draft)) {
+    // Full-range int8: these weights are dequantized to float before any op reads them.
+    if (!dequantizeInPlace(ref, { axis, zeroPoint: false, encoding: 'int8' }, names, draft)) {
       draft.skipped.push({ what: ref.name, graph: ref.owner.path, reason: 'tensor data is external or malformed' });
       continue;
     }
