@@ -5,10 +5,11 @@
  * It resolves as soon as the local API listens, whether or not the hub is reachable.
  */
 import { join } from 'node:path';
-import type { DeviceEvent, ReportedState, TensorJson } from '@edgefleet/protocol';
+import { tensorToJson, type DeviceEvent, type PredictedValue, type ReleaseManifest, type ReportedState, type TensorJson } from '@edgefleet/protocol';
 import { basicAuth, fetchReleaseManifest } from './adapters/hub-client';
 import { createLocalApi, serveLocalApi, type LocalServer, type PredictResponse } from './adapters/local-api';
 import { ModelFiles } from './adapters/model-files';
+import type { LoadedModel } from './adapters/runtime';
 import { connectMqttLink, type MqttLink } from './adapters/mqtt-link';
 import { Outbox } from './adapters/outbox';
 import { RUNTIME_VERSION } from './adapters/runtime';
@@ -17,8 +18,9 @@ import { msgIdSource } from './core/msg-id';
 import { bootstrap } from './bootstrap';
 import { resolveOptions, type AgentOptions } from './config';
 import { isShadowInstallStep, type Observed } from './core/plan';
-import { parsePredictInputs } from './core/predict-request';
+import { checkTypedInputs, parsePredictBody } from './core/predict-request';
 import { batchRows, predictedValues, predictionIdsOf } from './core/prediction-summary';
+import type { TypedTensor } from './core/tensors';
 import { refOf, type AgentStatus } from './core/state';
 import { DocHandler } from './doc-handler';
 import { AgentError, reportable, toAgentError } from './errors';
@@ -32,9 +34,38 @@ import { loadActiveFromDisk, recoverState } from './startup';
 import { AGENT_VERSION } from './version';
 import { World } from './world';
 
+export type { TypedTensor } from './core/tensors';
+
+/** What the in-process `predict` answers. */
+export interface Prediction {
+  model: string;
+  version: string;
+  /** onnxruntime's output arrays as they came (fresh per call: yours to keep or change) */
+  outputs: Record<string, TypedTensor>;
+  /**
+   * One per row of the batch, as POST /v1/predict returns them (protocol prediction-id.ts). The
+   * time, nonce and each row's predicted value are fixed when the model ran; the ids are encoded
+   * on first read (a caller that never labels predictions never pays for them).
+   */
+  readonly predictionIds: readonly string[];
+}
+
 export interface Agent {
   /** base URL of the local API, e.g. http://127.0.0.1:8181 */
   localUrl: string;
+  /**
+   * In-process inference on the serving model: what POST /v1/predict does, without JSON. Each
+   * input is one of the model's inputs (`release.io.inputs`) with its type, dims of its rank
+   * (fixed sizes matched) and data in that type's typed array (`Float32Array` for float32,
+   * `BigInt64Array` for int64, a `Uint8Array` of 0/1 for bool, a string array for string) holding
+   * as many elements as the dims say; the arrays are handed to onnxruntime as they are (not
+   * copied, elements not inspected), so they must not change until the returned promise settles.
+   * The request is counted in the statistics window and offered to a running shadow (a copy)
+   * exactly like an HTTP one.
+   * Throws AgentError: E_NO_MODEL before a model serves, E_SCHEMA naming the input and field
+   * (`inputs.state.dims: ...`), E_INFERENCE when onnxruntime fails.
+   */
+  predict(inputs: Readonly<Record<string, TypedTensor>>): Promise<Prediction>;
   /** the same body as GET /v1/status */
   status(): AgentStatus;
   /** every reported state, also while offline; returns an unsubscribe function */
@@ -85,11 +116,14 @@ export async function startAgent(input: AgentOptions): Promise<Agent> {
   const stopShadowWatch = world.onShadowChanged((model) => stats.setShadow(model?.release ?? null));
   const shadows = new ShadowRunner({ running: () => world.runningShadow(), stats, capacity: options.tuning.shadowQueueMax, logger });
 
-  // Prediction ids: a per-process random prefix and a counter (as window ids), unique per request.
-  const ids: PredictionIds = { device: options.deviceId, now: options.now, nonce: msgIdSource() };
+  // Prediction ids: a per-process random prefix and a counter (as window ids), unique per request;
+  // the time from the injected clock, or Date.now without one (no Date object per request).
+  const nowMs = input.now === undefined ? Date.now : () => options.now().getTime();
+  const ids: PredictionIds = { device: options.deviceId, nowMs, nonce: msgIdSource() };
+  const predictor = new Predictor(world, stats, shadows, ids);
   let server: LocalServer;
   try {
-    server = await serveLocalApi(createLocalApi({ status: () => world.status(), predict: (body) => predict(world, stats, shadows, ids, body) }), options.host, options.port);
+    server = await serveLocalApi(createLocalApi({ status: () => world.status(), predict: (body) => predictor.json(body) }), options.host, options.port);
   } catch (error) {
     stopServingWatch();
     stopShadowWatch();
@@ -233,6 +267,7 @@ export async function startAgent(input: AgentOptions): Promise<Agent> {
 
   return {
     localUrl: server.url,
+    predict: (inputs) => predictor.typed(inputs),
     status: () => world.status(),
     onReport: (listener) => world.onReport(listener),
     onEvent: (listener) => world.onEvent(listener),
@@ -246,34 +281,130 @@ export async function startAgent(input: AgentOptions): Promise<Agent> {
 
 interface PredictionIds {
   device: string;
-  now: () => Date;
+  /** epoch ms */
+  nowMs: () => number;
   nonce: () => string;
 }
 
 /**
  * Every request is counted: rows and latency (around the model run) on success, the code on
- * failure. Each row gets a prediction id naming this device, the version and what it predicted.
- * A successful request is then offered to the shadow, if one runs: an O(1) enqueue, so the
- * answer is neither changed nor held up by it.
+ * failure (a request the model refuses included). Each row gets a prediction id naming this
+ * device, the version and what it predicted. A successful request is then offered to the shadow,
+ * if one runs: an O(1) enqueue, so the answer is neither changed nor held up by it.
+ * Both entries run the model on typed arrays; they differ in what they take and give back:
+ * - `typed` (Agent.predict): the caller's typed arrays, checked without looking at elements;
+ *   prediction ids encoded when first read;
+ * - `json` (POST /v1/predict): the parsed body, checked and converted in one pass; statistics and
+ *   the shadow read the request's JSON numbers as they always have.
  */
-async function predict(world: World, stats: StatsRecorder, shadows: ShadowRunner, ids: PredictionIds, body: unknown): Promise<PredictResponse> {
-  const model = world.serving;
-  if (!model) throw new AgentError('E_NO_MODEL', 'no model is serving yet');
-  const release = model.release;
-  let inputs: Record<string, TensorJson>;
-  let outputs: Record<string, TensorJson>;
-  try {
-    inputs = parsePredictInputs(body, release.io.inputs);
-    const started = performance.now();
-    outputs = await model.run(inputs);
-    stats.record(release, inputs, outputs, performance.now() - started);
-  } catch (error) {
-    // The local API maps the error itself (unknown ones stay "internal error"); only count it here.
-    stats.recordError(toAgentError(error, 'E_INFERENCE').code);
-    throw error;
+class Predictor {
+  constructor(
+    private readonly world: World,
+    private readonly stats: StatsRecorder,
+    private readonly shadows: ShadowRunner,
+    private readonly ids: PredictionIds,
+  ) {}
+
+  async typed(inputs: Readonly<Record<string, TypedTensor>>): Promise<Prediction> {
+    const model = this.serving();
+    const release = model.release;
+    let outputs: Record<string, TypedTensor>;
+    // runCounted inlined: for a 40 us model every async frame and allocation shows.
+    try {
+      checkTypedInputs(inputs, release.io.inputs);
+      const started = performance.now();
+      outputs = await model.runTyped(inputs);
+      this.stats.record(release, inputs, outputs, performance.now() - started);
+    } catch (error) {
+      this.countError(error);
+      throw error;
+    }
+    const at = this.ids.nowMs();
+    const predicted = this.predictedOf(release, inputs, outputs);
+    // The shadow keeps the request until it runs: a copy (as JSON, what it takes), since the
+    // caller may reuse its arrays; only paid while a shadow runs.
+    if (this.world.runningShadow()) this.shadows.offer(release, jsonOf(inputs), jsonOf(outputs));
+    return new TypedPrediction(release, outputs, () => predictionIdsOf({ device: this.ids.device, release, at, nonce: this.ids.nonce(), predicted }));
   }
-  const predicted = predictedValues(release, outputs, batchRows(release, inputs));
-  const predictionIds = predictionIdsOf({ device: ids.device, release, at: ids.now().getTime(), nonce: ids.nonce(), predicted });
-  shadows.offer(release, inputs, outputs);
-  return { model: release.model, version: release.version, outputs, predictionIds };
+
+  async json(body: unknown): Promise<PredictResponse> {
+    const model = this.serving();
+    const release = model.release;
+    let inputs: Record<string, TensorJson>;
+    let outputs: Record<string, TypedTensor>;
+    try {
+      const parsed = parsePredictBody(body, release.io.inputs);
+      inputs = parsed.json;
+      outputs = await this.runCounted(model, parsed.typed, inputs);
+    } catch (error) {
+      this.countError(error);
+      throw error;
+    }
+    const predicted = this.predictedOf(release, inputs, outputs);
+    const predictionIds = predictionIdsOf({ device: this.ids.device, release, at: this.ids.nowMs(), nonce: this.ids.nonce(), predicted });
+    const jsonOutputs = jsonOf(outputs);
+    this.shadows.offer(release, inputs, jsonOutputs);
+    return { model: release.model, version: release.version, outputs: jsonOutputs, predictionIds };
+  }
+
+  private serving(): LoadedModel {
+    const model = this.world.serving;
+    if (!model) throw new AgentError('E_NO_MODEL', 'no model is serving yet');
+    return model;
+  }
+
+  /** Runs `typed` and counts the request with `statsInputs` (the same values, as the request carried them). */
+  private async runCounted(model: LoadedModel, typed: Readonly<Record<string, TypedTensor>>, statsInputs: StatsInputs): Promise<Record<string, TypedTensor>> {
+    const started = performance.now();
+    const outputs = await model.runTyped(typed);
+    this.stats.record(model.release, statsInputs, outputs, performance.now() - started);
+    return outputs;
+  }
+
+  private countError(error: unknown): void {
+    // The local API maps the error itself (unknown ones stay "internal error"); only count it here.
+    this.stats.recordError(toAgentError(error, 'E_INFERENCE').code);
+  }
+
+  /** Each row's predicted value, read now: the outputs are the caller's once returned. */
+  private predictedOf(release: ReleaseManifest, inputs: StatsInputs, outputs: Record<string, TypedTensor>): ReadonlyArray<PredictedValue | undefined> {
+    // prediction-summary types its tensors as JSON but reads them through output-reader.ts's
+    // RowTensor (dims and indexable data), which typed arrays are too.
+    return predictedValues(release, outputs as RowTensorsAsJson, batchRows(release, inputs));
+  }
 }
+
+type StatsInputs = Parameters<StatsRecorder['record']>[1];
+type RowTensorsAsJson = Parameters<typeof predictedValues>[1];
+
+/** A prediction whose ids are encoded on first read (with a nonce drawn then: unique all the same). */
+class TypedPrediction implements Prediction {
+  readonly model: string;
+  readonly version: string;
+  #ids: readonly string[] | null = null;
+  readonly #encode: () => readonly string[];
+
+  constructor(
+    release: ReleaseManifest,
+    readonly outputs: Record<string, TypedTensor>,
+    encode: () => readonly string[],
+  ) {
+    this.model = release.model;
+    this.version = release.version;
+    this.#encode = encode;
+  }
+
+  get predictionIds(): readonly string[] {
+    return (this.#ids ??= this.#encode());
+  }
+}
+
+function jsonOf(tensors: Readonly<Record<string, TypedTensor>>): Record<string, TensorJson> {
+  const out: Record<string, TensorJson> = {};
+  for (const name in tensors) {
+    const tensor = tensors[name] as TypedTensor;
+    out[name] = tensorToJson(tensor.type, tensor.data, tensor.dims);
+  }
+  return out;
+}
+

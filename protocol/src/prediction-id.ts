@@ -14,6 +14,7 @@ import { fromBase64, toBase64, utf8Decode, utf8Encode } from './bytes';
 import { ProtocolError } from './errors';
 import { describeIssues } from './parse';
 import { deviceIdSchema, modelNameSchema, versionLabelSchema } from './schemas/common';
+import { DEVICE_ID_PATTERN } from './topics';
 
 /** Longest id accepted: a 64-char device, model and version and a class name fit well within it. */
 export const MAX_PREDICTION_ID_LENGTH = 1024;
@@ -57,12 +58,88 @@ function fromBase64Url(text: string): Uint8Array | null {
   return fromBase64(padded);
 }
 
+/** Unpadded base64url of `text`, which holds only code points below 0x80 (so its chars are its UTF-8 bytes). */
+function asciiToBase64Url(text: string): string {
+  // btoa is native in browsers and Node; its input is Latin-1, which ASCII is a subset of.
+  let out = btoa(text);
+  if (out.includes('+')) out = out.replaceAll('+', '-');
+  if (out.includes('/')) out = out.replaceAll('/', '_');
+  const n = out.length;
+  if (out.charCodeAt(n - 1) !== 61) return out;
+  return out.charCodeAt(n - 2) === 61 ? out.slice(0, n - 2) : out.slice(0, n - 1);
+}
+
+// The fields' rules of compactSchema, as plain checks: the encoder builds its object itself, so
+// the hot path (one id per row of every prediction) needs no zod parse. Whatever these do not
+// accept goes through compactSchema, which names the field (or, should the two ever disagree,
+// accepts it: the schema is the rule, these are only a shortcut).
+const MODEL_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+const VERSION_PATTERN = /^[A-Za-z0-9][A-Za-z0-9.+_-]{0,63}$/;
+const NONCE_PATTERN = /^[A-Za-z0-9_-]{1,32}$/;
+const MAX_AT = 8_640_000_000_000_000;
+
+/** The last device/model/version triple that passed (they repeat for every row of every request). */
+let checkedNames: { d: string; m: string; v: string } | null = null;
+/** The last nonce that passed (it repeats for every row of a request). */
+let checkedNonce: string | null = null;
+
+function nonceFits(nonce: unknown): boolean {
+  if (nonce === checkedNonce) return true;
+  if (typeof nonce !== 'string' || !NONCE_PATTERN.test(nonce)) return false;
+  checkedNonce = nonce;
+  return true;
+}
+
+function namesFit(d: unknown, m: unknown, v: unknown): boolean {
+  const last = checkedNames;
+  if (last !== null && last.d === d && last.m === m && last.v === v) return true;
+  if (typeof d !== 'string' || typeof m !== 'string' || typeof v !== 'string' || !DEVICE_ID_PATTERN.test(d) || !MODEL_PATTERN.test(m) || !VERSION_PATTERN.test(v)) return false;
+  checkedNames = { d, m, v };
+  return true;
+}
+
+const predictedFits = (p: unknown): boolean =>
+  p === undefined || (typeof p === 'string' ? p.length >= 1 && p.length <= MAX_PREDICTED_LENGTH : typeof p === 'number' && Number.isFinite(p));
+
+function refFits(ref: PredictionRef): boolean {
+  const { at, row, nonce } = ref;
+  return (
+    namesFit(ref.device, ref.model, ref.version) &&
+    Number.isSafeInteger(at) &&
+    at >= 0 &&
+    at <= MAX_AT &&
+    nonceFits(nonce) &&
+    Number.isSafeInteger(row) &&
+    row >= 0 &&
+    predictedFits(ref.predicted)
+  );
+}
+
+/** `JSON.stringify` of the compact object of a `ref` that fits: d, m, v and n need no escaping (their patterns allow none). */
+function compactJson(ref: PredictionRef): string {
+  // String(-0) and JSON.stringify(-0) are both "0"; integers print the same either way.
+  const head = `{"d":"${ref.device}","m":"${ref.model}","v":"${ref.version}","t":${String(ref.at)},"n":"${ref.nonce}","i":${String(ref.row)}`;
+  const p = ref.predicted;
+  return p === undefined ? `${head}}` : `${head},"p":${JSON.stringify(p)}}`;
+}
+
+/** True when every char of `text` is below 0x80. */
+const isAscii = (text: string): boolean => !/[^\x00-\x7f]/.test(text);
+
 /** Throws E_SCHEMA naming the field when `ref` cannot be carried (a bad device id, a NaN time). */
 export function encodePredictionId(ref: PredictionRef): string {
-  const compact = { d: ref.device, m: ref.model, v: ref.version, t: ref.at, n: ref.nonce, i: ref.row, ...(ref.predicted === undefined ? {} : { p: ref.predicted }) };
-  const parsed = compactSchema.safeParse(compact);
-  if (!parsed.success) throw new ProtocolError('E_SCHEMA', `prediction id: ${describeIssues(parsed.error)}`);
-  const id = toBase64Url(utf8Encode(JSON.stringify(parsed.data)));
+  let json: string;
+  if (refFits(ref)) {
+    json = compactJson(ref);
+  } else {
+    const compact = { d: ref.device, m: ref.model, v: ref.version, t: ref.at, n: ref.nonce, i: ref.row, ...(ref.predicted === undefined ? {} : { p: ref.predicted }) };
+    const parsed = compactSchema.safeParse(compact);
+    if (!parsed.success) throw new ProtocolError('E_SCHEMA', `prediction id: ${describeIssues(parsed.error)}`);
+    json = JSON.stringify(parsed.data);
+  }
+  // Only a string prediction can hold non-ASCII text (the other fields' patterns allow none, and
+  // JSON.stringify escapes lone surrogates).
+  const id = typeof ref.predicted === 'string' && !isAscii(ref.predicted) ? toBase64Url(utf8Encode(json)) : asciiToBase64Url(json);
   if (id.length > MAX_PREDICTION_ID_LENGTH) throw new ProtocolError('E_TOO_LARGE', `prediction id would be ${id.length} characters (limit ${MAX_PREDICTION_ID_LENGTH})`);
   return id;
 }

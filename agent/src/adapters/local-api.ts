@@ -23,7 +23,10 @@ export interface PredictResponse {
 
 export interface LocalApiDeps {
   status(): AgentStatus;
-  /** validates `body` against the serving model and runs it; throws AgentError */
+  /**
+   * validates `body` against the serving model (one pass into typed arrays, core/predict-request.ts:
+   * E_SCHEMA naming the field) and runs it; throws AgentError
+   */
   predict(body: unknown): Promise<PredictResponse>;
 }
 

@@ -1,11 +1,12 @@
 /**
- * onnxruntime-node sessions: load from verified bytes, run JSON tensors, and retire a session
- * only after the predictions already running on it have finished (blue-green swap).
+ * onnxruntime-node sessions: load from verified bytes, run typed or JSON tensors, and retire a
+ * session only after the predictions already running on it have finished (blue-green swap).
  */
 import * as ort from 'onnxruntime-node';
 import { ProtocolError, tensorFromJson, tensorToJson, type Probe, type ReleaseManifest, type TensorJson } from '@edgefleet/protocol';
 import { AgentError } from '../errors';
 import { checkInputs } from '../core/predict-request';
+import { typedTensorOf, type TypedTensor } from '../core/tensors';
 import { checkProbe } from '../core/probe-check';
 
 export const RUNTIME_VERSION = ort.env.versions.node ?? ort.env.versions.common;
@@ -32,10 +33,10 @@ export class LoadedModel {
     }
   }
 
-  /** Runs validated inputs; errors are E_INFERENCE. */
+  /** Runs validated JSON inputs (probe, shadow); errors are E_INFERENCE. */
   async run(inputs: Record<string, TensorJson>): Promise<Record<string, TensorJson>> {
     // Counted before the first await, so a retire() racing with this call waits for it.
-    if (this.state !== 'live') throw new AgentError('E_INFERENCE', `${label(this.release)} is no longer serving`, { transient: true });
+    if (this.state !== 'live') throw this.notServing();
     this.inflight++;
     try {
       const feeds: Record<string, ort.Tensor> = {};
@@ -48,13 +49,56 @@ export class LoadedModel {
       for (const [name, tensor] of Object.entries(outputs)) result[name] = tensorToJson(tensor.type, tensor.data, tensor.dims);
       return result;
     } catch (cause) {
-      if (cause instanceof AgentError) throw cause;
-      if (cause instanceof ProtocolError) throw new AgentError(cause.code, `${label(this.release)}: ${cause.message}`, { cause });
-      throw new AgentError('E_INFERENCE', `${label(this.release)}: ${messageOf(cause)}`, { cause });
+      throw this.runError(cause);
     } finally {
-      this.inflight--;
-      if (this.inflight === 0) this.drained?.();
+      this.done();
     }
+  }
+
+  /**
+   * Runs validated typed inputs (core/predict-request.ts): the arrays go to onnxruntime as they
+   * are, and its output arrays come back as they are (fresh per run, the caller's to keep).
+   * Errors are E_INFERENCE, also for an output of a type the agent does not carry (as over JSON).
+   */
+  async runTyped(inputs: Readonly<Record<string, TypedTensor>>): Promise<Record<string, TypedTensor>> {
+    if (this.state !== 'live') throw this.notServing();
+    this.inflight++;
+    try {
+      const feeds: Record<string, ort.Tensor> = {};
+      for (const name in inputs) {
+        if (!Object.hasOwn(inputs, name)) continue;
+        const tensor = inputs[name] as TypedTensor;
+        feeds[name] = new ort.Tensor(tensor.type, tensor.data, tensor.dims);
+      }
+      const outputs = await this.session.run(feeds);
+      const result: Record<string, TypedTensor> = {};
+      for (const name in outputs) {
+        const tensor = outputs[name] as ort.Tensor;
+        const typed = typedTensorOf(tensor.type, tensor.data, tensor.dims);
+        if (!typed) throw new AgentError('E_INFERENCE', `${label(this.release)}: output ${name} is a ${tensor.type} tensor, which the agent does not carry`);
+        result[name] = typed;
+      }
+      return result;
+    } catch (cause) {
+      throw this.runError(cause);
+    } finally {
+      this.done();
+    }
+  }
+
+  private notServing(): AgentError {
+    return new AgentError('E_INFERENCE', `${label(this.release)} is no longer serving`, { transient: true });
+  }
+
+  private runError(cause: unknown): AgentError {
+    if (cause instanceof AgentError) return cause;
+    if (cause instanceof ProtocolError) return new AgentError(cause.code, `${label(this.release)}: ${cause.message}`, { cause });
+    return new AgentError('E_INFERENCE', `${label(this.release)}: ${messageOf(cause)}`, { cause });
+  }
+
+  private done(): void {
+    this.inflight--;
+    if (this.inflight === 0) this.drained?.();
   }
 
   /** Runs the manifest's golden inputs and compares; E_PROBE_FAILED on any difference or error. */

@@ -53,6 +53,9 @@ describe('local API', () => {
       [JSON.stringify({ inputs: { ...sileroInputs(), input: { type: 'float32', dims: [1, 512], data: [1, 2] } } }), 'E_SCHEMA', 'inputs.input'],
       [JSON.stringify({ inputs: { ...sileroInputs(), input: { type: 'float32', dims: [1, 512], data: 'x' } } }), 'E_SCHEMA', 'inputs.input.data'],
       [JSON.stringify({ input: {} }), 'E_SCHEMA', 'inputs'],
+      [JSON.stringify({ inputs: { ...sileroInputs(), input: { type: 'float32', dims: [1, 512], data: [...new Array<number>(511).fill(0), 'x'] } } }), 'E_SCHEMA', 'inputs.input.data[511]'],
+      [JSON.stringify({ inputs: { ...sileroInputs(), sr: { type: 'int64', dims: [], data: [1.5] } } }), 'E_SCHEMA', 'inputs.sr.data[0]'],
+      [JSON.stringify({ inputs: { ...sileroInputs(), state: { type: 'float32', dims: [2, 1, 128, 1, 1, 1, 1, 1, 1], data: [] } } }), 'E_SCHEMA', 'inputs.state.dims'],
     ];
     for (const [raw, code, field] of cases) {
       const res = await app.request('/v1/predict', post(raw));

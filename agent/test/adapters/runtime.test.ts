@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { GraphBuilder, attr, encodeModel } from '../../../hub/src/core/onnx';
+import { makeRelease } from '../../../test/fixtures/signing';
 import { LoadedModel } from '../../src/adapters/runtime';
+import type { TypedTensor } from '../../src/core/tensors';
 import { AgentError } from '../../src/errors';
 import { runDirect, sileroInputs, sileroRelease } from '../support/silero';
 
@@ -58,5 +61,46 @@ describe('LoadedModel with the real Silero VAD v5', () => {
     await expect(running).resolves.toHaveProperty('output');
     await retired;
     expect(codeOf(await model.run(sileroInputs(3)).catch((e: unknown) => e))).toBe('E_INFERENCE');
+  });
+
+  it('runs typed arrays without JSON and returns onnxruntime\'s own arrays, the numbers run() gives', async () => {
+    const { bytes, manifest } = await sileroRelease();
+    const model = await LoadedModel.load(bytes, manifest);
+    const json = sileroInputs(5);
+    const typed: Record<string, TypedTensor> = {
+      input: { type: 'float32', dims: [1, 512], data: Float32Array.from(json.input?.data ?? [], Number) },
+      state: { type: 'float32', dims: [2, 1, 128], data: new Float32Array(256) },
+      sr: { type: 'int64', dims: [], data: BigInt64Array.from([16000n]) },
+    };
+    const outputs = await model.runTyped(typed);
+    const viaJson = await model.run(json);
+    expect(outputs.output?.data).toBeInstanceOf(Float32Array);
+    expect(outputs.output?.dims).toEqual([1, 1]);
+    expect(Array.from(outputs.output?.data ?? [], Number)).toEqual(viaJson.output?.data);
+    expect(Array.from(outputs.stateN?.data ?? [], Number)).toEqual(viaJson.stateN?.data);
+    await model.retire();
+    expect(codeOf(await model.runTyped(typed).catch((e: unknown) => e))).toBe('E_INFERENCE');
+  });
+});
+
+describe('LoadedModel.runTyped on bool and int64 outputs', () => {
+  it('gives bools as a Uint8Array of 0 and 1 and int64 as a BigInt64Array, as JSON gives true/false and numbers', async () => {
+    const g = new GraphBuilder('signs');
+    const x = g.input('x', 'float32', ['N', 2]);
+    g.node('Greater', [x, g.initializer('zero', { type: 'float32', data: Float32Array.from([0]) }, [])], ['positive']);
+    g.node('Cast', [x], ['rounded'], { to: attr.int(7) });
+    g.output('positive', 'bool', ['N', 2]);
+    g.output('rounded', 'int64', ['N', 2]);
+    const release = makeRelease({
+      io: { inputs: [{ name: 'x', type: 'float32', shape: ['N', 2] }], outputs: [{ name: 'positive', type: 'bool', shape: ['N', 2] }, { name: 'rounded', type: 'int64', shape: ['N', 2] }] },
+    });
+    const model = await LoadedModel.load(encodeModel(g.build()), release);
+    const outputs = await model.runTyped({ x: { type: 'float32', dims: [2, 2], data: Float32Array.from([1.5, -2, 0, 7.9]) } });
+    expect(outputs.positive).toEqual({ type: 'bool', dims: [2, 2], data: Uint8Array.from([1, 0, 0, 1]) });
+    expect(outputs.rounded).toEqual({ type: 'int64', dims: [2, 2], data: BigInt64Array.from([1n, -2n, 0n, 7n]) });
+    const viaJson = await model.run({ x: { type: 'float32', dims: [2, 2], data: [1.5, -2, 0, 7.9] } });
+    expect(viaJson.positive?.data).toEqual([true, false, false, true]);
+    expect(viaJson.rounded?.data).toEqual([1, -2, 0, 7]);
+    await model.retire();
   });
 });
