@@ -31,7 +31,7 @@ import { syncDocSigner } from './adapters/doc-signer';
 import { releaseManifests } from './services/release-manifests';
 import type { HubContext } from './services/context';
 import { refreshExpiringDocs, republishRetained } from './services/deployments';
-import { ingestMessage, recordOnline } from './services/ingest';
+import { ingestBatcher } from './services/ingest-batcher';
 import { createTrainingRunner } from './services/training-runner';
 import { createScheduler } from './adapters/scheduler';
 import { runContinuousTraining } from './services/continuous-training';
@@ -103,8 +103,9 @@ export async function startHub(options: HubOptions): Promise<Hub> {
       embedded = await createEmbeddedBroker({
         verifyCredentials: (id, secret, source) => credentials.verify(id, secret, source),
         logger,
-        onDeviceConnected: (id) => ctxRef.current && !closing && recordOnline(ctxRef.current, id, true, 'connection'),
-        onDeviceDisconnected: (id) => ctxRef.current && !closing && recordOnline(ctxRef.current, id, false, 'connection'),
+        // Queued with the device messages and written in their batches, once per device per batch.
+        onDeviceConnected: (id) => ctxRef.current && !closing && ingestBatcher(ctxRef.current).presence(id, true),
+        onDeviceDisconnected: (id) => ctxRef.current && !closing && ingestBatcher(ctxRef.current).presence(id, false),
         admitPublish: (id, topic) => {
           const parsed = parseDeviceTopic(topic);
           // The ACL has already checked the topic; only a device topic of a publishing kind gets here.
@@ -156,10 +157,13 @@ export async function startHub(options: HubOptions): Promise<Hub> {
     };
     ctxRef.current = ctx;
 
+    // Device messages are committed in batches; a handler's promise settles once its batch
+    // committed (the broker holds the PUBACK on it). On close, what is queued is committed before
+    // the broker and the database close; anything later is never settled (services/ingest-batcher.ts).
+    const batcher = ingestBatcher(ctx);
+    cleanups.push(() => batcher.close());
     for (const kind of INGESTED_KINDS) {
-      await broker.subscribe(allDevicesTopic(kind), (message) => {
-        if (!closing) ingestMessage(ctx, message);
-      });
+      await broker.subscribe(allDevicesTopic(kind), (message) => batcher.ingest(message));
     }
     // The retained cache is complete before the first device can connect (the embedded broker is
     // seeded straight from the database: 10,000 docs in well under a second).

@@ -13,6 +13,10 @@ import { SILERO_BYTES, agreementOf, measureSilero, sileroInt8, type SileroFigure
 import { driftSection } from './drift-bench';
 import { rolloutSection } from './rollout-bench';
 import { statsCostSection } from './stats-cost';
+import { agentSection } from './agent-bench';
+import { artifactSection } from './artifact-bench';
+import { fleetSection } from './fleet-bench';
+import { ingestSection, runIngestBench } from './ingest-bench';
 
 const EPOCHS = Number(process.env.BENCH_EPOCHS ?? 3);
 const RUNS = { batch1: 2000, batch64: 300 };
@@ -92,6 +96,18 @@ async function main(): Promise<void> {
   console.log(driftSection());
   console.log('');
   console.log(await rolloutSection());
+  // Fleet scale (issue 10). `--quick` (or BENCH_FLEET_SIZES) keeps it short; the default sizes
+  // take tens of minutes on 2 cores.
+  const quick = process.argv.includes('--quick');
+  const sizes = (process.env.BENCH_FLEET_SIZES ?? (quick ? '200' : '1000,5000,10000')).split(',').map(Number);
+  console.log('');
+  console.log(await fleetSection({ sizes }));
+  console.log('');
+  console.log(ingestSection(await runIngestBench(quick ? { devices: 100, windowsPerDevice: 20 } : {})));
+  console.log('');
+  console.log(await agentSection({ quick }));
+  console.log('');
+  console.log(await artifactSection({ quick }));
   console.log(`\ntotal ${((performance.now() - started) / 1000).toFixed(1)} s`);
 }
 

@@ -11,8 +11,9 @@
  */
 import { LATENCY_EDGES_MS, mergeShadow, mergeStatsWindows, parseWith, shadowStatsSchema, statsWindowSchema, type ReferenceProfile, type ShadowStats, type StatsWindow } from '@edgefleet/protocol';
 import { getVersion } from '../adapters/db/models';
+import type { Db } from '../adapters/db/open';
 import { getShadowBucket, pruneShadowBuckets, upsertShadowBucket, type ShadowBucketKey } from '../adapters/db/shadow-stats';
-import { claimStatsMessage, getStatsBucket, pruneStatsBuckets, pruneStatsMessages, upsertStatsBucket } from '../adapters/db/stats';
+import { claimStatsMessage, getStatsBucket, pruneStatsBuckets, pruneStatsMessages, upsertStatsBucket, type StatsBucketKey } from '../adapters/db/stats';
 import type { HubContext } from './context';
 import { referenceOf } from './stats-view';
 
@@ -69,7 +70,8 @@ export function shadowMismatch(window: StatsWindow): string | null {
 
 const lastPrune = new WeakMap<HubContext, number>();
 
-function pruneIfDue(ctx: HubContext, nowMs: number): void {
+/** Drops msgIds and buckets that fell out of the retention horizon, at most once an hour. */
+export function pruneStatsIfDue(ctx: HubContext, nowMs: number): void {
   const last = lastPrune.get(ctx);
   if (last !== undefined && nowMs - last < PRUNE_EVERY_MS) return;
   lastPrune.set(ctx, nowMs);
@@ -79,51 +81,127 @@ function pruneIfDue(ctx: HubContext, nowMs: number): void {
   pruneShadowBuckets(ctx.db, hourOf(horizon));
 }
 
-/** Stores one validated window already known to come from `deviceId`. */
-export function ingestStatsWindow(ctx: HubContext, deviceId: string, window: StatsWindow): StatsOutcome {
+interface VersionFacts {
+  sha256: string;
+  reference: ReferenceProfile | null;
+}
+
+/**
+ * What a window is checked against, per registered version. A version's manifest never changes
+ * once registered (release-manifests.ts), so it is decoded once, not once per window; versions
+ * not (yet) registered are looked up again every time.
+ */
+const versionFacts = new WeakMap<HubContext, Map<string, VersionFacts>>();
+
+function factsOf(ctx: HubContext, db: Db, model: string, version: string): VersionFacts | undefined {
+  let known = versionFacts.get(ctx);
+  if (!known) versionFacts.set(ctx, (known = new Map()));
+  const key = `${model}\u0000${version}`;
+  const cached = known.get(key);
+  if (cached) return cached;
+  const row = getVersion(db, model, version);
+  if (!row) return undefined;
+  const facts = { sha256: row.sha256, reference: referenceOf(row.manifest) };
+  known.set(key, facts);
+  return facts;
+}
+
+/** Why a window must be refused before anything is stored, or null when it may be merged. */
+function check(ctx: HubContext, db: Db, deviceId: string, window: StatsWindow, nowMs: number): StatsOutcome | null {
   if (window.device !== deviceId) return refused('E_NOT_FOR_DEVICE', `stats for ${window.device} on ${deviceId}'s topic`);
   const start = Date.parse(window.windowStart);
   if (Date.parse(window.windowEnd) < start) return refused('E_VALIDATION', 'windowEnd is before windowStart');
-  const now = ctx.now();
-  const nowMs = now.getTime();
   if (start < nowMs - STATS_RETENTION_MS) return refused('E_STALE', `window starting ${window.windowStart} is older than the retention horizon`);
   if (start > nowMs + STATS_MAX_CLOCK_SKEW_MS) return refused('E_CLOCK_SKEW', `window starting ${window.windowStart} is in the future`);
-  const version = getVersion(ctx.db, window.model, window.version);
+  const version = factsOf(ctx, db, window.model, window.version);
   if (!version || version.sha256 !== window.sha256) return refused('E_UNKNOWN_VERSION', `no version ${window.model}@${window.version} with artifact ${window.sha256.slice(0, 12)}`);
-  const reference = referenceOf(version.manifest);
-  if (reference) {
-    const mismatch = shapeMismatch(reference, window);
+  if (version.reference) {
+    const mismatch = shapeMismatch(version.reference, window);
     if (mismatch) return refused('E_STATS_SHAPE', mismatch);
   }
   const shadowShape = shadowMismatch(window);
   if (shadowShape) return refused('E_STATS_SHAPE', shadowShape);
-  const { shadow, ...served } = window;
+  const { shadow } = window;
   if (shadow) {
-    const candidate = getVersion(ctx.db, shadow.model, shadow.version);
+    const candidate = factsOf(ctx, db, shadow.model, shadow.version);
     if (!candidate || candidate.sha256 !== shadow.sha256) return refused('E_UNKNOWN_VERSION', `shadow: no version ${shadow.model}@${shadow.version} with artifact ${shadow.sha256.slice(0, 12)}`);
   }
-  pruneIfDue(ctx, nowMs);
+  return null;
+}
+
+/** A bucket as a batch sees it: what is stored (read once), then every window merged in memory. */
+interface PendingBucket<K, T> {
+  key: K;
+  windows: number;
+  merged: T | undefined;
+  changed: boolean;
+}
+
+export interface StatsItem {
+  deviceId: string;
+  window: StatsWindow;
+}
+
+/** The batch's copy of a bucket, read and parsed on first use; throws when the stored one is unreadable. */
+function pendingBucket<K, T>(pending: Map<string, PendingBucket<K, T>>, keyText: string, key: K, read: () => { windows: number; merged: unknown } | undefined, parse: (stored: unknown) => T): PendingBucket<K, T> {
+  let bucket = pending.get(keyText);
+  if (!bucket) {
+    const stored = read();
+    bucket = { key, windows: stored?.windows ?? 0, merged: stored ? parse(stored.merged) : undefined, changed: false };
+    pending.set(keyText, bucket);
+  }
+  return bucket;
+}
+
+/**
+ * Stores validated windows, each already known to come from its `deviceId`, in the caller's
+ * transaction `tx`, in order: one outcome per window. Windows of the same device x version x hour
+ * (and shadow candidate) are merged in memory and each bucket is read and written once; a msgId
+ * already stored, or seen earlier in the batch, is a duplicate and changes nothing.
+ */
+export function ingestStatsWindows(ctx: HubContext, tx: Db, items: readonly StatsItem[], now: Date): StatsOutcome[] {
+  const nowMs = now.getTime();
   const receivedAt = now.toISOString();
-  const hour = hourOf(window.windowStart);
-  return ctx.db.transaction((tx): StatsOutcome => {
-    const key = { deviceId, model: window.model, version: window.version, hour };
-    const existing = getStatsBucket(tx, key);
+  const buckets = new Map<string, PendingBucket<StatsBucketKey, StatsWindow>>();
+  const shadowBuckets = new Map<string, PendingBucket<ShadowBucketKey, ShadowStats>>();
+  /** per bucket, the artifact of the last window merged into it */
+  const artifacts = new Map<string, string>();
+  const outcomes = items.map(({ deviceId, window }): StatsOutcome => {
+    const problem = check(ctx, tx, deviceId, window, nowMs);
+    if (problem) return problem;
+    const { shadow, ...served } = window;
+    const key: StatsBucketKey = { deviceId, model: window.model, version: window.version, hour: hourOf(window.windowStart) };
+    const keyText = `${key.deviceId}\u0000${key.model}\u0000${key.version}\u0000${key.hour}`;
     const shadowKey: ShadowBucketKey | null = shadow ? { ...key, shadowModel: shadow.model, shadowVersion: shadow.version, shadowSha256: shadow.sha256 } : null;
-    const existingShadow = shadowKey ? getShadowBucket(tx, shadowKey) : undefined;
-    let merged: StatsWindow = served;
-    let mergedShadow: ShadowStats | undefined = shadow;
+    const shadowKeyText = shadow ? `${keyText}\u0000${shadow.model}\u0000${shadow.version}\u0000${shadow.sha256}` : '';
+    let bucket: PendingBucket<StatsBucketKey, StatsWindow>;
+    let shadowBucket: PendingBucket<ShadowBucketKey, ShadowStats> | undefined;
+    let merged: StatsWindow;
+    let mergedShadow: ShadowStats | undefined;
     try {
-      if (existing) merged = mergeStatsWindows(withoutShadow(parseWith(statsWindowSchema, existing.merged, 'stored stats bucket')), served);
-      if (existingShadow) mergedShadow = mergeShadow(parseWith(shadowStatsSchema, existingShadow.merged, 'stored shadow bucket'), shadow);
+      bucket = pendingBucket(buckets, keyText, key, () => getStatsBucket(tx, key), (stored) => withoutShadow(parseWith(statsWindowSchema, stored, 'stored stats bucket')));
+      if (shadowKey) shadowBucket = pendingBucket(shadowBuckets, shadowKeyText, shadowKey, () => getShadowBucket(tx, shadowKey), (stored) => parseWith(shadowStatsSchema, stored, 'stored shadow bucket'));
+      // Merged before the msgId is claimed: a window that cannot merge is refused, not swallowed.
+      merged = bucket.merged ? mergeStatsWindows(bucket.merged, served) : served;
+      mergedShadow = shadowBucket ? mergeShadow(shadowBucket.merged, shadow) : undefined;
     } catch (error) {
       return refused('E_STATS_SHAPE', error instanceof Error ? error.message : String(error));
     }
     // Claimed in the same transaction as the merge: a redelivery changes nothing.
     if (!claimStatsMessage(tx, { msgId: window.msgId, deviceId, model: window.model, version: window.version, windowStart: window.windowStart, receivedAt })) return { stored: true, duplicate: true };
-    upsertStatsBucket(tx, { ...key, sha256: window.sha256, windows: (existing?.windows ?? 0) + 1, merged, updatedAt: receivedAt });
-    if (shadowKey && mergedShadow) upsertShadowBucket(tx, { ...shadowKey, windows: (existingShadow?.windows ?? 0) + 1, merged: mergedShadow, updatedAt: receivedAt });
+    buckets.set(keyText, { key, merged, windows: bucket.windows + 1, changed: true });
+    artifacts.set(keyText, window.sha256);
+    if (shadowBucket) shadowBuckets.set(shadowKeyText, { key: shadowBucket.key, merged: mergedShadow, windows: shadowBucket.windows + 1, changed: true });
     return { stored: true, duplicate: false };
   });
+  for (const [keyText, { key, windows, merged, changed }] of buckets) {
+    const sha256 = artifacts.get(keyText);
+    if (changed && merged && sha256) upsertStatsBucket(tx, { ...key, sha256, windows, merged, updatedAt: receivedAt });
+  }
+  for (const { key, windows, merged, changed } of shadowBuckets.values()) {
+    if (changed && merged) upsertShadowBucket(tx, { ...key, windows, merged, updatedAt: receivedAt });
+  }
+  return outcomes;
 }
 
 /** Buckets stored by this version never hold a shadow section; the type does not know that. */

@@ -202,10 +202,9 @@ export async function createEmbeddedBroker(options: BrokerOptions): Promise<Embe
             // aedes acknowledges a QoS 1 publish once every subscriber called done: a handler that
             // returns a promise (a batched commit) holds the PUBACK until its data is durable.
             if (handled) {
-              handled.then(done, (error: unknown) => {
-                failed(error);
-                done();
-              });
+              // A refused promise (not stored: a failed commit, the hub closing) is never
+              // acknowledged: the device keeps the message and sends it again after reconnecting.
+              handled.then(done, failed);
               return;
             }
           } catch (error) {

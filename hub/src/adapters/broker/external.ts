@@ -8,8 +8,17 @@
  * the hub is away and delivers it on reconnect. When the broker lost the session (a restart
  * without persistence), mqtt.js subscribes again (resubscribe) and `onReconnect` lets the hub
  * republish its retained cache from the database (ARCHITECTURE rule 7).
+ *
+ * A QoS 1 message is acknowledged (PUBACK) only once every handler it went to has settled: a
+ * handler that returns a promise (a batched commit) holds it, so the broker keeps, and after a
+ * reconnect sends again, whatever the hub had not made durable. Many messages are held at once
+ * (the hub commits them in batches): mqtt.js would read nothing more until a message's
+ * `handleMessage` callback, so the adapter lets it go on at once and writes each PUBACK itself,
+ * on the connection the message came on (never a later one: its packet ids are that
+ * connection's). With Mosquitto, `max_inflight_messages` (default 20) caps how many it sends
+ * before PUBACKs come back: set it to 0 for the hub's user (README).
  */
-import { connect, type MqttClient } from 'mqtt';
+import { connect, type IPublishPacket, type MqttClient } from 'mqtt';
 import { parseBrokerUrl, type BrokerTarget } from '../../core/broker-url';
 import { topicMatches } from '../../core/topic-filter';
 import type { Logger } from '../logger';
@@ -37,8 +46,24 @@ export interface ExternalBroker extends BrokerAdapter {
 
 interface Subscription {
   filter: string;
-  handler: (message: BrokerMessage) => void;
+  handler: (message: BrokerMessage) => void | Promise<void>;
 }
+
+/** A message waiting for a subscription, with the acknowledgement it holds. */
+interface Held {
+  message: BrokerMessage;
+  ack: () => void;
+}
+
+/**
+ * mqtt.js' own packet writer (MqttClient#_sendPacket, private API): the PUBACK it would have
+ * written itself. Without it (another mqtt.js), messages are acknowledged one at a time through
+ * `handleMessage`'s callback: slower, never earlier.
+ */
+type PacketWriter = { _sendPacket?: (packet: { cmd: 'puback'; messageId: number }) => void };
+
+/** mqtt.js goes on reading without writing a PUBACK when handleMessage's callback gets an error. */
+const ACK_LATER = new Error('acknowledged by the adapter once the handlers settled');
 
 type Phase = 'starting' | 'running' | 'closed';
 
@@ -54,7 +79,7 @@ export async function createExternalBroker(options: ExternalBrokerOptions): Prom
   const maxPending = options.maxPendingMessages ?? 10_000;
   const counters: ExternalBrokerCounters = { kind: 'external', url: target.url, connected: false, reconnects: 0, messagesReceived: 0, messagesPublished: 0, messagesDropped: 0 };
   const subscriptions: Subscription[] = [];
-  const pending: BrokerMessage[] = [];
+  const pending: Held[] = [];
   let phase: Phase = 'starting';
   let connections = 0;
   // Reconnect attempts repeat the same error every period: logged once until it changes.
@@ -72,31 +97,57 @@ export async function createExternalBroker(options: ExternalBrokerOptions): Prom
     reconnectPeriod: options.reconnectPeriodMs ?? 1_000,
   });
 
-  const deliver = (subscription: Subscription, message: BrokerMessage): void => {
-    try {
-      subscription.handler(message);
-    } catch (error) {
-      logger.error('mqtt message handler failed', { topic: message.topic, error: String(error) });
+  const failed = (message: BrokerMessage, error: unknown): void => logger.error('mqtt message handler failed', { topic: message.topic, error: String(error) });
+  /** Runs the handlers; calls `ack` once each has returned or settled (a failure is logged, and acknowledged as before). */
+  const deliver = (targets: readonly Subscription[], message: BrokerMessage, ack: () => void): void => {
+    const holding: Promise<void>[] = [];
+    for (const subscription of targets) {
+      try {
+        const handled = subscription.handler(message);
+        if (handled) holding.push(handled.catch((error: unknown) => failed(message, error)));
+      } catch (error) {
+        failed(message, error);
+      }
     }
+    if (holding.length === 0) ack();
+    else void Promise.all(holding).then(ack);
   };
 
-  // Listening from the start: a persistent session's backlog follows the CONNACK immediately,
-  // before the hub has made its subscriptions; it is held and replayed by subscribe().
-  client.on('message', (topic, payload) => {
+  // Which connection a message came on: a PUBACK is only ever written on that one.
+  let connection = 0;
+  const writer = client as unknown as PacketWriter;
+  const sendPuback = writer._sendPacket?.bind(client);
+  client.handleMessage = (packet: IPublishPacket, callback: (error?: Error) => void): void => {
     counters.messagesReceived++;
     // An external broker never names the publisher; its ACL keeps devices on their own topics.
-    const message: BrokerMessage = { topic, payload, clientId: null };
-    const matching = subscriptions.filter((subscription) => topicMatches(subscription.filter, topic));
-    if (matching.length > 0) {
-      for (const subscription of matching) deliver(subscription, message);
-      return;
+    const message: BrokerMessage = { topic: packet.topic, payload: Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload), clientId: null };
+    const matching = subscriptions.filter((subscription) => topicMatches(subscription.filter, packet.topic));
+    let ack: () => void;
+    const { messageId } = packet;
+    // Without a way to write the PUBACK later, a message nobody wants yet is acknowledged now:
+    // holding it would stop mqtt.js from reading the SUBACK that subscribe() waits for.
+    if (packet.qos !== 1 || messageId === undefined || (!sendPuback && matching.length === 0)) {
+      ack = () => undefined;
+      callback();
+    } else if (sendPuback) {
+      const on = connection;
+      ack = () => {
+        // On a later connection the broker sends it again (persistent session); the hub dedupes.
+        if (on === connection && client.connected) sendPuback({ cmd: 'puback', messageId });
+      };
+      callback(ACK_LATER);
+    } else {
+      ack = () => callback();
     }
+    if (matching.length > 0) return deliver(matching, message, ack);
+    // Listening from the start: a persistent session's backlog follows the CONNACK immediately,
+    // before the hub has made its subscriptions; it is held, unacknowledged, and replayed by subscribe().
     if (pending.length >= maxPending) {
-      pending.shift();
+      pending.shift()?.ack();
       counters.messagesDropped++;
     }
-    pending.push(message);
-  });
+    pending.push({ message, ack });
+  };
   client.on('connect', (connack) => {
     counters.connected = true;
     lastError = null;
@@ -107,6 +158,7 @@ export async function createExternalBroker(options: ExternalBrokerOptions): Prom
     if (phase === 'running') options.onReconnect?.();
   });
   client.on('close', () => {
+    connection++;
     if (counters.connected && phase === 'running') logger.warn('external broker connection lost; reconnecting', { url: target.url });
     counters.connected = false;
   });
@@ -137,10 +189,10 @@ export async function createExternalBroker(options: ExternalBrokerOptions): Prom
       const subscription: Subscription = { filter: topicFilter, handler };
       subscriptions.push(subscription);
       for (let i = 0; i < pending.length; ) {
-        const message = pending[i];
-        if (message && topicMatches(topicFilter, message.topic)) {
+        const held = pending[i];
+        if (held && topicMatches(topicFilter, held.message.topic)) {
           pending.splice(i, 1);
-          deliver(subscription, message);
+          deliver([subscription], held.message, held.ack);
         } else {
           i++;
         }

@@ -1,5 +1,5 @@
 /** Device rows: credentials, grouping, and the last facts the device reported. */
-import { and, eq, sql } from 'drizzle-orm';
+import { and, eq, inArray, sql } from 'drizzle-orm';
 import type { DeviceSecretStore } from '../secrets';
 import type { Db } from './open';
 import { preparedFor } from './prepared';
@@ -80,6 +80,28 @@ export function setOnline(db: Db, id: string, online: boolean, seenAt: string): 
   if (!before) return false;
   db.update(devices).set({ online, lastSeenAt: seenAt }).where(eq(devices.id, id)).run();
   return before.online !== online;
+}
+
+/**
+ * Presence of many devices at once (ingestion batches): the online flag of each of `ids` that is
+ * enrolled; ids missing from the map are not devices.
+ */
+export function onlineFlags(db: Db, ids: readonly string[]): Map<string, boolean> {
+  const flags = new Map<string, boolean>();
+  for (let i = 0; i < ids.length; i += 500) {
+    for (const row of db.select({ id: devices.id, online: devices.online }).from(devices).where(inArray(devices.id, ids.slice(i, i + 500))).all()) flags.set(row.id, row.online);
+  }
+  return flags;
+}
+
+/** Sets the online flag and last-seen time of many devices in one statement per 500. */
+export function setOnlineMany(db: Db, ids: readonly string[], online: boolean, seenAt: string): void {
+  for (let i = 0; i < ids.length; i += 500) db.update(devices).set({ online, lastSeenAt: seenAt }).where(inArray(devices.id, ids.slice(i, i + 500))).run();
+}
+
+/** The last reported state as stored (unparsed); undefined when there is no such device. */
+export function getStoredReport(db: Db, id: string): { state: unknown } | undefined {
+  return deviceStatements(db).reportedState.get({ id });
 }
 
 /** On start nobody is connected yet, whatever the last run recorded. */

@@ -1,13 +1,38 @@
 /** Statistics windows: the msgId dedupe table and the hourly merged buckets. */
 import { and, count, eq, gte, inArray, lt, max, sql } from 'drizzle-orm';
 import type { Db } from './open';
+import { excluded, preparedFor } from './prepared';
 import { devices, statsBuckets, statsMessages } from './schema';
 
 export type StatsBucketRow = typeof statsBuckets.$inferSelect;
+export type StatsBucketKey = Pick<StatsBucketRow, 'deviceId' | 'model' | 'version' | 'hour'>;
 
-/** Returns false when the msgId was already applied (a redelivery or a replay). */
+// Ingestion runs these once or twice per window: prepared once per handle (a batch's transaction).
+const statements = preparedFor((db) => {
+  const p = sql.placeholder;
+  const b = statsBuckets;
+  return {
+    claim: db
+      .insert(statsMessages)
+      .values({ msgId: p('msgId'), deviceId: p('deviceId'), model: p('model'), version: p('version'), windowStart: p('windowStart'), receivedAt: p('receivedAt') })
+      .onConflictDoNothing()
+      .prepare(),
+    bucket: db
+      .select()
+      .from(b)
+      .where(and(eq(b.deviceId, p('deviceId')), eq(b.model, p('model')), eq(b.version, p('version')), eq(b.hour, p('hour'))))
+      .prepare(),
+    upsertBucket: db
+      .insert(b)
+      .values({ deviceId: p('deviceId'), model: p('model'), version: p('version'), hour: p('hour'), sha256: p('sha256'), windows: p('windows'), merged: p('merged'), updatedAt: p('updatedAt') })
+      .onConflictDoUpdate({ target: [b.deviceId, b.model, b.version, b.hour], set: { sha256: excluded(b.sha256), windows: excluded(b.windows), merged: excluded(b.merged), updatedAt: excluded(b.updatedAt) } })
+      .prepare(),
+  };
+});
+
+/** Returns false when the msgId was already applied (a redelivery or a replay, also earlier in the same transaction). */
 export function claimStatsMessage(db: Db, row: typeof statsMessages.$inferInsert): boolean {
-  return db.insert(statsMessages).values(row).onConflictDoNothing().run().changes > 0;
+  return statements(db).claim.run({ model: null, version: null, ...row }).changes > 0;
 }
 
 /** Forgets msgIds of windows that started before `horizon` (they are refused as too old anyway). */
@@ -15,21 +40,11 @@ export function pruneStatsMessages(db: Db, horizon: string): number {
   return db.delete(statsMessages).where(lt(statsMessages.windowStart, horizon)).run().changes;
 }
 
-export const getStatsBucket = (db: Db, key: { deviceId: string; model: string; version: string; hour: string }): StatsBucketRow | undefined =>
-  db
-    .select()
-    .from(statsBuckets)
-    .where(and(eq(statsBuckets.deviceId, key.deviceId), eq(statsBuckets.model, key.model), eq(statsBuckets.version, key.version), eq(statsBuckets.hour, key.hour)))
-    .get();
+export const getStatsBucket = (db: Db, key: StatsBucketKey): StatsBucketRow | undefined =>
+  statements(db).bucket.get({ deviceId: key.deviceId, model: key.model, version: key.version, hour: key.hour });
 
-export function upsertStatsBucket(db: Db, row: typeof statsBuckets.$inferInsert): void {
-  db.insert(statsBuckets)
-    .values(row)
-    .onConflictDoUpdate({
-      target: [statsBuckets.deviceId, statsBuckets.model, statsBuckets.version, statsBuckets.hour],
-      set: { sha256: row.sha256, windows: row.windows, merged: row.merged, updatedAt: row.updatedAt },
-    })
-    .run();
+export function upsertStatsBucket(db: Db, row: StatsBucketRow): void {
+  statements(db).upsertBucket.run(row);
 }
 
 export interface BucketQuery {

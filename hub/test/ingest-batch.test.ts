@@ -1,0 +1,216 @@
+/**
+ * One ingestion batch, applied directly on a real SQLite file (no broker): what a batch does with
+ * several messages of the same device (duplicates, stale reports, presence), and the batcher's
+ * promise, which settles only after the batch committed. Time is a fixed clock and a manual
+ * event loop (the batcher's timers).
+ */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { onlineTopic, stateTopic, statsTopic, eventsTopic, type ReleaseManifest, type StatsWindow } from '@edgefleet/protocol';
+import { openDatabase, type OpenedDb } from '../src/adapters/db/open';
+import { insertDevice, getDevice } from '../src/adapters/db/devices';
+import { insertVersion } from '../src/adapters/db/models';
+import { listAudit } from '../src/adapters/db/audit';
+import { listStatsBuckets } from '../src/adapters/db/stats';
+import { RejectionTracker } from '../src/core/rejection-tracker';
+import type { BatchTimers } from '../src/core/batch-queue';
+import type { BrokerMessage } from '../src/adapters/broker/broker';
+import type { HubContext } from '../src/services/context';
+import { applyIngestBatch, type IngestItem } from '../src/services/ingest';
+import { createIngestBatcher } from '../src/services/ingest-batcher';
+import { makeTempDir, report, type TempDir } from './support';
+
+const NOW = new Date('2026-12-03T12:30:00.000Z');
+const SHA = 'a'.repeat(64);
+
+function manifest(): ReleaseManifest {
+  return {
+    type: 'release',
+    v: 1,
+    model: 'm',
+    version: '1',
+    releaseCounter: 1,
+    artifact: { sha256: SHA, size: 10, url: 'http://127.0.0.1/artifacts/x' },
+    format: 'onnx',
+    quantization: 'none',
+    io: { inputs: [{ name: 'x', type: 'float32', shape: [1, 2] }], outputs: [{ name: 'y', type: 'float32', shape: [1, 1] }] },
+    compat: {},
+    reference: null,
+    probe: { inputs: {}, expected: {}, tolerance: { abs: 0, rel: 0 } },
+    lineage: {},
+    createdAt: NOW.toISOString(),
+  };
+}
+
+const binned = (counts: number[], sum = 0): StatsWindow['latencyMs'] => ({ counts, underflow: 0, overflow: 0, missing: 0, sum, sumSq: 0, min: null, max: null });
+
+function window(device: string, msgId: string, n: number, minutesAgo = 10): StatsWindow {
+  const start = new Date(NOW.getTime() - minutesAgo * 60_000).toISOString();
+  return {
+    msgId,
+    device,
+    model: 'm',
+    version: '1',
+    sha256: SHA,
+    windowStart: start,
+    windowEnd: NOW.toISOString(),
+    n,
+    errors: {},
+    latencyMs: binned([n]),
+    features: [{ kind: 'numeric', ...binned([n, 0], n) }],
+    outputs: [{ kind: 'numeric', ...binned([0, n]) }],
+    ood: null,
+  };
+}
+
+const brokerMessage = (topic: string, body: unknown, clientId: string | null = null): BrokerMessage => ({ topic, payload: Buffer.from(JSON.stringify(body)), clientId });
+const message = (topic: string, body: unknown, clientId: string | null = null): IngestItem => ({ kind: 'message', message: brokerMessage(topic, body, clientId) });
+
+/** setImmediate and setTimeout by hand: `turn()` ends an event-loop turn. */
+class ManualTimers implements BatchTimers {
+  private immediates: Array<() => void> = [];
+  setTimeout = (): unknown => ({});
+  clearTimeout = (): void => undefined;
+  setImmediate = (fn: () => void): unknown => {
+    this.immediates.push(fn);
+    return fn;
+  };
+  clearImmediate = (handle: unknown): void => {
+    this.immediates = this.immediates.filter((fn) => fn !== handle);
+  };
+  turn(): void {
+    const due = this.immediates;
+    this.immediates = [];
+    for (const fn of due) fn();
+  }
+}
+
+describe('an ingestion batch', () => {
+  let dir: TempDir;
+  let opened: OpenedDb;
+  let ctx: HubContext;
+  const warnings: string[] = [];
+
+  beforeEach(async () => {
+    dir = await makeTempDir();
+    opened = openDatabase(join(dir.path, 'edgefleet.db'));
+    for (const id of ['d1', 'd2', 'd3']) insertDevice(opened.db, { id, secretHash: 'x', ring: 'default', tags: {}, createdAt: NOW.toISOString() });
+    const envelope = { payload: Buffer.from(JSON.stringify(manifest())).toString('base64'), signatures: [{ keyid: '0'.repeat(64), sig: 'test' }] };
+    insertVersion(opened.db, { model: 'm', version: '1', releaseCounter: 1, sha256: SHA, size: 10, io: {}, probe: {}, manifest: envelope, createdAt: NOW.toISOString() }, NOW.toISOString());
+    warnings.length = 0;
+    // Only what ingestion uses: the database, the clock, the logger, the counters, the scheduler's `has`.
+    ctx = {
+      db: opened.db,
+      now: () => NOW,
+      logger: { info: () => undefined, warn: (msg: string) => void warnings.push(msg), error: (msg: string) => void warnings.push(msg) },
+      ingest: { received: { state: 0, events: 0, online: 0, stats: 0 }, rejected: new RejectionTracker(3_600_000) },
+      jobs: { has: () => false },
+    } as unknown as HubContext;
+  });
+  afterEach(async () => {
+    opened.close();
+    await dir.remove();
+  });
+
+  it('stores a msgId once when it comes twice in the same batch, and merges a device-hour in memory', () => {
+    const a = window('d1', 'msg-d1-0001', 10);
+    const b = window('d1', 'msg-d1-0002', 20, 20);
+    const c = window('d2', 'msg-d2-0001', 5);
+    applyIngestBatch(ctx, [message(statsTopic('d1'), a, 'd1'), message(statsTopic('d1'), a, 'd1'), message(statsTopic('d1'), b, 'd1'), message(statsTopic('d2'), c, 'd2'), message(statsTopic('d1'), b, 'd1')]);
+    expect(ctx.ingest.received.stats).toBe(3);
+    expect(ctx.ingest.rejected.counts()).toEqual({ E_DUPLICATE: 2 });
+    const buckets = listStatsBuckets(opened.db, { model: 'm', version: '1', fromHour: '2026-12-01T00:00:00.000Z', to: '2026-12-04T00:00:00.000Z' });
+    expect(buckets.map((row) => [row.deviceId, row.windows])).toEqual([
+      ['d1', 2],
+      ['d2', 1],
+    ]);
+    expect((buckets[0]?.merged as StatsWindow).n).toBe(30);
+    // The next batch reads the bucket back and goes on adding; an old msgId is still a duplicate.
+    applyIngestBatch(ctx, [message(statsTopic('d1'), window('d1', 'msg-d1-0003', 1), 'd1'), message(statsTopic('d1'), a, 'd1')]);
+    const after = listStatsBuckets(opened.db, { model: 'm', version: '1', fromHour: '2026-12-01T00:00:00.000Z', to: '2026-12-04T00:00:00.000Z', device: 'd1' });
+    expect(after.map((row) => [row.windows, (row.merged as StatsWindow).n])).toEqual([[3, 31]]);
+    expect(ctx.ingest.rejected.counts()).toEqual({ E_DUPLICATE: 3 });
+  });
+
+  it('refuses in a batch what it refuses alone, each counted under its code, without holding back the others', () => {
+    applyIngestBatch(ctx, [
+      message(statsTopic('d1'), window('d1', 'msg-bad-0001', 3), 'd2'),
+      message(statsTopic('nobody'), window('nobody', 'msg-bad-0002', 3), 'nobody'),
+      message(statsTopic('d1'), { ...window('d1', 'msg-bad-0003', 3), version: '9' }, 'd1'),
+      message(statsTopic('d1'), { broken: true }, 'd1'),
+      message(statsTopic('d3'), window('d3', 'msg-ok-0001', 3), 'd3'),
+    ]);
+    expect(ctx.ingest.rejected.counts()).toEqual({ E_NOT_FOR_DEVICE: 1, E_UNKNOWN_DEVICE: 1, E_UNKNOWN_VERSION: 1, E_SCHEMA: 1 });
+    expect(ctx.ingest.received.stats).toBe(1);
+    // Audited once per device and code, never for an unknown device.
+    const audited = listAudit(opened.db).filter((row) => row.action === 'device.message.rejected');
+    expect(audited.map((row) => (row.details as { code: string }).code).sort()).toEqual(['E_NOT_FOR_DEVICE', 'E_SCHEMA', 'E_UNKNOWN_VERSION']);
+  });
+
+  it('applies the stale rule against the report before it in the same batch; the last accepted one is stored', () => {
+    const at = (s: number): string => new Date(NOW.getTime() + s * 1000).toISOString();
+    applyIngestBatch(ctx, [
+      message(stateTopic('d1'), report('d1', { seq: 4, phase: 'downloading', at: at(4) })),
+      message(stateTopic('d1'), report('d1', { seq: 3, phase: 'idle', at: at(5) })),
+      message(stateTopic('d1'), report('d1', { seq: 5, phase: 'idle', at: at(1) })),
+      message(stateTopic('d2'), report('d2', { seq: 1, phase: 'verifying', at: at(1) })),
+      message(stateTopic('d1'), report('d1', { seq: 5, phase: 'verifying', at: at(0) })),
+    ]);
+    expect(ctx.ingest.received.state).toBe(3);
+    expect(ctx.ingest.rejected.counts()).toEqual({ E_STALE: 2 });
+    expect(getDevice(opened.db, 'd1')?.reportedState).toMatchObject({ seq: 5, phase: 'idle' });
+    expect(getDevice(opened.db, 'd2')?.reportedState).toMatchObject({ seq: 1, phase: 'verifying' });
+    const changes = listAudit(opened.db, 'device:d1').filter((row) => row.action === 'device.state.changed');
+    // Oldest last: none -> downloading, downloading -> idle.
+    expect(changes.map((row) => (row.details as { phase: string }).phase)).toEqual(['idle', 'downloading']);
+  });
+
+  it('writes presence once per device, the last event winning, and audits only a change', () => {
+    applyIngestBatch(ctx, [
+      { kind: 'presence', deviceId: 'd1', online: true, source: 'connection' },
+      message(onlineTopic('d1'), { online: false }, 'd1'),
+      { kind: 'presence', deviceId: 'd1', online: true, source: 'connection' },
+      { kind: 'presence', deviceId: 'd2', online: true, source: 'connection' },
+      { kind: 'presence', deviceId: 'd2', online: false, source: 'connection' },
+      { kind: 'presence', deviceId: 'stranger', online: true, source: 'connection' },
+    ]);
+    expect(getDevice(opened.db, 'd1')).toMatchObject({ online: true, lastSeenAt: NOW.toISOString() });
+    // d2 came and went within the batch: offline before, offline after, nothing to audit.
+    expect(getDevice(opened.db, 'd2')).toMatchObject({ online: false, lastSeenAt: NOW.toISOString() });
+    expect(getDevice(opened.db, 'stranger')).toBeUndefined();
+    expect(listAudit(opened.db).filter((row) => row.action.startsWith('device.o')).map((row) => [row.subject, row.action, row.details])).toEqual([['device:d1', 'device.online', { source: 'connection' }]]);
+    expect(ctx.ingest.received.online).toBe(1);
+  });
+
+  it("the batcher settles a message's promise only once its batch committed; a message that fails alone does not hold the others back", async () => {
+    const timers = new ManualTimers();
+    const batcher = createIngestBatcher(ctx, { timers, workerMinWindows: 0 });
+    // A second connection to the same file: a trigger makes one message's write fail, as a full disk would.
+    const raw = new Database(join(dir.path, 'edgefleet.db'));
+    raw.exec(`CREATE TRIGGER poison BEFORE INSERT ON events WHEN NEW.event_id = 'poison-0001' BEGIN SELECT RAISE(ABORT, 'poisoned'); END;`);
+    const stored = (eventId: string): number => (raw.prepare('SELECT count(*) AS n FROM events WHERE event_id = ?').get(eventId) as { n: number }).n;
+    const event = (id: string): unknown => ({ id, device: 'd1', kind: 'installed', at: NOW.toISOString() });
+    const states: string[] = [];
+    for (const name of ['first', 'poison', 'last']) {
+      batcher.ingest(brokerMessage(eventsTopic('d1'), event(`${name}-0001`), 'd1')).then(
+        () => states.push(`${name}: ok, stored ${stored(`${name}-0001`)}`),
+        (error: unknown) => states.push(`${name}: failed (${String(error)})`),
+      );
+    }
+    await Promise.resolve();
+    expect(states).toEqual([]);
+    timers.turn();
+    timers.turn();
+    await batcher.flush();
+    expect(states).toEqual(['first: ok, stored 1', 'poison: failed (SqliteError: poisoned)', 'last: ok, stored 1']);
+    expect(warnings).toContain('ingestion batch failed; applying its messages one at a time');
+    await batcher.close();
+    raw.close();
+    // Closed: later messages are never acknowledged (the device sends them again).
+    let settled = false;
+    void batcher.ingest(brokerMessage(eventsTopic('d1'), event('late-0001'), 'd1')).then(() => (settled = true));
+    await Promise.resolve();
+    expect(settled).toBe(false);
+  });
+});
