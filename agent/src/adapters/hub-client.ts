@@ -13,16 +13,20 @@ const deviceConfigSchema = z.object({
 });
 export type DeviceConfig = z.infer<typeof deviceConfigSchema>;
 
-export async function fetchDeviceConfig(hubUrl: string, authorization: string, signal?: AbortSignal): Promise<DeviceConfig> {
-  const url = `${hubUrl}/device/v1/config`;
-  let response: Response;
+/** A GET with the device's credentials; a failure to reach the hub is a transient E_DOWNLOAD_FAILED. */
+async function getFromHub(url: string, authorization: string, signal: AbortSignal): Promise<Response> {
   try {
-    response = await fetch(url, { headers: { authorization, accept: 'application/json' }, signal: signal ?? AbortSignal.timeout(15_000) });
+    return await fetch(url, { headers: { authorization, accept: 'application/json' }, signal });
   } catch (cause) {
     // fetch says only "fetch failed"; the useful part (ECONNREFUSED, DNS) is in its cause.
     const detail = cause instanceof Error ? cause.message + (cause.cause instanceof Error ? ` (${cause.cause.message})` : '') : String(cause);
     throw new AgentError('E_DOWNLOAD_FAILED', `GET ${url}: ${detail}`, { transient: true, cause });
   }
+}
+
+export async function fetchDeviceConfig(hubUrl: string, authorization: string, signal?: AbortSignal): Promise<DeviceConfig> {
+  const url = `${hubUrl}/device/v1/config`;
+  const response = await getFromHub(url, authorization, signal ?? AbortSignal.timeout(15_000));
   if (!response.ok) {
     await response.body?.cancel();
     throw new AgentError('E_DOWNLOAD_FAILED', `GET ${url}: HTTP ${response.status}`, { transient: true });
@@ -46,13 +50,7 @@ export async function fetchDeviceConfig(hubUrl: string, authorization: string, s
  */
 export async function fetchReleaseManifest(hubUrl: string, authorization: string, ref: ReleaseRef, signal?: AbortSignal): Promise<Uint8Array> {
   const url = `${hubUrl}/device/v1/releases/${ref.sha256}`;
-  let response: Response;
-  try {
-    response = await fetch(url, { headers: { authorization, accept: 'application/json' }, signal: signal ?? AbortSignal.timeout(30_000) });
-  } catch (cause) {
-    const detail = cause instanceof Error ? cause.message + (cause.cause instanceof Error ? ` (${cause.cause.message})` : '') : String(cause);
-    throw new AgentError('E_DOWNLOAD_FAILED', `GET ${url}: ${detail}`, { transient: true, cause });
-  }
+  const response = await getFromHub(url, authorization, signal ?? AbortSignal.timeout(30_000));
   if (!response.ok || !response.body) {
     await response.body?.cancel();
     const transient = response.status >= 500 || response.status === 408 || response.status === 429;

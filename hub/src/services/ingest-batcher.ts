@@ -32,7 +32,7 @@ import { applyIngestBatch, type IngestItem } from './ingest';
 import { workerStatsDecoder, type StatsDecoder } from './stats-decoder';
 
 export interface IngestBatcherOptions {
-  /** default 256 */
+  /** default 128 (a batch of 128 windows takes the main thread some 20-40 ms) */
   maxBatch?: number;
   /** default 5 ms */
   maxDelayMs?: number;
@@ -45,7 +45,7 @@ export interface IngestBatcherOptions {
   decoder?: StatsDecoder;
 }
 
-export const INGEST_BATCH_DEFAULTS = { maxBatch: 256, maxDelayMs: 5, workerMinWindows: 1, maxInFlight: 8_192 } as const;
+export const INGEST_BATCH_DEFAULTS = { maxBatch: 128, maxDelayMs: 5, workerMinWindows: 1, maxInFlight: 8_192 } as const;
 
 export interface IngestBatcher {
   /**

@@ -87,12 +87,17 @@ export function setOnline(db: Db, id: string, online: boolean, seenAt: string): 
  * enrolled; ids missing from the map are not devices.
  */
 export function onlineFlags(db: Db, ids: readonly string[]): Map<string, boolean> {
-  const flags = new Map<string, boolean>();
-  for (let i = 0; i < ids.length; i += 500) {
-    for (const row of db.select({ id: devices.id, online: devices.online }).from(devices).where(inArray(devices.id, ids.slice(i, i + 500))).all()) flags.set(row.id, row.online);
-  }
-  return flags;
+  return new Map(presenceStatement(db).all({ ids: JSON.stringify(ids) }).map((row) => [row.id, row.online]));
 }
+
+// One prepared statement whatever the number of ids: they travel as one JSON array.
+const presenceStatement = preparedFor((db) =>
+  db
+    .select({ id: devices.id, online: devices.online })
+    .from(devices)
+    .where(sql`${devices.id} IN (SELECT value FROM json_each(${sql.placeholder('ids')}))`)
+    .prepare(),
+);
 
 /** Sets the online flag and last-seen time of many devices in one statement per 500. */
 export function setOnlineMany(db: Db, ids: readonly string[], online: boolean, seenAt: string): void {
