@@ -172,20 +172,34 @@ describe('chaos during a rollout', { timeout: 300_000 }, () => {
     // Real agents, the killed one included, serve 2.
     await until(async () => ((await Promise.all(real.map(status))).every((s) => s?.phase === 'serving' && s.active?.version === '2') ? true : undefined), 'real agents on 2', 120_000);
 
-    // The rollout is consistent: completed, every member serving, the real agents among them.
+    // The rollout is consistent: completed, and (once the controller saw the last reports) every
+    // member serving, the real agents among them.
     const api = new AdminApi({ httpUrl: hub.httpUrl, adminToken: TOKEN });
-    const rollouts = (await api.get('/api/v1/rollouts', anySchema)) as { rollouts?: Array<{ version: string; state: string; devices: Record<string, number>; members: Array<{ device: string; status: string }> }> };
-    const rollout = rollouts.rollouts?.find((r) => r.version === '2');
-    expect(rollout?.state).toBe('completed');
-    expect(rollout?.devices).toEqual({ serving: 45 + REAL.length });
-    expect(rollout?.members.filter((m) => REAL.includes(m.device)).map((m) => m.status)).toEqual(REAL.map(() => 'serving'));
+    type RolloutList = { rollouts?: Array<{ version: string; state: string; devices: Record<string, number>; members: Array<{ device: string; status: string }> }> };
+    const rollout = await until(
+      async () => {
+        const found = ((await api.get('/api/v1/rollouts', anySchema)) as RolloutList).rollouts?.find((r) => r.version === '2');
+        return found && found.devices['serving'] === 45 + REAL.length ? found : undefined;
+      },
+      'every rollout member serving',
+      30_000,
+    );
+    expect(rollout.state).toBe('completed');
+    expect(rollout.devices).toEqual({ serving: 45 + REAL.length });
+    expect(rollout.members.filter((m) => REAL.includes(m.device)).map((m) => m.status)).toEqual(REAL.map(() => 'serving'));
   });
 });
 
 /** One connect with a wrong secret from another loopback address: 'refused' or 'connected'. */
 function wrongSecretFrom(localAddress: string, mqttUrl: string, id: string): Promise<'refused' | 'connected'> {
   const url = new URL(mqttUrl);
-  const client = new MqttClient(() => createConnection({ host: url.hostname, port: Number(url.port), localAddress }), { clientId: id, username: id, password: 'wrong', protocolVersion: 4, reconnectPeriod: 0, connectTimeout: 10_000 });
+  const socket = (): ReturnType<typeof createConnection> => {
+    const raw = createConnection({ host: url.hostname, port: Number(url.port), localAddress });
+    // The broker resets refused connections; mqtt.js stops listening once the client ended.
+    raw.on('error', () => undefined);
+    return raw;
+  };
+  const client = new MqttClient(socket, { clientId: id, username: id, password: 'wrong', protocolVersion: 4, reconnectPeriod: 0, connectTimeout: 10_000 });
   return new Promise((resolve) => {
     client.once('connect', () => {
       client.end(true);
