@@ -183,6 +183,28 @@ describe('an ingestion batch', () => {
     expect(ctx.ingest.received.online).toBe(1);
   });
 
+  it('a window applied again after its batch rolled back is counted once, and later batches add to what was committed', async () => {
+    const range = { model: 'm', version: '1', fromHour: '2026-12-01T00:00:00.000Z', to: '2026-12-04T00:00:00.000Z', device: 'd1' };
+    const bucket = (): [number, number][] => listStatsBuckets(opened.db, range).map((row) => [row.windows, (row.merged as StatsWindow).n]);
+    applyIngestBatch(ctx, [message(statsTopic('d1'), window('d1', 'msg-rb-0001', 10), 'd1')]);
+    expect(bucket()).toEqual([[1, 10]]);
+    // d3's presence is written last in a batch, after the windows' buckets: its write fails.
+    const raw = new Database(join(dir.path, 'edgefleet.db'));
+    raw.exec(`CREATE TRIGGER poison BEFORE UPDATE ON devices WHEN NEW.id = 'd3' BEGIN SELECT RAISE(ABORT, 'poisoned'); END;`);
+    raw.close();
+    const batcher = createIngestBatcher(ctx, { timers: new ManualTimers(), workerMinWindows: 0 });
+    // The window's bucket is merged and written, then the batch rolls back and each item is applied alone.
+    const stored = batcher.ingest(brokerMessage(statsTopic('d1'), window('d1', 'msg-rb-0002', 5), 'd1'));
+    batcher.presence('d3', true);
+    await batcher.flush();
+    await stored;
+    expect(warnings).toEqual(['ingestion batch failed; applying its messages one at a time', 'could not record device presence']);
+    expect(bucket()).toEqual([[2, 15]]);
+    applyIngestBatch(ctx, [message(statsTopic('d1'), window('d1', 'msg-rb-0003', 1), 'd1')]);
+    expect(bucket()).toEqual([[3, 16]]);
+    await batcher.close();
+  });
+
   it("the batcher settles a message's promise only once its batch committed; a message that fails alone does not hold the others back", async () => {
     const timers = new ManualTimers();
     const batcher = createIngestBatcher(ctx, { timers, workerMinWindows: 0 });

@@ -21,8 +21,8 @@
  * broker its in-flight window).
  *
  * A batch whose transaction fails is applied again one message at a time, so one bad message
- * cannot hold the others back; a message that fails alone rejects its promise (the broker
- * adapter logs it and acknowledges, as a handler that threw always was).
+ * cannot hold the others back; a message that fails alone rejects its promise, which the broker
+ * adapters log and never acknowledge (the device, or the external broker, sends it again).
  */
 import { parseDeviceTopic } from '@edgefleet/protocol';
 import type { BrokerMessage } from '../adapters/broker/broker';

@@ -88,8 +88,14 @@ export function applyIngestBatch(ctx: HubContext, items: readonly IngestItem[]):
     else if (!isOutcome(entry)) ids.add(entry.deviceId);
   }
 
-  const outcomes = ctx.db.transaction((tx): Outcome[] => {
-    const enrolled = onlineFlags(tx, [...ids]);
+  // The statements below run on the hub's own handle, inside this transaction: better-sqlite3 has
+  // one connection, so everything it runs until the callback returns is part of the transaction,
+  // and statements prepared on that handle are prepared once, not once per batch (a transaction
+  // handle prepares its own: 13% of the main thread's time at 128-message batches).
+  const db = ctx.db;
+  let statsCommitted = (): void => {};
+  const outcomes = ctx.db.transaction((): Outcome[] => {
+    const enrolled = onlineFlags(db, [...ids]);
     const writes: DeviceWrites = { reports: new Map(), presence: new Map() };
     const stats: Array<StatsItem & { index: number }> = [];
     const results = addressed.map((entry, index): Outcome => {
@@ -105,12 +111,12 @@ export function applyIngestBatch(ctx: HubContext, items: readonly IngestItem[]):
       try {
         switch (kind) {
           case 'state':
-            return applyState(ctx, tx, writes, deviceId, decodeMessage(reportedStateSchema, payload, 'state'));
+            return applyState(ctx, db, writes, deviceId, decodeMessage(reportedStateSchema, payload, 'state'));
           case 'events': {
             const event = decodeMessage(deviceEventSchema, payload, 'event');
             if (event.device !== deviceId) return rejected(deviceId, kind, 'E_NOT_FOR_DEVICE', `event for ${event.device} on ${deviceId}'s topic`);
             // Redeliveries are recognised by the device's own event id, never the MQTT packet id.
-            insertEvent(tx, { deviceId, eventId: event.id, kind: event.kind, code: event.error?.code ?? null, at: event.at, receivedAt: seenAt, body: event });
+            insertEvent(db, { deviceId, eventId: event.id, kind: event.kind, code: event.error?.code ?? null, at: event.at, receivedAt: seenAt, body: event });
             return { type: 'accepted', deviceId, kind };
           }
           case 'online':
@@ -127,29 +133,30 @@ export function applyIngestBatch(ctx: HubContext, items: readonly IngestItem[]):
         throw error;
       }
     });
-    const statsOutcomes = ingestStatsWindows(ctx, tx, stats, now);
+    const { outcomes: statsOutcomes, committed } = ingestStatsWindows(ctx, db, stats, now);
+    statsCommitted = committed;
     stats.forEach(({ index, deviceId }, i) => {
       const outcome = statsOutcomes[i];
       if (!outcome) throw new Error('stats ingestion returned fewer outcomes than windows');
       // A redelivered msgId changes nothing: counted, never logged or audited (QoS 1 redelivers).
       results[index] = !outcome.stored ? rejected(deviceId, 'stats', outcome.code, outcome.message) : outcome.duplicate ? { type: 'duplicate', deviceId } : { type: 'accepted', deviceId, kind: 'stats' };
     });
-    for (const [deviceId, state] of writes.reports) updateReportedState(tx, deviceId, state, state.error?.code ?? null, seenAt);
-    writePresence(tx, writes, enrolled, now);
+    for (const [deviceId, state] of writes.reports) updateReportedState(db, deviceId, state, state.error?.code ?? null, seenAt);
+    writePresence(db, writes, enrolled, now);
     return results;
   });
-
+  statsCommitted();
   afterCommit(ctx, outcomes, now);
 }
 
-function applyState(ctx: HubContext, tx: Db, writes: DeviceWrites, deviceId: string, state: ReportedState): Outcome {
+function applyState(ctx: HubContext, db: Db, writes: DeviceWrites, deviceId: string, state: ReportedState): Outcome {
   if (state.device !== deviceId) return rejected(deviceId, 'state', 'E_NOT_FOR_DEVICE', `state for ${state.device} on ${deviceId}'s topic`);
-  const previous = writes.reports.has(deviceId) ? (writes.reports.get(deviceId) ?? null) : storedState(getStoredReport(tx, deviceId)?.state);
+  const previous = writes.reports.has(deviceId) ? (writes.reports.get(deviceId) ?? null) : storedState(getStoredReport(db, deviceId)?.state);
   if (isStaleReport(previous, state)) return rejected(deviceId, 'state', 'E_STALE', `state seq ${state.seq} at ${state.at} is older than the stored one`);
   writes.reports.set(deviceId, state);
   const changes = notableChanges(previous, state);
   if (changes.length > 0) {
-    writeAudit(tx, {
+    writeAudit(db, {
       at: ctx.now(),
       actor: `device:${deviceId}`,
       action: 'device.state.changed',
@@ -161,17 +168,17 @@ function applyState(ctx: HubContext, tx: Db, writes: DeviceWrites, deviceId: str
 }
 
 /** Connection events and `online` messages: one write per device, its last event winning; only a change is audited. */
-function writePresence(tx: Db, writes: DeviceWrites, stored: ReadonlyMap<string, boolean>, now: Date): void {
+function writePresence(db: Db, writes: DeviceWrites, stored: ReadonlyMap<string, boolean>, now: Date): void {
   if (writes.presence.size === 0) return;
   const seenAt = now.toISOString();
   const bySide: Record<'true' | 'false', string[]> = { true: [], false: [] };
   for (const [deviceId, { online, source }] of writes.presence) {
     bySide[online ? 'true' : 'false'].push(deviceId);
     if (stored.get(deviceId) === online) continue;
-    writeAudit(tx, { at: now, actor: `device:${deviceId}`, action: online ? 'device.online' : 'device.offline', subject: `device:${deviceId}`, details: { source } });
+    writeAudit(db, { at: now, actor: `device:${deviceId}`, action: online ? 'device.online' : 'device.offline', subject: `device:${deviceId}`, details: { source } });
   }
-  setOnlineMany(tx, bySide.true, true, seenAt);
-  setOnlineMany(tx, bySide.false, false, seenAt);
+  setOnlineMany(db, bySide.true, true, seenAt);
+  setOnlineMany(db, bySide.false, false, seenAt);
 }
 
 /** Counters, refusals (logged and audited once per device and code) and the controller's wake-up. */
@@ -199,8 +206,8 @@ function afterCommit(ctx: HubContext, outcomes: readonly Outcome[], now: Date): 
   }
   if (audits.length > 0) {
     try {
-      ctx.db.transaction((tx) => {
-        for (const entry of audits) writeAudit(tx, entry);
+      ctx.db.transaction(() => {
+        for (const entry of audits) writeAudit(ctx.db, entry);
       });
     } catch (error) {
       ctx.logger.error('could not audit rejected device messages', { error: String(error), count: audits.length });

@@ -13,7 +13,7 @@ import { LATENCY_EDGES_MS, mergeShadow, mergeStatsWindows, parseWith, shadowStat
 import { getVersion } from '../adapters/db/models';
 import type { Db } from '../adapters/db/open';
 import { getShadowBucket, pruneShadowBuckets, upsertShadowBucket, type ShadowBucketKey } from '../adapters/db/shadow-stats';
-import { claimStatsMessage, getStatsBucket, pruneStatsBuckets, pruneStatsMessages, upsertStatsBucket, type StatsBucketKey } from '../adapters/db/stats';
+import { claimStatsMessage, getStatsBucket, getStatsBucketHead, pruneStatsBuckets, pruneStatsMessages, upsertStatsBucket, type StatsBucketKey } from '../adapters/db/stats';
 import type { HubContext } from './context';
 import { referenceOf } from './stats-view';
 
@@ -142,24 +142,69 @@ export interface StatsItem {
   window: StatsWindow;
 }
 
-/** The batch's copy of a bucket, read and parsed on first use; throws when the stored one is unreadable. */
-function pendingBucket<K, T>(pending: Map<string, PendingBucket<K, T>>, keyText: string, key: K, read: () => { windows: number; merged: unknown } | undefined, parse: (stored: unknown) => T): PendingBucket<K, T> {
+/** The batch's copy of a bucket, loaded on first use; throws when the stored one is unreadable. */
+function pendingBucket<K, T>(pending: Map<string, PendingBucket<K, T>>, keyText: string, key: K, load: () => { windows: number; merged: T } | undefined): PendingBucket<K, T> {
   let bucket = pending.get(keyText);
   if (!bucket) {
-    const stored = read();
-    bucket = { key, windows: stored?.windows ?? 0, merged: stored ? parse(stored.merged) : undefined, changed: false };
+    const stored = load();
+    bucket = { key, windows: stored?.windows ?? 0, merged: stored?.merged, changed: false };
     pending.set(keyText, bucket);
   }
   return bucket;
 }
 
 /**
- * Stores validated windows, each already known to come from its `deviceId`, in the caller's
- * transaction `tx`, in order: one outcome per window. Windows of the same device x version x hour
+ * Buckets this hub wrote last, parsed, so that the next batch of the same device and hour (an
+ * outbox draining, a device sending often) need not read and check the merged JSON again. An
+ * entry is used only while the row still has the window count and write time it was written
+ * with: a batch that rolled back, a prune or any other writer makes it a miss, never a wrong sum.
+ */
+const BUCKET_CACHE_MAX = 1_024;
+interface CachedBucket {
+  windows: number;
+  updatedAt: string;
+  merged: StatsWindow;
+}
+const bucketCaches = new WeakMap<HubContext, Map<string, CachedBucket>>();
+
+function cachedBuckets(ctx: HubContext): Map<string, CachedBucket> {
+  let cache = bucketCaches.get(ctx);
+  if (!cache) bucketCaches.set(ctx, (cache = new Map()));
+  return cache;
+}
+
+function loadBucket(ctx: HubContext, db: Db, keyText: string, key: StatsBucketKey): { windows: number; merged: StatsWindow } | undefined {
+  const cache = cachedBuckets(ctx);
+  const cached = cache.get(keyText);
+  if (cached) {
+    const head = getStatsBucketHead(db, key);
+    cache.delete(keyText);
+    if (head && head.windows === cached.windows && head.updatedAt === cached.updatedAt) {
+      cache.set(keyText, cached);
+      return cached;
+    }
+  }
+  const stored = getStatsBucket(db, key);
+  return stored ? { windows: stored.windows, merged: withoutShadow(parseWith(statsWindowSchema, stored.merged, 'stored stats bucket')) } : undefined;
+}
+
+function rememberBucket(ctx: HubContext, keyText: string, entry: CachedBucket): void {
+  const cache = cachedBuckets(ctx);
+  cache.delete(keyText);
+  cache.set(keyText, entry);
+  if (cache.size > BUCKET_CACHE_MAX) {
+    const oldest = cache.keys().next();
+    if (!oldest.done) cache.delete(oldest.value);
+  }
+}
+
+/**
+ * Stores validated windows, each already known to come from its `deviceId`, in order, inside the
+ * caller's transaction (on `db`: see ingest.ts), one outcome per window. Windows of the same device x version x hour
  * (and shadow candidate) are merged in memory and each bucket is read and written once; a msgId
  * already stored, or seen earlier in the batch, is a duplicate and changes nothing.
  */
-export function ingestStatsWindows(ctx: HubContext, tx: Db, items: readonly StatsItem[], now: Date): StatsOutcome[] {
+export function ingestStatsWindows(ctx: HubContext, db: Db, items: readonly StatsItem[], now: Date): { outcomes: StatsOutcome[]; committed: () => void } {
   const nowMs = now.getTime();
   const receivedAt = now.toISOString();
   const buckets = new Map<string, PendingBucket<StatsBucketKey, StatsWindow>>();
@@ -167,7 +212,7 @@ export function ingestStatsWindows(ctx: HubContext, tx: Db, items: readonly Stat
   /** per bucket, the artifact of the last window merged into it */
   const artifacts = new Map<string, string>();
   const outcomes = items.map(({ deviceId, window }): StatsOutcome => {
-    const problem = check(ctx, tx, deviceId, window, nowMs);
+    const problem = check(ctx, db, deviceId, window, nowMs);
     if (problem) return problem;
     const { shadow, ...served } = window;
     const key: StatsBucketKey = { deviceId, model: window.model, version: window.version, hour: hourOf(window.windowStart) };
@@ -179,8 +224,13 @@ export function ingestStatsWindows(ctx: HubContext, tx: Db, items: readonly Stat
     let merged: StatsWindow;
     let mergedShadow: ShadowStats | undefined;
     try {
-      bucket = pendingBucket(buckets, keyText, key, () => getStatsBucket(tx, key), (stored) => withoutShadow(parseWith(statsWindowSchema, stored, 'stored stats bucket')));
-      if (shadowKey) shadowBucket = pendingBucket(shadowBuckets, shadowKeyText, shadowKey, () => getShadowBucket(tx, shadowKey), (stored) => parseWith(shadowStatsSchema, stored, 'stored shadow bucket'));
+      bucket = pendingBucket(buckets, keyText, key, () => loadBucket(ctx, db, keyText, key));
+      if (shadowKey) {
+        shadowBucket = pendingBucket(shadowBuckets, shadowKeyText, shadowKey, () => {
+          const stored = getShadowBucket(db, shadowKey);
+          return stored ? { windows: stored.windows, merged: parseWith(shadowStatsSchema, stored.merged, 'stored shadow bucket') } : undefined;
+        });
+      }
       // Merged before the msgId is claimed: a window that cannot merge is refused, not swallowed.
       merged = bucket.merged ? mergeStatsWindows(bucket.merged, served) : served;
       mergedShadow = shadowBucket ? mergeShadow(shadowBucket.merged, shadow) : undefined;
@@ -188,20 +238,24 @@ export function ingestStatsWindows(ctx: HubContext, tx: Db, items: readonly Stat
       return refused('E_STATS_SHAPE', error instanceof Error ? error.message : String(error));
     }
     // Claimed in the same transaction as the merge: a redelivery changes nothing.
-    if (!claimStatsMessage(tx, { msgId: window.msgId, deviceId, model: window.model, version: window.version, windowStart: window.windowStart, receivedAt })) return { stored: true, duplicate: true };
+    if (!claimStatsMessage(db, { msgId: window.msgId, deviceId, model: window.model, version: window.version, windowStart: window.windowStart, receivedAt })) return { stored: true, duplicate: true };
     buckets.set(keyText, { key, merged, windows: bucket.windows + 1, changed: true });
     artifacts.set(keyText, window.sha256);
     if (shadowBucket) shadowBuckets.set(shadowKeyText, { key: shadowBucket.key, merged: mergedShadow, windows: shadowBucket.windows + 1, changed: true });
     return { stored: true, duplicate: false };
   });
+  const written: Array<[string, CachedBucket]> = [];
   for (const [keyText, { key, windows, merged, changed }] of buckets) {
     const sha256 = artifacts.get(keyText);
-    if (changed && merged && sha256) upsertStatsBucket(tx, { ...key, sha256, windows, merged, updatedAt: receivedAt });
+    if (!changed || !merged || !sha256) continue;
+    upsertStatsBucket(db, { ...key, sha256, windows, merged, updatedAt: receivedAt });
+    written.push([keyText, { windows, updatedAt: receivedAt, merged }]);
   }
   for (const { key, windows, merged, changed } of shadowBuckets.values()) {
-    if (changed && merged) upsertShadowBucket(tx, { ...key, windows, merged, updatedAt: receivedAt });
+    if (changed && merged) upsertShadowBucket(db, { ...key, windows, merged, updatedAt: receivedAt });
   }
-  return outcomes;
+  // Remembered only once the caller's transaction committed: a rolled-back write is never cached.
+  return { outcomes, committed: () => written.forEach(([keyText, entry]) => rememberBucket(ctx, keyText, entry)) };
 }
 
 /** Buckets stored by this version never hold a shadow section; the type does not know that. */

@@ -10,7 +10,7 @@
  * republish its retained cache from the database (ARCHITECTURE rule 7).
  *
  * A QoS 1 message is acknowledged (PUBACK) only once every handler it went to has settled: a
- * handler that returns a promise (a batched commit) holds it, so the broker keeps, and after a
+ * handler that returns a promise (a batched commit) holds it (and a rejected one withholds it), so the broker keeps, and after a
  * reconnect sends again, whatever the hub had not made durable. Many messages are held at once
  * (the hub commits them in batches): mqtt.js would read nothing more until a message's
  * `handleMessage` callback, so the adapter lets it go on at once and writes each PUBACK itself,
@@ -98,19 +98,32 @@ export async function createExternalBroker(options: ExternalBrokerOptions): Prom
   });
 
   const failed = (message: BrokerMessage, error: unknown): void => logger.error('mqtt message handler failed', { topic: message.topic, error: String(error) });
-  /** Runs the handlers; calls `ack` once each has returned or settled (a failure is logged, and acknowledged as before). */
+  /**
+   * Runs the handlers; calls `ack` once each has returned or fulfilled its promise. A handler that
+   * throws is logged and acknowledged (as the embedded broker does); a promise that rejects (not
+   * stored) is logged and never acknowledged: the broker sends the message again after a reconnect.
+   */
   const deliver = (targets: readonly Subscription[], message: BrokerMessage, ack: () => void): void => {
-    const holding: Promise<void>[] = [];
+    const holding: Promise<boolean>[] = [];
     for (const subscription of targets) {
       try {
         const handled = subscription.handler(message);
-        if (handled) holding.push(handled.catch((error: unknown) => failed(message, error)));
+        if (handled)
+          holding.push(
+            handled.then(
+              () => true,
+              (error: unknown) => {
+                failed(message, error);
+                return false;
+              },
+            ),
+          );
       } catch (error) {
         failed(message, error);
       }
     }
     if (holding.length === 0) ack();
-    else void Promise.all(holding).then(ack);
+    else void Promise.all(holding).then((stored) => stored.every(Boolean) && ack());
   };
 
   // Which connection a message came on: a PUBACK is only ever written on that one.

@@ -82,14 +82,6 @@ export function setOnline(db: Db, id: string, online: boolean, seenAt: string): 
   return before.online !== online;
 }
 
-/**
- * Presence of many devices at once (ingestion batches): the online flag of each of `ids` that is
- * enrolled; ids missing from the map are not devices.
- */
-export function onlineFlags(db: Db, ids: readonly string[]): Map<string, boolean> {
-  return new Map(presenceStatement(db).all({ ids: JSON.stringify(ids) }).map((row) => [row.id, row.online]));
-}
-
 // One prepared statement whatever the number of ids: they travel as one JSON array.
 const presenceStatement = preparedFor((db) =>
   db
@@ -98,6 +90,14 @@ const presenceStatement = preparedFor((db) =>
     .where(sql`${devices.id} IN (SELECT value FROM json_each(${sql.placeholder('ids')}))`)
     .prepare(),
 );
+
+/**
+ * Presence of many devices at once (ingestion batches): the online flag of each of `ids` that is
+ * enrolled; ids missing from the map are not devices.
+ */
+export function onlineFlags(db: Db, ids: readonly string[]): Map<string, boolean> {
+  return new Map(presenceStatement(db).all({ ids: JSON.stringify(ids) }).map((row) => [row.id, row.online]));
+}
 
 /** Sets the online flag and last-seen time of many devices in one statement per 500. */
 export function setOnlineMany(db: Db, ids: readonly string[], online: boolean, seenAt: string): void {

@@ -7,7 +7,7 @@ import { devices, statsBuckets, statsMessages } from './schema';
 export type StatsBucketRow = typeof statsBuckets.$inferSelect;
 export type StatsBucketKey = Pick<StatsBucketRow, 'deviceId' | 'model' | 'version' | 'hour'>;
 
-// Ingestion runs these once or twice per window: prepared once per handle (a batch's transaction).
+// Ingestion runs these once or twice per window, on the hub's own handle (inside its batch transactions): prepared once.
 const statements = preparedFor((db) => {
   const p = sql.placeholder;
   const b = statsBuckets;
@@ -19,6 +19,11 @@ const statements = preparedFor((db) => {
       .prepare(),
     bucket: db
       .select()
+      .from(b)
+      .where(and(eq(b.deviceId, p('deviceId')), eq(b.model, p('model')), eq(b.version, p('version')), eq(b.hour, p('hour'))))
+      .prepare(),
+    bucketHead: db
+      .select({ windows: b.windows, updatedAt: b.updatedAt })
       .from(b)
       .where(and(eq(b.deviceId, p('deviceId')), eq(b.model, p('model')), eq(b.version, p('version')), eq(b.hour, p('hour'))))
       .prepare(),
@@ -42,6 +47,10 @@ export function pruneStatsMessages(db: Db, horizon: string): number {
 
 export const getStatsBucket = (db: Db, key: StatsBucketKey): StatsBucketRow | undefined =>
   statements(db).bucket.get({ deviceId: key.deviceId, model: key.model, version: key.version, hour: key.hour });
+
+/** A bucket's window count and last write, without reading (or parsing) what it merged. */
+export const getStatsBucketHead = (db: Db, key: StatsBucketKey): Pick<StatsBucketRow, 'windows' | 'updatedAt'> | undefined =>
+  statements(db).bucketHead.get({ deviceId: key.deviceId, model: key.model, version: key.version, hour: key.hour });
 
 export function upsertStatsBucket(db: Db, row: StatsBucketRow): void {
   statements(db).upsertBucket.run(row);
