@@ -105,15 +105,37 @@ describe('batched ingestion', () => {
     expect(view.body.merged?.n).toBe(windows.length * 60);
   });
 
-  // Skipped: aedes 1.2 writes a QoS 1 PUBACK before it hands the message to any subscriber
-  // (node_modules/aedes/lib/handlers/publish.js: enqueuePublish), so today the embedded broker
-  // acknowledges before the batch commits, whatever the subscriber's promise does (whether this
-  // test then fails depends on timing). adapters/broker/embedded.ts has to hold the message in
-  // authorizePublish instead; with that change this test passes. Enable it then.
-  it.skip('each PUBACK comes after the window it acknowledges was committed', async () => {
+  // aedes writes a QoS 1 PUBACK before it delivers to subscribers; the embedded broker hands a
+  // device's publish to the hub from authorizePublish, which aedes waits on (embedded.ts).
+  it('each PUBACK comes after the window it acknowledges was committed', async () => {
     const windows = [...clients.keys()].flatMap((id) => [windowFor(id, 30), windowFor(id, 30)]);
     const committedAtAck = await Promise.all(windows.map((w) => publish(w.device, statsTopic(w.device), JSON.stringify(w), () => isStored(w.msgId))));
     expect(committedAtAck.filter((committed) => committed !== true)).toEqual([]);
+  });
+
+  it('a window the hub could not store is never acknowledged: the connection ends, and the device sends it again after reconnecting', async () => {
+    const id = 'bt-23';
+    const writable = new Database(join(dir.path, 'edgefleet.db'));
+    // Every claim of a msgId fails: the window's batch, and then the window alone, cannot commit.
+    writable.exec(`CREATE TRIGGER refuse_claims BEFORE INSERT ON stats_messages BEGIN SELECT RAISE(ABORT, 'refused'); END;`);
+    const device = await connectDevice(hub, id, secrets.get(id) ?? '', { reconnectPeriod: 200 });
+    clients.get(id)?.end(true);
+    clients.set(id, device);
+    try {
+      const w = windowFor(id, 25);
+      let acknowledged = false;
+      const ended = closed(device);
+      const sent = publish(id, statsTopic(id), JSON.stringify(w)).then(() => (acknowledged = true));
+      await ended;
+      expect(acknowledged).toBe(false);
+      expect(isStored(w.msgId)).toBe(false);
+      writable.exec('DROP TRIGGER refuse_claims');
+      // mqtt.js keeps an unacknowledged QoS 1 publish and sends it again on its next connection.
+      await sent;
+      expect(isStored(w.msgId)).toBe(true);
+    } finally {
+      writable.close();
+    }
   });
 
   it('state reports in one burst keep the stale rule, and the last one wins', async () => {

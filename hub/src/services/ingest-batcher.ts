@@ -2,12 +2,10 @@
  * Device messages are applied in batches, each one SQLite transaction (PERF "The hub at fleet
  * scale": a transaction per message capped the hub at a few hundred statistics windows a second,
  * and a reconnect storm's presence writes stalled its event loop). A message's promise settles
- * only once its batch committed, and a broker adapter that holds its QoS 1 PUBACK until then
- * (external.ts does) loses nothing on a crash: the device's outbox sends again what was not
- * acknowledged (msgIds, event ids and report seqs make a second copy harmless). Note: aedes 1.2
- * writes the PUBACK of a device's publish before it delivers the message to any subscriber
- * (lib/handlers/publish.js), so embedded.ts must hand the message over from authorizePublish for
- * the embedded broker to do the same; until then its promise only paces the device's connection.
+ * only once its batch committed, and both broker adapters hold the QoS 1 PUBACK until then
+ * (embedded.ts from aedes' authorizePublish, external.ts by writing it itself), so nothing is
+ * lost on a crash: the device's outbox sends again what was not acknowledged (msgIds, event ids
+ * and report seqs make a second copy harmless).
  *
  * Batches are cut by core/batch-queue.ts: at `maxBatch` messages, when a whole turn of the event
  * loop brings nothing new, or `maxDelayMs` after the first. A batch's statistics windows are
@@ -16,9 +14,9 @@
  * strictly in arrival order, each in an event-loop turn of its own. Bounds: the queue never holds
  * more than `maxBatch` (the push that fills it hands the batch over at once), at most
  * `maxInFlight` messages wait for the workers (past that a batch is decoded on the main thread,
- * which slows intake down), and the brokers bound what is in flight anyway (aedes delivers at
- * most its `concurrency`, 100, messages to subscribers until their promises settle; an external
- * broker its in-flight window).
+ * which slows intake down), and the brokers bound what is in flight anyway (aedes reads no more
+ * of a device's connection until the messages of its last read are acknowledged; an external
+ * broker sends no more than its in-flight window).
  *
  * A batch whose transaction fails is applied again one message at a time, so one bad message
  * cannot hold the others back; a message that fails alone rejects its promise, which the broker

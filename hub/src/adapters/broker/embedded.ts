@@ -8,14 +8,15 @@
 import type { IncomingMessage, Server as HttpServer } from 'node:http';
 import { createServer, type Server as NetServer } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { Aedes, type AedesPublishPacket, type AuthenticateError, type Client } from 'aedes';
+import { Aedes, type AedesPublishPacket, type AuthenticateError, type Client, type PublishPacket } from 'aedes';
 import memoryPersistence from 'aedes-persistence';
 import { WebSocketServer, createWebSocketStream } from 'ws';
 import { isValidDeviceId } from '@edgefleet/protocol';
+import { topicMatches } from '../../core/topic-filter';
 import { devicePublishDecision, deviceSubscribeDecision, deviceWillDecision, type AccessDecision } from '../../core/access-policy';
 import type { AuthOutcome } from '../../core/auth-admission';
 import type { Logger } from '../logger';
-import type { BrokerAdapter, EmbeddedBrokerCounters } from './broker';
+import type { BrokerAdapter, BrokerMessage, EmbeddedBrokerCounters } from './broker';
 import { withPacketSizeLimit } from './packet-size-guard';
 import { RetainedStore, useRetainedStore } from './retained-store';
 
@@ -44,6 +45,8 @@ export interface EmbeddedBroker extends BrokerAdapter {
   counters(): EmbeddedBrokerCounters;
 }
 
+type MessageHandler = (message: BrokerMessage) => void | Promise<void>;
+
 const badCredentials = (): AuthenticateError => Object.assign(new Error('bad username or password'), { returnCode: 4 as const });
 
 export async function createEmbeddedBroker(options: BrokerOptions): Promise<EmbeddedBroker> {
@@ -62,6 +65,49 @@ export async function createEmbeddedBroker(options: BrokerOptions): Promise<Embe
     authBusy: 0,
   };
   const live = new Set<Duplex>();
+
+  /**
+   * The hub's subscriptions. aedes writes a QoS 1 PUBACK before it hands a publish to any
+   * subscriber (lib/handlers/publish.js), so a message acknowledged to the device could still be
+   * lost in a batch that never committed (a hub restart lost 1-7% of a fleet's statistics
+   * windows that way). A device's publish is therefore handed to the hub from authorizePublish,
+   * which aedes waits on before it acknowledges: the PUBACK goes out once the handlers' promises
+   * are fulfilled (the batch committed). A refused promise (not stored) ends the connection
+   * without a PUBACK, so the device sends the message again after reconnecting; a promise that
+   * never settles (the hub closing) is never acknowledged. aedes reads no more of that
+   * connection meanwhile, which paces a device to the hub's commits.
+   */
+  const routes: Array<{ filter: string; handler: MessageHandler }> = [];
+  /** payloads already handed to the hub from authorizePublish; aedes' own delivery of them is skipped */
+  const handedOver = new WeakSet<Buffer>();
+  const runHandlers = (handlers: readonly MessageHandler[], message: BrokerMessage): true | Promise<boolean> => {
+    const failed = (error: unknown): false => {
+      logger.error('mqtt message handler failed', { topic: message.topic, error: String(error) });
+      return false;
+    };
+    const holding: Promise<boolean>[] = [];
+    for (const handler of handlers) {
+      try {
+        const handled = handler(message);
+        if (handled) holding.push(handled.then(() => true, failed));
+      } catch (error) {
+        // A handler that throws has seen the message and cannot take it: acknowledged, as it always was.
+        failed(error);
+      }
+    }
+    return holding.length === 0 ? true : Promise.all(holding).then((stored) => stored.every(Boolean));
+  };
+  const handOver = (clientId: string, packet: PublishPacket, callback: (error: Error | null) => void): void => {
+    const handlers = routes.filter((route) => topicMatches(route.filter, packet.topic)).map((route) => route.handler);
+    if (handlers.length === 0) return callback(null);
+    const payload = Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload);
+    // aedes passes this very buffer on to the subscribers it delivers to (aedes-packet).
+    packet.payload = payload;
+    handedOver.add(payload);
+    const handled = runHandlers(handlers, { topic: packet.topic, payload, clientId });
+    if (handled === true) return callback(null);
+    void handled.then((stored) => callback(stored ? null : new Error('message not stored; not acknowledged')));
+  };
   const pendingWills = new WeakMap<Client, { topic: string; retain: boolean }>();
 
   const retained = new RetainedStore();
@@ -134,7 +180,7 @@ export async function createEmbeddedBroker(options: BrokerOptions): Promise<Embe
       const decision = devicePublishDecision(client.id, packet.topic, packet.retain);
       if (decision.allow) {
         const admitted = options.admitPublish?.(client.id, packet.topic) ?? decision;
-        if (admitted.allow) return callback(null);
+        if (admitted.allow) return handOver(client.id, packet, callback);
         counters.publishRateLimited++;
         // Not acknowledged, so the device keeps the message (its outbox) and sends it again after reconnecting.
         logger.info('mqtt publish over its rate limit; disconnecting', { clientId: client.id, reason: admitted.reason });
@@ -193,24 +239,16 @@ export async function createEmbeddedBroker(options: BrokerOptions): Promise<Embe
       }),
     subscribe: (topicFilter, handler) =>
       new Promise<void>((resolve) => {
+        routes.push({ filter: topicFilter, handler });
+        // What does not come through authorizePublish (the hub's own publishes, wills of a broker
+        // instance that is gone) arrives here, already acknowledged: a refusal is only logged.
         const deliver = (packet: AedesPublishPacket, done: () => void): void => {
-          const clientId = 'clientId' in packet && typeof packet.clientId === 'string' ? packet.clientId : null;
           const payload = Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload);
-          const failed = (error: unknown): void => logger.error('mqtt message handler failed', { topic: packet.topic, error: String(error) });
-          try {
-            const handled = handler({ topic: packet.topic, payload, clientId });
-            // aedes acknowledges a QoS 1 publish once every subscriber called done: a handler that
-            // returns a promise (a batched commit) holds the PUBACK until its data is durable.
-            if (handled) {
-              // A refused promise (not stored: a failed commit, the hub closing) is never
-              // acknowledged: the device keeps the message and sends it again after reconnecting.
-              handled.then(done, failed);
-              return;
-            }
-          } catch (error) {
-            failed(error);
-          }
-          done();
+          if (handedOver.has(payload)) return done();
+          const clientId = 'clientId' in packet && typeof packet.clientId === 'string' ? packet.clientId : null;
+          const handled = runHandlers([handler], { topic: packet.topic, payload, clientId });
+          if (handled === true) done();
+          else void handled.then(done);
         };
         aedes.subscribe(topicFilter, deliver, resolve);
       }),
