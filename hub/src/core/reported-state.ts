@@ -23,3 +23,32 @@ export function notableChanges(previous: ReportedState | null, next: ReportedSta
   if (refKey(previous?.shadow ?? null) !== refKey(next.shadow ?? null)) changes.push('shadow');
   return changes;
 }
+
+/** What the rollout controller needs of a stored report (core/rollouts/controller.ts DeviceView). */
+export interface ReportedSummary {
+  seq: number;
+  phase: string;
+  active: { model: string; version: string } | null;
+  error: string | null;
+  shadow: { model: string; version: string } | null;
+}
+
+const field = (value: unknown, key: string): unknown => (typeof value === 'object' && value !== null ? (value as Record<string, unknown>)[key] : undefined);
+const modelVersion = (value: unknown): { model: string; version: string } | null => {
+  const model = field(value, 'model');
+  const version = field(value, 'version');
+  return typeof model === 'string' && typeof version === 'string' ? { model, version } : null;
+};
+
+/**
+ * The fields of a stored report the controller reads, each checked for its type; null when the
+ * report has no seq and phase. Reports are checked against the protocol's schema before they are
+ * stored: this reads 10,000 of them per controller pass without parsing each through it again.
+ */
+export function summarizeReport(stored: unknown): ReportedSummary | null {
+  const seq = field(stored, 'seq');
+  const phase = field(stored, 'phase');
+  if (typeof seq !== 'number' || typeof phase !== 'string') return null;
+  const code = field(field(stored, 'error'), 'code');
+  return { seq, phase, active: modelVersion(field(stored, 'active')), error: typeof code === 'string' ? code : null, shadow: modelVersion(field(stored, 'shadow')) };
+}

@@ -7,21 +7,20 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { StatsWindow } from '@edgefleet/protocol';
-import { listAssignmentTargets } from '../adapters/db/assignments';
 import { writeAudit } from '../adapters/db/audit';
-import { listDevices } from '../adapters/db/devices';
+import { listDevices, listFleetRows } from '../adapters/db/devices';
 import { getVersion } from '../adapters/db/models';
 import type { Db } from '../adapters/db/open';
 import { getRollout, listMembers, listRings, listRollouts, rolloutsInStates, rolloutsOfModel, updateRollout, insertRollout, upsertMember, type RolloutMemberRow, type RolloutRow } from '../adapters/db/rollouts';
 import { devicesReportingSince, listStatsBuckets } from '../adapters/db/stats';
 import { conflict, notFound, validation } from '../core/errors';
+import { summarizeReport } from '../core/reported-state';
 import { applyAction, type RolloutAction } from '../core/rollouts/actions';
 import { ACTIVE_STATES, countMembers, reconcile, type Assignment, type ControllerEvent, type DeviceView, type MemberStatus, type ModelVersion, type RolloutMember, type RolloutState, type RolloutStatus } from '../core/rollouts/controller';
 import { evaluateGate, type GateReport } from '../core/rollouts/gates';
 import { defaultPlan, planProblems, rolloutPlanSchema, type RolloutPlan } from '../core/rollouts/plan';
 import type { HubContext } from './context';
 import { assignDevices, type AssignResult } from './deployments';
-import { storedState } from './devices';
 import { kickDelivery, queueNotification, type NotificationKind } from './notifications';
 import { hourOf } from './stats-ingest';
 import { shadowAgreement } from './shadow-stats';
@@ -64,19 +63,14 @@ const memberRow = (rolloutId: string, m: RolloutMember): RolloutMemberRow => ({
 
 /** The fleet as the controller sees it: ring, tags, presence, assignment and the last report. */
 function fleetView(db: Db): DeviceView[] {
-  const assigned = new Map(listAssignmentTargets(db).map((a) => [a.deviceId, a]));
-  return listDevices(db).map((d) => {
-    const a = assigned.get(d.id);
-    const state = storedState(d.reportedState);
-    return {
-      id: d.id,
-      ring: d.ring,
-      tags: d.tags,
-      online: d.online,
-      assignment: a ? { model: a.model, version: a.version, seq: a.seq } : null,
-      reported: state ? { seq: state.seq, phase: state.phase, active: state.active ? { model: state.active.model, version: state.active.version } : null, error: state.error?.code ?? null, shadow: state.shadow ? { model: state.shadow.model, version: state.shadow.version } : null } : null,
-    };
-  });
+  return listFleetRows(db).map((d) => ({
+    id: d.id,
+    ring: d.ring,
+    tags: d.tags,
+    online: d.online,
+    assignment: d.assignedModel !== null && d.assignedVersion !== null && d.assignedSeq !== null ? { model: d.assignedModel, version: d.assignedVersion, seq: d.assignedSeq } : null,
+    reported: summarizeReport(d.reported),
+  }));
 }
 
 /**
@@ -216,14 +210,23 @@ export async function reconcileAllRollouts(ctx: HubContext): Promise<{ rollouts:
 }
 
 const pending = new WeakSet<HubContext>();
-/** A device reported: let the controller look soon (coalesced), instead of waiting for its tick. */
+const lastPassMs = new WeakMap<HubContext, number>();
+/**
+ * A device reported: let the controller look soon (coalesced), instead of waiting for its tick.
+ * A pass reads the whole fleet (some 100 ms at 10,000 devices), so during a rollout's flood of
+ * reports it starts at most every 100 ms, and waits three times as long as its last pass took.
+ */
 export function requestReconcile(ctx: HubContext): void {
   if (pending.has(ctx) || !ctx.jobs.has(CONTROLLER)) return;
   pending.add(ctx);
-  setTimeout(() => {
-    pending.delete(ctx);
-    void ctx.jobs.runNow(CONTROLLER);
-  }, 100).unref();
+  setTimeout(
+    () => {
+      // Reports arriving during this pass ask for the next one.
+      pending.delete(ctx);
+      void ctx.jobs.runNow(CONTROLLER).then((run) => void lastPassMs.set(ctx, run.durationMs));
+    },
+    Math.max(100, 3 * (lastPassMs.get(ctx) ?? 0)),
+  ).unref();
 }
 
 export interface CreateRolloutInput {

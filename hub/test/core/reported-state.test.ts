@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ReportedState } from '@edgefleet/protocol';
-import { isStaleReport, notableChanges } from '../../src/core/reported-state';
+import { isStaleReport, notableChanges, summarizeReport } from '../../src/core/reported-state';
 
 const state = (overrides: Partial<ReportedState> = {}): ReportedState => ({
   device: 'd',
@@ -30,5 +30,23 @@ describe('reported state rules', () => {
     expect(notableChanges(state(), state({ shadow }))).toEqual(['shadow']);
     expect(notableChanges(state({ shadow }), state({ shadow: null }))).toEqual(['shadow']);
     expect(notableChanges(state(), state({ shadow: null }))).toEqual([]);
+  });
+});
+
+describe('summarizeReport: what the rollout controller reads of a stored report', () => {
+  it('takes seq, phase, active, error code and shadow from a stored report', () => {
+    const shadow = { model: 'vad', version: '3', sha256: 'c'.repeat(64) };
+    const stored = JSON.parse(JSON.stringify(state({ seq: 7, phase: 'failed', error: { code: 'E_PROBE_FAILED', message: 'probe failed' }, shadow }))) as unknown;
+    expect(summarizeReport(stored)).toEqual({ seq: 7, phase: 'failed', active: { model: 'vad', version: '1' }, error: 'E_PROBE_FAILED', shadow: { model: 'vad', version: '3' } });
+  });
+
+  it('a report without shadow (an older agent) or with nothing serving reads as null there', () => {
+    const { shadow: _omitted, ...older } = state({ active: null });
+    expect(summarizeReport(older)).toEqual({ seq: 2, phase: 'serving', active: null, error: null, shadow: null });
+  });
+
+  it('anything without a numeric seq and a phase is no report; fields of the wrong type read as absent', () => {
+    for (const bad of [null, 'text', 42, [], {}, { seq: '2', phase: 'serving' }, { seq: 2 }]) expect(summarizeReport(bad)).toBeNull();
+    expect(summarizeReport({ seq: 1, phase: 'serving', active: { model: 5, version: '1' }, error: { code: 9 }, shadow: 'x' })).toEqual({ seq: 1, phase: 'serving', active: null, error: null, shadow: null });
   });
 });

@@ -187,15 +187,16 @@ export function reconcile(rollout: RolloutInput, current: RolloutStatus, current
   // 2. Membership: every device the reached ring steps select (late enrolments included), if
   //    it runs this model or nothing, joins with what it had as its rollback target.
   const reachedRings = rollout.plan.steps.map((s, i) => ({ s, i })).filter(({ s, i }) => s.kind === 'ring' && i <= status.step);
+  // Indexed by device, not searched: a pass covers every device of a 10,000-device fleet.
+  const known = new Map(members.map((m, index) => [m.deviceId, index]));
   const join = (): void => {
-    const known = new Set(members.map((m) => m.deviceId));
     for (const { s, i } of reachedRings) {
       if (s.kind !== 'ring') continue;
       for (const device of obs.devices) {
         if (!ringStepIncludes(s, device)) continue;
-        if (known.has(device.id)) {
+        const index = known.get(device.id);
+        if (index !== undefined) {
           // A full ring step over a device that ran the version as a shadow promotes it.
-          const index = members.findIndex((m) => m.deviceId === device.id);
           const member = members[index];
           if (!s.shadow && member?.mode === 'shadow') {
             members[index] = { ...member, mode: 'active', step: i, assignedSeq: null, assignedAt: iso, status: 'pending', error: null };
@@ -207,13 +208,13 @@ export function reconcile(rollout: RolloutInput, current: RolloutStatus, current
         if (s.shadow) {
           // Shadowing needs a model to serve beside it; a device on the target already has nothing to compare.
           if (!device.assignment || same(device.assignment, target)) continue;
-          known.add(device.id);
+          known.set(device.id, members.length);
           const serving = { model: device.assignment.model, version: device.assignment.version };
           members.push({ deviceId: device.id, step: i, mode: 'shadow', previous: serving, assignedSeq: null, assignedAt: iso, status: 'pending', error: null });
           assignments.push({ deviceId: device.id, ...serving, shadow: target, reason: 'rollout' });
           continue;
         }
-        known.add(device.id);
+        known.set(device.id, members.length);
         // On the target already through a superseded rollout: that rollout's doc is the one it
         // acts on (so its failures count here), and what it ran before is the rollback target.
         const inherited = device.assignment && same(device.assignment, target) ? obs.inherited?.get(device.id) : undefined;
@@ -225,8 +226,9 @@ export function reconcile(rollout: RolloutInput, current: RolloutStatus, current
   };
   join();
   // A member whose doc was never issued (the hub stopped in between) is asked for again.
+  const asked = new Set(assignments.map((a) => a.deviceId));
   for (const m of members) {
-    if (m.assignedSeq !== null || assignments.some((a) => a.deviceId === m.deviceId)) continue;
+    if (m.assignedSeq !== null || asked.has(m.deviceId)) continue;
     if (m.mode === 'shadow' && m.previous) assignments.push({ deviceId: m.deviceId, ...m.previous, shadow: target, reason: 'rollout' });
     else if (m.mode === 'active' && !same(byId.get(m.deviceId)?.assignment, target)) assignments.push({ deviceId: m.deviceId, ...target, reason: 'rollout' });
   }
