@@ -22,7 +22,7 @@ import { anySchema } from '../demo/api';
 import { AdminApi, enrolDevices, trainMachineVersion } from '../lean/hub-api';
 import { LeanFleet } from '../lean/lean-fleet';
 import type { DeviceSnapshot, DeviceTimings, LeanDeviceSpec } from '../lean/device-types';
-import { startHubProcess, type HubProcess, type HubUsage } from './hub-process';
+import { HubProcess, type HubUsage } from '../hub-process';
 import { machineLine, quantile } from './measure';
 import { startRawFleet } from './raw-fleet';
 import { fixed, goal, table, withGoal } from './report';
@@ -125,7 +125,8 @@ async function docSize(hub: HubProcess, api: AdminApi): Promise<number> {
 
 export async function measureFleet(size: number): Promise<FleetFigures> {
   const dir = await mkdtemp(join(tmpdir(), 'edgefleet-fleet-bench-'));
-  let hub = await startHubProcess({ dataDir: dir, httpPort: 0, mqttPort: 0, adminToken: TOKEN });
+  const hub = new HubProcess({ dataDir: dir, adminToken: TOKEN, log: 'silent' });
+  await hub.start();
   let fleet: LeanFleet | null = null;
   try {
     const api = new AdminApi({ httpUrl: hub.httpUrl, adminToken: TOKEN });
@@ -167,10 +168,9 @@ export async function measureFleet(size: number): Promise<FleetFigures> {
     const stormDelays = delays(retainedArrivals(await fleet.timings(), stormStart, (s) => s.startedAt), size, storm.cpuMicros);
 
     // The hub killed under its fleet and started again on the same data dir and ports.
-    const { httpPort, mqttPort } = hub;
     await hub.kill();
     const restartAt = Date.now();
-    hub = await startHubProcess({ dataDir: dir, httpPort, mqttPort, adminToken: TOKEN });
+    await hub.start();
     const ready = Date.now();
     const restart = await cpuOver(hub, async () => {
       await until('every device has its desired doc after the restart', async () => retainedArrivals((await fleet?.timings()) ?? [], ready, () => ready).length >= size, 15 * 60_000);
@@ -214,7 +214,7 @@ export async function measureFleet(size: number): Promise<FleetFigures> {
     }
   } finally {
     await fleet?.close();
-    await hub.kill().catch(() => undefined);
+    await hub.kill();
     await rm(dir, { recursive: true, force: true });
   }
 }

@@ -3,8 +3,8 @@
  * each in child processes, doing what the hub and its devices do in the measured run: hold one
  * retained doc per device, take a reconnect storm, and fan out a new doc to every device.
  */
-import { forkIpcChild, type IpcChild } from '../ipc-child';
-import type { HubUsage } from '../hub-process';
+import { forkIpcChild, type IpcChild } from '../../ipc-child';
+import type { HubUsage } from '../../hub-process';
 
 export interface RawFleet {
   url: string;

@@ -1,8 +1,9 @@
 /**
  * A TypeScript module forked as a child process with tsx, driven by request/answer messages
  * over IPC (`{ id, cmd }` -> `{ id, result }`), after it announced itself with `{ ready }`.
- * The fleet benchmark runs its hub, its baseline broker and its clients this way, so each one's
- * CPU and memory are its own and each stays under the per-process open-file limit.
+ * The hub process (hub-process/) and the fleet benchmark's baseline broker and clients
+ * (bench/raw-fleet/) run this way, so each one's CPU and memory are its own and each stays under
+ * the per-process open-file limit.
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { createRequire } from 'node:module';
