@@ -242,12 +242,15 @@ export async function createEmbeddedBroker(options: BrokerOptions): Promise<Embe
         routes.push({ filter: topicFilter, handler });
         // What does not come through authorizePublish (the hub's own publishes, wills of a broker
         // instance that is gone) arrives here, already acknowledged: a refusal is only logged.
+        // `done` is called in a later turn, as aedes' own deliveries do (lib/write.js): mqemitter
+        // starts its next queued message from `done`, and a queue of thousands (a rollback's docs
+        // ahead of the devices' reports) finished one inside the other overflowed the stack.
         const deliver = (packet: AedesPublishPacket, done: () => void): void => {
           const payload = Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload);
-          if (handedOver.has(payload)) return done();
+          if (handedOver.has(payload)) return void setImmediate(done);
           const clientId = 'clientId' in packet && typeof packet.clientId === 'string' ? packet.clientId : null;
           const handled = runHandlers([handler], { topic: packet.topic, payload, clientId });
-          if (handled === true) done();
+          if (handled === true) setImmediate(done);
           else void handled.then(done);
         };
         aedes.subscribe(topicFilter, deliver, resolve);
