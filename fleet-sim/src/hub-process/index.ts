@@ -29,6 +29,8 @@ export interface HubProcessOptions {
   rolloutSchedule?: string;
   /** 'warnings' (default): the hub's warnings and errors on stderr; 'silent': nothing (benchmarks) */
   log?: 'warnings' | 'silent';
+  /** extra Node flags for the hub's process, e.g. `--cpu-prof` (a profile is written on a clean stop, not a kill) */
+  nodeFlags?: readonly string[];
 }
 
 /** how long a stopped hub's process may take to exit before it is killed */
@@ -38,13 +40,15 @@ export class HubProcess {
   readonly dataDir: string;
   readonly adminToken: string;
   private readonly options: HubChildOptions;
+  private readonly nodeFlags: readonly string[];
   private child: IpcChild<HubReady> | null = null;
   private ready: HubReady | null = null;
 
   constructor(options: HubProcessOptions) {
-    const { httpPort = 0, mqttPort = 0, log = 'warnings', ...rest } = options;
+    const { httpPort = 0, mqttPort = 0, log = 'warnings', nodeFlags = [], ...rest } = options;
     this.dataDir = options.dataDir;
     this.adminToken = options.adminToken;
+    this.nodeFlags = nodeFlags;
     this.options = { ...rest, httpPort, mqttPort, log };
   }
 
@@ -72,7 +76,7 @@ export class HubProcess {
   async start(): Promise<void> {
     if (this.child) throw new Error('hub process already running');
     const ports = this.ready ? { httpPort: this.ready.httpPort, mqttPort: this.ready.mqttPort } : {};
-    const child = await forkIpcChild<HubReady>(new URL('./child.ts', import.meta.url), { EDGEFLEET_HUB_PROCESS: JSON.stringify({ ...this.options, ...ports } satisfies HubChildOptions) }, ['--expose-gc', '--max-old-space-size=4096']);
+    const child = await forkIpcChild<HubReady>(new URL('./child.ts', import.meta.url), { EDGEFLEET_HUB_PROCESS: JSON.stringify({ ...this.options, ...ports } satisfies HubChildOptions) }, ['--expose-gc', '--max-old-space-size=4096', ...this.nodeFlags]);
     this.child = child;
     this.ready = child.ready;
     void child.exited.then(() => {

@@ -139,8 +139,12 @@ function inheritedTargets(db: Db, row: RolloutRow): Map<string, ModelVersion> {
   return out;
 }
 
-/** Devices of the rollout that sent statistics on the new version since the step began (bake's minReporting). */
-function reportingDevices(ctx: HubContext, row: RolloutRow, status: RolloutStatus, members: readonly RolloutMember[]): number {
+/**
+ * Devices of the rollout that sent statistics on the new version since the step began (bake's
+ * minReporting); counted only while a bake step lies ahead (a query over every member per pass).
+ */
+function reportingDevices(ctx: HubContext, row: RolloutRow, plan: RolloutPlan, status: RolloutStatus, members: readonly RolloutMember[]): number {
+  if (status.state !== 'running' || !plan.steps.slice(status.step).some((step) => step.kind === 'bake')) return 0;
   return devicesReportingSince(ctx.db, row.model, row.version, status.stepStartedAt, members.map((m) => m.deviceId)).size;
 }
 
@@ -183,7 +187,7 @@ export function reconcileRollout(ctx: HubContext, id: string, actor = `job:${CON
     const members = listMembers(ctx.db, id).map(memberOf);
     const now = ctx.now();
     const gate = gateReport(ctx, row, plan, status, members);
-    const result = reconcile({ id, model: row.model, version: row.version, plan }, status, members, { devices: fleetView(ctx.db), gate, reportingDevices: reportingDevices(ctx, row, status, members), inherited: inheritedTargets(ctx.db, row), now });
+    const result = reconcile({ id, model: row.model, version: row.version, plan }, status, members, { devices: fleetView(ctx.db), gate, reportingDevices: reportingDevices(ctx, row, plan, status, members), inherited: inheritedTargets(ctx.db, row), now });
     // A quiet tick changes nothing: only what moved is written (a tick covers every device of every rollout).
     const before = new Map(members.map((m) => [m.deviceId, JSON.stringify(m)]));
     const changed = result.members.filter((m) => before.get(m.deviceId) !== JSON.stringify(m));

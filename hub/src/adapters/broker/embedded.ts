@@ -116,6 +116,13 @@ export async function createEmbeddedBroker(options: BrokerOptions): Promise<Embe
 
   const aedes = await Aedes.createBroker({
     persistence,
+    // No cap on messages in flight in aedes' emitter (default 100). Past the cap mqemitter queues
+    // messages and starts each queued one from the previous one's completion, synchronously: in a
+    // 5,000-device storm thousands of queued $SYS notices (which complete at once) ran one inside
+    // the other and overflowed the stack. What is in flight stays bounded without it: aedes reads
+    // no more of a connection until its last read is handled, the hub publishes docs in batches
+    // of 500, and a device that does not drain its socket is dropped after drainTimeout.
+    concurrency: 0,
     connectTimeout: options.connectTimeoutMs ?? 10_000,
     drainTimeout: options.drainTimeoutMs ?? 30_000,
     // aedes' default of 23 is MQTT 3.1's limit; device ids may be 64 long.

@@ -1,5 +1,5 @@
 /** Device rows: credentials, grouping, and the last facts the device reported. */
-import { and, eq, inArray, sql } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
 import type { DeviceSecretStore } from '../secrets';
 import type { Db } from './open';
 import { preparedFor } from './prepared';
@@ -7,8 +7,22 @@ import { assignments, deviceSeq, devices } from './schema';
 
 export type DeviceRow = typeof devices.$inferSelect;
 
+// Each runs once per connect, report or batch at fleet scale: prepared once (adapters/db/prepared.ts).
 const deviceStatements = preparedFor((db) => ({
   reportedState: db.select({ state: devices.reportedState }).from(devices).where(eq(devices.id, sql.placeholder('id'))).prepare(),
+  secretHash: db.select({ secretHash: devices.secretHash }).from(devices).where(eq(devices.id, sql.placeholder('id'))).prepare(),
+  updateReport: db
+    .update(devices)
+    // Wrapped in sql``: drizzle's update types take no bare placeholders, so values go in as SQLite stores them.
+    .set({ reportedState: sql`${sql.placeholder('state')}`, lastErrorCode: sql`${sql.placeholder('lastErrorCode')}`, lastSeenAt: sql`${sql.placeholder('seenAt')}` })
+    .where(eq(devices.id, sql.placeholder('id')))
+    .prepare(),
+  // Any number of ids, one statement: they travel as one JSON array.
+  setOnlineMany: db
+    .update(devices)
+    .set({ online: sql`${sql.placeholder('online')}`, lastSeenAt: sql`${sql.placeholder('seenAt')}` })
+    .where(sql`${devices.id} IN (SELECT value FROM json_each(${sql.placeholder('ids')}))`)
+    .prepare(),
   // One statement: the seq goes up by one, whoever else bumps it (PROTOCOL: strictly increasing).
   bumpSeq: db
     .insert(deviceSeq)
@@ -76,7 +90,7 @@ export function getReportedActive(db: Db, id: string): { model: string; version:
 }
 
 export function getSecretHash(db: Db, id: string): string | undefined {
-  return db.select({ secretHash: devices.secretHash }).from(devices).where(eq(devices.id, id)).get()?.secretHash;
+  return deviceStatements(db).secretHash.get({ id })?.secretHash;
 }
 
 /**
@@ -107,7 +121,7 @@ export function deviceSecretStore(db: Db): DeviceSecretStore {
 }
 
 export function updateReportedState(db: Db, id: string, state: unknown, lastErrorCode: string | null, seenAt: string): void {
-  db.update(devices).set({ reportedState: state, lastErrorCode, lastSeenAt: seenAt }).where(eq(devices.id, id)).run();
+  deviceStatements(db).updateReport.run({ id, state: JSON.stringify(state), lastErrorCode, seenAt });
 }
 
 export function setOnline(db: Db, id: string, online: boolean, seenAt: string): boolean {
@@ -134,9 +148,9 @@ export function onlineFlags(db: Db, ids: readonly string[]): Map<string, boolean
   return new Map(presenceStatement(db).all({ ids: JSON.stringify(ids) }).map((row) => [row.id, row.online]));
 }
 
-/** Sets the online flag and last-seen time of many devices in one statement per 500. */
+/** Sets the online flag and last-seen time of many devices in one statement. */
 export function setOnlineMany(db: Db, ids: readonly string[], online: boolean, seenAt: string): void {
-  for (let i = 0; i < ids.length; i += 500) db.update(devices).set({ online, lastSeenAt: seenAt }).where(inArray(devices.id, ids.slice(i, i + 500))).run();
+  if (ids.length > 0) deviceStatements(db).setOnlineMany.run({ ids: JSON.stringify(ids), online: online ? 1 : 0, seenAt });
 }
 
 /** The last reported state as stored (unparsed); undefined when there is no such device. */

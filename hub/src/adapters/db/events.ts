@@ -1,11 +1,20 @@
 /** Device events, deduplicated on the device's own event id. */
-import { desc, eq } from 'drizzle-orm';
+import { desc, eq, sql } from 'drizzle-orm';
 import type { Db } from './open';
+import { preparedFor } from './prepared';
 import { events } from './schema';
+
+type EventRow = typeof events.$inferSelect;
+
+// One per device event at fleet scale: prepared once (adapters/db/prepared.ts).
+const insertStatement = preparedFor((db) => {
+  const p = (name: keyof EventRow) => sql.placeholder(name);
+  return db.insert(events).values({ deviceId: p('deviceId'), eventId: p('eventId'), kind: p('kind'), code: p('code'), at: p('at'), receivedAt: p('receivedAt'), body: p('body') }).onConflictDoNothing().prepare();
+});
 
 /** Returns false when the event was already stored (a redelivery). */
 export function insertEvent(db: Db, row: typeof events.$inferInsert): boolean {
-  return db.insert(events).values(row).onConflictDoNothing().run().changes > 0;
+  return insertStatement(db).run({ ...row, code: row.code ?? null }).changes > 0;
 }
 
 export const listEvents = (db: Db, deviceId: string, limit = 50): Array<typeof events.$inferSelect> =>

@@ -40,7 +40,9 @@ export function updateRollout(db: Db, id: string, patch: Partial<Omit<RolloutRow
   db.update(rollouts).set(patch).where(eq(rollouts.id, id)).run();
 }
 
-export const listMembers = (db: Db, rolloutId: string): RolloutMemberRow[] => db.select().from(rolloutMembers).where(eq(rolloutMembers.rolloutId, rolloutId)).orderBy(asc(rolloutMembers.deviceId)).all();
+// Read on every controller pass (the whole fleet's rows in a big rollout): prepared once.
+const membersStatement = preparedFor((db) => db.select().from(rolloutMembers).where(eq(rolloutMembers.rolloutId, sql.placeholder('rolloutId'))).orderBy(asc(rolloutMembers.deviceId)).prepare());
+export const listMembers = (db: Db, rolloutId: string): RolloutMemberRow[] => membersStatement(db).all({ rolloutId });
 
 const upsertMemberStatement = preparedFor((db) => {
   const p = (name: keyof RolloutMemberRow) => sql.placeholder(name);

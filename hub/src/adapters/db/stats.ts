@@ -103,12 +103,18 @@ export const statsHourSignatures = (db: Db, model: string, version: string, from
     .all();
 
 /** Devices (of `devices`) that sent a window of `model@version` starting at or after `since` (ISO): exact, unlike hourly buckets. */
+// Any number of devices, one prepared statement: the ids travel as one JSON array.
+const reportingStatement = preparedFor((db) => {
+  const p = sql.placeholder;
+  const m = statsMessages;
+  return db
+    .selectDistinct({ deviceId: m.deviceId })
+    .from(m)
+    .where(and(eq(m.model, p('model')), eq(m.version, p('version')), gte(m.windowStart, p('since')), sql`${m.deviceId} IN (SELECT value FROM json_each(${p('ids')}))`))
+    .prepare();
+});
+
 export function devicesReportingSince(db: Db, model: string, version: string, since: string, deviceIds: readonly string[]): Set<string> {
   if (deviceIds.length === 0) return new Set();
-  const rows = db
-    .selectDistinct({ deviceId: statsMessages.deviceId })
-    .from(statsMessages)
-    .where(and(eq(statsMessages.model, model), eq(statsMessages.version, version), gte(statsMessages.windowStart, since), inArray(statsMessages.deviceId, [...deviceIds])))
-    .all();
-  return new Set(rows.map((r) => r.deviceId));
+  return new Set(reportingStatement(db).all({ model, version, since, ids: JSON.stringify(deviceIds) }).map((r) => r.deviceId));
 }
