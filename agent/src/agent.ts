@@ -19,7 +19,7 @@ import { bootstrap } from './bootstrap';
 import { resolveOptions, type AgentOptions } from './config';
 import { isShadowInstallStep, type Observed } from './core/plan';
 import { checkTypedInputs, parsePredictBody } from './core/predict-request';
-import { batchRows, predictedValues, predictionIdsOf } from './core/prediction-summary';
+import { predictionIdsOf, predictionReaderOf, readPredicted, type PredictionReader } from './core/prediction-summary';
 import type { TypedTensor } from './core/tensors';
 import { refOf, type AgentStatus } from './core/state';
 import { DocHandler } from './doc-handler';
@@ -298,6 +298,9 @@ interface PredictionIds {
  *   the shadow read the request's JSON numbers as they always have.
  */
 class Predictor {
+  /** the serving release's prediction reader, derived once per release rather than per request */
+  private reader: { release: ReleaseManifest; reader: PredictionReader } | null = null;
+
   constructor(
     private readonly world: World,
     private readonly stats: StatsRecorder,
@@ -324,7 +327,7 @@ class Predictor {
     // The shadow keeps the request until it runs: a copy (as JSON, what it takes), since the
     // caller may reuse its arrays; only paid while a shadow runs.
     if (this.world.runningShadow()) this.shadows.offer(release, jsonOf(inputs), jsonOf(outputs));
-    return new TypedPrediction(release, outputs, () => predictionIdsOf({ device: this.ids.device, release, at, nonce: this.ids.nonce(), predicted }));
+    return new TypedPrediction(release, outputs, this.ids, at, predicted);
   }
 
   async json(body: unknown): Promise<PredictResponse> {
@@ -368,34 +371,38 @@ class Predictor {
 
   /** Each row's predicted value, read now: the outputs are the caller's once returned. */
   private predictedOf(release: ReleaseManifest, inputs: StatsInputs, outputs: Record<string, TypedTensor>): ReadonlyArray<PredictedValue | undefined> {
-    // prediction-summary types its tensors as JSON but reads them through output-reader.ts's
-    // RowTensor (dims and indexable data), which typed arrays are too.
-    return predictedValues(release, outputs as RowTensorsAsJson, batchRows(release, inputs));
+    let cached = this.reader;
+    if (cached?.release !== release) cached = this.reader = { release, reader: predictionReaderOf(release) };
+    return readPredicted(cached.reader, inputs, outputs);
   }
 }
 
 type StatsInputs = Parameters<StatsRecorder['record']>[1];
-type RowTensorsAsJson = Parameters<typeof predictedValues>[1];
 
-/** A prediction whose ids are encoded on first read (with a nonce drawn then: unique all the same). */
+/**
+ * A prediction whose ids are encoded on first read (with a nonce drawn then: unique all the
+ * same). What the ids need is kept in private fields, not a closure: one object per request.
+ */
 class TypedPrediction implements Prediction {
   readonly model: string;
   readonly version: string;
-  #ids: readonly string[] | null = null;
-  readonly #encode: () => readonly string[];
+  readonly #release: ReleaseManifest;
+  readonly #ids: PredictionIds;
+  readonly #at: number;
+  readonly #predicted: ReadonlyArray<PredictedValue | undefined>;
+  #encoded: readonly string[] | null = null;
 
-  constructor(
-    release: ReleaseManifest,
-    readonly outputs: Record<string, TypedTensor>,
-    encode: () => readonly string[],
-  ) {
+  constructor(release: ReleaseManifest, readonly outputs: Record<string, TypedTensor>, ids: PredictionIds, at: number, predicted: ReadonlyArray<PredictedValue | undefined>) {
     this.model = release.model;
     this.version = release.version;
-    this.#encode = encode;
+    this.#release = release;
+    this.#ids = ids;
+    this.#at = at;
+    this.#predicted = predicted;
   }
 
   get predictionIds(): readonly string[] {
-    return (this.#ids ??= this.#encode());
+    return (this.#encoded ??= predictionIdsOf({ device: this.#ids.device, release: this.#release, at: this.#at, nonce: this.#ids.nonce(), predicted: this.#predicted }));
   }
 }
 

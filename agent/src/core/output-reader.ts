@@ -19,6 +19,8 @@ import type { ReleaseManifest } from '@edgefleet/protocol';
 
 /** What the readers take: a JSON tensor or an onnxruntime tensor both fit. */
 export interface RowTensor {
+  /** not read: rows are read by value (listed so tensor literals type-check) */
+  readonly type?: string;
   readonly dims: readonly number[];
   readonly data: ArrayLike<number | string | boolean | bigint>;
 }
@@ -27,17 +29,22 @@ export type RowTensors = Readonly<Record<string, RowTensor | undefined>>;
 /** The hub's exported classifiers put the class scores here. */
 export const PROBABILITIES_OUTPUT = 'probabilities';
 
+const NUMERIC_TYPES: ReadonlySet<string> = new Set(['float32', 'float64', 'int8', 'uint8', 'int16', 'int32', 'int64', 'float16']);
+
+/** Whether an output of this element type can hold a numeric prediction. */
+export const isNumericType = (type: string): boolean => NUMERIC_TYPES.has(type);
+
 /** The input whose leading dim counts the rows of a request. */
 export const batchInputOf = (release: Pick<ReleaseManifest, 'reference' | 'io'>): string | undefined => release.reference?.features[0]?.source.input ?? release.io.inputs[0]?.name;
 
 /** Rows of a request given its batch input (absent: one row). */
 export const rowsOf = (batch: RowTensor | undefined): number => (batch && batch.dims.length >= 2 ? (batch.dims[0] as number) : 1);
 
+/** Rows of a request whose batch input is `batchInput` (batchInputOf). */
+export const requestRows = (batchInput: string | undefined, inputs: RowTensors): number => rowsOf(batchInput === undefined ? undefined : inputs[batchInput]);
+
 /** Rows of a request to `release`. */
-export function batchRows(release: Pick<ReleaseManifest, 'reference' | 'io'>, inputs: RowTensors): number {
-  const name = batchInputOf(release);
-  return rowsOf(name === undefined ? undefined : inputs[name]);
-}
+export const batchRows = (release: Pick<ReleaseManifest, 'reference' | 'io'>, inputs: RowTensors): number => requestRows(batchInputOf(release), inputs);
 
 export const lastDim = (tensor: RowTensor): number => (tensor.dims.length === 0 ? 1 : (tensor.dims[tensor.dims.length - 1] as number));
 
@@ -57,7 +64,8 @@ export function valueAt(tensor: RowTensor | undefined, rows: number, r: number):
 /** Where a class output's prediction comes from in one request's outputs. */
 export type ClassSource = { kind: 'scores'; tensor: RowTensor } | { kind: 'index'; tensor: RowTensor } | { kind: 'none' };
 
-const NO_SOURCE: ClassSource = { kind: 'none' };
+/** A class output with nothing to read its prediction from. */
+export const NO_CLASS_SOURCE: ClassSource = { kind: 'none' };
 
 /** The scores (or class indices) of the class output `name` with `classes` classes. */
 export function classSourceOf(name: string, classes: number, outputs: RowTensors): ClassSource {
@@ -65,7 +73,7 @@ export function classSourceOf(name: string, classes: number, outputs: RowTensors
   // Scores need a class axis: a rank-1 [N] output is one class index per row, whatever N is.
   const scores = outputs[PROBABILITIES_OUTPUT] ?? (named && named.dims.length >= 2 && lastDim(named) === classes && classes > 1 ? named : undefined);
   if (scores && lastDim(scores) === classes) return { kind: 'scores', tensor: scores };
-  return named ? { kind: 'index', tensor: named } : NO_SOURCE;
+  return named ? { kind: 'index', tensor: named } : NO_CLASS_SOURCE;
 }
 
 /** The predicted class index of row `r`: in [0, classes), or NaN when there is none to tell. */

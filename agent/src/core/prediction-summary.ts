@@ -13,33 +13,70 @@
  * - absent without a reference (nothing says what the outputs mean) or when the value is
  *   missing, not finite, or not a known class.
  */
-import { encodePredictionId, MAX_PREDICTED_LENGTH, type PredictedValue, type ReleaseManifest, type TensorJson } from '@edgefleet/protocol';
-import { classAt, classSourceOf, valueAt } from './output-reader';
+import { encodePredictionId, MAX_PREDICTED_LENGTH, type PredictedValue, type ReleaseManifest } from '@edgefleet/protocol';
+import { batchInputOf, classAt, classSourceOf, isNumericType, requestRows, valueAt, type RowTensors } from './output-reader';
 
 export { batchRows } from './output-reader';
 
-type Tensors = Readonly<Record<string, TensorJson | undefined>>;
-
-const NUMERIC_TYPES: ReadonlySet<string> = new Set(['float32', 'float64', 'int8', 'uint8', 'int16', 'int32', 'int64', 'float16']);
-
-/** One predicted value per row (undefined where there is none to tell). */
-export function predictedValues(release: ReleaseManifest, outputs: Tensors, rows: number): Array<PredictedValue | undefined> {
-  const read = readerOf(release, outputs, rows);
-  return Array.from({ length: rows }, (_, r) => read(r));
+/**
+ * Where a release's requests say what each row predicted: decided once per release (its
+ * reference and io never change), so a request only reads values.
+ */
+export interface PredictionReader {
+  /** the input whose leading dim counts the rows */
+  readonly batchInput: string | undefined;
+  readonly value: PredictedSource;
 }
 
-function readerOf(release: ReleaseManifest, outputs: Tensors, rows: number): (r: number) => PredictedValue | undefined {
+type PredictedSource =
+  | { readonly kind: 'none' }
+  /** `labels[i]`: class i's name, undefined when it cannot travel in an id */
+  | { readonly kind: 'class'; readonly output: string; readonly labels: ReadonlyArray<string | undefined> }
+  | { readonly kind: 'numeric'; readonly output: string | undefined };
+
+export function predictionReaderOf(release: Pick<ReleaseManifest, 'reference' | 'io'>): PredictionReader {
+  return { batchInput: batchInputOf(release), value: predictedSourceOf(release) };
+}
+
+function predictedSourceOf(release: Pick<ReleaseManifest, 'reference' | 'io'>): PredictedSource {
   const reference = release.reference;
-  if (!reference) return () => undefined;
+  if (!reference) return { kind: 'none' };
   const cls = reference.outputs.find((o) => o.kind === 'class');
-  if (cls) {
-    const source = classSourceOf(cls.name, cls.classes.length, outputs);
-    return (r) => className(cls.classes, classAt(source, cls.classes.length, rows, r));
-  }
+  if (cls) return { kind: 'class', output: cls.name, labels: cls.classes.map(labelOf) };
   const numeric = reference.outputs.find((o) => o.kind === 'numeric');
-  const name = numeric ? numeric.name : release.io.outputs.find((o) => NUMERIC_TYPES.has(o.type))?.name;
-  const tensor = name === undefined ? undefined : outputs[name];
-  return (r) => finite(valueAt(tensor, rows, r));
+  return { kind: 'numeric', output: numeric ? numeric.name : release.io.outputs.find((o) => isNumericType(o.type))?.name };
+}
+
+/** One predicted value per row of a request (undefined where there is none to tell). */
+export function readPredicted(reader: PredictionReader, inputs: RowTensors, outputs: RowTensors): Array<PredictedValue | undefined> {
+  return valuesOf(reader.value, outputs, requestRows(reader.batchInput, inputs));
+}
+
+/** The same for a one-off read, `rows` given. */
+export function predictedValues(release: Pick<ReleaseManifest, 'reference' | 'io'>, outputs: RowTensors, rows: number): Array<PredictedValue | undefined> {
+  return valuesOf(predictedSourceOf(release), outputs, rows);
+}
+
+// Plain indexed loops: this runs on every prediction, where a callback per row shows.
+function valuesOf(source: PredictedSource, outputs: RowTensors, rows: number): Array<PredictedValue | undefined> {
+  const values: Array<PredictedValue | undefined> = [];
+  if (source.kind === 'class') {
+    const { labels } = source;
+    const scores = classSourceOf(source.output, labels.length, outputs);
+    for (let r = 0; r < rows; r++) {
+      const index = classAt(scores, labels.length, rows, r);
+      values.push(Number.isInteger(index) ? labels[index] : undefined);
+    }
+  } else if (source.kind === 'numeric') {
+    const tensor = source.output === undefined ? undefined : outputs[source.output];
+    for (let r = 0; r < rows; r++) {
+      const value = valueAt(tensor, rows, r);
+      values.push(Number.isFinite(value) ? value : undefined);
+    }
+  } else {
+    for (let r = 0; r < rows; r++) values.push(undefined);
+  }
+  return values;
 }
 
 export interface PredictionIdInput {
@@ -60,10 +97,5 @@ export function predictionIdsOf(input: PredictionIdInput): string[] {
   );
 }
 
-function className(classes: readonly string[], index: number): string | undefined {
-  const name = Number.isInteger(index) ? classes[index] : undefined;
-  // A class name too long for an id (or empty) is left out rather than failing the request.
-  return name !== undefined && name.length > 0 && name.length <= MAX_PREDICTED_LENGTH ? name : undefined;
-}
-
-const finite = (value: number): number | undefined => (Number.isFinite(value) ? value : undefined);
+// A class name too long for an id (or empty) is left out rather than failing the request.
+const labelOf = (name: string): string | undefined => (name.length > 0 && name.length <= MAX_PREDICTED_LENGTH ? name : undefined);

@@ -19,7 +19,7 @@
  * shadow); a row the shadow cannot answer is a disagreement.
  */
 import type { Probe, ReleaseManifest } from '@edgefleet/protocol';
-import { classAt, classSourceOf, rowStart, toNumber, type RowTensor, type RowTensors } from './output-reader';
+import { classAt, classSourceOf, isNumericType, rowStart, toNumber, type RowTensor, type RowTensors } from './output-reader';
 
 interface ClassOutput {
   name: string;
@@ -37,8 +37,6 @@ export interface ShadowComparison {
   agree: number;
 }
 
-const NUMERIC_TYPES: ReadonlySet<string> = new Set(['float32', 'float64', 'int8', 'uint8', 'int16', 'int32', 'int64', 'float16']);
-
 const classOutputOf = (release: ReleaseManifest): ClassOutput | null => {
   const cls = release.reference?.outputs.find((o) => o.kind === 'class');
   return cls && cls.kind === 'class' ? { name: cls.name, classes: cls.classes } : null;
@@ -48,7 +46,7 @@ export function comparisonRule(served: ReleaseManifest, shadow: ReleaseManifest)
   const servedClass = classOutputOf(served);
   if (servedClass) return { kind: 'class', served: servedClass, shadow: classOutputOf(shadow) ?? servedClass };
   const numeric = served.reference?.outputs.find((o) => o.kind === 'numeric');
-  const output = numeric?.name ?? served.io.outputs.find((o) => NUMERIC_TYPES.has(o.type))?.name ?? served.io.outputs[0]?.name ?? '';
+  const output = numeric?.name ?? served.io.outputs.find((o) => isNumericType(o.type))?.name ?? served.io.outputs[0]?.name ?? '';
   const a = served.probe.tolerance;
   const b = shadow.probe.tolerance;
   return { kind: 'numeric', output, tolerance: { abs: Math.max(a.abs, b.abs), rel: Math.max(a.rel, b.rel) } };

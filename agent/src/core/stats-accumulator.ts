@@ -1,8 +1,8 @@
 /**
  * One window of prediction statistics for one model version (DRIFT "What a device sends"),
- * counted on the bins of the release's reference profile. Pure and cheap: every counter is
- * allocated once per version and reset on close; `record` walks the batch row by row and
- * allocates nothing per row.
+ * counted on the bins of the release's reference profile. Pure and cheap, since it runs on every
+ * prediction: every counter is allocated once per version and reset on close; `record` looks up
+ * each tensor once per request, then walks the batch row by row allocating nothing.
  *
  * Reading the tensors (one value per row and feature; a row is an index of the first dim):
  * - feature = column `source.index` of the last dim of input `source.input`, at the row's first
@@ -18,7 +18,7 @@
 import { LATENCY_EDGES_MS, type ReleaseManifest, type StatsWindow } from '@edgefleet/protocol';
 import { BinCounter, CategoryCounter } from './bin-counter';
 import { exceeds, oodThresholds, type OodThresholds } from './ood-threshold';
-import { batchInputOf, classAt, classSourceOf, lastDim, PROBABILITIES_OUTPUT, rowsOf, scoreAt, toNumber, valueAt, type ClassSource, type RowTensor, type RowTensors } from './output-reader';
+import { batchInputOf, classAt, classSourceOf, lastDim, NO_CLASS_SOURCE, PROBABILITIES_OUTPUT, requestRows, rowsOf, scoreAt, toNumber, valueAt, type ClassSource, type RowTensor, type RowTensors } from './output-reader';
 
 /** What `record` reads: a JSON tensor or an onnxruntime tensor both fit. */
 export type StatsTensor = RowTensor;
@@ -33,10 +33,35 @@ export { PROBABILITIES_OUTPUT };
 export const DEFAULT_CONFIDENCE_EDGES: readonly number[] = [0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1];
 export const SCORE_OUTPUT = 'score';
 
-type Feature =
-  | { kind: 'numeric'; input: string; index: number; counter: BinCounter; mean: number; sd: number }
-  | { kind: 'categorical'; input: string; index: number; counter: CategoryCounter };
-type Output = { kind: 'class'; name: string; counts: Float64Array; confidence: BinCounter } | { kind: 'numeric'; name: string; counter: BinCounter };
+// Recording walks features and outputs by kind (one object shape per list); the window lists
+// them in the reference's order, which `features` and `outputs` keep.
+interface NumericFeature {
+  kind: 'numeric';
+  input: FeatureInput;
+  column: number;
+  counter: BinCounter;
+  mean: number;
+  sd: number;
+}
+interface CategoricalFeature {
+  kind: 'categorical';
+  input: FeatureInput;
+  column: number;
+  counter: CategoryCounter;
+}
+type Feature = NumericFeature | CategoricalFeature;
+interface ClassOutput {
+  kind: 'class';
+  name: string;
+  counts: Float64Array;
+  confidence: BinCounter;
+}
+interface NumericOutput {
+  kind: 'numeric';
+  name: string;
+  counter: BinCounter;
+}
+type Output = ClassOutput | NumericOutput;
 interface Ood {
   score: 'max-softmax' | 'reconstruction-error' | 'standardized-distance';
   counter: BinCounter;
@@ -55,7 +80,15 @@ export interface AccumulatorOptions {
 
 export class StatsAccumulator {
   private readonly features: Feature[];
+  private readonly numericFeatures: NumericFeature[];
+  private readonly categoricalFeatures: CategoricalFeature[];
+  /** the inputs the features read, each resolved once per request */
+  private readonly featureInputs: FeatureInput[];
   private readonly outputs: Output[];
+  private readonly numericOutputs: NumericOutput[];
+  private readonly classOutputs: ClassOutput[];
+  /** per request: where each class output reads its prediction (same order as classOutputs) */
+  private readonly classSources: ClassSource[];
   private readonly ood: Ood | null;
   private readonly latency = new BinCounter(LATENCY_EDGES_MS);
   private readonly errors = new Map<string, number>();
@@ -70,17 +103,31 @@ export class StatsAccumulator {
   ) {
     const reference = release.reference;
     this.start = options.now;
+    const inputs = new Map<string, FeatureInput>();
+    const inputNamed = (name: string): FeatureInput => {
+      const known = inputs.get(name);
+      if (known) return known;
+      const input = new FeatureInput(name);
+      inputs.set(name, input);
+      return input;
+    };
     this.features = (reference?.features ?? []).map((f): Feature =>
       f.kind === 'numeric'
-        ? { kind: 'numeric', input: f.source.input, index: f.source.index, counter: new BinCounter(f.bins.edges), mean: f.bins.mean, sd: f.bins.sd }
-        : { kind: 'categorical', input: f.source.input, index: f.source.index, counter: new CategoryCounter(f.categories) },
+        ? { kind: 'numeric', input: inputNamed(f.source.input), column: f.source.index, counter: new BinCounter(f.bins.edges), mean: f.bins.mean, sd: f.bins.sd }
+        : { kind: 'categorical', input: inputNamed(f.source.input), column: f.source.index, counter: new CategoryCounter(f.categories) },
     );
+    this.numericFeatures = this.features.filter((f): f is NumericFeature => f.kind === 'numeric');
+    this.categoricalFeatures = this.features.filter((f): f is CategoricalFeature => f.kind === 'categorical');
+    this.featureInputs = [...inputs.values()];
     const fallbackConfidenceEdges = reference?.ood?.score === 'max-softmax' ? reference.ood.bins.edges : DEFAULT_CONFIDENCE_EDGES;
     this.outputs = (reference?.outputs ?? []).map((o): Output =>
       o.kind === 'class'
         ? { kind: 'class', name: o.name, counts: new Float64Array(o.classes.length), confidence: new BinCounter(o.confidence?.edges ?? fallbackConfidenceEdges) }
         : { kind: 'numeric', name: o.name, counter: new BinCounter(o.bins.edges) },
     );
+    this.numericOutputs = this.outputs.filter((o): o is NumericOutput => o.kind === 'numeric');
+    this.classOutputs = this.outputs.filter((o): o is ClassOutput => o.kind === 'class');
+    this.classSources = this.classOutputs.map(() => NO_CLASS_SOURCE);
     const ood = reference?.ood;
     this.ood = ood ? { score: ood.score, counter: new BinCounter(ood.bins.edges), thresholds: oodThresholds(ood), above95: 0, above99: 0 } : null;
     this.batchInput = batchInputOf(release);
@@ -98,21 +145,21 @@ export class StatsAccumulator {
   /** One successful request: its inputs, outputs and the latency of the model run. */
   record(inputs: StatsTensors, outputs: StatsTensors, latencyMs: number): void {
     this.latency.add(latencyMs);
-    const rows = rowsOf(this.batchInput === undefined ? undefined : inputs[this.batchInput]);
+    const rows = requestRows(this.batchInput, inputs);
     this.rows += rows;
-    const ood = this.ood;
-    // Where each class output reads its prediction, decided once per request (not per row).
-    const sources = this.outputs.map((o) => (o.kind === 'class' ? classSourceOf(o.name, o.counts.length, outputs) : null));
+    const { numericFeatures, categoricalFeatures, numericOutputs, classOutputs, classSources, featureInputs, ood } = this;
+    // Tensors, shapes and class sources are looked up once per request, not per row.
+    for (let i = 0; i < featureInputs.length; i++) (featureInputs[i] as FeatureInput).bind(inputs);
+    for (let o = 0; o < classOutputs.length; o++) {
+      const output = classOutputs[o] as ClassOutput;
+      classSources[o] = classSourceOf(output.name, output.counts.length, outputs);
+    }
     for (let r = 0; r < rows; r++) {
       let zSq = 0;
       let zN = 0;
-      for (const feature of this.features) {
-        const tensor = inputs[feature.input];
-        if (feature.kind === 'categorical') {
-          feature.counter.add(tensor ? stringAt(tensor, r, feature.index) : '');
-          continue;
-        }
-        const value = tensor ? numberAt(tensor, r, feature.index) : NaN;
+      for (let f = 0; f < numericFeatures.length; f++) {
+        const feature = numericFeatures[f] as NumericFeature;
+        const value = feature.input.numberAt(r, feature.column);
         feature.counter.add(value);
         if (feature.sd > 0 && Number.isFinite(value)) {
           const z = (value - feature.mean) / feature.sd;
@@ -120,27 +167,32 @@ export class StatsAccumulator {
           zN++;
         }
       }
+      for (let f = 0; f < categoricalFeatures.length; f++) {
+        const feature = categoricalFeatures[f] as CategoricalFeature;
+        feature.counter.add(feature.input.stringAt(r, feature.column));
+      }
+      for (let o = 0; o < numericOutputs.length; o++) {
+        const output = numericOutputs[o] as NumericOutput;
+        output.counter.add(valueAt(outputs[output.name], rows, r));
+      }
+      // The OOD top probability is the first class output's that has one.
       let top = NaN;
-      for (let o = 0; o < this.outputs.length; o++) {
-        const output = this.outputs[o] as Output;
-        if (output.kind === 'numeric') {
-          output.counter.add(valueAt(outputs[output.name], rows, r));
-          continue;
-        }
-        const confidence = recordClass(output, sources[o] as ClassSource, rows, r);
+      for (let o = 0; o < classOutputs.length; o++) {
+        const confidence = recordClass(classOutputs[o] as ClassOutput, classSources[o] as ClassSource, rows, r);
         if (Number.isNaN(top)) top = confidence;
       }
       if (!ood) continue;
       let score: number;
       if (ood.score === 'max-softmax') score = top;
       else if (ood.score === 'standardized-distance') score = zN > 0 ? Math.sqrt(zSq / zN) : NaN;
-      else {
-        score = valueAt(outputs[SCORE_OUTPUT], rows, r);
-      }
+      else score = valueAt(outputs[SCORE_OUTPUT], rows, r);
       ood.counter.add(score);
       if (exceeds(ood.thresholds, score, ood.thresholds.t95)) ood.above95++;
       if (exceeds(ood.thresholds, score, ood.thresholds.t99)) ood.above99++;
     }
+    // The caller's tensors are not kept past the request.
+    for (let i = 0; i < featureInputs.length; i++) (featureInputs[i] as FeatureInput).unbind();
+    classSources.fill(NO_CLASS_SOURCE);
   }
 
   /** A failed request, by error code (it has no rows). */
@@ -191,7 +243,7 @@ export class StatsAccumulator {
 }
 
 /** Counts the predicted class of row `r`; returns its top probability (NaN when unknown). */
-function recordClass(output: Extract<Output, { kind: 'class' }>, source: ClassSource, rows: number, r: number): number {
+function recordClass(output: ClassOutput, source: ClassSource, rows: number, r: number): number {
   const classes = output.counts.length;
   const best = classAt(source, classes, rows, r);
   if (Number.isNaN(best)) return NaN;
@@ -202,18 +254,45 @@ function recordClass(output: Extract<Output, { kind: 'class' }>, source: ClassSo
   return top;
 }
 
-// Inputs: a feature input's own leading dim is its row count (a rank-1 input is one row of
-// features), and the feature is a column of its last dim.
-/** Flat index of row `r`'s first element in an input: rows are equal slices of the data. */
-const inputRowStart = (tensor: StatsTensor, r: number): number => r * Math.floor(tensor.data.length / rowsOf(tensor));
+/**
+ * One input the features read, bound to a request's tensor: a feature input's own leading dim is
+ * its row count (a rank-1 input is one row of features), rows are equal slices of its data, and a
+ * feature is a column of its last dim.
+ */
+class FeatureInput {
+  private tensor: StatsTensor | undefined = undefined;
+  private rows = 0;
+  /** elements per row */
+  private stride = 0;
+  private width = 0;
 
-function numberAt(tensor: StatsTensor, r: number, column: number): number {
-  if (r >= rowsOf(tensor) || column >= lastDim(tensor)) return NaN;
-  return toNumber(tensor.data[inputRowStart(tensor, r) + column]);
-}
+  constructor(readonly name: string) {}
 
-function stringAt(tensor: StatsTensor, r: number, column: number): string {
-  if (r >= rowsOf(tensor) || column >= lastDim(tensor)) return '';
-  const value = tensor.data[inputRowStart(tensor, r) + column];
-  return value === undefined ? '' : typeof value === 'string' ? value : String(value);
+  bind(inputs: StatsTensors): void {
+    const tensor = inputs[this.name];
+    this.tensor = tensor;
+    if (!tensor) return;
+    this.rows = rowsOf(tensor);
+    this.width = lastDim(tensor);
+    this.stride = this.rows > 0 ? Math.floor(tensor.data.length / this.rows) : 0;
+  }
+
+  unbind(): void {
+    this.tensor = undefined;
+  }
+
+  /** NaN when the input, the row or the column is absent */
+  numberAt(r: number, column: number): number {
+    const tensor = this.tensor;
+    if (!tensor || r >= this.rows || column >= this.width) return NaN;
+    return toNumber(tensor.data[r * this.stride + column]);
+  }
+
+  /** '' (missing) when the input, the row, the column or the value is absent */
+  stringAt(r: number, column: number): string {
+    const tensor = this.tensor;
+    if (!tensor || r >= this.rows || column >= this.width) return '';
+    const value = tensor.data[r * this.stride + column];
+    return value === undefined ? '' : typeof value === 'string' ? value : String(value);
+  }
 }

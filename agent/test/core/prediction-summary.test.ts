@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { decodePredictionId, type ReferenceProfile, type ReleaseManifest, type TensorJson } from '@edgefleet/protocol';
-import { batchRows, predictedValues, predictionIdsOf } from '../../src/core/prediction-summary';
+import { batchRows, predictedValues, predictionIdsOf, predictionReaderOf, readPredicted } from '../../src/core/prediction-summary';
 import { makeRelease } from '../../../test/fixtures/signing';
 
 const bins = { edges: [0, 1], counts: [1], underflow: 0, overflow: 0, missing: 0, mean: 0.5, sd: 0.1 };
@@ -66,6 +66,26 @@ describe('prediction summary', () => {
   it('leaves out a class name too long to travel in an id', () => {
     const r = release(classReference('label', ['ok', 'x'.repeat(300)]));
     expect(predictedValues(r, { label: i64([2], [0, 1]) }, 2)).toEqual(['ok', undefined]);
+  });
+
+  it('a reader derived once per release reads every request as a one-off read does, rows counted on the batch input', () => {
+    const inputs = { state: f32([2, 3, 4], new Array<number>(24).fill(0)), numeric: f32([3, 2], [1, 2, 3, 4, 5, 6]) };
+    const cases: Array<[ReleaseManifest, Record<string, TensorJson>]> = [
+      [release(classReference('label', ['cat', 'dog', 'x'.repeat(300)])), { probabilities: f32([3, 3], [0.1, 0.7, 0.2, 0.5, 0.2, 0.3, 0.1, 0.1, 0.8]) }],
+      [release(classReference('label', ['no', 'yes'])), { label: i64([3], [1, 7, 0]) }],
+      [release({ rows: 10, features: [feature], outputs: [{ name: 'y', kind: 'numeric', bins }], ood: null }), { y: f32([3, 1], [0.25, Number.NaN, -3]) }],
+      [release(null), { y: f32([2, 1], [1, 2]) }],
+    ];
+    for (const [r, outputs] of cases) {
+      const reader = predictionReaderOf(r);
+      // the same reader, request after request
+      for (let i = 0; i < 2; i++) expect(readPredicted(reader, inputs, outputs)).toEqual(predictedValues(r, outputs, batchRows(r, inputs)));
+    }
+    expect(readPredicted(predictionReaderOf(cases[0]![0]), inputs, cases[0]![1])).toEqual(['dog', 'cat', undefined]);
+    // No reference: one undefined per row of the batch input (here `state`, whose first dim is 2), no holes.
+    const none = readPredicted(predictionReaderOf(release(null)), inputs, {});
+    expect(none).toEqual([undefined, undefined]);
+    expect(Object.keys(none)).toEqual(['0', '1']);
   });
 
   it('gives one id per row that decodes to the device, version, time, row and prediction', () => {

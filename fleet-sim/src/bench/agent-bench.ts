@@ -38,7 +38,7 @@ import type { Prediction } from '../../../agent/src/agent';
 import type { PredictResponse } from '../../../agent/src/adapters/local-api';
 import { msgIdSource } from '../../../agent/src/core/msg-id';
 import { checkInputs, checkTypedInputs, parsePredictBody } from '../../../agent/src/core/predict-request';
-import { batchRows, predictedValues, predictionIdsOf } from '../../../agent/src/core/prediction-summary';
+import { predictionIdsOf, predictionReaderOf, readPredicted } from '../../../agent/src/core/prediction-summary';
 import { typedTensorOf, type TypedTensor } from '../../../agent/src/core/tensors';
 import { StatsRecorder } from '../../../agent/src/stats-recorder';
 import { speechLikeFrames } from '../../../hub/src/core/quantize/speech-like';
@@ -352,9 +352,9 @@ async function measureThroughput(model: BenchModel, agent: Agent, bare: Awaited<
     return out;
   };
   const outputs = typedOutputs();
-  const rows = batchRows(release, model.typed);
-  // Typed outputs through prediction-summary's JSON-typed signature, as agent.ts passes them.
-  const predicted = predictedValues(release, outputs as Parameters<typeof predictedValues>[1], rows);
+  // Derived once per release, as the agent does.
+  const reader = predictionReaderOf(release);
+  const predicted = readPredicted(reader, model.typed, outputs);
   const idInput = { device: ids.device, release, at: Date.now(), nonce: ids.nonce(), predicted };
   // In agent.predict's order: checks and tensors before the run, the rest after it.
   const stepCalls: Array<{ step: string; call: () => unknown; afterRun: boolean }> = [
@@ -368,7 +368,7 @@ async function measureThroughput(model: BenchModel, agent: Agent, bare: Awaited<
     },
     { step: 'outputs as typed tensors (typedTensorOf)', call: typedOutputs, afterRun: true },
     { step: 'statistics: StatsRecorder.record', call: () => stats.record(release, model.typed, outputs, 0.1), afterRun: true },
-    { step: 'predictedValues (prediction-summary.ts)', call: () => predictedValues(release, outputs as Parameters<typeof predictedValues>[1], batchRows(release, model.typed)), afterRun: true },
+    { step: 'predicted values (prediction-summary.ts readPredicted)', call: () => readPredicted(reader, model.typed, outputs), afterRun: true },
     { step: 'clock for the ids (Date.now: no clock injected)', call: () => Date.now(), afterRun: true },
   ];
   const json = parsePredictBody(model.body, release.io.inputs).json;
