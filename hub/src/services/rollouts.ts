@@ -177,6 +177,15 @@ async function issue(ctx: HubContext, row: RolloutRow, step: number, assignments
   });
 }
 
+// Every field of a member; the compiler refuses this list when RolloutMember gains one.
+const MEMBER_FIELDS = Object.keys({ deviceId: true, step: true, mode: true, previous: true, assignedSeq: true, assignedAt: true, status: true, error: true } satisfies Record<keyof RolloutMember, true>) as Array<keyof RolloutMember>;
+
+/** Field by field: serialising 10,000 members twice per pass was a tenth of a storm's hub CPU. */
+function sameMember(a: RolloutMember | undefined, b: RolloutMember): boolean {
+  if (!a) return false;
+  return MEMBER_FIELDS.every((field) => (field === 'previous' ? a.previous?.model === b.previous?.model && a.previous?.version === b.previous?.version : a[field] === b[field]));
+}
+
 /** One controller pass over one rollout. */
 export function reconcileRollout(ctx: HubContext, id: string, actor = `job:${CONTROLLER}`): Promise<void> {
   return ctx.locks.rollouts.run(id, async () => {
@@ -189,8 +198,8 @@ export function reconcileRollout(ctx: HubContext, id: string, actor = `job:${CON
     const gate = gateReport(ctx, row, plan, status, members);
     const result = reconcile({ id, model: row.model, version: row.version, plan }, status, members, { devices: fleetView(ctx.db), gate, reportingDevices: reportingDevices(ctx, row, plan, status, members), inherited: inheritedTargets(ctx.db, row), now });
     // A quiet tick changes nothing: only what moved is written (a tick covers every device of every rollout).
-    const before = new Map(members.map((m) => [m.deviceId, JSON.stringify(m)]));
-    const changed = result.members.filter((m) => before.get(m.deviceId) !== JSON.stringify(m));
+    const before = new Map(members.map((m) => [m.deviceId, m]));
+    const changed = result.members.filter((m) => !sameMember(before.get(m.deviceId), m));
     const statusChanged = gate !== null || JSON.stringify(result.status) !== JSON.stringify(status);
     if (changed.length > 0 || statusChanged || result.events.length > 0) {
       ctx.db.transaction((tx) => {
