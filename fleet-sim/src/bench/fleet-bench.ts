@@ -252,7 +252,11 @@ export function fleetTable(figures: readonly FleetFigures[]): string {
 
 export async function fleetSection(options: { sizes: readonly number[] }): Promise<string> {
   const figures: FleetFigures[] = [];
-  for (const size of options.sizes) figures.push(await measureFleet(size));
+  for (const size of options.sizes) {
+    figures.push(await measureFleet(size));
+    // Shown as each size completes: a 10,000-device run takes about half an hour.
+    process.stderr.write(`${fleetTable(figures.slice(-1))}\n`);
+  }
   return [
     `The hub at fleet scale: a hub in its own process, lean devices in processes of ${DEVICES_PER_PROCESS} (the agent's protocol and checks, no onnxruntime), reconnect period ${RECONNECT_MS} ms jittered 0.5-1.5x; sizes run: ${options.sizes.join(', ')}`,
     machineLine(),

@@ -26,7 +26,11 @@ export interface BrokerOptions {
   logger: Logger;
   /** default 256 KiB */
   maxPacketBytes?: number;
-  /** TCP and WebSocket together; default 10,000 (keep below the open-file limit) */
+  /**
+   * TCP and WebSocket together; default 15,000: a 10,000-device fleet plus the connections a
+   * reconnect storm opens before the old ones have closed, below a 20,000 open-file limit with room
+   * for HTTP downloads (a cap of exactly 10,000 refused the 10,001st connection of a full fleet).
+   */
   maxConnections?: number;
   /** default 10 s */
   connectTimeoutMs?: number;
@@ -52,7 +56,7 @@ const badCredentials = (): AuthenticateError => Object.assign(new Error('bad use
 export async function createEmbeddedBroker(options: BrokerOptions): Promise<EmbeddedBroker> {
   const { logger } = options;
   const maxPacketBytes = options.maxPacketBytes ?? 256 * 1024;
-  const maxConnections = options.maxConnections ?? 10_000;
+  const maxConnections = options.maxConnections ?? 15_000;
   const counters: Omit<EmbeddedBrokerCounters, 'kind' | 'connections'> = {
     connectionsRefused: 0,
     authFailures: 0,
