@@ -177,6 +177,8 @@ export async function measureFleet(size: number): Promise<FleetFigures> {
     });
     const restartDelays = { ...delays(retainedArrivals(await fleet.timings(), ready, () => ready), size, restart.cpuMicros), restartMs: ready - restartAt };
     const docBytes = await docSize(hub, api);
+    // Shown before the baseline runs (progress on a long run; kept if the baseline fails).
+    process.stderr.write(`fleet bench, ${size} devices, hub measured: ${JSON.stringify({ rollout: rolloutDelays, rollback: rollbackDelays, stormWarm: stormDelays, stormRestart: restartDelays, memoryPerDeviceKb: (memoryAll - memoryNone) / 1024 / size, docBytes })}\n`);
     await fleet.close();
     fleet = null;
     await hub.stop();

@@ -7,9 +7,11 @@
 import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { Aedes } from 'aedes';
+import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 
-const options = z.strictObject({ devices: z.array(z.string()), docBytes: z.number().int().min(1) }).parse(JSON.parse(process.env.EDGEFLEET_RAW_BROKER ?? '{}'));
+// The options travel in a file: 10,000 device ids exceed what one environment variable may hold (E2BIG).
+const options = z.strictObject({ devices: z.array(z.string()), docBytes: z.number().int().min(1) }).parse(JSON.parse(readFileSync(process.env.EDGEFLEET_RAW_BROKER_FILE ?? '', 'utf8')));
 const commandSchema = z.strictObject({ id: z.number().int(), cmd: z.enum(['publish-all', 'usage', 'stop']) });
 const topicOf = (id: string): string => `ef/v1/d/${id}/desired`;
 

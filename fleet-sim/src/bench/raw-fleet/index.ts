@@ -3,6 +3,9 @@
  * each in child processes, doing what the hub and its devices do in the measured run: hold one
  * retained doc per device, take a reconnect storm, and fan out a new doc to every device.
  */
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { forkIpcChild, type IpcChild } from '../../ipc-child';
 import type { HubUsage } from '../../hub-process';
 
@@ -20,7 +23,10 @@ export interface RawFleet {
 }
 
 export async function startRawFleet(devices: readonly string[], options: { docBytes: number; devicesPerProcess: number }): Promise<RawFleet> {
-  const broker = await forkIpcChild<{ url: string }>(new URL('./broker.ts', import.meta.url), { EDGEFLEET_RAW_BROKER: JSON.stringify({ devices, docBytes: options.docBytes }) });
+  const dir = await mkdtemp(join(tmpdir(), 'edgefleet-raw-fleet-'));
+  const optionsFile = join(dir, 'broker.json');
+  await writeFile(optionsFile, JSON.stringify({ devices, docBytes: options.docBytes }));
+  const broker = await forkIpcChild<{ url: string }>(new URL('./broker.ts', import.meta.url), { EDGEFLEET_RAW_BROKER_FILE: optionsFile }).finally(() => rm(dir, { recursive: true, force: true }));
   const clients: IpcChild<true>[] = [];
   for (let start = 0; start < devices.length; start += options.devicesPerProcess) {
     clients.push(await forkIpcChild<true>(new URL('./clients.ts', import.meta.url), { EDGEFLEET_RAW_CLIENTS: JSON.stringify({ url: broker.ready.url, devices: devices.slice(start, start + options.devicesPerProcess) }) }));

@@ -101,8 +101,20 @@ export async function createEmbeddedBroker(options: BrokerOptions): Promise<Embe
     }
     return holding.length === 0 ? true : Promise.all(holding).then((stored) => stored.every(Boolean));
   };
+  /** the handlers of each topic seen, so a filter is matched once per device and kind, not per message */
+  const handlersByTopic = new Map<string, MessageHandler[]>();
+  const handlersOf = (topic: string): MessageHandler[] => {
+    let handlers = handlersByTopic.get(topic);
+    if (!handlers) {
+      handlers = routes.filter((route) => topicMatches(route.filter, topic)).map((route) => route.handler);
+      // Bounded: a fleet has four publishing topics per device.
+      if (handlersByTopic.size >= 100_000) handlersByTopic.clear();
+      handlersByTopic.set(topic, handlers);
+    }
+    return handlers;
+  };
   const handOver = (clientId: string, packet: PublishPacket, callback: (error: Error | null) => void): void => {
-    const handlers = routes.filter((route) => topicMatches(route.filter, packet.topic)).map((route) => route.handler);
+    const handlers = handlersOf(packet.topic);
     if (handlers.length === 0) return callback(null);
     const payload = Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload);
     // aedes passes this very buffer on to the subscribers it delivers to (aedes-packet).
@@ -251,6 +263,7 @@ export async function createEmbeddedBroker(options: BrokerOptions): Promise<Embe
     subscribe: (topicFilter, handler) =>
       new Promise<void>((resolve) => {
         routes.push({ filter: topicFilter, handler });
+        handlersByTopic.clear();
         // What does not come through authorizePublish (the hub's own publishes, wills of a broker
         // instance that is gone) arrives here, already acknowledged: a refusal is only logged.
         // `done` is called in a later turn, as aedes' own deliveries do (lib/write.js): mqemitter
