@@ -102,7 +102,6 @@ export const statsHourSignatures = (db: Db, model: string, version: string, from
     .orderBy(statsBuckets.hour)
     .all();
 
-/** Devices (of `devices`) that sent a window of `model@version` starting at or after `since` (ISO): exact, unlike hourly buckets. */
 // Any number of devices, one prepared statement: the ids travel as one JSON array.
 const reportingStatement = preparedFor((db) => {
   const p = sql.placeholder;
@@ -114,6 +113,7 @@ const reportingStatement = preparedFor((db) => {
     .prepare();
 });
 
+/** Devices (of `devices`) that sent a window of `model@version` starting at or after `since` (ISO): exact, unlike hourly buckets. */
 export function devicesReportingSince(db: Db, model: string, version: string, since: string, deviceIds: readonly string[]): Set<string> {
   if (deviceIds.length === 0) return new Set();
   return new Set(reportingStatement(db).all({ model, version, since, ids: JSON.stringify(deviceIds) }).map((r) => r.deviceId));
