@@ -39,7 +39,7 @@ describe('embedded broker: delivery to the hub', () => {
     const sent = Array.from({ length: 200 }, (_, i) => `s${i}`);
     const seenAtAck = await Promise.all(sent.map(async (payload) => (await device?.publishAsync(stateTopic('dev-1'), payload, { qos: 1 }), seen.includes(payload))));
     expect(seenAtAck.every(Boolean)).toBe(true);
-    // A round trip through the broker after the last PUBACK: any second delivery would be in by now.
+    // A round trip through the broker after the last PUBACK: a second delivery, were there one, would be in by now.
     await hub.publish('ef/v1/d/dev-1/desired', 'probe');
     await new Promise<void>((resolve) => setImmediate(resolve));
     expect([...seen].sort()).toEqual([...sent].sort());
