@@ -12,7 +12,8 @@ import { notFound } from '../core/errors';
 import { planPin, storedDoc, type ReleaseRef } from '../core/deployment-doc';
 import { getAssignment, getAssignmentTarget, listAssignmentDocs, listAssignmentTargets, listAssignments, upsertAssignment } from '../adapters/db/assignments';
 import { writeAudit } from '../adapters/db/audit';
-import { bumpSeq, getReportedActive } from '../adapters/db/devices';
+import { bumpSeq, getStoredReport } from '../adapters/db/devices';
+import { summarizeReport } from '../core/reported-state';
 import type { HubContext } from './context';
 
 export interface AssignResult {
@@ -58,8 +59,9 @@ function requireRelease(ctx: Pick<HubContext, 'releases'>, model: string, versio
 
 /** One device's doc, signed and stored in the caller's transaction; null when the device does not exist. */
 function assignInTx(ctx: AssignDeps, tx: HubContext['db'], deviceId: string, target: AssignTarget, actor: string, now: Date): { result: AssignResult; envelope: Envelope } | null {
-  const reported = getReportedActive(tx, deviceId);
-  if (reported === undefined) return null;
+  const stored = getStoredReport(tx, deviceId);
+  if (stored === undefined) return null;
+  const reported = summarizeReport(stored.state)?.active ?? null;
   const targetRef = requireRelease(ctx, target.model, target.version);
   const shadowRef = target.shadow ? requireRelease(ctx, target.shadow.model, target.shadow.version) : null;
   const assignment = getAssignmentTarget(tx, deviceId);

@@ -75,20 +75,6 @@ export function listFleetRows(db: Db): FleetRow[] {
   }));
 }
 
-/**
- * What a device last reported serving, read without parsing the whole report: undefined when
- * there is no such device, null when it reported nothing serving.
- */
-export function getReportedActive(db: Db, id: string): { model: string; version: string } | null | undefined {
-  const row = deviceStatements(db).reportedState.get({ id });
-  if (!row) return undefined;
-  const state = row.state;
-  if (typeof state !== 'object' || state === null || !('active' in state)) return null;
-  const active = state.active;
-  if (typeof active !== 'object' || active === null || !('model' in active) || !('version' in active)) return null;
-  return typeof active.model === 'string' && typeof active.version === 'string' ? { model: active.model, version: active.version } : null;
-}
-
 export function getSecretHash(db: Db, id: string): string | undefined {
   return deviceStatements(db).secretHash.get({ id })?.secretHash;
 }
