@@ -192,7 +192,7 @@ describe('an ingestion batch', () => {
     const raw = new Database(join(dir.path, 'edgefleet.db'));
     raw.exec(`CREATE TRIGGER poison BEFORE UPDATE ON devices WHEN NEW.id = 'd3' BEGIN SELECT RAISE(ABORT, 'poisoned'); END;`);
     raw.close();
-    const batcher = createIngestBatcher(ctx, { timers: new ManualTimers(), workerMinWindows: 0 });
+    const batcher = createIngestBatcher(ctx, { timers: new ManualTimers() });
     // The window's bucket is merged and written, then the batch rolls back and each item is applied alone.
     const stored = batcher.ingest(brokerMessage(statsTopic('d1'), window('d1', 'msg-rb-0002', 5), 'd1'));
     batcher.presence('d3', true);
@@ -207,7 +207,7 @@ describe('an ingestion batch', () => {
 
   it("the batcher settles a message's promise only once its batch committed; a message that fails alone does not hold the others back", async () => {
     const timers = new ManualTimers();
-    const batcher = createIngestBatcher(ctx, { timers, workerMinWindows: 0 });
+    const batcher = createIngestBatcher(ctx, { timers });
     // A second connection to the same file: a trigger makes one message's write fail, as a full disk would.
     const raw = new Database(join(dir.path, 'edgefleet.db'));
     raw.exec(`CREATE TRIGGER poison BEFORE INSERT ON events WHEN NEW.event_id = 'poison-0001' BEGIN SELECT RAISE(ABORT, 'poisoned'); END;`);

@@ -19,3 +19,4 @@ export * from './bins';
 export * from './stats-window';
 export * from './stats-codec';
 export * from './prediction-id';
+export { fastUnpackStatsWindow } from './stats-fast-unpack';

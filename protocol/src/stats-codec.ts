@@ -29,6 +29,7 @@ import { z } from 'zod';
 import { parseJsonBytes, parseWith } from './parse';
 import { utf8Encode } from './bytes';
 import { ProtocolError } from './errors';
+import { fastUnpackStatsWindow } from './stats-fast-unpack';
 import { binnedStatsSchema, categoricalStatsSchema, oodStatsSchema, shadowStatsFields, statsWindowSchema, type BinnedStats, type FeatureStats, type OutputStats, type ShadowStats, type StatsWindow } from './schemas/stats';
 
 /** The encoding version written in `v`. */
@@ -151,11 +152,14 @@ export function encodeStatsWindow(window: StatsWindow): Uint8Array {
 
 /**
  * Stats topic bytes -> a valid window, packed (`v` present) or canonical; throws ProtocolError
- * E_BAD_JSON or E_SCHEMA naming the failing fields, like decodeMessage.
+ * E_BAD_JSON or E_SCHEMA naming the failing fields, like decodeMessage. A packed window is read
+ * by hand first (stats-fast-unpack.ts); the schemas run when that reader declines.
  */
 export function decodeStatsWindow(bytes: Uint8Array, what: string): StatsWindow {
   const value = parseJsonBytes(bytes, what);
   if (typeof value !== 'object' || value === null || !('v' in value)) return parseWith(statsWindowSchema, value, what);
+  const fast = fastUnpackStatsWindow(value);
+  if (fast) return fast;
   if (value.v !== STATS_ENCODING_VERSION) throw new ProtocolError('E_SCHEMA', `${what}: v: unsupported statistics encoding ${JSON.stringify(value.v)} (this side reads ${STATS_ENCODING_VERSION})`);
   return parseWith(statsWindowSchema, unpackStatsWindow(parseWith(packedStatsWindowSchema, value, what)), what);
 }

@@ -8,42 +8,32 @@
  * and report seqs make a second copy harmless).
  *
  * Batches are cut by core/batch-queue.ts: at `maxBatch` messages, when a whole turn of the event
- * loop brings nothing new, or `maxDelayMs` after the first. A batch's statistics windows are
- * decoded in worker threads (stats-decoder.ts: the protocol's decode and schema checks were two
- * thirds of a window's cost) while the main thread goes on receiving; batches are still applied
- * strictly in arrival order, each in an event-loop turn of its own. Bounds: the queue never holds
- * more than `maxBatch` (the push that fills it hands the batch over at once), at most
- * `maxInFlight` messages wait for the workers (past that a batch is decoded on the main thread,
- * which slows intake down), and the brokers bound what is in flight anyway (aedes reads no more
- * of a device's connection until the messages of its last read are acknowledged; an external
- * broker sends no more than its in-flight window).
+ * loop brings nothing new, or `maxDelayMs` after the first, and applied at once, in arrival
+ * order. Statistics windows are decoded on this thread: the protocol reads a packed window by
+ * hand in some 20 us (stats-fast-unpack.ts), less than handing it to a worker thread and parsing
+ * its answer cost (a worker pool did this while the schemas took 140 us a window). The queue
+ * never holds more than `maxBatch` (the push that fills it applies the batch), and the brokers
+ * bound what is in flight (aedes reads no more of a device's connection until the messages of its
+ * last read are acknowledged; an external broker sends no more than its in-flight window).
  *
  * A batch whose transaction fails is applied again one message at a time, so one bad message
  * cannot hold the others back; a message that fails alone rejects its promise, which the broker
  * adapters log and never acknowledge (the device, or the external broker, sends it again).
  */
-import { parseDeviceTopic } from '@edgefleet/protocol';
 import type { BrokerMessage } from '../adapters/broker/broker';
 import { BatchQueue, nodeTimers, type BatchTimers } from '../core/batch-queue';
 import type { HubContext } from './context';
 import { applyIngestBatch, type IngestItem } from './ingest';
-import { workerStatsDecoder, type StatsDecoder } from './stats-decoder';
 
 export interface IngestBatcherOptions {
-  /** default 128 (a batch of 128 windows takes the main thread some 20-40 ms) */
+  /** default 128 (a batch of 128 windows takes the main thread some 10-20 ms) */
   maxBatch?: number;
   /** default 5 ms */
   maxDelayMs?: number;
-  /** statistics windows in a batch from which the worker decodes them; default 1 (0: never, all on the main thread) */
-  workerMinWindows?: number;
-  /** messages waiting for the worker at most (past that, decoded on the main thread); default 8,192 */
-  maxInFlight?: number;
   timers?: BatchTimers;
-  /** default: a worker thread (stats-decoder.ts) */
-  decoder?: StatsDecoder;
 }
 
-export const INGEST_BATCH_DEFAULTS = { maxBatch: 128, maxDelayMs: 5, workerMinWindows: 1, maxInFlight: 8_192 } as const;
+export const INGEST_BATCH_DEFAULTS = { maxBatch: 128, maxDelayMs: 5 } as const;
 
 export interface IngestBatcher {
   /**
@@ -54,9 +44,9 @@ export interface IngestBatcher {
   ingest(message: BrokerMessage): Promise<void>;
   /** Queues a device's connection opening or closing (nothing waits for it). */
   presence(deviceId: string, online: boolean): void;
-  /** Hands over what is queued now; resolves once everything handed over is applied. */
+  /** Applies what is queued now. */
   flush(): Promise<void>;
-  /** Applies what is queued, takes nothing more, stops the decode workers. Idempotent. */
+  /** Applies what is queued and takes nothing more. Idempotent. */
   close(): Promise<void>;
 }
 
@@ -68,19 +58,7 @@ interface Pending {
 
 const NEVER = new Promise<void>(() => undefined);
 
-const isStats = (pending: Pending): pending is Pending & { item: { kind: 'message'; message: BrokerMessage } } =>
-  pending.item.kind === 'message' && parseDeviceTopic(pending.item.message.topic)?.kind === 'stats';
-
 export function createIngestBatcher(ctx: HubContext, options: IngestBatcherOptions = {}): IngestBatcher {
-  const workerMinWindows = options.workerMinWindows ?? INGEST_BATCH_DEFAULTS.workerMinWindows;
-  const maxInFlight = options.maxInFlight ?? INGEST_BATCH_DEFAULTS.maxInFlight;
-  const decoder = options.decoder ?? (workerMinWindows > 0 ? workerStatsDecoder(ctx.logger) : null);
-  const timers = options.timers ?? nodeTimers;
-  const nextTurn = (): Promise<void> => new Promise((resolve) => void timers.setImmediate(resolve));
-  /** batches handed over and not applied yet, chained in order */
-  let tail: Promise<void> = Promise.resolve();
-  let inFlight = 0;
-
   const fail = (pending: Pending | undefined, error: unknown): void => {
     if (!pending) return;
     if (pending.reject) pending.reject(error);
@@ -104,43 +82,12 @@ export function createIngestBatcher(ctx: HubContext, options: IngestBatcherOptio
     }
     for (const pending of batch) pending.resolve?.();
   };
-  const later = (batch: readonly Pending[], before: Promise<unknown>): void => {
-    inFlight += batch.length;
-    tail = tail
-      .then(() => before)
-      // Each batch in a turn of its own: batches decoded meanwhile must not run back to back in one
-      // microtask queue, holding off I/O (HTTP, connections) for all of them.
-      .then(nextTurn)
-      .then(() => {
-        inFlight -= batch.length;
-        apply(batch);
-      });
-  };
-  const handle = (batch: Pending[]): void => {
-    const stats = workerMinWindows > 0 && inFlight + batch.length <= maxInFlight ? batch.filter(isStats) : [];
-    const decoding = decoder && stats.length >= workerMinWindows ? decoder.decode(stats.map((pending) => pending.item.message.payload)) : null;
-    if (decoding) {
-      const decoded = decoding.then(
-        (results) => {
-          for (const [i, pending] of stats.entries()) pending.item.decoded = results[i];
-        },
-        () => undefined,
-      );
-      later(batch, decoded);
-    } else if (inFlight === 0) {
-      // Nothing ahead of it: applied now, inside the push or timer that cut it.
-      apply(batch);
-    } else {
-      later(batch, Promise.resolve());
-    }
-  };
   const queue = new BatchQueue<Pending>({
     maxBatch: options.maxBatch ?? INGEST_BATCH_DEFAULTS.maxBatch,
     maxDelayMs: options.maxDelayMs ?? INGEST_BATCH_DEFAULTS.maxDelayMs,
-    handle,
-    timers,
+    handle: apply,
+    timers: options.timers ?? nodeTimers,
   });
-  let closed: Promise<void> | null = null;
   return {
     ingest(message) {
       if (queue.isClosed) return NEVER;
@@ -151,17 +98,11 @@ export function createIngestBatcher(ctx: HubContext, options: IngestBatcherOptio
     presence(deviceId, online) {
       queue.push({ item: { kind: 'presence', deviceId, online, source: 'connection' } });
     },
-    flush() {
+    async flush() {
       queue.flush();
-      return tail;
     },
-    close() {
-      closed ??= (async () => {
-        queue.close();
-        await tail;
-        await decoder?.close();
-      })();
-      return closed;
+    async close() {
+      queue.close();
     },
   };
 }

@@ -31,16 +31,12 @@ import type { BrokerMessage } from '../adapters/broker/broker';
 import type { HubContext, IngestKind } from './context';
 import { storedState } from './devices';
 import { requestReconcile } from './rollouts';
-import type { DecodedStats } from './stats-decoder';
 import { ingestStatsWindows, pruneStatsIfDue, type StatsItem } from './stats-ingest';
 
 export type PresenceSource = 'connection' | 'message';
 
-/**
- * What ingestion applies: a message from the broker (a statistics window possibly decoded
- * already, off the main thread: stats-decoder.ts), or a device's connection opening or closing.
- */
-export type IngestItem = { kind: 'message'; message: BrokerMessage; decoded?: DecodedStats } | { kind: 'presence'; deviceId: string; online: boolean; source: PresenceSource };
+/** What ingestion applies: a message from the broker, or a device's connection opening or closing. */
+export type IngestItem = { kind: 'message'; message: BrokerMessage } | { kind: 'presence'; deviceId: string; online: boolean; source: PresenceSource };
 
 type Outcome =
   | { type: 'ignored' }
@@ -51,16 +47,16 @@ type Outcome =
 const rejected = (deviceId: string, kind: IngestKind, code: string, reason: string): Outcome => ({ type: 'rejected', deviceId, kind, code, reason });
 
 /** A message on a device topic the hub ingests, from the device it names (so far as the broker can tell). */
-type Addressed = { deviceId: string; kind: IngestKind; payload: Buffer; decoded: DecodedStats } | Outcome;
+type Addressed = { deviceId: string; kind: IngestKind; payload: Buffer } | Outcome;
 
-function address(message: BrokerMessage, decoded: DecodedStats): Addressed {
+function address(message: BrokerMessage): Addressed {
   const parsed = parseDeviceTopic(message.topic);
   if (!parsed || parsed.kind === 'desired') return { type: 'ignored' };
   const { deviceId, kind } = parsed;
   // The ACL already refused this; checked again so the hub never attributes it to the wrong device.
   // An external broker does not name the publisher (null): there its own ACL is the guarantee.
   if (message.clientId !== null && message.clientId !== deviceId) return rejected(deviceId, kind, 'E_NOT_FOR_DEVICE', `client ${message.clientId} published on ${deviceId}'s topic`);
-  return { deviceId, kind, payload: message.payload, decoded };
+  return { deviceId, kind, payload: message.payload };
 }
 
 const isOutcome = (value: Addressed): value is Outcome => 'type' in value;
@@ -81,7 +77,7 @@ export function applyIngestBatch(ctx: HubContext, items: readonly IngestItem[]):
   const now = ctx.now();
   const seenAt = now.toISOString();
   pruneStatsIfDue(ctx, now.getTime());
-  const addressed = items.map((item): Addressed | { presence: Extract<IngestItem, { kind: 'presence' }> } => (item.kind === 'message' ? address(item.message, item.decoded) : { presence: item }));
+  const addressed = items.map((item): Addressed | { presence: Extract<IngestItem, { kind: 'presence' }> } => (item.kind === 'message' ? address(item.message) : { presence: item }));
   const ids = new Set<string>();
   for (const entry of addressed) {
     if ('presence' in entry) ids.add(entry.presence.deviceId);
@@ -106,7 +102,7 @@ export function applyIngestBatch(ctx: HubContext, items: readonly IngestItem[]):
         return { type: 'ignored' };
       }
       if (isOutcome(entry)) return entry;
-      const { deviceId, kind, payload, decoded } = entry;
+      const { deviceId, kind, payload } = entry;
       if (!enrolled.has(deviceId)) return rejected(deviceId, kind, 'E_UNKNOWN_DEVICE', `no device ${deviceId}`);
       try {
         switch (kind) {
@@ -123,8 +119,7 @@ export function applyIngestBatch(ctx: HubContext, items: readonly IngestItem[]):
             writes.presence.set(deviceId, { online: decodeMessage(onlineMessageSchema, payload, 'online').online, source: 'message' });
             return { type: 'accepted', deviceId, kind };
           case 'stats': {
-            if (decoded && 'error' in decoded) throw decoded.error;
-            stats.push({ index, deviceId, window: decoded ? decoded.window : decodeStatsWindow(payload, 'stats') });
+            stats.push({ index, deviceId, window: decodeStatsWindow(payload, 'stats') });
             return { type: 'ignored' }; // replaced below by the window's outcome, once they are all stored
           }
         }
