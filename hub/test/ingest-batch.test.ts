@@ -84,6 +84,19 @@ class ManualTimers implements BatchTimers {
     this.immediates = [];
     for (const fn of due) fn();
   }
+  /** Turns the loop until `promise` settles (batches are applied a turn after they are cut). */
+  async until(promise: Promise<unknown>): Promise<void> {
+    let done = false;
+    void promise.then(
+      () => (done = true),
+      () => (done = true),
+    );
+    for (let i = 0; i < 100 && !done; i++) {
+      this.turn();
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    if (!done) throw new Error('not settled after 100 turns');
+  }
 }
 
 describe('an ingestion batch', () => {
@@ -192,7 +205,7 @@ describe('an ingestion batch', () => {
     const raw = new Database(join(dir.path, 'edgefleet.db'));
     raw.exec(`CREATE TRIGGER poison BEFORE UPDATE ON devices WHEN NEW.id = 'd3' BEGIN SELECT RAISE(ABORT, 'poisoned'); END;`);
     raw.close();
-    const batcher = createIngestBatcher(ctx, { timers: new ManualTimers() });
+    const batcher = createIngestBatcher(ctx);
     // The window's bucket is merged and written, then the batch rolls back and each item is applied alone.
     const stored = batcher.ingest(brokerMessage(statsTopic('d1'), window('d1', 'msg-rb-0002', 5), 'd1'));
     batcher.presence('d3', true);
@@ -222,12 +235,10 @@ describe('an ingestion batch', () => {
     }
     await Promise.resolve();
     expect(states).toEqual([]);
-    timers.turn();
-    timers.turn();
-    await batcher.flush();
+    await timers.until(batcher.flush());
     expect(states).toEqual(['first: ok, stored 1', 'poison: failed (SqliteError: poisoned)', 'last: ok, stored 1']);
     expect(warnings).toContain('ingestion batch failed; applying its messages one at a time');
-    await batcher.close();
+    await timers.until(batcher.close());
     raw.close();
     // Closed: later messages are never acknowledged (the device sends them again).
     let settled = false;

@@ -7,7 +7,8 @@
  * (slower, never wrong) but must never accept what the schemas refuse; its test holds it to
  * that on mutated windows.
  */
-import { deviceIdSchema, isoTimeSchema, modelNameSchema, sha256Schema, versionLabelSchema } from './schemas/common';
+import { ISO_TIME_PATTERN, MODEL_NAME_PATTERN, SHA256_PATTERN, VERSION_LABEL_PATTERN } from './schemas/common';
+import { DEVICE_ID_PATTERN } from './topics';
 import type { BinnedStats, FeatureStats, OodStats, OutputStats, ShadowStats, StatsWindow } from './schemas/stats';
 
 const MAX_BINS = 256;
@@ -51,8 +52,8 @@ function plainObject(x: unknown, keys: ReadonlySet<string>): Record<string, unkn
   return x as Record<string, unknown>;
 }
 
-function text(x: unknown, check: { safeParse(value: unknown): { success: boolean } }): string {
-  if (typeof x !== 'string' || !check.safeParse(x).success) throw NO;
+function text(x: unknown, pattern: RegExp): string {
+  if (typeof x !== 'string' || !pattern.test(x)) throw NO;
   return x;
 }
 
@@ -122,9 +123,9 @@ function shadow(x: unknown): ShadowStats {
   const agree = count(s.agree);
   if (agree > n) throw NO;
   return {
-    model: text(s.model, modelNameSchema),
-    version: text(s.version, versionLabelSchema),
-    sha256: text(s.sha256, sha256Schema),
+    model: text(s.model, MODEL_NAME_PATTERN),
+    version: text(s.version, VERSION_LABEL_PATTERN),
+    sha256: text(s.sha256, SHA256_PATTERN),
     n,
     agree,
     errors: errorCounts(s.errors),
@@ -145,12 +146,12 @@ export function fastUnpackStatsWindow(value: unknown): StatsWindow | null {
     if (w.v !== 1) return null;
     const window: StatsWindow = {
       msgId: msgId(w.msgId),
-      device: text(w.device, deviceIdSchema),
-      model: text(w.model, modelNameSchema),
-      version: text(w.version, versionLabelSchema),
-      sha256: text(w.sha256, sha256Schema),
-      windowStart: text(w.windowStart, isoTimeSchema),
-      windowEnd: text(w.windowEnd, isoTimeSchema),
+      device: text(w.device, DEVICE_ID_PATTERN),
+      model: text(w.model, MODEL_NAME_PATTERN),
+      version: text(w.version, VERSION_LABEL_PATTERN),
+      sha256: text(w.sha256, SHA256_PATTERN),
+      windowStart: text(w.windowStart, ISO_TIME_PATTERN),
+      windowEnd: text(w.windowEnd, ISO_TIME_PATTERN),
       n: count(w.n),
       errors: errorCounts(w.errors),
       latencyMs: binnedTuple(w.latencyMs),

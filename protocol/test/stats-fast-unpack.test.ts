@@ -51,7 +51,7 @@ function seeded(seed: number): () => number {
   };
 }
 
-const REPLACEMENTS: readonly unknown[] = [-1, -0, 0, 1, 1.5, 2 ** 53, Number.MAX_SAFE_INTEGER, Infinity, -Infinity, NaN, 1e300, null, true, '', 'n', 'c', 'x'.repeat(65), 'dev 1', 'A'.repeat(64), '2026-11-25T10:00:00Z', '2026-13-25T10:00:00Z', [], [0], {}, { a: 1 }, Array.from({ length: 257 }, () => 1), Array.from({ length: 1025 }, () => 1)];
+const REPLACEMENTS: readonly unknown[] = [-1, -0, 0, 1, 1.5, 2 ** 53, Number.MAX_SAFE_INTEGER, Infinity, -Infinity, NaN, 1e300, null, true, '', 'n', 'c', 'x'.repeat(65), 'dev 1', 'A'.repeat(64), '2026-11-25T10:00:00Z', '2026-13-25T10:00:00Z', '2026-02-30T10:00:00Z', '2024-02-29T00:00:00+05:30', '2026-11-25 10:00:00Z', [], [0], {}, { a: 1 }, Array.from({ length: 257 }, () => 1), Array.from({ length: 1025 }, () => 1)];
 
 /** Every place in a JSON value: a parent and a key. */
 function places(value: unknown, into: Array<{ parent: Record<string, unknown> | unknown[]; key: string | number }> = []): typeof into {

@@ -638,6 +638,9 @@ function countAt(samples: ReadonlyArray<[number, number]>, at: number): number {
   return previous[1];
 }
 
+/** raw broker runs; the fastest is the baseline */
+const RAW_RUNS = 3;
+
 export async function runIngestBench(options: IngestBenchOptions = {}): Promise<IngestBenchFigures> {
   const devices = options.devices ?? 400;
   const perDevice = options.windowsPerDevice ?? 50;
@@ -665,7 +668,10 @@ export async function runIngestBench(options: IngestBenchOptions = {}): Promise<
     try {
       await rawPublisher.connect(raw.url, ids.map((id) => ({ id, secret: null })), template, inflight, options.log !== undefined);
       await rawPublisher.run('warm', 2);
-      rawFigures = await measured(async (loop) => figuresOf(await rawPublisher.run('raw', perDevice), loop));
+      // Best of three: a run of a second or two is noisy, and the fastest is the strictest baseline.
+      const runs: RunFigures[] = [];
+      for (let i = 0; i < RAW_RUNS; i++) runs.push(await measured(async (loop) => figuresOf(await rawPublisher.run(`raw${i}`, perDevice), loop)));
+      rawFigures = runs.reduce((best, run) => (run.rate > best.rate ? run : best));
     } finally {
       await rawPublisher.close();
       await raw.close();
@@ -677,7 +683,7 @@ export async function runIngestBench(options: IngestBenchOptions = {}): Promise<
     const publisher = new Publisher();
     try {
       await publisher.connect(hub.mqttUrl, enrolled, template, inflight, options.log !== undefined);
-      // Warm: connections, statements, the decode worker; then every warm window committed.
+      // Warm: connections, statements; then every warm window committed.
       await publisher.run('warm', 5);
       await committedAll(hub, devices * 5);
       log('hub: sustained run');
@@ -729,7 +735,7 @@ export function ingestSection(figures: IngestBenchFigures): string {
     `${fixed(f.cpuMicrosPerWindow, 0)} / ${fixed((f.mainBusySeconds * 1e6) / f.windows, 0)} us`,
     ...cells(f),
   ];
-  const rows = [['raw aedes, in-process subscriber doing nothing', `${fixed(raw.rate, 0)}/s`, `${fixed(raw.rate, 0)}/s`, 'n/a', 'n/a', `${fixed((raw.cpuSeconds * 1e6) / raw.windows, 0)} / ${fixed((raw.mainBusySeconds * 1e6) / raw.windows, 0)} us`, ...cells(raw)], hubRow('hub (sustained, as fast as acknowledged)', hub)];
+  const rows = [[`raw aedes, in-process subscriber doing nothing (best of ${RAW_RUNS})`, `${fixed(raw.rate, 0)}/s`, `${fixed(raw.rate, 0)}/s`, 'n/a', 'n/a', `${fixed((raw.cpuSeconds * 1e6) / raw.windows, 0)} / ${fixed((raw.mainBusySeconds * 1e6) / raw.windows, 0)} us`, ...cells(raw)], hubRow('hub (sustained, as fast as acknowledged)', hub)];
   if (overload) rows.push(hubRow(`hub offered ${fixed(overload.offeredRate, 0)}/s for ${fixed(overload.offeredSeconds, 1)} s`, overload));
   const lines = [
     `Statistics ingestion: ${figures.devices} mqtt.js devices in a child process, QoS 1, windows of ${figures.payloadBytes} B (packed encoding), each device at most its in-flight cap ahead of its PUBACKs; the broker (and hub) alone on this process's main thread`,
