@@ -56,26 +56,37 @@ export class Predictor {
     private readonly ids: PredictionIds,
   ) {}
 
-  async typed(inputs: Readonly<Record<string, TypedTensor>>): Promise<Prediction> {
-    const model = this.serving();
-    const release = model.release;
-    let outputs: Record<string, TypedTensor>;
-    // runCounted inlined: for a 40 us model every async frame and allocation shows.
+  // runCounted inlined and a promise chain, not an async function: for a 40 us model every
+  // async frame and allocation shows.
+  typed(inputs: Readonly<Record<string, TypedTensor>>): Promise<Prediction> {
+    let release: ReleaseManifest;
+    let running: Promise<Record<string, TypedTensor>>;
+    let started: number;
     try {
+      const model = this.serving();
+      release = model.release;
       checkTypedInputs(inputs, release.io.inputs);
-      const started = performance.now();
-      outputs = await model.runTyped(inputs);
-      this.stats.record(release, inputs, outputs, performance.now() - started);
+      started = performance.now();
+      running = model.runTyped(inputs);
     } catch (error) {
       this.countError(error);
-      throw error;
+      return Promise.reject(error);
     }
-    const at = this.ids.nowMs();
-    const predicted = this.predictedOf(release, inputs, outputs);
-    // The shadow keeps the request until it runs: a copy (as JSON, what it takes), since the
-    // caller may reuse its arrays; only paid while a shadow runs.
-    if (this.world.runningShadow()) this.shadows.offer(release, jsonOf(inputs), jsonOf(outputs));
-    return new TypedPrediction(release, outputs, this.ids, at, predicted);
+    return running.then(
+      (outputs) => {
+        this.stats.record(release, inputs, outputs, performance.now() - started);
+        const at = this.ids.nowMs();
+        const predicted = this.predictedOf(release, inputs, outputs);
+        // The shadow keeps the request until it runs: a copy (as JSON, what it takes), since the
+        // caller may reuse its arrays; only paid while a shadow runs.
+        if (this.world.runningShadow()) this.shadows.offer(release, jsonOf(inputs), jsonOf(outputs));
+        return new TypedPrediction(release, outputs, this.ids, at, predicted);
+      },
+      (error: unknown) => {
+        this.countError(error);
+        throw error;
+      },
+    );
   }
 
   async json(body: unknown): Promise<PredictResponse> {

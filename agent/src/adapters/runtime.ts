@@ -60,9 +60,11 @@ export class LoadedModel {
    * are, and its output arrays come back as they are (fresh per run, the caller's to keep).
    * Errors are E_INFERENCE, also for an output of a type the agent does not carry (as over JSON).
    */
-  async runTyped(inputs: Readonly<Record<string, TypedTensor>>): Promise<Record<string, TypedTensor>> {
-    if (this.state !== 'live') throw this.notServing();
+  // A promise chain, not an async function: on a 40 us model each async frame is a percent.
+  runTyped(inputs: Readonly<Record<string, TypedTensor>>): Promise<Record<string, TypedTensor>> {
+    if (this.state !== 'live') return Promise.reject(this.notServing());
     this.inflight++;
+    let running: Promise<ort.InferenceSession.OnnxValueMapType>;
     try {
       const feeds: Record<string, ort.Tensor> = {};
       for (const name in inputs) {
@@ -70,20 +72,28 @@ export class LoadedModel {
         const tensor = inputs[name] as TypedTensor;
         feeds[name] = new ort.Tensor(tensor.type, tensor.data, tensor.dims);
       }
-      const outputs = await this.session.run(feeds);
-      const result: Record<string, TypedTensor> = {};
-      for (const name in outputs) {
-        const tensor = outputs[name] as ort.Tensor;
-        const typed = typedTensorOf(tensor.type, tensor.data, tensor.dims);
-        if (!typed) throw new AgentError('E_INFERENCE', `${label(this.release)}: output ${name} is a ${tensor.type} tensor, which the agent does not carry`);
-        result[name] = typed;
-      }
-      return result;
+      running = this.session.run(feeds);
     } catch (cause) {
-      throw this.runError(cause);
-    } finally {
       this.done();
+      return Promise.reject(this.runError(cause));
     }
+    return running.then(
+      (outputs) => {
+        this.done();
+        const result: Record<string, TypedTensor> = {};
+        for (const name in outputs) {
+          const tensor = outputs[name] as ort.Tensor;
+          const typed = typedTensorOf(tensor.type, tensor.data, tensor.dims);
+          if (!typed) throw new AgentError('E_INFERENCE', `${label(this.release)}: output ${name} is a ${tensor.type} tensor, which the agent does not carry`);
+          result[name] = typed;
+        }
+        return result;
+      },
+      (cause: unknown) => {
+        this.done();
+        throw this.runError(cause);
+      },
+    );
   }
 
   private notServing(): AgentError {
