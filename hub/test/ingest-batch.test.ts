@@ -218,6 +218,27 @@ describe('an ingestion batch', () => {
     await batcher.close();
   });
 
+  it('the batcher applies batches at once until a turn spent its budget, then the rest in the turns that follow, in order', async () => {
+    const timers = new ManualTimers();
+    // Every batch "takes" 8 ms (the clock is read before and after it): a batch starts while the
+    // turn spent less than its 20 ms budget, so three run per turn.
+    let ms = 0;
+    const batcher = createIngestBatcher(ctx, { timers, maxBatch: 1, clock: () => (ms += 8) });
+    const event = (id: string): unknown => ({ id, device: 'd1', kind: 'installed', at: NOW.toISOString() });
+    const order: string[] = [];
+    const names = ['a-0001', 'b-0001', 'c-0001', 'd-0001', 'e-0001', 'f-0001', 'g-0001'];
+    for (const id of names) void batcher.ingest(brokerMessage(eventsTopic('d1'), event(id), 'd1')).then(() => order.push(id));
+    await Promise.resolve();
+    expect(order).toEqual(['a-0001', 'b-0001', 'c-0001']);
+    timers.turn();
+    await Promise.resolve();
+    expect(order).toEqual(names.slice(0, 6));
+    timers.turn();
+    await Promise.resolve();
+    expect(order).toEqual(names);
+    await batcher.close();
+  });
+
   it("the batcher settles a message's promise only once its batch committed; a message that fails alone does not hold the others back", async () => {
     const timers = new ManualTimers();
     const batcher = createIngestBatcher(ctx, { timers });

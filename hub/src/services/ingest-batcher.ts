@@ -10,10 +10,11 @@
  * Batches are cut by core/batch-queue.ts: at `maxBatch` messages, when a whole turn of the event
  * loop brings nothing new, or `maxDelayMs` after the first, and applied in arrival order: at
  * once, inside the push or timer that cut it, until a turn of the event loop has spent
- * TURN_BUDGET_MS on them, then each in a turn of its own. One poll of the sockets can bring
+ * TURN_BUDGET_MS on them; the rest wait for the turns that follow, each turn applying them up
+ * to the same budget before the sockets are polled again. One poll of the sockets can bring
  * thousands of windows (400 devices with 8 in flight each): applying them all in that turn held
- * off HTTP and new connections for half a second, and deferring every batch to a turn of its own
- * cost a quarter more main-thread time per window (PUBACKs later, so smaller socket reads). Statistics windows are decoded on this thread: the protocol reads a packed window by
+ * off HTTP and new connections for half a second, and a turn of its own for every batch cost a
+ * quarter more main-thread time per window. Statistics windows are decoded on this thread: the protocol reads a packed window by
  * hand in some 20 us (stats-fast-unpack.ts), less than handing it to a worker thread and parsing
  * its answer cost (a worker pool did this while the schemas took 140 us a window). The queue
  * never holds more than `maxBatch` (the push that fills it applies the batch), and the brokers
@@ -35,6 +36,8 @@ export interface IngestBatcherOptions {
   /** default 5 ms */
   maxDelayMs?: number;
   timers?: BatchTimers;
+  /** milliseconds, for the turn budget; default performance.now */
+  clock?: () => number;
 }
 
 export const INGEST_BATCH_DEFAULTS = { maxBatch: 128, maxDelayMs: 5 } as const;
@@ -90,33 +93,41 @@ export function createIngestBatcher(ctx: HubContext, options: IngestBatcherOptio
     for (const pending of batch) pending.resolve?.();
   };
   const timers = options.timers ?? nodeTimers;
-  const nextTurn = (): Promise<void> => new Promise((resolve) => void timers.setImmediate(resolve));
-  /** batches handed over and not applied yet, chained in order */
-  let tail: Promise<void> = Promise.resolve();
-  let waiting = 0;
-  /** milliseconds spent applying batches inline in this event-loop turn */
+  /** batches cut while this turn's budget was spent, applied in order in the turns that follow */
+  const deferred: Array<readonly Pending[]> = [];
+  /** flush and close callers waiting for `deferred` to empty */
+  let waiters: Array<() => void> = [];
+  /** milliseconds spent applying batches in this event-loop turn */
   let spent = 0;
   let turnEnds = false;
-  const handle = (batch: readonly Pending[]): void => {
-    if (waiting === 0 && spent < TURN_BUDGET_MS) {
-      const started = performance.now();
-      apply(batch);
-      spent += performance.now() - started;
-      if (!turnEnds) {
-        turnEnds = true;
-        timers.setImmediate(() => {
-          spent = 0;
-          turnEnds = false;
-        });
-      }
-      return;
-    }
-    waiting++;
-    tail = tail.then(nextTurn).then(() => {
-      waiting--;
-      apply(batch);
-    });
+  const endTurnSoon = (): void => {
+    if (turnEnds) return;
+    turnEnds = true;
+    timers.setImmediate(nextTurn);
   };
+  const clock = options.clock ?? (() => performance.now());
+  const timed = (batch: readonly Pending[]): void => {
+    const started = clock();
+    apply(batch);
+    spent += clock() - started;
+    endTurnSoon();
+  };
+  // A new turn: its budget goes to the batches that waited, oldest first.
+  const nextTurn = (): void => {
+    turnEnds = false;
+    spent = 0;
+    while (deferred.length > 0 && spent < TURN_BUDGET_MS) timed(deferred.shift() as readonly Pending[]);
+    if (deferred.length > 0) return;
+    const settled = waiters;
+    waiters = [];
+    for (const settle of settled) settle();
+  };
+  const handle = (batch: readonly Pending[]): void => {
+    if (deferred.length === 0 && spent < TURN_BUDGET_MS) return timed(batch);
+    deferred.push(batch);
+    endTurnSoon();
+  };
+  const applied = (): Promise<void> => (deferred.length === 0 ? Promise.resolve() : new Promise((resolve) => waiters.push(resolve)));
   const queue = new BatchQueue<Pending>({
     maxBatch: options.maxBatch ?? INGEST_BATCH_DEFAULTS.maxBatch,
     maxDelayMs: options.maxDelayMs ?? INGEST_BATCH_DEFAULTS.maxDelayMs,
@@ -135,11 +146,11 @@ export function createIngestBatcher(ctx: HubContext, options: IngestBatcherOptio
     },
     flush() {
       queue.flush();
-      return tail;
+      return applied();
     },
     close() {
       queue.close();
-      return tail;
+      return applied();
     },
   };
 }
