@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { seeded } from './fixtures';
 import { z } from 'zod';
 import {
   canonicalPredictionId,
@@ -120,18 +121,6 @@ function outcome(encode: (ref: PredictionRef) => string, ref: PredictionRef): st
   } catch (error) {
     return error instanceof ProtocolError ? `${error.code} ${error.message}` : `not a ProtocolError: ${String(error)}`;
   }
-}
-
-/** A small seeded generator, so the varied cases are the same on every run. */
-function seeded(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 describe('the fast prediction-id encoder', () => {

@@ -1,33 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { encodeStatsWindow, fastUnpackStatsWindow, packedStatsWindowSchema, statsWindowSchema, unpackStatsWindow, utf8Decode, type BinnedStats, type StatsWindow } from '@edgefleet/protocol';
+import { encodeStatsWindow, fastUnpackStatsWindow, packedStatsWindowSchema, statsWindowSchema, unpackStatsWindow, utf8Decode, type StatsWindow } from '@edgefleet/protocol';
+import { richWindow, seeded } from './fixtures';
 
-const binned = (counts: number[], sum: number, min: number | null, max: number | null): BinnedStats => ({ counts, underflow: 1, overflow: 3, missing: 2, sum, sumSq: sum * sum + 0.5, min, max });
-
-const window: StatsWindow = {
-  msgId: 'win-0001',
-  device: 'dev-1',
-  model: 'm',
-  version: '1',
-  sha256: 'a'.repeat(64),
-  windowStart: '2026-11-25T10:00:00.000Z',
-  windowEnd: '2026-11-25T10:01:00+01:00',
-  n: 10,
-  errors: { E_SCHEMA: 1 },
-  latencyMs: binned([5, 5], 3.5, 0.1, 0.9),
-  features: [
-    { kind: 'numeric', ...binned([4, 6], -10, -0.5, 2.5) },
-    { kind: 'categorical', counts: [7, 3], unseen: 1, missing: 0 },
-    { kind: 'numeric', ...binned([0, 0], 0, null, null) },
-  ],
-  outputs: [
-    { kind: 'class', counts: [8, 2], confidence: binned([1, 9], 8, 0.5, 1) },
-    { kind: 'numeric', ...binned([3], 1e-20, -1e300, 1e-7) },
-  ],
-  ood: { score: binned([9, 1], 2, 0, 3), aboveP95: 1, aboveP99: 0 },
-  merged: 2,
-  lost: 1,
-  shadow: { model: 'm', version: '2', sha256: 'c'.repeat(64), n: 9, agree: 7, errors: { E_INFERENCE: 1 }, latencyMs: binned([6, 3], 1.25, 0.1, 0.3), dropped: 2 },
-};
+const window = richWindow;
 
 const packedOf = (w: StatsWindow): unknown => JSON.parse(utf8Decode(encodeStatsWindow(w)));
 
@@ -37,18 +12,6 @@ function bySchemas(value: unknown): StatsWindow | null {
   if (!packed.success) return null;
   const canonical = statsWindowSchema.safeParse(unpackStatsWindow(packed.data));
   return canonical.success ? canonical.data : null;
-}
-
-/** A small seeded generator (mutations must be the same on every run). */
-function seeded(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const REPLACEMENTS: readonly unknown[] = [-1, -0, 0, 1, 1.5, 2 ** 53, Number.MAX_SAFE_INTEGER, Infinity, -Infinity, NaN, 1e300, null, true, '', 'n', 'c', 'x'.repeat(65), 'dev 1', 'A'.repeat(64), '2026-11-25T10:00:00Z', '2026-13-25T10:00:00Z', '2026-02-30T10:00:00Z', '2024-02-29T00:00:00+05:30', '2026-11-25 10:00:00Z', [], [0], {}, { a: 1 }, Array.from({ length: 257 }, () => 1), Array.from({ length: 1025 }, () => 1)];
