@@ -4,25 +4,22 @@
  * these bins and the hub can merge and compare by addition.
  */
 import { countIntoBins, oodLowerIsWorse, type NumericBins, type ReferenceFeature, type ReferenceOod, type ReferenceOutput, type ReferenceProfile } from '@edgefleet/protocol';
+import { MAX_BINS, MIN_BINS, referenceEdges } from './bin-edges';
+import { validation } from './errors';
 
 export const DEFAULT_BINS = 10;
 
-/** Quantile edges of the finite values: bins of (about) equal mass, deduplicated. */
+function checkBins(bins: number): void {
+  if (!Number.isInteger(bins) || bins < MIN_BINS || bins > MAX_BINS) throw validation(`bins: must be an integer from ${MIN_BINS} to ${MAX_BINS}, got ${bins}`);
+}
+
+/**
+ * Equal-mass edges of the finite values, at most `bins` bins, with a bin of its own for a value
+ * that holds a large share and one bin per value when there are few (bin-edges.ts).
+ */
 export function equalMassEdges(values: ArrayLike<number>, bins = DEFAULT_BINS): number[] {
-  const finite = Array.from(values).filter(Number.isFinite).sort((a, b) => a - b);
-  if (finite.length === 0) return [0, 1];
-  const edges: number[] = [];
-  for (let i = 0; i <= bins; i++) {
-    const edge = quantileSorted(finite, i / bins);
-    if (edges.length === 0 || edge > (edges[edges.length - 1] as number)) edges.push(edge);
-  }
-  if (edges.length === 1) {
-    // A constant feature still needs one bin that holds its value.
-    const only = edges[0] as number;
-    const pad = 1e-9 * (Math.abs(only) + 1);
-    return [only - pad, only + pad];
-  }
-  return edges;
+  checkBins(bins);
+  return referenceEdges(values, bins);
 }
 
 /** Linear-interpolated quantile (type 7, as numpy's default) of ascending values. */
@@ -69,6 +66,8 @@ export interface ReferenceInput {
 
 export function buildReferenceProfile(input: ReferenceInput): ReferenceProfile {
   const bins = input.bins ?? DEFAULT_BINS;
+  // Checked here too: a profile with no numeric signal would never reach equalMassEdges.
+  checkBins(bins);
   const features = input.features.map((feature): ReferenceFeature => {
     if (feature.kind === 'numeric') return { name: feature.name, kind: 'numeric', source: feature.source, bins: numericBins(feature.values, equalMassEdges(feature.values, bins)) };
     const index = new Map(feature.categories.map((category, i) => [category, i]));
@@ -102,12 +101,17 @@ export function buildReferenceProfile(input: ReferenceInput): ReferenceProfile {
  * Equal-mass bins of the top class probability, with the outer edges moved out to 0 and 1: a
  * probability is never out of range, so a device whose confidence falls below the lowest
  * reference value counts it in the first bin rather than as underflow (the reference counts stay
- * the same, as no reference value lies outside [min, max]).
+ * the same, as no reference value lies outside [min, max]). The top edge is exactly 1 (or the
+ * largest value, were it above 1), without the float32 margin equalMassEdges adds: a probability
+ * never exceeds 1 however it is rounded.
  */
 export function confidenceBins(values: ArrayLike<number>, bins: number): NumericBins {
   const edges = equalMassEdges(values, bins);
+  let largest = -Infinity;
+  for (let i = 0; i < values.length; i++) if (Number.isFinite(values[i])) largest = Math.max(largest, values[i] as number);
+  const top = Math.max(largest, 1);
   edges[0] = Math.min(edges[0] as number, 0);
-  edges[edges.length - 1] = Math.max(edges[edges.length - 1] as number, 1);
+  if (top > (edges[edges.length - 2] as number)) edges[edges.length - 1] = top;
   return numericBins(values, edges);
 }
 
