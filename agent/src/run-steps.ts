@@ -57,6 +57,13 @@ export const executors: Executors = {
     ctx.world.candidate = { model: await LoadedModel.load(bytes, release), probed: false };
   },
 
+  async 'share-serving'(step, ctx) {
+    stage(ctx, 'loading', step.seq, step.release);
+    // The same bytes as the serving release (checked when its session was loaded): another view
+    // of that session, so this release is probed, served and counted as itself without a reload.
+    ctx.world.candidate = { model: requireServing(ctx, step.release).share(step.release), probed: false };
+  },
+
   async probe(step, ctx) {
     stage(ctx, 'probing', step.seq, step.release);
     const candidate = requireCandidate(ctx, step.release);
@@ -120,6 +127,10 @@ export const executors: Executors = {
     ctx.world.setShadow({ model: await LoadedModel.load(bytes, release), probed: false });
   },
 
+  async 'share-serving-shadow'(step, ctx) {
+    ctx.world.setShadow({ model: requireServing(ctx, step.release).share(step.release), probed: false });
+  },
+
   async 'probe-shadow'(step, ctx) {
     const { world } = ctx;
     const shadow = world.shadow;
@@ -163,6 +174,15 @@ function requireCandidate(ctx: StepContext, release: ReleaseManifest) {
     throw new AgentError('E_LOAD_FAILED', `no loaded candidate for ${release.model}@${release.version}`, { transient: true });
   }
   return candidate;
+}
+
+/** The serving session, for a release of the same bytes; gone or replaced since the plan: re-plan. */
+function requireServing(ctx: StepContext, release: ReleaseManifest): LoadedModel {
+  const serving = ctx.world.serving;
+  if (!serving || serving.release.artifact.sha256 !== release.artifact.sha256) {
+    throw new AgentError('E_LOAD_FAILED', `no serving session with the bytes of ${release.model}@${release.version}`, { transient: true });
+  }
+  return serving;
 }
 
 /** Dispatch; the map's type guarantees an executor exists for `step.kind`. */

@@ -12,11 +12,16 @@
  * counted, so one that ends after its window closed is counted in the next window of the same
  * serving version; one that ends after the serving version or the shadow changed is not counted.
  * Timers, clock and randomness are injected so tests drive time.
+ *
+ * A release is its model, version and artifact hash together, never its bytes alone: a new
+ * version with the same artifact (a re-upload with a reference dataset, a re-quantized twin, a
+ * relabel) is another release, with its own reference bins, rollout gates, drift and labels, so
+ * its windows are its own (issue 11, item 11).
  */
-import type { ReleaseManifest, StatsWindow } from '@edgefleet/protocol';
+import type { ModelRef, ReleaseManifest, StatsWindow } from '@edgefleet/protocol';
 import type { ShadowComparison } from './core/shadow-compare';
 import { ShadowTally } from './core/shadow-stats';
-import { refOf } from './core/state';
+import { refOf, sameRelease } from './core/state';
 import { StatsAccumulator, type StatsTensors } from './core/stats-accumulator';
 import type { AgentLogger } from './logger';
 
@@ -58,7 +63,7 @@ export class StatsRecorder {
   /** The serving release changed (or is gone): close the old version's window, start the new one. */
   activate(release: ReleaseManifest | null): void {
     if (this.stopped) return;
-    if (release && this.current?.release.artifact.sha256 === release.artifact.sha256) return;
+    if (release && this.current && isRelease(this.current.release, release)) return;
     void this.closeWindow();
     this.current = release ? new StatsAccumulator(release, { device: this.deps.device, now: this.deps.now(), msgId: this.deps.msgId }) : null;
   }
@@ -66,7 +71,7 @@ export class StatsRecorder {
   /** The running shadow changed (or is gone): later comparisons count for `release`. */
   setShadow(release: ReleaseManifest | null): void {
     if (this.stopped) return;
-    if (release && this.shadow?.candidate.sha256 === release.artifact.sha256) return;
+    if (release && this.shadow && sameRef(this.shadow.candidate, release)) return;
     // Counts of the old candidate leave in a window of their own.
     if (this.shadow && !this.shadow.isEmpty()) void this.closeWindow();
     this.shadow = release ? new ShadowTally(refOf(release)) : null;
@@ -89,7 +94,7 @@ export class StatsRecorder {
 
   private shadowFor(served: ReleaseManifest, shadow: ReleaseManifest): ShadowTally | null {
     const tally = this.shadow;
-    return this.current?.release.artifact.sha256 === served.artifact.sha256 && tally?.candidate.sha256 === shadow.artifact.sha256 ? tally : null;
+    return this.current && isRelease(this.current.release, served) && tally && sameRef(tally.candidate, shadow) ? tally : null;
   }
 
   /** (Re)starts the window timer when the interval changes; the first close comes at a random phase. */
@@ -105,7 +110,7 @@ export class StatsRecorder {
    * on the retiring version is not counted (its window is already closed).
    */
   record(release: ReleaseManifest, inputs: StatsTensors, outputs: StatsTensors, latencyMs: number): void {
-    if (this.current?.release.artifact.sha256 === release.artifact.sha256) this.current.record(inputs, outputs, latencyMs);
+    if (this.current && isRelease(this.current.release, release)) this.current.record(inputs, outputs, latencyMs);
   }
 
   /** A failed request, counted on the serving version's window (none without one). */
@@ -145,3 +150,9 @@ export class StatsRecorder {
     }, ms);
   }
 }
+
+/** The same release; the serving model hands over the very manifest object, so that is checked first (hot path). */
+const isRelease = (a: ReleaseManifest, b: ReleaseManifest): boolean => a === b || sameRelease(a, b);
+
+const sameRef = (ref: ModelRef, release: ReleaseManifest): boolean =>
+  ref.model === release.model && ref.version === release.version && ref.sha256 === release.artifact.sha256;

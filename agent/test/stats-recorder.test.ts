@@ -77,6 +77,28 @@ describe('StatsRecorder', () => {
     expect(new Set(windows.map((w) => w.msgId)).size).toBe(2);
   });
 
+  // Issue 11 item 11: a release is model + version + sha256, not its bytes. A re-upload (with a
+  // reference dataset), a re-quantized twin or a relabel ships the same artifact under another
+  // version; its rows belong to that version's gates, drift and labels.
+  it('a new version with the same bytes closes the old version\'s window and gets windows of its own', () => {
+    const { recorder, windows, advance } = setup();
+    const twin = makeRelease({ version: '2', releaseCounter: 2, artifact: v1.artifact });
+    recorder.activate(v1);
+    recorder.record(v1, row, {}, 1);
+    advance(5_000);
+    recorder.activate(twin);
+    expect(windows).toHaveLength(1);
+    expect(windows[0]).toMatchObject({ version: '1', sha256: v1.artifact.sha256, n: 1, windowEnd: '2026-01-01T00:00:05.000Z' });
+    recorder.record(v1, row, {}, 1); // finished on the retiring release: not counted, although the bytes are the same
+    recorder.record(twin, { x: { dims: [2, 2], data: [1, 2, 3, 4] } }, {}, 1);
+    void recorder.closeWindow();
+    expect(windows[1]).toMatchObject({ version: '2', sha256: v1.artifact.sha256, n: 2, windowStart: '2026-01-01T00:00:05.000Z' });
+    // The same release again (e.g. reloaded after its file was damaged) keeps its window open.
+    recorder.record(twin, row, {}, 1);
+    recorder.activate({ ...twin });
+    expect(windows).toHaveLength(2);
+  });
+
   it('re-arms the timer only when the interval changes', () => {
     const { recorder, timers } = setup();
     recorder.setIntervalS(60);
@@ -126,6 +148,27 @@ describe('StatsRecorder', () => {
       recorder.recordShadow(v1, s7, { rows: 1, agree: 1 }, 1); // no shadow runs now
       void recorder.closeWindow();
       expect(windows[2]).not.toHaveProperty('shadow');
+    });
+
+    it('a shadow twin (same bytes, another version) is a candidate of its own, also beside a serving twin', () => {
+      const { recorder, windows } = setup();
+      const s6twin = makeRelease({ version: '6b', releaseCounter: 7, artifact: s6.artifact });
+      const v1twin = makeRelease({ version: '1b', releaseCounter: 2, artifact: v1.artifact });
+      recorder.activate(v1);
+      recorder.setShadow(s6);
+      recorder.recordShadow(v1, s6, { rows: 1, agree: 1 }, 1);
+      recorder.setShadow(s6twin);
+      expect(windows).toHaveLength(1);
+      expect(windows[0]?.shadow).toMatchObject({ version: '6', sha256: s6.artifact.sha256, n: 1 });
+      recorder.recordShadow(v1, s6, { rows: 4, agree: 4 }, 1); // compared on the old candidate: not counted
+      recorder.recordShadow(v1, s6twin, { rows: 2, agree: 1 }, 1);
+      // Comparisons count only against the serving release they were made for, bytes alike or not.
+      recorder.activate(v1twin);
+      expect(windows[1]).toMatchObject({ version: '1', shadow: { version: '6b', n: 2, agree: 1 } });
+      recorder.recordShadow(v1, s6twin, { rows: 8, agree: 8 }, 1);
+      recorder.recordShadow(v1twin, s6twin, { rows: 3, agree: 3 }, 1);
+      void recorder.closeWindow();
+      expect(windows[2]).toMatchObject({ version: '1b', n: 0, shadow: { version: '6b', n: 3 } });
     });
 
     it("counts only comparisons made against the window's serving version; a shadow-only window is still sent", () => {

@@ -1,6 +1,9 @@
 /**
  * onnxruntime-node sessions: load from verified bytes, run typed or JSON tensors, and retire a
  * session only after the predictions already running on it have finished (blue-green swap).
+ * Releases of the same bytes (another version of the same artifact) share one native session:
+ * each LoadedModel is a release's view with its own in-flight count, and the session is freed
+ * when the last view retires.
  */
 import * as ort from 'onnxruntime-node';
 import { ProtocolError, tensorFromJson, tensorToJson, type Probe, type ReleaseManifest, type TensorJson } from '@edgefleet/protocol';
@@ -13,24 +16,49 @@ export const RUNTIME_VERSION = ort.env.versions.node ?? ort.env.versions.common;
 /** The highest ONNX opset onnxruntime 1.30 implements; manifests asking for more are E_INCOMPATIBLE. */
 export const MAX_OPSET = 21;
 
+/** One native session and how many live views use it. */
+interface SharedSession {
+  readonly session: ort.InferenceSession;
+  views: number;
+}
+
 export class LoadedModel {
   private inflight = 0;
   private state: 'live' | 'retiring' | 'released' = 'live';
   private drained: (() => void) | null = null;
 
+  private readonly session: ort.InferenceSession;
+
   private constructor(
     readonly release: ReleaseManifest,
-    private readonly session: ort.InferenceSession,
-  ) {}
+    private readonly shared: SharedSession,
+  ) {
+    this.session = shared.session;
+  }
 
   /** Loads a model from bytes whose hash was already checked. Failure is E_LOAD_FAILED. */
   static async load(bytes: Uint8Array, release: ReleaseManifest): Promise<LoadedModel> {
     try {
       const session = await ort.InferenceSession.create(bytes, { logSeverityLevel: 3 });
-      return new LoadedModel(release, session);
+      return new LoadedModel(release, { session, views: 1 });
     } catch (cause) {
       throw new AgentError('E_LOAD_FAILED', `${label(release)}: onnxruntime could not load the model: ${messageOf(cause)}`, { cause });
     }
+  }
+
+  /**
+   * `release` on this session, without reading or loading the bytes again: for a release whose
+   * artifact is this one's (same sha256 and size, so the same bytes, already verified when this
+   * session was loaded). E_LOAD_FAILED if it names other bytes or this view is retired.
+   */
+  share(release: ReleaseManifest): LoadedModel {
+    const own = this.release.artifact;
+    if (release.artifact.sha256 !== own.sha256 || release.artifact.size !== own.size) {
+      throw new AgentError('E_LOAD_FAILED', `${label(release)}: artifact.sha256 ${release.artifact.sha256.slice(0, 12)} is not the loaded ${label(this.release)}'s ${own.sha256.slice(0, 12)}`);
+    }
+    if (this.state !== 'live') throw new AgentError('E_LOAD_FAILED', `${label(release)}: the session of ${label(this.release)} is retired`, { transient: true });
+    this.shared.views++;
+    return new LoadedModel(release, this.shared);
   }
 
   /** Runs validated JSON inputs (probe, shadow); errors are E_INFERENCE. */
@@ -123,13 +151,13 @@ export class LoadedModel {
     if (!verdict.ok) throw new AgentError('E_PROBE_FAILED', `${label(this.release)}: probe mismatch: ${verdict.reason}`);
   }
 
-  /** Stops new runs, waits for running ones, then frees the native session. Idempotent. */
+  /** Stops new runs, waits for running ones, then frees the native session unless another release shares it. Idempotent. */
   async retire(): Promise<void> {
     if (this.state !== 'live') return;
     this.state = 'retiring';
     if (this.inflight > 0) await new Promise<void>((resolve) => (this.drained = resolve));
     this.state = 'released';
-    await this.session.release();
+    if (--this.shared.views === 0) await this.session.release();
   }
 }
 

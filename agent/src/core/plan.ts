@@ -8,6 +8,13 @@
  * free before anything else loads); a wanted one is downloaded, loaded and probed only once the
  * active release is converged, so it can never delay or disturb an install; a shadow given up on
  * for this doc waits for a newer doc, like a failed install.
+ *
+ * Same bytes, other release (issue 11, item 11): a release is model, version and artifact hash.
+ * A target whose artifact is the serving one's (a re-upload with a reference dataset, a
+ * re-quantized twin, a relabel) is still installed, probed and activated as itself, so that it
+ * is reported, counted and named in prediction ids as what it is; but its session is the serving
+ * one, shared (`share-serving`), not downloaded or loaded again. A shadow with the serving bytes
+ * shares that session too (`share-serving-shadow`).
  */
 import type { ModelRef, ReleaseManifest } from '@edgefleet/protocol';
 import { refOf, sameRelease } from './state';
@@ -49,18 +56,21 @@ export type Step =
   | { kind: 'discard-candidate'; reason: string }
   | { kind: 'download'; seq: number; release: ReleaseManifest }
   | { kind: 'load'; seq: number; release: ReleaseManifest }
+  /** the candidate is the serving session under `release` (the same artifact): nothing read or loaded */
+  | { kind: 'share-serving'; seq: number; release: ReleaseManifest }
   | { kind: 'probe'; seq: number; release: ReleaseManifest }
   | { kind: 'activate'; seq: number; release: ReleaseManifest; downgrade: boolean }
   | { kind: 'collect-garbage'; keep: string[] }
   | { kind: 'unload-shadow'; reason: string }
   | { kind: 'download-shadow'; seq: number; release: ReleaseManifest }
   | { kind: 'load-shadow'; seq: number; release: ReleaseManifest }
+  | { kind: 'share-serving-shadow'; seq: number; release: ReleaseManifest }
   | { kind: 'probe-shadow'; seq: number; release: ReleaseManifest };
 
 export type StepKind = Step['kind'];
-export type ShadowInstallStep = Extract<Step, { kind: 'download-shadow' | 'load-shadow' | 'probe-shadow' }>;
+export type ShadowInstallStep = Extract<Step, { kind: 'download-shadow' | 'load-shadow' | 'share-serving-shadow' | 'probe-shadow' }>;
 
-const SHADOW_INSTALL_KINDS: ReadonlySet<StepKind> = new Set(['download-shadow', 'load-shadow', 'probe-shadow']);
+const SHADOW_INSTALL_KINDS: ReadonlySet<StepKind> = new Set(['download-shadow', 'load-shadow', 'share-serving-shadow', 'probe-shadow']);
 /**
  * Shadow installs fail without failing the install of what serves: the agent drops the shadow
  * and reports it. (unload-shadow has no seq: like garbage collection it is housekeeping.)
@@ -89,9 +99,15 @@ export function plan(current: Observed, desired: DesiredView | null): Step[] {
   if (current.announcedSeq !== desired.seq) steps.push({ kind: 'announce', seq: desired.seq, target: refOf(target) });
   const candidate = current.candidate !== null && sameRelease(current.candidate.release, target) ? current.candidate : null;
   if (current.candidate !== null && candidate === null) steps.push({ kind: 'discard-candidate', reason: 'desired release changed' });
-  // A file already in models/ (e.g. the previous release) makes a rollback instant: no download.
-  if (candidate === null && !current.cached.has(target.artifact.sha256)) steps.push({ kind: 'download', seq: desired.seq, release: target });
-  if (candidate === null) steps.push({ kind: 'load', seq: desired.seq, release: target });
+  if (candidate === null) {
+    if (current.serving !== null && sameArtifact(current.serving, target)) {
+      steps.push({ kind: 'share-serving', seq: desired.seq, release: target });
+    } else {
+      // A file already in models/ (e.g. the previous release) makes a rollback instant: no download.
+      if (!current.cached.has(target.artifact.sha256)) steps.push({ kind: 'download', seq: desired.seq, release: target });
+      steps.push({ kind: 'load', seq: desired.seq, release: target });
+    }
+  }
   if (candidate === null || !candidate.probed) steps.push({ kind: 'probe', seq: desired.seq, release: target });
   steps.push({ kind: 'activate', seq: desired.seq, release: target, downgrade: desired.downgrade });
   return steps;
@@ -107,11 +123,18 @@ function planShadow(current: Observed, desired: DesiredView): Step[] {
   const loaded = current.shadow ?? null; // another release was unloaded at the top of plan()
   if (loaded?.probed) return [];
   const steps: Step[] = [];
-  if (!loaded && !current.cached.has(want.artifact.sha256)) steps.push({ kind: 'download-shadow', seq: desired.seq, release: want });
-  if (!loaded) steps.push({ kind: 'load-shadow', seq: desired.seq, release: want });
+  // plan() calls this only once the desired release serves.
+  if (!loaded && current.serving !== null && sameArtifact(current.serving, want)) steps.push({ kind: 'share-serving-shadow', seq: desired.seq, release: want });
+  else if (!loaded) {
+    if (!current.cached.has(want.artifact.sha256)) steps.push({ kind: 'download-shadow', seq: desired.seq, release: want });
+    steps.push({ kind: 'load-shadow', seq: desired.seq, release: want });
+  }
   steps.push({ kind: 'probe-shadow', seq: desired.seq, release: want });
   return steps;
 }
+
+/** The same bytes (hash and size), whatever release names them: one loaded session serves both. */
+const sameArtifact = (a: ReleaseManifest, b: ReleaseManifest): boolean => a.artifact.sha256 === b.artifact.sha256 && a.artifact.size === b.artifact.size;
 
 /** Only when nothing else is to be done: delete model files nobody may need again. */
 function collectGarbage(current: Observed, extraKeep: readonly string[]): Step[] {

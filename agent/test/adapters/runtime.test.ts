@@ -7,6 +7,14 @@ import { AgentError } from '../../src/errors';
 import { runDirect, sileroInputs, sileroRelease } from '../support/silero';
 
 const codeOf = (error: unknown) => (error instanceof AgentError ? error.code : String(error));
+const thrown = (fn: () => unknown): unknown => {
+  try {
+    fn();
+  } catch (error) {
+    return error;
+  }
+  return undefined;
+};
 
 describe('LoadedModel with the real Silero VAD v5', () => {
   it('runs JSON tensors (int64 scalar included) and returns the same numbers as onnxruntime', async () => {
@@ -61,6 +69,34 @@ describe('LoadedModel with the real Silero VAD v5', () => {
     await expect(running).resolves.toHaveProperty('output');
     await retired;
     expect(codeOf(await model.run(sileroInputs(3)).catch((e: unknown) => e))).toBe('E_INFERENCE');
+  });
+
+  // Issue 11 item 11: a new version of the same bytes needs no second session (memory, load time).
+  it('shares its session with a release of the same bytes: each answers as itself, one retiring leaves the other running', async () => {
+    const { bytes, manifest } = await sileroRelease();
+    const v1 = await LoadedModel.load(bytes, manifest);
+    const v2 = v1.share({ ...manifest, version: '2', releaseCounter: 2 });
+    expect(v2.release.version).toBe('2');
+    await expect(v2.probe(manifest.probe)).resolves.toBeUndefined();
+    const inputs = sileroInputs(4);
+    const running = v1.run(inputs);
+    await v1.retire(); // waits for v1's own prediction, and must not free the session v2 still uses
+    await expect(running).resolves.toHaveProperty('output');
+    expect(codeOf(await v1.run(inputs).catch((e: unknown) => e))).toBe('E_INFERENCE');
+    expect((await v2.run(inputs)).output).toEqual((await runDirect(bytes, inputs)).output);
+    expect(codeOf(thrown(() => v1.share(manifest)))).toBe('E_LOAD_FAILED'); // a retired view lends nothing
+    await v2.retire();
+    expect(codeOf(await v2.run(inputs).catch((e: unknown) => e))).toBe('E_INFERENCE');
+  });
+
+  it('refuses to share its session with a release of other bytes: E_LOAD_FAILED naming artifact.sha256', async () => {
+    const { bytes, manifest } = await sileroRelease();
+    const model = await LoadedModel.load(bytes, manifest);
+    const other = { ...manifest, version: '2', artifact: { ...manifest.artifact, sha256: 'f'.repeat(64) } };
+    const error = thrown(() => model.share(other));
+    expect(codeOf(error)).toBe('E_LOAD_FAILED');
+    expect(String((error as Error).message)).toContain('artifact.sha256');
+    await model.retire();
   });
 
   it('runs typed arrays without JSON and returns onnxruntime\'s own arrays, the numbers run() gives', async () => {

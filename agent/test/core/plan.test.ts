@@ -54,9 +54,22 @@ describe('plan', () => {
     expect(steps[0]).toEqual({ kind: 'load', seq: 7, release: v1 });
   });
 
-  it('a new version label with the same bytes is still installed (identity is model, version and hash)', () => {
+  // Issue 11 item 11: a release is model, version and hash; the bytes are not reloaded for it.
+  it('a new version with the same bytes is installed as itself on the serving session: no download, no load', () => {
     const relabelled = { ...v2, version: '2b' };
-    expect(kinds(plan(observed({ serving: v2, cached: new Set(['b'.repeat(64)]), announcedSeq: 3 }), want(3, relabelled)))).toEqual(['load', 'probe', 'activate']);
+    const steps = plan(observed({ serving: v2, cached: new Set(['b'.repeat(64)]), announcedSeq: 3 }), want(3, relabelled));
+    expect(steps).toEqual([
+      { kind: 'share-serving', seq: 3, release: relabelled },
+      { kind: 'probe', seq: 3, release: relabelled },
+      { kind: 'activate', seq: 3, release: relabelled, downgrade: false },
+    ]);
+    // also when the serving file left the cache: the loaded session is all it needs
+    expect(kinds(plan(observed({ serving: v2, announcedSeq: 3 }), want(3, relabelled)))).toEqual(['share-serving', 'probe', 'activate']);
+    // and for a rollback to a twin: the previous release with the serving bytes
+    expect(kinds(plan(observed({ serving: relabelled, cached: new Set(['b'.repeat(64)]) }), want(4, v2, true)))).toEqual(['announce', 'share-serving', 'probe', 'activate']);
+    // bytes alike but another size is not the same artifact
+    const resized = { ...v2, version: '2c', artifact: { ...v2.artifact, size: 11 } };
+    expect(kinds(plan(observed({ serving: v2, cached: new Set(['b'.repeat(64)]), announcedSeq: 5 }), want(5, resized)))).toEqual(['load', 'probe', 'activate']);
   });
 
   describe('shadow candidate', () => {
@@ -74,6 +87,8 @@ describe('plan', () => {
       { name: 'the active install comes first: no shadow steps until it serves', current: observed({ serving: v1, cached: new Set(['a'.repeat(64)]) }), desired: withShadow(2, v2, s6), expected: ['announce', 'download', 'load', 'probe', 'activate'] },
       { name: 'a stale shadow is unloaded before the install loads its candidate', current: observed({ serving: v1, shadow: { release: v3, probed: true } }), desired: withShadow(2, v2, s6), expected: ['unload-shadow'] },
       { name: 'given up for this doc: wait for a newer one', current: settled({ shadowFailed: { seq: 2, sha256: 'd'.repeat(64) } }), desired: withShadow(2, v2, s6), expected: [] },
+      { name: 'a shadow with the serving bytes (another version) shares the serving session', current: settled(), desired: withShadow(2, v2, { ...v2, version: '2-twin' }), expected: ['share-serving-shadow', 'probe-shadow'] },
+      { name: 'a shadow twin replaced by another twin is unloaded first', current: settled({ shadow: { release: { ...v2, version: '2-twin' }, probed: true } }), desired: withShadow(3, v2, { ...v2, version: '2-twin-b' }), expected: ['unload-shadow'] },
       { name: 'a newer doc naming it tries again', current: settled({ shadowFailed: { seq: 2, sha256: 'd'.repeat(64) } }), desired: withShadow(3, v2, s6), expected: ['download-shadow', 'load-shadow', 'probe-shadow'] },
     ];
     for (const row of rows) {
