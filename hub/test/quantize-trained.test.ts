@@ -23,18 +23,23 @@ describe('quantizing a trained version', () => {
     expect(run.status, JSON.stringify(run.body)).toBe(202);
     await expect.poll(async () => (await api<{ status: string }>(hub, 'GET', `/api/v1/training-runs/${run.body.id}`)).body.status, { timeout: 50_000, interval: 200 }).toBe('succeeded');
 
-    const reply = await api<{ source: { accuracy?: number }; result: { accuracy?: number; sizeRatio: number; evaluatedOn: string } } & { error?: unknown }>(hub, 'POST', '/api/v1/models/digits/versions/1/quantize', {
+    const reply = await api<{ source: { accuracy?: number; metrics?: Record<string, number> }; result: { accuracy?: number; metrics?: Record<string, number>; sizeRatio: number; evaluatedOn: string } } & { error?: unknown }>(hub, 'POST', '/api/v1/models/digits/versions/1/quantize', {
       json: { mode: 'int8-dynamic', maxAccuracyLossPp: 2 },
     });
     expect(reply.status, JSON.stringify(reply.body)).toBe(201);
     expect(reply.body.source.accuracy).toBeGreaterThan(0.7);
     expect(reply.body.result.accuracy).toBeGreaterThan((reply.body.source.accuracy ?? 1) - 0.02);
     expect(reply.body.result.evaluatedOn).toMatch(/^test-split/);
+    // ISSUE 11.10: the run's primary metric (macro-F1) is measured on both sides and gated too
+    expect(reply.body.source.metrics?.macroF1).toBeGreaterThan(0.5);
+    expect(reply.body.result.metrics?.macroF1).toBeGreaterThan((reply.body.source.metrics?.macroF1 ?? 1) - 0.02);
     // ISSUE: a trained MLP quantizes to at most 0.3x its fp32 size
     expect(reply.body.result.sizeRatio).toBeLessThanOrEqual(0.3);
     const version = await api<{ manifest: ReleaseManifest }>(hub, 'GET', '/api/v1/models/digits/versions/2');
     expect(version.body.manifest.lineage).toMatchObject({ parent: 'digits@1', source: 'quantize:int8-dynamic' });
     expect(version.body.manifest.lineage.metrics?.accuracy).toBe(reply.body.result.accuracy);
+    expect(version.body.manifest.lineage.metrics?.macroF1).toBe(reply.body.result.metrics?.macroF1);
+    expect(version.body.manifest.lineage.params?.quantize).toMatchObject({ evaluationData: 'test-split' });
     expect(version.body.manifest.reference).not.toBeNull();
 
     // Static int8 calibrates on the run's training rows and is judged on its test rows.

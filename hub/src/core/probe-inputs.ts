@@ -1,6 +1,8 @@
 /**
- * Golden probe inputs for an uploaded model: dims from the operator's `?probe=` hints, symbolic
- * dims defaulting to 1, values either given or drawn from a PRNG seeded by the artifact hash.
+ * Golden probe inputs for an uploaded model: an input covered by the upload's sample inputs takes
+ * its first sample; otherwise dims come from the operator's `?probe=` hints, symbolic dims
+ * defaulting to 1 (reported as a warning: a [1,3,1,1] image probes nothing real), and values are
+ * either given or drawn from a PRNG seeded by the artifact hash.
  */
 import type { IoSpec, TensorJson, TensorType } from '@edgefleet/protocol';
 import { validation } from './errors';
@@ -12,12 +14,34 @@ export interface ProbeHint {
 }
 export type ProbeHints = Record<string, ProbeHint>;
 
-/** Probes travel inside signed manifests over MQTT, so they must stay small. */
-export const MAX_PROBE_INPUT_ELEMENTS = 16_384;
+/**
+ * Probes travel inline in the signed release manifest, which agents fetch over HTTP by hash
+ * (at most 4 MiB, MAX_RELEASE_MANIFEST_BYTES, base64 inside the envelope): 262,144 input
+ * elements take real image sizes (3x224x224 = 150,528) and, at the short decimals below, stay
+ * under MAX_PROBE_JSON_BYTES, which upload-model.ts checks on the finished probe.
+ */
+export const MAX_PROBE_INPUT_ELEMENTS = 262_144;
+/** inputs and expected outputs as JSON; with base64 (4/3) this leaves about 1 MiB of the manifest to the rest */
+export const MAX_PROBE_JSON_BYTES = 2_250_000;
 
 export const elementCount = (dims: readonly number[]): number => dims.reduce((n, d) => n * d, 1);
 
-export function buildProbeInputs(inputs: readonly IoSpec[], hints: ProbeHints, seedHex: string): Record<string, TensorJson> {
+/**
+ * The shortest decimal that is the same float32: what a device feeds is the float32, and the
+ * manifest carries about half the digits of the float64 expansion.
+ */
+export function shortFloat32(value: number): number {
+  const target = Math.fround(value);
+  if (!Number.isFinite(target)) return target;
+  for (let digits = 1; digits < 9; digits++) {
+    const candidate = Number(target.toPrecision(digits));
+    if (Math.fround(candidate) === target) return candidate;
+  }
+  return Number(target.toPrecision(9));
+}
+
+/** `given`: inputs whose probe tensor is already chosen (the first of the upload's samples). */
+export function buildProbeInputs(inputs: readonly IoSpec[], hints: ProbeHints, seedHex: string, given: Readonly<Record<string, TensorJson>> = {}): Record<string, TensorJson> {
   const known = new Set(inputs.map((input) => input.name));
   for (const name of Object.keys(hints)) {
     if (!known.has(name)) throw validation(`probe.${name}: the model has no input named ${JSON.stringify(name)} (inputs: ${[...known].join(', ')})`);
@@ -26,6 +50,13 @@ export function buildProbeInputs(inputs: readonly IoSpec[], hints: ProbeHints, s
   const out: Record<string, TensorJson> = {};
   let total = 0;
   for (const input of inputs) {
+    const chosen = given[input.name];
+    if (chosen) {
+      total += elementCount(chosen.dims);
+      if (total > MAX_PROBE_INPUT_ELEMENTS) throw validation(`samples.${input.name}: one sample holds ${elementCount(chosen.dims)} elements; probe inputs are limited to ${MAX_PROBE_INPUT_ELEMENTS}`);
+      out[input.name] = chosen;
+      continue;
+    }
     const hint = hints[input.name];
     const dims = hint ? hint.dims : input.shape.map((d) => (typeof d === 'number' ? d : 1));
     const count = elementCount(dims);
@@ -46,9 +77,9 @@ function randomValue(type: TensorType, random: () => number): number | boolean |
   switch (type) {
     case 'float32':
     case 'float16':
-      return Math.fround(random() * 2 - 1);
     case 'float64':
-      return random() * 2 - 1;
+      // four decimals: as good a probe as 17 digits, at under half the manifest bytes
+      return Math.round((random() * 2 - 1) * 10_000) / 10_000;
     case 'int8':
     case 'int16':
     case 'int32':
@@ -61,4 +92,14 @@ function randomValue(type: TensorType, random: () => number): number | boolean |
     case 'string':
       return `probe-${Math.floor(random() * 1000)}`;
   }
+}
+
+/** Inputs whose probe dims fell back to 1 for a symbolic dim (no hint, no sample): worth a warning. */
+export function defaultedProbeDims(inputs: readonly IoSpec[], hints: ProbeHints, given: Readonly<Record<string, TensorJson>> = {}): string[] {
+  return inputs
+    .filter((input) => hints[input.name] === undefined && given[input.name] === undefined && input.shape.some((d) => typeof d !== 'number'))
+    .map((input) => {
+      const dims = input.shape.map((d) => (typeof d === 'number' ? d : 1));
+      return `probe.${input.name}: symbolic dims [${input.shape.map((d) => (typeof d === 'number' ? d : JSON.stringify(d))).join(',')}] were set to [${dims.join(',')}]; the probe (and, without samples, any quantization check) runs on that shape: pass ?probe= or ?samples= for realistic inputs`;
+    });
 }

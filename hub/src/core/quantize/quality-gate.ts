@@ -1,7 +1,9 @@
 /**
  * The quality gate of a quantized version (pure): labelled data compares accuracy (in percentage
- * points), unlabelled data compares the int8 outputs with the fp32 ones. A version that fails is
- * never stored; the verdict carries the numbers for the refusal's `details`.
+ * points) and the run's primary metric (macro-F1 for a classifier by default: on imbalanced
+ * classes int8 can keep accuracy while a rare class collapses); unlabelled data compares the int8
+ * outputs with the fp32 ones. A version that fails is never stored; the verdict carries the
+ * numbers for the refusal's `details`.
  */
 
 export interface GateLimits {
@@ -9,11 +11,23 @@ export interface GateLimits {
   maxAccuracyLossPp: number;
   /** smallest output agreement allowed, in [0, 1] (unlabelled data) */
   minAgreement: number;
+  /**
+   * largest loss of the primary metric: percentage points for scores in [0, 1] (macroF1, rocAuc,
+   * f1, ...), percent of the fp32 value for errors (logLoss, rmse, mae)
+   */
+  maxMetricLossPp: number;
+}
+
+/** The primary metric measured on the same rows for fp32 (`source`) and int8 (`result`). */
+export interface MetricComparison {
+  metric: string;
+  source: number;
+  result: number;
 }
 
 export type GateMeasurement =
-  | { kind: 'accuracy'; source: number; result: number }
-  | { kind: 'agreement'; result: number };
+  | { kind: 'accuracy'; source: number; result: number; primary?: MetricComparison }
+  | { kind: 'agreement'; result: number; primary?: MetricComparison };
 
 export type GateVerdict =
   | { pass: true; measured: Record<string, number> }
@@ -21,18 +35,42 @@ export type GateVerdict =
 
 const round = (value: number, digits = 4): number => Number(value.toFixed(digits));
 
+/** Metrics where lower is better: their loss is relative, in percent of the fp32 value. */
+const ERROR_METRICS: ReadonlySet<string> = new Set(['logLoss', 'rmse', 'mae']);
+
+function metricLoss(primary: MetricComparison): number {
+  if (ERROR_METRICS.has(primary.metric)) return ((primary.result - primary.source) / Math.max(Math.abs(primary.source), 1e-12)) * 100;
+  return (primary.source - primary.result) * 100;
+}
+
+function primaryVerdict(primary: MetricComparison, limits: GateLimits, measured: Record<string, number>): GateVerdict {
+  const loss = metricLoss(primary);
+  const all = { ...measured, [`source_${primary.metric}`]: round(primary.source), [`result_${primary.metric}`]: round(primary.result), metricLossPp: round(loss, 3) };
+  if (Number.isNaN(loss) || loss > limits.maxMetricLossPp) {
+    const unit = ERROR_METRICS.has(primary.metric) ? '%' : ' pp';
+    return {
+      pass: false,
+      reason: `int8 ${primary.metric} ${round(primary.result)} is ${loss.toFixed(2)}${unit} worse than fp32 ${round(primary.source)} (limit ${limits.maxMetricLossPp}${unit})`,
+      measured: all,
+      limit: { maxMetricLossPp: limits.maxMetricLossPp },
+    };
+  }
+  return { pass: true, measured: all };
+}
+
 export function qualityGate(measurement: GateMeasurement, limits: GateLimits): GateVerdict {
+  let measured: Record<string, number>;
   if (measurement.kind === 'accuracy') {
     const lossPp = (measurement.source - measurement.result) * 100;
-    const measured = { sourceAccuracy: round(measurement.source), resultAccuracy: round(measurement.result), accuracyLossPp: round(lossPp, 3) };
+    measured = { sourceAccuracy: round(measurement.source), resultAccuracy: round(measurement.result), accuracyLossPp: round(lossPp, 3) };
     if (Number.isNaN(lossPp) || lossPp > limits.maxAccuracyLossPp) {
       return { pass: false, reason: `int8 accuracy ${(measurement.result * 100).toFixed(2)}% is ${lossPp.toFixed(2)} pp below fp32 ${(measurement.source * 100).toFixed(2)}% (limit ${limits.maxAccuracyLossPp} pp)`, measured, limit: { maxAccuracyLossPp: limits.maxAccuracyLossPp } };
     }
-    return { pass: true, measured };
+  } else {
+    measured = { agreement: round(measurement.result) };
+    if (Number.isNaN(measurement.result) || measurement.result < limits.minAgreement) {
+      return { pass: false, reason: `int8 outputs agree with fp32 on ${(measurement.result * 100).toFixed(2)}% of rows (minimum ${(limits.minAgreement * 100).toFixed(2)}%)`, measured, limit: { minAgreement: limits.minAgreement } };
+    }
   }
-  const measured = { agreement: round(measurement.result) };
-  if (Number.isNaN(measurement.result) || measurement.result < limits.minAgreement) {
-    return { pass: false, reason: `int8 outputs agree with fp32 on ${(measurement.result * 100).toFixed(2)}% of rows (minimum ${(limits.minAgreement * 100).toFixed(2)}%)`, measured, limit: { minAgreement: limits.minAgreement } };
-  }
-  return { pass: true, measured };
+  return measurement.primary ? primaryVerdict(measurement.primary, limits, measured) : { pass: true, measured };
 }

@@ -6,6 +6,7 @@ import { HubError, notFound } from '../../core/errors';
 import type { ProbeHints } from '../../core/probe-inputs';
 import { getVersion, listModels } from '../../adapters/db/models';
 import { uploadModel } from '../../services/upload-model';
+import { MAX_SAMPLE_FILE_BYTES, storeSampleInputs } from '../../services/upload-sample-inputs';
 import { decodeStoredManifest } from '../../core/release-manifest';
 import type { HubContext } from '../../services/context';
 import { actorOf, type AppEnv } from '../auth';
@@ -24,6 +25,19 @@ const uploadModelQuery = uploadQuery.extend({
   referenceDataset: sha256Schema.optional().describe('a dataset id: run the model on a sample of its rows and sign the drift reference profile they give into the release'),
   columns: columnList.optional().describe('with referenceDataset: the numeric dataset columns feeding the model input, in input column order (default: every numeric column in file order but target)'),
   target: z.string().min(1).max(256).optional().describe('with referenceDataset: a column to leave out of the default columns (the label)'),
+  samples: sha256Schema.optional().describe('id of sample inputs stored with POST /api/v1/sample-inputs: the probe is their first sample, and quantization calibrates and is judged on them'),
+});
+
+const samplesSummary = z
+  .object({ id: sha256Schema, count: z.number().int(), inputs: z.array(z.string()), labels: z.boolean().describe('the file has a labels array (class indices)') })
+  .nullable()
+  .describe('the sample inputs of this version; null without samples');
+
+const sampleInputsReply = z.object({
+  id: sha256Schema.describe('name the file with ?samples= on a model upload'),
+  format: z.enum(['npy', 'npz']),
+  size: z.number().int(),
+  arrays: z.array(z.object({ name: z.string().describe("'' for a .npy's single array"), dtype: z.string(), shape: z.array(z.number().int()) })),
 });
 
 const referenceSummary = z
@@ -47,7 +61,15 @@ export const modelSpecs: RouteSpec[] = [
     params: modelParams,
     query: uploadModelQuery,
     body: { mediaType: 'application/octet-stream', description: 'the ONNX file' },
-    responses: { 201: { description: 'stored, signed release', schema: uploadResponse.extend({ reference: referenceSummary }) } },
+    responses: { 201: { description: 'stored, signed release', schema: uploadResponse.extend({ reference: referenceSummary, samples: samplesSummary, warnings: z.array(z.string()) }) } },
+  },
+  {
+    method: 'post',
+    path: '/api/v1/sample-inputs',
+    summary: `Store real sample inputs for a model (numpy .npy, or .npz with one array per input name and optional "labels"; first axis = samples; at most ${MAX_SAMPLE_FILE_BYTES} bytes)`,
+    auth: 'admin',
+    body: { mediaType: 'application/octet-stream', description: 'the .npy or .npz file' },
+    responses: { 201: { description: 'stored, content-addressed', schema: sampleInputsReply } },
   },
   { method: 'get', path: '/api/v1/models', summary: 'List models and their versions', auth: 'admin', responses: { 200: { description: 'models', schema: modelList } } },
   {
@@ -93,10 +115,15 @@ export function registerModels(app: Hono<AppEnv>, ctx: HubContext): void {
         body: c.req.raw.body,
         contentLength: lengthHeader === undefined ? undefined : Number(lengthHeader),
         ...(reference ? { reference } : {}),
+        ...(query.samples === undefined ? {} : { samples: query.samples }),
       },
       actorOf(c.get('principal')),
     );
     return c.json(result, 201);
+  });
+  app.post('/api/v1/sample-inputs', async (c) => {
+    const lengthHeader = c.req.header('content-length');
+    return c.json(await storeSampleInputs(ctx, c.req.raw.body, lengthHeader === undefined ? undefined : Number(lengthHeader)), 201);
   });
   app.get('/api/v1/models', (c) => c.json({ models: listModels(ctx.db) }));
   app.get('/api/v1/models/:model/versions/:version', (c) => {

@@ -23,19 +23,33 @@ export const quantizeBody = z
       .describe('static mode: how activation ranges are taken (default minmax)'),
     maxAccuracyLossPp: z.number().min(0).max(100).optional().describe('labelled (trained) versions: largest accuracy loss allowed in percentage points; default 1'),
     minAgreement: z.number().min(0).max(1).optional().describe('unlabelled versions: smallest fraction of rows whose int8 output agrees with fp32; default 0.99'),
+    maxMetricLossPp: z.number().min(0).max(100).optional().describe("labelled data: largest loss of the primary metric (a trained run's own metric, macroF1 by default for classifiers; macroF1 for samples with labels) in percentage points, or percent of fp32 for error metrics (rmse, mae, logLoss); default 1"),
     version: versionLabelSchema.optional().describe('label of the new version; default its release counter'),
   })
   .refine((body) => body.calibration === undefined || body.mode === 'int8-static', { message: 'calibration applies to int8-static only', path: ['calibration'] });
 
 const latency = z.object({ batch1: z.number(), batch64: z.number().optional(), batch1FoldedQdq: z.number().optional().describe('with session option disable_quant_qdq=1') });
-const side = z.object({ size: z.number().int(), accuracy: z.number().optional(), agreement: z.number().optional(), latencyMs: latency });
+const side = z.object({
+  size: z.number().int(),
+  accuracy: z.number().optional(),
+  agreement: z.number().optional(),
+  metrics: z.record(z.string(), z.number()).optional().describe('the primary metric and companions (macroF1, ...) on the same labelled rows'),
+  latencyMs: latency,
+});
 export const quantizeResponse = z.object({
   model: z.string(),
   version: z.string(),
   sha256: z.string(),
   quantization: z.enum(['int8-dynamic', 'int8-static', 'int8-weight-only']),
   source: side.extend({ version: z.string() }),
-  result: side.extend({ sizeRatio: z.number(), maxAbsDiff: z.record(z.string(), z.number().nullable()), agreementRule: z.enum(['argmax', 'tolerance']), evaluatedOn: z.string() }),
+  result: side.extend({
+    sizeRatio: z.number(),
+    maxAbsDiff: z.record(z.string(), z.number().nullable()),
+    agreementRule: z.enum(['argmax', 'tolerance']),
+    evaluatedOn: z.string(),
+    evaluationData: z.enum(['test-split', 'samples', 'dataset', 'synthetic']).describe('what fp32 and int8 were compared on; synthetic: seeded probe-shaped inputs, not real data'),
+  }),
+  warnings: z.array(z.string()).describe('what makes the numbers less trustworthy, e.g. synthetic inputs'),
   report: z.record(z.string(), z.unknown()).describe('what the quantizer did: nodes, tensors, scales, skipped items with reasons'),
 });
 
@@ -43,7 +57,7 @@ export const quantizeSpecs: RouteSpec[] = [
   {
     method: 'post',
     path: '/api/v1/models/{model}/versions/{version}/quantize',
-    summary: 'Quantize a version to int8 as a new signed version, refused (422 E_QUALITY_GATE) when it loses more accuracy or agreement than allowed',
+    summary: 'Quantize a version to int8 as a new signed version, refused (422 E_QUALITY_GATE) when it loses more accuracy, primary metric or agreement than allowed; int8-static without real inputs is refused (422 E_NOT_QUANTIZABLE)',
     auth: 'admin',
     params: versionParams,
     body: quantizeBody,

@@ -22,7 +22,7 @@ describe('outputAgreement', () => {
 });
 
 describe('qualityGate', () => {
-  const limits = { maxAccuracyLossPp: 1, minAgreement: 0.99 };
+  const limits = { maxAccuracyLossPp: 1, minAgreement: 0.99, maxMetricLossPp: 1 };
   it.each([
     { name: 'accuracy within the limit', m: { kind: 'accuracy' as const, source: 0.93, result: 0.925 }, pass: true },
     { name: 'accuracy gained', m: { kind: 'accuracy' as const, source: 0.9, result: 0.91 }, pass: true },
@@ -34,6 +34,27 @@ describe('qualityGate', () => {
     const verdict = qualityGate(m, limits);
     expect(verdict.pass).toBe(pass);
     if (!verdict.pass) expect(verdict.reason).toMatch(/limit|minimum/);
+  });
+
+  // ISSUE 11.10: accuracy alone hides a rare class that int8 stops predicting.
+  it.each([
+    { name: 'macro-F1 falls 15 pp while accuracy holds', m: { kind: 'accuracy' as const, source: 0.95, result: 0.949, primary: { metric: 'macroF1', source: 0.8, result: 0.65 } }, pass: false },
+    { name: 'macro-F1 within 1 pp', m: { kind: 'accuracy' as const, source: 0.95, result: 0.949, primary: { metric: 'macroF1', source: 0.8, result: 0.795 } }, pass: true },
+    { name: 'agreement holds, macro-F1 of labelled samples falls', m: { kind: 'agreement' as const, result: 0.995, primary: { metric: 'macroF1', source: 0.7, result: 0.6 } }, pass: false },
+    { name: 'an error metric (rmse) 5% worse', m: { kind: 'agreement' as const, result: 1, primary: { metric: 'rmse', source: 2, result: 2.1 } }, pass: false },
+    { name: 'an error metric 0.5% worse', m: { kind: 'agreement' as const, result: 1, primary: { metric: 'rmse', source: 2, result: 2.01 } }, pass: true },
+    { name: 'primary metric NaN', m: { kind: 'accuracy' as const, source: 0.9, result: 0.9, primary: { metric: 'macroF1', source: 0.8, result: Number.NaN } }, pass: false },
+  ])('primary metric: $name -> pass $pass', ({ m, pass }) => {
+    const verdict = qualityGate(m, limits);
+    expect(verdict.pass).toBe(pass);
+    if (!verdict.pass) expect(verdict).toMatchObject({ reason: expect.stringContaining(m.primary.metric), limit: { maxMetricLossPp: 1 } });
+  });
+
+  it('a macro-F1 refusal carries both sides of the metric', () => {
+    expect(qualityGate({ kind: 'accuracy', source: 0.95, result: 0.949, primary: { metric: 'macroF1', source: 0.8, result: 0.65 } }, limits)).toMatchObject({
+      pass: false,
+      measured: { sourceAccuracy: 0.95, resultAccuracy: 0.949, source_macroF1: 0.8, result_macroF1: 0.65, metricLossPp: 15 },
+    });
   });
 
   it('refusals carry the measured numbers and the limit', () => {
