@@ -54,6 +54,8 @@ export interface QuantizeReport {
   activations: ActivationStat[];
   skipped: Skipped[];
   notes: string[];
+  /** What the caller should not overlook: the result is valid but probably not what was wanted. */
+  warnings: string[];
 }
 
 /** The mutable tally a pass fills in; `finish` turns it into the report. */
@@ -64,9 +66,10 @@ export interface ReportDraft {
   activations: ActivationStat[];
   skipped: Skipped[];
   notes: string[];
+  warnings: string[];
 }
 
-export const emptyDraft = (): ReportDraft => ({ nodesQuantized: {}, initializersConverted: 0, weights: [], activations: [], skipped: [], notes: [] });
+export const emptyDraft = (): ReportDraft => ({ nodesQuantized: {}, initializersConverted: 0, weights: [], activations: [], skipped: [], notes: [], warnings: [] });
 
 export function countNode(draft: ReportDraft, opType: string): void {
   draft.nodesQuantized[opType] = (draft.nodesQuantized[opType] ?? 0) + 1;

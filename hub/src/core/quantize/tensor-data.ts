@@ -57,3 +57,10 @@ export function int32Tensor(name: string, dims: readonly number[], values: Array
   for (let i = 0; i < values.length; i++) view.setInt32(i * 4, values[i] ?? 0, true);
   return rawTensor(name, dims, TensorProto_DataType.INT32, bytes);
 }
+
+export function int64Tensor(name: string, dims: readonly number[], values: ArrayLike<number | bigint>): TensorProto {
+  const bytes = new Uint8Array(values.length * 8);
+  const view = new DataView(bytes.buffer);
+  for (let i = 0; i < values.length; i++) view.setBigInt64(i * 8, BigInt(values[i] ?? 0), true);
+  return rawTensor(name, dims, TensorProto_DataType.INT64, bytes);
+}

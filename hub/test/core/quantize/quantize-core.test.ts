@@ -105,15 +105,21 @@ describe('refusals and opsets', () => {
     await session.release();
   });
 
-  it('refuses to raise an opset when an op changed meaning on the way (Softmax at 13)', () => {
+  it('rewrites an op that changed meaning on the way (Softmax at 13) instead of refusing it', async () => {
     const model = fromBinary(ModelProtoSchema, mlp(4, [16, 8, 4], 11));
     const graph = model.graph;
     if (!graph) throw new Error('no graph');
     graph.node.push(makeNode('Softmax', ['y'], ['p'], 'softmax'));
     graph.output = [valueInfo('p', ['N', 4])];
-    const error = refusal(() => quantizeWeightsOnly(toBinary(ModelProtoSchema, model), { minElements: 16 }));
-    expect(error.code).toBe('E_UNSUPPORTED_OPSET');
-    expect(error.message).toMatch(/Softmax \(changed between opset 11 and 13\)/);
+    const { model: quantized, report } = quantizeWeightsOnly(toBinary(ModelProtoSchema, model), { minElements: 16 });
+    expect(report.opset).toEqual({ before: 11, after: 13, upgraded: true });
+    // [N, 4] with axis 1 is the last axis: the opset-13 Softmax means the same, given axis -1 explicitly.
+    const softmax = fromBinary(ModelProtoSchema, quantized).graph?.node.find((node) => node.opType === 'Softmax');
+    expect(softmax?.attribute.map((a) => [a.name, Number(a.i)])).toEqual([['axis', -1]]);
+    const session = await openSession('node', quantized);
+    const p = (await session.run({ x: { type: 'float32', data: new Float32Array(32).fill(0.5), dims: [2, 16] } }))['p'] ?? new Float32Array();
+    await session.release();
+    expect(p.subarray(0, 4).reduce((n, v) => n + v, 0)).toBeCloseTo(1, 5);
     expect(quantizeDynamic(toBinary(ModelProtoSchema, model)).report.opset.upgraded).toBe(false);
   });
 });

@@ -1,0 +1,27 @@
+/**
+ * What static QDQ does to a model before it places any QuantizeLinear, in order: raise the
+ * default opset to 13 (per-axis QuantizeLinear/DequantizeLinear; older ops rewritten, see
+ * opset-upgrade.ts), then fold every Conv -> BatchNormalization pair. Calibration targets are
+ * found on a model prepared the same way, so the two always agree on tensor names.
+ */
+import type { ModelProto } from 'onnx-buf';
+import { foldBatchNorms } from './fold-batch-norm';
+import { nameAllocator, type NameAllocator } from './name-allocator';
+import type { QuantizeReport } from './quantize-report';
+import { requireOpset } from './require-opset';
+
+export const STATIC_OPSET = 13;
+
+export interface StaticPreparation {
+  opset: QuantizeReport['opset'];
+  foldedBatchNorms: number;
+  /** Fresh names over the prepared model, for the passes that follow. */
+  names: NameAllocator;
+}
+
+/** Mutates `model`; E_UNSUPPORTED_OPSET when the opset cannot be raised. */
+export function prepareForStatic(model: ModelProto): StaticPreparation {
+  const opset = requireOpset(model, STATIC_OPSET, 'per-axis QuantizeLinear/DequantizeLinear');
+  const names = nameAllocator(model);
+  return { opset, foldedBatchNorms: foldBatchNorms(model, names), names };
+}
