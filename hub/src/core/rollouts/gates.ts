@@ -2,10 +2,13 @@
  * Rollout gates (ROLLOUTS.md "Gate"): each metric over the devices already on the new version,
  * compared with absolute limits and with the control group (devices still on the old version,
  * same window), gives `pass`, `fail` or `inconclusive` (not enough data) with its evidence; the
- * gate's limits on failed and inconclusive metrics decide the gate. Pure.
+ * gate's limits on failed and inconclusive metrics decide the gate. Drift metrics weigh each
+ * drifting signal against the old version's drift on it (drift-vs-control.ts). Pure.
  */
 import { LATENCY_EDGES_MS, type ReferenceProfile, type StatsWindow } from '@edgefleet/protocol';
 import { evaluateDrift } from '../drift/evaluate-drift';
+import type { SignalReport } from '../drift/options';
+import { attributeDrift } from './drift-vs-control';
 import type { GateMetric, GateStep } from './plan';
 
 export type GateOutcome = 'pass' | 'fail' | 'inconclusive';
@@ -112,6 +115,18 @@ function upperBounded(metric: GateMetric, value: { v: number; samples: number } 
   return { ...base, outcome: 'pass', evidence: `${fmt(value.v)}${unit} <= max ${fmt(metric.max ?? Number.POSITIVE_INFINITY)}${unit}` };
 }
 
+/** The old version's signals against its own reference, by name; empty when they cannot be judged. */
+function controlSignals(inputs: GateInputs, which: 'features' | 'outputs'): Map<string, SignalReport> {
+  if (!inputs.control || !inputs.controlReference || inputs.control.n === 0) return new Map();
+  try {
+    const report = evaluateDrift(inputs.controlReference, inputs.control);
+    return new Map((which === 'features' ? report.features : report.outputs).map((s) => [s.name, s]));
+  } catch {
+    // the old version's statistics do not fit its reference (another shape): no comparison
+    return new Map();
+  }
+}
+
 function driftMetric(metric: GateMetric, inputs: GateInputs, which: 'features' | 'outputs'): GateMetricResult {
   const base = { metric: metric.metric, value: null, control: null };
   if (!inputs.reference) return { ...base, outcome: 'inconclusive', evidence: 'the version has no reference profile' };
@@ -119,22 +134,15 @@ function driftMetric(metric: GateMetric, inputs: GateInputs, which: 'features' |
   const report = evaluateDrift(inputs.reference, inputs.candidate);
   const signals = which === 'features' ? report.features : report.outputs;
   const drifting = signals.filter((s) => s.verdict === 'drift');
-  // A signal that drifts on the old version too (same window) moved with the world, not with the
-  // new version: the gate is about what the new version changes.
-  const controlDrifting = new Set<string>();
-  if (drifting.length > 0 && inputs.control && inputs.controlReference && inputs.control.n > 0) {
-    try {
-      const control = evaluateDrift(inputs.controlReference, inputs.control);
-      for (const s of which === 'features' ? control.features : control.outputs) if (s.verdict === 'drift') controlDrifting.add(s.name);
-    } catch {
-      // the old version's statistics do not fit its reference (another shape): no comparison
-    }
-  }
-  const own = drifting.filter((s) => !controlDrifting.has(s.name));
-  const shared = drifting.filter((s) => controlDrifting.has(s.name)).map((s) => s.name);
-  const sharedNote = shared.length > 0 ? `; ${shared.join(', ')} drift on the old version too (not counted)` : '';
-  if (own.length > 0) return { ...base, value: own.length, outcome: 'fail', evidence: `${own.map((s) => `${s.name}: ${s.evidence}`).join('; ')}${sharedNote}` };
-  if (shared.length > 0) return { ...base, value: 0, outcome: 'pass', evidence: `no drift of the new version's own (n = ${report.n})${sharedNote}` };
+  // The gate is about what the new version changes: a signal that drifts on the old version too
+  // (same window) counts only by how much more it drifts on the new one (drift-vs-control.ts).
+  const control = drifting.length > 0 ? controlSignals(inputs, which) : new Map<string, SignalReport>();
+  const attributed = drifting.map((s) => attributeDrift(s, control.get(s.name)));
+  const own = attributed.filter((a) => a.attribution === 'own');
+  const shared = attributed.filter((a) => a.attribution === 'shared');
+  const sharedNote = shared.length > 0 ? `; not counted: ${shared.map((a) => a.evidence).join('; ')}` : '';
+  if (own.length > 0) return { ...base, value: own.length, outcome: 'fail', evidence: `${own.map((a) => a.evidence).join('; ')}${sharedNote}` };
+  if (shared.length > 0) return { ...base, value: 0, outcome: 'pass', evidence: `no drift beyond the old version's (n = ${report.n})${sharedNote}` };
   const judged = signals.filter((s) => s.verdict !== 'insufficient-data');
   if (judged.length === 0) return { ...base, outcome: 'inconclusive', evidence: `insufficient data for every ${which === 'features' ? 'input' : 'output'} (n = ${report.n})` };
   return { ...base, value: 0, outcome: 'pass', evidence: `no drift in ${judged.length} ${which === 'features' ? 'inputs' : 'outputs'} (n = ${report.n})` };

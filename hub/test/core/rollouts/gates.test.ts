@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import type { StatsWindow } from '@edgefleet/protocol';
+import type { ReferenceProfile, StatsWindow } from '@edgefleet/protocol';
 import { evaluateGate, evaluateMetric, latencyP95, type GateInputs } from '../../../src/core/rollouts/gates';
 import { rolloutPlanSchema, type GateStep } from '../../../src/core/rollouts/plan';
-import { windowOf } from '../../../src/core/drift';
+import { evaluateDrift, normalSampler, windowOf } from '../../../src/core/drift';
+import { mulberry32 } from '../../../src/core/seeded-random';
 import { buildReferenceProfile } from '../../../src/core/reference-profile';
 
 const empty = { counts: [], underflow: 0, overflow: 0, missing: 0, sum: 0, sumSq: 0, min: null, max: null };
@@ -105,10 +106,83 @@ describe('drift gates against the control group', () => {
   });
 
   it('passes a shift the old version sees too, saying so', () => {
-    expect(evaluateMetric(metric, inputs({ reference, controlReference: reference, candidate: sample(1), control: sample(1) }))).toMatchObject({ outcome: 'pass', evidence: expect.stringContaining('x drift on the old version too (not counted)') });
+    expect(evaluateMetric(metric, inputs({ reference, controlReference: reference, candidate: sample(1), control: sample(1) }))).toMatchObject({ outcome: 'pass', evidence: expect.stringMatching(/^no drift beyond the old version's \(n = 2000\); not counted: x drifts on the old version too, as much: sqrt psi /) });
   });
 
   it('without a control reference, judges against the reference alone', () => {
     expect(evaluateMetric(metric, inputs({ reference, candidate: sample(1), control: sample(1) }))).toMatchObject({ outcome: 'fail' });
+  });
+});
+
+/**
+ * Issue 11 item 5: a signal that drifts on the old version too was dropped whatever its size, so
+ * a version whose reference is far from the world passed whenever the world had moved a little.
+ * References and windows are built by the real profile builder and counted on their own bins.
+ */
+describe('drift gates weigh the new version against the old one', () => {
+  const temperatureReference = (seed: number, meanC: number): ReferenceProfile => {
+    const normal = normalSampler(mulberry32(seed));
+    const values = Array.from({ length: 5000 }, () => meanC + 5 * normal());
+    return buildReferenceProfile({ rows: 5000, features: [{ name: 'temperature', kind: 'numeric', source: { input: 'in', index: 0 }, values }], outputs: [], bins: 10 });
+  };
+  /** `rows` live readings, the same population for every device: the season's N(meanC, 5 C). */
+  const season = (seed: number, meanC: number, rows: number): number[] => {
+    const normal = normalSampler(mulberry32(seed));
+    return Array.from({ length: rows }, () => meanC + 5 * normal());
+  };
+  const onBins = (reference: ReferenceProfile, readings: number[]): StatsWindow => windowOf(reference, { device: 'd', numeric: [readings] });
+  const metric = { metric: 'input-drift' as const };
+  // The old version, trained on a year around 15 C; this winter reads 3 C (0.6 sd) colder.
+  const old = temperatureReference(1, 15);
+  const winter = (seed: number, rows: number): number[] => season(seed, 12, rows);
+
+  it('fails a version trained on data 12 C too warm while the old version drifts a little with the season', () => {
+    const warm = temperatureReference(2, 27);
+    const control = onBins(old, winter(3, 5000));
+    // The premise: the world moved for the old version too, enough to be drift on its own.
+    expect(evaluateDrift(old, control).features[0]?.verdict).toBe('drift');
+    const result = evaluateMetric(metric, inputs({ reference: warm, controlReference: old, candidate: onBins(warm, winter(4, 500)), control }));
+    expect(result).toMatchObject({ outcome: 'fail', value: 1 });
+    expect(result.evidence).toMatch(/^temperature: drift: .*; beyond the old version's own: .*meanShift 3\.\d+ >= 1\.\d+ \(old version 0\.\d+\)/);
+  });
+
+  it('passes a twin of the old version that drifts with the season just as the old version does, at every seed', () => {
+    // Trained on another sample of the same year; 300 rows beside the old version's 5,000.
+    // Seasons right at the drift threshold (0.5 sd) put the old version at `warning` and the twin
+    // at `drift` on some seeds, and moves of 1-2 sd inflate the twin's binned divergences.
+    const outcomes: string[] = [];
+    for (const [shiftC, seeds] of [[2.5, 40], [5, 20], [10, 20]] as const) {
+      for (let seed = 1; seed <= seeds; seed++) {
+        const twin = temperatureReference(1000 + seed, 15);
+        const result = evaluateMetric(metric, inputs({ reference: twin, controlReference: old, candidate: onBins(twin, season(2 * seed, 15 + shiftC, 300)), control: onBins(old, season(2 * seed + 1, 15 + shiftC, 5000)) }));
+        outcomes.push(`${shiftC} C seed ${seed}: ${result.outcome} ${result.evidence}`);
+      }
+    }
+    expect(outcomes.filter((o) => !/: pass /.test(o))).toEqual([]);
+  });
+
+  it('judges a classifier\'s predictions against the old version\'s in the same way', () => {
+    const classes = ['idle', 'running', 'fault'];
+    const predictions = (seed: number, shares: readonly number[], rows: number): number[] => {
+      const uniform = mulberry32(seed);
+      return Array.from({ length: rows }, () => {
+        const u = uniform();
+        return u < (shares[0] as number) ? 0 : u < (shares[0] as number) + (shares[1] as number) ? 1 : 2;
+      });
+    };
+    const classifier = (seed: number, shares: readonly number[]): ReferenceProfile =>
+      buildReferenceProfile({ rows: 5000, features: [], outputs: [{ name: 'state', kind: 'class', classes, predicted: predictions(seed, shares, 5000) }], bins: 10 });
+    const counted = (reference: ReferenceProfile, predicted: number[]): StatsWindow => windowOf(reference, { device: 'd', numeric: [], predicted });
+    const oldModel = classifier(1, [0.6, 0.3, 0.1]);
+    // Busier weeks: both versions predict `running` more often than in training.
+    const busy = [0.45, 0.45, 0.1];
+    const control = counted(oldModel, predictions(2, busy, 5000));
+    expect(evaluateDrift(oldModel, control).outputs[0]?.verdict).toBe('drift');
+    const prediction = { metric: 'prediction-drift' as const };
+    // A version whose reference says `fault` half the time: its predictions are far from it.
+    const skewed = classifier(3, [0.3, 0.2, 0.5]);
+    expect(evaluateMetric(prediction, inputs({ reference: skewed, controlReference: oldModel, candidate: counted(skewed, predictions(4, busy, 500)), control }))).toMatchObject({ outcome: 'fail', evidence: expect.stringMatching(/beyond the old version's own: .*lInfinity 0\.3\d+ >= 0\.2\d+/) });
+    const twin = classifier(5, [0.6, 0.3, 0.1]);
+    expect(evaluateMetric(prediction, inputs({ reference: twin, controlReference: oldModel, candidate: counted(twin, predictions(6, busy, 500)), control }))).toMatchObject({ outcome: 'pass', value: 0 });
   });
 });
