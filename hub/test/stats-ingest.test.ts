@@ -150,6 +150,18 @@ describe('statistics ingestion, merged views and drift', () => {
     expect(await statsView('?device=st-a')).toMatchObject({ devices: 0, windows: 0, merged: null });
   });
 
+  it('a window with more OOD exceedances than scored rows is refused (E_STATS_SHAPE) and stores nothing', async () => {
+    const good = windowFor('st-a', 30, 12);
+    if (!good.ood) throw new Error('the trained classifier has an OOD reference');
+    const scored = good.ood.score.counts.reduce((a, b) => a + b, 0) + good.ood.score.underflow + good.ood.score.overflow;
+    const shape = await rejected('E_STATS_SHAPE');
+    // Stored, it would give OOD p-values of 0 in every merge it joins.
+    await publish('st-a', { ...good, ood: { ...good.ood, aboveP95: scored + 5, aboveP99: 0 } });
+    await publish('st-a', { ...windowFor('st-a', 30, 13), ood: { ...good.ood, aboveP95: 0, aboveP99: 1 } });
+    await expect.poll(() => rejected('E_STATS_SHAPE')).toBe(shape + 2);
+    expect(await statsView('?device=st-a')).toMatchObject({ devices: 0, windows: 0, merged: null });
+  });
+
   it('windows from two devices merge in the stats view with the sum of counts', async () => {
     const a = windowFor('st-a', 400, 8);
     const b = windowFor('st-b', 600, 9);

@@ -2,13 +2,15 @@
  * Drift benchmark (DRIFT.md "Benchmark goals"), a seeded simulation on the pure drift core:
  * fleet false alerts with no drift, detection of a mean shift in 10% of devices, binned vs exact
  * KS / PSI, payload size and hub evaluation cost, each beside its goal and beside a trivial
- * baseline that raises an alarm every k windows.
+ * baseline that raises an alarm every k windows; then the same on quiet devices (50 to 1,000
+ * rows per window, binary, zero-inflated and out-of-range values: quiet-drift-bench.ts).
  */
 import { gzipSync } from 'node:zlib';
 import { encodeStatsWindow, sumStatsWindows, type ReferenceProfile, type StatsWindow } from '@edgefleet/protocol';
 import { binnedKs, evaluateDrift, evaluateFleet, normalSampler, persistent, prepareReference, psi, simulateWindow, slotModel, windowOf, type Randomness, type SlotModel } from '../../../hub/src/core/drift';
 import { buildReferenceProfile } from '../../../hub/src/core/reference-profile';
 import { mulberry32 } from '../../../hub/src/core/seeded-random';
+import { quietDriftSection } from './quiet-drift-bench';
 import { fixed, goal, table, withGoal } from './report';
 
 const SEED = 20_260_101;
@@ -172,5 +174,7 @@ export function driftSection(): string {
     `fleet alert = evaluateFleet drift (Holm alpha 0.01 per device, BH q 0.01 across devices, >= 3 devices with effect >= warning, or the merged window) in ${PERSISTENCE.k} of the last ${PERSISTENCE.m} windows; baseline = an alarm every k windows.`,
     table(['measure', 'edgefleet (goal)', 'periodic-alarm baseline'], rows),
     `null run: ${fixed(nullRun.seconds, 1)} s evaluating ${DEVICES * NULL_WINDOWS} device-windows of ${SIM_FEATURES} features; section total ${fixed((performance.now() - started) / 1000, 1)} s`,
+    '',
+    quietDriftSection(),
   ].join('\n');
 }

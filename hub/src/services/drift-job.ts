@@ -13,7 +13,7 @@ import { getVersion } from '../adapters/db/models';
 import { listStatsBuckets, statsHourSignatures } from '../adapters/db/stats';
 import { alertTransition, type AlertTransition, type OpenAlertState } from '../core/alert-lifecycle';
 import { evaluateHistory, type HistoryReport, type HourWindows } from '../core/drift/evaluate-history';
-import { DEFAULT_PERSISTENCE, type Verdict } from '../core/drift';
+import { DEFAULT_PERSISTENCE, windowProblem, type Verdict } from '../core/drift';
 import type { HubContext } from './context';
 import { kickDelivery, queueNotification } from './notifications';
 import { shapeMismatch } from './stats-ingest';
@@ -56,7 +56,7 @@ const mergedHourCache = new WeakMap<HubContext, Map<string, { signature: string;
 
 const storedWindow = (row: { merged: unknown }): StatsWindow => parseWith(statsWindowSchema, row.merged, 'stored stats bucket');
 
-/** Every recent hour's device windows and every older hour's merged window; buckets that no longer fit the reference are skipped. */
+/** Every recent hour's device windows and every older hour's merged window; buckets that no longer fit the reference, or whose numbers cannot be tested, are skipped. */
 function hourlyWindows(ctx: HubContext, model: string, version: string, reference: ReferenceProfile, fromHour: string, until: string, recentFrom: string): HourWindows[] {
   const cache = mergedHourCache.get(ctx) ?? new Map<string, { signature: string; merged: StatsWindow | null }>();
   mergedHourCache.set(ctx, cache);
@@ -72,7 +72,7 @@ function hourlyWindows(ctx: HubContext, model: string, version: string, referenc
     const next = new Date(Date.parse(hour) + HOUR_MS).toISOString();
     const windows = listStatsBuckets(ctx.db, { model, version, fromHour: hour, to: next })
       .map(storedWindow)
-      .filter((w) => shapeMismatch(reference, w) === null);
+      .filter((w) => shapeMismatch(reference, w) === null && windowProblem(w) === null);
     const merged = windows.length > 0 ? sumStatsWindows(windows) : null;
     cache.set(key, { signature, merged });
     if (windows.length > 0) hours.push({ hour, windows: hour < recentFrom && merged ? [merged] : windows });

@@ -15,6 +15,7 @@ import type { Db } from '../adapters/db/open';
 import { getShadowBucket, pruneShadowBuckets, upsertShadowBucket, type ShadowBucketKey } from '../adapters/db/shadow-stats';
 import { claimStatsMessage, getStatsBucket, getStatsBucketHead, pruneStatsBuckets, pruneStatsMessages, upsertStatsBucket, type StatsBucketKey } from '../adapters/db/stats';
 import type { HubContext } from './context';
+import { oodProblem } from '../core/drift/window-checks';
 import { referenceOf } from './stats-view';
 
 /** Windows that started longer ago than this are refused; older msgIds and buckets are pruned. */
@@ -119,6 +120,10 @@ function check(ctx: HubContext, db: Db, deviceId: string, window: StatsWindow, n
     const mismatch = shapeMismatch(version.reference, window);
     if (mismatch) return refused('E_STATS_SHAPE', mismatch);
   }
+  // The schema already refused NaN and fractional counts; the nesting of the exceedance counts
+  // is what it cannot see (a window past it would give OOD p-values of 0, issue 11).
+  const ood = window.ood ? oodProblem(window.ood) : null;
+  if (ood) return refused('E_STATS_SHAPE', ood.message);
   const shadowShape = shadowMismatch(window);
   if (shadowShape) return refused('E_STATS_SHAPE', shadowShape);
   const { shadow } = window;

@@ -11,6 +11,7 @@ import { measureNumeric } from './numeric-drift';
 import { measureOod } from './ood-drift';
 import { driftOptions, worstVerdict, type DriftOptions, type SignalReport, type Verdict } from './options';
 import { decide } from './verdict';
+import { assertTestableWindow } from './window-checks';
 
 export interface DriftReport {
   verdict: Verdict;
@@ -58,9 +59,10 @@ function measureOutputs(reference: ReferenceProfile, observed: StatsWindow, opti
 
 export function evaluateDrift(reference: ReferenceProfile, observed: StatsWindow, overrides: Partial<DriftOptions> = {}): DriftReport {
   const options = driftOptions(overrides);
+  assertTestableWindow(observed, reference);
   const features = measureFeatures(reference, observed, options);
   const outputs = measureOutputs(reference, observed, options);
-  const ood = reference.ood && observed.ood ? measureOod(observed.ood, options) : null;
+  const ood = reference.ood && observed.ood ? measureOod(reference.ood, observed.ood, options) : null;
   const all = [...features, ...outputs, ...(ood ? [ood] : [])];
   // Holm only over tests that can produce a verdict: insufficient ones are not tests.
   const testable = all.filter((m) => !m.insufficient);

@@ -17,3 +17,4 @@ export * from './window-builder';
 export * from './seeded-normal';
 export * from './simulate-window';
 export * from './screen';
+export * from './window-checks';

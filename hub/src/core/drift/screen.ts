@@ -11,8 +11,9 @@
  *   is below alpha, and Benjamini-Hochberg across devices (evaluateFleet, q = fdr) can reject
  *   only through inputs below q: a p-value at or above `exactBelow` = max(alpha, fdr) decides
  *   nothing and shifts no rank of a smaller one, so knowing that it is that large is enough. The
- *   chi-squared statistic costs one division per slot (sum (o R - r n)^2 / ((o + r) R n), the
- *   homogeneity statistic rearranged); only when it passes the chi-squared quantile of
+ *   chi-squared statistic costs one division per pooled column (sum (o R - r n)^2 / ((o + r) R n),
+ *   the homogeneity statistic rearranged, on the columns poolSparseColumns makes, as
+ *   chiSquaredHomogeneity pools them); only when it passes the chi-squared quantile of
  *   1 - exactBelow (cached per dof, lowered by a relative 1e-6: over that step the survival
  *   function changes by orders of magnitude more than the rounding difference of the two
  *   formulas or any unevenness in evaluating it) is the p-value computed, by
@@ -32,13 +33,14 @@
  */
 import type { FeatureStats, ReferenceFeature, ReferenceProfile, StatsWindow } from '@edgefleet/protocol';
 import { measureCategorical } from './categorical-drift';
-import { chiSquaredHomogeneity } from './chi-squared';
+import { chiSquaredHomogeneity, poolSparseColumns } from './chi-squared';
 import { SMOOTHING_EPSILON } from './distances';
 import type { Measurement } from './measurement';
 import { measureNumeric } from './numeric-drift';
 import type { DriftOptions, Threshold, Verdict } from './options';
 import { chiSquaredSurvival } from './special-functions';
 import { effectLevel } from './verdict';
+import { assertTestableWindow } from './window-checks';
 
 interface PreparedFeature {
   reference: ReferenceFeature;
@@ -136,6 +138,8 @@ function criticalValue(dof: number, p: number): number {
 }
 
 const observed = new Float64Array(1040);
+const pooledReference = new Float64Array(1040);
+const pooledObserved = new Float64Array(1040);
 
 function psiOf(ref: PreparedFeature, k: number, n: number, smoothSum: number): number {
   let psi = 0;
@@ -195,13 +199,11 @@ function screenFeature(ref: PreparedFeature, f: FeatureStats | undefined, option
   const exactProducts = total * n < EXACT_PRODUCTS;
   const epsilonN = SMOOTHING_EPSILON * n;
   let chi = 0;
-  let columns = 0;
   let smoothSum = 0;
   for (let i = 0; i < k; i++) {
     const o = observed[i] as number;
     const r = ref.counts[i] as number;
     if (o + r > 0) {
-      columns++;
       const d = o * total - r * n;
       chi += (d * d) / (o + r);
     }
@@ -209,8 +211,19 @@ function screenFeature(ref: PreparedFeature, f: FeatureStats | undefined, option
   }
   chi /= total * n;
   smoothSum /= n;
-  const dof = columns - 1;
-  if (dof > 0 && (!exactProducts || chi > criticalValue(dof, exactBelow))) {
+  // The test runs on pooled columns (chi-squared.ts), so its prefilter does too; the unpooled
+  // statistic above is what bounds JS.
+  const groups = poolSparseColumns(ref.counts, observed, total, n, pooledReference, pooledObserved);
+  let pooledChi = 0;
+  for (let g = 0; g < groups; g++) {
+    const o = pooledObserved[g] as number;
+    const r = pooledReference[g] as number;
+    const d = o * total - r * n;
+    pooledChi += (d * d) / (o + r);
+  }
+  pooledChi /= total * n;
+  const dof = groups - 1;
+  if (dof > 0 && (!exactProducts || pooledChi > criticalValue(dof, exactBelow))) {
     const p = chiSquaredHomogeneity(ref.counts, observed.subarray(0, k)).pValue;
     if (p < exactBelow) pValues[at] = p;
   }
@@ -268,8 +281,10 @@ export function screenWindows(prepared: PreparedReference, windows: readonly Sta
   const pValues = new Float64Array(features);
   const effects = new Int8Array(features);
   const small: number[] = [];
+  const names = { features: prepared.features.map((f) => f.reference), outputs: [] };
   windows.forEach((window, d) => {
     if (window.features.length !== features) throw new Error(`window has ${window.features.length} features, reference ${features}`);
+    assertTestableWindow(window, names);
     let testable = 0;
     small.length = 0;
     for (let f = 0; f < features; f++) {

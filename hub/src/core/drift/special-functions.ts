@@ -132,3 +132,33 @@ export function binomialUpperTail(k: number, n: number, p: number): number {
   }
   return Math.min(1, Math.max(0, upper ? total : 1 - total));
 }
+
+/**
+ * P(X >= k) for X ~ Beta-Binomial(n, a, b) (a, b > 0): the pmf is summed from k outward over the
+ * tail on the far side of the mean, each term from the last by the ratio
+ * pmf(i + 1) / pmf(i) = (n - i) (i + a) / ((i + 1) (n - i - 1 + b)), so only the first costs
+ * log-gammas. The distribution is unimodal for a, b >= 1, so terms shrink once past the mode.
+ */
+export function betaBinomialUpperTail(k: number, n: number, a: number, b: number): number {
+  if (k <= 0) return 1;
+  if (k > n) return 0;
+  const upper = k > (n * a) / (a + b);
+  const start = upper ? k : k - 1;
+  const logPmf = logGamma(n + 1) - logGamma(start + 1) - logGamma(n - start + 1) + logGamma(start + a) + logGamma(n - start + b) - logGamma(n + a + b) + logGamma(a + b) - logGamma(a) - logGamma(b);
+  let pmf = Math.exp(logPmf);
+  let total = pmf;
+  if (upper) {
+    for (let i = start; i < n; i++) {
+      pmf *= ((n - i) * (i + a)) / ((i + 1) * (n - i - 1 + b));
+      total += pmf;
+      if (pmf < total * 1e-17 && i > start + 1) break;
+    }
+  } else {
+    for (let i = start; i > 0; i--) {
+      pmf *= (i * (n - i + b)) / ((n - i + 1) * (i - 1 + a));
+      total += pmf;
+      if (pmf < total * 1e-17 && i < start - 1) break;
+    }
+  }
+  return Math.min(1, Math.max(0, upper ? total : 1 - total));
+}
