@@ -9,7 +9,7 @@
  */
 import { binOf, type ReferenceProfile, type StatsWindow } from '@edgefleet/protocol';
 import { chiSquaredHomogeneity, evaluateFleet, normalSampler, persistent, prepareReference, simulateWindow, slotModel, type Randomness, type SlotModel } from '../../../hub/src/core/drift';
-import { buildReferenceProfile, numericBins } from '../../../hub/src/core/reference-profile';
+import { buildReferenceProfile } from '../../../hub/src/core/reference-profile';
 import { mulberry32 } from '../../../hub/src/core/seeded-random';
 import { fixed, goal, table, withGoal } from './report';
 
@@ -133,9 +133,9 @@ function testSize(kind: SizeKind, rows: number, salt: number): { size: number; p
     const zeroInflated = (): number => (random.uniform() < ZERO_RATE ? 0 : -Math.log(1 - random.uniform()));
     const referenceRows = kind === 'normal2k' ? 2000 : 20_000;
     const values = Array.from({ length: referenceRows }, kind === 'flag' ? () => (random.uniform() < FLAG_RATE ? 1 : 0) : kind === 'zeroInflated' ? zeroInflated : random.normal);
-    let edges = buildReferenceProfile({ rows: referenceRows, features: [{ name: 'f', kind: 'numeric', source: { input: 'x', index: 0 }, values }], outputs: [], bins: 10 }).features[0];
-    if (edges?.kind !== 'numeric') throw new Error('numeric feature expected');
-    const bins = kind === 'flag' && edges.bins.counts.length < 2 ? numericBins(values, [0, 0.5, 1]) : edges.bins;
+    const feature = buildReferenceProfile({ rows: referenceRows, features: [{ name: 'f', kind: 'numeric', source: { input: 'x', index: 0 }, values }], outputs: [], bins: 10 }).features[0];
+    if (feature?.kind !== 'numeric') throw new Error('numeric feature expected');
+    const bins = feature.bins;
     const refSlots = [bins.underflow, ...bins.counts, bins.overflow, bins.missing];
     const model = kind === 'flag' ? atomsModel(bins.edges, [{ value: 0, p: 1 - FLAG_RATE }, { value: 1, p: FLAG_RATE }]) : kind === 'zeroInflated' ? sampledModel(bins.edges, zeroInflated, 100_000) : slotModel(bins.edges, 0);
     const profile: ReferenceProfile = { rows: referenceRows, features: [{ name: 'f', kind: 'numeric', source: { input: 'x', index: 0 }, bins }], outputs: [], ood: null };
