@@ -5,7 +5,7 @@
  * feeds them to onnxruntime as a device would, then scores the outputs with `scoreOutputs`.
  */
 import { notFound } from '../core/errors';
-import { anomalyMetrics, classificationMetrics, regressionMetrics, type SearchMetric, type Table, type Task } from '../core/training';
+import { anomalyMetrics, classificationMetrics, finiteMetrics, flatAnomalyMetrics, flatClassificationMetrics, flatRegressionMetrics, regressionMetrics, type SearchMetric, type Table, type Task } from '../core/training';
 import { getDataset } from '../adapters/db/datasets';
 import { getRun } from '../adapters/db/training-runs';
 import type { HubContext } from './context';
@@ -63,21 +63,18 @@ export function scoreOutputs(set: EvaluationSet, outputs: Readonly<Record<string
     if (values === undefined) throw new Error(`output ${name} is missing`);
     return Array.from(values as ArrayLike<number | boolean>, Number);
   };
-  const finite = (m: Record<string, number | undefined>): Record<string, number> =>
-    Object.fromEntries(Object.entries(m).filter((e): e is [string, number] => typeof e[1] === 'number' && Number.isFinite(e[1])));
   switch (set.task) {
     case 'classification': {
-      const m = classificationMetrics(set.labels, numeric('probabilities'), set.classes?.length ?? 0);
-      return finite({ accuracy: m.accuracy, macroF1: m.macroF1, logLoss: m.logLoss, rocAuc: m.rocAuc });
+      const classes = set.classes ?? [];
+      return flatClassificationMetrics(classificationMetrics(set.labels, numeric('probabilities'), classes.length), classes);
     }
-    case 'regression': {
-      const m = regressionMetrics(set.labels, numeric('prediction'));
-      return finite({ mae: m.mae, rmse: m.rmse, r2: m.r2 });
-    }
+    case 'regression':
+      return flatRegressionMetrics(regressionMetrics(set.labels, numeric('prediction')));
     case 'anomaly': {
+      // The flags decide precision/recall/F1 (the model's own threshold); the raw score the ranking metrics.
       const byFlag = anomalyMetrics(set.labels, numeric('anomaly'), 0.5);
-      const byScore = anomalyMetrics(set.labels, numeric('score'), Number.POSITIVE_INFINITY);
-      return finite({ rocAuc: byScore.rocAuc, f1: byFlag.f1, precision: byFlag.precision, recall: byFlag.recall });
+      const byScore = flatAnomalyMetrics(anomalyMetrics(set.labels, numeric('score'), Number.POSITIVE_INFINITY));
+      return finiteMetrics({ ...byScore, f1: byFlag.f1, precision: byFlag.precision, recall: byFlag.recall });
     }
   }
 }

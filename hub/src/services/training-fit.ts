@@ -9,6 +9,7 @@ import {
   createRandom,
   gridPoints,
   gridSearch,
+  headlineMetrics,
   randomSearch,
   trainWith,
   TrainingError,
@@ -31,6 +32,29 @@ export interface FitResult {
   body: TrainedBody;
   params: Record<string, unknown>;
   trials: TrialEntry[];
+  /**
+   * How a single gradient fit (no search) ended; absent for a search, a closed-form fit (ridge)
+   * and a fit without validation rows (nothing to stop early on).
+   */
+  stopping?: EpochSummary;
+}
+
+/** The epochs a fit ran against its cap, and the epoch whose weights it kept (lowest validation loss). */
+export interface EpochSummary {
+  ran: number;
+  cap: number;
+  best: { epoch: number; valLoss: number };
+}
+
+/** Folds epoch reports into an EpochSummary (the kept epoch is the first with the lowest validation loss, as fitNetwork keeps it); null without validation losses. */
+export function summarizeEpochs(entries: readonly EpochEntry[], cap: number): EpochSummary | null {
+  let best: { epoch: number; valLoss: number } | undefined;
+  let ran = 0;
+  for (const e of entries) {
+    ran = Math.max(ran, e.epoch);
+    if (e.valLoss !== undefined && (best === undefined || e.valLoss < best.valLoss)) best = { epoch: e.epoch, valLoss: e.valLoss };
+  }
+  return best === undefined ? null : { ran, cap, best };
 }
 
 /** The trainer's params with its defaults filled in (throws TrainingError E_INVALID_PARAMS). */
@@ -59,8 +83,15 @@ async function trainOnce(data: TrainData, spec: TrainingSpec, raw: Record<string
 export async function fitModel(data: TrainData, spec: TrainingSpec, report: FitReport): Promise<FitResult> {
   const search = spec.search;
   if (search === null) {
-    const body = await trainOnce(data, spec, spec.params, report.onEpoch);
-    return { body, params: resolveParams(spec.trainer, spec.params), trials: [] };
+    const entries: EpochEntry[] = [];
+    const body = await trainOnce(data, spec, spec.params, (entry, fraction) => {
+      entries.push(entry);
+      report.onEpoch(entry, fraction);
+    });
+    const params = resolveParams(spec.trainer, spec.params);
+    const cap = params['epochs'];
+    const stopping = typeof cap === 'number' ? summarizeEpochs(entries, cap) : null;
+    return stopping === null ? { body, params, trials: [] } : { body, params, trials: [], stopping };
   }
   const total = search.kind === 'grid' ? gridPoints(search.space as GridSpace).length : search.trials;
   const bodies = new Map<number, TrainedBody>();
@@ -68,7 +99,8 @@ export async function fitModel(data: TrainData, spec: TrainingSpec, report: FitR
   const runTrial = async (point: Params, index: number): Promise<Record<string, number>> => {
     const raw = { ...spec.params, ...point };
     const body = await trainOnce(data, spec, raw, (entry, f) => report.onEpoch(entry, (index + f) / total), index);
-    const metrics = evaluateBody(body, data.validation, data.task);
+    // Trials keep the headline numbers: per-class and confusion cells of every trial would drown the log.
+    const metrics = headlineMetrics(evaluateBody(body, data.validation, data.task));
     bodies.set(index, body);
     const trial: TrialEntry = { index, params: { ...point }, metrics };
     trials.push(trial);

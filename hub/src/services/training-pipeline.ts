@@ -12,6 +12,7 @@ import { fitModel } from './training-fit';
 import { evaluateBody, noSkillAnomalyMetrics } from './training-metrics';
 import { numericOutputs, openOnnx } from './training-onnx';
 import { buildProbe, buildReference, featureNames, probeRows } from './training-profile';
+import { classReport, formatMetrics as fmt, stoppingLine } from './training-report';
 import { encodeSets } from './training-sets';
 import type { TrainingInput, TrainingOutcome, TrainingProgress, TrainingStage } from './training-types';
 
@@ -26,8 +27,6 @@ const STAGE_START: Partial<Record<TrainingStage, number>> = { loading: 0, prepar
 export const PARITY_MAX_ROWS = 5_000;
 /** onnxruntime vs the JS forward pass: summation order and float32 rounding, nothing more. */
 export const PARITY_TOLERANCE = { abs: 1e-4, rel: 1e-3 } as const;
-
-const fmt = (metrics: Record<string, number>): string => Object.entries(metrics).map(([k, v]) => `${k}=${v.toFixed(4)}`).join(' ');
 
 export async function runTrainingPipeline(input: TrainingInput, report: PipelineReport): Promise<TrainingOutcome> {
   const { spec } = input;
@@ -45,10 +44,14 @@ export async function runTrainingPipeline(input: TrainingInput, report: Pipeline
   }
   const sets = encodeSets(table, prepared, spec);
   report.log('info', `split ${split.train.length} / ${split.validation.length} / ${split.test.length} rows (seed ${spec.seed}); ${sets.data.train.width} encoded features; balance ${spec.balance}`);
+  report.log('info', `features: ${spec.features.join(', ')}`);
+  for (const left of spec.excludedFeatures) {
+    report.log('warn', `feature "${left.column}" left out: it looks like an id (${left.reason}); name it in "features" to use it`);
+  }
 
   stage('baseline');
   const baselineMetrics =
-    spec.task === 'anomaly' ? noSkillAnomalyMetrics(sets.test) : evaluateBody(await trainWith('baseline', sets.data, {}, { random: createRandom(spec.seed + 3) }), sets.test, spec.task);
+    spec.task === 'anomaly' ? noSkillAnomalyMetrics(sets.test) : evaluateBody(await trainWith('baseline', sets.baselineData, {}, { random: createRandom(spec.seed + 3) }), sets.test, spec.task);
   report.log('info', `baseline on the test split: ${fmt(baselineMetrics)}`);
 
   stage('training');
@@ -62,9 +65,15 @@ export async function runTrainingPipeline(input: TrainingInput, report: Pipeline
     },
   });
 
+  if (fit.stopping !== undefined) {
+    const line = stoppingLine(fit.stopping, fit.params['patience']);
+    report.log(line.level, line.message);
+  }
+
   stage('evaluating');
   const metrics = evaluateBody(fit.body, sets.test, spec.task);
   report.log('info', `${spec.trainer} on the test split: ${fmt(metrics)}`);
+  if (sets.classes !== null) for (const line of classReport(metrics, sets.classes)) report.log('info', line);
 
   stage('exporting');
   const net: TrainedNetwork = { features: sets.features, ...fit.body };

@@ -41,7 +41,12 @@ export const trainingRequestSchema = z.strictObject({
     })
     .refine((s) => s.kind === 'random' || Object.values(s.space).every(Array.isArray), { message: 'grid search: every parameter needs a list of values', path: ['space'] })
     .optional(),
-  features: z.array(z.string().min(1)).min(1).max(2000).optional().describe('feature columns; default every column but the target'),
+  features: z
+    .array(z.string().min(1))
+    .min(1)
+    .max(2000)
+    .optional()
+    .describe("feature columns, used as given; default every column but the target and those the dataset's exploration flags as id-like (`idLike`: unique per row, dates as text, counters), which the run lists in `request.excludedFeatures`"),
   split: splitSchema.optional().describe('fractions; default 0.7 / 0.15 / 0.15'),
   balance: balanceSchema.default('none'),
   seed: z.number().int().min(0).max(2 ** 31 - 1).default(1),
@@ -63,7 +68,16 @@ export function resolveTrainingRequest(ctx: HubContext, request: TrainingRequest
   const { task } = request;
   if (!kindOf.has(request.target)) throw fieldError('target', `column "${request.target}" is not in dataset ${dataset.name}`);
   if (task === 'regression' && kindOf.get(request.target) !== 'numeric') throw fieldError('target', `regression needs a numeric target; "${request.target}" is categorical`);
-  const features = request.features ?? columns.map((c) => c.name).filter((name) => name !== request.target);
+  const candidates = columns.map((c) => c.name).filter((name) => name !== request.target);
+  const idLike = request.features === undefined ? idLikeColumns(dataset.summary) : new Map<string, StoredFlag>();
+  const excludedFeatures = candidates.flatMap((column) => {
+    const flag = idLike.get(column);
+    return flag === undefined ? [] : [{ column, reason: flag.reason, detail: flag.detail }];
+  });
+  if (request.features === undefined && candidates.length > 0 && excludedFeatures.length === candidates.length) {
+    throw fieldError('features', `every column but the target looks like an id (${excludedFeatures.map((e) => `${e.column}: ${e.reason}`).join(', ')}); name the features to use`);
+  }
+  const features = request.features ?? candidates.filter((name) => !idLike.has(name));
   features.forEach((name, i) => {
     if (!kindOf.has(name)) throw fieldError(`features.${i}`, `column "${name}" is not in dataset ${dataset.name}`);
     if (name === request.target) throw fieldError(`features.${i}`, `the target "${name}" cannot be a feature`);
@@ -97,7 +111,19 @@ export function resolveTrainingRequest(ctx: HubContext, request: TrainingRequest
     version: request.version ?? null,
     register: request.register,
     metric,
+    excludedFeatures,
   };
+}
+
+/** The flags the dataset's stored exploration summary put on id-like columns (none for summaries made before flags existed). */
+const storedSummarySchema = z.object({ columns: z.array(z.object({ name: z.string(), idLike: z.object({ reason: z.string(), detail: z.string() }).optional() })) });
+
+type StoredFlag = { reason: string; detail: string };
+
+function idLikeColumns(summary: unknown): Map<string, StoredFlag> {
+  const parsed = storedSummarySchema.safeParse(summary);
+  if (!parsed.success) return new Map();
+  return new Map(parsed.data.columns.flatMap((c) => (c.idLike === undefined ? [] : [[c.name, c.idLike] as const])));
 }
 
 /** The params, and the params with a first search point over them, must parse with the trainer's schema. */

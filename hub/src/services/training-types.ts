@@ -18,9 +18,9 @@ export type TrainingStage = (typeof TRAINING_STAGES)[number];
 
 /** Metrics each task reports (flat numbers); the first is the default metric a run is judged on. */
 export const TASK_METRICS = {
-  classification: ['macroF1', 'accuracy', 'logLoss', 'rocAuc'],
+  classification: ['macroF1', 'accuracy', 'logLoss', 'rocAuc', 'ece'],
   regression: ['rmse', 'mae', 'r2'],
-  anomaly: ['rocAuc', 'f1', 'precision', 'recall'],
+  anomaly: ['rocAuc', 'averagePrecision', 'f1', 'precision', 'recall'],
 } as const satisfies Record<string, readonly SearchMetric[]>;
 
 export const DEFAULT_TRAINER = { classification: 'mlp', regression: 'mlp', anomaly: 'autoencoder' } as const;
@@ -35,7 +35,7 @@ export const splitSchema = z
   .strictObject({ train: z.number().gt(0).lt(1), validation: z.number().gt(0).lt(1), test: z.number().gt(0).lt(1) })
   .refine((s) => Math.abs(s.train + s.validation + s.test - 1) < 1e-9, { message: 'train + validation + test must be 1' });
 
-export const searchMetricSchema = z.enum(['accuracy', 'macroF1', 'rocAuc', 'f1', 'precision', 'recall', 'r2', 'rmse', 'mae', 'logLoss']);
+export const searchMetricSchema = z.enum(['accuracy', 'macroF1', 'rocAuc', 'f1', 'precision', 'recall', 'r2', 'rmse', 'mae', 'logLoss', 'ece', 'averagePrecision']);
 export const taskSchema = z.enum(['classification', 'regression', 'anomaly']);
 export const trainerNameSchema = z.enum(['baseline', 'linear', 'mlp', 'autoencoder']);
 export const balanceSchema = z.enum(['none', 'class-weights', 'oversample']);
@@ -57,6 +57,12 @@ export const trainingSpecSchema = z.strictObject({
   register: z.boolean(),
   /** the test metric the run is judged on against its baseline */
   metric: searchMetricSchema,
+  /**
+   * Columns left out of the default features because the dataset's exploration flagged them as
+   * id-like (core/datasets/id-like.ts). Empty when the request named its features. Runs stored
+   * before this field existed read as [].
+   */
+  excludedFeatures: z.array(z.strictObject({ column: z.string(), reason: z.string(), detail: z.string() })).default([]),
 });
 export type TrainingSpec = z.infer<typeof trainingSpecSchema>;
 

@@ -1,12 +1,14 @@
 /**
  * A JSON-ready summary of a table for people deciding what to train: per-column counts and
- * distributions, the target's class balance, and each column's association with the target.
+ * distributions, columns that look like ids (with the reason; training leaves them out by
+ * default), the target's class balance, and each column's association with the target.
  * Every number is finite or null (JSON has no NaN), so the output passes a zod schema as it is.
  */
 import { countIntoBins } from '@edgefleet/protocol';
 import type { Column, Table } from '../training/types';
 import { correlationRatio, cramersV, pearson, type AssociationMeasure } from './association';
 import { DatasetError } from './dataset-error';
+import { idLikeFlag, type IdLikeFlag } from './id-like';
 import { equalWidthEdges, finiteOrNull, mean, presentValues, quantileSorted, standardDeviation } from './stats';
 
 export interface ExploreOptions {
@@ -43,6 +45,8 @@ export interface NumericSummary {
   /** bins [edges[i], edges[i+1]), the last closed (the protocol's countIntoBins convention) */
   histogram: { edges: number[]; counts: number[] };
   association?: Association;
+  /** present when the column looks like an id, a counter or a text date (id-like.ts) */
+  idLike?: IdLikeFlag;
 }
 
 export interface CategorySummary {
@@ -61,6 +65,8 @@ export interface CategoricalSummary {
   /** present values not listed in `top` */
   otherCount: number;
   association?: Association;
+  /** present when the column looks like an id, a counter or a text date (id-like.ts) */
+  idLike?: IdLikeFlag;
 }
 
 export type ColumnSummary = NumericSummary | CategoricalSummary;
@@ -84,9 +90,12 @@ export function exploreTable(table: Table, options: ExploreOptions = {}): TableS
   const top = options.topCategories ?? 20;
   const target = options.target === undefined ? undefined : resolveTarget(table, options.target, options.targetKind);
   const columns = table.columns.map((column): ColumnSummary => {
-    const summary = column.kind === 'numeric' ? summarizeNumeric(column.name, column.values, bins) : summarizeCategorical(column.name, column.values, top);
-    if (target === undefined || column.name === target.name) return summary;
-    return { ...summary, association: associate(column, target) };
+    const summary: ColumnSummary = column.kind === 'numeric' ? summarizeNumeric(column.name, column.values, bins) : summarizeCategorical(column.name, column.values, top);
+    if (target !== undefined && column.name === target.name) return summary;
+    const idLike = idLikeFlag(column);
+    if (idLike !== null) summary.idLike = idLike;
+    if (target !== undefined) summary.association = associate(column, target);
+    return summary;
   });
   return target === undefined ? { rows: table.rows, columns } : { rows: table.rows, columns, target: summarizeTarget(target) };
 }

@@ -16,3 +16,4 @@ export {
   type TargetSummary,
 } from './explore-table';
 export { findColumn } from './find-column';
+export { ID_LIKE_MIN_ROWS, ID_LIKE_SHARE, idLikeFlag, looksLikeDate, type IdLikeFlag, type IdLikeReason } from './id-like';

@@ -7,5 +7,6 @@ export { FEATURE_DEFAULTS, encodeTable, fitFeatures, type FitFeaturesOptions } f
 export { rowsWithTarget, targetOf, type Target, type TargetOptions } from './target';
 export { argmaxRows, denseForward, forwardLayers, predictEncoded, reconstructionScores, softmaxRows, type NetworkBody, type Prediction } from './forward';
 export * from './metrics';
+export * from './flat-metrics';
 export * from './search';
 export * from './trainers';

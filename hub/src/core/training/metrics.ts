@@ -7,6 +7,10 @@
  *  - ROC-AUC is the Mann-Whitney statistic: P(score of a positive > score of a negative), ties
  *    counting 1/2 (average ranks)
  *  - log loss clips probabilities to [1e-15, 1 - 1e-15] (sklearn)
+ *  - expected calibration error (ECE) bins each row's top-class probability into 10 equal-width
+ *    bins: sum over bins of (rows in bin / rows) x |accuracy in bin - mean confidence in bin|
+ *  - average precision is sklearn's step-wise area under the precision-recall curve: the sum of
+ *    (R_k - R_{k-1}) P_k over the distinct score thresholds, highest first (no interpolation)
  */
 
 export interface ClassScores {
@@ -90,10 +94,66 @@ export function logLoss(yTrue: ArrayLike<number>, probabilities: ArrayLike<numbe
   return sum / yTrue.length;
 }
 
+/** Equal-width confidence bins of the ECE (Guo et al. 2017 use 15; 10 keeps each bin populated on small test splits). */
+export const ECE_BINS = 10;
+
+/**
+ * Expected calibration error of the argmax prediction: how far the stated confidence (the top
+ * probability) is from the accuracy actually reached, averaged over confidence bins weighted by
+ * their rows. 0 = perfectly calibrated; NaN without rows.
+ */
+export function expectedCalibrationError(yTrue: ArrayLike<number>, probabilities: ArrayLike<number>, classes: number, bins = ECE_BINS): number {
+  const n = yTrue.length;
+  if (n === 0 || classes === 0) return Number.NaN;
+  const rows = new Float64Array(bins);
+  const hits = new Float64Array(bins);
+  const confidence = new Float64Array(bins);
+  for (let i = 0; i < n; i++) {
+    let best = 0;
+    for (let c = 1; c < classes; c++) if ((probabilities[i * classes + c] as number) > (probabilities[i * classes + best] as number)) best = c;
+    const p = probabilities[i * classes + best] as number;
+    // Bins are (lo, hi]; a confidence of exactly 0 (impossible for a top class) lands in the first.
+    const b = Math.min(bins - 1, Math.max(0, Math.ceil(p * bins) - 1));
+    rows[b] = (rows[b] as number) + 1;
+    confidence[b] = (confidence[b] as number) + p;
+    if (best === yTrue[i]) hits[b] = (hits[b] as number) + 1;
+  }
+  let ece = 0;
+  for (let b = 0; b < bins; b++) {
+    const m = rows[b] as number;
+    if (m > 0) ece += (m / n) * Math.abs((hits[b] as number) / m - (confidence[b] as number) / m);
+  }
+  return ece;
+}
+
+/** Area under the precision-recall curve of `scores` for labels 1 (step-wise, ties grouped); NaN without a positive. */
+export function averagePrecision(labels: ArrayLike<number>, scores: ArrayLike<number>): number {
+  const n = labels.length;
+  let positives = 0;
+  for (let i = 0; i < n; i++) if (labels[i] === 1) positives++;
+  if (positives === 0) return Number.NaN;
+  const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => (scores[b] as number) - (scores[a] as number));
+  let tp = 0;
+  let recallBefore = 0;
+  let ap = 0;
+  for (let start = 0; start < n; ) {
+    let end = start;
+    while (end + 1 < n && scores[order[end + 1] as number] === scores[order[start] as number]) end++;
+    for (let i = start; i <= end; i++) if (labels[order[i] as number] === 1) tp++;
+    const recall = tp / positives;
+    ap += (recall - recallBefore) * (tp / (end + 1));
+    recallBefore = recall;
+    start = end + 1;
+  }
+  return ap;
+}
+
 export interface ClassificationMetrics {
   accuracy: number;
   macroF1: number;
   logLoss: number;
+  /** expected calibration error of the top-class probability (ECE_BINS bins) */
+  ece: number;
   /** binary only: ROC-AUC of the probability of class 1 */
   rocAuc?: number;
   perClass: ClassScores[];
@@ -112,6 +172,7 @@ export function classificationMetrics(yTrue: ArrayLike<number>, probabilities: A
     accuracy: accuracy(yTrue, yPred),
     macroF1: macroF1(confusion),
     logLoss: logLoss(yTrue, probabilities, classes),
+    ece: expectedCalibrationError(yTrue, probabilities, classes),
     perClass: perClassScores(confusion),
     confusion,
   };
@@ -153,6 +214,8 @@ export interface AnomalyMetrics {
   f1: number;
   /** ROC-AUC of the raw score (threshold-free) */
   rocAuc: number;
+  /** average precision of the raw score (threshold-free; a no-skill score gets the anomaly rate) */
+  averagePrecision: number;
   flagged: number;
   anomalies: number;
 }
@@ -170,5 +233,5 @@ export function anomalyMetrics(labels: ArrayLike<number>, scores: ArrayLike<numb
   }
   const precision = ratio(tp, flagged);
   const recall = ratio(tp, anomalies);
-  return { threshold, precision, recall, f1: f1Of(precision, recall), rocAuc: rocAuc(labels, scores), flagged, anomalies };
+  return { threshold, precision, recall, f1: f1Of(precision, recall), rocAuc: rocAuc(labels, scores), averagePrecision: averagePrecision(labels, scores), flagged, anomalies };
 }

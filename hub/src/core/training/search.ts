@@ -28,6 +28,8 @@ export const METRIC_DIRECTIONS = {
   rmse: 'min',
   mae: 'min',
   logLoss: 'min',
+  ece: 'min',
+  averagePrecision: 'max',
 } as const;
 export type SearchMetric = keyof typeof METRIC_DIRECTIONS;
 

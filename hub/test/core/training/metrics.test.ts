@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest';
 import {
   accuracy,
   anomalyMetrics,
+  averagePrecision,
+  expectedCalibrationError,
   classificationMetrics,
   confusionMatrix,
   logLoss,
@@ -100,5 +102,28 @@ describe('anomalyMetrics', () => {
 
   it('flags strictly above the threshold', () => {
     expect(anomalyMetrics([1], [0.5], 0.5).flagged).toBe(0);
+  });
+});
+
+describe('calibration and ranking metrics (hand-computed)', () => {
+  it('expected calibration error: |accuracy - confidence| per confidence bin, weighted by rows', () => {
+    // top probabilities .95 (right), .95 (wrong) -> bin (.9, 1]: |1/2 - .95| = .45 over 2 of 4 rows;
+    // .65 (right), .65 (right) -> bin (.6, .7]: |1 - .65| = .35 over 2 of 4 rows
+    const probabilities = [0.95, 0.05, 0.05, 0.95, 0.35, 0.65, 0.65, 0.35];
+    const yTrue = [0, 0, 1, 0];
+    expect(expectedCalibrationError(yTrue, probabilities, 2)).toBeCloseTo(0.5 * 0.45 + 0.5 * 0.35, 12);
+    expect(classificationMetrics(yTrue, probabilities, 2).ece).toBeCloseTo(0.4, 12);
+    // a perfectly confident, always right model is perfectly calibrated
+    expect(expectedCalibrationError([0, 1], [1, 0, 0, 1], 2)).toBe(0);
+    expect(expectedCalibrationError([], [], 2)).toBeNaN();
+  });
+
+  it('average precision: step-wise area under precision-recall, ties grouped', () => {
+    // sorted desc: .9(1) .8(0) .7(1) .2(0) -> recall steps .5 at P=1, .5 at P=2/3
+    expect(averagePrecision([1, 0, 1, 0], [0.9, 0.8, 0.7, 0.2])).toBeCloseTo(0.5 * 1 + 0.5 * (2 / 3), 12);
+    // a constant score (no skill) gets the positive rate
+    expect(averagePrecision([1, 0, 0, 0], [0, 0, 0, 0])).toBeCloseTo(0.25, 12);
+    expect(averagePrecision([0, 0], [1, 2])).toBeNaN();
+    expect(anomalyMetrics([1, 0, 1, 0], [0.9, 0.8, 0.7, 0.2], 0.75).averagePrecision).toBeCloseTo(5 / 6, 12);
   });
 });

@@ -5,6 +5,7 @@ import { accuracy, logLoss, regressionMetrics } from '../../../src/core/training
 import { createRandom, type Random } from '../../../src/core/training/random';
 import { TrainingError } from '../../../src/core/training/training-error';
 import { TRAINERS, f1OptimalThreshold, isTrainerName, quantileThreshold, trainWith, type TrainData } from '../../../src/core/training/trainers';
+import { MIN_IMPROVEMENT } from '../../../src/core/training/trainers/fit-loop';
 import type { EncodedData, FeatureSpec, Table } from '../../../src/core/training/types';
 
 /** y = 3 + 2 a - 1.5 b + 0.5 c + N(0, 0.1): a, b, c on different scales. */
@@ -41,12 +42,12 @@ const expectKind = <K extends Prediction['kind']>(p: Prediction, kind: K): Extra
 };
 
 describe('baseline', () => {
-  it('predicts the (weighted) class priors as bias, and the majority class', async () => {
+  it('predicts the class priors of the rows as bias (sample weights ignored), and the majority class', async () => {
     const train: EncodedData = { rows: 4, width: 2, x: new Float32Array(8), y: Int32Array.of(0, 1, 1, 2), weights: Float32Array.of(1, 1, 1, 2) };
     const body = await TRAINERS.baseline.train({ task: 'classification', classes: ['a', 'b', 'c'], train, validation: { ...train, rows: 0, x: new Float32Array(0), y: new Int32Array(0), weights: new Float32Array(0) } }, {}, { random: createRandom(1) });
-    expect(Array.from(body.layers[0]?.bias ?? [])).toEqual([0.2, 0.4, 0.4].map((p) => Math.fround(Math.log(p))));
+    expect(Array.from(body.layers[0]?.bias ?? [])).toEqual([0.25, 0.5, 0.25].map((p) => Math.fround(Math.log(p))));
     const p = expectKind(predictEncoded(body, Float32Array.of(5, -3), 1), 'classification');
-    expect(Array.from(p.probabilities).map((v) => Number(v.toFixed(6)))).toEqual([0.2, 0.4, 0.4]);
+    expect(Array.from(p.probabilities).map((v) => Number(v.toFixed(6)))).toEqual([0.25, 0.5, 0.25]);
     expect(p.labels[0]).toBe(1);
   });
 
@@ -128,7 +129,18 @@ describe('mlp', () => {
     const body = await TRAINERS.mlp.train(data, TRAINERS.mlp.paramsSchema.parse({ hidden: [64], epochs: 500, lr: 0.01, patience: 3, l2: 0 }), { random: createRandom(1), onEpoch: (e) => reports.push(e) });
     expect(reports.length).toBeLessThan(500);
     const bestEpoch = reports.reduce((best, r) => ((r.valLoss ?? Infinity) < (best.valLoss ?? Infinity) ? r : best));
-    expect(reports.length).toBe(bestEpoch.epoch + 3);
+    // patience counts from the last epoch that beat the loss patience was measured from by MIN_IMPROVEMENT
+    let reference = Infinity;
+    let lastImprovement = 0;
+    for (const r of reports) {
+      const loss = r.valLoss ?? Infinity;
+      if (loss < reference - MIN_IMPROVEMENT * Math.abs(reference) || reference === Infinity) {
+        reference = loss;
+        lastImprovement = r.epoch;
+      }
+    }
+    expect(reports.length).toBe(lastImprovement + 3);
+    expect(bestEpoch.epoch).toBeGreaterThanOrEqual(lastImprovement);
     const kept = expectKind(predictEncoded(body, data.validation.x, data.validation.rows), 'classification');
     expect(logLoss(data.validation.y ?? [], kept.probabilities, 3)).toBeCloseTo(bestEpoch.valLoss ?? NaN, 5);
   });
@@ -155,7 +167,7 @@ describe('mlp', () => {
   });
 
   it('validates params with defaults', () => {
-    expect(TRAINERS.mlp.paramsSchema.parse({})).toMatchObject({ hidden: [64], activation: 'relu', patience: 5 });
+    expect(TRAINERS.mlp.paramsSchema.parse({})).toMatchObject({ hidden: [64], activation: 'relu', epochs: 500, patience: 10 });
     expect(() => TRAINERS.mlp.paramsSchema.parse({ lr: -1 })).toThrow();
     expect(() => TRAINERS.mlp.paramsSchema.parse({ learningRate: 0.1 })).toThrow(); // strict: typos are errors
   });

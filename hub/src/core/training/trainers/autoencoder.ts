@@ -24,11 +24,13 @@ export const autoencoderParamsSchema = z
     /** code size; default: half the encoded width, at least 1. Must be below the width. */
     bottleneck: z.number().int().min(1).optional(),
     activation: z.enum(['relu', 'tanh']).default('tanh'),
-    epochs: z.number().int().min(1).max(10_000).default(30),
+    /** most passes over the normal training rows: a cap; training normally ends earlier, by `patience` */
+    epochs: z.number().int().min(1).max(10_000).default(500),
     batchSize: z.number().int().min(1).default(64),
     lr: z.number().positive().default(1e-3),
     l2: z.number().min(0).default(0),
-    patience: z.number().int().min(0).default(5),
+    /** epochs without a validation-loss improvement (of at least 0.1%) before stopping; 0 = train all epochs */
+    patience: z.number().int().min(0).default(10),
     /** quantile of normal validation scores used as threshold when no anomaly labels exist */
     thresholdQuantile: z.number().min(0).max(1).default(0.99),
   })

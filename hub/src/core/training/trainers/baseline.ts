@@ -3,6 +3,12 @@
  * weights and bias = log prior, softmax head: every row gets the training class distribution,
  * so the label is the majority class). Regression: always the training mean (zero weights, bias
  * 0 on the standardised scale, identity head). Not defined for anomaly detection.
+ *
+ * Sample weights are ignored on purpose: the bar is the data's own prior. Balancing weights
+ * (class-weights) make every weighted prior equal, so the "majority" would be whichever class
+ * float rounding favours, often a rare one: a degenerate reference that any model beats on
+ * accuracy and that says nothing about macro-F1. The prior is also the best constant forecast
+ * in log loss, and (being constant) the calibration reference.
  */
 import { z } from 'zod';
 import { TrainingError } from '../training-error';
@@ -27,17 +33,13 @@ export const baselineTrainer: Trainer<BaselineParams> = {
       const k = data.classes.length;
       const y = classLabels(data.train, k, 'train');
       const counts = new Float64Array(k);
-      let total = 0;
-      y.forEach((c, i) => {
-        const w = data.train.weights?.[i] ?? 1;
-        counts[c] = (counts[c] as number) + w;
-        total += w;
-      });
+      for (const c of y) counts[c] = (counts[c] as number) + 1;
+      const total = y.length;
       const bias = Float32Array.from(counts, (c) => Math.log(Math.max(MIN_PRIOR, total > 0 ? c / total : 1 / k)));
       return { layers: [zeroLayer(width, k, bias)], head: { kind: 'softmax', classes: [...data.classes] } };
     }
     if (data.task === 'regression') {
-      const scale = targetScale(regressionTargets(data.train, 'train'), data.train.weights);
+      const scale = targetScale(regressionTargets(data.train, 'train'));
       return { layers: [zeroLayer(width, 1, new Float32Array(1))], head: { kind: 'identity', ...scale } };
     }
     throw new TrainingError('E_UNSUPPORTED_TASK', 'the baseline trainer does not do anomaly detection', { task: data.task });

@@ -39,6 +39,9 @@ export interface FitOptions {
   ctx: TrainContext;
 }
 
+/** Relative decrease of the validation loss that counts as progress for `patience`. */
+export const MIN_IMPROVEMENT = 1e-3;
+
 /** Trains `layers` in place and returns the layers to keep (the best validation epoch's). */
 export async function fitNetwork(options: FitOptions): Promise<DenseLayer[]> {
   const { layers, train, validation, epochs, batchSize, l2, patience, ctx } = options;
@@ -49,6 +52,7 @@ export async function fitNetwork(options: FitOptions): Promise<DenseLayer[]> {
   const valX = validation !== undefined && validation.rows.length > 0 ? gather(validation.x, validation.width, validation.rows) : undefined;
   let best = { loss: Infinity, layers: cloneLayers(layers) };
   let stale = 0;
+  let patienceLoss = Infinity;
 
   for (let epoch = 1; epoch <= epochs; epoch++) {
     const order = ctx.random.permutation(n);
@@ -76,8 +80,12 @@ export async function fitNetwork(options: FitOptions): Promise<DenseLayer[]> {
     }
     ctx.onEpoch?.(report);
     if (report.valLoss !== undefined) {
-      if (report.valLoss < best.loss) {
-        best = { loss: report.valLoss, layers: cloneLayers(layers) };
+      // Patience restarts only on a real improvement (sklearn's tol): a loss creeping down by
+      // float noise would otherwise hold a run at the cap. The best weights follow any decrease.
+      const improved = report.valLoss < patienceLoss - MIN_IMPROVEMENT * Math.abs(patienceLoss);
+      if (report.valLoss < best.loss) best = { loss: report.valLoss, layers: cloneLayers(layers) };
+      if (improved || patienceLoss === Infinity) {
+        patienceLoss = report.valLoss;
         stale = 0;
       } else if (patience > 0 && ++stale >= patience) {
         break;
