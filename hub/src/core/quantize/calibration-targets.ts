@@ -7,7 +7,8 @@
  * all. Those in the main graph can be calibrated (exposed as extra outputs); those inside
  * If/Loop/Scan bodies cannot, and get weight-only. Every name is also a tensor of the original
  * model (folding keeps the BatchNormalization's output name), so calibration runs on the
- * original file.
+ * original file. Ops that quantizeStatic may keep float (depthwise Convs, float-kept-ops.ts) are
+ * calibrated too: a few unused ranges cost little, and the choice stays with the quantize call.
  */
 import { clone } from '@bufbuild/protobuf';
 import { ModelProtoSchema, type ModelProto, type NodeProto } from 'onnx-buf';

@@ -13,6 +13,8 @@
  *        full-range int8: onnxruntime runs these nodes in integer kernels that saturate with
  *        it on AVX2 CPUs (symmetric-int8.ts)
  *   bias (Conv / Gemm input C, used only there) -> int32, scale x_scale * w_scale
+ * Depthwise Convs are left float, weight included (option `depthwise`, float-kept-ops.ts): in
+ * onnxruntime 1.30 on x86 their int8 kernel is several times slower than the float one.
  * Nodes inside If/Loop/Scan bodies, and nodes whose X has no range, fall back to weight-only,
  * as does every other large float constant; the report lists each with the reason.
  */
@@ -23,6 +25,7 @@ import { quantizeBiasInPlace } from './bias-int32';
 import type { CalibrationRanges } from './calibrate';
 import { qdqCandidates, quantizedOutputOf, type QdqCandidate } from './calibration-targets';
 import { dequantizeInPlace } from './dequantized-weight';
+import { floatKeptReason, type DepthwisePolicy } from './float-kept-ops';
 import { collectScopes, consumersOf, countUses, resolveConstant } from './graph-scope';
 import { decodeModel, encodeModel } from './model-codec';
 import type { NameAllocator } from './name-allocator';
@@ -44,6 +47,12 @@ export interface StaticOptions {
   perChannel?: boolean;
   /** Weight-only fallback threshold for other float constants. Default 1024 elements. */
   minElements?: number;
+  /**
+   * Depthwise Convs: 'float' (default) leaves them, and their weights, in float, because
+   * onnxruntime's int8 depthwise kernel is slower than its float one (float-kept-ops.ts);
+   * 'int8' quantizes them like every other Conv.
+   */
+  depthwise?: DepthwisePolicy;
 }
 
 function weightAxisFor(node: NodeProto, rank: number): number | undefined {
@@ -155,6 +164,18 @@ function quantizeCandidate(candidate: QdqCandidate, ctx: StaticContext): Inserte
   return { before: created, after: quantizeOutput(candidate, ctx) };
 }
 
+/** Candidates the policy quantizes, and those it keeps float with the reason. */
+function splitByPolicy(all: QdqCandidate[], depthwise: DepthwisePolicy): { candidates: QdqCandidate[]; kept: Array<QdqCandidate & { reason: string }> } {
+  const candidates: QdqCandidate[] = [];
+  const kept: Array<QdqCandidate & { reason: string }> = [];
+  for (const candidate of all) {
+    const reason = floatKeptReason(candidate.node, candidate.scope, depthwise);
+    if (reason === undefined) candidates.push(candidate);
+    else kept.push({ ...candidate, reason });
+  }
+  return { candidates, kept };
+}
+
 export function quantizeStatic(modelBytes: Uint8Array, calibration: CalibrationRanges, options: StaticOptions = {}): QuantizeResult {
   const model = decodeModel(modelBytes);
   if (qdqCandidates(collectScopes(model)).length === 0) {
@@ -163,7 +184,7 @@ export function quantizeStatic(modelBytes: Uint8Array, calibration: CalibrationR
   const { opset, foldedBatchNorms, names } = prepareForStatic(model);
   // Preparation replaced nodes and weights: find the candidates again on the prepared graphs.
   const scopes = collectScopes(model);
-  const candidates = qdqCandidates(scopes);
+  const { candidates, kept } = splitByPolicy(qdqCandidates(scopes), options.depthwise ?? 'float');
   const ctx: StaticContext = {
     calibration,
     activationType: options.activationType ?? 'uint8',
@@ -175,6 +196,8 @@ export function quantizeStatic(modelBytes: Uint8Array, calibration: CalibrationR
     integerWeights: new Set(candidates.filter((candidate) => getsActivationQdq(candidate, calibration)).map(({ node }) => node.input[1] ?? '')),
   };
   if (foldedBatchNorms > 0) ctx.draft.notes.push(`${foldedBatchNorms} BatchNormalization node(s) folded into the Conv before them`);
+  for (const { node, scope, reason } of kept) ctx.draft.skipped.push({ what: node.name || node.opType, opType: node.opType, graph: scope.path, reason });
+  if (kept.length > 0) ctx.draft.notes.push(`${kept.length} depthwise Conv(s) kept float, weights included: faster than onnxruntime's int8 depthwise kernel`);
   // Convert first (weight DequantizeLinears go to the front of their graphs), then insert each
   // input's QDQ pair right before its first consumer and each Conv output's right after the Conv
   // (candidates are visited in graph order, so a producer claims a shared pair before its
@@ -182,7 +205,10 @@ export function quantizeStatic(modelBytes: Uint8Array, calibration: CalibrationR
   const inserted = new Map<NodeProto, Inserted>();
   for (const candidate of candidates) inserted.set(candidate.node, quantizeCandidate(candidate, ctx));
   for (const { graph } of scopes) graph.node = graph.node.flatMap((node) => [...(inserted.get(node)?.before ?? []), node, ...(inserted.get(node)?.after ?? [])]);
-  const fallback = dequantizeLargeConstants(scopes, { minElements: options.minElements ?? 1024, perChannel: ctx.perChannel }, ctx.names, ctx.draft);
+  // Float-kept ops keep float weights: a weight behind a DequantizeLinear would cost them
+  // onnxruntime's fast float layout (float-kept-ops.ts).
+  const keepFloat = new Set(kept.map(({ node }) => node.input[1] ?? ''));
+  const fallback = dequantizeLargeConstants(scopes, { minElements: options.minElements ?? 1024, perChannel: ctx.perChannel, keepFloat }, ctx.names, ctx.draft);
   if (fallback > 0) ctx.draft.notes.push(`${fallback} other large float constant(s) converted weight-only`);
   const bytes = encodeModel(model);
   return { model: bytes, report: finish('static', ctx.draft, opset, modelBytes.length, bytes.length) };

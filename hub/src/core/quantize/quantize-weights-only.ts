@@ -43,10 +43,13 @@ function largeFloatConstants(scope: Scope, minElements: number): ConstantRef[] {
 /**
  * The weight-only conversion of every large float constant in `scopes` that is still float:
  * shared with quantizeStatic, which falls back to it where activations cannot be calibrated.
+ * `keepFloat` names constants to leave as they are: the weights of the ops static int8 keeps
+ * float (float-kept-ops.ts).
  */
-export function dequantizeLargeConstants(scopes: Scope[], settings: { minElements: number; perChannel: boolean }, names: NameAllocator, draft: ReportDraft): number {
+export function dequantizeLargeConstants(scopes: Scope[], settings: { minElements: number; perChannel: boolean; keepFloat?: ReadonlySet<string> }, names: NameAllocator, draft: ReportDraft): number {
   let converted = 0;
   for (const ref of scopes.flatMap((scope) => largeFloatConstants(scope, settings.minElements))) {
+    if (settings.keepFloat?.has(ref.name)) continue;
     if (countUses(ref.owner.graph, ref.name) === 0) {
       draft.skipped.push({ what: ref.name, graph: ref.owner.path, reason: 'unused constant' });
       continue;

@@ -26,6 +26,11 @@
  *   the (saturating) u8s8 kernels, still faster than fp32 (1.3x vs 1.6x, one thread, busy
  *   machine); VNNI CPUs likely lose more, as `vpdpbusd` takes uint8 x int8 only;
  *   onnxruntime-web ran both at the same speed.
+ *   Convs, same EPYC, PaddleOCR's MobileNetV3 classifier (fleet-sim cnn-int8-bench.ts): uint8
+ *   weights agreed with fp32 on 0.955 of text lines, full-range int8 on 0.72 (saturation), 7-bit
+ *   on 0.93. uint8 weights also miss QLinearConv's symmetric fast path (MLAS ConvSym, fused
+ *   requantization: signed weights with zero point 0 only), so their pointwise convs ran about
+ *   1.25x the time of 7-bit ones, and neither beat float (fp32 NCHWc convs were as fast).
  * We use uint8 for integer kernels fed uint8 activations, 7-bit int8 for static QDQ with int8
  * activations (int8 x uint8 QDQ pairs do not fuse off x86), and full int8 where the weight is
  * only ever dequantized to float (weight-only: nothing integer to saturate).

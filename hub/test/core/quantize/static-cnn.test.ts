@@ -2,8 +2,10 @@
  * Given a MobileNetV3-style block (Conv -> BatchNorm -> HardSwish, depthwise Conv, squeeze-excite
  * with HardSigmoid, residual Add), when it is quantized static int8, then:
  * - every BatchNormalization is folded into its Conv, and the folded fp32 graph computes the same;
- * - every Conv reads DequantizeLinear inputs and writes only into a QuantizeLinear, so
- *   onnxruntime fuses each one into QLinearConv (checked on the graph onnxruntime optimises);
+ * - every Conv but the depthwise one reads DequantizeLinear inputs and writes only into a
+ *   QuantizeLinear, so onnxruntime fuses each one into QLinearConv (checked on the graph
+ *   onnxruntime optimises); the depthwise Conv stays float with a float weight, so onnxruntime
+ *   runs it in its float NCHWc kernel (float-kept-ops.ts), unless asked for `depthwise: 'int8'`;
  * - int8 agrees with fp32 on seeded inputs.
  * And dynamic int8 on it, which can only touch the small Gemm head, warns.
  */
@@ -11,7 +13,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import ort from 'onnxruntime-node';
-import { ModelProtoSchema, type GraphProto } from 'onnx-buf';
+import { ModelProtoSchema, type GraphProto, type NodeProto } from 'onnx-buf';
 import { toBinary } from '@bufbuild/protobuf';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { calibrate } from '../../../src/adapters/calibration';
@@ -42,6 +44,15 @@ async function logits(model: Uint8Array, x: Float32Array): Promise<Float32Array>
 
 const producers = (graph: GraphProto, name: string) => graph.node.filter((node) => node.output.includes(name));
 const readers = (graph: GraphProto, name: string) => graph.node.filter((node) => node.input.includes(name));
+const isDepthwise = (node: NodeProto) => node.attribute.some((a) => a.name === 'group' && a.i > 1n);
+
+/** Op types (domain-qualified off the default domain) of the graph onnxruntime optimises `model` into. */
+async function optimizedOps(model: Uint8Array, path: string): Promise<string[]> {
+  const session = await ort.InferenceSession.create(model, { optimizedModelFilePath: path, logSeverityLevel: 3 });
+  await session.release();
+  return decodeModel(readFileSync(path)).graph?.node.map((node) => (node.domain === '' ? node.opType : `${node.domain}:${node.opType}`)) ?? [];
+}
+const count = (ops: string[], pattern: RegExp) => ops.filter((op) => pattern.test(op)).length;
 
 describe('static int8 on a MobileNet-style block', () => {
   let quantized: QuantizeResult;
@@ -66,29 +77,52 @@ describe('static int8 on a MobileNet-style block', () => {
     expect(quantized.report.notes.join(' ')).toMatch(/3 BatchNormalization node\(s\) folded/);
   });
 
-  it('puts every Conv between DequantizeLinear inputs and a QuantizeLinear output', () => {
+  it('puts every Conv but the depthwise one between DequantizeLinear inputs and a QuantizeLinear output', () => {
     const graph = decodeModel(quantized.model).graph;
     if (!graph) throw new Error('no graph');
     expect(graph.node.some((node) => node.opType === 'BatchNormalization')).toBe(false);
     const convs = graph.node.filter((node) => node.opType === 'Conv');
     expect(convs).toHaveLength(5);
-    for (const conv of convs) {
+    const depthwise = convs.filter(isDepthwise);
+    const others = convs.filter((node) => !isDepthwise(node));
+    expect(depthwise).toHaveLength(1);
+    expect(others).toHaveLength(4);
+    for (const conv of others) {
       for (const input of conv.input.slice(0, 2)) expect(producers(graph, input).map((node) => node.opType)).toEqual(['DequantizeLinear']);
       expect(readers(graph, conv.output[0] ?? '').map((node) => node.opType)).toEqual(['QuantizeLinear']);
     }
-    // The HardSwish, HardSigmoid, Mul and Add after Convs read dequantized values, not the float Conv output.
+    // The depthwise Conv's weight is still a float initializer (no DequantizeLinear in front of it).
+    const weight = depthwise[0]?.input[1] ?? '';
+    expect(producers(graph, weight)).toHaveLength(0);
+    expect(graph.initializer.find((tensor) => tensor.name === weight)?.dataType).toBe(1);
+    expect(quantized.report.nodesQuantized).toEqual({ Conv: 4, Gemm: 1 });
+    expect(quantized.report.skipped.filter((s) => /depthwise Conv kept float/.test(s.reason))).toHaveLength(1);
+    // The HardSwish, HardSigmoid, Mul and Add after quantized Convs read dequantized values, not the float Conv output.
     for (const op of ['HardSwish', 'HardSigmoid', 'Add']) {
-      for (const node of graph.node.filter((n) => n.opType === op)) expect(producers(graph, node.input[0] ?? '').map((n) => n.opType)).toEqual(['DequantizeLinear']);
+      for (const node of graph.node.filter((n) => n.opType === op)) {
+        const from = producers(graph, node.input[0] ?? '')[0];
+        if (from?.opType === 'Conv' && isDepthwise(from)) continue;
+        expect(from?.opType).toBe('DequantizeLinear');
+      }
     }
   });
 
-  it('lets onnxruntime fuse every Conv into QLinearConv', async () => {
-    const optimized = join(workDir, 'optimized.onnx');
-    const session = await ort.InferenceSession.create(quantized.model, { optimizedModelFilePath: optimized, graphOptimizationLevel: 'extended', logSeverityLevel: 3 });
-    await session.release();
-    const ops = decodeModel(readFileSync(optimized)).graph?.node.map((node) => node.opType) ?? [];
-    expect(ops.filter((op) => op === 'QLinearConv')).toHaveLength(5);
-    expect(ops.filter((op) => op === 'Conv' || op === 'FusedConv')).toHaveLength(0);
+  it('lets onnxruntime fuse every other Conv into QLinearConv and run the depthwise one in float NCHWc', async () => {
+    const ops = await optimizedOps(quantized.model, join(workDir, 'optimized.onnx'));
+    expect(count(ops, /^com\.microsoft:QLinearConv$/)).toBe(4);
+    // The float depthwise Conv has a constant weight, so onnxruntime's NCHWc layout takes it.
+    expect(count(ops, /^com\.microsoft\.nchwc:Conv$/)).toBe(1);
+    expect(count(ops, /^(Conv|com\.microsoft:FusedConv)$/)).toBe(0);
+  });
+
+  it("depthwise: 'int8' quantizes the depthwise Conv too: five QLinearConv", async () => {
+    const batches = [0, 1].map((i) => feed(seededImages(32, dims, 100 + i)));
+    const ranges = await calibrate(fp32, batches, calibrationTargets(decodeModel(fp32)).calibratable);
+    const all = quantizeStatic(fp32, ranges, { depthwise: 'int8' });
+    expect(all.report.nodesQuantized).toEqual({ Conv: 5, Gemm: 1 });
+    const ops = await optimizedOps(all.model, join(workDir, 'optimized-int8-depthwise.onnx'));
+    expect(count(ops, /^com\.microsoft:QLinearConv$/)).toBe(5);
+    expect(count(ops, /Conv$/)).toBe(5);
   });
 
   it('agrees with fp32 on >= 97% of seeded inputs (argmax over 10 outputs)', async () => {
