@@ -151,6 +151,15 @@ describe('int8 judged on real sample inputs', () => {
     expect(signed.body.manifest.lineage.params?.quantize).toMatchObject({ mode: 'int8-static', evaluationData: 'samples' });
     expect(signed.body.manifest.lineage.metrics).toMatchObject({ macroF1: reply.body.result.metrics?.macroF1, sourceMacroF1: 1 });
     expect(signed.body.probe.inputs.x?.dims).toEqual([1, ...IMAGE]);
+
+    // Depthwise Convs stay float unless asked; the choice is signed into the lineage.
+    const wrongMode = await api<ErrorReply>(hub, 'POST', '/api/v1/models/cnn/versions/1/quantize', { json: { mode: 'int8-weight-only', depthwise: 'int8' } });
+    expect(wrongMode.status).toBe(400);
+    expect(wrongMode.body.error.message).toMatch(/depthwise/);
+    const allInt8 = await api<QuantizeReply>(hub, 'POST', '/api/v1/models/cnn/versions/1/quantize', { json: { mode: 'int8-static', version: 'static-dw', depthwise: 'int8' } });
+    expect(allInt8.status, JSON.stringify(allInt8.body)).toBe(201);
+    const signedDw = await api<VersionReply>(hub, 'GET', '/api/v1/models/cnn/versions/static-dw');
+    expect(signedDw.body.manifest.lineage.params?.quantize).toMatchObject({ mode: 'int8-static', depthwise: 'int8' });
   }, 60_000);
 
   it('a fixed [1,3,48,192] input uploads with no probe hint (the old 16,384-element cap refused it)', async () => {

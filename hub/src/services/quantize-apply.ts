@@ -6,6 +6,7 @@ import type { CalibrationMethod } from '../core/quantize/calibrate';
 import { decodeModel } from '../core/quantize/model-codec';
 import { quantizeDynamic } from '../core/quantize/quantize-dynamic';
 import type { QuantizeResult } from '../core/quantize/quantize-report';
+import type { DepthwisePolicy } from '../core/quantize/float-kept-ops';
 import { quantizeStatic } from '../core/quantize/quantize-static';
 import { quantizeWeightsOnly } from '../core/quantize/quantize-weights-only';
 import type { Feeds } from './quantize-session';
@@ -18,6 +19,8 @@ export interface QuantizeSettings {
   perChannel?: boolean;
   /** static only; default minmax over every calibration sample */
   calibration?: { method: 'minmax' | 'percentile'; percentile?: number; samples?: number };
+  /** static only; default float (quantize-static.ts) */
+  depthwise?: DepthwisePolicy;
 }
 
 function methodOf(settings: QuantizeSettings): CalibrationMethod {
@@ -36,7 +39,7 @@ export async function applyQuantization(bytes: Uint8Array, settings: QuantizeSet
       const targets = calibrationTargets(decodeModel(bytes));
       const batches = calibrationFeeds.slice(0, settings.calibration?.samples ?? calibrationFeeds.length);
       const ranges = await calibrate(bytes, batches, targets.calibratable, methodOf(settings));
-      const result = quantizeStatic(bytes, ranges, { perChannel: settings.perChannel ?? true });
+      const result = quantizeStatic(bytes, ranges, { perChannel: settings.perChannel ?? true, ...(settings.depthwise ? { depthwise: settings.depthwise } : {}) });
       result.report.notes.push(`calibrated on ${batches.length} batch(es) with ${JSON.stringify(methodOf(settings))}`);
       return result;
     }

@@ -169,7 +169,7 @@ export async function quantizeVersion(ctx: HubContext, request: QuantizeRequest,
     params: {
       ...manifest.lineage.params,
       // Signed with the release: whether its agreement and accuracy speak for real inputs.
-      quantize: { mode, perChannel: request.perChannel ?? null, calibration: request.calibration ?? null, evaluationData: plan.data, ...(plan.data === 'synthetic' ? { warning: SYNTHETIC_WARNING } : {}) },
+      quantize: { mode, perChannel: request.perChannel ?? null, calibration: request.calibration ?? null, ...(request.depthwise ? { depthwise: request.depthwise } : {}), evaluationData: plan.data, ...(plan.data === 'synthetic' ? { warning: SYNTHETIC_WARNING } : {}) },
     },
     codeVersion: ctx.codeVersion,
   };
