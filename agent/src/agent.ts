@@ -16,7 +16,7 @@ import { AgentStore } from './adapters/store';
 import { msgIdSource } from './core/msg-id';
 import { bootstrap } from './bootstrap';
 import { resolveOptions, type AgentOptions } from './config';
-import { isShadowInstallStep, type Observed } from './core/plan';
+import { cachedFilesOf, isShadowInstallStep, type Observed } from './core/plan';
 import type { TypedTensor } from './core/tensors';
 import { refOf, type AgentStatus } from './core/state';
 import { DocHandler } from './doc-handler';
@@ -127,7 +127,7 @@ export async function startAgent(input: AgentOptions): Promise<Agent> {
       shadow: world.shadow ? { release: world.shadow.model.release, probed: world.shadow.probed } : null,
       shadowFailed: world.shadowFailure,
       cached: await files.listCached(),
-      retained: [world.persisted.active, world.persisted.previous].flatMap((r) => (r ? [r.manifest.artifact.sha256] : [])),
+      retained: [world.persisted.active, world.persisted.previous].flatMap((r) => (r ? cachedFilesOf(r.manifest) : [])),
       announcedSeq: world.announcedSeq,
       failedSeq: world.persisted.failure?.seq ?? null,
     }),

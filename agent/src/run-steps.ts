@@ -9,6 +9,7 @@ import { LoadedModel } from './adapters/runtime';
 import type { ResolvedOptions } from './config';
 import type { Step, StepKind } from './core/plan';
 import { refOf, sameRelease } from './core/state';
+import { probeOf } from './probe-source';
 import { AgentError } from './errors';
 import type { AgentLogger } from './logger';
 import type { World } from './world';
@@ -66,8 +67,9 @@ export const executors: Executors = {
 
   async probe(step, ctx) {
     stage(ctx, 'probing', step.seq, step.release);
+    const probe = await probeOf(step.release, ctx);
     const candidate = requireCandidate(ctx, step.release);
-    await candidate.model.probe(step.release.probe);
+    await candidate.model.probe(probe);
     candidate.probed = true;
     ctx.world.emit('installed', { seq: step.seq, model: refOf(step.release) });
   },
@@ -133,11 +135,12 @@ export const executors: Executors = {
 
   async 'probe-shadow'(step, ctx) {
     const { world } = ctx;
+    const probe = await probeOf(step.release, ctx);
     const shadow = world.shadow;
     if (!shadow || !sameRelease(shadow.model.release, step.release)) {
       throw new AgentError('E_LOAD_FAILED', `no loaded shadow for ${step.release.model}@${step.release.version}`, { transient: true });
     }
-    await shadow.model.probe(step.release.probe);
+    await shadow.model.probe(probe);
     world.setShadow({ ...shadow, probed: true });
     world.emit('shadow-loaded', { seq: step.seq, model: refOf(step.release) });
     world.report();

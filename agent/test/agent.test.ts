@@ -8,7 +8,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { TRUST_TOPIC, buildTrustDoc, desiredTopic, generateSigningKey, signTrustDoc, type DeviceEvent, type Envelope, type ReleaseManifest, type TensorJson } from '@edgefleet/protocol';
+import { inlineProbe, TRUST_TOPIC, buildTrustDoc, desiredTopic, generateSigningKey, signTrustDoc, type DeviceEvent, type Envelope, type ReleaseManifest, type TensorJson } from '@edgefleet/protocol';
 import { startAgent, type Agent } from '../src/agent';
 import type { AgentOptions } from '../src/config';
 import { makeDeployment, makeRelease, makeTestTrust, sign, type TestTrust } from '../../test/fixtures/signing';
@@ -136,8 +136,8 @@ describe('agent end to end against a fake hub', () => {
   });
 
   it('a signed model that fails its probe is E_PROBE_FAILED once; v2 keeps serving', async () => {
-    const expected = v1.manifest.probe.expected.output!;
-    const bad = { ...v1.manifest, version: '4', releaseCounter: 4, probe: { ...v1.manifest.probe, expected: { output: { ...expected, data: [42] } } } };
+    const expected = inlineProbe(v1.manifest.probe, 'probe').expected.output!;
+    const bad = { ...v1.manifest, version: '4', releaseCounter: 4, probe: { ...inlineProbe(v1.manifest.probe, 'probe'), expected: { output: { ...expected, data: [42] } } } };
     const failed = nextEvent(agent, (e) => e.kind === 'install-failed', 'install-failed');
     await hub.publishDesired(DEVICE, await deploy(4, bad));
     expect((await failed).error?.code).toBe('E_PROBE_FAILED');

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { generateSigningKey, type DeviceEvent, type Envelope, type ReportedState, type TensorJson } from '@edgefleet/protocol';
+import { inlineProbe, generateSigningKey, type DeviceEvent, type Envelope, type ReportedState, type TensorJson } from '@edgefleet/protocol';
 import { startAgent, type Agent } from '../src/agent';
 import { makeDeployment, makeTestTrust, sign, type TestTrust } from '../../test/fixtures/signing';
 import { startFakeHub, type FakeHub } from './support/fake-hub';
@@ -91,8 +91,8 @@ describe('agent shadow mode against a fake hub', () => {
   });
 
   it('a shadow failing its probe is loaded, refused (E_PROBE_FAILED) and dropped', async () => {
-    const output = v2.manifest.probe.expected.output as TensorJson;
-    const badProbe = { ...v2.manifest, probe: { ...v2.manifest.probe, expected: { output: { ...output, data: output.data.map((x) => Number(x) + 0.5) } } } };
+    const output = inlineProbe(v2.manifest.probe, 'probe').expected.output as TensorJson;
+    const badProbe = { ...v2.manifest, probe: { ...inlineProbe(v2.manifest.probe, 'probe'), expected: { output: { ...output, data: output.data.map((x) => Number(x) + 0.5) } } } };
     const failed = nextEvent(agent, (e: DeviceEvent) => e.kind === 'shadow-failed', 'shadow-failed');
     await servingUntouched(async () => {
       await hub.publishDesired(DEVICE, await deploy(3, await signed(badProbe)));

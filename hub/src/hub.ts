@@ -92,6 +92,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
     if (options.brokerUrl === undefined) markAllOffline(db);
     const artifacts = await createArtifactStore(dataDir);
     const datasets = await createArtifactStore(dataDir, 'datasets');
+    const probes = await createArtifactStore(dataDir, 'probes');
     const credentials = await deviceCredentialVerifier(deviceSecretStore(db), { dataDir, logger, now: () => Date.now() });
 
     let closing = false;
@@ -136,6 +137,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
       db,
       artifacts,
       datasets,
+      probes,
       codeVersion: await readCodeVersion(),
       keys,
       signDoc: syncDocSigner([keys.release]),

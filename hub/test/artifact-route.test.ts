@@ -55,6 +55,7 @@ describe('GET /artifacts/<sha256>', () => {
     // The route needs the store, the admin token, device credentials and a logger of the hub's context.
     const ctx = {
       artifacts: store,
+      probes: await createArtifactStore(dir.path, 'probes'),
       adminToken: ADMIN,
       logger,
       credentials: {

@@ -7,7 +7,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { verifyInitialTrust, verifyRelease, type Envelope, type ReleaseManifest } from '@edgefleet/protocol';
+import { inlineProbe, verifyInitialTrust, verifyRelease, type Envelope, type ReleaseManifest } from '@edgefleet/protocol';
 import type { Hub } from '../src/index';
 import { exportNetwork } from '../src/core/onnx/export-network';
 import { mulberry32 } from '../src/core/seeded-random';
@@ -83,8 +83,8 @@ describe('quantize API', () => {
     const manifest: ReleaseManifest = await verifyRelease(version.body.manifestEnvelope, await verifyInitialTrust(config.body.trust, new Date()));
     expect(manifest).toMatchObject({ quantization: 'int8-weight-only', releaseCounter: 2, artifact: { sha256: body.sha256, size: body.result.size }, lineage: { parent: 'vad@1', source: 'quantize:int8-weight-only' } });
     expect(manifest.lineage.metrics?.sizeRatio).toBeLessThanOrEqual(0.3);
-    expect(manifest.probe.inputs.input?.dims).toEqual([1, 512]);
-    expect(manifest.probe.tolerance.abs).toBeGreaterThanOrEqual(1e-4);
+    expect(inlineProbe(manifest.probe, 'probe').inputs.input?.dims).toEqual([1, 512]);
+    expect(inlineProbe(manifest.probe, 'probe').tolerance.abs).toBeGreaterThanOrEqual(1e-4);
     const audit = await api<{ entries: Array<{ action: string }> }>(hub, 'GET', '/api/v1/audit?subject=model:vad');
     expect(JSON.stringify(audit.body)).toContain('model.version.quantized');
   });

@@ -5,6 +5,7 @@ export * from './parse';
 export * from './envelope';
 export * from './verify-doc';
 export * from './release-ref';
+export * from './probe-ref';
 export * from './schemas/common';
 export * from './schemas/trust';
 export * from './schemas/reference';

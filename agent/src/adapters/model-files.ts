@@ -1,5 +1,6 @@
 /**
- * The model cache: dataDir/models/<sha256>.onnx, and partial downloads in dataDir/tmp/<sha256>.part.
+ * The model cache: dataDir/models/<sha256>.onnx, probe blobs beside them as
+ * dataDir/models/<sha256>.probe.json, and partial downloads in dataDir/tmp/<sha256>.part.
  * Only names built from a validated hash are ever written (THREATS 13), whatever a manifest's
  * URL says.
  */
@@ -12,6 +13,7 @@ import { fsyncDir, isNotFound } from './atomic-file';
 const SHA256 = /^[0-9a-f]{64}$/;
 const MODEL_FILE = /^([0-9a-f]{64})\.onnx$/;
 const PART_FILE = /^([0-9a-f]{64})\.part$/;
+const PROBE_FILE = /^([0-9a-f]{64})\.probe\.json$/;
 
 export class ModelFiles {
   readonly modelsDir: string;
@@ -31,14 +33,33 @@ export class ModelFiles {
     return join(this.modelsDir, `${checkedHash(sha256)}.onnx`);
   }
 
+  /** a probe blob a release names by hash (protocol probe-ref.ts), cached next to the models */
+  probePath(sha256: string): string {
+    return join(this.modelsDir, `${checkedHash(sha256)}.probe.json`);
+  }
+
+  /** The cached bytes of a probe blob, or null when it is not cached (the caller verifies them). */
+  async readProbeBlob(sha256: string): Promise<Uint8Array | null> {
+    try {
+      return new Uint8Array(await readFile(this.probePath(sha256)));
+    } catch (error) {
+      if (isNotFound(error)) return null;
+      throw error;
+    }
+  }
+
+  async removeProbeBlob(sha256: string): Promise<void> {
+    await rm(this.probePath(sha256), { force: true });
+  }
+
   partPath(sha256: string): string {
     return join(this.tmpDir, `${checkedHash(sha256)}.part`);
   }
 
-  /** Hashes of the model files present; anything not hash-named is not ours and is ignored. */
+  /** Hashes of the model files and probe blobs present; anything not hash-named is not ours and is ignored. */
   async listCached(): Promise<Set<string>> {
     const names = await readdir(this.modelsDir).catch((error: unknown) => (isNotFound(error) ? [] : Promise.reject(error)));
-    return new Set(names.flatMap((name) => MODEL_FILE.exec(name)?.[1] ?? []));
+    return new Set(names.flatMap((name) => (MODEL_FILE.exec(name) ?? PROBE_FILE.exec(name))?.[1] ?? []));
   }
 
   /**
@@ -56,10 +77,10 @@ export class ModelFiles {
     return bytes;
   }
 
-  /** Deletes model files and partial downloads whose hash is not in `keep`. */
+  /** Deletes model files, probe blobs and partial downloads whose hash is not in `keep`. */
   async collectGarbage(keep: ReadonlySet<string>): Promise<string[]> {
     const removed: string[] = [];
-    for (const [dir, pattern] of [[this.modelsDir, MODEL_FILE], [this.tmpDir, PART_FILE]] as const) {
+    for (const [dir, pattern] of [[this.modelsDir, MODEL_FILE], [this.modelsDir, PROBE_FILE], [this.tmpDir, PART_FILE]] as const) {
       for (const name of await readdir(dir)) {
         const sha = pattern.exec(name)?.[1];
         if (sha === undefined || keep.has(sha)) continue;

@@ -16,7 +16,7 @@
  * one, shared (`share-serving`), not downloaded or loaded again. A shadow with the serving bytes
  * shares that session too (`share-serving-shadow`).
  */
-import type { ModelRef, ReleaseManifest } from '@edgefleet/protocol';
+import { isProbeRef, type ModelRef, type ReleaseManifest } from '@edgefleet/protocol';
 import { refOf, sameRelease } from './state';
 
 export interface ObservedCandidate {
@@ -33,7 +33,7 @@ export interface Observed {
   shadow?: ObservedCandidate | null;
   /** the shadow given up on, for the doc (seq) that named it */
   shadowFailed?: { seq: number; sha256: string } | null;
-  /** sha256 of every hash-named model file in models/ */
+  /** sha256 of every hash-named model file and probe blob in models/ */
   cached: ReadonlySet<string>;
   /** hashes that must stay on disk besides the serving one (the previous release, for instant rollback) */
   retained: readonly string[];
@@ -90,7 +90,7 @@ export function plan(current: Observed, desired: DesiredView | null): Step[] {
     if (current.candidate) return [{ kind: 'discard-candidate', reason: 'already serving the desired release' }];
     const shadowSteps = planShadow(current, desired);
     if (shadowSteps.length > 0) return shadowSteps;
-    return collectGarbage(current, [target.artifact.sha256, ...(wantedShadow && !shadowGivenUp(current, desired) ? [wantedShadow.artifact.sha256] : [])]);
+    return collectGarbage(current, [...cachedFilesOf(target), ...(wantedShadow && !shadowGivenUp(current, desired) ? cachedFilesOf(wantedShadow) : [])]);
   }
   // PROTOCOL: a bad model is reported once; the agent waits for a newer doc instead of looping.
   if (current.failedSeq === desired.seq) return current.candidate ? [{ kind: 'discard-candidate', reason: 'install given up' }] : [];
@@ -136,12 +136,13 @@ function planShadow(current: Observed, desired: DesiredView): Step[] {
 /** The same bytes (hash and size), whatever release names them: one loaded session serves both. */
 const sameArtifact = (a: ReleaseManifest, b: ReleaseManifest): boolean => a.artifact.sha256 === b.artifact.sha256 && a.artifact.size === b.artifact.size;
 
+/** The hashes of the files a release keeps in the cache: its model and, when out of line, its probe blob. */
+export const cachedFilesOf = (release: ReleaseManifest): string[] => (isProbeRef(release.probe) ? [release.artifact.sha256, release.probe.sha256] : [release.artifact.sha256]);
+
 /** Only when nothing else is to be done: delete model files nobody may need again. */
 function collectGarbage(current: Observed, extraKeep: readonly string[]): Step[] {
   const keep = new Set<string>([...current.retained, ...extraKeep]);
-  if (current.serving) keep.add(current.serving.artifact.sha256);
-  if (current.candidate) keep.add(current.candidate.release.artifact.sha256);
-  if (current.shadow) keep.add(current.shadow.release.artifact.sha256);
+  for (const release of [current.serving, current.candidate?.release, current.shadow?.release]) if (release) for (const sha of cachedFilesOf(release)) keep.add(sha);
   const stale = [...current.cached].filter((sha) => !keep.has(sha));
   return stale.length === 0 ? [] : [{ kind: 'collect-garbage', keep: [...keep].sort() }];
 }

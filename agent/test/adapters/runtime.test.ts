@@ -1,3 +1,4 @@
+import { inlineProbe } from '@edgefleet/protocol';
 import { describe, expect, it } from 'vitest';
 import { GraphBuilder, attr, encodeModel } from '../../../hub/src/core/onnx';
 import { makeRelease } from '../../../test/fixtures/signing';
@@ -32,14 +33,14 @@ describe('LoadedModel with the real Silero VAD v5', () => {
   it('passes a correct probe', async () => {
     const { bytes, manifest } = await sileroRelease();
     const model = await LoadedModel.load(bytes, manifest);
-    await expect(model.probe(manifest.probe)).resolves.toBeUndefined();
+    await expect(model.probe(inlineProbe(manifest.probe, 'probe'))).resolves.toBeUndefined();
     await model.retire();
   });
 
   it('fails a probe with a wrong expected value: E_PROBE_FAILED', async () => {
     const { bytes, manifest } = await sileroRelease();
-    const expected = manifest.probe.expected.output!;
-    const wrong = { ...manifest.probe, expected: { output: { ...expected, data: [Number(expected.data[0]) + 0.5] } } };
+    const expected = inlineProbe(manifest.probe, 'probe').expected.output!;
+    const wrong = { ...inlineProbe(manifest.probe, 'probe'), expected: { output: { ...expected, data: [Number(expected.data[0]) + 0.5] } } };
     const model = await LoadedModel.load(bytes, manifest);
     const error = await model.probe(wrong).catch((e: unknown) => e);
     expect(codeOf(error)).toBe('E_PROBE_FAILED');
@@ -50,7 +51,7 @@ describe('LoadedModel with the real Silero VAD v5', () => {
   it('fails a probe whose inputs do not fit the model: E_PROBE_FAILED', async () => {
     const { bytes, manifest } = await sileroRelease();
     const model = await LoadedModel.load(bytes, manifest);
-    const broken = { ...manifest.probe, inputs: { ...manifest.probe.inputs, sr: { type: 'float32' as const, dims: [], data: [16000] } } };
+    const broken = { ...inlineProbe(manifest.probe, 'probe'), inputs: { ...inlineProbe(manifest.probe, 'probe').inputs, sr: { type: 'float32' as const, dims: [], data: [16000] } } };
     expect(codeOf(await model.probe(broken).catch((e: unknown) => e))).toBe('E_PROBE_FAILED');
     await model.retire();
   });
@@ -77,7 +78,7 @@ describe('LoadedModel with the real Silero VAD v5', () => {
     const v1 = await LoadedModel.load(bytes, manifest);
     const v2 = v1.share({ ...manifest, version: '2', releaseCounter: 2 });
     expect(v2.release.version).toBe('2');
-    await expect(v2.probe(manifest.probe)).resolves.toBeUndefined();
+    await expect(v2.probe(inlineProbe(manifest.probe, 'probe'))).resolves.toBeUndefined();
     const inputs = sileroInputs(4);
     const running = v1.run(inputs);
     await v1.retire(); // waits for v1's own prediction, and must not free the session v2 still uses

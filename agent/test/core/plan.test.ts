@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ReleaseManifest } from '@edgefleet/protocol';
-import { plan, type DesiredView, type Observed, type StepKind } from '../../src/core/plan';
+import { cachedFilesOf, plan, type DesiredView, type Observed, type StepKind } from '../../src/core/plan';
 import { makeRelease } from '../../../test/fixtures/signing';
 
 const release = (version: string, hashChar: string, counter = Number(version)): ReleaseManifest =>
@@ -42,6 +42,15 @@ describe('plan', () => {
   for (const row of table) {
     it(row.name, () => expect(kinds(plan(row.current, row.desired))).toEqual(row.expected));
   }
+
+  it('garbage collection keeps the probe blob of a release whose probe is out of line', () => {
+    const blob = 'e'.repeat(64);
+    const serving = { ...v2, probe: { sha256: blob, size: 70_000, tolerance: { abs: 1e-4, rel: 1e-3 } } };
+    expect(cachedFilesOf(serving)).toEqual(['b'.repeat(64), blob]);
+    expect(cachedFilesOf(v2)).toEqual(['b'.repeat(64)]);
+    const steps = plan(observed({ serving, cached: new Set(['b'.repeat(64), 'c'.repeat(64)]) }), want(2, serving));
+    expect(steps).toEqual([{ kind: 'collect-garbage', keep: ['b'.repeat(64), blob] }]);
+  });
 
   it('garbage collection keeps serving, retained and desired hashes', () => {
     const steps = plan(observed({ serving: v2, retained: ['a'.repeat(64)], cached: new Set(['a'.repeat(64), 'b'.repeat(64), 'c'.repeat(64)]) }), want(2, v2));

@@ -15,6 +15,8 @@ import { syncDirectory } from './atomic-file';
 
 export const SHA256_NAME = /^[0-9a-f]{64}$/;
 
+const NOUNS = { artifacts: 'model file', datasets: 'dataset file', probes: 'probe blob' } as const;
+
 export interface StagedArtifact {
   tmpPath: string;
   sha256: string;
@@ -35,12 +37,13 @@ export interface ArtifactStore {
 }
 
 /**
- * `folder` keeps kinds apart: model files (`artifacts`, served to devices) and datasets
- * (`datasets`, never served to devices) share the mechanism, not the namespace.
+ * `folder` keeps kinds apart: model files (`artifacts`, served to devices), datasets
+ * (`datasets`, never served to devices) and probe blobs (`probes`, served only to devices a
+ * release assigned to them names them for) share the mechanism, not the namespace.
  */
-export async function createArtifactStore(dataDir: string, folder: 'artifacts' | 'datasets' = 'artifacts'): Promise<ArtifactStore> {
+export async function createArtifactStore(dataDir: string, folder: 'artifacts' | 'datasets' | 'probes' = 'artifacts'): Promise<ArtifactStore> {
   const dir = join(dataDir, folder);
-  const noun = folder === 'datasets' ? 'dataset file' : 'model file';
+  const noun = NOUNS[folder];
   const tmpDir = join(dataDir, 'tmp');
   await mkdir(dir, { recursive: true });
   await mkdir(tmpDir, { recursive: true });

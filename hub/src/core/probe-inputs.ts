@@ -15,13 +15,13 @@ export interface ProbeHint {
 export type ProbeHints = Record<string, ProbeHint>;
 
 /**
- * Probes travel inline in the signed release manifest, which agents fetch over HTTP by hash
- * (at most 4 MiB, MAX_RELEASE_MANIFEST_BYTES, base64 inside the envelope): 262,144 input
- * elements take real image sizes (3x224x224 = 150,528) and, at the short decimals below, stay
- * under MAX_PROBE_JSON_BYTES, which upload-model.ts checks on the finished probe.
+ * 262,144 input elements take real image sizes (3x224x224 = 150,528) and, at the short decimals
+ * below, stay under MAX_PROBE_JSON_BYTES, which upload-model.ts checks on the finished probe.
+ * Probes over 64 KiB of JSON leave the signed manifest as probe blobs (core/probe-blob.ts), so
+ * the manifest stays small; the cap bounds what an agent downloads and holds to run the probe.
  */
 export const MAX_PROBE_INPUT_ELEMENTS = 262_144;
-/** inputs and expected outputs as JSON; with base64 (4/3) this leaves about 1 MiB of the manifest to the rest */
+/** inputs and expected outputs as JSON (below protocol MAX_PROBE_BLOB_BYTES, what agents accept) */
 export const MAX_PROBE_JSON_BYTES = 2_250_000;
 
 export const elementCount = (dims: readonly number[]): number => dims.reduce((n, d) => n * d, 1);

@@ -1,5 +1,5 @@
 /** Builds the release manifest of a new version (PROTOCOL "Release manifest"). */
-import { envelopeSchema, fromBase64, parseJsonBytes, parseWith, releaseManifestSchema, type IoSpec, type Probe, type ReferenceProfile, type ReleaseManifest } from '@edgefleet/protocol';
+import { envelopeSchema, fromBase64, parseJsonBytes, parseWith, probeSchema, releaseManifestSchema, type IoSpec, type Probe, type ReferenceProfile, type ReleaseManifest, type ReleaseProbe } from '@edgefleet/protocol';
 
 export interface ReleaseInput {
   model: string;
@@ -12,7 +12,8 @@ export interface ReleaseInput {
   publicUrl: string;
   io: { inputs: IoSpec[]; outputs: IoSpec[] };
   opset: number | undefined;
-  probe: Probe;
+  /** inline, or the reference to the stored probe blob (core/probe-blob.ts) */
+  probe: ReleaseProbe;
   now: Date;
   /** default 'none' */
   quantization?: ReleaseManifest['quantization'];
@@ -59,4 +60,15 @@ export function decodeStoredManifest(envelope: unknown): ReleaseManifest {
   const bytes = fromBase64(payload);
   if (!bytes) throw new Error('stored manifest payload is not base64');
   return parseWith(releaseManifestSchema, parseJsonBytes(bytes, 'stored manifest'), 'stored manifest');
+}
+
+/**
+ * A stored manifest with its whole probe: what the hub itself works with (quantization reuses
+ * the source's probe inputs). A referenced probe is the version row's `probe` column, which
+ * always holds the whole probe, inline or not.
+ */
+export type HubManifest = Omit<ReleaseManifest, 'probe'> & { probe: Probe };
+
+export function withStoredProbe(manifest: ReleaseManifest, storedProbe: unknown): HubManifest {
+  return { ...manifest, probe: parseWith(probeSchema, storedProbe, `stored probe of ${manifest.model}@${manifest.version}`) };
 }

@@ -25,6 +25,11 @@ export type IngestKind = 'state' | 'events' | 'online' | 'stats';
 export interface HubContext {
   db: Db;
   artifacts: ArtifactStore;
+  /**
+   * probe blobs too large for a manifest, content-addressed: served on the artifact route only to
+   * devices whose assigned releases name them (services/probe-blobs.ts)
+   */
+  probes: ArtifactStore;
   /** uploaded CSV datasets, content-addressed; never served to devices */
   datasets: ArtifactStore;
   /** what produced a trained version: package version and git commit when known */

@@ -8,7 +8,8 @@
  * Samples alternate: even ones calibrate static int8, odd ones judge it, so the gate never
  * scores the rows the ranges were taken from (with one sample both use it, and say so).
  */
-import { tensorFromJson, type ReleaseManifest, type TypedTensorData } from '@edgefleet/protocol';
+import { tensorFromJson, type TypedTensorData } from '@edgefleet/protocol';
+import type { HubManifest } from '../core/release-manifest';
 import { modelInputFor } from '../core/dataset-reference';
 import { sampleFeeds } from '../core/tensor-files';
 import type { HubContext } from './context';
@@ -41,7 +42,7 @@ function split<T>(items: readonly T[]): { calibration: T[]; judged: T[]; shared:
 
 const stringParam = (params: Record<string, unknown> | undefined, key: string): string | undefined => (typeof params?.[key] === 'string' ? params[key] : undefined);
 
-async function fromSampleFile(ctx: HubContext, manifest: ReleaseManifest, id: string): Promise<RealSamples> {
+async function fromSampleFile(ctx: HubContext, manifest: HubManifest, id: string): Promise<RealSamples> {
   const set = await loadSampleSet(ctx, id, manifest.io.inputs);
   const covered = new Set(set.inputs.map((input) => input.name));
   const fixed: Record<string, TypedTensorData> = {};
@@ -59,7 +60,7 @@ async function fromSampleFile(ctx: HubContext, manifest: ReleaseManifest, id: st
   return { source: 'samples', runs: parts.judged.map(feeds), labels: labels ? Int32Array.from(parts.judged, (i) => labels[i] ?? 0) : undefined, calibration: parts.calibration.map(feeds), notes };
 }
 
-async function fromDataset(ctx: HubContext, manifest: ReleaseManifest, dataset: string, columns: string[] | undefined): Promise<RealSamples> {
+async function fromDataset(ctx: HubContext, manifest: HubManifest, dataset: string, columns: string[] | undefined): Promise<RealSamples> {
   const plan = planReferenceDataset(ctx, { dataset, ...(columns ? { columns } : {}) });
   const { input } = modelInputFor(manifest.io, plan.columns);
   const table = await readTable(ctx.datasets.pathOf(plan.dataset.id), datasetColumnsSchema.parse(plan.dataset.columns));
@@ -81,7 +82,7 @@ async function fromDataset(ctx: HubContext, manifest: ReleaseManifest, dataset: 
 }
 
 /** The real inputs an import brought, or undefined when it brought none. */
-export async function realSamplesFor(ctx: HubContext, manifest: ReleaseManifest): Promise<RealSamples | undefined> {
+export async function realSamplesFor(ctx: HubContext, manifest: HubManifest): Promise<RealSamples | undefined> {
   const params = manifest.lineage.params;
   const samples = stringParam(params, 'samples');
   if (samples !== undefined) return fromSampleFile(ctx, manifest, samples);

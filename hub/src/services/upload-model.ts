@@ -128,7 +128,7 @@ async function inspect(ctx: HubContext, path: string, size: number, sha256: stri
     }
     const probe: Probe = { inputs, expected, tolerance: { ...PROBE_TOLERANCE } };
     const probeBytes = JSON.stringify(probe).length;
-    if (probeBytes > MAX_PROBE_JSON_BYTES) throw new HubError('E_PROBE_FAILED', `the probe takes ${probeBytes} bytes of JSON in the manifest (limit ${MAX_PROBE_JSON_BYTES}); ${PROBE_HINT}`);
+    if (probeBytes > MAX_PROBE_JSON_BYTES) throw new HubError('E_PROBE_FAILED', `the probe takes ${probeBytes} bytes of JSON (limit ${MAX_PROBE_JSON_BYTES}); ${PROBE_HINT}`);
     const opset = await readOpset(path, size);
     const samples = set && input.samples !== undefined ? { id: input.samples, count: set.count, inputs: set.inputs.map((covered) => covered.name), labels: set.labels !== undefined } : null;
     return { io: loaded.io, probe, opset, samples, warnings: defaultedProbeDims(loaded.io.inputs, hints, given) };

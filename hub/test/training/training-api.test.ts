@@ -3,7 +3,7 @@
  * trained in a worker thread, versions registered with a probe, a drift reference and lineage.
  */
 import { describe, expect, it } from 'vitest';
-import { releaseManifestSchema, type ReleaseManifest } from '@edgefleet/protocol';
+import { inlineProbe, releaseManifestSchema, type ReleaseManifest } from '@edgefleet/protocol';
 import type { Hub } from '../../src/index';
 import { api, useTestHub } from '../support';
 import { syntheticCsv } from './synthetic';
@@ -136,9 +136,9 @@ describe('datasets and training runs API', () => {
     expect(manifest.lineage.codeVersion).toMatch(/\S/);
     expect(manifest.io.inputs.map((i) => [i.name, i.type])).toEqual([['numeric', 'float32'], ['categorical', 'string']]);
     expect(manifest.io.outputs.map((o) => o.name).sort()).toEqual(['label', 'probabilities']);
-    expect(manifest.probe.inputs['numeric']?.dims).toEqual([4, 2]);
-    expect(manifest.probe.inputs['categorical']?.dims).toEqual([4, 1]);
-    expect(manifest.probe.tolerance).toEqual({ abs: 1e-4, rel: 1e-3 });
+    expect(inlineProbe(manifest.probe, 'probe').inputs['numeric']?.dims).toEqual([4, 2]);
+    expect(inlineProbe(manifest.probe, 'probe').inputs['categorical']?.dims).toEqual([4, 1]);
+    expect(inlineProbe(manifest.probe, 'probe').tolerance).toEqual({ abs: 1e-4, rel: 1e-3 });
     const reference = manifest.reference;
     expect(reference?.features.map((f) => [f.name, f.kind, f.source.input, f.source.index])).toEqual([
       ['x1', 'numeric', 'numeric', 0],

@@ -10,12 +10,45 @@ export const ioSpecSchema = z.strictObject({
 });
 export type IoSpec = z.infer<typeof ioSpecSchema>;
 
+const probeToleranceSchema = z.strictObject({ abs: z.number().min(0), rel: z.number().min(0) });
+
+/** Golden inputs with expected outputs, as a manifest carries them inline (or a probe blob resolves to). */
 export const probeSchema = z.strictObject({
   inputs: z.record(z.string(), tensorJsonSchema),
   expected: z.record(z.string(), tensorJsonSchema),
-  tolerance: z.strictObject({ abs: z.number().min(0), rel: z.number().min(0) }),
+  tolerance: probeToleranceSchema,
 });
 export type Probe = z.infer<typeof probeSchema>;
+
+/** The most bytes a probe blob may declare (agents bound the download by the declared size). */
+export const MAX_PROBE_BLOB_BYTES = 16 * 1024 * 1024;
+
+/**
+ * A large probe kept out of the manifest (issue 11 item 7): the SHA-256 and size of the probe
+ * blob's exact bytes (JSON of `probeDataSchema`), served as a hash-addressed artifact to devices
+ * a release names it for. The manifest's signature covers the blob through this hash. The
+ * tolerance stays inline so that rules comparing releases (shadow agreement) need no blob.
+ * Agents of before this form fail the manifest's schema (E_SCHEMA) and never run such a probe.
+ */
+export const probeRefSchema = z.strictObject({
+  sha256: sha256Schema,
+  size: z.number().int().min(1).max(MAX_PROBE_BLOB_BYTES),
+  tolerance: probeToleranceSchema,
+});
+export type ProbeRef = z.infer<typeof probeRefSchema>;
+
+/** The bytes a probe reference names: the probe without its tolerance. */
+export const probeDataSchema = z.strictObject({
+  inputs: z.record(z.string(), tensorJsonSchema),
+  expected: z.record(z.string(), tensorJsonSchema),
+});
+export type ProbeData = z.infer<typeof probeDataSchema>;
+
+/** A manifest's probe: inline (small, as before) or a reference to a probe blob. */
+export const releaseProbeSchema = z.union([probeSchema, probeRefSchema]);
+export type ReleaseProbe = z.infer<typeof releaseProbeSchema>;
+
+export const isProbeRef = (probe: ReleaseProbe): probe is ProbeRef => 'sha256' in probe;
 
 
 export const releaseManifestSchema = z.strictObject({
@@ -39,7 +72,8 @@ export const releaseManifestSchema = z.strictObject({
     opset: z.number().int().min(1).optional(),
   }),
   reference: referenceProfileSchema.nullable(),
-  probe: probeSchema,
+  /** inline, or `{ sha256, size, tolerance }` of a probe blob (probe-ref.ts) */
+  probe: releaseProbeSchema,
   /** what produced this version, so it can be traced to its data, parameters and code */
   lineage: z.strictObject({
     dataset: sha256Schema.optional(),

@@ -1,6 +1,8 @@
 /**
  * `GET /artifacts/<sha256>`: model files by content hash for devices (Basic auth) and admins.
  * Served exactly as stored (agents verify the hash), streamed, with single-range support.
+ * Probe blobs (large probes out of line, services/probe-blobs.ts) are served on the same route,
+ * but to a device only when a release assigned to it names the blob (403 otherwise).
  *
  * On @hono/node-server the file stream is piped straight into Node's response (PERF "Moving
  * model files"): a web ReadableStream (Readable.toWeb) copies every 64 KiB chunk and costs a
@@ -17,6 +19,7 @@ import { HubError } from '../../core/errors';
 import { parseByteRange } from '../../core/byte-range';
 import { SHA256_NAME } from '../../adapters/artifacts';
 import type { HubContext } from '../../services/context';
+import { probeBlobsAssignedTo } from '../../services/probe-blobs';
 import { requireDevice, type AppEnv } from '../auth';
 import type { RouteSpec } from '../openapi';
 import { artifactParams } from '../schemas';
@@ -25,12 +28,13 @@ export const artifactSpecs: RouteSpec[] = [
   {
     method: 'get',
     path: '/artifacts/{sha256}',
-    summary: 'A model file by content hash; supports Range: bytes=a-b',
+    summary: 'A model file (or a probe blob a release assigned to the device names) by content hash; supports Range: bytes=a-b',
     auth: 'device-or-admin',
     params: artifactParams,
     responses: {
       200: { description: 'the whole file', mediaType: 'application/octet-stream' },
       206: { description: 'the requested range', mediaType: 'application/octet-stream' },
+      403: { description: 'a probe blob no release assigned to this device names' },
       416: { description: 'range not satisfiable' },
     },
   },
@@ -60,13 +64,25 @@ async function opened(stream: ReadStream): Promise<ReadStream> {
   }
 }
 
+/** The store holding `name`: model files first, then probe blobs, checked against the device's assignment. */
+async function storeHolding(c: Context<AppEnv>, ctx: HubContext, name: string): Promise<{ store: HubContext['artifacts']; size: number }> {
+  const modelSize = await ctx.artifacts.sizeOf(name);
+  if (modelSize !== null) return { store: ctx.artifacts, size: modelSize };
+  const probeSize = await ctx.probes.sizeOf(name);
+  if (probeSize === null) throw notFound();
+  const principal = c.get('principal');
+  if (principal.kind === 'device' && !probeBlobsAssignedTo(ctx, principal.id).has(name)) {
+    throw new HubError('E_FORBIDDEN', `probe blob ${name}: no release assigned to device ${principal.id} names it`);
+  }
+  return { store: ctx.probes, size: probeSize };
+}
+
 export function registerArtifacts(app: Hono<AppEnv>, ctx: HubContext): void {
   app.get('/artifacts/:sha256', requireDevice(ctx, { allowAdmin: true }), async (c) => {
     const name = c.req.param('sha256');
     // Only a hash ever becomes a path: no `..`, separators or NUL can reach the file system.
     if (!SHA256_NAME.test(name)) throw notFound();
-    const size = await ctx.artifacts.sizeOf(name);
-    if (size === null) throw notFound();
+    const { store, size } = await storeHolding(c, ctx, name);
     const headers: Record<string, string> = {
       'Content-Type': 'application/octet-stream',
       'Accept-Ranges': 'bytes',
@@ -84,7 +100,7 @@ export function registerArtifacts(app: Hono<AppEnv>, ctx: HubContext): void {
     if (part) headers['Content-Range'] = `bytes ${part.start}-${part.end}/${size}`;
     const status = part ? 206 : 200;
     if (c.req.method === 'HEAD' || length === 0) return new Response(null, { status, headers });
-    const file = await opened(ctx.artifacts.open(name, part));
+    const file = await opened(store.open(name, part));
     const outgoing = nodeResponseOf(c);
     if (!outgoing) return new Response(Readable.toWeb(file) as ReadableStream<Uint8Array>, { status, headers });
     // Written here, not through Hono's Response: a header a middleware set with c.header() would
