@@ -5,15 +5,15 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { inlineProbe, TRUST_TOPIC, buildTrustDoc, desiredTopic, generateSigningKey, signTrustDoc, type DeviceEvent, type Envelope, type ReleaseManifest, type TensorJson } from '@edgefleet/protocol';
-import { startAgent, type Agent } from '../src/agent';
+import { inlineProbe, TRUST_TOPIC, buildTrustDoc, desiredTopic, generateSigningKey, signTrustDoc, type DeviceEvent, type Envelope, type TensorJson } from '@edgefleet/protocol';
+import type { Agent } from '../src/agent';
 import type { AgentOptions } from '../src/config';
-import { makeDeployment, makeRelease, makeTestTrust, sign, type TestTrust } from '../../test/fixtures/signing';
+import { makeDeployment, makeRelease, sign, type TestTrust } from '../../test/fixtures/signing';
 import { startFakeHub, type FakeHub } from './support/fake-hub';
 import { runDirect, SILERO_V6, sileroInputs, sileroRelease, type SileroRelease } from './support/silero';
+import { startTestDevice, type TestDevice } from './support/test-device';
 import { nextEvent, nextReport } from './support/wait';
 import { FAST_TUNING } from './support/agent-options';
 
@@ -21,7 +21,9 @@ const DEVICE = 'dev-1';
 const SECRET = 'the-device-secret-value';
 
 describe('agent end to end against a fake hub', () => {
+  let device: TestDevice;
   let trust: TestTrust;
+  /** the device's hub, until a test replaces it with a fresh one */
   let hub: FakeHub;
   let dataDir: string;
   let agent: Agent;
@@ -30,24 +32,17 @@ describe('agent end to end against a fake hub', () => {
   const logs: string[] = [];
   const events: DeviceEvent[] = [];
 
-  const options = (over: Partial<AgentOptions> = {}): AgentOptions => ({
-    hubUrl: hub.httpUrl,
-    deviceId: DEVICE,
-    deviceSecret: SECRET,
-    dataDir,
-    port: 0,
-    logger: { debug: () => {}, info: (m, f) => logs.push(JSON.stringify([m, f])), warn: (m, f) => logs.push(JSON.stringify([m, f])), error: (m, f) => logs.push(JSON.stringify([m, f])) },
-    tuning: FAST_TUNING,
-    ...over,
-  });
+  const logger: AgentOptions['logger'] = {
+    debug: () => {},
+    info: (m, f) => logs.push(JSON.stringify([m, f])),
+    warn: (m, f) => logs.push(JSON.stringify([m, f])),
+    error: (m, f) => logs.push(JSON.stringify([m, f])),
+  };
   const start = async (over: Partial<AgentOptions> = {}) => {
-    agent = await startAgent(options(over));
+    agent = await device.start({ logger, ...over });
     agent.onEvent((event) => events.push(event));
     return agent;
   };
-  const signed = (payload: unknown): Promise<Envelope> => sign(payload, [trust.release]);
-  const deploy = async (seq: number, release: ReleaseManifest, over: Parameters<typeof makeDeployment>[1] = {}) =>
-    signed(makeDeployment(await signed(release), { device: DEVICE, seq, ...over }));
   const predict = async (inputs: Record<string, TensorJson>) => {
     const res = await fetch(`${agent.localUrl}/v1/predict`, { method: 'POST', body: JSON.stringify({ inputs }) });
     return { status: res.status, body: (await res.json()) as { version: string; outputs: Record<string, TensorJson> } };
@@ -55,9 +50,8 @@ describe('agent end to end against a fake hub', () => {
   const modelFiles = () => readdir(join(dataDir, 'models'));
 
   beforeAll(async () => {
-    trust = await makeTestTrust();
-    hub = await startFakeHub({ deviceId: DEVICE, secret: SECRET, trust: trust.trustEnvelope });
-    dataDir = await mkdtemp(join(tmpdir(), 'agent-e2e-'));
+    device = await startTestDevice({ deviceId: DEVICE, secret: SECRET, tmpPrefix: 'agent-e2e-' });
+    ({ trust, hub, dataDir } = device);
     v1 = await sileroRelease({ baseUrl: hub.httpUrl, version: '1', releaseCounter: 1 });
     v2 = await sileroRelease({ baseUrl: hub.httpUrl, version: '2', releaseCounter: 2 }, SILERO_V6);
     hub.artifacts.set(v1.sha256, v1.bytes);
@@ -65,9 +59,8 @@ describe('agent end to end against a fake hub', () => {
   });
 
   afterAll(async () => {
-    await agent?.close();
-    await hub?.close();
-    await rm(dataDir, { recursive: true, force: true });
+    await device?.close();
+    await hub?.close(); // the replacement, if a test started one (closing a closed hub is harmless)
   });
 
   it('starts idle, pins trust on first use, installs the first doc and serves it', async () => {
@@ -76,7 +69,7 @@ describe('agent end to end against a fake hub', () => {
     expect((await predict(sileroInputs())).status).toBe(503);
 
     const serving = nextReport(agent, (s) => s.phase === 'serving' && s.active?.version === '1', 'serving v1');
-    await hub.publishDesired(DEVICE, await deploy(1, v1.manifest));
+    await hub.publishDesired(DEVICE, await device.deploy(1, v1.manifest));
     const state = await serving;
     expect(state).toMatchObject({ device: DEVICE, seq: 1, error: null, active: { model: 'vad', version: '1', sha256: v1.sha256 } });
 
@@ -102,7 +95,7 @@ describe('agent end to end against a fake hub', () => {
   it('a doc signed by an unknown key is rejected; nothing trusted changes', async () => {
     const stranger = (await generateSigningKey()).key;
     const rejected = nextEvent(agent, (e) => e.kind === 'doc-rejected', 'doc-rejected');
-    const forged = await sign(makeDeployment(await signed(v2.manifest), { device: DEVICE, seq: 9 }), [stranger]);
+    const forged = await sign(makeDeployment(await device.signed(v2.manifest), { device: DEVICE, seq: 9 }), [stranger]);
     await hub.publish(desiredTopic(DEVICE), JSON.stringify(forged), false);
     expect((await rejected).error?.code).toBe('E_SIG_UNTRUSTED');
     expect(agent.status()).toMatchObject({ phase: 'serving', seq: 1, active: { version: '1' }, error: { code: 'E_SIG_UNTRUSTED' } });
@@ -111,7 +104,7 @@ describe('agent end to end against a fake hub', () => {
 
   it('switches to v2 blue-green and keeps v1 on disk as previous', async () => {
     const activated = nextEvent(agent, (e) => e.kind === 'activated' && e.seq === 2, 'v2 activated');
-    await hub.publishDesired(DEVICE, await deploy(2, v2.manifest));
+    await hub.publishDesired(DEVICE, await device.deploy(2, v2.manifest));
     await activated;
     expect(agent.status()).toMatchObject({ phase: 'serving', seq: 2, active: { version: '2' }, previous: { version: '1' }, error: null });
     expect((await modelFiles()).sort()).toEqual([`${v1.sha256}.onnx`, `${v2.sha256}.onnx`].sort());
@@ -127,7 +120,7 @@ describe('agent end to end against a fake hub', () => {
     hub.artifacts.set(sha256, tampered);
     const release = makeRelease({ version: '3', releaseCounter: 3, artifact: { sha256, size: bytes.length, url: `${hub.httpUrl}/artifacts/${sha256}` } });
     const failed = nextEvent(agent, (e) => e.kind === 'install-failed', 'install-failed');
-    await hub.publishDesired(DEVICE, await deploy(3, release));
+    await hub.publishDesired(DEVICE, await device.deploy(3, release));
     expect((await failed).error?.code).toBe('E_HASH_MISMATCH');
     expect(agent.status()).toMatchObject({ phase: 'serving', seq: 3, active: { version: '2' }, error: { code: 'E_HASH_MISMATCH' } });
     expect((await modelFiles()).some((name) => name.startsWith(sha256))).toBe(false);
@@ -139,7 +132,7 @@ describe('agent end to end against a fake hub', () => {
     const expected = inlineProbe(v1.manifest.probe, 'probe').expected.output!;
     const bad = { ...v1.manifest, version: '4', releaseCounter: 4, probe: { ...inlineProbe(v1.manifest.probe, 'probe'), expected: { output: { ...expected, data: [42] } } } };
     const failed = nextEvent(agent, (e) => e.kind === 'install-failed', 'install-failed');
-    await hub.publishDesired(DEVICE, await deploy(4, bad));
+    await hub.publishDesired(DEVICE, await device.deploy(4, bad));
     expect((await failed).error?.code).toBe('E_PROBE_FAILED');
     expect(agent.status()).toMatchObject({ phase: 'serving', seq: 4, active: { version: '2' }, error: { code: 'E_PROBE_FAILED' } });
     expect(hub.downloads.get(v1.sha256)).toBe(1); // same bytes as v1: taken from the cache
@@ -148,13 +141,13 @@ describe('agent end to end against a fake hub', () => {
 
   it('an unauthorised downgrade is refused; an authorised one is an instant rollback', async () => {
     const refused = nextEvent(agent, (e) => e.kind === 'doc-rejected', 'doc-rejected');
-    await hub.publish(desiredTopic(DEVICE), JSON.stringify(await deploy(5, v1.manifest)), false);
+    await hub.publish(desiredTopic(DEVICE), JSON.stringify(await device.deploy(5, v1.manifest)), false);
     expect((await refused).error?.code).toBe('E_DOWNGRADE_NOT_AUTHORIZED');
     expect(agent.status()).toMatchObject({ seq: 4, active: { version: '2' } });
 
     const rolledBack = nextEvent(agent, (e) => e.kind === 'rollback', 'rollback');
     const serving = nextReport(agent, (s) => s.phase === 'serving' && s.active?.version === '1', 'serving v1 again');
-    await hub.publishDesired(DEVICE, await deploy(5, v1.manifest, { allowDowngrade: true }));
+    await hub.publishDesired(DEVICE, await device.deploy(5, v1.manifest, { allowDowngrade: true }));
     expect((await rolledBack).model?.version).toBe('1');
     expect(await serving).toMatchObject({ seq: 5, previous: { version: '2' }, error: null });
     expect(hub.downloads.get(v1.sha256)).toBe(1);
@@ -177,7 +170,7 @@ describe('agent end to end against a fake hub', () => {
     const pinned = JSON.parse(await readFile(join(dataDir, 'trust.json'), 'utf8')) as { envelope: Envelope };
     expect(pinned.envelope.signatures[0]?.keyid).toBe(trust.root.keyid);
     const stale = nextEvent(agent, (e) => e.kind === 'doc-rejected', 'old release key rejected');
-    await hub.publish(desiredTopic(DEVICE), JSON.stringify(await deploy(7, v2.manifest)), false);
+    await hub.publish(desiredTopic(DEVICE), JSON.stringify(await device.deploy(7, v2.manifest)), false);
     expect((await stale).error?.code).toBe('E_SIG_UNTRUSTED');
   });
 
@@ -187,7 +180,7 @@ describe('agent end to end against a fake hub', () => {
     await hub.close();
     // Two days on, the accepted doc (one day of validity) has expired: the agent says it is stale.
     const later = () => new Date(Date.now() + 2 * 86_400_000);
-    await start({ now: later, tuning: { ...options().tuning, staleCheckMs: 20 } });
+    await start({ now: later, tuning: { ...FAST_TUNING, staleCheckMs: 20 } });
     expect(agent.status()).toMatchObject({ phase: 'serving', seq: 6, active: { version: '1' }, previous: { version: '2' } });
     expect((await nextEvent(agent, (e) => e.kind === 'stale', 'stale')).seq).toBe(6);
     const inputs = sileroInputs(6);
@@ -206,7 +199,7 @@ describe('agent end to end against a fake hub', () => {
     await start({ hubUrl: hub.httpUrl, brokerUrl: hub.mqttUrl });
     expect(agent.status()).toMatchObject({ phase: 'serving', seq: 6, active: { version: '1' }, error: { code: 'E_TRUST_STATE' } });
     const refused = nextEvent(agent, (e) => e.kind === 'doc-rejected', 'doc-rejected');
-    await hub.publishDesired(DEVICE, await deploy(8, v2.manifest));
+    await hub.publishDesired(DEVICE, await device.deploy(8, v2.manifest));
     expect((await refused).error?.code).toBe('E_TRUST_STATE');
     expect(agent.status()).toMatchObject({ seq: 6, active: { version: '1' } });
     expect((await stat(trustPath)).size).toBe(Math.floor(text.length / 2)); // never re-pinned

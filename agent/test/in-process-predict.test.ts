@@ -6,20 +6,15 @@
  * input and field (and counted), and requests offered to a running shadow.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { binOf, decodePredictionId, decodeStatsWindow, statsTopic, utf8Encode, type Envelope, type ReferenceProfile, type StatsWindow, type TensorJson } from '@edgefleet/protocol';
-import { startAgent, type Agent, type TypedTensor } from '../src/agent';
+import type { Agent, TypedTensor } from '../src/agent';
 import { AgentError } from '../src/errors';
-import { makeDeployment, makeTestTrust, sign, type TestTrust } from '../../test/fixtures/signing';
-import { startFakeHub, type FakeHub } from './support/fake-hub';
+import type { FakeHub } from './support/fake-hub';
 import { SILERO_V6, runDirect, sileroInputs, sileroRelease, type SileroRelease } from './support/silero';
+import { startTestDevice, type TestDevice } from './support/test-device';
 import { nextReport } from './support/wait';
-import { FAST_TUNING, SILENT_LOGGER } from './support/agent-options';
 
 const DEVICE = 'dev-in-process';
-const SECRET = 'the-device-secret-value';
 const FEATURE_EDGES = [-0.5, -0.1, 0, 0.1, 0.5];
 const OUTPUT_EDGES = [0, 0.01, 0.1, 1];
 const bins = (edges: number[]) => ({ edges, counts: new Array<number>(edges.length - 1).fill(1), underflow: 0, overflow: 0, missing: 0, mean: 0, sd: 0.3 });
@@ -59,9 +54,8 @@ const codeAndMessage = async (pending: Promise<unknown>): Promise<string> => {
 };
 
 describe('agent.predict: the in-process API', () => {
-  let trust: TestTrust;
+  let device: TestDevice;
   let hub: FakeHub;
-  let dataDir: string;
   let agent: Agent;
   let v1: SileroRelease;
   let v2: SileroRelease;
@@ -75,25 +69,19 @@ describe('agent.predict: the in-process API', () => {
     await hub.nextPublish(topic, () => windows().length > before);
     return windows()[before] as StatsWindow;
   };
-  const signed = (payload: unknown): Promise<Envelope> => sign(payload, [trust.release]);
-  const deploy = async (seq: number, shadow: Envelope | null = null) => signed(makeDeployment(await signed(v1.manifest), { device: DEVICE, seq, shadow, statsIntervalS: 86_400 }));
+  const deploy = (seq: number, shadow: Envelope | null = null) => device.deploy(seq, v1.manifest, { shadow, statsIntervalS: 86_400 });
 
   beforeAll(async () => {
-    trust = await makeTestTrust();
-    hub = await startFakeHub({ deviceId: DEVICE, secret: SECRET, trust: trust.trustEnvelope });
-    dataDir = await mkdtemp(join(tmpdir(), 'agent-in-process-'));
+    device = await startTestDevice({ deviceId: DEVICE, tmpPrefix: 'agent-in-process-' });
+    hub = device.hub;
     v1 = await sileroRelease({ baseUrl: hub.httpUrl, version: '1', releaseCounter: 1, reference: REFERENCE });
     v2 = await sileroRelease({ baseUrl: hub.httpUrl, version: '2', releaseCounter: 2 }, SILERO_V6);
     hub.artifacts.set(v1.sha256, v1.bytes);
     hub.artifacts.set(v2.sha256, v2.bytes);
-    agent = await startAgent({ hubUrl: hub.httpUrl, deviceId: DEVICE, deviceSecret: SECRET, dataDir, port: 0, logger: SILENT_LOGGER, tuning: FAST_TUNING });
+    agent = await device.start();
   });
 
-  afterAll(async () => {
-    await agent?.close();
-    await hub?.close();
-    await rm(dataDir, { recursive: true, force: true });
-  });
+  afterAll(() => device?.close());
 
   it('refuses with E_NO_MODEL before a model serves, then serves once one is installed', async () => {
     expect(await codeAndMessage(agent.predict(typed(sileroInputs(1))))).toMatch(/^E_NO_MODEL /);
@@ -203,7 +191,7 @@ describe('agent.predict: the in-process API', () => {
 
   it('offers each request to a running shadow, which counts it in the serving version’s window', async () => {
     const running = nextReport(agent, (s) => s.shadow?.version === '2', 'shadow v2 running');
-    await hub.publishDesired(DEVICE, await deploy(2, await signed(v2.manifest)));
+    await hub.publishDesired(DEVICE, await deploy(2, await device.signed(v2.manifest)));
     await running;
     // The window is empty here (the test above closed it; the serving version did not change).
     for (const seed of [1, 2, 3, 4]) await agent.predict(typed(sileroInputs(seed)));

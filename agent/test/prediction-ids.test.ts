@@ -5,19 +5,13 @@
  * prediction for a version without a reference.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { decodePredictionId, type Envelope, type ReferenceProfile, type ReleaseManifest, type TensorJson } from '@edgefleet/protocol';
-import { startAgent, type Agent } from '../src/agent';
-import { makeDeployment, makeTestTrust, sign, type TestTrust } from '../../test/fixtures/signing';
-import { startFakeHub, type FakeHub } from './support/fake-hub';
+import { decodePredictionId, type ReferenceProfile, type TensorJson } from '@edgefleet/protocol';
+import type { Agent } from '../src/agent';
 import { runDirect, sileroInputs, sileroRelease, type SileroRelease } from './support/silero';
+import { startTestDevice, type TestDevice } from './support/test-device';
 import { nextReport } from './support/wait';
-import { FAST_TUNING, SILENT_LOGGER } from './support/agent-options';
 
 const DEVICE = 'dev-ids';
-const SECRET = 'the-device-secret-value';
 const bins = (edges: number[]) => ({ edges, counts: new Array<number>(edges.length - 1).fill(1), underflow: 0, overflow: 0, missing: 0, mean: 0, sd: 0.3 });
 const REFERENCE: ReferenceProfile = {
   rows: 100,
@@ -44,14 +38,10 @@ interface PredictBody {
 }
 
 describe('prediction ids from the local API', () => {
-  let trust: TestTrust;
-  let hub: FakeHub;
-  let dataDir: string;
+  let device: TestDevice;
   let agent: Agent;
   let v1: SileroRelease;
 
-  const signed = (payload: unknown): Promise<Envelope> => sign(payload, [trust.release]);
-  const deploy = async (seq: number, manifest: ReleaseManifest) => signed(makeDeployment(await signed(manifest), { device: DEVICE, seq }));
   const predict = async (inputs: Record<string, TensorJson>): Promise<PredictBody> => {
     const res = await fetch(`${agent.localUrl}/v1/predict`, { method: 'POST', body: JSON.stringify({ inputs }) });
     expect(res.status).toBe(200);
@@ -59,30 +49,14 @@ describe('prediction ids from the local API', () => {
   };
 
   beforeAll(async () => {
-    trust = await makeTestTrust();
-    hub = await startFakeHub({ deviceId: DEVICE, secret: SECRET, trust: trust.trustEnvelope });
-    dataDir = await mkdtemp(join(tmpdir(), 'agent-ids-'));
-    v1 = await sileroRelease({ baseUrl: hub.httpUrl, version: '1', releaseCounter: 1, reference: REFERENCE });
-    hub.artifacts.set(v1.sha256, v1.bytes);
-    agent = await startAgent({
-      hubUrl: hub.httpUrl,
-      deviceId: DEVICE,
-      deviceSecret: SECRET,
-      dataDir,
-      port: 0,
-      logger: SILENT_LOGGER,
-      tuning: FAST_TUNING,
-    });
-    const serving = nextReport(agent, (s) => s.phase === 'serving' && s.active?.version === '1', 'serving v1');
-    await hub.publishDesired(DEVICE, await deploy(1, v1.manifest));
-    await serving;
+    device = await startTestDevice({ deviceId: DEVICE, tmpPrefix: 'agent-ids-' });
+    v1 = await sileroRelease({ baseUrl: device.hub.httpUrl, version: '1', releaseCounter: 1, reference: REFERENCE });
+    device.hub.artifacts.set(v1.sha256, v1.bytes);
+    agent = await device.start();
+    await device.publishAndServe(await device.deploy(1, v1.manifest), '1');
   });
 
-  afterAll(async () => {
-    await agent?.close();
-    await hub?.close();
-    await rm(dataDir, { recursive: true, force: true });
-  });
+  afterAll(() => device?.close());
 
   it('gives one id per row, each naming this device, the version, the time and that row’s prediction', async () => {
     const inputs = batch(3);
@@ -114,9 +88,9 @@ describe('prediction ids from the local API', () => {
   });
 
   it('carries no prediction for a version without a reference profile', async () => {
-    const v2 = await sileroRelease({ baseUrl: hub.httpUrl, version: '2', releaseCounter: 2, reference: null });
+    const v2 = await sileroRelease({ baseUrl: device.hub.httpUrl, version: '2', releaseCounter: 2, reference: null });
     const serving = nextReport(agent, (s) => s.phase === 'serving' && s.active?.version === '2', 'serving v2');
-    await hub.publishDesired(DEVICE, await deploy(2, v2.manifest));
+    await device.hub.publishDesired(DEVICE, await device.deploy(2, v2.manifest));
     await serving;
     const body = await predict(batch(2));
     expect(body.version).toBe('2');

@@ -6,30 +6,25 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHash } from 'node:crypto';
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { inlineProbe, probeBlobBytes, utf8Encode, type DeviceEvent, type Envelope, type Probe, type ReleaseManifest, type TensorJson } from '@edgefleet/protocol';
-import { startAgent, type Agent } from '../src/agent';
-import { makeDeployment, makeTestTrust, sign, type TestTrust } from '../../test/fixtures/signing';
-import { startFakeHub, type FakeHub } from './support/fake-hub';
+import type { Agent } from '../src/agent';
+import type { FakeHub } from './support/fake-hub';
 import { sileroInputs, sileroRelease, type SileroRelease } from './support/silero';
-import { nextEvent, nextReport } from './support/wait';
-import { FAST_TUNING } from './support/agent-options';
+import { startTestDevice, type TestDevice } from './support/test-device';
+import { nextEvent } from './support/wait';
 
 const DEVICE = 'dev-probe';
-const SECRET = 'the-device-secret-value';
 
 describe('agent: probes kept out of the manifest as blobs', () => {
-  let trust: TestTrust;
+  let device: TestDevice;
   let hub: FakeHub;
-  let dataDir: string;
   let agent: Agent;
   let v1: SileroRelease;
   let seq = 0;
 
-  const deploy = async (release: ReleaseManifest): Promise<Envelope> =>
-    sign(makeDeployment(await sign(release, [trust.release]), { device: DEVICE, seq: ++seq }), [trust.release]);
+  const deploy = (release: ReleaseManifest): Promise<Envelope> => device.deploy(++seq, release);
   /** vad@`version`: v1's file with its probe stored as a blob on the fake hub (`bytes` as served). */
   const withBlob = (version: number, bytes: Uint8Array, declared: Uint8Array = bytes): ReleaseManifest => {
     const sha256 = createHash('sha256').update(declared).digest('hex');
@@ -50,25 +45,18 @@ describe('agent: probes kept out of the manifest as blobs', () => {
     expect(await predictVersion(sileroInputs(2))).toBe(serving);
     return event;
   };
-  const cached = () => readdir(join(dataDir, 'models'));
+  const cached = () => readdir(join(device.dataDir, 'models'));
 
   beforeAll(async () => {
-    trust = await makeTestTrust();
-    hub = await startFakeHub({ deviceId: DEVICE, secret: SECRET, trust: trust.trustEnvelope });
-    dataDir = await mkdtemp(join(tmpdir(), 'agent-probe-blob-'));
+    device = await startTestDevice({ deviceId: DEVICE, tmpPrefix: 'agent-probe-blob-' });
+    hub = device.hub;
     v1 = await sileroRelease({ baseUrl: hub.httpUrl, version: '1', releaseCounter: 1 });
     hub.artifacts.set(v1.sha256, v1.bytes);
-    agent = await startAgent({ hubUrl: hub.httpUrl, deviceId: DEVICE, deviceSecret: SECRET, dataDir, port: 0, tuning: FAST_TUNING });
-    const serving = nextReport(agent, (s) => s.phase === 'serving' && s.active?.version === '1', 'serving v1');
-    await hub.publishDesired(DEVICE, await deploy(v1.manifest));
-    await serving;
+    agent = await device.start();
+    await device.publishAndServe(await deploy(v1.manifest), '1');
   });
 
-  afterAll(async () => {
-    await agent?.close();
-    await hub?.close();
-    await rm(dataDir, { recursive: true, force: true });
-  });
+  afterAll(() => device?.close());
 
   it('runs the blob it fetched: a verified blob with wrong golden outputs is E_PROBE_FAILED', async () => {
     const probe = inlineProbe(v1.manifest.probe, 'v1');
@@ -86,7 +74,7 @@ describe('agent: probes kept out of the manifest as blobs', () => {
     await expectRefused(release, 'E_HASH_MISMATCH', '1');
     const sha = createHash('sha256').update(good).digest('hex');
     expect((await cached()).filter((name) => name.startsWith(sha))).toEqual([]);
-    expect(await readdir(join(dataDir, 'tmp'))).toEqual([]);
+    expect(await readdir(join(device.dataDir, 'tmp'))).toEqual([]);
   });
 
   it('bounds the download by the declared size: a longer blob is E_TOO_LARGE', async () => {

@@ -4,24 +4,19 @@
  * before. The hub out of reach delays a doc, it never refuses it.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { envelopeBytes, releaseRefOf, type Envelope, type ReleaseRef } from '@edgefleet/protocol';
-import { startAgent, type Agent } from '../src/agent';
-import { makeDeployment, makeTestTrust, sign, type TestTrust } from '../../test/fixtures/signing';
-import { startFakeHub, type FakeHub } from './support/fake-hub';
+import { envelopeBytes, releaseRefOf, type DeploymentDoc, type Envelope, type ReleaseRef } from '@edgefleet/protocol';
+import type { Agent } from '../src/agent';
+import type { FakeHub } from './support/fake-hub';
 import { SILERO_V6, sileroRelease, type SileroRelease } from './support/silero';
+import { startTestDevice, type TestDevice } from './support/test-device';
 import { nextReport } from './support/wait';
-import { SILENT_LOGGER } from './support/agent-options';
 
 const DEVICE = 'dev-refs';
 const SECRET = 'refs-secret';
 
 describe('releases named by reference', () => {
-  let trust: TestTrust;
+  let device: TestDevice;
   let hub: FakeHub;
-  let dataDir: string;
   let agent: Agent;
   let v1: SileroRelease;
   let v2: SileroRelease;
@@ -29,39 +24,26 @@ describe('releases named by reference', () => {
   let ref2: ReleaseRef;
 
   const serve = async (release: SileroRelease): Promise<ReleaseRef> => {
-    const envelope: Envelope = await sign(release.manifest, [trust.release]);
+    const envelope: Envelope = await device.signed(release.manifest);
     const ref = await releaseRefOf(envelope);
     hub.releases.set(ref.sha256, envelopeBytes(envelope));
     hub.artifacts.set(release.sha256, release.bytes);
     return ref;
   };
-  const publishDoc = async (seq: number, active: ReleaseRef, extra = {}): Promise<void> =>
-    hub.publishDesired(DEVICE, await sign(makeDeployment(await sign(v1.manifest, [trust.release]), { device: DEVICE, seq, active, ...extra }), [trust.release]));
+  const publishDoc = async (seq: number, active: ReleaseRef, extra: Partial<DeploymentDoc> = {}): Promise<void> =>
+    hub.publishDesired(DEVICE, await device.deploy(seq, v1.manifest, { active, ...extra }));
 
   beforeAll(async () => {
-    trust = await makeTestTrust();
-    hub = await startFakeHub({ deviceId: DEVICE, secret: SECRET, trust: trust.trustEnvelope });
-    dataDir = await mkdtemp(join(tmpdir(), 'agent-refs-'));
+    device = await startTestDevice({ deviceId: DEVICE, secret: SECRET, tmpPrefix: 'agent-refs-' });
+    hub = device.hub;
     v1 = await sileroRelease({ baseUrl: hub.httpUrl, version: '1', releaseCounter: 1 });
     v2 = await sileroRelease({ baseUrl: hub.httpUrl, version: '2', releaseCounter: 2 }, SILERO_V6);
     ref1 = await serve(v1);
     ref2 = await serve(v2);
-    agent = await startAgent({
-      hubUrl: hub.httpUrl,
-      deviceId: DEVICE,
-      deviceSecret: SECRET,
-      dataDir,
-      port: 0,
-      logger: SILENT_LOGGER,
-      tuning: { retryBaseMs: 10, retryMaxMs: 200, maxInstallAttempts: 2, bootstrapBaseMs: 20, bootstrapMaxMs: 200, mqttReconnectMs: 100 },
-    });
+    agent = await device.start({ tuning: { retryBaseMs: 10, retryMaxMs: 200, maxInstallAttempts: 2, bootstrapBaseMs: 20, bootstrapMaxMs: 200, mqttReconnectMs: 100 } });
   });
 
-  afterAll(async () => {
-    await agent?.close();
-    await hub?.close();
-    await rm(dataDir, { recursive: true, force: true });
-  });
+  afterAll(() => device?.close());
 
   it('fetches the manifest a doc names, once, and serves its release', async () => {
     const serving = nextReport(agent, (s) => s.phase === 'serving' && s.active?.version === '1', 'serving v1');

@@ -7,30 +7,24 @@
  * session and its comparisons name its own version.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import {
   decodePredictionId,
   decodeStatsWindow,
   statsTopic,
   utf8Encode,
-  type Envelope,
   type ReferenceProfile,
   type ReleaseManifest,
   type ReportedState,
   type StatsWindow,
   type TensorJson,
 } from '@edgefleet/protocol';
-import { startAgent, type Agent } from '../src/agent';
-import { makeDeployment, makeTestTrust, sign, type TestTrust } from '../../test/fixtures/signing';
-import { startFakeHub, type FakeHub } from './support/fake-hub';
+import type { Agent } from '../src/agent';
+import type { FakeHub } from './support/fake-hub';
 import { sileroInputs, sileroRelease, type SileroRelease } from './support/silero';
-import { nextEvent, nextReport } from './support/wait';
-import { FAST_TUNING, SILENT_LOGGER } from './support/agent-options';
+import { startTestDevice, type TestDevice } from './support/test-device';
+import { nextEvent } from './support/wait';
 
 const DEVICE = 'dev-twins';
-const SECRET = 'the-device-secret-value';
 const bins = (edges: number[]) => ({ edges, counts: new Array<number>(edges.length - 1).fill(1), underflow: 0, overflow: 0, missing: 0, mean: 0, sd: 0.3 });
 const REFERENCE: ReferenceProfile = {
   rows: 100,
@@ -45,9 +39,8 @@ interface PredictBody {
 }
 
 describe('a new version with the same bytes as the serving one', () => {
-  let trust: TestTrust;
+  let device: TestDevice;
   let hub: FakeHub;
-  let dataDir: string;
   let agent: Agent;
   let v1: SileroRelease;
   let v2: SileroRelease;
@@ -55,10 +48,9 @@ describe('a new version with the same bytes as the serving one', () => {
   const topic = statsTopic(DEVICE);
   const decoded = (payload: unknown): StatsWindow => decodeStatsWindow(utf8Encode(JSON.stringify(payload)), 'stats');
   const windows = () => hub.published.filter((m) => m.topic === topic).map((m) => decoded(m.payload));
-  const signed = (payload: unknown): Promise<Envelope> => sign(payload, [trust.release]);
   // A day-long interval: windows close at a switch or on flushStats, never on the timer.
   const deploy = async (seq: number, manifest: ReleaseManifest, shadow: ReleaseManifest | null = null) =>
-    signed(makeDeployment(await signed(manifest), { device: DEVICE, seq, shadow: shadow ? await signed(shadow) : null, statsIntervalS: 86_400 }));
+    device.deploy(seq, manifest, { shadow: shadow ? await device.signed(shadow) : null, statsIntervalS: 86_400 });
   const predict = async (inputs: Record<string, TensorJson>): Promise<PredictBody> => {
     const res = await fetch(`${agent.localUrl}/v1/predict`, { method: 'POST', body: JSON.stringify({ inputs }) });
     expect(res.status).toBe(200);
@@ -66,25 +58,18 @@ describe('a new version with the same bytes as the serving one', () => {
   };
 
   beforeAll(async () => {
-    trust = await makeTestTrust();
-    hub = await startFakeHub({ deviceId: DEVICE, secret: SECRET, trust: trust.trustEnvelope });
-    dataDir = await mkdtemp(join(tmpdir(), 'agent-twins-'));
+    device = await startTestDevice({ deviceId: DEVICE, tmpPrefix: 'agent-twins-' });
+    hub = device.hub;
     v1 = await sileroRelease({ baseUrl: hub.httpUrl, version: '1', releaseCounter: 1, reference: null });
     v2 = await sileroRelease({ baseUrl: hub.httpUrl, version: '2', releaseCounter: 2, reference: REFERENCE });
     expect(v2.sha256).toBe(v1.sha256);
     hub.artifacts.set(v1.sha256, v1.bytes);
-    agent = await startAgent({ hubUrl: hub.httpUrl, deviceId: DEVICE, deviceSecret: SECRET, dataDir, port: 0, logger: SILENT_LOGGER, tuning: FAST_TUNING });
+    agent = await device.start();
     agent.onReport((state) => reports.push(state));
-    const serving = nextReport(agent, (s) => s.phase === 'serving' && s.active?.version === '1', 'serving v1');
-    await hub.publishDesired(DEVICE, await deploy(1, v1.manifest));
-    await serving;
+    await device.publishAndServe(await deploy(1, v1.manifest), '1');
   });
 
-  afterAll(async () => {
-    await agent?.close();
-    await hub?.close();
-    await rm(dataDir, { recursive: true, force: true });
-  });
+  afterAll(() => device?.close());
 
   it('is served, reported and counted as itself on the loaded session; version 1 gets no more rows', async () => {
     expect((await predict(sileroInputs(1))).version).toBe('1');

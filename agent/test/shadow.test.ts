@@ -5,43 +5,31 @@
  * sees it (no phase change, no error, the same answers).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { inlineProbe, generateSigningKey, type DeviceEvent, type Envelope, type ReportedState, type TensorJson } from '@edgefleet/protocol';
-import { startAgent, type Agent } from '../src/agent';
-import { makeDeployment, makeTestTrust, sign, type TestTrust } from '../../test/fixtures/signing';
-import { startFakeHub, type FakeHub } from './support/fake-hub';
+import type { Agent } from '../src/agent';
+import { sign } from '../../test/fixtures/signing';
+import type { FakeHub } from './support/fake-hub';
 import { SILERO_V6, runDirect, sileroInputs, sileroRelease, type SileroRelease } from './support/silero';
+import { startTestDevice, type TestDevice } from './support/test-device';
 import { nextEvent, nextReport } from './support/wait';
-import { FAST_TUNING, SILENT_LOGGER } from './support/agent-options';
 
 const DEVICE = 'dev-shadow';
-const SECRET = 'the-device-secret-value';
 
 describe('agent shadow mode against a fake hub', () => {
-  let trust: TestTrust;
+  let device: TestDevice;
   let hub: FakeHub;
-  let dataDir: string;
   let agent: Agent;
   let v1: SileroRelease;
   let v2: SileroRelease;
   const reports: ReportedState[] = [];
 
   const start = async () => {
-    agent = await startAgent({
-      hubUrl: hub.httpUrl,
-      deviceId: DEVICE,
-      deviceSecret: SECRET,
-      dataDir,
-      port: 0,
-      logger: SILENT_LOGGER,
-      tuning: FAST_TUNING,
-    });
+    agent = await device.start();
     agent.onReport((state) => reports.push(state));
   };
-  const signed = (payload: unknown): Promise<Envelope> => sign(payload, [trust.release]);
-  const deploy = async (seq: number, shadow: Envelope | null) => signed(makeDeployment(await signed(v1.manifest), { device: DEVICE, seq, shadow, statsIntervalS: 86_400 }));
+  const deploy = (seq: number, shadow: Envelope | null) => device.deploy(seq, v1.manifest, { shadow, statsIntervalS: 86_400 });
   /** v1 answers exactly as a bare onnxruntime session does */
   const expectServedByV1 = async (seed: number) => {
     const inputs: Record<string, TensorJson> = sileroInputs(seed);
@@ -59,24 +47,17 @@ describe('agent shadow mode against a fake hub', () => {
   };
 
   beforeAll(async () => {
-    trust = await makeTestTrust();
-    hub = await startFakeHub({ deviceId: DEVICE, secret: SECRET, trust: trust.trustEnvelope });
-    dataDir = await mkdtemp(join(tmpdir(), 'agent-shadow-'));
+    device = await startTestDevice({ deviceId: DEVICE, tmpPrefix: 'agent-shadow-' });
+    hub = device.hub;
     v1 = await sileroRelease({ baseUrl: hub.httpUrl, version: '1', releaseCounter: 1 });
     v2 = await sileroRelease({ baseUrl: hub.httpUrl, version: '2', releaseCounter: 2 }, SILERO_V6);
     hub.artifacts.set(v1.sha256, v1.bytes);
     hub.artifacts.set(v2.sha256, v2.bytes);
     await start();
-    const serving = nextReport(agent, (s) => s.phase === 'serving' && s.active?.version === '1', 'serving v1');
-    await hub.publishDesired(DEVICE, await deploy(1, null));
-    await serving;
+    await device.publishAndServe(await deploy(1, null), '1');
   });
 
-  afterAll(async () => {
-    await agent?.close();
-    await hub?.close();
-    await rm(dataDir, { recursive: true, force: true });
-  });
+  afterAll(() => device?.close());
 
   it('a shadow signed by an unknown key is refused at once (E_SIG_UNTRUSTED); the doc and serving are not', async () => {
     const stranger = (await generateSigningKey()).key;
@@ -95,7 +76,7 @@ describe('agent shadow mode against a fake hub', () => {
     const badProbe = { ...v2.manifest, probe: { ...inlineProbe(v2.manifest.probe, 'probe'), expected: { output: { ...output, data: output.data.map((x) => Number(x) + 0.5) } } } };
     const failed = nextEvent(agent, (e: DeviceEvent) => e.kind === 'shadow-failed', 'shadow-failed');
     await servingUntouched(async () => {
-      await hub.publishDesired(DEVICE, await deploy(3, await signed(badProbe)));
+      await hub.publishDesired(DEVICE, await deploy(3, await device.signed(badProbe)));
       expect(await failed).toMatchObject({ seq: 3, model: { version: '2' }, error: { code: 'E_PROBE_FAILED' } });
       await expectServedByV1(2);
     });
@@ -107,12 +88,12 @@ describe('agent shadow mode against a fake hub', () => {
     const downloads = hub.downloads.get(v2.sha256) ?? 0;
     const loaded = nextReport(agent, (s) => s.shadow?.version === '2', 'shadow v2 loaded');
     await servingUntouched(async () => {
-      await hub.publishDesired(DEVICE, await deploy(4, await signed(v2.manifest)));
+      await hub.publishDesired(DEVICE, await deploy(4, await device.signed(v2.manifest)));
       expect((await loaded).shadow).toEqual({ model: 'vad', version: '2', sha256: v2.sha256 });
       await expectServedByV1(3);
     });
     expect(hub.downloads.get(v2.sha256)).toBe(downloads + 1);
-    expect((await readdir(join(dataDir, 'models'))).sort()).toEqual([`${v1.sha256}.onnx`, `${v2.sha256}.onnx`].sort());
+    expect((await readdir(join(device.dataDir, 'models'))).sort()).toEqual([`${v1.sha256}.onnx`, `${v2.sha256}.onnx`].sort());
 
     await agent.close();
     await start();

@@ -5,19 +5,16 @@
  * across an agent restart; activating a new version closes the old version's window.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { binOf, decodeStatsWindow, statsTopic, statsWindowSchema, utf8Encode, type Envelope, type ReferenceProfile, type StatsWindow, type TensorJson } from '@edgefleet/protocol';
-import { startAgent, type Agent } from '../src/agent';
-import { makeDeployment, makeTestTrust, sign, type TestTrust } from '../../test/fixtures/signing';
-import { startFakeHub, type FakeHub } from './support/fake-hub';
+import { binOf, decodeStatsWindow, statsTopic, statsWindowSchema, utf8Encode, type ReferenceProfile, type StatsWindow, type TensorJson } from '@edgefleet/protocol';
+import type { Agent } from '../src/agent';
+import type { FakeHub } from './support/fake-hub';
 import { SILERO_V6, runDirect, sileroInputs, sileroRelease, type SileroRelease } from './support/silero';
-import { nextEvent, nextReport } from './support/wait';
-import { FAST_TUNING, SILENT_LOGGER } from './support/agent-options';
+import { startTestDevice, type TestDevice } from './support/test-device';
+import { nextEvent } from './support/wait';
 
 const DEVICE = 'dev-stats';
-const SECRET = 'the-device-secret-value';
 const FEATURE_EDGES = [-0.5, -0.1, 0, 0.1, 0.5];
 const OUTPUT_EDGES = [0, 0.01, 0.1, 1];
 const bins = (edges: number[]) => ({ edges, counts: new Array<number>(edges.length - 1).fill(1), underflow: 0, overflow: 0, missing: 0, mean: 0, sd: 0.3 });
@@ -29,50 +26,30 @@ const REFERENCE: ReferenceProfile = {
 };
 
 describe('agent statistics against a fake hub', () => {
-  let trust: TestTrust;
+  let device: TestDevice;
   let hub: FakeHub;
-  let dataDir: string;
   let agent: Agent;
   let v1: SileroRelease;
   const topic = statsTopic(DEVICE);
   // The fake hub hands over parsed JSON; the wire form decodes from its bytes.
   const decoded = (payload: unknown): StatsWindow => decodeStatsWindow(utf8Encode(JSON.stringify(payload)), 'stats');
   const windows = () => hub.published.filter((m) => m.topic === topic).map((m) => decoded(m.payload));
-  const outboxFiles = () => readdir(join(dataDir, 'outbox'));
+  const outboxFiles = () => readdir(join(device.dataDir, 'outbox'));
   const predict = async (inputs: Record<string, TensorJson>) => (await fetch(`${agent.localUrl}/v1/predict`, { method: 'POST', body: JSON.stringify({ inputs }) })).status;
 
-  const start = () =>
-    startAgent({
-      hubUrl: hub.httpUrl,
-      deviceId: DEVICE,
-      deviceSecret: SECRET,
-      dataDir,
-      port: 0,
-      logger: SILENT_LOGGER,
-      tuning: FAST_TUNING,
-    });
-
-  const signed = (payload: unknown): Promise<Envelope> => sign(payload, [trust.release]);
   // A long interval: the tests close windows themselves (flushStats, activation), never the timer.
-  const deploy = async (seq: number, manifest: SileroRelease['manifest']) => signed(makeDeployment(await signed(manifest), { device: DEVICE, seq, statsIntervalS: 86_400 }));
+  const deploy = (seq: number, manifest: SileroRelease['manifest']) => device.deploy(seq, manifest, { statsIntervalS: 86_400 });
 
   beforeAll(async () => {
-    trust = await makeTestTrust();
-    hub = await startFakeHub({ deviceId: DEVICE, secret: SECRET, trust: trust.trustEnvelope });
-    dataDir = await mkdtemp(join(tmpdir(), 'agent-stats-'));
+    device = await startTestDevice({ deviceId: DEVICE, tmpPrefix: 'agent-stats-' });
+    hub = device.hub;
     v1 = await sileroRelease({ baseUrl: hub.httpUrl, reference: REFERENCE });
     hub.artifacts.set(v1.sha256, v1.bytes);
-    agent = await start();
-    const serving = nextReport(agent, (s) => s.phase === 'serving', 'serving v1');
-    await hub.publishDesired(DEVICE, await deploy(1, v1.manifest));
-    await serving;
+    agent = await device.start();
+    await device.publishAndServe(await deploy(1, v1.manifest), '1');
   });
 
-  afterAll(async () => {
-    await agent?.close();
-    await hub?.close();
-    await rm(dataDir, { recursive: true, force: true });
-  });
+  afterAll(() => device?.close());
 
   it('publishes a window whose counts match the predictions', async () => {
     const seeds = [1, 2, 3];
@@ -131,7 +108,7 @@ describe('agent statistics against a fake hub', () => {
     await agent.close(); // the last window is stored on the way out
     expect(await outboxFiles()).toHaveLength(1);
 
-    agent = await start();
+    agent = await device.start();
     await hub.startMqtt();
     const delivered = decoded(await hub.nextPublish(topic, () => windows().length > before));
     expect(delivered).toMatchObject({ n: 2, version: '1', device: DEVICE });

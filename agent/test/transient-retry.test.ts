@@ -4,54 +4,35 @@
  * once the hub is back, without a new deployment doc or a restart.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { startAgent, type Agent } from '../src/agent';
-import { makeDeployment, makeTestTrust, sign, type TestTrust } from '../../test/fixtures/signing';
-import { startFakeHub, type FakeHub } from './support/fake-hub';
+import type { Agent } from '../src/agent';
+import type { FakeHub } from './support/fake-hub';
 import { sileroRelease, type SileroRelease } from './support/silero';
+import { startTestDevice, type TestDevice } from './support/test-device';
 import { nextEvent, nextReport } from './support/wait';
-import { SILENT_LOGGER } from './support/agent-options';
 
 const DEVICE = 'dev-retry';
 const SECRET = 'retry-secret';
 
 describe('transient install failures', () => {
-  let trust: TestTrust;
+  let device: TestDevice;
   let hub: FakeHub;
-  let dataDir: string;
   let agent: Agent;
   let v1: SileroRelease;
 
   beforeAll(async () => {
-    trust = await makeTestTrust();
-    hub = await startFakeHub({ deviceId: DEVICE, secret: SECRET, trust: trust.trustEnvelope });
-    dataDir = await mkdtemp(join(tmpdir(), 'agent-retry-'));
+    device = await startTestDevice({ deviceId: DEVICE, secret: SECRET, tmpPrefix: 'agent-retry-' });
+    hub = device.hub;
     v1 = await sileroRelease({ baseUrl: hub.httpUrl, version: '1', releaseCounter: 1 });
     hub.artifacts.set(v1.sha256, v1.bytes);
-    agent = await startAgent({
-      hubUrl: hub.httpUrl,
-      deviceId: DEVICE,
-      deviceSecret: SECRET,
-      dataDir,
-      port: 0,
-      logger: SILENT_LOGGER,
-      tuning: { retryBaseMs: 10, retryMaxMs: 200, maxInstallAttempts: 2, bootstrapBaseMs: 20, bootstrapMaxMs: 200, mqttReconnectMs: 100 },
-    });
+    agent = await device.start({ tuning: { retryBaseMs: 10, retryMaxMs: 200, maxInstallAttempts: 2, bootstrapBaseMs: 20, bootstrapMaxMs: 200, mqttReconnectMs: 100 } });
   });
 
-  afterAll(async () => {
-    await agent?.close();
-    await hub?.close();
-    await rm(dataDir, { recursive: true, force: true });
-  });
+  afterAll(() => device?.close());
 
   it('reports the failure, then installs once the hub serves the artifact again', async () => {
     hub.unavailable.add(v1.sha256);
     const failed = nextEvent(agent, (e) => e.kind === 'install-failed', 'install-failed');
-    const doc = await sign(makeDeployment(await sign(v1.manifest, [trust.release]), { device: DEVICE, seq: 1 }), [trust.release]);
-    await hub.publishDesired(DEVICE, doc);
+    await hub.publishDesired(DEVICE, await device.deploy(1, v1.manifest));
     expect((await failed).error?.code).toBe('E_DOWNLOAD_FAILED');
     expect(agent.status()).toMatchObject({ phase: 'failed', seq: 1, active: null, error: { code: 'E_DOWNLOAD_FAILED' } });
 

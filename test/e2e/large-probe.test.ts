@@ -12,10 +12,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { startHub, type Hub } from '@edgefleet/hub';
-import { startAgent, type Agent } from '@edgefleet/agent';
+import type { Hub } from '@edgefleet/hub';
+import type { Agent } from '@edgefleet/agent';
 import { isProbeRef, type ProbeRef, type ReleaseManifest } from '@edgefleet/protocol';
-import { api, assign, enrol, models, predict, sileroInputs, tempDir, testLogger, uploadModel, waitForEvent, waitForReport } from '../support/harness';
+import { api, assign, enrol, models, predict, sileroInputs, startScenario, uploadModel, waitForEvent, waitForReport, type Scenario } from '../support/harness';
 
 const DEVICE = 'edge-probe';
 
@@ -23,8 +23,7 @@ const framesHint = (frames: number): string =>
   encodeURIComponent(JSON.stringify({ input: { dims: [frames, 512] }, state: { dims: [2, frames, 128] }, sr: { dims: [], data: [16000] } }));
 
 describe('large probes as hash-addressed blobs, end to end', () => {
-  let hubDir: Awaited<ReturnType<typeof tempDir>>;
-  let agentDir: Awaited<ReturnType<typeof tempDir>>;
+  let scenario: Scenario;
   let hub: Hub;
   let agent: Agent;
 
@@ -39,23 +38,16 @@ describe('large probes as hash-addressed blobs, end to end', () => {
   };
 
   beforeAll(async () => {
-    hubDir = await tempDir('hub');
-    agentDir = await tempDir('agent');
-    hub = await startHub({ dataDir: hubDir.path, httpPort: 0, mqttPort: 0, host: '127.0.0.1', adminToken: 'test-admin-token', logger: testLogger });
+    scenario = await startScenario();
+    hub = scenario.hub;
     await uploadModel(hub, 'vad', models.sileroV5, '1');
-    const secret = await enrol(hub, DEVICE);
-    agent = await startAgent({ hubUrl: hub.httpUrl, deviceId: DEVICE, deviceSecret: secret, dataDir: agentDir.path, port: 0, host: '127.0.0.1', logger: testLogger });
+    agent = await scenario.startAgent(DEVICE, await enrol(hub, DEVICE));
     const serving = waitForReport(agent, (s) => s.phase === 'serving' && s.active?.version === '1', 'serving vad@1');
     expect((await assign(hub, DEVICE, 'vad', '1')).status).toBe(200);
     await serving;
   });
 
-  afterAll(async () => {
-    await agent?.close();
-    await hub?.close();
-    await agentDir?.remove();
-    await hubDir?.remove();
-  });
+  afterAll(() => scenario?.close());
 
   it('installs a version whose probe is a blob: fetched, verified, run and cached', async () => {
     const probe = await uploadWithProbe('2', 16);
@@ -63,7 +55,7 @@ describe('large probes as hash-addressed blobs, end to end', () => {
     expect((await assign(hub, DEVICE, 'vad', '2')).status).toBe(200);
     await activated;
     expect(agent.status()).toMatchObject({ phase: 'serving', active: { version: '2' }, error: null });
-    const cached = await readFile(join(agentDir.path, 'models', `${probe.sha256}.probe.json`));
+    const cached = await readFile(join(scenario.agentDir.path, 'models', `${probe.sha256}.probe.json`));
     expect(cached.length).toBe(probe.size);
     const reply = await predict(agent, sileroInputs(2));
     expect(reply.status).toBe(200);
@@ -72,7 +64,7 @@ describe('large probes as hash-addressed blobs, end to end', () => {
 
   it('refuses a version whose probe blob was changed on the hub, and keeps serving the one before', async () => {
     const probe = await uploadWithProbe('3', 24);
-    const blob = join(hubDir.path, 'probes', probe.sha256);
+    const blob = join(scenario.hubDir.path, 'probes', probe.sha256);
     const bytes = await readFile(blob);
     // A digit in the middle of the golden inputs: still valid JSON, still a valid probe, not the signed one.
     const at = bytes.indexOf('0.', Math.floor(bytes.length / 2)) + 2;
@@ -91,7 +83,7 @@ describe('large probes as hash-addressed blobs, end to end', () => {
     expect(after.status).toBe(200);
     expect({ ...after.body, predictionIds: null }).toEqual({ ...before.body, predictionIds: null });
     expect(agent.status().active?.version).toBe('2');
-    const files = await readdir(join(agentDir.path, 'models'));
+    const files = await readdir(join(scenario.agentDir.path, 'models'));
     expect(files.some((name) => name.startsWith(probe.sha256))).toBe(false);
   });
 });

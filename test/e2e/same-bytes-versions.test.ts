@@ -11,11 +11,11 @@
  * the timer cannot cut a window during this test; windows close at the switch and on flushStats.
  */
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { startHub, type Hub } from '@edgefleet/hub';
-import { startAgent, type Agent } from '@edgefleet/agent';
+import type { Hub } from '@edgefleet/hub';
+import type { Agent } from '@edgefleet/agent';
 import { decodePredictionId, type StatsWindow } from '@edgefleet/protocol';
 import { startArtifactCounter, type ArtifactCounter } from '../support/artifact-counter';
-import { api, assign, enrol, models, predict, sileroInputs, tempDir, testLogger, uploadModel, waitForEvent, waitForReport } from '../support/harness';
+import { api, assign, enrol, models, predict, sileroInputs, startScenario, uploadModel, waitForEvent, waitForReport, type Scenario } from '../support/harness';
 
 const DEVICE = 'edge-twins';
 
@@ -30,8 +30,7 @@ interface ShadowView {
 }
 
 describe('statistics under the version that served: a new version with the same bytes', () => {
-  let hubDir: Awaited<ReturnType<typeof tempDir>>;
-  let agentDir: Awaited<ReturnType<typeof tempDir>>;
+  let scenario: Scenario;
   let hub: Hub;
   let agent: Agent;
   let artifacts: ArtifactCounter;
@@ -54,17 +53,16 @@ describe('statistics under the version that served: a new version with the same 
   };
 
   beforeAll(async () => {
-    hubDir = await tempDir('hub');
-    agentDir = await tempDir('agent');
     // Artifact URLs go through a counting proxy: it tells whether the agent fetched the file again.
     artifacts = await startArtifactCounter();
-    hub = await startHub({ dataDir: hubDir.path, httpPort: 0, mqttPort: 0, host: '127.0.0.1', adminToken: 'test-admin-token', publicUrl: artifacts.url, logger: testLogger });
+    scenario = await startScenario({ publicUrl: artifacts.url });
+    hub = scenario.hub;
     artifacts.setTarget(hub.httpUrl);
     sha256 = (await uploadModel(hub, 'vad', models.sileroV5, '1')).sha256;
     const secret = await enrol(hub, DEVICE);
     const random = vi.spyOn(Math, 'random').mockReturnValue(0.9999);
     try {
-      agent = await startAgent({ hubUrl: hub.httpUrl, deviceId: DEVICE, deviceSecret: secret, dataDir: agentDir.path, port: 0, host: '127.0.0.1', logger: testLogger });
+      agent = await scenario.startAgent(DEVICE, secret);
     } finally {
       random.mockRestore();
     }
@@ -75,11 +73,8 @@ describe('statistics under the version that served: a new version with the same 
   });
 
   afterAll(async () => {
-    await agent?.close();
-    await hub?.close();
+    await scenario?.close();
     await artifacts?.close();
-    await hubDir?.remove();
-    await agentDir?.remove();
   });
 
   it('given vad@1 serving, its windows reach the hub under vad@1', async () => {

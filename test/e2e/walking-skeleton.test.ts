@@ -6,8 +6,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { startHub, type Hub } from '@edgefleet/hub';
-import { startAgent, type Agent } from '@edgefleet/agent';
+import type { Hub } from '@edgefleet/hub';
+import type { Agent } from '@edgefleet/agent';
 import {
   desiredTopic,
   generateSigningKey,
@@ -16,38 +16,28 @@ import {
   type Envelope,
   type ErrorCode,
 } from '@edgefleet/protocol';
-import { api, assign, enrol, models, predict, runDirect, sileroInputs, tempDir, testLogger, uploadModel, waitForEvent, waitForReport } from '../support/harness';
+import { api, assign, enrol, models, predict, runDirect, sileroInputs, startScenario, uploadModel, waitForEvent, waitForReport, type Scenario } from '../support/harness';
 
 const DEVICE = 'edge-01';
 
 describe('walking skeleton: a signed model from the hub to a serving agent', () => {
-  let hubDir: Awaited<ReturnType<typeof tempDir>>;
-  let agentDir: Awaited<ReturnType<typeof tempDir>>;
+  let scenario: Scenario;
   let hub: Hub;
   let agent: Agent;
   let secret: string;
   let v2Sha = '';
 
   beforeAll(async () => {
-    hubDir = await tempDir('hub');
-    agentDir = await tempDir('agent');
-    hub = await startHub({ dataDir: hubDir.path, httpPort: 0, mqttPort: 0, host: '127.0.0.1', adminToken: 'test-admin-token', logger: testLogger });
+    scenario = await startScenario();
+    hub = scenario.hub;
   });
 
-  afterAll(async () => {
-    await agent?.close();
-    await hub?.close();
-    await hubDir?.remove();
-    await agentDir?.remove();
-  });
-
-  const startTestAgent = () =>
-    startAgent({ hubUrl: hub.httpUrl, deviceId: DEVICE, deviceSecret: secret, dataDir: agentDir.path, port: 0, host: '127.0.0.1', logger: testLogger });
+  afterAll(() => scenario?.close());
 
   it('uploads Silero VAD v5, enrols a device, assigns it, and the agent serves the same numbers as onnxruntime-node', async () => {
     await uploadModel(hub, 'vad', models.sileroV5, '1');
     secret = await enrol(hub, DEVICE);
-    agent = await startTestAgent();
+    agent = await scenario.startAgent(DEVICE, secret);
 
     const serving = waitForReport(agent, (s) => s.phase === 'serving' && s.active?.version === '1', 'serving vad@1');
     expect((await assign(hub, DEVICE, 'vad', '1')).status).toBe(200);
@@ -122,7 +112,7 @@ describe('walking skeleton: a signed model from the hub to a serving agent', () 
 
     it('THREATS 1: a flipped byte in the served artifact is E_HASH_MISMATCH and nothing is cached', async () => {
       const v3 = await uploadModel(hub, 'vad', models.sileroLegacy, '3');
-      const artifact = join(hubDir.path, 'artifacts', v3.sha256);
+      const artifact = join(scenario.hubDir.path, 'artifacts', v3.sha256);
       const bytes = await readFile(artifact);
       const middle = Math.floor(bytes.length / 2);
       bytes.writeUInt8((bytes.readUInt8(middle) ^ 0xff) & 0xff, middle);
@@ -130,7 +120,7 @@ describe('walking skeleton: a signed model from the hub to a serving agent', () 
       await expectRejected('E_HASH_MISMATCH', () => assign(hub, DEVICE, 'vad', '3'));
       const fresh = await predict(agent, sileroInputs(4));
       expect(fresh.body.version).toBe('2');
-      const cached = await readdir(join(agentDir.path, 'models'));
+      const cached = await readdir(join(scenario.agentDir.path, 'models'));
       expect(cached.some((name) => name.startsWith(v3.sha256))).toBe(false);
     });
 
@@ -164,7 +154,7 @@ describe('walking skeleton: a signed model from the hub to a serving agent', () 
   it('after a restart with the hub stopped, the agent serves version 2 from disk', async () => {
     await agent.close();
     await hub.close();
-    agent = await startTestAgent();
+    agent = await scenario.startAgent(DEVICE, secret);
     expect(agent.status().active?.version).toBe('2');
     const inputs = sileroInputs(5);
     const response = await predict(agent, inputs);

@@ -1,9 +1,9 @@
-/** Small helpers the end-to-end scenarios share: temp dirs, admin API calls, waiting on agents. */
+/** Small helpers the end-to-end scenarios share: temp dirs, a hub with one device, admin API calls, waiting on agents. */
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Agent } from '@edgefleet/agent';
-import type { Hub } from '@edgefleet/hub';
+import { startAgent, type Agent } from '@edgefleet/agent';
+import { startHub, type Hub, type HubOptions } from '@edgefleet/hub';
 import type { TensorJson } from '@edgefleet/protocol';
 import { SILERO_LEGACY, SILERO_PROBE_HINT, SILERO_V5, SILERO_V6 } from '../fixtures/silero';
 
@@ -20,9 +20,48 @@ export const testLogger = process.env.EDGEFLEET_TEST_LOG
   ? { debug: print(process.stderr), info: print(process.stderr), warn: print(process.stderr), error: print(process.stderr) }
   : { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} };
 
-export async function tempDir(prefix: string): Promise<{ path: string; remove(): Promise<void> }> {
+export interface TempDir {
+  path: string;
+  remove(): Promise<void>;
+}
+
+export async function tempDir(prefix: string): Promise<TempDir> {
   const path = await mkdtemp(join(tmpdir(), `edgefleet-${prefix}-`));
   return { path, remove: () => rm(path, { recursive: true, force: true }) };
+}
+
+/** A hub on free local ports in a temp dir, and a temp dir for the agent of the one device a scenario follows. */
+export interface Scenario {
+  hub: Hub;
+  hubDir: TempDir;
+  agentDir: TempDir;
+  /** Starts the device's agent against the hub (again, after a close, to restart it from its dir). */
+  startAgent(deviceId: string, deviceSecret: string): Promise<Agent>;
+  /** Closes the last agent started and the hub, and removes both dirs. */
+  close(): Promise<void>;
+}
+
+/** `over` adds what a scenario needs of the hub beyond the shared test settings (e.g. publicUrl). */
+export async function startScenario(over: Partial<Omit<HubOptions, 'dataDir'>> = {}): Promise<Scenario> {
+  const hubDir = await tempDir('hub');
+  const agentDir = await tempDir('agent');
+  const hub = await startHub({ dataDir: hubDir.path, httpPort: 0, mqttPort: 0, host: '127.0.0.1', adminToken: 'test-admin-token', logger: testLogger, ...over });
+  let agent: Agent | undefined;
+  return {
+    hub,
+    hubDir,
+    agentDir,
+    async startAgent(deviceId, deviceSecret) {
+      agent = await startAgent({ hubUrl: hub.httpUrl, deviceId, deviceSecret, dataDir: agentDir.path, port: 0, host: '127.0.0.1', logger: testLogger });
+      return agent;
+    },
+    async close() {
+      await agent?.close();
+      await hub.close();
+      await hubDir.remove();
+      await agentDir.remove();
+    },
+  };
 }
 
 export interface ApiResponse<T = unknown> {
