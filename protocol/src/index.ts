@@ -20,4 +20,5 @@ export * from './bins';
 export * from './stats-window';
 export * from './stats-codec';
 export * from './prediction-id';
+export * from './seeded-random';
 export { fastUnpackStatsWindow } from './stats-fast-unpack';

@@ -13,10 +13,9 @@ import { getVersion } from '../adapters/db/models';
 import { listStatsBuckets, statsHourSignatures } from '../adapters/db/stats';
 import { alertTransition, type AlertTransition, type OpenAlertState } from '../core/alert-lifecycle';
 import { evaluateHistory, type HistoryReport, type HourWindows } from '../core/drift/evaluate-history';
-import { DEFAULT_PERSISTENCE, windowProblem, type Verdict } from '../core/drift';
+import { DEFAULT_PERSISTENCE, windowRefusal, type Verdict } from '../core/drift';
 import type { HubContext } from './context';
 import { kickDelivery, queueNotification } from './notifications';
-import { shapeMismatch } from './stats-ingest';
 import { referenceOf } from './stats-view';
 
 const HOUR_MS = 3_600_000;
@@ -72,7 +71,7 @@ function hourlyWindows(ctx: HubContext, model: string, version: string, referenc
     const next = new Date(Date.parse(hour) + HOUR_MS).toISOString();
     const windows = listStatsBuckets(ctx.db, { model, version, fromHour: hour, to: next })
       .map(storedWindow)
-      .filter((w) => shapeMismatch(reference, w) === null && windowProblem(w) === null);
+      .filter((w) => windowRefusal(reference, w) === null);
     const merged = windows.length > 0 ? sumStatsWindows(windows) : null;
     cache.set(key, { signature, merged });
     if (windows.length > 0) hours.push({ hour, windows: hour < recentFrom && merged ? [merged] : windows });

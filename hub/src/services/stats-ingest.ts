@@ -15,7 +15,7 @@ import type { Db } from '../adapters/db/open';
 import { getShadowBucket, pruneShadowBuckets, upsertShadowBucket, type ShadowBucketKey } from '../adapters/db/shadow-stats';
 import { claimStatsMessage, getStatsBucket, getStatsBucketHead, pruneStatsBuckets, pruneStatsMessages, upsertStatsBucket, type StatsBucketKey } from '../adapters/db/stats';
 import type { HubContext } from './context';
-import { oodProblem } from '../core/drift/window-checks';
+import { oodProblem, shapeMismatch } from '../core/drift/window-checks';
 import { referenceOf } from './stats-view';
 
 /** Windows that started longer ago than this are refused; older msgIds and buckets are pruned. */
@@ -31,31 +31,6 @@ export const hourOf = (iso: string): string => new Date(Math.floor(Date.parse(is
 export type StatsOutcome = { stored: true; duplicate: boolean } | { stored: false; code: string; message: string };
 
 const refused = (code: string, message: string): StatsOutcome => ({ stored: false, code, message });
-
-/** Why a window cannot be counted on the reference's bins, or null when its shape fits. */
-export function shapeMismatch(reference: ReferenceProfile, window: StatsWindow): string | null {
-  if (window.features.length !== reference.features.length) return `${window.features.length} features, the reference has ${reference.features.length}`;
-  for (const [i, ref] of reference.features.entries()) {
-    const obs = window.features[i];
-    if (!obs || obs.kind !== ref.kind) return `feature ${ref.name}: expected ${ref.kind}`;
-    const bins = ref.kind === 'numeric' ? ref.bins.counts.length : ref.counts.length;
-    if (obs.counts.length !== bins) return `feature ${ref.name}: ${obs.counts.length} bins, the reference has ${bins}`;
-  }
-  if (window.outputs.length !== reference.outputs.length) return `${window.outputs.length} outputs, the reference has ${reference.outputs.length}`;
-  for (const [i, ref] of reference.outputs.entries()) {
-    const obs = window.outputs[i];
-    if (!obs || obs.kind !== ref.kind) return `output ${ref.name}: expected ${ref.kind}`;
-    const bins = ref.kind === 'numeric' ? ref.bins.counts.length : ref.counts.length;
-    if (obs.counts.length !== bins) return `output ${ref.name}: ${obs.counts.length} bins, the reference has ${bins}`;
-    // Confidence is counted on the reference's own bins when it has them; any other count could
-    // never merge with the device's other windows (sums would throw in the buckets and the drift job).
-    if (ref.kind === 'class' && obs.kind === 'class' && ref.confidence && obs.confidence.counts.length !== ref.confidence.counts.length) {
-      return `output ${ref.name}: ${obs.confidence.counts.length} confidence bins, the reference has ${ref.confidence.counts.length}`;
-    }
-  }
-  if (reference.ood && window.ood && window.ood.score.counts.length !== reference.ood.bins.counts.length) return 'ood score bins differ from the reference';
-  return null;
-}
 
 const LATENCY_BINS = LATENCY_EDGES_MS.length - 1;
 

@@ -1,12 +1,13 @@
 /**
- * What a statistics window's numbers must satisfy before any test sees them (issue 11): every
- * count a non-negative integer, every moment finite, and the OOD exceedance counts nested
- * (aboveP99 <= aboveP95 <= rows with a score). A NaN count or sum otherwise passes as verdict
- * ok and turns Holm's adjusted p-values of every other signal into NaN; counts above n give
- * p-values of 0. The protocol schemas already refuse NaN and fractional counts at the edge; the
- * drift core is also called on windows built in code (sums, simulations), so it checks too.
+ * What a statistics window must satisfy before any test sees it: a shape that fits the reference
+ * profile's bins, and usable numbers (issue 11): every count a non-negative integer, every moment
+ * finite, and the OOD exceedance counts nested (aboveP99 <= aboveP95 <= rows with a score). A NaN
+ * count or sum otherwise passes as verdict ok and turns Holm's adjusted p-values of every other
+ * signal into NaN; counts above n give p-values of 0. The protocol schemas already refuse NaN and
+ * fractional counts at the edge; the drift core is also called on windows built in code (sums,
+ * simulations), so it checks too.
  */
-import type { BinnedStats, OodStats, StatsWindow } from '@edgefleet/protocol';
+import type { BinnedStats, OodStats, ReferenceProfile, StatsWindow } from '@edgefleet/protocol';
 import { HubError } from '../errors';
 
 export interface WindowProblem {
@@ -98,6 +99,39 @@ export function windowProblem(window: StatsWindow, reference?: SignalNames): Win
     if (problem) return problem;
   }
   return window.ood ? (binnedProblem('ood.score', window.ood.score) ?? oodProblem(window.ood)) : null;
+}
+
+/** Why a window cannot be counted on the reference's bins, or null when its shape fits. */
+export function shapeMismatch(reference: ReferenceProfile, window: StatsWindow): string | null {
+  if (window.features.length !== reference.features.length) return `${window.features.length} features, the reference has ${reference.features.length}`;
+  for (const [i, ref] of reference.features.entries()) {
+    const obs = window.features[i];
+    if (!obs || obs.kind !== ref.kind) return `feature ${ref.name}: expected ${ref.kind}`;
+    const bins = ref.kind === 'numeric' ? ref.bins.counts.length : ref.counts.length;
+    if (obs.counts.length !== bins) return `feature ${ref.name}: ${obs.counts.length} bins, the reference has ${bins}`;
+  }
+  if (window.outputs.length !== reference.outputs.length) return `${window.outputs.length} outputs, the reference has ${reference.outputs.length}`;
+  for (const [i, ref] of reference.outputs.entries()) {
+    const obs = window.outputs[i];
+    if (!obs || obs.kind !== ref.kind) return `output ${ref.name}: expected ${ref.kind}`;
+    const bins = ref.kind === 'numeric' ? ref.bins.counts.length : ref.counts.length;
+    if (obs.counts.length !== bins) return `output ${ref.name}: ${obs.counts.length} bins, the reference has ${bins}`;
+    // Confidence is counted on the reference's own bins when it has them; any other count could
+    // never merge with the device's other windows (sums would throw in the buckets and the drift job).
+    if (ref.kind === 'class' && obs.kind === 'class' && ref.confidence && obs.confidence.counts.length !== ref.confidence.counts.length) {
+      return `output ${ref.name}: ${obs.confidence.counts.length} confidence bins, the reference has ${ref.confidence.counts.length}`;
+    }
+  }
+  if (reference.ood && window.ood && window.ood.score.counts.length !== reference.ood.bins.counts.length) return 'ood score bins differ from the reference';
+  return null;
+}
+
+/**
+ * Why the window cannot be tested against the reference, or null: its shape first (the number
+ * checks index fields by the reference's order), then its numbers.
+ */
+export function windowRefusal(reference: ReferenceProfile, window: StatsWindow): string | null {
+  return shapeMismatch(reference, window) ?? windowProblem(window, reference)?.message ?? null;
 }
 
 /** Throws E_VALIDATION naming the field when the window's numbers cannot be tested. */

@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { ReferenceProfile, StatsWindow } from '@edgefleet/protocol';
-import { evaluateDrift, evaluateFleet, normalSampler, oodProblem, windowOf } from '../../../src/core/drift';
+import { evaluateDrift, evaluateFleet, normalSampler, oodProblem, shapeMismatch, windowOf, windowRefusal } from '../../../src/core/drift';
 import { HubError } from '../../../src/core/errors';
 import { buildReferenceProfile } from '../../../src/core/reference-profile';
 import { mulberry32 } from '../../../src/core/seeded-random';
@@ -67,5 +67,30 @@ describe('evaluateDrift refuses numbers it cannot test, naming the field', () =>
   it('oodProblem accepts nested counts up to the rows with a score', () => {
     expect(oodProblem({ ...ood, aboveP95: 1000, aboveP99: 1000 })).toBeNull();
     expect(oodProblem({ ...ood, aboveP95: 1001, aboveP99: 0 })?.field).toBe('ood.aboveP95');
+  });
+});
+
+describe('windowRefusal: the shape against the reference first, then the numbers', () => {
+  it('accepts a window that fits and is testable', () => {
+    expect(shapeMismatch(reference, good())).toBeNull();
+    expect(windowRefusal(reference, good())).toBeNull();
+  });
+
+  it('names the feature counted on other bins', () => {
+    const base = good();
+    const counts = base.features[1]?.kind === 'numeric' ? [...base.features[1].counts, 0] : [];
+    const window = withFeature(base, 1, { counts });
+    expect(shapeMismatch(reference, window)).toBe(`feature income: ${counts.length} bins, the reference has ${counts.length - 1}`);
+    expect(windowRefusal(reference, window)).toBe(shapeMismatch(reference, window));
+  });
+
+  it('refuses a missing feature before looking at any number', () => {
+    const base = good();
+    const window = { ...withFeature(base, 0, { sum: Number.NaN }), features: base.features.slice(0, 1) };
+    expect(windowRefusal(reference, window)).toBe('1 features, the reference has 2');
+  });
+
+  it('a window that fits but has numbers no test can use is refused with the number problem', () => {
+    expect(windowRefusal(reference, withFeature(good(), 0, { sum: Number.NaN }))).toBe('features[0] (age).sum is NaN, not a finite number');
   });
 });
