@@ -2,7 +2,9 @@
  * `npm run bench`: what int8 quantization buys on the demo models, all measured in one run on
  * this machine. MNIST 784-512-10 (trained here, seeded) and Silero VAD v5 (third-party), each
  * fp32 vs int8 in onnxruntime-node and onnxruntime-web (wasm, one thread): size ratio, accuracy
- * delta or output agreement, and latency ratio at batch 1 (and 64 for the MLP), with the goals.
+ * delta or output agreement, and latency ratio at batch 1 (and 64 for the MLP), with the goals;
+ * then static int8 on a third-party CNN (PaddleOCR's MobileNetV3 classifier, cnn-int8-bench.ts)
+ * beside its uploaded and graph-rewritten fp32 baselines.
  */
 import { arch, cpus } from 'node:os';
 import { trainMnist } from './mnist-model';
@@ -17,6 +19,7 @@ import { agentSection } from './agent-bench';
 import { artifactSection } from './artifact-bench';
 import { fleetSection } from './fleet-bench';
 import { ingestSection, runIngestBench } from './ingest-bench';
+import { cnnSection } from './cnn-int8-bench';
 
 const EPOCHS = Number(process.env.BENCH_EPOCHS ?? 3);
 const RUNS = { batch1: 2000, batch64: 300 };
@@ -90,6 +93,8 @@ async function main(): Promise<void> {
   console.log(await mnistSection());
   console.log('');
   console.log(await sileroSection());
+  console.log('');
+  console.log(await cnnSection({ quick: process.argv.includes('--quick') }));
   console.log('');
   console.log(await statsCostSection());
   console.log('');

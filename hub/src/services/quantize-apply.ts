@@ -6,6 +6,7 @@ import type { CalibrationMethod } from '../core/quantize/calibrate';
 import { decodeModel } from '../core/quantize/model-codec';
 import { quantizeDynamic } from '../core/quantize/quantize-dynamic';
 import type { QuantizeResult } from '../core/quantize/quantize-report';
+import type { ActivationType } from '../core/quantize/activation-params';
 import type { DepthwisePolicy } from '../core/quantize/float-kept-ops';
 import { quantizeStatic } from '../core/quantize/quantize-static';
 import { quantizeWeightsOnly } from '../core/quantize/quantize-weights-only';
@@ -21,11 +22,35 @@ export interface QuantizeSettings {
   calibration?: { method: 'minmax' | 'percentile'; percentile?: number; samples?: number };
   /** static only; default float (quantize-static.ts) */
   depthwise?: DepthwisePolicy;
+  /**
+   * static only: activation type, default 'uint8' (U8U8, 8-bit weights); 'int8' pairs with 7-bit
+   * weights and onnxruntime's faster u8s8 kernels on x86 (quantize-static.ts)
+   */
+  activations?: ActivationType;
+  /**
+   * static only; default true: when int8 misses the quality gate, keep the activations whose
+   * quantization hurts the outputs most in float and try again (services/quantize-fallback.ts)
+   */
+  accuracyFallback?: boolean;
 }
 
 function methodOf(settings: QuantizeSettings): CalibrationMethod {
   const calibration = settings.calibration;
   return calibration?.method === 'percentile' ? { percentile: calibration.percentile ?? 99.999 } : 'minmax';
+}
+
+/** Static int8 calibrated once: each call makes a file from the same ranges, as often as the accuracy fallback asks. */
+export type CalibratedStatic = (keepFloat?: readonly string[]) => QuantizeResult;
+
+export async function calibrateStatic(bytes: Uint8Array, settings: QuantizeSettings, calibrationFeeds: readonly Feeds[]): Promise<CalibratedStatic> {
+  const targets = calibrationTargets(decodeModel(bytes));
+  const batches = calibrationFeeds.slice(0, settings.calibration?.samples ?? calibrationFeeds.length);
+  const ranges = await calibrate(bytes, batches, targets.calibratable, methodOf(settings));
+  return (keepFloat = []) => {
+    const result = quantizeStatic(bytes, ranges, { perChannel: settings.perChannel ?? true, ...(settings.depthwise ? { depthwise: settings.depthwise } : {}), ...(settings.activations ? { activationType: settings.activations } : {}), keepFloat });
+    result.report.notes.push(`calibrated on ${batches.length} batch(es) with ${JSON.stringify(methodOf(settings))}`);
+    return result;
+  };
 }
 
 export async function applyQuantization(bytes: Uint8Array, settings: QuantizeSettings, calibrationFeeds: readonly Feeds[]): Promise<QuantizeResult> {
@@ -35,13 +60,7 @@ export async function applyQuantization(bytes: Uint8Array, settings: QuantizeSet
     case 'int8-weight-only':
       // Node names are labels only; dropping them is what brings third-party files under 0.3x.
       return quantizeWeightsOnly(bytes, { perChannel: settings.perChannel ?? true, stripNodeNames: true });
-    case 'int8-static': {
-      const targets = calibrationTargets(decodeModel(bytes));
-      const batches = calibrationFeeds.slice(0, settings.calibration?.samples ?? calibrationFeeds.length);
-      const ranges = await calibrate(bytes, batches, targets.calibratable, methodOf(settings));
-      const result = quantizeStatic(bytes, ranges, { perChannel: settings.perChannel ?? true, ...(settings.depthwise ? { depthwise: settings.depthwise } : {}) });
-      result.report.notes.push(`calibrated on ${batches.length} batch(es) with ${JSON.stringify(methodOf(settings))}`);
-      return result;
-    }
+    case 'int8-static':
+      return (await calibrateStatic(bytes, settings, calibrationFeeds))();
   }
 }

@@ -12,14 +12,15 @@
 import type { ReleaseManifest } from '@edgefleet/protocol';
 import { HubError, conflict } from '../core/errors';
 import type { Agreement } from '../core/quantize/output-agreement';
-import type { QuantizeReport } from '../core/quantize/quantize-report';
-import { qualityGate, type GateMeasurement } from '../core/quantize/quality-gate';
+import type { QuantizeReport, QuantizeResult } from '../core/quantize/quantize-report';
+import { qualityGate, type GateMeasurement, type GateVerdict } from '../core/quantize/quality-gate';
 import { QuantizeError } from '../core/quantize/quantize-error';
 import { versionExists } from '../adapters/db/models';
 import { readOpset } from '../adapters/onnx-runtime';
 import type { HubContext } from './context';
 import { registerVersion } from './register-version';
-import { applyQuantization, type QuantizeSettings } from './quantize-apply';
+import { applyQuantization, calibrateStatic, type QuantizeSettings } from './quantize-apply';
+import { accuracyFallback, type Judged } from './quantize-fallback';
 import { agreementOf, measure, planEvaluation, type EvaluationData, type EvaluationPlan, type Measurement } from './quantize-evaluation';
 import { evaluationSetFor } from './quantize-evaluation-set';
 import { quantizedProbe } from './quantize-probe';
@@ -63,6 +64,13 @@ export interface QuantizeOutcome {
 
 const SYNTHETIC_WARNING =
   'agreement was measured on synthetic inputs shaped like the probe, not on real data: it says little about real inputs; upload the version with ?samples= (a .npy/.npz of real inputs) or ?referenceDataset= for trustworthy numbers';
+
+/** What the gate saw of one int8 candidate. */
+interface JudgedInt8 {
+  int8: Measurement;
+  agreement: Agreement;
+  verdict: GateVerdict;
+}
 
 const round = (value: number, digits = 6): number => Number(value.toFixed(digits));
 
@@ -115,7 +123,8 @@ export async function quantizeVersion(ctx: HubContext, request: QuantizeRequest,
       { details: { mode, evaluationData: plan.data } },
     );
   }
-  const quantized = await applyQuantization(source.bytes, request, plan.calibration);
+  const staticQuantizer = mode === 'int8-static' ? await calibrateStatic(source.bytes, request, plan.calibration) : undefined;
+  let quantized = staticQuantizer ? staticQuantizer() : await applyQuantization(source.bytes, request, plan.calibration);
   // int8 adds quantization nodes and scales: on a model whose weights are tiny, that outweighs
   // what the weights save, and a bigger, less exact file is never worth registering.
   if (quantized.model.length >= source.bytes.length) {
@@ -125,9 +134,25 @@ export async function quantizeVersion(ctx: HubContext, request: QuantizeRequest,
   }
 
   const fp32 = await measure(source.bytes, plan);
-  const int8 = await measure(quantized.model, plan, { timeFolded: mode !== 'int8-dynamic' });
-  const agreement = agreementOf(fp32, int8, plan);
-  const verdict = qualityGate(gateInput(fp32, int8, agreement, plan), { maxAccuracyLossPp: request.maxAccuracyLossPp ?? 1, minAgreement: request.minAgreement ?? 0.99, maxMetricLossPp: request.maxMetricLossPp ?? 1 });
+  const limits = { maxAccuracyLossPp: request.maxAccuracyLossPp ?? 1, minAgreement: request.minAgreement ?? 0.99, maxMetricLossPp: request.maxMetricLossPp ?? 1 };
+  const judge = async (result: QuantizeResult): Promise<Judged<JudgedInt8>> => {
+    const int8 = await measure(result.model, plan, { timeFolded: mode !== 'int8-dynamic' });
+    const agreement = agreementOf(fp32, int8, plan);
+    const verdict = qualityGate(gateInput(fp32, int8, agreement, plan), limits);
+    return { result, pass: verdict.pass, detail: { int8, agreement, verdict } };
+  };
+  let judged = await judge(quantized);
+  let keptFloat: string[] = [];
+  if (!judged.pass && staticQuantizer && request.accuracyFallback !== false) {
+    const fallback = await accuracyFallback({ quantize: staticQuantizer, first: quantized, sourceBytes: source.bytes, calibration: plan.calibration, primary: plan.primary, judge, logger: ctx.logger });
+    plan.notes.push(...fallback.notes);
+    if (fallback.last?.pass) {
+      judged = fallback.last;
+      quantized = judged.result;
+      keptFloat = fallback.keptFloat;
+    }
+  }
+  const { int8, agreement, verdict } = judged.detail;
 
   const sourceMetrics = roundedMetrics(fp32.metrics);
   const resultMetrics = roundedMetrics(int8.metrics);
@@ -169,7 +194,7 @@ export async function quantizeVersion(ctx: HubContext, request: QuantizeRequest,
     params: {
       ...manifest.lineage.params,
       // Signed with the release: whether its agreement and accuracy speak for real inputs.
-      quantize: { mode, perChannel: request.perChannel ?? null, calibration: request.calibration ?? null, ...(request.depthwise ? { depthwise: request.depthwise } : {}), evaluationData: plan.data, ...(plan.data === 'synthetic' ? { warning: SYNTHETIC_WARNING } : {}) },
+      quantize: { mode, perChannel: request.perChannel ?? null, calibration: request.calibration ?? null, ...(request.depthwise ? { depthwise: request.depthwise } : {}), ...(request.activations ? { activations: request.activations } : {}), ...(keptFloat.length > 0 ? { keptFloat } : {}), evaluationData: plan.data, ...(plan.data === 'synthetic' ? { warning: SYNTHETIC_WARNING } : {}) },
     },
     codeVersion: ctx.codeVersion,
   };

@@ -1,6 +1,7 @@
 /**
  * Static int8 in QDQ form (ML.md: the default for CNNs). The model is first prepared
- * (static-preparation.ts: opset raised to 13, BatchNormalization folded into Conv). Then for every
+ * (static-preparation.ts: opset raised to 13, written-out hard-swish fused, BatchNormalization
+ * folded into Conv). Then for every
  * Conv / MatMul / Gemm with a constant float weight in the main graph whose input X has a
  * calibrated range:
  *   X -> QuantizeLinear -> DequantizeLinear (asymmetric uint8 by default, or int8, from the range)
@@ -53,6 +54,13 @@ export interface StaticOptions {
    * 'int8' quantizes them like every other Conv.
    */
   depthwise?: DepthwisePolicy;
+  /**
+   * Activation tensors to leave float (no QuantizeLinear on them): a node reading one runs in
+   * float with its weight dequantized, a Conv writing one gets no output QDQ. The accuracy
+   * fallback (services/quantize-fallback.ts) names the activations whose quantization hurts the
+   * outputs most.
+   */
+  keepFloat?: readonly string[];
 }
 
 function weightAxisFor(node: NodeProto, rank: number): number | undefined {
@@ -68,7 +76,9 @@ function checkRange(tensor: string, range: { min: number; max: number }): void {
 }
 
 interface StaticContext {
+  /** The calibrated ranges minus the keepFloat tensors. */
   calibration: CalibrationRanges;
+  keptFloat: ReadonlySet<string>;
   activationType: ActivationType;
   perChannel: boolean;
   names: NameAllocator;
@@ -146,7 +156,12 @@ function quantizeCandidate(candidate: QdqCandidate, ctx: StaticContext): Inserte
   if (!weightScales) return none;
   ctx.weights.set(weightName, weightScales);
   if (!getsActivationQdq({ node, scope }, ctx.calibration) || range === undefined) {
-    const reason = scope.parent !== undefined ? `inside ${scope.path}: its input cannot be exposed for calibration, weight-only` : `no calibration range for ${activation}, weight-only`;
+    const reason =
+      scope.parent !== undefined
+        ? `inside ${scope.path}: its input cannot be exposed for calibration, weight-only`
+        : ctx.keptFloat.has(activation)
+          ? `input ${activation} kept float on request (keepFloat), weight-only`
+          : `no calibration range for ${activation}, weight-only`;
     ctx.draft.skipped.push({ what, opType: node.opType, graph: scope.path, reason });
     return none;
   }
@@ -181,22 +196,27 @@ export function quantizeStatic(modelBytes: Uint8Array, calibration: CalibrationR
   if (qdqCandidates(collectScopes(model)).length === 0) {
     throw new QuantizeError('E_NOT_QUANTIZABLE', 'static: looked for Conv/MatMul/Gemm nodes with a constant float weight and found none (try weights-only for other ops)');
   }
-  const { opset, foldedBatchNorms, names } = prepareForStatic(model);
+  const { opset, foldedBatchNorms, fusedHardSwish, names } = prepareForStatic(model);
   // Preparation replaced nodes and weights: find the candidates again on the prepared graphs.
   const scopes = collectScopes(model);
   const { candidates, kept } = splitByPolicy(qdqCandidates(scopes), options.depthwise ?? 'float');
+  const keptFloat = new Set(options.keepFloat ?? []);
+  const quantizable = Object.fromEntries(Object.entries(calibration).filter(([tensor]) => !keptFloat.has(tensor)));
   const ctx: StaticContext = {
-    calibration,
+    calibration: quantizable,
+    keptFloat,
     activationType: options.activationType ?? 'uint8',
     perChannel: options.perChannel ?? true,
     names,
     draft: emptyDraft(),
     activations: new Map(),
     weights: new Map(),
-    integerWeights: new Set(candidates.filter((candidate) => getsActivationQdq(candidate, calibration)).map(({ node }) => node.input[1] ?? '')),
+    integerWeights: new Set(candidates.filter((candidate) => getsActivationQdq(candidate, quantizable)).map(({ node }) => node.input[1] ?? '')),
   };
+  if (fusedHardSwish > 0) ctx.draft.notes.push(`${fusedHardSwish} hard-swish(es) written as Add/Clip/Mul/Div fused into HardSwish (opset ${opset.after})`);
   if (foldedBatchNorms > 0) ctx.draft.notes.push(`${foldedBatchNorms} BatchNormalization node(s) folded into the Conv before them`);
   for (const { node, scope, reason } of kept) ctx.draft.skipped.push({ what: node.name || node.opType, opType: node.opType, graph: scope.path, reason });
+  if (keptFloat.size > 0) ctx.draft.notes.push(`${keptFloat.size} activation(s) kept float on request: ${[...keptFloat].join(', ')}`);
   if (kept.length > 0) ctx.draft.notes.push(`${kept.length} depthwise Conv(s) kept float, weights included: faster than onnxruntime's int8 depthwise kernel`);
   // Convert first (weight DequantizeLinears go to the front of their graphs), then insert each
   // input's QDQ pair right before its first consumer and each Conv output's right after the Conv

@@ -1,12 +1,18 @@
 /**
  * What static QDQ does to a model before it places any QuantizeLinear, in order: raise the
  * default opset to 13 (per-axis QuantizeLinear/DequantizeLinear; older ops rewritten, see
- * opset-upgrade.ts), then fold every Conv -> BatchNormalization pair. Calibration targets are
- * found on a model prepared the same way, so the two always agree on tensor names.
+ * opset-upgrade.ts), fuse hard-swish written as four elementwise ops into HardSwish (raising the
+ * opset to 14 for it, only when the model has one and the raise is safe: fuse-hard-swish.ts),
+ * then fold every Conv -> BatchNormalization pair. Calibration targets are found on a model
+ * prepared the same way, so the two always agree on tensor names (both passes keep the names of
+ * the tensors they leave).
  */
 import type { ModelProto } from 'onnx-buf';
 import { foldBatchNorms } from './fold-batch-norm';
+import { countHardSwish, fuseHardSwish, HARD_SWISH_OPSET } from './fuse-hard-swish';
+import { collectScopes } from './graph-scope';
 import { nameAllocator, type NameAllocator } from './name-allocator';
+import { ensureOpset } from './opset-upgrade';
 import type { QuantizeReport } from './quantize-report';
 import { requireOpset } from './require-opset';
 
@@ -15,13 +21,24 @@ export const STATIC_OPSET = 13;
 export interface StaticPreparation {
   opset: QuantizeReport['opset'];
   foldedBatchNorms: number;
+  fusedHardSwish: number;
   /** Fresh names over the prepared model, for the passes that follow. */
   names: NameAllocator;
 }
 
-/** Mutates `model`; E_UNSUPPORTED_OPSET when the opset cannot be raised. */
+/** Mutates `model`; E_UNSUPPORTED_OPSET when the opset cannot be raised to STATIC_OPSET. */
 export function prepareForStatic(model: ModelProto): StaticPreparation {
   const opset = requireOpset(model, STATIC_OPSET, 'per-axis QuantizeLinear/DequantizeLinear');
   const names = nameAllocator(model);
-  return { opset, foldedBatchNorms: foldBatchNorms(model, names), names };
+  const main = collectScopes(model)[0];
+  let fusedHardSwish = 0;
+  if (main && countHardSwish(main) > 0) {
+    const raised = ensureOpset(model, HARD_SWISH_OPSET, 'HardSwish');
+    if (raised.ok) {
+      fusedHardSwish = fuseHardSwish(main, names);
+      opset.after = raised.after;
+      opset.upgraded ||= raised.upgraded;
+    }
+  }
+  return { opset, foldedBatchNorms: foldBatchNorms(model, names), fusedHardSwish, names };
 }

@@ -22,13 +22,23 @@ export const quantizeBody = z
       .optional()
       .describe('static mode: how activation ranges are taken (default minmax)'),
     depthwise: z.enum(['float', 'int8']).optional().describe("static mode: depthwise Convs stay float (default: onnxruntime's int8 depthwise kernel is slower than its float one) or are quantized too"),
+    activations: z
+      .enum(['uint8', 'int8'])
+      .optional()
+      .describe("static mode: activation type; 'uint8' (default) with 8-bit weights, or 'int8' with 7-bit weights, which runs onnxruntime's faster u8s8 kernels on x86 CPUs without VNNI at half the weight precision"),
+    accuracyFallback: z
+      .boolean()
+      .optional()
+      .describe('static mode: when int8 misses the quality gate, measure which activations hurt the outputs most (on the calibration inputs), keep them float and try again, 1, 2, 4, ... up to a quarter of them; default true'),
     maxAccuracyLossPp: z.number().min(0).max(100).optional().describe('labelled (trained) versions: largest accuracy loss allowed in percentage points; default 1'),
     minAgreement: z.number().min(0).max(1).optional().describe('unlabelled versions: smallest fraction of rows whose int8 output agrees with fp32; default 0.99'),
     maxMetricLossPp: z.number().min(0).max(100).optional().describe("labelled data: largest loss of the primary metric (a trained run's own metric, macroF1 by default for classifiers; macroF1 for samples with labels) in percentage points, or percent of fp32 for error metrics (rmse, mae, logLoss); default 1"),
     version: versionLabelSchema.optional().describe('label of the new version; default its release counter'),
   })
   .refine((body) => body.calibration === undefined || body.mode === 'int8-static', { message: 'calibration applies to int8-static only', path: ['calibration'] })
-  .refine((body) => body.depthwise === undefined || body.mode === 'int8-static', { message: 'depthwise applies to int8-static only', path: ['depthwise'] });
+  .refine((body) => body.depthwise === undefined || body.mode === 'int8-static', { message: 'depthwise applies to int8-static only', path: ['depthwise'] })
+  .refine((body) => body.activations === undefined || body.mode === 'int8-static', { message: 'activations applies to int8-static only', path: ['activations'] })
+  .refine((body) => body.accuracyFallback === undefined || body.mode === 'int8-static', { message: 'accuracyFallback applies to int8-static only', path: ['accuracyFallback'] });
 
 const latency = z.object({ batch1: z.number(), batch64: z.number().optional(), batch1FoldedQdq: z.number().optional().describe('with session option disable_quant_qdq=1') });
 const side = z.object({

@@ -89,3 +89,29 @@ export function seededImages(count: number, dims: readonly number[], seed: numbe
   }
   return out;
 }
+
+/**
+ * x [N, 3, 16, 16] -> y [N, 4] at opset 13, with hard-swish written the way older exporters
+ * write it, in three variants: Conv -> Add(3) -> Clip(0, 6) -> Mul(x, .) -> Div(6); the same with
+ * Mul(1/6) and the operands swapped; and one whose Clip output is also read elsewhere (a graph
+ * output, `clip_out`), which must not be fused.
+ */
+export function writtenOutHardSwishModel(seed = 11): Uint8Array {
+  const random = mulberry32(seed);
+  const g = new GraphBuilder('written_out_hard_swish', 13);
+  const scalar = (name: string, value: number) => g.initializer(name, floats([value]), []);
+  const x = g.input('x', 'float32', ['N', ...MOBILENET_INPUT]);
+  const first = conv(g, x, 3, 8, 3, random, 1, true);
+  const clipped = g.op('Clip', [g.op('Add', [first, scalar('three', 3)]), scalar('zero', 0), scalar('six', 6)]);
+  const swished = g.op('Div', [g.op('Mul', [first, clipped]), scalar('six_div', 6)]);
+  const second = conv(g, swished, 8, 8, 1, random, 1, true);
+  const clipped2 = g.op('Clip', [g.op('Add', [scalar('three_b', 3), second]), scalar('zero_b', 0), scalar('six_b', 6)]);
+  const swished2 = g.op('Mul', [g.op('Mul', [clipped2, second]), scalar('sixth', 1 / 6)]);
+  const third = conv(g, swished2, 8, 4, 1, random, 1, true);
+  g.node('Clip', [g.op('Add', [third, scalar('three_c', 3)]), scalar('zero_c', 0), scalar('six_c', 6)], ['clip_out']);
+  g.node('Div', [g.op('Mul', [third, 'clip_out']), scalar('six_c_div', 6)], ['kept']);
+  g.node('ReduceMean', ['kept'], ['y'], { axes: attr.ints([2, 3]), keepdims: attr.int(0) });
+  g.output('y', 'float32', ['N', 4]);
+  g.output('clip_out', 'float32', ['N', 4, 16, 16]);
+  return encodeModel(g.build());
+}

@@ -125,6 +125,24 @@ describe('static int8 on a MobileNet-style block', () => {
     expect(count(ops, /Conv$/)).toBe(5);
   });
 
+  it('keepFloat leaves the named activations float: no QuantizeLinear on them, the Conv reading one runs float', async () => {
+    const batches = [0, 1].map((i) => feed(seededImages(32, dims, 100 + i)));
+    const ranges = await calibrate(fp32, batches, calibrationTargets(decodeModel(fp32)).calibratable);
+    const stemOutput = quantized.report.activations.map((activation) => activation.tensor).find((tensor) => tensor !== 'x') ?? '';
+    const kept = quantizeStatic(fp32, ranges, { keepFloat: ['x', stemOutput] });
+    const graph = decodeModel(kept.model).graph;
+    if (!graph) throw new Error('no graph');
+    for (const tensor of ['x', stemOutput]) expect(readers(graph, tensor).map((node) => node.opType)).not.toContain('QuantizeLinear');
+    expect(kept.report.activations.map((activation) => activation.tensor)).not.toContain('x');
+    expect(kept.report.skipped.filter((s) => /input x kept float on request/.test(s.reason))).toHaveLength(1);
+    expect(kept.report.notes).toContain(`2 activation(s) kept float on request: x, ${stemOutput}`);
+    const ops = await optimizedOps(kept.model, join(workDir, 'optimized-kept.onnx'));
+    expect(count(ops, /^com\.microsoft:QLinearConv$/)).toBeLessThan(4);
+    const x = seededImages(ROWS, dims, 9);
+    const { agreement } = compareLogits(await logits(fp32, x), await logits(kept.model, x), 10);
+    expect(agreement).toBeGreaterThanOrEqual(0.97);
+  });
+
   it('agrees with fp32 on >= 97% of seeded inputs (argmax over 10 outputs)', async () => {
     const x = seededImages(ROWS, dims, 9);
     const { agreement } = compareLogits(await logits(fp32, x), await logits(quantized.model, x), 10);
