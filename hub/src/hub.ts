@@ -28,16 +28,16 @@ import { DEFAULTS, deviceUrls, localHost, type HubOptions } from './config';
 import { parseBrokerUrl } from './core/broker-url';
 import { createApp } from './http/app';
 import { syncDocSigner } from './adapters/doc-signer';
-import { releaseManifests } from './services/release-manifests';
+import { releaseManifests } from './services/models/release-manifests';
 import type { HubContext } from './services/context';
-import { refreshExpiringDocs, republishRetained } from './services/deployments';
-import { ingestBatcher } from './services/ingest-batcher';
-import { createTrainingRunner } from './services/training-runner';
+import { refreshExpiringDocs, republishRetained } from './services/devices/deployments';
+import { ingestBatcher } from './services/statistics/ingest-batcher';
+import { createTrainingRunner } from './services/training/training-runner';
 import { createScheduler } from './adapters/scheduler';
-import { runContinuousTraining } from './services/continuous-training';
-import { runDriftEvaluation } from './services/drift-job';
-import { reconcileAllRollouts } from './services/rollouts';
-import { deliverDueNotifications } from './services/notifications';
+import { runContinuousTraining } from './services/training/continuous-training';
+import { runDriftEvaluation } from './services/drift/drift-job';
+import { reconcileAllRollouts } from './services/rollouts/rollouts';
+import { deliverDueNotifications } from './services/drift/notifications';
 
 export interface Hub {
   /** e.g. http://127.0.0.1:41234 */
@@ -161,7 +161,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
 
     // Device messages are committed in batches; a handler's promise settles once its batch
     // committed (the broker holds the PUBACK on it). On close, what is queued is committed before
-    // the broker and the database close; anything later is never settled (services/ingest-batcher.ts).
+    // the broker and the database close; anything later is never settled (services/statistics/ingest-batcher.ts).
     const batcher = ingestBatcher(ctx);
     cleanups.push(() => batcher.close());
     for (const kind of INGESTED_KINDS) {

@@ -17,8 +17,8 @@ import { RejectionTracker } from '../src/core/rejection-tracker';
 import type { BatchTimers } from '../src/core/batch-queue';
 import type { BrokerMessage } from '../src/adapters/broker/broker';
 import type { HubContext } from '../src/services/context';
-import { applyIngestBatch, type IngestItem } from '../src/services/ingest';
-import { createIngestBatcher } from '../src/services/ingest-batcher';
+import { applyIngestBatch, type IngestItem } from '../src/services/statistics/ingest';
+import { createIngestBatcher } from '../src/services/statistics/ingest-batcher';
 import { makeTempDir, report, type TempDir } from './support';
 
 const NOW = new Date('2026-12-03T12:30:00.000Z');

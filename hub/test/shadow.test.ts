@@ -10,7 +10,7 @@ import type { MqttClient } from 'mqtt';
 import { countIntoBins, desiredTopic, fromBase64, isReleaseRef, LATENCY_EDGES_MS, openReleaseRef, statsTopic, utf8Decode, type BinnedStats, type DeploymentDoc, type Envelope, type ReleaseManifest, type ReleaseSource, type ShadowStats, type StatsWindow } from '@edgefleet/protocol';
 import type { Hub } from '../src/index';
 import { openDatabase } from '../src/adapters/db/open';
-import { shadowAgreement } from '../src/services/shadow-stats';
+import { shadowAgreement } from '../src/services/statistics/shadow-stats';
 import { SILERO_PROBE, SILERO_V5, api, connectDevice, enrol, makeTempDir, nextMessage, testHub } from './support';
 import { SILERO_V6 } from '../../test/fixtures/silero';
 

@@ -54,7 +54,7 @@ const sameCandidate = (a: ShadowStats, b: ShadowStats): boolean => a.model === b
  * than summed: their agreement would be a blend that belongs to neither, and dropping one side
  * would lose comparisons without a trace. A device never needs that merge (it closes the window
  * when its shadow changes, and its outbox merges only mergeable windows: statsWindowsMergeable);
- * the hub keeps shadow sections per candidate (hub stats-ingest.ts).
+ * the hub keeps shadow sections per candidate (hub services/statistics/stats-ingest.ts).
  */
 export function shadowsMergeable(a: ShadowStats | undefined, b: ShadowStats | undefined): boolean {
   return a === undefined || b === undefined || sameCandidate(a, b);

@@ -30,8 +30,8 @@ import { nameAllocator } from '../../../hub/src/core/quantize/name-allocator';
 import { ensureOpset } from '../../../hub/src/core/quantize/opset-upgrade';
 import { quantizeStatic, type StaticOptions } from '../../../hub/src/core/quantize/quantize-static';
 import type { QuantizeResult } from '../../../hub/src/core/quantize/quantize-report';
-import type { CalibratedStatic } from '../../../hub/src/services/quantize-apply';
-import { accuracyFallback, type Judged } from '../../../hub/src/services/quantize-fallback';
+import type { CalibratedStatic } from '../../../hub/src/services/quantize/quantize-apply';
+import { accuracyFallback, type Judged } from '../../../hub/src/services/quantize/quantize-fallback';
 import { silentLogger } from './measure';
 import { LINE_HEIGHT, LINE_WIDTH, textLines } from '../demo/text-lines';
 import { fixed, goal, table, withGoal } from './report';
@@ -103,7 +103,7 @@ async function alternatingMedians(sessions: readonly ort.InferenceSession[], x: 
 }
 
 /**
- * The hub's accuracy fallback (services/quantize-fallback.ts) as the quantize route runs it:
+ * The hub's accuracy fallback (services/quantize/quantize-fallback.ts) as the quantize route runs it:
  * sensitivities ranked on the calibration lines, the 0.99 agreement gate judged on 128 other
  * lines (seed 3), neither of them the lines the table reports on.
  */

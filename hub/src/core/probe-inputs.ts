@@ -16,7 +16,7 @@ export type ProbeHints = Record<string, ProbeHint>;
 
 /**
  * 262,144 input elements take real image sizes (3x224x224 = 150,528) and, at the short decimals
- * below, stay under MAX_PROBE_JSON_BYTES, which upload-model.ts checks on the finished probe.
+ * below, stay under MAX_PROBE_JSON_BYTES, which services/models/upload-model.ts checks on the finished probe.
  * Probes over 64 KiB of JSON leave the signed manifest as probe blobs (core/probe-blob.ts), so
  * the manifest stays small; the cap bounds what an agent downloads and holds to run the probe.
  */

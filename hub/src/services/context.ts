@@ -9,9 +9,9 @@ import type { Logger } from '../adapters/logger';
 import type { Scheduler } from '../adapters/scheduler';
 import type { WebhookTarget } from '../adapters/webhook';
 import type { CredentialVerifier } from '../adapters/secrets';
-import type { TrainingRunner } from './training-runner';
+import type { TrainingRunner } from './training/training-runner';
 import type { DocSigner } from '../adapters/doc-signer';
-import type { ReleaseManifests } from './release-manifests';
+import type { ReleaseManifests } from './models/release-manifests';
 
 export interface HubUrls {
   publicUrl: string;
@@ -27,7 +27,7 @@ export interface HubContext {
   artifacts: ArtifactStore;
   /**
    * probe blobs too large for a manifest, content-addressed: served on the artifact route only to
-   * devices whose assigned releases name them (services/probe-blobs.ts)
+   * devices whose assigned releases name them (services/models/probe-blobs.ts)
    */
   probes: ArtifactStore;
   /** uploaded CSV datasets, content-addressed; never served to devices */

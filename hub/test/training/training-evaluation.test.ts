@@ -10,7 +10,7 @@ import ort from 'onnxruntime-node';
 import type { Hub } from '../../src/index';
 import { createArtifactStore } from '../../src/adapters/artifacts';
 import { openDatabase } from '../../src/adapters/db/open';
-import { loadEvaluationSet, runIdOfSource, scoreOutputs } from '../../src/services/training-evaluation';
+import { loadEvaluationSet, runIdOfSource, scoreOutputs } from '../../src/services/training/training-evaluation';
 import { api, type TempDir, useTestHub } from '../support';
 import { syntheticCsv } from './synthetic';
 

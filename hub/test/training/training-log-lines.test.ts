@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { summarizeEpochs } from '../../src/services/training-fit';
-import { classReport, formatMetrics, stoppingLine } from '../../src/services/training-report';
+import { summarizeEpochs } from '../../src/services/training/training-fit';
+import { classReport, formatMetrics, stoppingLine } from '../../src/services/training/training-report';
 
 describe("a run's log lines about its fit and metrics", () => {
   const epochs = (losses: number[]) => losses.map((valLoss, i) => ({ epoch: i + 1, loss: 1, valLoss }));

@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { referenceProfileSchema } from '@edgefleet/protocol';
 import { predictEncoded, type Table, type TrainedNetwork } from '../../src/core/training';
-import { buildReference } from '../../src/services/training-profile';
+import { buildReference } from '../../src/services/training/training-profile';
 
 // logits (a, -a): the top probability is 1 / (1 + e^(-2|a|)), the class the sign of a
 const net: TrainedNetwork = {

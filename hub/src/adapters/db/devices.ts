@@ -40,7 +40,7 @@ export const getDevice = (db: Db, id: string): DeviceRow | undefined => db.selec
 
 export const listDevices = (db: Db): DeviceRow[] => db.select().from(devices).orderBy(devices.id).all();
 
-/** What the rollout controller reads of each device on every pass (services/rollouts.ts fleetView). */
+/** What the rollout controller reads of each device on every pass (services/rollouts/rollouts.ts fleetView). */
 export interface FleetRow {
   id: string;
   ring: string;

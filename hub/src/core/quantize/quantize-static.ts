@@ -57,7 +57,7 @@ export interface StaticOptions {
   /**
    * Activation tensors to leave float (no QuantizeLinear on them): a node reading one runs in
    * float with its weight dequantized, a Conv writing one gets no output QDQ. The accuracy
-   * fallback (services/quantize-fallback.ts) names the activations whose quantization hurts the
+   * fallback (services/quantize/quantize-fallback.ts) names the activations whose quantization hurts the
    * outputs most.
    */
   keepFloat?: readonly string[];

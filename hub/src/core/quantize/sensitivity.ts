@@ -1,7 +1,7 @@
 /**
  * Which activations static int8 should leave float when it misses the quality gate (pure). A
  * candidate is measured by quantizing everything but it: the primary output's remaining error
- * says how much keeping it float saves (services/quantize-fallback.ts measures on the
+ * says how much keeping it float saves (services/quantize/quantize-fallback.ts measures on the
  * calibration inputs, never on the rows the gate judges). On PaddleOCR's MobileNetV3 classifier
  * the three stem activations (the image, the stem Conv's output, the first hard-swish) saved
  * most: keeping them float took agreement on printed text lines from 0.977 to 0.994, and the

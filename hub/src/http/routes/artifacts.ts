@@ -1,7 +1,7 @@
 /**
  * `GET /artifacts/<sha256>`: model files by content hash for devices (Basic auth) and admins.
  * Served exactly as stored (agents verify the hash), streamed, with single-range support.
- * Probe blobs (large probes out of line, services/probe-blobs.ts) are served on the same route,
+ * Probe blobs (large probes out of line, services/models/probe-blobs.ts) are served on the same route,
  * but to a device only when a release assigned to it names the blob (403 otherwise).
  *
  * On @hono/node-server the file stream is piped straight into Node's response (PERF "Moving
@@ -19,7 +19,7 @@ import { HubError } from '../../core/errors';
 import { parseByteRange } from '../../core/byte-range';
 import { SHA256_NAME } from '../../adapters/artifacts';
 import type { HubContext } from '../../services/context';
-import { probeBlobsAssignedTo } from '../../services/probe-blobs';
+import { probeBlobsAssignedTo } from '../../services/models/probe-blobs';
 import { requireDevice, type AppEnv } from '../auth';
 import type { RouteSpec } from '../openapi';
 import { artifactParams } from '../schemas';

@@ -3,7 +3,7 @@ import type { Hono } from 'hono';
 import { z } from 'zod';
 import { modelNameSchema, sha256Schema } from '@edgefleet/protocol';
 import { HubError } from '../../core/errors';
-import { datasetDetail, listDatasetViews, uploadDataset } from '../../services/datasets';
+import { datasetDetail, listDatasetViews, uploadDataset } from '../../services/datasets/datasets';
 import type { HubContext } from '../../services/context';
 import { actorOf, type AppEnv } from '../auth';
 import type { RouteSpec } from '../openapi';

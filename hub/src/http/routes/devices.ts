@@ -1,9 +1,9 @@
 /** Admin routes for devices: enrol, list, inspect, pin to a release. */
 import type { Hono } from 'hono';
 import { listEvents } from '../../adapters/db/events';
-import { assignDevice } from '../../services/deployments';
-import { deviceView, enrolDevice, listDeviceViews, placeDevice } from '../../services/devices';
-import { requestReconcile } from '../../services/rollouts';
+import { assignDevice } from '../../services/devices/deployments';
+import { deviceView, enrolDevice, listDeviceViews, placeDevice } from '../../services/devices/devices';
+import { requestReconcile } from '../../services/rollouts/rollouts';
 import type { HubContext } from '../../services/context';
 import { actorOf, type AppEnv } from '../auth';
 import type { RouteSpec } from '../openapi';

@@ -2,7 +2,7 @@
 import type { Hono } from 'hono';
 import { z } from 'zod';
 import { deviceIdSchema, isoTimeSchema, statsWindowSchema } from '@edgefleet/protocol';
-import { driftOf, mergedStats, type StatsQuery } from '../../services/stats-view';
+import { driftOf, mergedStats, type StatsQuery } from '../../services/statistics/stats-view';
 import type { HubContext } from '../../services/context';
 import type { AppEnv } from '../auth';
 import type { RouteSpec } from '../openapi';

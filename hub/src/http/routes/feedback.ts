@@ -4,7 +4,7 @@ import { bodyLimit } from 'hono/body-limit';
 import { z } from 'zod';
 import { deviceIdSchema, isoTimeSchema, MAX_PREDICTED_LENGTH, MAX_PREDICTION_ID_LENGTH } from '@edgefleet/protocol';
 import { HubError } from '../../core/errors';
-import { accuracyOf, postFeedback, type InvalidItem, type LabelItem } from '../../services/feedback';
+import { accuracyOf, postFeedback, type InvalidItem, type LabelItem } from '../../services/statistics/feedback';
 import type { HubContext } from '../../services/context';
 import { actorOf, type AppEnv } from '../auth';
 import type { RouteSpec } from '../openapi';

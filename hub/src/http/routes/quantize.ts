@@ -1,9 +1,9 @@
-/** Admin route: quantize a version to int8 behind a quality gate (services/quantize-version.ts). */
+/** Admin route: quantize a version to int8 behind a quality gate (services/quantize/quantize-version.ts). */
 import type { Hono } from 'hono';
 import { z } from 'zod';
 import { versionLabelSchema } from '@edgefleet/protocol';
 import type { HubContext } from '../../services/context';
-import { quantizeVersion } from '../../services/quantize-version';
+import { quantizeVersion } from '../../services/quantize/quantize-version';
 import { actorOf, type AppEnv } from '../auth';
 import type { RouteSpec } from '../openapi';
 import { versionParams } from '../schemas';

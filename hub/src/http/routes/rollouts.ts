@@ -7,7 +7,7 @@ import { listRings, upsertRing } from '../../adapters/db/rollouts';
 import { listDevices } from '../../adapters/db/devices';
 import { ROLLOUT_ACTIONS } from '../../core/rollouts/actions';
 import type { HubContext } from '../../services/context';
-import { createRollout, listRolloutViews, rolloutAction, rolloutView } from '../../services/rollouts';
+import { createRollout, listRolloutViews, rolloutAction, rolloutView } from '../../services/rollouts/rollouts';
 import { actorOf, type AppEnv } from '../auth';
 import type { RouteSpec } from '../openapi';
 import { ringSchema } from '../schemas';

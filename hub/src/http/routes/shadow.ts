@@ -2,7 +2,7 @@
 import type { Hono } from 'hono';
 import { z } from 'zod';
 import { binnedStatsSchema, deviceIdSchema, isoTimeSchema, modelNameSchema, versionLabelSchema } from '@edgefleet/protocol';
-import { shadowView, type ShadowQuery } from '../../services/shadow-stats';
+import { shadowView, type ShadowQuery } from '../../services/statistics/shadow-stats';
 import type { HubContext } from '../../services/context';
 import type { AppEnv } from '../auth';
 import type { RouteSpec } from '../openapi';

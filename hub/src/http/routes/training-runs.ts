@@ -1,9 +1,9 @@
 /** Admin routes for training runs: start one, follow it (status, progress, metrics, logs), cancel it. */
 import type { Hono } from 'hono';
 import { z } from 'zod';
-import { cancelRun, createRun, listRunSummaries, runDetail, runLogs } from '../../services/training-runs';
-import { trainingRequestSchema } from '../../services/training-request';
-import { RUN_STATUSES, TRAINING_STAGES } from '../../services/training-types';
+import { cancelRun, createRun, listRunSummaries, runDetail, runLogs } from '../../services/training/training-runs';
+import { trainingRequestSchema } from '../../services/training/training-request';
+import { RUN_STATUSES, TRAINING_STAGES } from '../../services/training/training-types';
 import type { HubContext } from '../../services/context';
 import { actorOf, type AppEnv } from '../auth';
 import type { RouteSpec } from '../openapi';

@@ -1,0 +1,96 @@
+/**
+ * Datasets: CSV files uploaded once, stored content-addressed (the id is the sha256 of the
+ * bytes, so the same file uploaded again is the same dataset), parsed and explored in the
+ * request when small and in a worker thread when large, so a big file never stalls the hub.
+ * Every upload is audited.
+ */
+import { DatasetError, type ColumnKind, type TableSummary } from '../../core/datasets';
+import { HubError, notFound } from '../../core/errors';
+import { writeAudit } from '../../adapters/db/audit';
+import { getDataset, insertDataset, listDatasets, type DatasetRow } from '../../adapters/db/datasets';
+import { startWorkerTask } from '../../adapters/jobs/worker-task';
+import type { HubContext } from '../context';
+import { inspectDataset, type InspectInput, type InspectResult } from './datasets-inspect';
+import { datasetColumnsSchema, type DatasetColumns } from '../training/training-types';
+
+/** Largest CSV accepted; bigger uploads get 413 (before the body is read when Content-Length says so). */
+export const MAX_DATASET_BYTES = 64 * 1024 * 1024;
+
+const DATASET_WORKER = new URL('../../workers/dataset-worker.ts', import.meta.url);
+/** Files up to this size parse in the request (milliseconds); bigger ones in a worker thread, off the event loop. */
+export const INLINE_PARSE_BYTES = 1024 * 1024;
+
+export interface DatasetView {
+  id: string;
+  name: string;
+  rows: number;
+  sizeBytes: number;
+  columns: DatasetColumns;
+  createdAt: string;
+}
+
+export interface UploadDatasetInput {
+  name: string;
+  kinds: Record<string, ColumnKind> | undefined;
+  body: ReadableStream<Uint8Array> | null;
+  contentLength: number | undefined;
+}
+
+const viewOf = (row: Omit<DatasetRow, 'summary'>): DatasetView => ({
+  id: row.id,
+  name: row.name,
+  rows: row.rows,
+  sizeBytes: row.sizeBytes,
+  columns: datasetColumnsSchema.parse(row.columns),
+  createdAt: row.createdAt,
+});
+
+async function inspect(input: InspectInput, size: number): Promise<Extract<InspectResult, { ok: true }>> {
+  const result = size <= INLINE_PARSE_BYTES ? await inspectDataset(input) : await startWorkerTask<InspectInput, never, InspectResult>(DATASET_WORKER, input).result;
+  if (!result.ok) throw new DatasetError(result.error.code, result.error.message, result.error.details);
+  return result;
+}
+
+/** `created` is false when the same bytes were already stored (the existing dataset is returned). */
+export async function uploadDataset(ctx: HubContext, input: UploadDatasetInput, actor: string): Promise<{ created: boolean; dataset: DatasetView }> {
+  if (input.contentLength !== undefined && input.contentLength > MAX_DATASET_BYTES) {
+    throw new HubError('E_TOO_LARGE', `dataset file of ${input.contentLength} bytes exceeds the limit of ${MAX_DATASET_BYTES} bytes`);
+  }
+  const staged = await ctx.datasets.receive(input.body, MAX_DATASET_BYTES);
+  try {
+    const audit = (created: boolean): void =>
+      writeAudit(ctx.db, { at: ctx.now(), actor, action: 'dataset.uploaded', subject: `dataset:${staged.sha256}`, details: { name: input.name, size: staged.size, created } });
+    const existing = getDataset(ctx.db, staged.sha256);
+    if (existing) {
+      audit(false);
+      return { created: false, dataset: viewOf(existing) };
+    }
+    const parsed = await inspect({ path: staged.tmpPath, ...(input.kinds === undefined ? {} : { kinds: input.kinds }) }, staged.size);
+    await staged.commit();
+    const row = { id: staged.sha256, name: input.name, rows: parsed.rows, sizeBytes: staged.size, columns: parsed.columns, summary: parsed.summary, createdAt: ctx.now().toISOString() };
+    const created = insertDataset(ctx.db, row);
+    audit(created);
+    ctx.logger.info('dataset stored', { id: row.id, name: row.name, rows: row.rows, columns: row.columns.length, created });
+    return { created, dataset: viewOf(created ? row : (getDataset(ctx.db, row.id) ?? row)) };
+  } finally {
+    await staged.discard();
+  }
+}
+
+export const listDatasetViews = (ctx: HubContext): DatasetView[] => listDatasets(ctx.db).map(viewOf);
+
+export function requireDataset(ctx: HubContext, id: string): DatasetRow {
+  const row = getDataset(ctx.db, id);
+  if (!row) throw notFound(`dataset ${id}`);
+  return row;
+}
+
+/** The dataset with its exploration summary: the one stored at upload, or a fresh one against `target`. */
+export async function datasetDetail(ctx: HubContext, id: string, target?: { name: string; kind?: ColumnKind }): Promise<DatasetView & { summary: TableSummary }> {
+  const row = requireDataset(ctx, id);
+  const view = viewOf(row);
+  if (target === undefined) return { ...view, summary: row.summary as TableSummary };
+  const kinds = Object.fromEntries(view.columns.map((c) => [c.name, c.kind]));
+  const explored = await inspect({ path: ctx.datasets.pathOf(id), kinds, target: target.name, ...(target.kind === undefined ? {} : { targetKind: target.kind }) }, row.sizeBytes);
+  return { ...view, summary: explored.summary };
+}

@@ -1,0 +1,145 @@
+/**
+ * The scheduled drift evaluation (DRIFT.md; issue 5 "a scheduled job evaluates every active
+ * version and raises alerts"). Every version with statistics in the last day is evaluated on its
+ * complete hourly buckets (evaluateHistory: fleet-wide per hour with per-device screening,
+ * persistence over hours, Page-Hinkley over the day), and its fleet alert is opened, updated or
+ * resolved in one transaction with the audit row and the webhook notification.
+ */
+import { randomUUID } from 'node:crypto';
+import { parseWith, sumStatsWindows, statsWindowSchema, type ReferenceProfile, type StatsWindow } from '@edgefleet/protocol';
+import { getOpenAlert, insertAlert, listAlerts, updateAlert, versionsWithStats } from '../../adapters/db/alerts';
+import { writeAudit } from '../../adapters/db/audit';
+import { getVersion } from '../../adapters/db/models';
+import { listStatsBuckets, statsHourSignatures } from '../../adapters/db/stats';
+import { alertTransition, type AlertTransition, type OpenAlertState } from '../../core/alert-lifecycle';
+import { evaluateHistory, type HistoryReport, type HourWindows } from '../../core/drift/evaluate-history';
+import { DEFAULT_PERSISTENCE, windowRefusal, type Verdict } from '../../core/drift';
+import type { HubContext } from '../context';
+import { kickDelivery, queueNotification } from './notifications';
+import { referenceOf } from '../statistics/stats-view';
+
+const HOUR_MS = 3_600_000;
+/** Hours of history behind each evaluation: Page-Hinkley's memory. */
+export const DRIFT_HISTORY_HOURS = 24;
+export const FLEET_SCOPE = 'fleet';
+const ACTOR = 'job:drift-evaluation';
+
+export interface VersionEvaluation {
+  model: string;
+  version: string;
+  /** why the version was not evaluated */
+  skipped?: string;
+  latestHour?: string | null;
+  verdict?: Verdict;
+  severity?: HistoryReport['severity'];
+  signals?: HistoryReport['signals'];
+  alert?: { id: string; action: AlertTransition['action']; status: 'open' | 'resolved' } | null;
+}
+
+export interface DriftJobResult {
+  evaluatedAt: string;
+  /** complete hours up to (excluding) this one are evaluated */
+  until: string;
+  versions: VersionEvaluation[];
+}
+
+const floorHour = (ms: number): number => Math.floor(ms / HOUR_MS) * HOUR_MS;
+
+/**
+ * Merged windows of hours that have not changed since the last run, per version: only the recent
+ * hours need every device's window (per-device screening); older ones only feed the merged
+ * Page-Hinkley series, and re-reading a day of device buckets every run would cost seconds at
+ * 1,000 devices. Keyed by the hour's bucket count and last update, so a late window invalidates it.
+ */
+const mergedHourCache = new WeakMap<HubContext, Map<string, { signature: string; merged: StatsWindow | null }>>();
+
+const storedWindow = (row: { merged: unknown }): StatsWindow => parseWith(statsWindowSchema, row.merged, 'stored stats bucket');
+
+/** Every recent hour's device windows and every older hour's merged window; buckets that no longer fit the reference, or whose numbers cannot be tested, are skipped. */
+function hourlyWindows(ctx: HubContext, model: string, version: string, reference: ReferenceProfile, fromHour: string, until: string, recentFrom: string): HourWindows[] {
+  const cache = mergedHourCache.get(ctx) ?? new Map<string, { signature: string; merged: StatsWindow | null }>();
+  mergedHourCache.set(ctx, cache);
+  const hours: HourWindows[] = [];
+  for (const { hour, buckets, updatedAt } of statsHourSignatures(ctx.db, model, version, fromHour, until)) {
+    const key = `${model}\u0000${version}\u0000${hour}`;
+    const signature = `${buckets}:${updatedAt ?? ''}`;
+    const cached = cache.get(key);
+    if (hour < recentFrom && cached?.signature === signature) {
+      if (cached.merged) hours.push({ hour, windows: [cached.merged] });
+      continue;
+    }
+    const next = new Date(Date.parse(hour) + HOUR_MS).toISOString();
+    const windows = listStatsBuckets(ctx.db, { model, version, fromHour: hour, to: next })
+      .map(storedWindow)
+      .filter((w) => windowRefusal(reference, w) === null);
+    const merged = windows.length > 0 ? sumStatsWindows(windows) : null;
+    cache.set(key, { signature, merged });
+    if (windows.length > 0) hours.push({ hour, windows: hour < recentFrom && merged ? [merged] : windows });
+  }
+  // Hours that fell out of the day are not needed again.
+  for (const key of cache.keys()) if ((key.split('\u0000')[2] ?? '') < fromHour) cache.delete(key);
+  return hours;
+}
+
+function applyFinding(ctx: HubContext, model: string, version: string, report: HistoryReport, at: Date): VersionEvaluation['alert'] {
+  return ctx.db.transaction((tx) => {
+    const open = getOpenAlert(tx, model, version, FLEET_SCOPE);
+    const state: OpenAlertState | null = open
+      ? { severity: open.severity === 'drift' ? 'drift' : 'warning', signals: open.signals as string[], alarmingEvaluations: open.alarmingEvaluations, quietEvaluations: open.quietEvaluations }
+      : null;
+    const transition = alertTransition(state, { severity: report.severity, signals: report.signals.map((s) => s.name) });
+    const iso = at.toISOString();
+    const evidence = { latestHour: report.latestHour, verdict: report.verdict, signals: report.signals, hours: report.hours };
+    let id = open?.id ?? null;
+    if (transition.action === 'open') {
+      id = randomUUID();
+      insertAlert(tx, { id, model, version, scope: FLEET_SCOPE, status: 'open', severity: transition.state.severity, signals: transition.state.signals, evidence, alarmingEvaluations: 1, quietEvaluations: 0, openedAt: iso, updatedAt: iso });
+    } else if (transition.action === 'update' && open) {
+      const { severity, signals, alarmingEvaluations, quietEvaluations } = transition.state;
+      // A quiet evaluation keeps the evidence that raised the alert; an alarming one refreshes it.
+      updateAlert(tx, open.id, { severity, signals, alarmingEvaluations, quietEvaluations, updatedAt: iso, ...(report.severity !== null ? { evidence } : {}) });
+    } else if (transition.action === 'resolve' && open) {
+      updateAlert(tx, open.id, { status: 'resolved', resolvedAt: iso, updatedAt: iso, quietEvaluations: open.quietEvaluations + 1 });
+    }
+    if (id === null) return null;
+    if (transition.action === 'none') return null;
+    const notify = transition.notify;
+    if (notify) {
+      const severity = transition.action === 'resolve' ? open?.severity : transition.state.severity;
+      const signals = transition.action === 'resolve' ? open?.signals : transition.state.signals;
+      const data = { alert: id, model, version, scope: FLEET_SCOPE, severity, signals, evidence };
+      queueNotification(tx, ctx.alerting.webhook, at, notify, data);
+      writeAudit(tx, { at, actor: ACTOR, action: notify, subject: `model:${model}@${version}`, details: { alert: id, severity, signals } });
+    }
+    return { id, action: transition.action, status: transition.action === 'resolve' ? 'resolved' : 'open' };
+  });
+}
+
+/** Evaluates every version with recent statistics at `at` (default now). */
+export function runDriftEvaluation(ctx: HubContext, at: Date = ctx.now()): DriftJobResult {
+  const untilMs = floorHour(at.getTime());
+  const until = new Date(untilMs).toISOString();
+  const fromHour = new Date(untilMs - DRIFT_HISTORY_HOURS * HOUR_MS).toISOString();
+  const versions: VersionEvaluation[] = [];
+  for (const { model, version } of versionsWithStats(ctx.db, fromHour, until)) {
+    const row = getVersion(ctx.db, model, version);
+    const reference = row ? referenceOf(row.manifest) : null;
+    if (!reference) {
+      versions.push({ model, version, skipped: 'no reference profile in its release manifest' });
+      continue;
+    }
+    const recentFrom = new Date(untilMs - DEFAULT_PERSISTENCE.m * HOUR_MS).toISOString();
+    const report = evaluateHistory(reference, hourlyWindows(ctx, model, version, reference, fromHour, until, recentFrom), { recentFrom });
+    const alert = applyFinding(ctx, model, version, report, at);
+    versions.push({ model, version, latestHour: report.latestHour, verdict: report.verdict, severity: report.severity, signals: report.signals, alert });
+  }
+  // Versions whose statistics stopped (rolled back, retired) still get their open alerts resolved.
+  for (const open of listAlerts(ctx.db, { status: 'open', limit: 10_000 })) {
+    if (versions.some((v) => v.model === open.model && v.version === open.version)) continue;
+    const quiet: HistoryReport = { latestHour: null, verdict: 'insufficient-data', severity: null, signals: [], hours: [] };
+    versions.push({ model: open.model, version: open.version, skipped: 'no statistics in the last day', alert: applyFinding(ctx, open.model, open.version, quiet, at) });
+  }
+  ctx.logger.info('drift evaluation', { until, versions: versions.length, alerting: versions.filter((v) => v.severity).length });
+  kickDelivery(ctx);
+  return { evaluatedAt: at.toISOString(), until, versions };
+}

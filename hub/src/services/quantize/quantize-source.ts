@@ -1,0 +1,21 @@
+/** The version a quantization starts from: its row, its decoded manifest and its file. */
+import { readFile } from 'node:fs/promises';
+import { notFound } from '../../core/errors';
+import { getVersion, type ModelVersionRow } from '../../adapters/db/models';
+import { decodeStoredManifest, withStoredProbe, type HubManifest } from '../../core/release-manifest';
+import type { HubContext } from '../context';
+
+export interface SourceVersion {
+  row: ModelVersionRow;
+  /** with its whole probe, also when the signed manifest names a probe blob */
+  manifest: HubManifest;
+  bytes: Uint8Array;
+}
+
+
+export async function loadSourceVersion(ctx: HubContext, model: string, version: string): Promise<SourceVersion> {
+  const row = getVersion(ctx.db, model, version);
+  if (!row) throw notFound(`model version ${model}@${version}`);
+  const bytes = new Uint8Array(await readFile(ctx.artifacts.pathOf(row.sha256)));
+  return { row, manifest: withStoredProbe(decodeStoredManifest(row.manifest), row.probe), bytes };
+}

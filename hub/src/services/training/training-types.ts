@@ -1,0 +1,117 @@
+/**
+ * The vocabulary shared by the training runner (main thread) and the training worker: the
+ * resolved spec of a run as stored in `training_runs.request`, the progress messages the worker
+ * sends, and the outcome it returns. Plain data only: it crosses a worker boundary.
+ */
+import { z } from 'zod';
+import type { IoSpec, Probe, ReferenceProfile } from '@edgefleet/protocol';
+import { modelNameSchema, sha256Schema, versionLabelSchema } from '@edgefleet/protocol';
+import type { SearchMetric } from '../../core/training';
+
+export const RUN_STATUSES = ['queued', 'running', 'succeeded', 'failed', 'cancelled'] as const;
+export type RunStatus = (typeof RUN_STATUSES)[number];
+export const isFinished = (status: string): boolean => status === 'succeeded' || status === 'failed' || status === 'cancelled';
+
+/** Stages in the order a run goes through them (`registering` happens in the main thread). */
+export const TRAINING_STAGES = ['queued', 'loading', 'preparing', 'baseline', 'training', 'evaluating', 'exporting', 'parity', 'profiling', 'registering', 'done'] as const;
+export type TrainingStage = (typeof TRAINING_STAGES)[number];
+
+/** Metrics each task reports (flat numbers); the first is the default metric a run is judged on. */
+export const TASK_METRICS = {
+  classification: ['macroF1', 'accuracy', 'logLoss', 'rocAuc', 'ece'],
+  regression: ['rmse', 'mae', 'r2'],
+  anomaly: ['rocAuc', 'averagePrecision', 'f1', 'precision', 'recall'],
+} as const satisfies Record<string, readonly SearchMetric[]>;
+
+export const DEFAULT_TRAINER = { classification: 'mlp', regression: 'mlp', anomaly: 'autoencoder' } as const;
+
+const paramValue = z.union([z.number(), z.string(), z.boolean(), z.array(z.number())]);
+export const searchDimensionSchema = z.union([
+  z.array(paramValue).min(1).max(100),
+  z.strictObject({ min: z.number(), max: z.number(), log: z.boolean().optional(), int: z.boolean().optional() }),
+]);
+
+export const splitSchema = z
+  .strictObject({ train: z.number().gt(0).lt(1), validation: z.number().gt(0).lt(1), test: z.number().gt(0).lt(1) })
+  .refine((s) => Math.abs(s.train + s.validation + s.test - 1) < 1e-9, { message: 'train + validation + test must be 1' });
+
+export const searchMetricSchema = z.enum(['accuracy', 'macroF1', 'rocAuc', 'f1', 'precision', 'recall', 'r2', 'rmse', 'mae', 'logLoss', 'ece', 'averagePrecision']);
+export const taskSchema = z.enum(['classification', 'regression', 'anomaly']);
+export const trainerNameSchema = z.enum(['baseline', 'linear', 'mlp', 'autoencoder']);
+export const balanceSchema = z.enum(['none', 'class-weights', 'oversample']);
+
+/** A run's request with every default resolved: what it ran with, and what re-evaluating it needs. */
+export const trainingSpecSchema = z.strictObject({
+  dataset: sha256Schema,
+  target: z.string(),
+  task: taskSchema,
+  trainer: trainerNameSchema,
+  params: z.record(z.string(), z.unknown()),
+  search: z.strictObject({ kind: z.enum(['grid', 'random']), space: z.record(z.string(), searchDimensionSchema), trials: z.number().int(), metric: searchMetricSchema }).nullable(),
+  features: z.array(z.string()),
+  split: z.strictObject({ train: z.number(), validation: z.number(), test: z.number() }),
+  balance: balanceSchema,
+  seed: z.number().int(),
+  model: modelNameSchema,
+  version: versionLabelSchema.nullable(),
+  register: z.boolean(),
+  /** the test metric the run is judged on against its baseline */
+  metric: searchMetricSchema,
+  /**
+   * Columns left out of the default features because the dataset's exploration flagged them as
+   * id-like (core/datasets/id-like.ts). Empty when the request named its features. Runs stored
+   * before this field existed read as [].
+   */
+  excludedFeatures: z.array(z.strictObject({ column: z.string(), reason: z.string(), detail: z.string() })).default([]),
+});
+export type TrainingSpec = z.infer<typeof trainingSpecSchema>;
+
+/** One column of a stored dataset, as `datasets.columns` holds it. */
+export const datasetColumnsSchema = z.array(z.strictObject({ name: z.string(), kind: z.enum(['numeric', 'categorical']) }));
+export type DatasetColumns = z.infer<typeof datasetColumnsSchema>;
+
+export interface EpochEntry {
+  /** the search trial this epoch belongs to; absent without a search */
+  trial?: number;
+  epoch: number;
+  loss: number;
+  valLoss?: number;
+  valMetric?: number;
+}
+
+export interface TrialEntry {
+  index: number;
+  params: Record<string, unknown>;
+  metrics: Record<string, number>;
+}
+
+export interface TrainingProgress {
+  stage: TrainingStage;
+  /** 0..1 over the whole run */
+  progress: number;
+  epoch?: EpochEntry;
+  trial?: TrialEntry;
+}
+
+export interface TrainingInput {
+  runId: string;
+  csvPath: string;
+  columns: DatasetColumns;
+  spec: TrainingSpec;
+  codeVersion: string;
+}
+
+export interface TrainingOutcome {
+  onnx: Uint8Array;
+  io: { inputs: IoSpec[]; outputs: IoSpec[] };
+  opset: number;
+  probe: Probe;
+  reference: ReferenceProfile;
+  /** the trainer's params as used (defaults filled, the search's choice applied) */
+  params: Record<string, unknown>;
+  metrics: Record<string, number>;
+  baselineMetrics: Record<string, number>;
+  classes: string[] | null;
+  rows: { train: number; validation: number; test: number };
+  parity: { rows: number; maxAbsDiff: number };
+}
