@@ -20,6 +20,10 @@ export interface ThirdPartyBroker {
   forgetRetained(topic: string): Promise<void>;
   /** stops and starts again on the same port, empty (no retained messages, no sessions) */
   restart(): Promise<void>;
+  /** an outage: stops listening until `start` */
+  stop(): Promise<void>;
+  /** back after `stop`, on the same port, empty */
+  start(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -77,6 +81,10 @@ export async function startThirdPartyBroker(): Promise<ThirdPartyBroker> {
       ),
     async restart() {
       await stop(running);
+      running = await start(port);
+    },
+    stop: () => stop(running),
+    async start() {
       running = await start(port);
     },
     close: () => stop(running),

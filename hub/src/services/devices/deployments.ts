@@ -1,6 +1,7 @@
 /**
  * Pinning devices to releases: bump and commit each device's seq, sign its deployment doc, store
- * it, then publish it retained. Retained messages are a cache of the database, rebuilt by
+ * it, then hand it to the broker retained, without waiting for delivery (the reply follows the
+ * commit; issue 12). Retained messages are a cache of the database, rebuilt by
  * `republishRetained` on every start and external-broker reconnect (ARCHITECTURE rule 7).
  *
  * From the seq bump to handing the doc to the broker nothing awaits (the signer is synchronous),
@@ -117,7 +118,6 @@ export async function assignDevices(ctx: AssignDeps, items: readonly DeviceAssig
     if (target.shadow) requireRelease(ctx, target.shadow.model, target.shadow.version);
   }
   const results: AssignResult[] = [];
-  const published: Promise<void>[] = [];
   for (let start = 0; start < items.length; start += ASSIGN_CHUNK) {
     // Between chunks the event loop breathes (broker traffic, HTTP): 10,000 devices in one
     // synchronous transaction would hold it for about two seconds.
@@ -125,13 +125,17 @@ export async function assignDevices(ctx: AssignDeps, items: readonly DeviceAssig
     const now = ctx.now();
     const chunk = items.slice(start, start + ASSIGN_CHUNK);
     const done = ctx.db.transaction((tx) => chunk.flatMap((item) => assignInTx(ctx, tx, item.deviceId, item.target, actor, now) ?? []));
-    // Handed to the broker in this same turn, in seq order; waited for together at the end.
+    // Handed to the broker in this same turn, in seq order, and not waited for: the assignment is
+    // committed, and an external broker that is down would hold the reply for its whole outage.
+    // Delivery follows: the broker client queues QoS 1 publishes, and every reconnect republishes
+    // the retained cache from the database (republishRetained).
     for (const { result, envelope } of done) {
-      published.push(ctx.broker.publish(desiredTopic(result.device), JSON.stringify(envelope), { retain: true }));
+      ctx.broker.publish(desiredTopic(result.device), JSON.stringify(envelope), { retain: true }).catch((error: unknown) => {
+        ctx.logger.warn('deployment doc not handed to the broker; it is republished on reconnect', { device: result.device, seq: result.seq, error: error instanceof Error ? error.message : String(error) });
+      });
       results.push(result);
     }
   }
-  await Promise.all(published);
   const first = results[0];
   ctx.logger.info('devices assigned', { devices: results.length, ...(results.length === 1 && first ? { device: first.device, seq: first.seq } : {}), targets: [...new Set(items.map((i) => `${i.target.model}@${i.target.version}`))] });
   return results;
