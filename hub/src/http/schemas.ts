@@ -22,6 +22,14 @@ export const ringSchema = z.string().regex(/^[A-Za-z0-9_-]{1,32}$/, 'must be 1-3
 
 export const enrolDeviceBody = z.strictObject({ id: deviceIdSchema, ring: ringSchema.default('default'), tags: tagsSchema.default({}) });
 export const enrolDeviceResponse = z.object({ id: deviceIdSchema, secret: z.string().describe('shown once; stored only as a keyed hash (HMAC-SHA256)') });
+export const rotateSecretResponse = enrolDeviceResponse.extend({
+  sessionEnded: z.boolean().describe("whether the device's live MQTT session was ended (always false with an external broker, which must drop it itself)"),
+});
+export const decommissionResponse = z.object({
+  id: deviceIdSchema,
+  decommissionedAt: z.string(),
+  sessionEnded: z.boolean().describe("whether this call ended a live MQTT session (false on a repeat, and with an external broker)"),
+});
 
 export const placeDeviceBody = z
   .strictObject({ ring: ringSchema.optional(), tags: tagsSchema.optional() })
@@ -61,6 +69,7 @@ export const deviceView = z.object({
   ring: z.string(),
   tags: z.record(z.string(), z.string()),
   createdAt: z.string(),
+  decommissionedAt: z.string().nullable().describe('when DELETE /api/v1/devices/{id} took it out of service; null while in service'),
   online: z.boolean(),
   lastSeenAt: z.string().nullable(),
   lastErrorCode: z.string().nullable(),

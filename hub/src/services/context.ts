@@ -39,7 +39,7 @@ export interface HubContext {
   signDoc: DocSigner;
   /** registered releases' signed manifests, by version and by hash */
   releases: ReleaseManifests;
-  broker: Pick<BrokerAdapter, 'publish' | 'counters' | 'seedRetained'>;
+  broker: Pick<BrokerAdapter, 'publish' | 'counters' | 'seedRetained' | 'endSession'>;
   credentials: CredentialVerifier;
   logger: Logger;
   now: () => Date;

@@ -70,6 +70,12 @@ export interface BrokerAdapter {
    * start-up fill from the database before any device can connect. Absent: publish them retained.
    */
   seedRetained?(entries: Iterable<readonly [topic: string, payload: Uint8Array | string]>): void;
+  /**
+   * Ends the connection of the client with this id, if any (a rotated secret or a decommissioned
+   * device: its secret no longer verifies, so it cannot come back). True when one was ended; an
+   * external broker cannot be told, so it answers false and the operator's broker must drop it.
+   */
+  endSession(clientId: string): Promise<boolean>;
   counters(): BrokerCounters;
   /** idempotent */
   close(): Promise<void>;

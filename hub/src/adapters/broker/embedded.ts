@@ -224,8 +224,16 @@ export async function createEmbeddedBroker(options: BrokerOptions): Promise<Embe
     },
   });
 
-  aedes.on('clientReady', (client: Client) => options.onDeviceConnected?.(client.id));
-  aedes.on('clientDisconnect', (client: Client) => options.onDeviceDisconnected?.(client.id));
+  // Who is connected under which id, for endSession (aedes keeps its own map, but untyped).
+  const sessions = new Map<string, Client>();
+  aedes.on('clientReady', (client: Client) => {
+    sessions.set(client.id, client);
+    options.onDeviceConnected?.(client.id);
+  });
+  aedes.on('clientDisconnect', (client: Client) => {
+    if (sessions.get(client.id) === client) sessions.delete(client.id);
+    options.onDeviceDisconnected?.(client.id);
+  });
   aedes.on('clientError', (client: Client, error: Error) => logger.info('mqtt client dropped', { clientId: client.id, reason: error.message }));
 
   /** each connection's peer address, keyed by the stream aedes holds as `client.conn` */
@@ -278,6 +286,13 @@ export async function createEmbeddedBroker(options: BrokerOptions): Promise<Embe
           else void handled.then(done);
         };
         aedes.subscribe(topicFilter, deliver, resolve);
+      }),
+    endSession: (clientId) =>
+      new Promise<boolean>((resolve) => {
+        const client = sessions.get(clientId);
+        if (!client) return resolve(false);
+        sessions.delete(clientId);
+        client.close(() => resolve(true));
       }),
     seedRetained(entries) {
       for (const [topic, payload] of entries) retained.store(topic, Buffer.from(payload), 1);

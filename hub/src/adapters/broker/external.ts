@@ -219,6 +219,9 @@ export async function createExternalBroker(options: ExternalBrokerOptions): Prom
         throw new Error(`subscribing to ${topicFilter} on the external broker failed (does the hub user's ACL allow it?): ${reason}`, { cause: error });
       }
     },
+    // MQTT gives one client no way to end another's session: the operator's broker must drop it
+    // (with Mosquitto's dynamic security the hub will do it there: issue 12).
+    endSession: async () => false,
     counters: () => ({ ...counters }),
     close() {
       closed ??= (async () => {

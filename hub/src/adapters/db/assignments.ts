@@ -40,6 +40,9 @@ export const getAssignment = (db: Db, deviceId: string): AssignmentRow | undefin
 
 export const listAssignments = (db: Db): AssignmentRow[] => db.select().from(assignments).all();
 
+/** Drops a device's assignment (decommissioning); true when it had one. */
+export const deleteAssignment = (db: Db, deviceId: string): boolean => db.delete(assignments).where(eq(assignments.deviceId, deviceId)).run().changes === 1;
+
 export function upsertAssignment(db: Db, row: AssignmentRow): void {
   statements(db).upsert.run(row);
 }

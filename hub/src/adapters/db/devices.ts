@@ -1,5 +1,5 @@
 /** Device rows: credentials, grouping, and the last facts the device reported. */
-import { and, eq, sql } from 'drizzle-orm';
+import { and, eq, isNull, sql } from 'drizzle-orm';
 import type { DeviceSecretStore } from '../secrets';
 import type { Db } from './open';
 import { preparedFor } from './prepared';
@@ -9,8 +9,13 @@ export type DeviceRow = typeof devices.$inferSelect;
 
 // Each runs once per connect, report or batch at fleet scale: prepared once (adapters/db/prepared.ts).
 const deviceStatements = preparedFor((db) => ({
-  reportedState: db.select({ state: devices.reportedState }).from(devices).where(eq(devices.id, sql.placeholder('id'))).prepare(),
-  secretHash: db.select({ secretHash: devices.secretHash }).from(devices).where(eq(devices.id, sql.placeholder('id'))).prepare(),
+  reportedState: db.select({ state: devices.reportedState, decommissionedAt: devices.decommissionedAt }).from(devices).where(eq(devices.id, sql.placeholder('id'))).prepare(),
+  // A decommissioned device has no secret any more: the verifier sees it as unknown.
+  secretHash: db
+    .select({ secretHash: devices.secretHash })
+    .from(devices)
+    .where(and(eq(devices.id, sql.placeholder('id')), isNull(devices.decommissionedAt)))
+    .prepare(),
   updateReport: db
     .update(devices)
     // Wrapped in sql``: drizzle's update types take no bare placeholders, so values go in as SQLite stores them.
@@ -61,11 +66,12 @@ const fleetQuery = sql`
   SELECT d.id AS id, d.ring AS ring, d.tags AS tags, d.online AS online, d.reported_state AS reported,
     a.model AS assignedModel, a.version AS assignedVersion, a.seq AS assignedSeq
   FROM ${devices} d LEFT JOIN ${assignments} a ON a.device_id = d.id
+  WHERE d.decommissioned_at IS NULL
   ORDER BY d.id`;
 
 type StoredFleetRow = Omit<FleetRow, 'tags' | 'online' | 'reported'> & { tags: string; online: number; reported: string | null };
 
-/** Every device with its assignment and its last report; one statement. */
+/** Every device in service (not decommissioned) with its assignment and its last report; one statement. */
 export function listFleetRows(db: Db): FleetRow[] {
   return db.all<StoredFleetRow>(fleetQuery).map((row) => ({
     ...row,
@@ -85,6 +91,16 @@ export function getSecretHash(db: Db, id: string): string | undefined {
  */
 export function replaceSecretHash(db: Db, id: string, expected: string, next: string): boolean {
   return db.update(devices).set({ secretHash: next }).where(and(eq(devices.id, id), eq(devices.secretHash, expected))).run().changes === 1;
+}
+
+/** A new secret hash for a device in service; false when it is unknown or decommissioned. */
+export function setSecretHash(db: Db, id: string, next: string): boolean {
+  return db.update(devices).set({ secretHash: next }).where(and(eq(devices.id, id), isNull(devices.decommissionedAt))).run().changes === 1;
+}
+
+/** Marks a device in service decommissioned and offline; false when it is unknown or already was. */
+export function markDecommissioned(db: Db, id: string, at: string): boolean {
+  return db.update(devices).set({ decommissionedAt: at, online: false }).where(and(eq(devices.id, id), isNull(devices.decommissionedAt))).run().changes === 1;
 }
 
 /** Rows whose stored secret hash starts with `prefix` (e.g. a scheme and key id). */
@@ -140,7 +156,8 @@ export function setOnlineMany(db: Db, ids: readonly string[], online: boolean, s
 }
 
 /** The last reported state as stored (unparsed); undefined when there is no such device. */
-export function getStoredReport(db: Db, id: string): { state: unknown } | undefined {
+/** The last report of a known device, and whether it was decommissioned (undefined: no such device). */
+export function getStoredReport(db: Db, id: string): { state: unknown; decommissionedAt: string | null } | undefined {
   return deviceStatements(db).reportedState.get({ id });
 }
 

@@ -19,6 +19,8 @@ export const devices = sqliteTable('devices', {
   lastSeenAt: text('last_seen_at'),
   reportedState: text('reported_state', { mode: 'json' }).$type<Json>(),
   lastErrorCode: text('last_error_code'),
+  /** set by DELETE /api/v1/devices/{id}: the device can no longer authenticate; its history stays */
+  decommissionedAt: text('decommissioned_at'),
 });
 
 export const models = sqliteTable('models', {

@@ -1,13 +1,13 @@
-/** Admin routes for devices: enrol, list, inspect, pin to a release. */
+/** Admin routes for devices: enrol, list, inspect, pin to a release, rotate a secret, decommission. */
 import type { Hono } from 'hono';
 import { listEvents } from '../../adapters/db/events';
 import { assignDevice } from '../../services/devices/deployments';
-import { deviceView, enrolDevice, listDeviceViews, placeDevice } from '../../services/devices/devices';
+import { decommissionDevice, deviceView, enrolDevice, listDeviceViews, placeDevice, rotateDeviceSecret } from '../../services/devices/devices';
 import { requestReconcile } from '../../services/rollouts/rollouts';
 import type { HubContext } from '../../services/context';
 import { actorOf, type AppEnv } from '../auth';
 import type { RouteSpec } from '../openapi';
-import { assignmentBody, assignmentResponse, deviceList, eventList, deviceParams, deviceView as deviceViewSchema, enrolDeviceBody, enrolDeviceResponse, placeDeviceBody } from '../schemas';
+import { assignmentBody, assignmentResponse, decommissionResponse, deviceList, eventList, deviceParams, deviceView as deviceViewSchema, enrolDeviceBody, enrolDeviceResponse, placeDeviceBody, rotateSecretResponse } from '../schemas';
 import { parseInput, readJsonBody } from '../validate';
 
 export const deviceSpecs: RouteSpec[] = [
@@ -54,6 +54,22 @@ export const deviceSpecs: RouteSpec[] = [
     body: assignmentBody,
     responses: { 200: { description: 'assigned', schema: assignmentResponse } },
   },
+  {
+    method: 'post',
+    path: '/api/v1/devices/{id}/secret',
+    summary: "Rotate a device's secret: the new one is returned once, the old one stops working at once and its live MQTT session is ended",
+    auth: 'admin',
+    params: deviceParams,
+    responses: { 200: { description: 'the new secret', schema: rotateSecretResponse } },
+  },
+  {
+    method: 'delete',
+    path: '/api/v1/devices/{id}',
+    summary: 'Decommission a device: it can no longer authenticate, its session and assignment end, rollouts let go of it; its history stays (idempotent)',
+    auth: 'admin',
+    params: deviceParams,
+    responses: { 200: { description: 'decommissioned', schema: decommissionResponse } },
+  },
 ];
 
 export function registerDevices(app: Hono<AppEnv>, ctx: HubContext): void {
@@ -86,5 +102,16 @@ export function registerDevices(app: Hono<AppEnv>, ctx: HubContext): void {
     const { id } = parseInput(deviceParams, c.req.param());
     const { model, version, shadow } = parseInput(assignmentBody, await readJsonBody(c));
     return c.json(await assignDevice(ctx, id, { model, version, shadow: shadow ?? null }, actorOf(c.get('principal'))));
+  });
+  app.post('/api/v1/devices/:id/secret', async (c) => {
+    const { id } = parseInput(deviceParams, c.req.param());
+    return c.json(await rotateDeviceSecret(ctx, id, actorOf(c.get('principal'))));
+  });
+  app.delete('/api/v1/devices/:id', async (c) => {
+    const { id } = parseInput(deviceParams, c.req.param());
+    const result = await decommissionDevice(ctx, id, actorOf(c.get('principal')));
+    // Rollouts that counted it let go of it on their next pass.
+    requestReconcile(ctx);
+    return c.json(result);
   });
 }

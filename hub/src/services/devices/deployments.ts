@@ -9,7 +9,7 @@
  * thousands of devices in one transaction: about 0.2 ms of hub CPU per device (BENCHMARKS.md).
  */
 import { TRUST_TOPIC, desiredTopic, isReleaseRef, type Envelope } from '@edgefleet/protocol';
-import { notFound } from '../../core/errors';
+import { conflict, notFound } from '../../core/errors';
 import { planPin, storedDoc, type ReleaseRef } from '../../core/deployment-doc';
 import { getAssignment, getAssignmentTarget, listAssignmentDocs, listAssignmentTargets, listAssignments, upsertAssignment } from '../../adapters/db/assignments';
 import { writeAudit } from '../../adapters/db/audit';
@@ -61,7 +61,7 @@ function requireRelease(ctx: Pick<HubContext, 'releases'>, model: string, versio
 /** One device's doc, signed and stored in the caller's transaction; null when the device does not exist. */
 function assignInTx(ctx: AssignDeps, tx: HubContext['db'], deviceId: string, target: AssignTarget, actor: string, now: Date): { result: AssignResult; envelope: Envelope } | null {
   const stored = getStoredReport(tx, deviceId);
-  if (stored === undefined) return null;
+  if (stored === undefined || stored.decommissionedAt !== null) return null;
   const reported = summarizeReport(stored.state)?.active ?? null;
   const targetRef = requireRelease(ctx, target.model, target.version);
   const shadowRef = target.shadow ? requireRelease(ctx, target.shadow.model, target.shadow.version) : null;
@@ -141,9 +141,11 @@ export async function assignDevices(ctx: AssignDeps, items: readonly DeviceAssig
   return results;
 }
 
-/** Pins one device (the assignment route, doc refresh); 404 for an unknown device or version. */
+/** Pins one device (the assignment route, doc refresh); 404 for an unknown device or version, 409 for a decommissioned one. */
 export async function assignDevice(ctx: AssignDeps, deviceId: string, target: AssignTarget, actor: string): Promise<AssignResult> {
   requireRelease(ctx, target.model, target.version);
+  const decommissionedAt = getStoredReport(ctx.db, deviceId)?.decommissionedAt;
+  if (decommissionedAt) throw conflict(`device ${deviceId} was decommissioned at ${decommissionedAt}`);
   const [result] = await assignDevices(ctx, [{ deviceId, target }], actor);
   if (!result) throw notFound(`device ${deviceId}`);
   return result;

@@ -1,9 +1,9 @@
-/** Enrolment and the admin's view of a device. */
-import { reportedStateSchema, type ReportedState } from '@edgefleet/protocol';
+/** Enrolment, secret rotation, decommissioning, and the admin's view of a device. */
+import { desiredTopic, reportedStateSchema, type ReportedState } from '@edgefleet/protocol';
 import { conflict, notFound } from '../../core/errors';
 import { writeAudit } from '../../adapters/db/audit';
-import { getAssignment } from '../../adapters/db/assignments';
-import { getDevice, insertDevice, listDevices, updateDevicePlacement, type DeviceRow } from '../../adapters/db/devices';
+import { deleteAssignment, getAssignment } from '../../adapters/db/assignments';
+import { getDevice, insertDevice, listDevices, markDecommissioned, setSecretHash, updateDevicePlacement, type DeviceRow } from '../../adapters/db/devices';
 import { generateSecret } from '../../adapters/secrets';
 import type { HubContext } from '../context';
 
@@ -15,7 +15,8 @@ export interface EnrolInput {
 
 /** The secret is returned once and only its keyed hash (HMAC-SHA256 under the hub's key) is kept. */
 export async function enrolDevice(ctx: HubContext, input: EnrolInput, actor: string): Promise<{ id: string; secret: string }> {
-  if (getDevice(ctx.db, input.id)) throw conflict(`device ${input.id} already exists`);
+  const existing = getDevice(ctx.db, input.id);
+  if (existing) throw conflict(`device ${input.id} already exists${existing.decommissionedAt ? ` (decommissioned at ${existing.decommissionedAt}; its id is not reused, so its history stays its own)` : ''}`);
   const secret = generateSecret();
   const secretHash = ctx.credentials.hash(secret);
   const now = ctx.now();
@@ -43,11 +44,71 @@ export function placeDevice(ctx: HubContext, id: string, patch: { ring?: string;
   });
 }
 
+/** A device in service, or a 409 naming when it was decommissioned (404 when unknown). */
+function inService(db: HubContext['db'], id: string): DeviceRow {
+  const row = getDevice(db, id);
+  if (!row) throw notFound(`device ${id}`);
+  if (row.decommissionedAt) throw conflict(`device ${id} was decommissioned at ${row.decommissionedAt}`);
+  return row;
+}
+
+type LifecycleDeps = Pick<HubContext, 'db' | 'credentials' | 'broker' | 'now' | 'logger'>;
+
+/**
+ * A new secret, returned once; the old one stops verifying at the commit, and the device's live
+ * MQTT session (opened with the old one) is ended, so it must come back with the new secret.
+ */
+export async function rotateDeviceSecret(ctx: LifecycleDeps, id: string, actor: string): Promise<{ id: string; secret: string; sessionEnded: boolean }> {
+  inService(ctx.db, id);
+  const secret = generateSecret();
+  const secretHash = ctx.credentials.hash(secret);
+  const now = ctx.now();
+  const rotated = ctx.db.transaction((tx) => {
+    if (!setSecretHash(tx, id, secretHash)) return false;
+    writeAudit(tx, { at: now, actor, action: 'device.secret-rotated', subject: `device:${id}`, details: {} });
+    return true;
+  });
+  // Decommissioned between the check and the transaction.
+  if (!rotated) inService(ctx.db, id);
+  const sessionEnded = await ctx.broker.endSession(id);
+  ctx.logger.info('device secret rotated', { device: id, sessionEnded });
+  return { id, secret, sessionEnded };
+}
+
+/**
+ * Takes a device out of service for good: its secret stops verifying (MQTT and HTTP), its live
+ * session is ended, its assignment and retained deployment doc are dropped, and rollouts let go
+ * of it; its statistics, events and audit history stay. Idempotent: a second call returns the
+ * first one's time.
+ */
+export async function decommissionDevice(ctx: LifecycleDeps, id: string, actor: string): Promise<{ id: string; decommissionedAt: string; sessionEnded: boolean }> {
+  const row = getDevice(ctx.db, id);
+  if (!row) throw notFound(`device ${id}`);
+  if (row.decommissionedAt) return { id, decommissionedAt: row.decommissionedAt, sessionEnded: false };
+  const at = ctx.now().toISOString();
+  const done = ctx.db.transaction((tx) => {
+    if (!markDecommissioned(tx, id, at)) return false;
+    const hadAssignment = deleteAssignment(tx, id);
+    writeAudit(tx, { at: new Date(at), actor, action: 'device.decommissioned', subject: `device:${id}`, details: { ring: row.ring, tags: row.tags, hadAssignment } });
+    return true;
+  });
+  if (!done) return decommissionDevice(ctx, id, actor);
+  // An empty retained payload clears the broker's copy of its deployment doc.
+  await ctx.broker.publish(desiredTopic(id), '', { retain: true }).catch((error: unknown) => {
+    ctx.logger.warn('could not clear the decommissioned device\'s retained doc; the broker drops it on its next restart', { device: id, error: error instanceof Error ? error.message : String(error) });
+  });
+  const sessionEnded = await ctx.broker.endSession(id);
+  ctx.logger.info('device decommissioned', { device: id, sessionEnded });
+  return { id, decommissionedAt: at, sessionEnded };
+}
+
 export interface DeviceView {
   id: string;
   ring: string;
   tags: Record<string, string>;
   createdAt: string;
+  /** when it was taken out of service (DELETE /api/v1/devices/{id}); null while in service */
+  decommissionedAt: string | null;
   online: boolean;
   lastSeenAt: string | null;
   lastErrorCode: string | null;
@@ -69,6 +130,7 @@ function toView(ctx: HubContext, row: DeviceRow): DeviceView {
     ring: row.ring,
     tags: row.tags,
     createdAt: row.createdAt,
+    decommissionedAt: row.decommissionedAt,
     online: row.online,
     lastSeenAt: row.lastSeenAt,
     lastErrorCode: row.lastErrorCode,
