@@ -21,6 +21,12 @@ export interface HubOptions {
   brokerUrl?: string;
   /** the hub's client id (and persistent session) on the external broker; default 'edgefleet-hub' */
   brokerClientId?: string;
+  /**
+   * Who creates devices' broker accounts on the external broker (EDGEFLEET_BROKER_PROVISIONING):
+   * 'none' (default: the operator adds them), or 'mosquitto-dynsec' (the hub drives Mosquitto 2's
+   * dynamic-security plugin: adapters/broker/mosquitto-dynsec.ts). Needs brokerUrl.
+   */
+  brokerProvisioning?: 'none' | 'mosquitto-dynsec';
   /** how long startup waits for the external broker before failing; default 10 s */
   brokerConnectTimeoutMs?: number;
   /** bind address; default '0.0.0.0' (EDGEFLEET_HOST) */
@@ -85,6 +91,7 @@ const envSchema = z.object({
   EDGEFLEET_ALERT_WEBHOOK_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
   EDGEFLEET_DRIFT_SCHEDULE: cronSchema.optional(),
   EDGEFLEET_RETRAIN_SCHEDULE: cronSchema.optional(),
+  EDGEFLEET_BROKER_PROVISIONING: z.enum(['none', 'mosquitto-dynsec']).optional(),
   EDGEFLEET_BROKER_URL: z
     .string()
     .superRefine((value, ctx) => {
@@ -112,6 +119,10 @@ export function hubOptionsFromEnv(env: NodeJS.ProcessEnv): HubOptions {
   if (e.EDGEFLEET_HTTP_PORT !== undefined) options.httpPort = e.EDGEFLEET_HTTP_PORT;
   if (e.EDGEFLEET_MQTT_PORT !== undefined) options.mqttPort = e.EDGEFLEET_MQTT_PORT;
   if (e.EDGEFLEET_BROKER_URL !== undefined) options.brokerUrl = e.EDGEFLEET_BROKER_URL;
+  if (e.EDGEFLEET_BROKER_PROVISIONING !== undefined) {
+    if (e.EDGEFLEET_BROKER_URL === undefined && e.EDGEFLEET_BROKER_PROVISIONING !== 'none') throw new Error('invalid hub configuration: EDGEFLEET_BROKER_PROVISIONING: needs EDGEFLEET_BROKER_URL (the embedded broker checks devices against the database itself)');
+    options.brokerProvisioning = e.EDGEFLEET_BROKER_PROVISIONING;
+  }
   if (e.EDGEFLEET_HOST !== undefined) options.host = e.EDGEFLEET_HOST;
   if (e.EDGEFLEET_ADMIN_TOKEN !== undefined) options.adminToken = e.EDGEFLEET_ADMIN_TOKEN;
   if (e.EDGEFLEET_PUBLIC_URL !== undefined) options.publicUrl = e.EDGEFLEET_PUBLIC_URL;

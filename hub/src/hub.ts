@@ -18,8 +18,10 @@ import { createArtifactStore } from './adapters/artifacts';
 import { readCodeVersion } from './adapters/code-version';
 import type { BrokerAdapter } from './adapters/broker/broker';
 import { createEmbeddedBroker, type EmbeddedBroker } from './adapters/broker/embedded';
-import { createExternalBroker } from './adapters/broker/external';
-import { deviceSecretStore, markAllOffline } from './adapters/db/devices';
+import { DEFAULT_HUB_CLIENT_ID, createExternalBroker } from './adapters/broker/external';
+import { mosquittoDynsecProvisioner, dynsecClient } from './adapters/broker/mosquitto-dynsec';
+import { noProvisioning, type BrokerProvisioner } from './adapters/broker/provisioner';
+import { deviceSecretStore, getDevice, markAllOffline } from './adapters/db/devices';
 import { openDatabase, type OpenedDb } from './adapters/db/open';
 import { loadOrCreateKeys } from './adapters/keys';
 import { jsonLogger } from './adapters/logger';
@@ -132,6 +134,16 @@ export async function startHub(options: HubOptions): Promise<Hub> {
       });
     }
     cleanups.push(() => broker.close());
+    let provisioner: BrokerProvisioner = noProvisioning;
+    if (options.brokerUrl !== undefined && options.brokerProvisioning === 'mosquitto-dynsec') {
+      const hubUser = parseBrokerUrl(options.brokerUrl).username;
+      if (hubUser === undefined) throw new Error('EDGEFLEET_BROKER_PROVISIONING=mosquitto-dynsec: EDGEFLEET_BROKER_URL must name the hub user (mqtt://user:password@host:port)');
+      provisioner = await mosquittoDynsecProvisioner(await dynsecClient(broker), { hubUser, hubClientId: options.brokerClientId ?? DEFAULT_HUB_CLIENT_ID, logger });
+      await provisioner.reconcile((id) => {
+        const row = getDevice(db, id);
+        return row !== undefined && row.decommissionedAt === null;
+      });
+    }
 
     const ctx: HubContext = {
       db,
@@ -143,6 +155,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
       signDoc: syncDocSigner([keys.release]),
       releases: releaseManifests(db),
       broker,
+      provisioner,
       credentials,
       logger,
       now,

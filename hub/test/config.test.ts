@@ -71,6 +71,15 @@ describe('EDGEFLEET_BROKER_URL', () => {
   });
 });
 
+describe('EDGEFLEET_BROKER_PROVISIONING', () => {
+  it('takes mosquitto-dynsec with an external broker, and refuses it without one or an unknown value', () => {
+    const url = 'mqtt://edgefleet-hub:pw@broker:1883';
+    expect(hubOptionsFromEnv({ EDGEFLEET_BROKER_URL: url, EDGEFLEET_BROKER_PROVISIONING: 'mosquitto-dynsec' })).toEqual({ dataDir: './data', brokerUrl: url, brokerProvisioning: 'mosquitto-dynsec' });
+    expect(() => hubOptionsFromEnv({ EDGEFLEET_BROKER_PROVISIONING: 'mosquitto-dynsec' })).toThrow(/EDGEFLEET_BROKER_PROVISIONING: needs EDGEFLEET_BROKER_URL/);
+    expect(() => hubOptionsFromEnv({ EDGEFLEET_BROKER_URL: url, EDGEFLEET_BROKER_PROVISIONING: 'emqx' })).toThrow(/EDGEFLEET_BROKER_PROVISIONING/);
+  });
+});
+
 describe('deviceUrls', () => {
   it('derives broker URLs from the public URL', () => {
     expect(deviceUrls('https://hub.example.com/', '0.0.0.0', 8080, 1883)).toEqual({

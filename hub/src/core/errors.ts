@@ -13,6 +13,8 @@ export const HUB_ERROR_CODES = [
   'E_PROBE_FAILED',
   /** a derived version (quantized, retrained) refused because it is worse than allowed */
   'E_QUALITY_GATE',
+  /** the external broker refused or did not answer a provisioning command (nothing was stored) */
+  'E_BROKER',
   'E_INTERNAL',
 ] as const;
 export type HubErrorCode = (typeof HUB_ERROR_CODES)[number];

@@ -18,6 +18,7 @@ export const STATUS_OF: Record<HubErrorCode, ContentfulStatusCode> = {
   E_INVALID_MODEL: 422,
   E_PROBE_FAILED: 422,
   E_QUALITY_GATE: 422,
+  E_BROKER: 502,
   E_INTERNAL: 500,
 };
 

@@ -3,6 +3,7 @@ import type { RejectionTracker } from '../core/rejection-tracker';
 import type { KeyedLock } from '../core/keyed-lock';
 import type { ArtifactStore } from '../adapters/artifacts';
 import type { BrokerAdapter } from '../adapters/broker/broker';
+import type { BrokerProvisioner } from '../adapters/broker/provisioner';
 import type { Db } from '../adapters/db/open';
 import type { HubKeys } from '../adapters/keys';
 import type { Logger } from '../adapters/logger';
@@ -40,6 +41,8 @@ export interface HubContext {
   /** registered releases' signed manifests, by version and by hash */
   releases: ReleaseManifests;
   broker: Pick<BrokerAdapter, 'publish' | 'counters' | 'seedRetained' | 'endSession'>;
+  /** keeps an external broker's device accounts in step (noProvisioning for the embedded one) */
+  provisioner: BrokerProvisioner;
   credentials: CredentialVerifier;
   logger: Logger;
   now: () => Date;

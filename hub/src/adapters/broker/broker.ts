@@ -13,11 +13,22 @@ export interface BrokerMessage {
    * operator's ACL is what keeps a device on its own topics).
    */
   clientId: string | null;
+  /**
+   * Delivered as a retained message (on a new subscription). Devices may never publish retained;
+   * an external broker that cannot refuse it (a Mosquitto dynsec ACL has no "never retained")
+   * replays it on every resubscription, so the hub drops it (services/statistics/ingest.ts).
+   */
+  retained?: boolean;
 }
 
 export interface PublishOptions {
   /** retained messages are a cache of the database (ARCHITECTURE rule 7); default false */
   retain?: boolean;
+  /**
+   * default 1. 0 for commands that must never be sent twice: a QoS 1 publish whose PUBACK is
+   * lost to a dropped connection is sent again after the reconnect (mosquitto-dynsec.ts).
+   */
+  qos?: 0 | 1;
 }
 
 /** Counters of the embedded broker: its own listeners, authentication and ACL. */

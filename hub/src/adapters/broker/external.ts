@@ -22,6 +22,9 @@ import { connect, type IPublishPacket, type MqttClient } from 'mqtt';
 import { parseBrokerUrl, type BrokerTarget } from '../../core/broker-url';
 import { topicMatches } from '../../core/topic-filter';
 import type { Logger } from '../logger';
+
+/** The hub's client id and persistent session on an external broker unless told otherwise. */
+export const DEFAULT_HUB_CLIENT_ID = 'edgefleet-hub';
 import type { BrokerAdapter, BrokerMessage, ExternalBrokerCounters } from './broker';
 
 export interface ExternalBrokerOptions {
@@ -86,7 +89,7 @@ export async function createExternalBroker(options: ExternalBrokerOptions): Prom
   let lastError: string | null = null;
 
   const client: MqttClient = connect(target.url, {
-    clientId: options.clientId ?? 'edgefleet-hub',
+    clientId: options.clientId ?? DEFAULT_HUB_CLIENT_ID,
     ...(target.username === undefined ? {} : { username: target.username }),
     ...(target.password === undefined ? {} : { password: target.password }),
     protocolVersion: 4,
@@ -133,7 +136,7 @@ export async function createExternalBroker(options: ExternalBrokerOptions): Prom
   client.handleMessage = (packet: IPublishPacket, callback: (error?: Error) => void): void => {
     counters.messagesReceived++;
     // An external broker never names the publisher; its ACL keeps devices on their own topics.
-    const message: BrokerMessage = { topic: packet.topic, payload: Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload), clientId: null };
+    const message: BrokerMessage = { topic: packet.topic, payload: Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload), clientId: null, retained: packet.retain };
     const matching = subscriptions.filter((subscription) => topicMatches(subscription.filter, packet.topic));
     let ack: () => void;
     const { messageId } = packet;
@@ -190,12 +193,12 @@ export async function createExternalBroker(options: ExternalBrokerOptions): Prom
     throw new Error(`cannot connect to the external broker ${target.url} (EDGEFLEET_BROKER_URL): ${reason}`, { cause: error });
   }
   phase = 'running';
-  logger.info('connected to the external broker', { url: target.url, clientId: options.clientId ?? 'edgefleet-hub' });
+  logger.info('connected to the external broker', { url: target.url, clientId: options.clientId ?? DEFAULT_HUB_CLIENT_ID });
 
   let closed: Promise<void> | null = null;
   return {
     async publish(topic, payload, publishOptions) {
-      await client.publishAsync(topic, Buffer.from(payload), { qos: 1, retain: publishOptions?.retain ?? false });
+      await client.publishAsync(topic, Buffer.from(payload), { qos: publishOptions?.qos ?? 1, retain: publishOptions?.retain ?? false });
       counters.messagesPublished++;
     },
     async subscribe(topicFilter, handler) {

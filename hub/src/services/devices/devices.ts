@@ -19,6 +19,10 @@ export async function enrolDevice(ctx: HubContext, input: EnrolInput, actor: str
   if (existing) throw conflict(`device ${input.id} already exists${existing.decommissionedAt ? ` (decommissioned at ${existing.decommissionedAt}; its id is not reused, so its history stays its own)` : ''}`);
   const secret = generateSecret();
   const secretHash = ctx.credentials.hash(secret);
+  // The broker account first: a crash after it leaves an account nobody knows the secret of,
+  // which the next start removes (provisioner.reconcile); the other order would leave a device
+  // that can never connect.
+  await ctx.provisioner.deviceCreated(input.id, secret);
   const now = ctx.now();
   try {
     ctx.db.transaction((tx) => {
@@ -26,7 +30,8 @@ export async function enrolDevice(ctx: HubContext, input: EnrolInput, actor: str
       writeAudit(tx, { at: now, actor, action: 'device.enrolled', subject: `device:${input.id}`, details: { ring: input.ring, tags: input.tags } });
     });
   } catch (error) {
-    // The check above and the insert run in one tick now (the hash is synchronous); kept for safety.
+    if (ctx.provisioner.kind !== 'none') await ctx.provisioner.deviceRemoved(input.id).catch(() => undefined);
+    // Two enrolments of one id racing across the broker round trip: the second loses here.
     if (error instanceof Error && 'code' in error && error.code === 'SQLITE_CONSTRAINT_PRIMARYKEY') throw conflict(`device ${input.id} already exists`);
     throw error;
   }
@@ -52,7 +57,7 @@ function inService(db: HubContext['db'], id: string): DeviceRow {
   return row;
 }
 
-type LifecycleDeps = Pick<HubContext, 'db' | 'credentials' | 'broker' | 'now' | 'logger'>;
+type LifecycleDeps = Pick<HubContext, 'db' | 'credentials' | 'broker' | 'provisioner' | 'now' | 'logger'>;
 
 /**
  * A new secret, returned once; the old one stops verifying at the commit, and the device's live
@@ -62,6 +67,9 @@ export async function rotateDeviceSecret(ctx: LifecycleDeps, id: string, actor: 
   inService(ctx.db, id);
   const secret = generateSecret();
   const secretHash = ctx.credentials.hash(secret);
+  // The broker first, failing closed: if the database write is lost, the device's MQTT login
+  // already needs the new secret, which the admin never got, and rotating again mends it.
+  await ctx.provisioner.secretRotated(id, secret);
   const now = ctx.now();
   const rotated = ctx.db.transaction((tx) => {
     if (!setSecretHash(tx, id, secretHash)) return false;
@@ -70,7 +78,8 @@ export async function rotateDeviceSecret(ctx: LifecycleDeps, id: string, actor: 
   });
   // Decommissioned between the check and the transaction.
   if (!rotated) inService(ctx.db, id);
-  const sessionEnded = await ctx.broker.endSession(id);
+  // A provisioned broker ends the old secret's sessions itself when the password changes.
+  const sessionEnded = (await ctx.broker.endSession(id)) || ctx.provisioner.kind !== 'none';
   ctx.logger.info('device secret rotated', { device: id, sessionEnded });
   return { id, secret, sessionEnded };
 }
@@ -84,7 +93,11 @@ export async function rotateDeviceSecret(ctx: LifecycleDeps, id: string, actor: 
 export async function decommissionDevice(ctx: LifecycleDeps, id: string, actor: string): Promise<{ id: string; decommissionedAt: string; sessionEnded: boolean }> {
   const row = getDevice(ctx.db, id);
   if (!row) throw notFound(`device ${id}`);
-  if (row.decommissionedAt) return { id, decommissionedAt: row.decommissionedAt, sessionEnded: false };
+  if (row.decommissionedAt) {
+    // A repeat also retries the broker's part, which may have failed the first time.
+    await ctx.provisioner.deviceRemoved(id);
+    return { id, decommissionedAt: row.decommissionedAt, sessionEnded: false };
+  }
   const at = ctx.now().toISOString();
   const done = ctx.db.transaction((tx) => {
     if (!markDecommissioned(tx, id, at)) return false;
@@ -97,7 +110,10 @@ export async function decommissionDevice(ctx: LifecycleDeps, id: string, actor: 
   await ctx.broker.publish(desiredTopic(id), '', { retain: true }).catch((error: unknown) => {
     ctx.logger.warn('could not clear the decommissioned device\'s retained doc; the broker drops it on its next restart', { device: id, error: error instanceof Error ? error.message : String(error) });
   });
-  const sessionEnded = await ctx.broker.endSession(id);
+  // After the commit: if this fails or the hub stops first, the next start removes the account
+  // (provisioner.reconcile), and until then the device's HTTP logins are refused already.
+  await ctx.provisioner.deviceRemoved(id);
+  const sessionEnded = (await ctx.broker.endSession(id)) || ctx.provisioner.kind !== 'none';
   ctx.logger.info('device decommissioned', { device: id, sessionEnded });
   return { id, decommissionedAt: at, sessionEnded };
 }

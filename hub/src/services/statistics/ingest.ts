@@ -56,6 +56,8 @@ function address(message: BrokerMessage): Addressed {
   // The ACL already refused this; checked again so the hub never attributes it to the wrong device.
   // An external broker does not name the publisher (null): there its own ACL is the guarantee.
   if (message.clientId !== null && message.clientId !== deviceId) return rejected(deviceId, kind, 'E_NOT_FOR_DEVICE', `client ${message.clientId} published on ${deviceId}'s topic`);
+  // Devices never publish retained (PROTOCOL); one an external broker kept anyway is stale or forged.
+  if (message.retained === true) return rejected(deviceId, kind, 'E_RETAINED', `retained message on ${message.topic} ignored (devices never publish retained)`);
   return { deviceId, kind, payload: message.payload };
 }
 

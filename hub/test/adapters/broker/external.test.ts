@@ -37,7 +37,7 @@ describe('external broker adapter', () => {
         received.push(message);
       });
       // An external broker never names the publisher.
-      expect(received).toEqual([{ topic: stateTopic('dev-q'), payload: Buffer.from('while away'), clientId: null }]);
+      expect(received).toEqual([{ topic: stateTopic('dev-q'), payload: Buffer.from('while away'), clientId: null, retained: false }]);
       expect(second.counters()).toMatchObject({ kind: 'external', connected: true, messagesDropped: 0, url: `mqtt://127.0.0.1:${broker.port}` });
     } finally {
       await second.close();
