@@ -5,11 +5,10 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { connectAsync, type MqttClient } from 'mqtt';
 import { desiredTopic, stateTopic, type ReportedState } from '@edgefleet/protocol';
 import type { Hub, HubOptions } from '../src/index';
-import { SILERO_PROBE, SILERO_V5, api, basicAuth, connectDevice, enrol, makeTempDir, nextMessage, testHub, report } from './support';
+import { SILERO_PROBE, SILERO_V5, api, basicAuth, connectDevice, enrol, freePort, makeTempDir, nextMessage, testHub, report } from './support';
 import { HUB_USER, startThirdPartyBroker, type ThirdPartyBroker } from './third-party-broker';
 
 type DeviceReply = { state: ReportedState | null };
@@ -230,7 +229,7 @@ describe('external broker', () => {
   it('fails fast at start when the broker is unreachable, or refuses the hub’s credentials', async () => {
     const other = await makeTempDir();
     try {
-      const port = await closedPort();
+      const port = await freePort();
       const unreachable = startHub({ brokerUrl: `mqtt://hub:${encodeURIComponent(HUB_USER.password)}@127.0.0.1:${port}`, brokerConnectTimeoutMs: 3_000, dataDir: other.path });
       await expect(unreachable).rejects.toThrow(`cannot connect to the external broker mqtt://127.0.0.1:${port}`);
       await expect(unreachable).rejects.not.toThrow(HUB_USER.password);
@@ -241,16 +240,3 @@ describe('external broker', () => {
     }
   });
 });
-
-/** A port nothing listens on (free a moment ago). */
-function closedPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
