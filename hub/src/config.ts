@@ -27,6 +27,12 @@ export interface HubOptions {
    * dynamic-security plugin: adapters/broker/mosquitto-dynsec.ts). Needs brokerUrl.
    */
   brokerProvisioning?: 'none' | 'mosquitto-dynsec';
+  /**
+   * Hub replicas behind one external broker consume each device message once through this
+   * shared-subscription group (EDGEFLEET_BROKER_SHARE_GROUP); each replica needs its own
+   * brokerClientId. Unset: one hub.
+   */
+  brokerShareGroup?: string;
   /** how long startup waits for the external broker before failing; default 10 s */
   brokerConnectTimeoutMs?: number;
   /** bind address; default '0.0.0.0' (EDGEFLEET_HOST) */
@@ -92,6 +98,8 @@ const envSchema = z.object({
   EDGEFLEET_DRIFT_SCHEDULE: cronSchema.optional(),
   EDGEFLEET_RETRAIN_SCHEDULE: cronSchema.optional(),
   EDGEFLEET_BROKER_PROVISIONING: z.enum(['none', 'mosquitto-dynsec']).optional(),
+  EDGEFLEET_BROKER_SHARE_GROUP: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'letters, digits, _ and -, at most 64').optional(),
+  EDGEFLEET_BROKER_CLIENT_ID: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'letters, digits, _ and -, at most 64').optional(),
   EDGEFLEET_BROKER_URL: z
     .string()
     .superRefine((value, ctx) => {
@@ -119,6 +127,11 @@ export function hubOptionsFromEnv(env: NodeJS.ProcessEnv): HubOptions {
   if (e.EDGEFLEET_HTTP_PORT !== undefined) options.httpPort = e.EDGEFLEET_HTTP_PORT;
   if (e.EDGEFLEET_MQTT_PORT !== undefined) options.mqttPort = e.EDGEFLEET_MQTT_PORT;
   if (e.EDGEFLEET_BROKER_URL !== undefined) options.brokerUrl = e.EDGEFLEET_BROKER_URL;
+  if (e.EDGEFLEET_BROKER_CLIENT_ID !== undefined) options.brokerClientId = e.EDGEFLEET_BROKER_CLIENT_ID;
+  if (e.EDGEFLEET_BROKER_SHARE_GROUP !== undefined) {
+    if (e.EDGEFLEET_BROKER_URL === undefined) throw new Error('invalid hub configuration: EDGEFLEET_BROKER_SHARE_GROUP: needs EDGEFLEET_BROKER_URL (replicas share an external broker)');
+    options.brokerShareGroup = e.EDGEFLEET_BROKER_SHARE_GROUP;
+  }
   if (e.EDGEFLEET_BROKER_PROVISIONING !== undefined) {
     if (e.EDGEFLEET_BROKER_URL === undefined && e.EDGEFLEET_BROKER_PROVISIONING !== 'none') throw new Error('invalid hub configuration: EDGEFLEET_BROKER_PROVISIONING: needs EDGEFLEET_BROKER_URL (the embedded broker checks devices against the database itself)');
     options.brokerProvisioning = e.EDGEFLEET_BROKER_PROVISIONING;

@@ -121,6 +121,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
         url: options.brokerUrl,
         logger,
         ...(options.brokerClientId === undefined ? {} : { clientId: options.brokerClientId }),
+        ...(options.brokerShareGroup === undefined ? {} : { shareGroup: options.brokerShareGroup }),
         ...(options.brokerConnectTimeoutMs === undefined ? {} : { connectTimeoutMs: options.brokerConnectTimeoutMs }),
         // The broker may have lost its retained messages (a restart without persistence).
         onReconnect: () => {
@@ -178,7 +179,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
     const batcher = ingestBatcher(ctx);
     cleanups.push(() => batcher.close());
     for (const kind of INGESTED_KINDS) {
-      await broker.subscribe(allDevicesTopic(kind), (message) => batcher.ingest(message));
+      await broker.subscribe(allDevicesTopic(kind), (message) => batcher.ingest(message), { shared: true });
     }
     // The retained cache is complete before the first device can connect (the embedded broker is
     // seeded straight from the database: 10,000 docs in well under a second).

@@ -78,6 +78,14 @@ describe('EDGEFLEET_BROKER_PROVISIONING', () => {
     expect(() => hubOptionsFromEnv({ EDGEFLEET_BROKER_PROVISIONING: 'mosquitto-dynsec' })).toThrow(/EDGEFLEET_BROKER_PROVISIONING: needs EDGEFLEET_BROKER_URL/);
     expect(() => hubOptionsFromEnv({ EDGEFLEET_BROKER_URL: url, EDGEFLEET_BROKER_PROVISIONING: 'emqx' })).toThrow(/EDGEFLEET_BROKER_PROVISIONING/);
   });
+
+  it('takes a replica client id and share group with an external broker, naming a bad value', () => {
+    const url = 'mqtt://edgefleet-hub-b:pw@broker:1883';
+    expect(hubOptionsFromEnv({ EDGEFLEET_BROKER_URL: url, EDGEFLEET_BROKER_CLIENT_ID: 'hub-b', EDGEFLEET_BROKER_SHARE_GROUP: 'edgefleet' })).toEqual({ dataDir: './data', brokerUrl: url, brokerClientId: 'hub-b', brokerShareGroup: 'edgefleet' });
+    expect(() => hubOptionsFromEnv({ EDGEFLEET_BROKER_SHARE_GROUP: 'edgefleet' })).toThrow(/EDGEFLEET_BROKER_SHARE_GROUP: needs EDGEFLEET_BROKER_URL/);
+    expect(() => hubOptionsFromEnv({ EDGEFLEET_BROKER_URL: url, EDGEFLEET_BROKER_SHARE_GROUP: 'a/b' })).toThrow(/EDGEFLEET_BROKER_SHARE_GROUP/);
+    expect(() => hubOptionsFromEnv({ EDGEFLEET_BROKER_URL: url, EDGEFLEET_BROKER_CLIENT_ID: '#' })).toThrow(/EDGEFLEET_BROKER_CLIENT_ID/);
+  });
 });
 
 describe('deviceUrls', () => {

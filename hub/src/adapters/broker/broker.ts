@@ -31,6 +31,16 @@ export interface PublishOptions {
   qos?: 0 | 1;
 }
 
+export interface SubscribeOptions {
+  /**
+   * Consumed once across hub replicas: an external broker given a share group subscribes as
+   * `$share/<group>/<filter>`, so each message goes to one replica of the group. Device messages
+   * only; a replica's own replies (the plugin's answers) must reach that replica. The embedded
+   * broker serves one hub and ignores it.
+   */
+  shared?: boolean;
+}
+
 /** Counters of the embedded broker: its own listeners, authentication and ACL. */
 export interface EmbeddedBrokerCounters {
   kind: 'embedded';
@@ -75,7 +85,7 @@ export interface BrokerAdapter {
    * QoS 1; `handler` gets every message matching `topicFilter` (MQTT wildcards). A handler that
    * returns a promise holds the message's acknowledgement until it settles (data committed first).
    */
-  subscribe(topicFilter: string, handler: (message: BrokerMessage) => void | Promise<void>): Promise<void>;
+  subscribe(topicFilter: string, handler: (message: BrokerMessage) => void | Promise<void>, options?: SubscribeOptions): Promise<void>;
   /**
    * Puts retained messages in place without delivering them to anyone: the embedded broker's
    * start-up fill from the database before any device can connect. Absent: publish them retained.

@@ -22,10 +22,10 @@ import { connect, type IPublishPacket, type MqttClient } from 'mqtt';
 import { parseBrokerUrl, type BrokerTarget } from '../../core/broker-url';
 import { topicMatches } from '../../core/topic-filter';
 import type { Logger } from '../logger';
+import type { BrokerAdapter, BrokerMessage, ExternalBrokerCounters } from './broker';
 
 /** The hub's client id and persistent session on an external broker unless told otherwise. */
 export const DEFAULT_HUB_CLIENT_ID = 'edgefleet-hub';
-import type { BrokerAdapter, BrokerMessage, ExternalBrokerCounters } from './broker';
 
 export interface ExternalBrokerOptions {
   /** mqtt://, mqtts://, ws:// or wss://, with the hub's credentials as userinfo */
@@ -33,6 +33,11 @@ export interface ExternalBrokerOptions {
   logger: Logger;
   /** the session is kept under this id, so two hubs must never share it; default 'edgefleet-hub' */
   clientId?: string;
+  /**
+   * Replicas of one hub share device messages through `$share/<group>/` subscriptions (MQTT 5 and
+   * Mosquitto, EMQX, HiveMQ for 3.1.1 clients too): each goes to one replica. Unset: one hub.
+   */
+  shareGroup?: string;
   /** how long the first connection may take before startup fails; default 10 s */
   connectTimeoutMs?: number;
   /** pause between reconnect attempts once started; default 1 s */
@@ -201,7 +206,7 @@ export async function createExternalBroker(options: ExternalBrokerOptions): Prom
       await client.publishAsync(topic, Buffer.from(payload), { qos: publishOptions?.qos ?? 1, retain: publishOptions?.retain ?? false });
       counters.messagesPublished++;
     },
-    async subscribe(topicFilter, handler) {
+    async subscribe(topicFilter, handler, subscribeOptions) {
       const subscription: Subscription = { filter: topicFilter, handler };
       subscriptions.push(subscription);
       for (let i = 0; i < pending.length; ) {
@@ -214,7 +219,9 @@ export async function createExternalBroker(options: ExternalBrokerOptions): Prom
         }
       }
       try {
-        const granted = await client.subscribeAsync(topicFilter, { qos: 1 });
+        // Matched locally on the plain filter: a shared subscription delivers the real topic.
+        const brokerFilter = subscribeOptions?.shared && options.shareGroup !== undefined ? `$share/${options.shareGroup}/${topicFilter}` : topicFilter;
+        const granted = await client.subscribeAsync(brokerFilter, { qos: 1 });
         // 128 is a refusal (mqtt.js usually rejects on it already).
         if (granted.some((grant) => grant.qos === 128)) throw new Error('refused by the broker');
       } catch (error) {
