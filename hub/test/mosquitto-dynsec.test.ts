@@ -16,7 +16,7 @@ import { connectAsync, type IClientOptions, type MqttClient } from 'mqtt';
 import { desiredTopic, stateTopic, type ReportedState } from '@edgefleet/protocol';
 import type { Hub } from '../src/index';
 import { SILERO_PROBE, SILERO_V5, api, closed, enrol, makeTempDir, nextMessage, report, testHub, type TempDir } from './support';
-import { MOSQUITTO_HUB, startMosquitto, type Mosquitto } from './mosquitto';
+import { MOSQUITTO_HUB, startMosquitto, type Mosquitto } from '../../test/support/mosquitto';
 
 type StatsReply = { broker: { connected: boolean }; ingest: { rejected: Record<string, unknown> } };
 

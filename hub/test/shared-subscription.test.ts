@@ -13,7 +13,7 @@ import { allDevicesTopic, statsTopic } from '@edgefleet/protocol';
 import type { BrokerMessage } from '../src/adapters/broker/broker';
 import { createExternalBroker, type ExternalBroker } from '../src/adapters/broker/external';
 import { dynsecClient, mosquittoDynsecProvisioner } from '../src/adapters/broker/mosquitto-dynsec';
-import { MOSQUITTO_HUB, startMosquitto, type Mosquitto } from './mosquitto';
+import { MOSQUITTO_HUB, startMosquitto, type Mosquitto } from '../../test/support/mosquitto';
 import { silentLogger } from './support';
 
 const REPLICA_B = { username: 'edgefleet-hub-b', password: 'replica-b-p@ss' };

@@ -1,7 +1,6 @@
 /** Shared pieces of the hub's integration tests: a real hub on ephemeral ports in a temp dir. */
 import { afterAll, beforeAll } from 'vitest';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ReleaseRef, ReportedState } from '@edgefleet/protocol';
@@ -120,15 +119,4 @@ export const report = (device: string, overrides: Partial<ReportedState> = {}): 
   ...overrides,
 });
 
-/** A local TCP port nothing listens on (free a moment ago): for a server to bind, or a connection to be refused. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
+export { freePort } from '../../test/support/ports';

@@ -7,10 +7,10 @@
  */
 import { execFile } from 'node:child_process';
 import { chmod, chown, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { freePort } from './ports';
 
 const run = promisify(execFile);
 
@@ -28,18 +28,6 @@ async function binDir(): Promise<string> {
   const newest = versions[0];
   if (newest === undefined) throw new Error(`no PostgreSQL under ${root}: install Debian's postgresql package (.ci/run does)`);
   return join(root, newest, 'bin');
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 async function uidOf(user: string): Promise<{ uid: number; gid: number }> {
