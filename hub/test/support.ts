@@ -119,4 +119,4 @@ export const report = (device: string, overrides: Partial<ReportedState> = {}): 
   ...overrides,
 });
 
-export { freePort } from '../../test/support/ports';
+export { freePort } from '../../test/support/process';
