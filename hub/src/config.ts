@@ -33,6 +33,11 @@ export interface HubOptions {
    * brokerClientId. Unset: one hub.
    */
   brokerShareGroup?: string;
+  /**
+   * This replica's name in the singleton-work lease (EDGEFLEET_REPLICA_ID); default the host name.
+   * Replicas on one host need distinct ids; a restarted hub keeps its id and its lease.
+   */
+  replicaId?: string;
   /** how long startup waits for the external broker before failing; default 10 s */
   brokerConnectTimeoutMs?: number;
   /** bind address; default '0.0.0.0' (EDGEFLEET_HOST) */
@@ -99,6 +104,7 @@ const envSchema = z.object({
   EDGEFLEET_RETRAIN_SCHEDULE: cronSchema.optional(),
   EDGEFLEET_BROKER_PROVISIONING: z.enum(['none', 'mosquitto-dynsec']).optional(),
   EDGEFLEET_BROKER_SHARE_GROUP: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'letters, digits, _ and -, at most 64').optional(),
+  EDGEFLEET_REPLICA_ID: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'letters, digits, _, . and -, at most 64').optional(),
   EDGEFLEET_BROKER_CLIENT_ID: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'letters, digits, _ and -, at most 64').optional(),
   EDGEFLEET_BROKER_URL: z
     .string()
@@ -128,6 +134,7 @@ export function hubOptionsFromEnv(env: NodeJS.ProcessEnv): HubOptions {
   if (e.EDGEFLEET_MQTT_PORT !== undefined) options.mqttPort = e.EDGEFLEET_MQTT_PORT;
   if (e.EDGEFLEET_BROKER_URL !== undefined) options.brokerUrl = e.EDGEFLEET_BROKER_URL;
   if (e.EDGEFLEET_BROKER_CLIENT_ID !== undefined) options.brokerClientId = e.EDGEFLEET_BROKER_CLIENT_ID;
+  if (e.EDGEFLEET_REPLICA_ID !== undefined) options.replicaId = e.EDGEFLEET_REPLICA_ID;
   if (e.EDGEFLEET_BROKER_SHARE_GROUP !== undefined) {
     if (e.EDGEFLEET_BROKER_URL === undefined) throw new Error('invalid hub configuration: EDGEFLEET_BROKER_SHARE_GROUP: needs EDGEFLEET_BROKER_URL (replicas share an external broker)');
     options.brokerShareGroup = e.EDGEFLEET_BROKER_SHARE_GROUP;

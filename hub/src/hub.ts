@@ -7,6 +7,7 @@
 import type { Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { mkdir } from 'node:fs/promises';
+import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createAdaptorServer } from '@hono/node-server';
 import { allDevicesTopic, parseDeviceTopic, type SigningKey } from '@edgefleet/protocol';
@@ -22,6 +23,8 @@ import { DEFAULT_HUB_CLIENT_ID, createExternalBroker } from './adapters/broker/e
 import { mosquittoDynsecProvisioner, dynsecClient } from './adapters/broker/mosquitto-dynsec';
 import { noProvisioning, type BrokerProvisioner } from './adapters/broker/provisioner';
 import { deviceSecretStore, getDevice, markAllOffline } from './adapters/db/devices';
+import { sqliteExecutor } from './adapters/db/sql-executor';
+import { singletonGate } from './services/singleton-work';
 import { openDatabase, type OpenedDb } from './adapters/db/open';
 import { loadOrCreateKeys } from './adapters/keys';
 import { jsonLogger } from './adapters/logger';
@@ -146,6 +149,10 @@ export async function startHub(options: HubOptions): Promise<Hub> {
       });
     }
 
+    // Scheduled jobs run on the replica holding this lease (services/singleton-work.ts); a hub
+    // restarted under the same replica id takes its own lease back at once.
+    const jobsGate = singletonGate(sqliteExecutor(db), { name: 'scheduled-jobs', holder: options.replicaId ?? hostname(), logger, now: () => now().getTime() });
+
     const ctx: HubContext = {
       db,
       artifacts,
@@ -169,7 +176,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
       ingest: { received: { state: 0, events: 0, online: 0, stats: 0 }, rejected: new RejectionTracker(60 * 60_000) },
       training: createTrainingRunner(),
       alerting: { webhook: options.alertWebhookUrl ? { url: options.alertWebhookUrl, ...(options.alertWebhookSecret ? { secret: options.alertWebhookSecret } : {}) } : null },
-      jobs: createScheduler(logger, now),
+      jobs: createScheduler(logger, now, jobsGate),
     };
     ctxRef.current = ctx;
 
@@ -208,6 +215,8 @@ export async function startHub(options: HubOptions): Promise<Hub> {
     cleanups.push(() => ctx.training.close());
     // Jobs stop (and finish their run in progress) before the training worker and the database close.
     ctx.jobs.start();
+    // Runs in reverse: the jobs stop first, then the lease is given up for another replica.
+    cleanups.push(() => jobsGate.release());
     cleanups.push(() => ctx.jobs.close());
     const hub: Hub = {
       httpUrl: `http://${local}:${httpPort}`,

@@ -85,6 +85,8 @@ describe('EDGEFLEET_BROKER_PROVISIONING', () => {
     expect(() => hubOptionsFromEnv({ EDGEFLEET_BROKER_SHARE_GROUP: 'edgefleet' })).toThrow(/EDGEFLEET_BROKER_SHARE_GROUP: needs EDGEFLEET_BROKER_URL/);
     expect(() => hubOptionsFromEnv({ EDGEFLEET_BROKER_URL: url, EDGEFLEET_BROKER_SHARE_GROUP: 'a/b' })).toThrow(/EDGEFLEET_BROKER_SHARE_GROUP/);
     expect(() => hubOptionsFromEnv({ EDGEFLEET_BROKER_URL: url, EDGEFLEET_BROKER_CLIENT_ID: '#' })).toThrow(/EDGEFLEET_BROKER_CLIENT_ID/);
+    expect(hubOptionsFromEnv({ EDGEFLEET_REPLICA_ID: 'hub-2.eu' })).toEqual({ dataDir: './data', replicaId: 'hub-2.eu' });
+    expect(() => hubOptionsFromEnv({ EDGEFLEET_REPLICA_ID: 'a b' })).toThrow(/EDGEFLEET_REPLICA_ID/);
   });
 });
 

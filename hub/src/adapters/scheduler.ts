@@ -2,7 +2,8 @@
  * The hub's scheduled jobs on node-cron. A job runs on its cron schedule and on demand (the
  * jobs API, tests); either way runs of one job never overlap, so a manual run during a
  * scheduled one waits for it instead of racing it. A failing run is logged and kept as the
- * job's last result; it never stops the schedule.
+ * job's last result; it never stops the schedule. With a `gate` (services/singleton-work.ts), a
+ * run happens only on the replica the gate lets through; elsewhere it is recorded as skipped.
  */
 import cron, { type ScheduledTask } from 'node-cron';
 import type { Logger } from './logger';
@@ -20,6 +21,8 @@ export interface JobRun {
   durationMs: number;
   ok: boolean;
   reason: 'scheduled' | 'manual';
+  /** true when another replica holds the singleton-work lease: nothing ran here */
+  skipped?: boolean;
   result?: unknown;
   error?: string;
 }
@@ -51,7 +54,12 @@ interface Entry {
   lastRun: JobRun | null;
 }
 
-export function createScheduler(logger: Logger, clock: () => Date = () => new Date()): Scheduler {
+/** Lets a run through only on the replica doing the singleton work. */
+export interface RunGate {
+  mayRun(): Promise<boolean>;
+}
+
+export function createScheduler(logger: Logger, clock: () => Date = () => new Date(), gate?: RunGate): Scheduler {
   const entries = new Map<string, Entry>();
   const text = (message: string | Error): string => (message instanceof Error ? message.message : message);
   const cronLogger = {
@@ -69,6 +77,7 @@ export function createScheduler(logger: Logger, clock: () => Date = () => new Da
       const startedAt = clock();
       const t0 = performance.now();
       try {
+        if (gate && !(await gate.mayRun())) return { startedAt: startedAt.toISOString(), durationMs: Math.round(performance.now() - t0), ok: true, reason, skipped: true };
         const result: unknown = await entry.job.run();
         return { startedAt: startedAt.toISOString(), durationMs: Math.round(performance.now() - t0), ok: true, reason, result };
       } catch (error) {

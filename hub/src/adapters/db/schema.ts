@@ -366,3 +366,14 @@ export const rolloutMembers = sqliteTable(
   },
   (t) => [primaryKey({ columns: [t.rolloutId, t.deviceId] }), index('rollout_members_device').on(t.deviceId)],
 );
+
+/**
+ * Singleton work (the scheduled jobs) is run by the replica holding its lease until `expires_at_ms`
+ * (epoch ms); `token` grows each time the lease changes hands (a fencing token). One row per lease.
+ */
+export const leases = sqliteTable('leases', {
+  name: text('name').primaryKey(),
+  holder: text('holder').notNull(),
+  expiresAtMs: integer('expires_at_ms').notNull(),
+  token: integer('token').notNull(),
+});

@@ -13,6 +13,7 @@ const runSchema = z.object({
   durationMs: z.number(),
   ok: z.boolean(),
   reason: z.enum(['scheduled', 'manual']),
+  skipped: z.boolean().optional().describe('true when another hub replica holds the scheduled-jobs lease: the job runs there, not here'),
   result: z.unknown().optional().describe("the job's own summary, e.g. each version's drift verdict and alert"),
   error: z.string().optional(),
 });

@@ -350,3 +350,11 @@ export const rolloutMembers = pgTable(
   },
   (t) => [primaryKey({ columns: [t.rolloutId, t.deviceId] }), index('rollout_members_device').on(t.deviceId)],
 );
+
+/** Mirrors schema.ts `leases`: singleton work runs on the replica holding the lease; `token` fences. */
+export const leases = pgTable('leases', {
+  name: text('name').primaryKey(),
+  holder: text('holder').notNull(),
+  expiresAtMs: bigint('expires_at_ms', { mode: 'number' }).notNull(),
+  token: bigint('token', { mode: 'number' }).notNull(),
+});
