@@ -7,10 +7,13 @@
  *    another device's topics, and what it publishes on another device's topic never reaches the hub;
  *  - a rotated secret ends the old session and refuses the old secret; a decommissioned device is
  *    disconnected and refused right after the DELETE answers;
+ *  - a stale broker account under an id the database does not know is replaced on enrolment;
  *  - a retained message a device left on its topic is ignored by the hub (E_RETAINED);
  *  - at start the hub removes broker accounts it made for devices that are not in service.
  */
+import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectAsync, type IClientOptions, type MqttClient } from 'mqtt';
 import { desiredTopic, stateTopic, type ReportedState } from '@edgefleet/protocol';
@@ -102,6 +105,17 @@ describe('an external Mosquitto provisioned by the hub (dynamic security)', () =
     expect(gone.status, JSON.stringify(gone.body)).toBe(200);
     await endedAgain;
     expect(await refused('dev-m4', rotated.body.secret)).toBe(true);
+  });
+
+  it('replaces a stale broker account left under an id the database does not know', async () => {
+    // As a crash after the broker part of an enrolment and before its row would leave it.
+    const ctrl = (...args: string[]) => promisify(execFile)('mosquitto_ctrl', ['-h', '127.0.0.1', '-p', String(mosquitto.port), '-u', MOSQUITTO_HUB.username, '-P', MOSQUITTO_HUB.password, 'dynsec', ...args]);
+    await ctrl('createRole', 'edgefleet-device-dev-m8');
+    await ctrl('createClient', 'dev-m8', '-p', 'a-secret-nobody-got', '-c', 'dev-m8');
+    const secret = await enrol(hub, 'dev-m8');
+    expect(await refused('dev-m8', 'a-secret-nobody-got')).toBe(true);
+    const device = await connectAs('dev-m8', secret);
+    expect(device.connected).toBe(true);
   });
 
   it('ignores a retained message a device left on its topic, and removes stale accounts at start', async () => {

@@ -126,6 +126,9 @@ export async function mosquittoDynsecProvisioner(client: DynsecClient, options: 
   return {
     kind: 'mosquitto-dynsec',
     async deviceCreated(id, secret) {
+      // The database is the truth and the caller holds the device's lock: an account under this
+      // id (left by a crash between broker and database) is stale, so it is replaced.
+      requireOk(await client.run(deleteDeviceCommands(id)), `clearing a stale broker account for ${id}`, isAlreadyGone);
       requireOk(await client.run(createDeviceCommands(id, secret)), `provisioning device ${id}`);
     },
     async secretRotated(id, secret) {

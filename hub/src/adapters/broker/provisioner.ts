@@ -5,7 +5,7 @@
  */
 export interface BrokerProvisioner {
   readonly kind: 'none' | 'mosquitto-dynsec';
-  /** before the device is stored: a failure refuses the enrolment */
+  /** before the device is stored (an account left under the id is replaced): a failure refuses the enrolment */
   deviceCreated(deviceId: string, secret: string): Promise<void>;
   /** before the new hash is stored; the broker ends the old secret's sessions */
   secretRotated(deviceId: string, secret: string): Promise<void>;

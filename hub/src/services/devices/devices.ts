@@ -14,7 +14,12 @@ export interface EnrolInput {
 }
 
 /** The secret is returned once and only its keyed hash (HMAC-SHA256 under the hub's key) is kept. */
-export async function enrolDevice(ctx: HubContext, input: EnrolInput, actor: string): Promise<{ id: string; secret: string }> {
+export function enrolDevice(ctx: HubContext, input: EnrolInput, actor: string): Promise<{ id: string; secret: string }> {
+  // Lifecycle changes of one device are serialised: the broker account and the row move together.
+  return ctx.locks.devices.run(input.id, () => enrol(ctx, input, actor));
+}
+
+async function enrol(ctx: HubContext, input: EnrolInput, actor: string): Promise<{ id: string; secret: string }> {
   const existing = getDevice(ctx.db, input.id);
   if (existing) throw conflict(`device ${input.id} already exists${existing.decommissionedAt ? ` (decommissioned at ${existing.decommissionedAt}; its id is not reused, so its history stays its own)` : ''}`);
   const secret = generateSecret();
@@ -57,13 +62,17 @@ function inService(db: HubContext['db'], id: string): DeviceRow {
   return row;
 }
 
-type LifecycleDeps = Pick<HubContext, 'db' | 'credentials' | 'broker' | 'provisioner' | 'now' | 'logger'>;
+type LifecycleDeps = Pick<HubContext, 'db' | 'credentials' | 'broker' | 'provisioner' | 'locks' | 'now' | 'logger'>;
 
 /**
  * A new secret, returned once; the old one stops verifying at the commit, and the device's live
  * MQTT session (opened with the old one) is ended, so it must come back with the new secret.
  */
-export async function rotateDeviceSecret(ctx: LifecycleDeps, id: string, actor: string): Promise<{ id: string; secret: string; sessionEnded: boolean }> {
+export function rotateDeviceSecret(ctx: LifecycleDeps, id: string, actor: string): Promise<{ id: string; secret: string; sessionEnded: boolean }> {
+  return ctx.locks.devices.run(id, () => rotate(ctx, id, actor));
+}
+
+async function rotate(ctx: LifecycleDeps, id: string, actor: string): Promise<{ id: string; secret: string; sessionEnded: boolean }> {
   inService(ctx.db, id);
   const secret = generateSecret();
   const secretHash = ctx.credentials.hash(secret);
@@ -90,7 +99,11 @@ export async function rotateDeviceSecret(ctx: LifecycleDeps, id: string, actor: 
  * of it; its statistics, events and audit history stay. Idempotent: a second call returns the
  * first one's time.
  */
-export async function decommissionDevice(ctx: LifecycleDeps, id: string, actor: string): Promise<{ id: string; decommissionedAt: string; sessionEnded: boolean }> {
+export function decommissionDevice(ctx: LifecycleDeps, id: string, actor: string): Promise<{ id: string; decommissionedAt: string; sessionEnded: boolean }> {
+  return ctx.locks.devices.run(id, () => decommission(ctx, id, actor));
+}
+
+async function decommission(ctx: LifecycleDeps, id: string, actor: string): Promise<{ id: string; decommissionedAt: string; sessionEnded: boolean }> {
   const row = getDevice(ctx.db, id);
   if (!row) throw notFound(`device ${id}`);
   if (row.decommissionedAt) {
@@ -105,9 +118,11 @@ export async function decommissionDevice(ctx: LifecycleDeps, id: string, actor: 
     writeAudit(tx, { at: new Date(at), actor, action: 'device.decommissioned', subject: `device:${id}`, details: { ring: row.ring, tags: row.tags, hadAssignment } });
     return true;
   });
-  if (!done) return decommissionDevice(ctx, id, actor);
-  // An empty retained payload clears the broker's copy of its deployment doc.
-  await ctx.broker.publish(desiredTopic(id), '', { retain: true }).catch((error: unknown) => {
+  if (!done) return decommission(ctx, id, actor);
+  // An empty retained payload clears the broker's copy of its deployment doc; not waited for
+  // (an external broker that is down would hold the reply), and harmless if lost: nobody can
+  // subscribe as the device any more.
+  void ctx.broker.publish(desiredTopic(id), '', { retain: true }).catch((error: unknown) => {
     ctx.logger.warn('could not clear the decommissioned device\'s retained doc; the broker drops it on its next restart', { device: id, error: error instanceof Error ? error.message : String(error) });
   });
   // After the commit: if this fails or the hub stops first, the next start removes the account
