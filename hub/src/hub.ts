@@ -151,7 +151,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
 
     // Scheduled jobs run on the replica holding this lease (services/singleton-work.ts); a hub
     // restarted under the same replica id takes its own lease back at once.
-    const jobsGate = singletonGate(sqliteExecutor(db), { name: 'scheduled-jobs', holder: options.replicaId ?? hostname(), logger, now: () => now().getTime() });
+    const jobsGate = singletonGate(sqliteExecutor(opened.client), { name: 'scheduled-jobs', holder: options.replicaId ?? hostname(), logger, now: () => now().getTime() });
 
     const ctx: HubContext = {
       db,

@@ -11,6 +11,8 @@ export type Db = BaseSQLiteDatabase<'sync', Database.RunResult, typeof schema>;
 
 export interface OpenedDb {
   db: Db;
+  /** the better-sqlite3 connection under `db`, for the async executor (sql-executor.ts) */
+  client: Database.Database;
   close(): void;
 }
 
@@ -27,6 +29,7 @@ export function openDatabase(path: string): OpenedDb {
   migrate(db, { migrationsFolder: MIGRATIONS_FOLDER });
   return {
     db,
+    client: sqlite,
     close: () => {
       if (sqlite.open) sqlite.close();
     },

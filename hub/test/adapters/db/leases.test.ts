@@ -35,7 +35,7 @@ let postgres: PostgresServer | undefined;
 let pool: pg.Pool | undefined;
 
 const backends: Backend[] = [
-  { name: 'sqlite', open: async () => ({ exec: sqliteExecutor((sqlite as OpenedDb).db), close: async () => undefined }) },
+  { name: 'sqlite', open: async () => ({ exec: sqliteExecutor((sqlite as OpenedDb).client), close: async () => undefined }) },
   { name: 'postgres', open: async () => ({ exec: postgresExecutor(pool as pg.Pool), close: async () => undefined }) },
 ];
 
