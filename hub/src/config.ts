@@ -38,6 +38,11 @@ export interface HubOptions {
    * Replicas on one host need distinct ids; a restarted hub keeps its id and its lease.
    */
   replicaId?: string;
+  /**
+   * Turns on POST /broker/v1/authenticate and /broker/v1/authorize for an external broker's HTTP
+   * hooks (EMQX), which must send it as a bearer token (EDGEFLEET_BROKER_HOOK_TOKEN, 24+ chars).
+   */
+  brokerHookToken?: string;
   /** how long startup waits for the external broker before failing; default 10 s */
   brokerConnectTimeoutMs?: number;
   /** bind address; default '0.0.0.0' (EDGEFLEET_HOST) */
@@ -104,6 +109,7 @@ const envSchema = z.object({
   EDGEFLEET_RETRAIN_SCHEDULE: cronSchema.optional(),
   EDGEFLEET_BROKER_PROVISIONING: z.enum(['none', 'mosquitto-dynsec']).optional(),
   EDGEFLEET_BROKER_SHARE_GROUP: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'letters, digits, _ and -, at most 64').optional(),
+  EDGEFLEET_BROKER_HOOK_TOKEN: z.string().min(24, 'at least 24 characters').max(256).optional(),
   EDGEFLEET_REPLICA_ID: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'letters, digits, _, . and -, at most 64').optional(),
   EDGEFLEET_BROKER_CLIENT_ID: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'letters, digits, _ and -, at most 64').optional(),
   EDGEFLEET_BROKER_URL: z
@@ -135,6 +141,7 @@ export function hubOptionsFromEnv(env: NodeJS.ProcessEnv): HubOptions {
   if (e.EDGEFLEET_BROKER_URL !== undefined) options.brokerUrl = e.EDGEFLEET_BROKER_URL;
   if (e.EDGEFLEET_BROKER_CLIENT_ID !== undefined) options.brokerClientId = e.EDGEFLEET_BROKER_CLIENT_ID;
   if (e.EDGEFLEET_REPLICA_ID !== undefined) options.replicaId = e.EDGEFLEET_REPLICA_ID;
+  if (e.EDGEFLEET_BROKER_HOOK_TOKEN !== undefined) options.brokerHookToken = e.EDGEFLEET_BROKER_HOOK_TOKEN;
   if (e.EDGEFLEET_BROKER_SHARE_GROUP !== undefined) {
     if (e.EDGEFLEET_BROKER_URL === undefined) throw new Error('invalid hub configuration: EDGEFLEET_BROKER_SHARE_GROUP: needs EDGEFLEET_BROKER_URL (replicas share an external broker)');
     options.brokerShareGroup = e.EDGEFLEET_BROKER_SHARE_GROUP;

@@ -164,6 +164,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
       releases: releaseManifests(db),
       broker,
       provisioner,
+      ...(options.brokerHookToken === undefined ? {} : { brokerHookToken: options.brokerHookToken }),
       credentials,
       logger,
       now,

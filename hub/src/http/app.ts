@@ -5,6 +5,7 @@ import { requireAdmin, type AppEnv } from './auth';
 import { errorBody, handleError } from './errors';
 import { buildOpenApi, type RouteSpec } from './openapi';
 import { alertSpecs, registerAlerts } from './routes/alerts';
+import { brokerHookSpecs, registerBrokerHooks } from './routes/broker-hooks';
 import { artifactSpecs, registerArtifacts } from './routes/artifacts';
 import { deviceConfigSpecs, registerDeviceConfig } from './routes/device-config';
 import { deviceReleaseSpecs, registerDeviceReleases } from './routes/device-releases';
@@ -25,7 +26,7 @@ export const OPENAPI_PATH = '/api/v1/openapi.json';
 
 const openApiSpecs: RouteSpec[] = [{ method: 'get', path: OPENAPI_PATH, summary: 'This document', auth: 'none', responses: { 200: { description: 'OpenAPI 3.1' } } }];
 
-export const ROUTE_SPECS: readonly RouteSpec[] = [...healthSpecs, ...openApiSpecs, ...deviceSpecs, ...modelSpecs, ...driftSpecs, ...shadowSpecs, ...feedbackSpecs, ...alertSpecs, ...jobSpecs, ...rolloutSpecs, ...quantizeSpecs, ...datasetSpecs, ...trainingRunSpecs, ...operationSpecs, ...artifactSpecs, ...deviceConfigSpecs, ...deviceReleaseSpecs];
+export const ROUTE_SPECS: readonly RouteSpec[] = [...healthSpecs, ...openApiSpecs, ...deviceSpecs, ...modelSpecs, ...driftSpecs, ...shadowSpecs, ...feedbackSpecs, ...alertSpecs, ...jobSpecs, ...rolloutSpecs, ...quantizeSpecs, ...datasetSpecs, ...trainingRunSpecs, ...operationSpecs, ...artifactSpecs, ...deviceConfigSpecs, ...deviceReleaseSpecs, ...brokerHookSpecs];
 
 export function createApp(ctx: HubContext): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
@@ -56,6 +57,7 @@ export function createApp(ctx: HubContext): Hono<AppEnv> {
   registerArtifacts(app, ctx);
   registerDeviceConfig(app, ctx);
   registerDeviceReleases(app, ctx);
+  registerBrokerHooks(app, ctx, ctx.brokerHookToken);
   return app;
 }
 

@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import { errorResponse } from './schemas';
 
-export type Auth = 'none' | 'admin' | 'device' | 'device-or-admin';
+export type Auth = 'none' | 'admin' | 'device' | 'device-or-admin' | 'broker-hook';
 
 export interface RouteSpec {
   method: 'get' | 'post' | 'put' | 'patch' | 'delete';
@@ -43,6 +43,7 @@ const SECURITY: Record<Auth, JsonSchema[] | undefined> = {
   admin: [{ adminToken: [] }],
   device: [{ deviceBasic: [] }],
   'device-or-admin': [{ deviceBasic: [] }, { adminToken: [] }],
+  'broker-hook': [{ brokerHookToken: [] }],
 };
 
 export function buildOpenApi(specs: readonly RouteSpec[], info: { version: string }): JsonSchema {
@@ -70,6 +71,7 @@ export function buildOpenApi(specs: readonly RouteSpec[], info: { version: strin
       securitySchemes: {
         adminToken: { type: 'http', scheme: 'bearer', description: 'EDGEFLEET_ADMIN_TOKEN or dataDir/admin-token' },
         deviceBasic: { type: 'http', scheme: 'basic', description: 'device id and secret' },
+        brokerHookToken: { type: 'http', scheme: 'bearer', description: "EDGEFLEET_BROKER_HOOK_TOKEN: what an external broker's HTTP authentication and authorization hooks send" },
       },
     },
     paths,

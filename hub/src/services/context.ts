@@ -43,6 +43,8 @@ export interface HubContext {
   broker: Pick<BrokerAdapter, 'publish' | 'counters' | 'seedRetained' | 'endSession'>;
   /** keeps an external broker's device accounts in step (noProvisioning for the embedded one) */
   provisioner: BrokerProvisioner;
+  /** what an external broker's HTTP auth hooks must send (EDGEFLEET_BROKER_HOOK_TOKEN); unset: no hooks */
+  brokerHookToken?: string;
   credentials: CredentialVerifier;
   logger: Logger;
   now: () => Date;

@@ -1,0 +1,66 @@
+/**
+ * `POST /broker/v1/authenticate` and `POST /broker/v1/authorize`: the HTTP hooks an external
+ * broker such as EMQX 5 calls on every CONNECT, PUBLISH and SUBSCRIBE, so that it enforces the
+ * hub's device rules without a copy of the hub's users (core/broker-hook-decisions.ts). They exist
+ * only when EDGEFLEET_BROKER_HOOK_TOKEN is set, and answer only requests bearing it. Failed
+ * secrets count against the broker-reported client address (`peerhost`), so the hub's login
+ * throttling still applies per device address, not per broker.
+ */
+import type { Hono } from 'hono';
+import { z } from 'zod';
+import { getDevice } from '../../adapters/db/devices';
+import { safeEqual } from '../../adapters/secrets';
+import { authenticationStep, authorizationResult, type DeviceStanding, type HookResult } from '../../core/broker-hook-decisions';
+import { HubError } from '../../core/errors';
+import type { HubContext } from '../../services/context';
+import type { AppEnv } from '../auth';
+import type { RouteSpec } from '../openapi';
+import { parseInput, readJsonBody } from '../validate';
+
+const text = (max: number) => z.string().max(max);
+export const authenticateHookBody = z.object({
+  clientid: text(256),
+  username: text(256),
+  password: text(1024),
+  peerhost: text(64).optional().describe("the client's address, as the broker sees it"),
+});
+export const authorizeHookBody = z.object({
+  clientid: text(256),
+  username: text(256),
+  topic: text(1024),
+  action: z.enum(['publish', 'subscribe']),
+  retain: z.union([z.boolean(), z.enum(['true', 'false'])]).optional().describe('publish only; EMQX sends its ${retain} placeholder as text'),
+});
+const hookResult = z.object({ result: z.enum(['allow', 'deny', 'ignore']) });
+
+export const brokerHookSpecs: RouteSpec[] = [
+  { method: 'post', path: '/broker/v1/authenticate', summary: "An external broker's authentication hook (EMQX 5 HTTP authenticator): may this client connect?", auth: 'broker-hook', body: authenticateHookBody, responses: { 200: { description: 'allow, deny, or ignore (not a device)', schema: hookResult } } },
+  { method: 'post', path: '/broker/v1/authorize', summary: "An external broker's authorization hook (EMQX 5 HTTP authorizer): may this client publish or subscribe here?", auth: 'broker-hook', body: authorizeHookBody, responses: { 200: { description: 'allow, deny, or ignore (not a device)', schema: hookResult } } },
+];
+
+function standingOf(ctx: HubContext, username: string): DeviceStanding {
+  const row = getDevice(ctx.db, username);
+  if (!row) return 'unknown';
+  return row.decommissionedAt ? 'decommissioned' : 'in-service';
+}
+
+export function registerBrokerHooks(app: Hono<AppEnv>, ctx: HubContext, token: string | undefined): void {
+  if (token === undefined) return;
+  app.use('/broker/v1/*', async (c, next) => {
+    const match = /^Bearer\s+(\S+)\s*$/i.exec(c.req.header('authorization') ?? '');
+    if (!match?.[1] || !safeEqual(match[1], token)) throw new HubError('E_UNAUTHORIZED', 'the broker hook token is required');
+    return next();
+  });
+  app.post('/broker/v1/authenticate', async (c) => {
+    const request = parseInput(authenticateHookBody, await readJsonBody(c));
+    const step = authenticationStep(request, standingOf(ctx, request.username));
+    let result: HookResult = step === 'check' ? 'deny' : step;
+    if (step === 'check') result = (await ctx.credentials.verify(request.username, request.password, request.peerhost ?? 'broker')).kind === 'ok' ? 'allow' : 'deny';
+    return c.json({ result });
+  });
+  app.post('/broker/v1/authorize', async (c) => {
+    const request = parseInput(authorizeHookBody, await readJsonBody(c));
+    const retain = request.retain === true || request.retain === 'true';
+    return c.json({ result: authorizationResult({ ...request, retain }, standingOf(ctx, request.username)) });
+  });
+}
