@@ -41,6 +41,8 @@ describe('broker HTTP hooks', () => {
     const ask = async (topic: string, action: string, retain?: string) => (await hook('authorize', { clientid: 'dev-h2', username: 'dev-h2', topic, action, ...(retain ? { retain } : {}) })).body.result;
     expect(await ask('ef/v1/d/dev-h2/stats', 'publish', 'false')).toBe('allow');
     expect(await ask('ef/v1/d/dev-h2/stats', 'publish', 'true')).toBe('deny');
+    // A broker that lacks the placeholder sends it as written: taken as not retained, not refused.
+    expect(await ask('ef/v1/d/dev-h2/stats', 'publish', '${retain}')).toBe('allow');
     expect(await ask('ef/v1/d/dev-h3/state', 'publish')).toBe('deny');
     expect(await ask('ef/v1/d/dev-h2/desired', 'subscribe')).toBe('allow');
     expect(await ask('ef/v1/d/+/desired', 'subscribe')).toBe('deny');

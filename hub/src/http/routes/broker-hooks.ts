@@ -29,7 +29,9 @@ export const authorizeHookBody = z.object({
   username: text(256),
   topic: text(1024),
   action: z.enum(['publish', 'subscribe']),
-  retain: z.union([z.boolean(), z.enum(['true', 'false'])]).optional().describe('publish only; EMQX sends its ${retain} placeholder as text'),
+  // Any text is taken: a broker version without the placeholder sends it verbatim, and refusing
+  // that (400, which EMQX reads as ignore, then no_match = deny) would refuse every publish.
+  retain: z.union([z.boolean(), z.string().max(32)]).optional().describe("publish only: true or 'true' means a retained publish (EMQX's ${retain}); anything else means not retained"),
 });
 const hookResult = z.object({ result: z.enum(['allow', 'deny', 'ignore']) });
 
