@@ -6,58 +6,23 @@
  * claiming at the same moment never both win. Then two schedulers sharing one database: a job
  * runs on the lease holder only, and on the other replica once the holder stopped renewing.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { migrate } from 'drizzle-orm/node-postgres/migrator';
-import { drizzle } from 'drizzle-orm/node-postgres';
-import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { claimLease, readLease, releaseLease } from '../../../src/adapters/db/leases';
-import { openDatabase, type OpenedDb } from '../../../src/adapters/db/open';
-import { postgresExecutor, sqliteExecutor, type SqlExecutor } from '../../../src/adapters/db/sql-executor';
+import type { SqlExecutor } from '../../../src/adapters/db/sql-executor';
 import { createScheduler } from '../../../src/adapters/scheduler';
 import { singletonGate } from '../../../src/services/singleton-work';
-import { startPostgres, type PostgresServer } from '../../../../test/support/postgres';
 import { silentLogger } from '../../support';
+import { DIALECTS, useBothDatabases } from './both-databases';
 
 const TTL = 30_000;
 const claim = (exec: SqlExecutor, holder: string, nowMs: number, name = 'jobs') => claimLease(exec, { name, holder, nowMs, expiresAtMs: nowMs + TTL });
 
-interface Backend {
-  name: string;
-  open(): Promise<{ exec: SqlExecutor; close(): Promise<void> }>;
-}
+const databases = useBothDatabases({ migrated: true });
 
-let sqliteDir = '';
-let sqlite: OpenedDb | undefined;
-let postgres: PostgresServer | undefined;
-let pool: pg.Pool | undefined;
-
-const backends: Backend[] = [
-  { name: 'sqlite', open: async () => ({ exec: sqliteExecutor((sqlite as OpenedDb).client), close: async () => undefined }) },
-  { name: 'postgres', open: async () => ({ exec: postgresExecutor(pool as pg.Pool), close: async () => undefined }) },
-];
-
-beforeAll(async () => {
-  sqliteDir = await mkdtemp(join(tmpdir(), 'edgefleet-leases-'));
-  sqlite = openDatabase(join(sqliteDir, 'registry.db'));
-  postgres = await startPostgres();
-  pool = new pg.Pool({ connectionString: postgres.url, max: 4 });
-  await migrate(drizzle(pool), { migrationsFolder: new URL('../../../drizzle-pg', import.meta.url).pathname });
-}, 60_000);
-
-afterAll(async () => {
-  await pool?.end();
-  await postgres?.stop();
-  sqlite?.close();
-  await rm(sqliteDir, { recursive: true, force: true });
-});
-
-describe.each(backends)('singleton-work lease on $name', (backend) => {
+describe.each(DIALECTS)('singleton-work lease on %s', (dialect) => {
   it('is taken when free, renewed by its holder, refused to others until it expires, then taken over with a new token', async () => {
-    const { exec } = await backend.open();
-    const name = `lease-${backend.name}-a`;
+    const exec = databases[dialect]();
+    const name = `lease-${dialect}-a`;
     const first = await claim(exec, 'hub-a', 1_000, name);
     expect(first).toEqual({ name, holder: 'hub-a', expiresAtMs: 1_000 + TTL, token: 1 });
     expect(await claim(exec, 'hub-b', 2_000, name)).toBeNull();
@@ -69,8 +34,8 @@ describe.each(backends)('singleton-work lease on $name', (backend) => {
   });
 
   it('is free at once after its holder releases it, and a release by another replica changes nothing', async () => {
-    const { exec } = await backend.open();
-    const name = `lease-${backend.name}-b`;
+    const exec = databases[dialect]();
+    const name = `lease-${dialect}-b`;
     await claim(exec, 'hub-a', 1_000, name);
     await releaseLease(exec, name, 'hub-b');
     expect(await readLease(exec, name)).toMatchObject({ holder: 'hub-a' });
@@ -80,8 +45,8 @@ describe.each(backends)('singleton-work lease on $name', (backend) => {
   });
 
   it('lets exactly one of many replicas win a simultaneous claim', async () => {
-    const { exec } = await backend.open();
-    const name = `lease-${backend.name}-c`;
+    const exec = databases[dialect]();
+    const name = `lease-${dialect}-c`;
     const results = await Promise.all(Array.from({ length: 8 }, (_, i) => claim(exec, `hub-${i}`, 5_000, name)));
     const winners = results.filter((lease) => lease !== null);
     expect(winners).toHaveLength(1);
@@ -91,7 +56,7 @@ describe.each(backends)('singleton-work lease on $name', (backend) => {
 
 describe('scheduled jobs on two replicas sharing one database', () => {
   it('run on the lease holder only, and move to the other replica once the holder stops renewing', async () => {
-    const exec = postgresExecutor(pool as pg.Pool);
+    const exec = databases.postgres();
     let clockMs = 100_000;
     const runs: string[] = [];
     const replica = (id: string) => {

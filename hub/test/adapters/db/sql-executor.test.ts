@@ -4,40 +4,14 @@
  * their change counts, prepared queries filled with named values and run many times, RETURNING,
  * and values that look like SQL stored as plain data.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { sql } from 'drizzle-orm';
-import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openDatabase, type OpenedDb } from '../../../src/adapters/db/open';
-import { postgresExecutor, sqliteExecutor, type SqlExecutor } from '../../../src/adapters/db/sql-executor';
-import { startPostgres, type PostgresServer } from '../../../../test/support/postgres';
+import { describe, expect, it } from 'vitest';
+import { DIALECTS, useBothDatabases } from './both-databases';
 
-let dir = '';
-let sqlite: OpenedDb | undefined;
-let server: PostgresServer | undefined;
-let pool: pg.Pool | undefined;
-const executors: Array<{ name: string; exec: () => SqlExecutor }> = [
-  { name: 'sqlite', exec: () => sqliteExecutor((sqlite as OpenedDb).client) },
-  { name: 'postgres', exec: () => postgresExecutor(pool as pg.Pool) },
-];
+const databases = useBothDatabases({ migrated: false });
 
-beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'edgefleet-executor-'));
-  sqlite = openDatabase(join(dir, 'registry.db'));
-  server = await startPostgres();
-  pool = new pg.Pool({ connectionString: server.url, max: 2 });
-}, 60_000);
-
-afterAll(async () => {
-  await pool?.end();
-  await server?.stop();
-  sqlite?.close();
-  await rm(dir, { recursive: true, force: true });
-});
-
-describe.each(executors)('sql executor on $name', ({ name, exec: make }) => {
+describe.each(DIALECTS)('sql executor on %s', (name) => {
+  const make = () => databases[name]();
   it('runs ad-hoc and prepared queries alike, with change counts and RETURNING', async () => {
     const exec = make();
     expect(exec.dialect).toBe(name);
