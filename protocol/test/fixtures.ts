@@ -1,5 +1,5 @@
 /** Shared test fixtures of the protocol package. */
-import type { BinnedStats, StatsWindow } from '@edgefleet/protocol';
+import { ProtocolError, type BinnedStats, type ErrorCode, type StatsWindow } from '@edgefleet/protocol';
 
 export const binned = (counts: number[], sum: number, min: number | null, max: number | null): BinnedStats => ({ counts, underflow: 1, overflow: 3, missing: 2, sum, sumSq: sum * sum + 0.1234567890123456, min, max });
 
@@ -32,3 +32,14 @@ export const richWindow: StatsWindow = {
 
 /** A small seeded generator (mulberry32), so varied cases are the same on every run. */
 export { mulberry32 as seeded } from '@edgefleet/protocol';
+
+/** The ProtocolError code a promise rejects with, or 'ok' when it resolves; anything else is rethrown. */
+export async function codeOf(promise: Promise<unknown>): Promise<ErrorCode | 'ok'> {
+  try {
+    await promise;
+    return 'ok';
+  } catch (error) {
+    if (error instanceof ProtocolError) return error.code;
+    throw error;
+  }
+}

@@ -16,6 +16,7 @@ import {
   type Probe,
   type ProbeRef,
 } from '@edgefleet/protocol';
+import { codeOf } from './fixtures';
 
 const probe: Probe = {
   inputs: { x: { type: 'float32', dims: [1, 2], data: [0.5, -1] } },
@@ -25,16 +26,6 @@ const probe: Probe = {
 
 async function refOf(bytes: Uint8Array): Promise<ProbeRef> {
   return { sha256: await sha256Hex(bytes), size: bytes.length, tolerance: probe.tolerance };
-}
-
-async function codeOf(promise: Promise<unknown>): Promise<ErrorCode | 'ok'> {
-  try {
-    await promise;
-    return 'ok';
-  } catch (error) {
-    if (error instanceof ProtocolError) return error.code;
-    throw error;
-  }
 }
 
 describe('probe blobs', () => {

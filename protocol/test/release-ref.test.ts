@@ -4,7 +4,6 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
-  ProtocolError,
   envelopeBytes,
   openReleaseRef,
   releaseRefOf,
@@ -13,20 +12,10 @@ import {
   verifyDeployment,
   type DeploymentContext,
   type Envelope,
-  type ErrorCode,
   type ReleaseRef,
 } from '@edgefleet/protocol';
 import { makeDeployment, makeRelease, makeTestTrust, type TestTrust } from '../../test/fixtures/signing';
-
-async function codeOf(promise: Promise<unknown>): Promise<ErrorCode | 'ok'> {
-  try {
-    await promise;
-    return 'ok';
-  } catch (error) {
-    if (error instanceof ProtocolError) return error.code;
-    throw error;
-  }
-}
+import { codeOf } from './fixtures';
 
 let t: TestTrust;
 let v5: Envelope;

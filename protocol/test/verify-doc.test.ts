@@ -1,6 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
-  ProtocolError,
   buildTrustDoc,
   decodeMessage,
   fromBase64,
@@ -17,20 +16,10 @@ import {
   verifyTrustUpdate,
   type DeploymentContext,
   type Envelope,
-  type ErrorCode,
   type SigningKey,
 } from '@edgefleet/protocol';
 import { makeDeployment, makeRelease, makeTestTrust, type TestTrust } from '../../test/fixtures/signing';
-
-async function codeOf(promise: Promise<unknown>): Promise<ErrorCode | 'ok'> {
-  try {
-    await promise;
-    return 'ok';
-  } catch (error) {
-    if (error instanceof ProtocolError) return error.code;
-    throw error;
-  }
-}
+import { codeOf } from './fixtures';
 
 let t: TestTrust;
 let releaseEnvelope: Envelope;

@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import type { Hub } from '@edgefleet/hub';
 import type { Agent } from '@edgefleet/agent';
 import { isProbeRef, type ProbeRef, type ReleaseManifest } from '@edgefleet/protocol';
-import { api, assign, enrol, models, predict, sileroInputs, startScenario, uploadModel, waitForEvent, waitForReport, type Scenario } from '../support/harness';
+import { api, assign, enrol, expectRefusedAndServing, models, predict, sileroInputs, startScenario, uploadModel, waitForEvent, waitForReport, type Scenario } from '../support/harness';
 
 const DEVICE = 'edge-probe';
 
@@ -71,18 +71,7 @@ describe('large probes as hash-addressed blobs, end to end', () => {
     bytes.writeUInt8(bytes[at] === 0x31 ? 0x32 : 0x31, at);
     await writeFile(blob, bytes);
 
-    const inputs = sileroInputs(3);
-    const before = await predict(agent, inputs);
-    const reported = waitForReport(agent, (s) => s.error?.code === 'E_HASH_MISMATCH', 'reported E_HASH_MISMATCH');
-    const event = waitForEvent(agent, (e) => e.error?.code === 'E_HASH_MISMATCH', 'event E_HASH_MISMATCH');
-    expect((await assign(hub, DEVICE, 'vad', '3')).status).toBe(200);
-    const state = await reported;
-    await event;
-    expect(state.active?.version).toBe('2');
-    const after = await predict(agent, inputs);
-    expect(after.status).toBe(200);
-    expect({ ...after.body, predictionIds: null }).toEqual({ ...before.body, predictionIds: null });
-    expect(agent.status().active?.version).toBe('2');
+    await expectRefusedAndServing(agent, 'E_HASH_MISMATCH', '2', async () => expect((await assign(hub, DEVICE, 'vad', '3')).status).toBe(200));
     const files = await readdir(join(scenario.agentDir.path, 'models'));
     expect(files.some((name) => name.startsWith(probe.sha256))).toBe(false);
   });

@@ -16,7 +16,7 @@ import {
   type Envelope,
   type ErrorCode,
 } from '@edgefleet/protocol';
-import { api, assign, enrol, models, predict, runDirect, sileroInputs, startScenario, uploadModel, waitForEvent, waitForReport, type Scenario } from '../support/harness';
+import { api, assign, enrol, expectRefusedAndServing, models, predict, runDirect, sileroInputs, startScenario, uploadModel, waitForReport, type Scenario } from '../support/harness';
 
 const DEVICE = 'edge-01';
 
@@ -72,21 +72,7 @@ describe('walking skeleton: a signed model from the hub to a serving agent', () 
   });
 
   describe('attacks leave version 2 serving and report the matching code', () => {
-    async function expectRejected(code: ErrorCode, deliver: () => Promise<unknown>): Promise<void> {
-      const inputs = sileroInputs(3);
-      const before = await predict(agent, inputs);
-      const reported = waitForReport(agent, (s) => s.error?.code === code, `reported ${code}`);
-      const event = waitForEvent(agent, (e) => e.error?.code === code, `event ${code}`);
-      await deliver();
-      const state = await reported;
-      await event;
-      expect(state.active?.version).toBe('2');
-      const after = await predict(agent, inputs);
-      expect(after.status).toBe(200);
-      // The same answer; only the prediction ids differ (they are unique per request).
-      expect({ ...after.body, predictionIds: null }).toEqual({ ...before.body, predictionIds: null });
-      expect(agent.status().active?.version).toBe('2');
-    }
+    const expectRejected = (code: ErrorCode, deliver: () => Promise<unknown>): Promise<void> => expectRefusedAndServing(agent, code, '2', deliver);
 
     /** The hub's current doc for the device, to derive forged variants from. */
     async function currentDoc(): Promise<DeploymentDoc> {

@@ -4,7 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startAgent, type Agent } from '@edgefleet/agent';
 import { startHub, type Hub, type HubOptions } from '@edgefleet/hub';
-import type { TensorJson } from '@edgefleet/protocol';
+import type { ErrorCode, TensorJson } from '@edgefleet/protocol';
+import { expect } from 'vitest';
+import { nextEvent, nextReport } from '../fixtures/wait';
+import { sileroInputs as sileroFeeds } from '../fixtures/silero';
 import { SILERO_LEGACY, SILERO_PROBE_HINT, SILERO_V5, SILERO_V6 } from '../fixtures/silero';
 
 export { nextEvent as waitForEvent, nextReport as waitForReport } from '../fixtures/wait';
@@ -125,4 +128,24 @@ export async function predict(agent: Agent, inputs: Record<string, TensorJson>):
     body: JSON.stringify({ inputs }),
   });
   return { status: response.status, body: (await response.json()) as PredictResponse };
+}
+
+/**
+ * `deliver` makes the agent refuse something with `code`: it must report the code in its state
+ * and as an event, keep serving `version`, and answer a prediction exactly as it did before
+ * (only the prediction ids differ: they are unique per request).
+ */
+export async function expectRefusedAndServing(agent: Agent, code: ErrorCode, version: string, deliver: () => Promise<unknown>): Promise<void> {
+  const inputs = sileroFeeds(3);
+  const before = await predict(agent, inputs);
+  const reported = nextReport(agent, (s) => s.error?.code === code, `reported ${code}`);
+  const event = nextEvent(agent, (e) => e.error?.code === code, `event ${code}`);
+  await deliver();
+  const state = await reported;
+  await event;
+  expect(state.active?.version).toBe(version);
+  const after = await predict(agent, inputs);
+  expect(after.status).toBe(200);
+  expect({ ...after.body, predictionIds: null }).toEqual({ ...before.body, predictionIds: null });
+  expect(agent.status().active?.version).toBe(version);
 }
