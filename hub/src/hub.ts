@@ -22,7 +22,7 @@ import { createEmbeddedBroker, type EmbeddedBroker } from './adapters/broker/emb
 import { DEFAULT_HUB_CLIENT_ID, createExternalBroker } from './adapters/broker/external';
 import { mosquittoDynsecProvisioner, dynsecClient } from './adapters/broker/mosquitto-dynsec';
 import { noProvisioning, type BrokerProvisioner } from './adapters/broker/provisioner';
-import { deviceSecretStore, getDevice, markAllOffline } from './adapters/db/devices';
+import { deviceDecommissionedAt, deviceSecretStore, markAllOffline } from './adapters/db/devices';
 import { sqliteExecutor } from './adapters/db/sql-executor';
 import { singletonGate } from './services/singleton-work';
 import { openDatabase, type OpenedDb } from './adapters/db/open';
@@ -143,10 +143,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
       const hubUser = parseBrokerUrl(options.brokerUrl).username;
       if (hubUser === undefined) throw new Error('EDGEFLEET_BROKER_PROVISIONING=mosquitto-dynsec: EDGEFLEET_BROKER_URL must name the hub user (mqtt://user:password@host:port)');
       provisioner = await mosquittoDynsecProvisioner(await dynsecClient(broker), { hubUser, hubClientId: options.brokerClientId ?? DEFAULT_HUB_CLIENT_ID, logger });
-      await provisioner.reconcile((id) => {
-        const row = getDevice(db, id);
-        return row !== undefined && row.decommissionedAt === null;
-      });
+      await provisioner.reconcile((id) => deviceDecommissionedAt(db, id)?.decommissionedAt === null);
     }
 
     // Scheduled jobs run on the replica holding this lease (services/singleton-work.ts); a hub

@@ -111,13 +111,12 @@ async function changeOwnClient(client: DynsecClient, hubUser: string, command: D
 export async function mosquittoDynsecProvisioner(client: DynsecClient, options: { hubUser: string; hubClientId: string; logger: Logger; timeoutMs?: number }): Promise<BrokerProvisioner> {
   const { hubUser, hubClientId, logger } = options;
   const current = await hubClient(client, hubUser);
-  const [defaults, role, addRole] = hubAccountCommands(hubUser);
-  if (!defaults || !role || !addRole) throw new Error('hubAccountCommands: expected three commands');
-  requireOk(await client.run([defaults, role]), 'setting up the hub account', isAlreadyDone);
+  const { setUp, giveRole } = hubAccountCommands(hubUser);
+  requireOk(await client.run(setUp), 'setting up the hub account', isAlreadyDone);
   const holdsRole = (c: NonNullable<ClientData['client']>): boolean => c.roles?.some((held) => held.rolename === HUB_ROLE) ?? false;
   if (!holdsRole(current)) {
     logger.info('giving the hub broker account its role (the broker drops this connection once)', { user: hubUser, role: HUB_ROLE });
-    await changeOwnClient(client, hubUser, addRole, holdsRole, options.timeoutMs ?? DEFAULT_TIMEOUT_MS);
+    await changeOwnClient(client, hubUser, giveRole, holdsRole, options.timeoutMs ?? DEFAULT_TIMEOUT_MS);
   }
   if (current.clientid !== hubClientId) {
     logger.info('pinning the hub broker account to its client id (the broker drops this connection once)', { user: hubUser, clientId: hubClientId });

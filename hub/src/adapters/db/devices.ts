@@ -22,6 +22,8 @@ const deviceStatements = preparedFor((db) => ({
     .set({ reportedState: sql`${sql.placeholder('state')}`, lastErrorCode: sql`${sql.placeholder('lastErrorCode')}`, lastSeenAt: sql`${sql.placeholder('seenAt')}` })
     .where(eq(devices.id, sql.placeholder('id')))
     .prepare(),
+  // Asked by an external broker's hooks on every CONNECT, PUBLISH and SUBSCRIBE: one column only.
+  decommissionedAt: db.select({ decommissionedAt: devices.decommissionedAt }).from(devices).where(eq(devices.id, sql.placeholder('id'))).prepare(),
   // Any number of ids, one statement: they travel as one JSON array.
   setOnlineMany: db
     .update(devices)
@@ -156,6 +158,11 @@ export function setOnlineMany(db: Db, ids: readonly string[], online: boolean, s
 }
 
 /** The last reported state as stored (unparsed); undefined when there is no such device. */
+/** Whether `id` is a device, and if so whether it was decommissioned (its time) or is in service (null). */
+export function deviceDecommissionedAt(db: Db, id: string): { decommissionedAt: string | null } | undefined {
+  return deviceStatements(db).decommissionedAt.get({ id });
+}
+
 /** The last report of a known device, and whether it was decommissioned (undefined: no such device). */
 export function getStoredReport(db: Db, id: string): { state: unknown; decommissionedAt: string | null } | undefined {
   return deviceStatements(db).reportedState.get({ id });

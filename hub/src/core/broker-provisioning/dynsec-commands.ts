@@ -62,26 +62,28 @@ export const deleteDeviceCommands = (deviceId: string): DynsecCommand[] => [
  * a role that may publish (retained too) and subscribe to everything under the protocol root and
  * use the plugin's control topics, held by the hub's user, whose client id is pinned to the hub's.
  */
-export function hubAccountCommands(hubUser: string): DynsecCommand[] {
+export function hubAccountCommands(hubUser: string): { setUp: DynsecCommand[]; giveRole: DynsecCommand } {
   const acls: Acl[] = [
     { acltype: 'publishClientSend', topic: `${TOPIC_ROOT}/#`, allow: true },
     { acltype: 'publishClientReceive', topic: `${TOPIC_ROOT}/#`, allow: true },
     { acltype: 'subscribePattern', topic: `${TOPIC_ROOT}/#`, allow: true },
-    { acltype: 'publishClientSend', topic: `${DYNSEC_TOPIC}`, allow: true },
+    { acltype: 'publishClientSend', topic: DYNSEC_TOPIC, allow: true },
     { acltype: 'subscribePattern', topic: DYNSEC_RESPONSE_TOPIC, allow: true },
     { acltype: 'publishClientReceive', topic: DYNSEC_RESPONSE_TOPIC, allow: true },
   ];
-  return [
-    {
-      command: 'setDefaultACLAccess',
-      acls: [
-        { acltype: 'publishClientSend', allow: false },
-        { acltype: 'subscribe', allow: false },
-      ],
-    },
-    { command: 'createRole', rolename: HUB_ROLE, textdescription: 'the edgefleet hub', acls },
-    { command: 'addClientRole', username: hubUser, rolename: HUB_ROLE, priority: 10 },
-  ];
+  return {
+    setUp: [
+      {
+        command: 'setDefaultACLAccess',
+        acls: [
+          { acltype: 'publishClientSend', allow: false },
+          { acltype: 'subscribe', allow: false },
+        ],
+      },
+      { command: 'createRole', rolename: HUB_ROLE, textdescription: 'the edgefleet hub', acls },
+    ],
+    giveRole: { command: 'addClientRole', username: hubUser, rolename: HUB_ROLE, priority: 10 },
+  };
 }
 
 export const setClientIdCommand = (username: string, clientid: string): DynsecCommand => ({ command: 'setClientId', username, clientid });
@@ -108,10 +110,11 @@ export function parseResponses(payload: string): DynsecResponse[] {
   return responses.filter((entry): entry is DynsecResponse => typeof entry === 'object' && entry !== null && typeof (entry as { command?: unknown }).command === 'string');
 }
 
-/** Errors that mean "already as wanted": creating what exists, adding a role a client has. */
-export function isAlreadyDone(response: DynsecResponse): boolean {
-  return response.error === 'Role already exists' || response.error === 'Client already exists' || response.error === 'Client is already in this role' || response.error === 'Client already has this role';
-}
+/**
+ * Errors that mean "already as wanted": creating what exists (Mosquitto 2.0's own messages; adding
+ * a role a client already holds answers only "Internal error", so callers read the client first).
+ */
+export const isAlreadyDone = (response: DynsecResponse): boolean => response.error === 'Role already exists' || response.error === 'Client already exists';
 
 /** Errors that mean "already gone": deleting what does not exist. */
 export const isAlreadyGone = (response: DynsecResponse): boolean => response.error === 'Client not found' || response.error === 'Role not found';

@@ -8,7 +8,7 @@
  */
 import type { Hono } from 'hono';
 import { z } from 'zod';
-import { getDevice } from '../../adapters/db/devices';
+import { deviceDecommissionedAt } from '../../adapters/db/devices';
 import { safeEqual } from '../../adapters/secrets';
 import { authenticationStep, authorizationResult, type DeviceStanding, type HookResult } from '../../core/broker-hook-decisions';
 import { HubError } from '../../core/errors';
@@ -41,9 +41,9 @@ export const brokerHookSpecs: RouteSpec[] = [
 ];
 
 function standingOf(ctx: HubContext, username: string): DeviceStanding {
-  const row = getDevice(ctx.db, username);
+  const row = deviceDecommissionedAt(ctx.db, username);
   if (!row) return 'unknown';
-  return row.decommissionedAt ? 'decommissioned' : 'in-service';
+  return row.decommissionedAt === null ? 'in-service' : 'decommissioned';
 }
 
 export function registerBrokerHooks(app: Hono<AppEnv>, ctx: HubContext, token: string | undefined): void {

@@ -85,8 +85,11 @@ async function rotate(ctx: LifecycleDeps, id: string, actor: string): Promise<{ 
     writeAudit(tx, { at: now, actor, action: 'device.secret-rotated', subject: `device:${id}`, details: {} });
     return true;
   });
-  // Decommissioned between the check and the transaction.
-  if (!rotated) inService(ctx.db, id);
+  // Decommissioned between the check and the transaction: inService names it (409).
+  if (!rotated) {
+    inService(ctx.db, id);
+    throw conflict(`device ${id} changed while its secret was rotated; try again`);
+  }
   // A provisioned broker ends the old secret's sessions itself when the password changes.
   const sessionEnded = (await ctx.broker.endSession(id)) || ctx.provisioner.kind !== 'none';
   ctx.logger.info('device secret rotated', { device: id, sessionEnded });
