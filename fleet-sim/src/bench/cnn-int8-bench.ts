@@ -23,11 +23,11 @@ import { dirname, join } from 'node:path';
 import ort from 'onnxruntime-node';
 import { calibrate } from '../../../hub/src/adapters/calibration';
 import { calibrationTargets } from '../../../hub/src/core/quantize/calibration-targets';
-import { fuseHardSwish, HARD_SWISH_OPSET } from '../../../hub/src/core/quantize/fuse-hard-swish';
-import { collectScopes } from '../../../hub/src/core/quantize/graph-scope';
+import { fuseHardSwishInModel } from '../../../hub/src/core/quantize/fuse-hard-swish';
+import { ensureOpset } from '../../../hub/src/core/quantize/opset-upgrade';
+import { STATIC_OPSET } from '../../../hub/src/core/quantize/static-preparation';
 import { decodeModel, encodeModel } from '../../../hub/src/core/quantize/model-codec';
 import { nameAllocator } from '../../../hub/src/core/quantize/name-allocator';
-import { ensureOpset } from '../../../hub/src/core/quantize/opset-upgrade';
 import { quantizeStatic, type StaticOptions } from '../../../hub/src/core/quantize/quantize-static';
 import type { QuantizeResult } from '../../../hub/src/core/quantize/quantize-report';
 import type { CalibratedStatic } from '../../../hub/src/services/quantize/quantize-apply';
@@ -58,11 +58,9 @@ interface Variant {
 /** The uploaded graph with only the hard-swish fusion applied: the float-rewrite baseline. */
 function fusedFloat(fp32: Uint8Array): Uint8Array {
   const model = decodeModel(fp32);
-  const raised = ensureOpset(model, HARD_SWISH_OPSET, 'HardSwish');
-  const main = collectScopes(model)[0];
-  if (!raised.ok || !main) return fp32;
-  fuseHardSwish(main, nameAllocator(model));
-  return encodeModel(model);
+  // The fusion reads Clip's opset-11+ form (bounds as inputs), as static preparation gives it.
+  if (!ensureOpset(model, STATIC_OPSET, 'HardSwish').ok) return fp32;
+  return fuseHardSwishInModel(model, nameAllocator(model)).fused > 0 ? encodeModel(model) : fp32;
 }
 
 async function classify(session: ort.InferenceSession, x: Float32Array, rows: number): Promise<Int32Array> {

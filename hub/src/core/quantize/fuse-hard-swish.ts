@@ -10,8 +10,9 @@
  * a, b and m must have no other reader (and not be graph outputs), so removing them changes
  * nothing else. Pure: mutates the graph given and returns how many it fused.
  */
-import type { GraphProto, NodeProto } from 'onnx-buf';
-import { countUses, resolveConstant, type Scope } from './graph-scope';
+import type { GraphProto, ModelProto, NodeProto } from 'onnx-buf';
+import { collectScopes, countUses, resolveConstant, type Scope } from './graph-scope';
+import { ensureOpset } from './opset-upgrade';
 import type { NameAllocator } from './name-allocator';
 import { makeNode } from './node-factory';
 import { readFloats } from './tensor-data';
@@ -112,4 +113,18 @@ export function fuseHardSwish(scope: Scope, names: NameAllocator): number {
     return replacement ? [replacement] : [];
   });
   return [...replaced.values()].filter((node) => node !== null).length;
+}
+
+/**
+ * Fuses the main graph's written-out hard-swishes, raising the default opset to 14 first, only
+ * when there is one to fuse and the raise is safe. Expects Clip in its opset-11+ form (bounds as
+ * inputs): run it on a model already raised to 13, as static preparation does. Mutates `model`; returns how many it fused and
+ * the opset after (undefined when it left the model alone).
+ */
+export function fuseHardSwishInModel(model: ModelProto, names: NameAllocator): { fused: number; opset?: { after: number; upgraded: boolean } } {
+  const main = collectScopes(model)[0];
+  if (!main || countHardSwish(main) === 0) return { fused: 0 };
+  const raised = ensureOpset(model, HARD_SWISH_OPSET, 'HardSwish');
+  if (!raised.ok) return { fused: 0 };
+  return { fused: fuseHardSwish(main, names), opset: { after: raised.after, upgraded: raised.upgraded } };
 }

@@ -9,10 +9,8 @@
  */
 import type { ModelProto } from 'onnx-buf';
 import { foldBatchNorms } from './fold-batch-norm';
-import { countHardSwish, fuseHardSwish, HARD_SWISH_OPSET } from './fuse-hard-swish';
-import { collectScopes } from './graph-scope';
+import { fuseHardSwishInModel } from './fuse-hard-swish';
 import { nameAllocator, type NameAllocator } from './name-allocator';
-import { ensureOpset } from './opset-upgrade';
 import type { QuantizeReport } from './quantize-report';
 import { requireOpset } from './require-opset';
 
@@ -30,15 +28,10 @@ export interface StaticPreparation {
 export function prepareForStatic(model: ModelProto): StaticPreparation {
   const opset = requireOpset(model, STATIC_OPSET, 'per-axis QuantizeLinear/DequantizeLinear');
   const names = nameAllocator(model);
-  const main = collectScopes(model)[0];
-  let fusedHardSwish = 0;
-  if (main && countHardSwish(main) > 0) {
-    const raised = ensureOpset(model, HARD_SWISH_OPSET, 'HardSwish');
-    if (raised.ok) {
-      fusedHardSwish = fuseHardSwish(main, names);
-      opset.after = raised.after;
-      opset.upgraded ||= raised.upgraded;
-    }
+  const hardSwish = fuseHardSwishInModel(model, names);
+  if (hardSwish.opset) {
+    opset.after = hardSwish.opset.after;
+    opset.upgraded ||= hardSwish.opset.upgraded;
   }
-  return { opset, foldedBatchNorms: foldBatchNorms(model, names), fusedHardSwish, names };
+  return { opset, foldedBatchNorms: foldBatchNorms(model, names), fusedHardSwish: hardSwish.fused, names };
 }
