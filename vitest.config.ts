@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
@@ -6,5 +7,7 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 30_000,
     pool: 'forks',
+    // EDGEFLEET_TEST_DATABASE=postgres: the hubs of the run use a private PostgreSQL instead of SQLite.
+    globalSetup: [fileURLToPath(new URL('./test/support/postgres-global-setup.ts', import.meta.url))],
   },
 });

@@ -8,6 +8,12 @@ import type { AdmissionLimits } from './core/publish-admission';
 export interface HubOptions {
   /** where the database, keys, trust doc and artifacts live; default ./data (EDGEFLEET_DATA_DIR) */
   dataDir: string;
+  /**
+   * The registry database on PostgreSQL instead of the SQLite file in dataDir
+   * (EDGEFLEET_DATABASE_URL=postgres://user:password@host:5432/db): several hub replicas share it.
+   * Default: unset (SQLite).
+   */
+  databaseUrl?: string;
   /** HTTP (API, artifacts, MQTT over WebSocket at /mqtt); 0 = ephemeral; default 8080 (EDGEFLEET_HTTP_PORT) */
   httpPort?: number;
   /** MQTT over TCP; 0 = ephemeral; default 1883 (EDGEFLEET_MQTT_PORT); unused with brokerUrl */
@@ -38,6 +44,11 @@ export interface HubOptions {
    * Replicas on one host need distinct ids; a restarted hub keeps its id and its lease.
    */
   replicaId?: string;
+  /**
+   * How long the scheduled-jobs lease lasts without renewal: a replica that died is replaced by
+   * another at most this long after (EDGEFLEET_LEASE_TTL_S, 5 to 3600; default 30).
+   */
+  leaseTtlS?: number;
   /**
    * Turns on POST /broker/v1/authenticate and /broker/v1/authorize for an external broker's HTTP
    * hooks (EMQX), which must send it as a bearer token (EDGEFLEET_BROKER_HOOK_TOKEN, 24+ chars).
@@ -95,6 +106,10 @@ const cronSchema = z.string().refine(isCronExpression, 'must be a cron expressio
 
 const envSchema = z.object({
   EDGEFLEET_DATA_DIR: z.string().min(1).optional(),
+  EDGEFLEET_DATABASE_URL: z
+    .string()
+    .refine((value) => /^postgres(ql)?:\/\/[^\s]+$/.test(value), 'must be a postgres:// or postgresql:// URL')
+    .optional(),
   EDGEFLEET_HTTP_PORT: port.optional(),
   EDGEFLEET_MQTT_PORT: port.optional(),
   EDGEFLEET_HOST: z.string().min(1).optional(),
@@ -111,6 +126,7 @@ const envSchema = z.object({
   EDGEFLEET_BROKER_SHARE_GROUP: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'letters, digits, _ and -, at most 64').optional(),
   EDGEFLEET_BROKER_HOOK_TOKEN: z.string().min(24, 'at least 24 characters').max(256).optional(),
   EDGEFLEET_REPLICA_ID: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'letters, digits, _, . and -, at most 64').optional(),
+  EDGEFLEET_LEASE_TTL_S: z.coerce.number().int().min(5).max(3600).optional(),
   EDGEFLEET_BROKER_CLIENT_ID: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'letters, digits, _ and -, at most 64').optional(),
   EDGEFLEET_BROKER_URL: z
     .string()
@@ -136,11 +152,13 @@ export function hubOptionsFromEnv(env: NodeJS.ProcessEnv): HubOptions {
   }
   const e = result.data;
   const options: HubOptions = { dataDir: e.EDGEFLEET_DATA_DIR ?? DEFAULTS.dataDir };
+  if (e.EDGEFLEET_DATABASE_URL !== undefined) options.databaseUrl = e.EDGEFLEET_DATABASE_URL;
   if (e.EDGEFLEET_HTTP_PORT !== undefined) options.httpPort = e.EDGEFLEET_HTTP_PORT;
   if (e.EDGEFLEET_MQTT_PORT !== undefined) options.mqttPort = e.EDGEFLEET_MQTT_PORT;
   if (e.EDGEFLEET_BROKER_URL !== undefined) options.brokerUrl = e.EDGEFLEET_BROKER_URL;
   if (e.EDGEFLEET_BROKER_CLIENT_ID !== undefined) options.brokerClientId = e.EDGEFLEET_BROKER_CLIENT_ID;
   if (e.EDGEFLEET_REPLICA_ID !== undefined) options.replicaId = e.EDGEFLEET_REPLICA_ID;
+  if (e.EDGEFLEET_LEASE_TTL_S !== undefined) options.leaseTtlS = e.EDGEFLEET_LEASE_TTL_S;
   if (e.EDGEFLEET_BROKER_HOOK_TOKEN !== undefined) options.brokerHookToken = e.EDGEFLEET_BROKER_HOOK_TOKEN;
   if (e.EDGEFLEET_BROKER_SHARE_GROUP !== undefined) {
     if (e.EDGEFLEET_BROKER_URL === undefined) throw new Error('invalid hub configuration: EDGEFLEET_BROKER_SHARE_GROUP: needs EDGEFLEET_BROKER_URL (replicas share an external broker)');

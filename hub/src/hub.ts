@@ -23,8 +23,8 @@ import { DEFAULT_HUB_CLIENT_ID, createExternalBroker } from './adapters/broker/e
 import { mosquittoDynsecProvisioner, dynsecClient } from './adapters/broker/mosquitto-dynsec';
 import { noProvisioning, type BrokerProvisioner } from './adapters/broker/provisioner';
 import { deviceDecommissionedAt, deviceSecretStore, markAllOffline } from './adapters/db/devices';
-import { sqliteExecutor } from './adapters/db/sql-executor';
 import { singletonGate } from './services/singleton-work';
+import { leaseTimingFor } from './core/leases/lease-policy';
 import { openDatabase, type OpenedDb } from './adapters/db/open';
 import { loadOrCreateKeys } from './adapters/keys';
 import { jsonLogger } from './adapters/logger';
@@ -67,6 +67,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
   const now = options.now ?? (() => new Date());
   const host = options.host ?? DEFAULTS.host;
   const dataDir = resolve(options.dataDir);
+  const replicaId = options.replicaId ?? hostname();
   await mkdir(join(dataDir, 'keys'), { recursive: true, mode: 0o700 });
 
   const keys = await loadOrCreateKeys(dataDir, now(), logger);
@@ -88,13 +89,13 @@ export async function startHub(options: HubOptions): Promise<Hub> {
   };
 
   try {
-    const opened: OpenedDb = openDatabase(join(dataDir, 'edgefleet.db'));
+    const opened: OpenedDb = await openDatabase(options.databaseUrl !== undefined ? { url: options.databaseUrl } : { path: join(dataDir, 'edgefleet.db') });
     cleanups.push(() => opened.close());
     const { db } = opened;
     // An external broker keeps the hub's session while it is away and delivers the devices'
     // online messages and wills queued meanwhile; devices stay connected to it across a hub
     // restart, so the last known presence is the better guess there.
-    if (options.brokerUrl === undefined) markAllOffline(db);
+    if (options.brokerUrl === undefined) await markAllOffline(db);
     const artifacts = await createArtifactStore(dataDir);
     const datasets = await createArtifactStore(dataDir, 'datasets');
     const probes = await createArtifactStore(dataDir, 'probes');
@@ -143,12 +144,18 @@ export async function startHub(options: HubOptions): Promise<Hub> {
       const hubUser = parseBrokerUrl(options.brokerUrl).username;
       if (hubUser === undefined) throw new Error('EDGEFLEET_BROKER_PROVISIONING=mosquitto-dynsec: EDGEFLEET_BROKER_URL must name the hub user (mqtt://user:password@host:port)');
       provisioner = await mosquittoDynsecProvisioner(await dynsecClient(broker), { hubUser, hubClientId: options.brokerClientId ?? DEFAULT_HUB_CLIENT_ID, logger });
-      await provisioner.reconcile((id) => deviceDecommissionedAt(db, id)?.decommissionedAt === null);
+      await provisioner.reconcile(async (id) => (await deviceDecommissionedAt(db, id))?.decommissionedAt === null);
     }
 
     // Scheduled jobs run on the replica holding this lease (services/singleton-work.ts); a hub
     // restarted under the same replica id takes its own lease back at once.
-    const jobsGate = singletonGate(sqliteExecutor(opened.client), { name: 'scheduled-jobs', holder: options.replicaId ?? hostname(), logger, now: () => now().getTime() });
+    const jobsGate = singletonGate(db, {
+      name: 'scheduled-jobs',
+      holder: replicaId,
+      logger,
+      now: () => now().getTime(),
+      ...(options.leaseTtlS === undefined ? {} : { timing: leaseTimingFor(options.leaseTtlS) }),
+    });
 
     const ctx: HubContext = {
       db,
@@ -170,9 +177,9 @@ export async function startHub(options: HubOptions): Promise<Hub> {
       maxModelBytes: options.maxModelBytes ?? DEFAULTS.maxModelBytes,
       deploymentTtlS: options.deploymentTtlS ?? DEFAULTS.deploymentTtlS,
       statsIntervalS: options.statsIntervalS ?? DEFAULTS.statsIntervalS,
-      locks: { devices: new KeyedLock(), models: new KeyedLock(), rollouts: new KeyedLock() },
+      locks: { devices: new KeyedLock(), models: new KeyedLock() },
       ingest: { received: { state: 0, events: 0, online: 0, stats: 0 }, rejected: new RejectionTracker(60 * 60_000) },
-      training: createTrainingRunner(),
+      training: createTrainingRunner({ replicaId, ...(options.leaseTtlS === undefined ? {} : { leaseMs: options.leaseTtlS * 1000 }) }),
       alerting: { webhook: options.alertWebhookUrl ? { url: options.alertWebhookUrl, ...(options.alertWebhookSecret ? { secret: options.alertWebhookSecret } : {}) } : null },
       jobs: createScheduler(logger, now, jobsGate),
     };
@@ -209,8 +216,8 @@ export async function startHub(options: HubOptions): Promise<Hub> {
     ctx.urls = external ? { publicUrl: derived.publicUrl, mqttUrl: external, wsUrl: external } : derived;
     // Training registers versions with the public URL in their manifests: start (and resume) only now.
     // Closed first on shutdown: the worker stops before the database closes.
-    ctx.training.start(ctx);
     cleanups.push(() => ctx.training.close());
+    await ctx.training.start(ctx);
     // Jobs stop (and finish their run in progress) before the training worker and the database close.
     ctx.jobs.start();
     // Runs in reverse: the jobs stop first, then the lease is given up for another replica.

@@ -1,17 +1,21 @@
 /**
- * Device authentication under attack, on a real hub (aedes on an ephemeral port, a real SQLite
- * file, real mqtt.js clients and real HTTP), with the default limits of core/auth-admission.
+ * Device authentication under attack, on a real hub (aedes on an ephemeral port, its real
+ * registry database, real mqtt.js clients and real HTTP), with the default limits of
+ * core/auth-admission.
  * Attackers and the real device connect from different loopback addresses (127.0.0.x), which
  * the hub sees as different sources.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eq } from 'drizzle-orm';
 import { randomBytes, scryptSync } from 'node:crypto';
 import { get as httpGet, type IncomingHttpHeaders } from 'node:http';
 import { createConnection } from 'node:net';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
 import { MqttClient, connectAsync } from 'mqtt';
 import { DEFAULT_AUTH_LIMITS } from '../src/core/auth-admission';
+import { devices } from '../src/adapters/db/schema';
+import { openDatabase, type OpenedDb } from '../src/adapters/db/open';
+import { testDatabase } from '../../test/support/test-database';
 import type { Hub } from '../src/index';
 import { api, basicAuth, enrol, makeTempDir, testHub, type TempDir } from './support';
 
@@ -110,27 +114,31 @@ const tally = (results: Array<{ code: Attempt['code'] }>): Record<string, number
 describe('device authentication under a flood of wrong secrets', () => {
   let dir: TempDir;
   let hub: Hub;
-  let db: Database.Database;
+  // The hub's own database (SQLite file or PostgreSQL, as the suite runs), opened beside it.
+  let registry: OpenedDb;
   const secrets: Record<string, string> = {};
 
   const stats = async (): Promise<Record<string, number>> => (await api<BrokerStats>(hub, 'GET', '/api/v1/broker/stats')).body.broker;
-  const storedHash = (id: string): string => (db.prepare('SELECT secret_hash AS hash FROM devices WHERE id = ?').get(id) as { hash: string }).hash;
+  const storedHash = async (id: string): Promise<string | undefined> => (await registry.db.select({ hash: devices.secretHash }).from(devices).where(eq(devices.id, id)).get())?.hash;
   /** Puts the device back to how the hub stored secrets before: a salted scrypt hash. */
-  const makeLegacy = (id: string): void => {
+  const makeLegacy = async (id: string): Promise<void> => {
     const salt = randomBytes(16);
     const hash = scryptSync(secrets[id] ?? '', salt, 32, { N: 16_384, r: 8, p: 1, maxmem: 64 * 1024 * 1024 });
-    db.prepare('UPDATE devices SET secret_hash = ? WHERE id = ?').run(['scrypt', 16_384, 8, 1, salt.toString('base64url'), hash.toString('base64url')].join('$'), id);
+    await registry.db
+      .update(devices)
+      .set({ secretHash: ['scrypt', 16_384, 8, 1, salt.toString('base64url'), hash.toString('base64url')].join('$') })
+      .where(eq(devices.id, id));
   };
 
   beforeAll(async () => {
     dir = await makeTempDir();
     hub = await testHub(dir.path);
     for (const id of ['dev-real', 'dev-http', 'dev-ws', 'legacy-mqtt', 'legacy-http']) secrets[id] = await enrol(hub, id);
-    db = new Database(join(dir.path, 'edgefleet.db'));
-    db.pragma('busy_timeout = 5000');
+    const { databaseUrl } = await testDatabase(dir.path);
+    registry = await openDatabase(databaseUrl === undefined ? { path: join(dir.path, 'edgefleet.db') } : { url: databaseUrl });
   });
   afterAll(async () => {
-    db?.close();
+    await registry?.close();
     await hub?.close();
     await dir?.remove();
   });
@@ -179,7 +187,7 @@ describe('device authentication under a flood of wrong secrets', () => {
   });
 
   it('an old scrypt row gets its turn ahead of a flood that fills the slow queue, and is upgraded', async () => {
-    makeLegacy('legacy-mqtt');
+    await makeLegacy('legacy-mqtt');
     const before = await stats();
     // All at once: far more than the slow queue holds.
     const running = flood(hub, '127.0.0.3', 'legacy-mqtt', 300, 300);
@@ -190,7 +198,7 @@ describe('device authentication under a flood of wrong secrets', () => {
 
     expect(real.code).toBe('connected');
     expect(real.ms).toBeLessThan(LEGACY_BOUND_MS);
-    expect(storedHash('legacy-mqtt')).toMatch(/^hmac-sha256\$[0-9a-f]{16}\$[A-Za-z0-9_-]{43}$/);
+    expect(await storedHash('legacy-mqtt')).toMatch(/^hmac-sha256\$[0-9a-f]{16}\$[A-Za-z0-9_-]{43}$/);
 
     const counts = tally(results);
     expect(Object.keys(counts).every((code) => ['3', '4', '5'].includes(code))).toBe(true);
@@ -234,7 +242,7 @@ describe('device authentication under a flood of wrong secrets', () => {
   });
 
   it('HTTP: a full slow queue answers 503 with Retry-After, and a real old-row device still gets through', async () => {
-    makeLegacy('legacy-http');
+    await makeLegacy('legacy-http');
     const wrong = basicAuth('legacy-http', 'wrong-secret');
     let firstBusy: () => void = () => undefined;
     const busyNow = new Promise<void>((resolve) => (firstBusy = resolve));
@@ -251,7 +259,7 @@ describe('device authentication under a flood of wrong secrets', () => {
     const real = await httpFrom(hub, REAL, '/device/v1/config', basicAuth('legacy-http', secrets['legacy-http'] ?? ''));
     expect(real.status).toBe(200);
     expect(real.ms).toBeLessThan(LEGACY_BOUND_MS);
-    expect(storedHash('legacy-http')).toMatch(/^hmac-sha256\$/);
+    expect(await storedHash('legacy-http')).toMatch(/^hmac-sha256\$/);
 
     const flooded = await replies;
     const busy = flooded.filter((reply) => reply.status === 503);

@@ -230,10 +230,11 @@ describe('external broker', () => {
     const other = await makeTempDir();
     try {
       const port = await freePort();
-      const unreachable = startHub({ brokerUrl: `mqtt://hub:${encodeURIComponent(HUB_USER.password)}@127.0.0.1:${port}`, brokerConnectTimeoutMs: 3_000, dataDir: other.path });
+      // A hub of its own (data dir and database), beside the running one.
+      const unreachable = testHub(other.path, { brokerUrl: `mqtt://hub:${encodeURIComponent(HUB_USER.password)}@127.0.0.1:${port}`, brokerConnectTimeoutMs: 3_000 });
       await expect(unreachable).rejects.toThrow(`cannot connect to the external broker mqtt://127.0.0.1:${port}`);
       await expect(unreachable).rejects.not.toThrow(HUB_USER.password);
-      const wrongPassword = startHub({ brokerUrl: `mqtt://hub:wrong@127.0.0.1:${broker.port}`, brokerClientId: 'edgefleet-hub-2', dataDir: other.path });
+      const wrongPassword = testHub(other.path, { brokerUrl: `mqtt://hub:wrong@127.0.0.1:${broker.port}`, brokerClientId: 'edgefleet-hub-2' });
       await expect(wrongPassword).rejects.toThrow(/cannot connect to the external broker.*(Bad username or password|Not authorized)/i);
     } finally {
       await other.remove();

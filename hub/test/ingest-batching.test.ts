@@ -1,15 +1,18 @@
 /**
- * Batched ingestion on a real hub (embedded broker, SQLite file) with real mqtt.js devices: many
+ * Batched ingestion on a real hub (embedded broker, its registry database: SQLite, or PostgreSQL
+ * when the suite runs on it) with real mqtt.js devices: many
  * devices' windows arriving together are committed together, each exactly once; a second copy
  * of a msgId in the same burst is a duplicate; state reports keep the stale rule and the last
  * one wins; `online` messages and connections leave the last word.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
+import { sql } from 'drizzle-orm';
 import type { MqttClient } from 'mqtt';
 import { onlineTopic, stateTopic, statsTopic, type ReferenceProfile, type ReleaseManifest, type StatsWindow } from '@edgefleet/protocol';
 import type { Hub } from '../src/index';
+import { openDatabase, type OpenedDb } from '../src/adapters/db/open';
+import { testDatabase } from '../../test/support/test-database';
 import { windowOf } from '../src/core/drift';
 import { createRandom } from '../src/core/training/random';
 import { api, closed, connectDevice, enrol, makeTempDir, report, testHub, type TempDir } from './support';
@@ -28,7 +31,7 @@ describe('batched ingestion', () => {
   let hub: Hub;
   let reference: ReferenceProfile;
   let sha256 = '';
-  let db: Database.Database;
+  let store: OpenedDb;
   const clients = new Map<string, MqttClient>();
   const secrets = new Map<string, string>();
   let counter = 0;
@@ -47,13 +50,23 @@ describe('batched ingestion', () => {
     const start = new Date(Date.now() - 10 * 60_000).toISOString();
     return { ...windowOf(reference, { device, numeric, windowStart: start }), msgId: `batch-${device}-${counter}`, model: MODEL, version: VERSION, sha256, windowEnd: new Date().toISOString() };
   };
-  /** QoS 1 publish; resolves on the PUBACK, with what the database held at that moment. */
-  const publish = (device: string, topic: string, payload: string, committedNow?: () => boolean): Promise<boolean | null> =>
+  /** QoS 1 publish; resolves on the PUBACK, with what the database held at that moment (asked in the PUBACK's callback). */
+  const publish = (device: string, topic: string, payload: string, committedNow?: () => Promise<boolean>): Promise<boolean | null> =>
     new Promise((resolve, reject) => {
       client(device).publish(topic, payload, { qos: 1 }, (error) => (error ? reject(error) : resolve(committedNow ? committedNow() : null)));
     });
-  const isStored = (msgId: string): boolean => db.prepare('SELECT 1 FROM stats_messages WHERE msg_id = ?').get(msgId) !== undefined;
-  const storedWindows = (): number => (db.prepare(`SELECT COALESCE(SUM(windows), 0) AS n FROM stats_buckets WHERE model = ? AND version = ?`).get(MODEL, VERSION) as { n: number }).n;
+  const isStored = async (msgId: string): Promise<boolean> => (await store.db.rows(sql`SELECT 1 AS one FROM stats_messages WHERE msg_id = ${msgId}`)).length > 0;
+  const storedWindows = async (): Promise<number> => Number((await store.db.rows<{ n: number }>(sql`SELECT COALESCE(SUM(windows), 0) AS n FROM stats_buckets WHERE model = ${MODEL} AND version = ${VERSION}`))[0]?.n ?? 0);
+  /** Makes every claim of a msgId fail (as a full disk would), or lifts that. */
+  const refuseClaims = async (refuse: boolean): Promise<void> => {
+    if (store.engine === 'postgres') {
+      if (!refuse) return void (await store.db.run(sql.raw('DROP TRIGGER refuse_claims ON stats_messages')));
+      await store.db.run(sql.raw(`CREATE OR REPLACE FUNCTION refuse_claims() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'refused'; END $$`));
+      await store.db.run(sql.raw('CREATE TRIGGER refuse_claims BEFORE INSERT ON stats_messages FOR EACH ROW EXECUTE FUNCTION refuse_claims()'));
+    } else {
+      await store.db.run(sql.raw(refuse ? `CREATE TRIGGER refuse_claims BEFORE INSERT ON stats_messages BEGIN SELECT RAISE(ABORT, 'refused'); END` : 'DROP TRIGGER refuse_claims'));
+    }
+  };
 
   beforeAll(async () => {
     dir = await makeTempDir();
@@ -78,30 +91,31 @@ describe('batched ingestion', () => {
       secrets.set(id, await enrol(hub, id));
       clients.set(id, await connectDevice(hub, id, secrets.get(id) ?? ''));
     }
-    // A second connection to the hub's database file, read-only: what is committed, when.
-    db = new Database(join(dir.path, 'edgefleet.db'), { readonly: true, fileMustExist: true });
+    // A second connection to the hub's database: what is committed, when.
+    const { databaseUrl } = await testDatabase(dir.path);
+    store = await openDatabase(databaseUrl === undefined ? { path: join(dir.path, 'edgefleet.db') } : { url: databaseUrl });
   }, 120_000);
 
   afterAll(async () => {
     for (const c of clients.values()) c.end(true);
-    db?.close();
     await hub?.close();
+    await store?.close();
     await dir?.remove();
   });
 
   it('windows from many devices arriving together are stored exactly once each; a second copy of a msgId in the burst is a duplicate', async () => {
-    const before = { stats: await received('stats'), duplicates: await rejected('E_DUPLICATE'), stored: storedWindows() };
+    const before = { stats: await received('stats'), duplicates: await rejected('E_DUPLICATE'), stored: await storedWindows() };
     const windows = [...clients.keys()].flatMap((id) => [windowFor(id, 40), windowFor(id, 60), windowFor(id, 80)]);
     const again = windows.filter((_, i) => i % 9 === 0);
     // All in flight at once: every device's three windows, and some of them twice, in one burst.
     await Promise.all([...windows, ...again].map((w) => publish(w.device, statsTopic(w.device), JSON.stringify(w))));
     await expect.poll(async () => (await received('stats')) - before.stats, { timeout: 20_000 }).toBe(windows.length);
     await expect.poll(async () => (await rejected('E_DUPLICATE')) - before.duplicates, { timeout: 20_000 }).toBe(again.length);
-    expect(storedWindows() - before.stored).toBe(windows.length);
-    for (const w of windows) expect(isStored(w.msgId)).toBe(true);
+    expect((await storedWindows()) - before.stored).toBe(windows.length);
+    for (const w of windows) expect(await isStored(w.msgId)).toBe(true);
     // The sums hold every window once: merged in memory per device and hour, then written once.
     const view = await api<{ windows: number; merged: StatsWindow | null }>(hub, 'GET', `/api/v1/models/${MODEL}/versions/${VERSION}/stats`);
-    expect(view.body.windows).toBe(storedWindows());
+    expect(view.body.windows).toBe(await storedWindows());
     expect(view.body.merged?.n).toBe(windows.length * 60);
   });
 
@@ -115,12 +129,12 @@ describe('batched ingestion', () => {
 
   it('a window the hub could not store is never acknowledged: the connection ends, and the device sends it again after reconnecting', async () => {
     const id = 'bt-23';
-    const writable = new Database(join(dir.path, 'edgefleet.db'));
     // Every claim of a msgId fails: the window's batch, and then the window alone, cannot commit.
-    writable.exec(`CREATE TRIGGER refuse_claims BEFORE INSERT ON stats_messages BEGIN SELECT RAISE(ABORT, 'refused'); END;`);
+    await refuseClaims(true);
     const device = await connectDevice(hub, id, secrets.get(id) ?? '', { reconnectPeriod: 200 });
     clients.get(id)?.end(true);
     clients.set(id, device);
+    let refusing = true;
     try {
       const w = windowFor(id, 25);
       let acknowledged = false;
@@ -128,13 +142,14 @@ describe('batched ingestion', () => {
       const sent = publish(id, statsTopic(id), JSON.stringify(w)).then(() => (acknowledged = true));
       await ended;
       expect(acknowledged).toBe(false);
-      expect(isStored(w.msgId)).toBe(false);
-      writable.exec('DROP TRIGGER refuse_claims');
+      expect(await isStored(w.msgId)).toBe(false);
+      await refuseClaims(false);
+      refusing = false;
       // mqtt.js keeps an unacknowledged QoS 1 publish and sends it again on its next connection.
       await sent;
-      expect(isStored(w.msgId)).toBe(true);
+      expect(await isStored(w.msgId)).toBe(true);
     } finally {
-      writable.close();
+      if (refusing) await refuseClaims(false);
     }
   });
 

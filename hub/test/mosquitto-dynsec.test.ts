@@ -143,4 +143,20 @@ describe('an external Mosquitto provisioned by the hub (dynamic security)', () =
     }
     hub = await startHub();
   });
+
+  it('keeps the accounts of devices in service across a restart, removing only those of decommissioned ones', async () => {
+    const kept = await enrol(hub, 'dev-m9');
+    const dropped = await enrol(hub, 'dev-m10');
+    // Decommissioned while the broker part is left behind (as a crash after the commit would).
+    const ctrl = (...args: string[]) => promisify(execFile)('mosquitto_ctrl', ['-h', '127.0.0.1', '-p', String(mosquitto.port), '-u', MOSQUITTO_HUB.username, '-P', MOSQUITTO_HUB.password, 'dynsec', ...args]);
+    expect((await api(hub, 'DELETE', '/api/v1/devices/dev-m10')).status).toBe(200);
+    await ctrl('createRole', 'edgefleet-device-dev-m10');
+    await ctrl('createClient', 'dev-m10', '-p', dropped, '-c', 'dev-m10');
+    await ctrl('addClientRole', 'dev-m10', 'edgefleet-device-dev-m10');
+    await hub.close();
+    hub = await startHub();
+    const device = await connectAs('dev-m9', kept);
+    expect(device.connected).toBe(true);
+    expect(await refused('dev-m10', dropped)).toBe(true);
+  });
 });

@@ -1,6 +1,7 @@
 /**
  * Device secrets at rest: the keyed hash, the hub's key file, old scrypt rows verified and
  * upgraded in a real SQLite file, malformed rows refused, and admission control in front of it all.
+ * The same store on PostgreSQL: test/adapters/db/devices.test.ts.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { randomBytes, scryptSync } from 'node:crypto';
@@ -28,19 +29,19 @@ describe('device secrets', () => {
   let lines: string[];
   let logger: Logger;
 
-  const addDevice = (id: string, secretHash: string): void => insertDevice(opened.db, { id, secretHash, ring: 'default', tags: {}, createdAt: new Date(0).toISOString() });
+  const addDevice = (id: string, secretHash: string): Promise<void> => insertDevice(opened.db, { id, secretHash, ring: 'default', tags: {}, createdAt: new Date(0).toISOString() });
   const verifier = (limits?: AuthLimits): Promise<CredentialVerifier> => deviceCredentialVerifier(deviceSecretStore(opened.db), { dataDir: dir.path, now: () => 0, logger, ...(limits ? { limits } : {}) });
 
   beforeEach(async () => {
     dir = await makeTempDir();
     await mkdir(join(dir.path, 'keys'), { recursive: true });
-    opened = openDatabase(join(dir.path, 'edgefleet.db'));
+    opened = await openDatabase({ path: join(dir.path, 'edgefleet.db') });
     lines = [];
     const record = (level: string) => (msg: string, fields?: object) => lines.push(JSON.stringify({ level, msg, ...fields }));
     logger = { info: record('info'), warn: record('warn'), error: record('error') };
   });
   afterEach(async () => {
-    opened.close();
+    await opened.close();
     await dir.remove();
   });
 
@@ -63,7 +64,7 @@ describe('device secrets', () => {
     const stored = credentials.hash(secret);
     expect(stored).toMatch(KEYED);
     expect(stored).toContain(`$${(await loadOrCreateSecretKey(dir.path)).key.keyid}$`);
-    addDevice('dev-1', stored);
+    await addDevice('dev-1', stored);
     expect(await credentials.verify('dev-1', secret, '127.0.0.1')).toEqual({ kind: 'ok' });
     expect(await credentials.verify('dev-1', `${secret}x`, '127.0.0.1')).toEqual({ kind: 'invalid' });
     expect(await credentials.verify('dev-1', '', '127.0.0.1')).toEqual({ kind: 'invalid' });
@@ -72,9 +73,9 @@ describe('device secrets', () => {
     const other = await makeTempDir();
     try {
       await mkdir(join(other.path, 'keys'));
-      const otherDb = openDatabase(join(other.path, 'edgefleet.db'));
+      const otherDb = await openDatabase({ path: join(other.path, 'edgefleet.db') });
       const otherHash = (await deviceCredentialVerifier(deviceSecretStore(otherDb.db), { dataDir: other.path, now: () => 0, logger })).hash(secret);
-      otherDb.close();
+      await otherDb.close();
       expect(otherHash).toMatch(KEYED);
       expect(otherHash).not.toBe(stored);
     } finally {
@@ -87,14 +88,14 @@ describe('device secrets', () => {
     const credentials = await verifier();
     const secret = generateSecret();
     const legacy = legacyScrypt(secret);
-    addDevice('old-1', legacy);
+    await addDevice('old-1', legacy);
 
     // A wrong secret leaves the row alone.
     expect(await credentials.verify('old-1', 'not-the-secret', '127.0.0.1')).toEqual({ kind: 'invalid' });
-    expect(getSecretHash(opened.db, 'old-1')).toBe(legacy);
+    expect(await getSecretHash(opened.db, 'old-1')).toBe(legacy);
 
     expect(await credentials.verify('old-1', secret, '127.0.0.1')).toEqual({ kind: 'ok' });
-    const upgraded = getSecretHash(opened.db, 'old-1');
+    const upgraded = await getSecretHash(opened.db, 'old-1');
     expect(upgraded).toMatch(KEYED);
     expect(upgraded).toBe(credentials.hash(secret));
     expect(lines.some((line) => line.includes('upgraded') && line.includes('old-1'))).toBe(true);
@@ -108,9 +109,28 @@ describe('device secrets', () => {
       admission: new AuthAdmission({ ...DEFAULT_AUTH_LIMITS, slow: { concurrency: 0, maxWaiting: 0, estimatedMs: 50 } }),
     });
     expect(await noSlow.verify('old-1', secret, '127.0.0.1')).toEqual({ kind: 'ok' });
-    addDevice('old-2', legacyScrypt(secret));
+    await addDevice('old-2', legacyScrypt(secret));
     expect(await noSlow.verify('old-2', secret, '127.0.0.1')).toMatchObject({ kind: 'busy' });
     expect(lines.join('\n')).not.toContain(secret);
+  });
+
+  it('lets an old row in when its upgrade cannot be written, and upgrades it on a later login', async () => {
+    const key = (await loadOrCreateSecretKey(dir.path)).key;
+    const store = deviceSecretStore(opened.db);
+    let failWrites = true;
+    const flaky: DeviceSecretStore = { ...store, replace: async (id, expected, next) => (failWrites ? Promise.reject(new Error('database unavailable')) : store.replace(id, expected, next)) };
+    const credentials = createCredentialVerifier({ store: flaky, keys: [key], now: () => 0, logger });
+    const secret = generateSecret();
+    const legacy = legacyScrypt(secret);
+    await addDevice('old-1', legacy);
+
+    expect(await credentials.verify('old-1', secret, '127.0.0.1')).toEqual({ kind: 'ok' });
+    expect(await getSecretHash(opened.db, 'old-1')).toBe(legacy);
+    expect(lines.some((line) => line.includes('could not upgrade') && line.includes('database unavailable'))).toBe(true);
+
+    failWrites = false;
+    expect(await credentials.verify('old-1', secret, '127.0.0.1')).toEqual({ kind: 'ok' });
+    expect(await getSecretHash(opened.db, 'old-1')).toBe(credentials.hash(secret));
   });
 
   it('refuses malformed stored values without throwing', async () => {
@@ -138,7 +158,7 @@ describe('device secrets', () => {
     ];
     for (const [index, value] of malformed.entries()) {
       const id = `bad-${index}`;
-      addDevice(id, value);
+      await addDevice(id, value);
       expect(await credentials.verify(id, secret, `10.0.${index}.1`), value).toEqual({ kind: 'invalid' });
     }
     expect(parseStoredHash(good)).toMatchObject({ scheme: 'hmac-sha256', keyid });
@@ -149,7 +169,7 @@ describe('device secrets', () => {
 
   it('refuses to start without the key its rows were hashed with, instead of minting a new one', async () => {
     const credentials = await verifier();
-    addDevice('dev-1', credentials.hash(generateSecret()));
+    await addDevice('dev-1', credentials.hash(generateSecret()));
     const keyPath = join(dir.path, 'keys', SECRET_KEY_FILE);
     const original = await readFile(keyPath, 'utf8');
 
@@ -180,7 +200,7 @@ describe('device secrets', () => {
       admission: new AuthAdmission({ ...DEFAULT_AUTH_LIMITS, perSource: { capacity: 5, perSecond: 1 }, perDevice: { capacity: 3, perSecond: 0.1 } }),
     });
     const secret = generateSecret();
-    addDevice('dev-1', credentials.hash(secret));
+    await addDevice('dev-1', credentials.hash(secret));
 
     const outcomes = [];
     for (let i = 0; i < 6; i++) outcomes.push((await credentials.verify('dev-1', `wrong-${i}`, '::ffff:10.6.6.6')).kind);

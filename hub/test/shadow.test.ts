@@ -10,6 +10,7 @@ import type { MqttClient } from 'mqtt';
 import { countIntoBins, desiredTopic, fromBase64, isReleaseRef, LATENCY_EDGES_MS, openReleaseRef, statsTopic, utf8Decode, type BinnedStats, type DeploymentDoc, type Envelope, type ReleaseManifest, type ReleaseSource, type ShadowStats, type StatsWindow } from '@edgefleet/protocol';
 import type { Hub } from '../src/index';
 import { openDatabase } from '../src/adapters/db/open';
+import { testDatabase } from '../../test/support/test-database';
 import { shadowAgreement } from '../src/services/statistics/shadow-stats';
 import { SILERO_PROBE, SILERO_V5, api, connectDevice, enrol, makeTempDir, nextMessage, testHub } from './support';
 import { SILERO_V6 } from '../../test/fixtures/silero';
@@ -136,15 +137,16 @@ describe('shadow mode on the hub', () => {
     expect(stats.body.merged).not.toHaveProperty('shadow');
 
     // What the rollout gate `shadow-agreement` reads, optionally over a rollout's devices only.
-    const opened = openDatabase(join(dir.path, 'edgefleet.db'));
+    const { databaseUrl } = await testDatabase(dir.path);
+    const opened = await openDatabase(databaseUrl === undefined ? { path: join(dir.path, 'edgefleet.db') } : { url: databaseUrl });
     try {
       const range = { fromHour: new Date(Date.now() - 3 * 3_600_000).toISOString(), to: new Date(Date.now() + 3_600_000).toISOString() };
-      expect(shadowAgreement({ db: opened.db }, { model: 'vad', version: '2', ...range })).toMatchObject({ n: 21, agree: 16 });
-      expect(shadowAgreement({ db: opened.db }, { model: 'vad', version: '2', devices: ['sh-b'], ...range })).toMatchObject({ n: 6, agree: 3 });
-      expect(shadowAgreement({ db: opened.db }, { model: 'vad', version: '2', devices: [], ...range })).toBeNull();
-      expect(shadowAgreement({ db: opened.db }, { model: 'vad', version: '2', ...range, to: range.fromHour })).toBeNull();
+      expect(await shadowAgreement({ db: opened.db }, { model: 'vad', version: '2', ...range })).toMatchObject({ n: 21, agree: 16 });
+      expect(await shadowAgreement({ db: opened.db }, { model: 'vad', version: '2', devices: ['sh-b'], ...range })).toMatchObject({ n: 6, agree: 3 });
+      expect(await shadowAgreement({ db: opened.db }, { model: 'vad', version: '2', devices: [], ...range })).toBeNull();
+      expect(await shadowAgreement({ db: opened.db }, { model: 'vad', version: '2', ...range, to: range.fromHour })).toBeNull();
     } finally {
-      opened.close();
+      await opened.close();
     }
   });
 

@@ -5,8 +5,6 @@
  * reaches exactly one replica, and both replicas get some: device messages are consumed once
  * across replicas. The replicas' own control answers are not shared: each still sets itself up.
  */
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectAsync, type MqttClient } from 'mqtt';
 import { allDevicesTopic, statsTopic } from '@edgefleet/protocol';
@@ -31,10 +29,7 @@ describe('hub replicas sharing device messages through an external broker', () =
 
   beforeAll(async () => {
     mosquitto = await startMosquitto();
-    // The operator's second hub user, an admin of the plugin like the first.
-    const ctrl = (...args: string[]) => promisify(execFile)('mosquitto_ctrl', ['-h', '127.0.0.1', '-p', String(mosquitto.port), '-u', MOSQUITTO_HUB.username, '-P', MOSQUITTO_HUB.password, 'dynsec', ...args]);
-    await ctrl('createClient', REPLICA_B.username, '-p', REPLICA_B.password);
-    await ctrl('addClientRole', REPLICA_B.username, 'admin');
+    await mosquitto.addHubUser(REPLICA_B.username, REPLICA_B.password);
   }, 30_000);
 
   afterAll(async () => {

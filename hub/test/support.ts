@@ -8,6 +8,7 @@ import { connectAsync, type IClientOptions, type MqttClient } from 'mqtt';
 import { startHub, type Hub, type HubOptions, type Logger } from '../src/index';
 import { jsonLogger } from '../src/adapters/logger';
 import { SILERO_PROBE_HINT } from '../../test/fixtures/silero';
+import { testDatabase } from '../../test/support/test-database';
 
 export { SILERO_V5 } from '../../test/fixtures/silero';
 export const SILERO_PROBE = encodeURIComponent(JSON.stringify(SILERO_PROBE_HINT));
@@ -19,8 +20,8 @@ export async function makeTempDir(): Promise<{ path: string; remove(): Promise<v
   return { path, remove: () => rm(path, { recursive: true, force: true }) };
 }
 
-export function testHub(dataDir: string, overrides: Partial<HubOptions> = {}): Promise<Hub> {
-  return startHub({ dataDir, httpPort: 0, mqttPort: 0, host: '127.0.0.1', adminToken: 'test-admin-token-0123456789', logger: process.env.HUB_TEST_LOG ? jsonLogger((line) => process.stderr.write(line)) : silentLogger, ...overrides });
+export async function testHub(dataDir: string, overrides: Partial<HubOptions> = {}): Promise<Hub> {
+  return startHub({ ...(await testDatabase(dataDir)), dataDir, httpPort: 0, mqttPort: 0, host: '127.0.0.1', adminToken: 'test-admin-token-0123456789', logger: process.env.HUB_TEST_LOG ? jsonLogger((line) => process.stderr.write(line)) : silentLogger, ...overrides });
 }
 
 export type TempDir = Awaited<ReturnType<typeof makeTempDir>>;

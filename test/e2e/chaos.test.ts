@@ -24,6 +24,7 @@ import { AdminApi, enrolDevices, trainMachineVersion } from '../../fleet-sim/src
 import { runScenario } from '../../fleet-sim/src/lean/runner';
 import { defineScenario } from '../../fleet-sim/src/lean/scenario';
 import { freePort, until } from '../support/process';
+import { testDatabase } from '../support/test-database';
 
 const MODEL = 'chaos';
 const TOKEN = 'chaos-admin-token-0123456789';
@@ -54,7 +55,7 @@ describe('chaos during a rollout', { timeout: 300_000 }, () => {
   const agents: RealAgent[] = [];
 
   const start = async (): Promise<void> => {
-    hub = await startHub({ dataDir: dir, ...ports, host: '127.0.0.1', adminToken: TOKEN, logger: quiet, statsIntervalS: 2 });
+    hub = await startHub({ ...(await testDatabase(dir)), dataDir: dir, ...ports, host: '127.0.0.1', adminToken: TOKEN, logger: quiet, statsIntervalS: 2 });
     ports = { httpPort: Number(new URL(hub.httpUrl).port), mqttPort: Number(new URL(hub.mqttUrl).port) };
   };
   const launch = (agent: RealAgent): void => {

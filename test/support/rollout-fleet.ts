@@ -22,6 +22,7 @@ import { api, tempDir, testLogger } from './harness';
 import type { AuditEntry, DeviceView, RolloutView } from './rollout-views';
 import { SLOW_MS } from './slow';
 import { TestClock, waitUntil } from './test-clock';
+import { testDatabase } from './test-database';
 
 export const MODEL = 'machine-health';
 const HOUR_MS = 3_600_000;
@@ -153,6 +154,7 @@ export class RolloutFleet {
   /** (Re)starts the hub on the same data dir, ports and clock; artifact URLs go through the counter. */
   async startHub(): Promise<void> {
     this.hub = await startHub({
+      ...(await testDatabase(this.hubDir.path)),
       dataDir: this.hubDir.path,
       ...this.ports,
       host: '127.0.0.1',

@@ -18,6 +18,16 @@ const hubProcessOptionsSchema = z.strictObject({
   adminToken: z.string(),
   statsIntervalS: z.number().int().min(1).optional(),
   rolloutSchedule: z.string().optional(),
+  driftSchedule: z.string().optional(),
+  /** a replica of several (issue 12): its shared database, external broker and names */
+  databaseUrl: z.string().optional(),
+  brokerUrl: z.string().optional(),
+  brokerProvisioning: z.enum(['none', 'mosquitto-dynsec']).optional(),
+  brokerShareGroup: z.string().optional(),
+  brokerClientId: z.string().optional(),
+  replicaId: z.string().optional(),
+  publicUrl: z.string().optional(),
+  leaseTtlS: z.number().int().min(1).optional(),
   /** 'warnings': the hub's warnings and errors on stderr (`hub: ...`), info dropped; 'silent': nothing */
   log: z.enum(['warnings', 'silent']),
 });

@@ -27,6 +27,16 @@ export interface HubProcessOptions {
   statsIntervalS?: number;
   /** the hub's rollout controller cron; default the hub's */
   rolloutSchedule?: string;
+  driftSchedule?: string;
+  /** a replica of several (issue 12): its shared database, external broker and names (HubOptions of the same names) */
+  databaseUrl?: string;
+  brokerUrl?: string;
+  brokerProvisioning?: 'none' | 'mosquitto-dynsec';
+  brokerShareGroup?: string;
+  brokerClientId?: string;
+  replicaId?: string;
+  publicUrl?: string;
+  leaseTtlS?: number;
   /** 'warnings' (default): the hub's warnings and errors on stderr; 'silent': nothing (benchmarks) */
   log?: 'warnings' | 'silent';
   /** extra Node flags for the hub's process, e.g. `--cpu-prof` (a profile is written on a clean stop, not a kill) */

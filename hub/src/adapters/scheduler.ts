@@ -34,6 +34,14 @@ export interface JobStatus {
   running: boolean;
   nextRunAt: string | null;
   lastRun: JobRun | null;
+  /** runs since this replica started: done here, skipped (another replica holds the lease), failed */
+  counts: JobCounts;
+}
+
+export interface JobCounts {
+  ran: number;
+  skipped: number;
+  failed: number;
 }
 
 export interface Scheduler {
@@ -52,6 +60,7 @@ interface Entry {
   tail: Promise<unknown>;
   running: boolean;
   lastRun: JobRun | null;
+  counts: JobCounts;
 }
 
 /** Lets a run through only on the replica doing the singleton work. */
@@ -90,6 +99,9 @@ export function createScheduler(logger: Logger, clock: () => Date = () => new Da
     });
     entry.tail = run.then((r) => {
       entry.lastRun = r;
+      if (!r.ok) entry.counts.failed++;
+      else if (r.skipped) entry.counts.skipped++;
+      else entry.counts.ran++;
     });
     return run;
   };
@@ -109,7 +121,7 @@ export function createScheduler(logger: Logger, clock: () => Date = () => new Da
     add(job) {
       if (entries.has(job.name)) throw new Error(`job ${job.name} already exists`);
       if (!cron.validate(job.schedule)) throw new Error(`job ${job.name}: invalid cron expression "${job.schedule}"`);
-      const entry: Entry = { job, task: null, tail: Promise.resolve(), running: false, lastRun: null };
+      const entry: Entry = { job, task: null, tail: Promise.resolve(), running: false, lastRun: null, counts: { ran: 0, skipped: 0, failed: 0 } };
       entries.set(job.name, entry);
       if (started) schedule(entry);
     },
@@ -134,6 +146,7 @@ export function createScheduler(logger: Logger, clock: () => Date = () => new Da
         running: e.running,
         nextRunAt: e.task?.getNextRun()?.toISOString() ?? null,
         lastRun: e.lastRun,
+        counts: { ...e.counts },
       })),
     async close() {
       closed = true;

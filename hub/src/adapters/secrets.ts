@@ -91,9 +91,9 @@ export function safeEqual(a: string, b: string): boolean {
 
 /**
  * Loads `<dataDir>/keys/device-secrets.key` (base64url), or creates it (mode 0600, atomically) on
- * first start; `beforeCreate` may refuse by throwing.
+ * first start; `beforeCreate` may refuse by throwing (or rejecting).
  */
-export async function loadOrCreateSecretKey(dataDir: string, beforeCreate: (path: string) => void = () => undefined): Promise<{ key: SecretKey; created: boolean; path: string }> {
+export async function loadOrCreateSecretKey(dataDir: string, beforeCreate: (path: string) => void | Promise<void> = () => undefined): Promise<{ key: SecretKey; created: boolean; path: string }> {
   const path = join(dataDir, 'keys', SECRET_KEY_FILE);
   const text = await readFile(path, 'utf8').catch((error: NodeJS.ErrnoException) => {
     if (error.code === 'ENOENT') return null;
@@ -105,18 +105,21 @@ export async function loadOrCreateSecretKey(dataDir: string, beforeCreate: (path
     if (!BASE64URL.test(trimmed) || bytes.length !== KEY_BYTES) throw new Error(`${path} does not hold a ${KEY_BYTES}-byte base64url key; restore it from backup`);
     return { key: secretKeyFrom(bytes), created: false, path };
   }
-  beforeCreate(path);
+  await beforeCreate(path);
   const bytes = randomBytes(KEY_BYTES);
   await writeFileAtomic(path, `${bytes.toString('base64url')}\n`);
   return { key: secretKeyFrom(bytes), created: true, path };
 }
 
-/** Where the hashes live (the devices table); `replace` writes only over the value it names. */
+/**
+ * Where the hashes live (the devices table, on SQLite or PostgreSQL: hence async); `replace`
+ * writes only over the value it names, so a row another replica changed meanwhile wins.
+ */
 export interface DeviceSecretStore {
-  lookup(deviceId: string): string | undefined;
-  replace(deviceId: string, expected: string, next: string): boolean;
+  lookup(deviceId: string): Promise<string | undefined>;
+  replace(deviceId: string, expected: string, next: string): Promise<boolean>;
   /** rows whose stored value starts with `prefix` */
-  countWithPrefix(prefix: string): number;
+  countWithPrefix(prefix: string): Promise<number>;
 }
 
 export interface CredentialVerifier {
@@ -147,9 +150,16 @@ export function createCredentialVerifier(options: CredentialVerifierOptions): Cr
     if (crossed.deviceThrottled) logger.warn('device auth: too many failures for this device id; refusing the failing addresses for a while', { deviceId });
     return { kind: 'invalid' };
   };
-  const succeeded = (source: string, deviceId: string, encoded: string, outdated: boolean, secret: string): AuthOutcome => {
+  const succeeded = async (source: string, deviceId: string, encoded: string, outdated: boolean, secret: string): Promise<AuthOutcome> => {
     admission.recordSuccess(source, deviceId);
-    if (outdated && store.replace(deviceId, encoded, hashSecret(secret, current))) logger.info('device secret hash upgraded to the keyed form', { deviceId, keyid: current.keyid });
+    // The upgrade is a courtesy: a failed write leaves the old row, which still verifies next time.
+    if (outdated) {
+      try {
+        if (await store.replace(deviceId, encoded, hashSecret(secret, current))) logger.info('device secret hash upgraded to the keyed form', { deviceId, keyid: current.keyid });
+      } catch (error) {
+        logger.warn('could not upgrade the device secret hash; it is tried again on the next login', { deviceId, error: error instanceof Error ? error.message : String(error) });
+      }
+    }
     return { kind: 'ok' };
   };
 
@@ -159,7 +169,7 @@ export function createCredentialVerifier(options: CredentialVerifierOptions): Cr
       const source = sourceKey(address);
       const refused = admission.check(source, deviceId, now());
       if (refused) return refused;
-      const encoded = store.lookup(deviceId);
+      const encoded = await store.lookup(deviceId);
       if (encoded === undefined) return failed(source, deviceId);
       const stored = parseStoredHash(encoded);
       const key = stored?.scheme === HMAC_SCHEME ? keys.get(stored.keyid) : undefined;
@@ -196,11 +206,11 @@ export function createCredentialVerifier(options: CredentialVerifierOptions): Cr
  */
 export async function deviceCredentialVerifier(store: DeviceSecretStore, options: { dataDir: string; now: () => number; logger: Logger; limits?: AuthLimits }): Promise<CredentialVerifier> {
   const anyKeyed = `${HMAC_SCHEME}$`;
-  const { key, created, path } = await loadOrCreateSecretKey(options.dataDir, (missing) => {
-    const rows = store.countWithPrefix(anyKeyed);
+  const { key, created, path } = await loadOrCreateSecretKey(options.dataDir, async (missing) => {
+    const rows = await store.countWithPrefix(anyKeyed);
     if (rows > 0) throw new Error(`${missing} is missing while ${rows} device secrets are hashed with it; restore it from backup`);
   });
-  const orphaned = store.countWithPrefix(anyKeyed) - store.countWithPrefix(`${anyKeyed}${key.keyid}$`);
+  const orphaned = (await store.countWithPrefix(anyKeyed)) - (await store.countWithPrefix(`${anyKeyed}${key.keyid}$`));
   if (orphaned > 0) throw new Error(`${orphaned} device secrets are hashed under a key other than ${path} (keyid ${key.keyid}); restore that key from backup`);
   if (created) options.logger.info('generated the device secret key', { path, keyid: key.keyid });
   return createCredentialVerifier({ store, keys: [key], now: options.now, logger: options.logger, admission: new AuthAdmission(options.limits ?? DEFAULT_AUTH_LIMITS) });

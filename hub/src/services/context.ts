@@ -54,9 +54,9 @@ export interface HubContext {
   maxModelBytes: number;
   deploymentTtlS: number;
   statsIntervalS: number;
-  locks: { devices: KeyedLock; models: KeyedLock; rollouts: KeyedLock };
+  locks: { devices: KeyedLock; models: KeyedLock };
   ingest: { received: Record<IngestKind, number>; rejected: RejectionTracker };
-  /** the training queue: runs execute in a worker thread, one at a time */
+  /** this replica's training runner: runs and search trials are claimed from the database by any replica's worker threads (one unit per worker) */
   training: TrainingRunner;
   /** where alert (and rollout) notifications go; null: stored only */
   alerting: { webhook: WebhookTarget | null };

@@ -8,7 +8,7 @@
  */
 import type { Logger } from '../adapters/logger';
 import { claimLease, releaseLease } from '../adapters/db/leases';
-import type { SqlExecutor } from '../adapters/db/sql-executor';
+import type { SqlExecutor } from '../adapters/db/db';
 import { DEFAULT_LEASE_TIMING, expiryOf, mayAct, type LeaseTiming } from '../core/leases/lease-policy';
 
 export interface SingletonGate {

@@ -76,5 +76,6 @@ describe('scheduler', () => {
     expect(errors.join('\n')).toContain('database is locked');
     fail = false;
     expect(await scheduler.runNow('flaky')).toMatchObject({ ok: true, result: 'fine' });
+    expect(scheduler.list()[0]?.counts).toEqual({ ran: 1, skipped: 0, failed: 1 });
   });
 });

@@ -12,6 +12,7 @@ import { createArtifactStore } from '../../src/adapters/artifacts';
 import { openDatabase } from '../../src/adapters/db/open';
 import { loadEvaluationSet, runIdOfSource, scoreOutputs } from '../../src/services/training/training-evaluation';
 import { api, type TempDir, useTestHub } from '../support';
+import { testDatabase } from '../../../test/support/test-database';
 import { syntheticCsv } from './synthetic';
 
 interface Run {
@@ -35,7 +36,9 @@ describe('loadEvaluationSet', () => {
     const version = (await api<{ sha256: string; manifest: { lineage: { source?: string } } }>(hub, 'GET', `/api/v1/models/${run.resultVersion.model}/versions/${run.resultVersion.version}`)).body;
     expect(runIdOfSource(version.manifest.lineage.source)).toBe(id);
 
-    const opened = openDatabase(join(dir.path, 'edgefleet.db'));
+    // The hub's own database: the SQLite file in its data dir, or its PostgreSQL database when the suite runs on one.
+    const { databaseUrl } = await testDatabase(dir.path);
+    const opened = await openDatabase(databaseUrl === undefined ? { path: join(dir.path, 'edgefleet.db') } : { url: databaseUrl });
     try {
       const set = await loadEvaluationSet({ db: opened.db, datasets: await createArtifactStore(dir.path, 'datasets') }, id);
       expect(set).toMatchObject({ runId: id, split: 'test', task: 'classification', classes: ['high', 'low', 'mid'], metric: 'macroF1', metrics: run.metrics });
@@ -60,7 +63,7 @@ describe('loadEvaluationSet', () => {
       expect(train.split).toBe('train');
       expect(Math.abs(train.rows.rows - 560)).toBeLessThanOrEqual(3);
     } finally {
-      opened.close();
+      await opened.close();
     }
   });
 });

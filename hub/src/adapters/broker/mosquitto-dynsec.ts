@@ -143,7 +143,7 @@ export async function mosquittoDynsecProvisioner(client: DynsecClient, options: 
       // Only clients the hub made (they hold a role named after them); the operator's own stay.
       let removed = 0;
       for (const username of usernames) {
-        if (username === hubUser || inService(username)) continue;
+        if (username === hubUser || (await inService(username))) continue;
         const [details] = await client.run([getClientCommand(username)]);
         const roles = ((details?.data ?? {}) as ClientData).client?.roles ?? [];
         if (!roles.some((held) => held.rolename === `${DEVICE_ROLE_PREFIX}${username}`)) continue;

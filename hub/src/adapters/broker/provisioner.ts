@@ -15,7 +15,7 @@ export interface BrokerProvisioner {
    * At start: removes broker clients the hub made for devices that are not in service (a crash
    * between the broker and the database leaves them). Returns how many it removed.
    */
-  reconcile(inService: (deviceId: string) => boolean): Promise<number>;
+  reconcile(inService: (deviceId: string) => Promise<boolean>): Promise<number>;
 }
 
 export const noProvisioning: BrokerProvisioner = {

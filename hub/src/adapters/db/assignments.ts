@@ -1,6 +1,11 @@
-/** What each device is pinned to, with the signed deployment doc that says so. */
+/**
+ * What each device is pinned to, with the signed deployment doc that says so. Async, on SQLite or
+ * PostgreSQL (db.ts); writers hold the device's row lock (devices.ts lockDevices) so the stored
+ * assignment and the device's seq move together.
+ */
 import { eq, sql } from 'drizzle-orm';
-import type { Db } from './open';
+import type { Db } from './db';
+import { inJsonArray } from './dialect';
 import { excluded, preparedFor } from './prepared';
 import { assignments } from './schema';
 
@@ -31,28 +36,36 @@ const statements = preparedFor((db) => {
         set: { model: excluded(c.model), version: excluded(c.version), seq: excluded(c.seq), doc: excluded(c.doc), previousModel: excluded(c.previousModel), previousVersion: excluded(c.previousVersion), assignedAt: excluded(c.assignedAt), shadowModel: excluded(c.shadowModel), shadowVersion: excluded(c.shadowVersion) },
       })
       .prepare(),
-    target: db.select(targetColumns).from(assignments).where(eq(assignments.deviceId, p('deviceId'))).prepare(),
+    target: db.select(targetColumns).from(assignments).where(eq(assignments.deviceId, sql.placeholder('deviceId'))).prepare(),
+    // A chunk of devices at once (assigning a rollout step): the ids travel as one JSON array.
+    targets: db.select(targetColumns).from(assignments).where(inJsonArray(db.engine, assignments.deviceId, sql.placeholder('ids'))).prepare(),
+    row: db.select().from(assignments).where(eq(assignments.deviceId, sql.placeholder('deviceId'))).prepare(),
   };
 });
 
-export const getAssignment = (db: Db, deviceId: string): AssignmentRow | undefined =>
-  db.select().from(assignments).where(eq(assignments.deviceId, deviceId)).get();
+export const getAssignment = async (db: Db, deviceId: string): Promise<AssignmentRow | undefined> => statements(db).row.get({ deviceId });
 
-export const listAssignments = (db: Db): AssignmentRow[] => db.select().from(assignments).all();
+export const listAssignments = async (db: Db): Promise<AssignmentRow[]> => db.select().from(assignments);
 
 /** Drops a device's assignment (decommissioning); true when it had one. */
-export const deleteAssignment = (db: Db, deviceId: string): boolean => db.delete(assignments).where(eq(assignments.deviceId, deviceId)).run().changes === 1;
+export const deleteAssignment = async (db: Db, deviceId: string): Promise<boolean> => (await db.delete(assignments).where(eq(assignments.deviceId, deviceId)).run()).changes === 1;
 
-export function upsertAssignment(db: Db, row: AssignmentRow): void {
-  statements(db).upsert.run(row);
+export async function upsertAssignment(db: Db, row: AssignmentRow): Promise<void> {
+  await statements(db).upsert.run(row);
 }
 
 /** A device's assignment without its signed doc (what assigning again needs to know). */
-export const getAssignmentTarget = (db: Db, deviceId: string): AssignmentTarget | undefined => statements(db).target.get({ deviceId });
+export const getAssignmentTarget = async (db: Db, deviceId: string): Promise<AssignmentTarget | undefined> => statements(db).target.get({ deviceId });
+
+/** `getAssignmentTarget` of many devices in one statement; devices without an assignment are absent. */
+export async function getAssignmentTargets(db: Db, deviceIds: readonly string[]): Promise<Map<string, AssignmentTarget>> {
+  if (deviceIds.length === 0) return new Map();
+  return new Map((await statements(db).targets.all({ ids: JSON.stringify(deviceIds) })).map((row) => [row.deviceId, row]));
+}
 
 /** Every device's signed doc, for filling the broker's retained cache. */
-export const listAssignmentDocs = (db: Db): Pick<AssignmentRow, 'deviceId' | 'doc'>[] => db.select({ deviceId: assignments.deviceId, doc: assignments.doc }).from(assignments).all();
+export const listAssignmentDocs = async (db: Db): Promise<Pick<AssignmentRow, 'deviceId' | 'doc'>[]> => db.select({ deviceId: assignments.deviceId, doc: assignments.doc }).from(assignments);
 
 /** Every device's target without the signed doc, for the rollout controller's tick. */
-export const listAssignmentTargets = (db: Db): Pick<AssignmentRow, 'deviceId' | 'model' | 'version' | 'seq'>[] =>
-  db.select({ deviceId: assignments.deviceId, model: assignments.model, version: assignments.version, seq: assignments.seq }).from(assignments).all();
+export const listAssignmentTargets = async (db: Db): Promise<Pick<AssignmentRow, 'deviceId' | 'model' | 'version' | 'seq'>[]> =>
+  db.select({ deviceId: assignments.deviceId, model: assignments.model, version: assignments.version, seq: assignments.seq }).from(assignments);

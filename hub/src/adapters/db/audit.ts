@@ -1,6 +1,7 @@
 /** The audit trail: one row for every state change, written in the same transaction when possible. */
 import { desc, eq, sql } from 'drizzle-orm';
-import type { Db } from './open';
+import type { Db } from './db';
+import { nextId } from './dialect';
 import { preparedFor } from './prepared';
 import { audit } from './schema';
 
@@ -15,15 +16,16 @@ export interface AuditEntry {
 const insertAudit = preparedFor((db) =>
   db
     .insert(audit)
-    .values({ at: sql.placeholder('at'), actor: sql.placeholder('actor'), action: sql.placeholder('action'), subject: sql.placeholder('subject'), details: sql.placeholder('details') })
+    .values({ id: nextId(db.engine), at: sql.placeholder('at'), actor: sql.placeholder('actor'), action: sql.placeholder('action'), subject: sql.placeholder('subject'), details: sql.placeholder('details') })
     .prepare(),
 );
 
-export function writeAudit(db: Db, entry: AuditEntry): void {
-  insertAudit(db).run({ at: entry.at.toISOString(), actor: entry.actor, action: entry.action, subject: entry.subject, details: entry.details ?? {} });
+export async function writeAudit(db: Db, entry: AuditEntry): Promise<void> {
+  await insertAudit(db).run({ at: entry.at.toISOString(), actor: entry.actor, action: entry.action, subject: entry.subject, details: entry.details ?? {} });
 }
 
-export function listAudit(db: Db, subject?: string, limit = 100): Array<typeof audit.$inferSelect> {
+/** Newest first (by id, the order the rows were inserted in), optionally of one subject. */
+export async function listAudit(db: Db, subject?: string, limit = 100): Promise<Array<typeof audit.$inferSelect>> {
   const query = db.select().from(audit);
-  return (subject === undefined ? query : query.where(eq(audit.subject, subject))).orderBy(desc(audit.id)).limit(limit).all();
+  return (subject === undefined ? query : query.where(eq(audit.subject, subject))).orderBy(desc(audit.id)).limit(limit);
 }

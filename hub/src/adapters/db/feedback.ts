@@ -1,21 +1,32 @@
 /** Ground-truth labels (feedback_labels) and the statistics windows labels may name. */
-import { and, eq, gte, inArray, lt, sql, type SQL } from 'drizzle-orm';
+import { and, eq, gte, inArray, lt, or, sql, type SQL } from 'drizzle-orm';
 import type { ClassCell, ErrorSums } from '../../core/feedback';
-import type { Db } from './open';
+import type { Db } from './db';
+import { excluded } from './prepared';
 import { devices, feedbackLabels, statsMessages } from './schema';
 
 export type FeedbackLabelRow = typeof feedbackLabels.$inferSelect;
 
-export const getFeedbackLabel = (db: Db, key: string): FeedbackLabelRow | undefined => db.select().from(feedbackLabels).where(eq(feedbackLabels.key, key)).get();
+export const getFeedbackLabel = async (db: Db, key: string): Promise<FeedbackLabelRow | undefined> => db.select().from(feedbackLabels).where(eq(feedbackLabels.key, key)).get();
 
-/** Inserts the label, or replaces what is stored under its key (a corrected label, a new tally). */
-export function upsertFeedbackLabel(db: Db, row: FeedbackLabelRow): void {
+/** What sameLabel (core/feedback.ts) compares: a re-post equal in all of these changes nothing. */
+const compared = [feedbackLabels.model, feedbackLabels.version, feedbackLabels.deviceId, feedbackLabels.predicted, feedbackLabels.label, feedbackLabels.count];
+// The stored row, named as the table in the upsert's WHERE (excluded is the one posted). All NOT NULL, so <> is enough.
+const differs = or(...compared.map((column) => sql`${sql.raw(`"feedback_labels"."${column.name}"`)} <> ${excluded(column)}`));
+
+/**
+ * Inserts the label, or replaces what is stored under its key when it differs in what sameLabel
+ * compares (a corrected label, a new tally). One statement, so two requests posting the same key
+ * at once cannot both count it as new. Returns false when the stored label was already the same:
+ * nothing was written.
+ */
+export async function upsertFeedbackLabel(db: Db, row: FeedbackLabelRow): Promise<boolean> {
   const { key: _key, ...changes } = row;
-  db.insert(feedbackLabels).values(row).onConflictDoUpdate({ target: feedbackLabels.key, set: changes }).run();
+  return (await db.insert(feedbackLabels).values(row).onConflictDoUpdate({ target: feedbackLabels.key, set: changes, setWhere: differs }).run()).changes > 0;
 }
 
 /** What a statistics window counted, by its msgId (undefined once pruned, or never received). */
-export const getStatsMessage = (db: Db, msgId: string): typeof statsMessages.$inferSelect | undefined => db.select().from(statsMessages).where(eq(statsMessages.msgId, msgId)).get();
+export const getStatsMessage = async (db: Db, msgId: string): Promise<typeof statsMessages.$inferSelect | undefined> => db.select().from(statsMessages).where(eq(statsMessages.msgId, msgId)).get();
 
 export interface FeedbackQuery {
   model: string;
@@ -38,23 +49,24 @@ function conditions(db: Db, query: FeedbackQuery): SQL | undefined {
 }
 
 /** Label counts per device x (predicted, label): small for a classifier (devices x classes^2). */
-export function classCells(db: Db, query: FeedbackQuery): ClassCell[] {
+export async function classCells(db: Db, query: FeedbackQuery): Promise<ClassCell[]> {
   const count = sql<number>`sum(${feedbackLabels.count})`.mapWith(Number);
-  return db
+  return await db
     .select({ deviceId: feedbackLabels.deviceId, predicted: feedbackLabels.predicted, label: feedbackLabels.label, count })
     .from(feedbackLabels)
     .where(conditions(db, query))
-    .groupBy(feedbackLabels.deviceId, feedbackLabels.predicted, feedbackLabels.label)
-    .all();
+    .groupBy(feedbackLabels.deviceId, feedbackLabels.predicted, feedbackLabels.label);
 }
 
 /**
- * Error sums per device, summed in SQLite: a regressor's predictions are nearly all distinct, so
- * grouping by value as for classes would return every row. Values were checked numeric when stored.
+ * Error sums per device, summed in the database: a regressor's predictions are nearly all
+ * distinct, so grouping by value as for classes would return every row. Values were checked
+ * numeric when stored. `double precision` is a double on both engines (PostgreSQL's `real` is a
+ * 4-byte float).
  */
-export function errorSums(db: Db, query: FeedbackQuery): ErrorSums[] {
-  const error = sql`(cast(${feedbackLabels.predicted} as real) - cast(${feedbackLabels.label} as real))`;
-  return db
+export async function errorSums(db: Db, query: FeedbackQuery): Promise<ErrorSums[]> {
+  const error = sql`(cast(${feedbackLabels.predicted} as double precision) - cast(${feedbackLabels.label} as double precision))`;
+  return await db
     .select({
       deviceId: feedbackLabels.deviceId,
       count: sql<number>`sum(${feedbackLabels.count})`.mapWith(Number),
@@ -63,6 +75,5 @@ export function errorSums(db: Db, query: FeedbackQuery): ErrorSums[] {
     })
     .from(feedbackLabels)
     .where(conditions(db, query))
-    .groupBy(feedbackLabels.deviceId)
-    .all();
+    .groupBy(feedbackLabels.deviceId);
 }

@@ -1,13 +1,13 @@
 /**
  * Leases on singleton work in the registry (the `leases` table), written once for SQLite and
- * PostgreSQL (sql-executor.ts). A claim is one upsert: it takes a free or expired lease, or
+ * PostgreSQL (db.ts). A claim is one upsert: it takes a free or expired lease, or
  * renews the caller's own, and returns the row; an unexpired lease of another holder comes
  * back as null. The row is only written when the claim succeeds, so racing claimants cannot
  * both win: the database serialises the upsert on the primary key.
  */
 import { sql } from 'drizzle-orm';
 import type { Lease } from '../../core/leases/lease-policy';
-import type { PreparedQuery, SqlExecutor } from './sql-executor';
+import type { PreparedQuery, SqlExecutor } from './db';
 
 type LeaseRow = { name: string; holder: string; expires_at_ms: number | string; token: number | string };
 

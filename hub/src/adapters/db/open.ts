@@ -1,37 +1,85 @@
-/** Opens the registry database (WAL) and brings its schema up to date with the committed migrations. */
+/**
+ * Opens the registry database and brings its schema up to date with the committed migrations:
+ * a SQLite file (WAL) by default, or PostgreSQL when given a `postgres://` URL
+ * (EDGEFLEET_DATABASE_URL). Each engine has its own migrations folder (hub/drizzle and
+ * hub/drizzle-pg), generated from the two schemas that schema-parity.test.ts keeps equal.
+ */
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
-import { drizzle } from 'drizzle-orm/better-sqlite3';
-import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
-import type { BaseSQLiteDatabase } from 'drizzle-orm/sqlite-core';
-import * as schema from './schema';
+import { drizzle as drizzleSqlite } from 'drizzle-orm/better-sqlite3';
+import { migrate as migrateSqlite } from 'drizzle-orm/better-sqlite3/migrator';
+import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres';
+import { migrate as migratePg } from 'drizzle-orm/node-postgres/migrator';
+import type { Engine } from './connection';
+import { buildDb, type Db } from './db';
+import { postgresConnections, postgresPool } from './postgres-connection';
+import { sqliteConnections } from './sqlite-connection';
 
-/** The database or a transaction on it: repos work with either, so callers choose the boundary. */
-export type Db = BaseSQLiteDatabase<'sync', Database.RunResult, typeof schema>;
+export type { Db } from './db';
+
+export type DatabaseTarget = { path: string } | { url: string };
 
 export interface OpenedDb {
   db: Db;
-  /** the better-sqlite3 connection under `db`, for the async executor (sql-executor.ts) */
-  client: Database.Database;
-  close(): void;
+  engine: Engine;
+  close(): Promise<void>;
 }
 
 /** Resolved from this file, so the hub works whatever the working directory. */
-const MIGRATIONS_FOLDER = fileURLToPath(new URL('../../../drizzle', import.meta.url));
+const SQLITE_MIGRATIONS = fileURLToPath(new URL('../../../drizzle', import.meta.url));
+const POSTGRES_MIGRATIONS = fileURLToPath(new URL('../../../drizzle-pg', import.meta.url));
 
-export function openDatabase(path: string): OpenedDb {
+/** Any fixed key: replicas starting together take turns migrating instead of racing. */
+const MIGRATION_LOCK_KEY = 0x6564_6765;
+
+export async function openDatabase(target: DatabaseTarget): Promise<OpenedDb> {
+  return 'url' in target ? openPostgres(target.url) : openSqlite(target.path);
+}
+
+function openSqlite(path: string): OpenedDb {
   const sqlite = new Database(path);
   sqlite.pragma('journal_mode = WAL');
   sqlite.pragma('synchronous = NORMAL');
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('busy_timeout = 5000');
-  const db = drizzle({ client: sqlite, schema });
-  migrate(db, { migrationsFolder: MIGRATIONS_FOLDER });
+  migrateSqlite(drizzleSqlite({ client: sqlite }), { migrationsFolder: SQLITE_MIGRATIONS });
+  const { root, transaction } = sqliteConnections(sqlite);
   return {
-    db,
-    client: sqlite,
-    close: () => {
+    db: buildDb('sqlite', root, transaction),
+    engine: 'sqlite',
+    close: async () => {
       if (sqlite.open) sqlite.close();
+    },
+  };
+}
+
+async function openPostgres(url: string): Promise<OpenedDb> {
+  const pool = postgresPool(url);
+  try {
+    const client = await pool.connect();
+    try {
+      await client.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
+      try {
+        await migratePg(drizzlePg({ client }), { migrationsFolder: POSTGRES_MIGRATIONS });
+      } finally {
+        await client.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY]);
+      }
+    } finally {
+      client.release();
+    }
+  } catch (error) {
+    await pool.end();
+    throw error;
+  }
+  const { root, transaction } = postgresConnections(pool);
+  let closed = false;
+  return {
+    db: buildDb('postgres', root, transaction),
+    engine: 'postgres',
+    close: async () => {
+      if (closed) return;
+      closed = true;
+      await pool.end();
     },
   };
 }

@@ -151,8 +151,51 @@ export const trainingRuns = sqliteTable(
     startedAt: text('started_at'),
     finishedAt: text('finished_at'),
     durationMs: integer('duration_ms'),
+    /**
+     * The replica whose worker holds the run (issue 12): it plans a search, or executes the run
+     * (a search's final fit once every trial is done). Kept once finished: who finished it.
+     */
+    claimedBy: text('claimed_by'),
+    /** the claim's lease (epoch ms): renewed while the holder works; once past, another replica may claim the run */
+    claimedUntilMs: integer('claimed_until_ms'),
+    /** how many times the run has been claimed: more than 1 means a replica resumed it */
+    attempts: integer('attempts').notNull().default(0),
   },
-  (t) => [index('training_runs_created').on(t.createdAt)],
+  (t) => [index('training_runs_created').on(t.createdAt), index('training_runs_status').on(t.status, t.createdAt)],
+);
+
+/**
+ * One trial of a run's hyperparameter search (issue 12): a unit of work a replica's worker claims
+ * on its own, so a search spreads over every replica. Rows are written when the run's search is
+ * planned; the run's final fit is claimable once none is queued or running.
+ */
+export const trainingTrials = sqliteTable(
+  'training_trials',
+  {
+    runId: text('run_id')
+      .notNull()
+      .references(() => trainingRuns.id),
+    index: integer('trial_index').notNull(),
+    /** the search point: the params this trial sets over the run's own */
+    params: text('params', { mode: 'json' }).$type<Json>().notNull(),
+    /** queued | running | succeeded | failed | cancelled */
+    status: text('status').notNull(),
+    /** the run's createdAt: trials are claimed oldest run first */
+    queuedAt: text('queued_at').notNull(),
+    /** the replica running the trial (kept once finished: who ran it) and its lease (epoch ms) */
+    claimedBy: text('claimed_by'),
+    claimedUntilMs: integer('claimed_until_ms'),
+    attempts: integer('attempts').notNull().default(0),
+    progress: integer('progress_permille').notNull().default(0),
+    /** per-epoch metrics, each tagged with the trial index */
+    epochs: text('epochs', { mode: 'json' }).$type<Json>().notNull().default(sql`'[]'`),
+    /** headline metrics on the validation split */
+    metrics: text('metrics', { mode: 'json' }).$type<Json>(),
+    error: text('error', { mode: 'json' }).$type<Json>(),
+    startedAt: text('started_at'),
+    finishedAt: text('finished_at'),
+  },
+  (t) => [primaryKey({ columns: [t.runId, t.index] }), index('training_trials_status').on(t.status, t.queuedAt)],
 );
 
 export const trainingLogs = sqliteTable(

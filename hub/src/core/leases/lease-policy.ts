@@ -20,6 +20,12 @@ export interface LeaseTiming {
 
 export const DEFAULT_LEASE_TIMING: LeaseTiming = { ttlMs: 30_000, marginMs: 2_000 };
 
+/** A lease of `ttlS` seconds; the margin is a fifteenth of it (2 s at the default 30 s), at least 1 s. */
+export function leaseTimingFor(ttlS: number): LeaseTiming {
+  const ttlMs = ttlS * 1000;
+  return { ttlMs, marginMs: Math.max(1000, Math.round(ttlMs / 15)) };
+}
+
 export const expiryOf = (nowMs: number, timing: LeaseTiming): number => nowMs + timing.ttlMs;
 
 /** Whether `holder` may do the work now under `lease` (undefined: nobody holds it). */

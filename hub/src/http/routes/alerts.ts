@@ -60,19 +60,19 @@ export const alertSpecs: RouteSpec[] = [
 
 const viewOf = (row: AlertRow): z.infer<typeof alertSchema> => ({ ...row, status: row.status === 'open' ? 'open' : 'resolved', severity: row.severity === 'drift' ? 'drift' : 'warning', signals: row.signals as string[] });
 
-export function registerAlerts(app: Hono<AppEnv>, ctx: HubContext): void {
-  app.get('/api/v1/alerts', (c) => {
+export function registerAlerts(app: Hono<AppEnv>, ctx: Pick<HubContext, 'db'>): void {
+  app.get('/api/v1/alerts', async (c) => {
     const { status, model, version, limit } = parseInput(alertQuery, c.req.query());
-    return c.json({ alerts: listAlerts(ctx.db, { ...(status ? { status } : {}), ...(model ? { model } : {}), ...(version ? { version } : {}), limit }).map(viewOf) });
+    return c.json({ alerts: (await listAlerts(ctx.db, { ...(status ? { status } : {}), ...(model ? { model } : {}), ...(version ? { version } : {}), limit })).map(viewOf) });
   });
-  app.get('/api/v1/alerts/:id', (c) => {
+  app.get('/api/v1/alerts/:id', async (c) => {
     const { id } = parseInput(alertParams, c.req.param());
-    const row = getAlert(ctx.db, id);
+    const row = await getAlert(ctx.db, id);
     if (!row) throw notFound(`alert ${id}`);
     return c.json(viewOf(row));
   });
-  app.get('/api/v1/notifications', (c) => {
+  app.get('/api/v1/notifications', async (c) => {
     const { limit } = parseInput(z.object({ limit: z.coerce.number().int().min(1).max(1000).default(100) }), c.req.query());
-    return c.json({ notifications: listNotifications(ctx.db, limit) });
+    return c.json({ notifications: await listNotifications(ctx.db, limit) });
   });
 }

@@ -71,7 +71,7 @@ async function storeHolding(c: Context<AppEnv>, ctx: HubContext, name: string): 
   const probeSize = await ctx.probes.sizeOf(name);
   if (probeSize === null) throw notFound();
   const principal = c.get('principal');
-  if (principal.kind === 'device' && !probeBlobsAssignedTo(ctx, principal.id).has(name)) {
+  if (principal.kind === 'device' && !(await probeBlobsAssignedTo(ctx, principal.id)).has(name)) {
     throw new HubError('E_FORBIDDEN', `probe blob ${name}: no release assigned to device ${principal.id} names it`);
   }
   return { store: ctx.probes, size: probeSize };

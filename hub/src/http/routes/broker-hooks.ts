@@ -40,8 +40,8 @@ export const brokerHookSpecs: RouteSpec[] = [
   { method: 'post', path: '/broker/v1/authorize', summary: "An external broker's authorization hook (EMQX 5 HTTP authorizer): may this client publish or subscribe here?", auth: 'broker-hook', body: authorizeHookBody, responses: { 200: { description: 'allow, deny, or ignore (not a device)', schema: hookResult } } },
 ];
 
-function standingOf(ctx: HubContext, username: string): DeviceStanding {
-  const row = deviceDecommissionedAt(ctx.db, username);
+async function standingOf(ctx: Pick<HubContext, 'db'>, username: string): Promise<DeviceStanding> {
+  const row = await deviceDecommissionedAt(ctx.db, username);
   if (!row) return 'unknown';
   return row.decommissionedAt === null ? 'in-service' : 'decommissioned';
 }
@@ -55,7 +55,7 @@ export function registerBrokerHooks(app: Hono<AppEnv>, ctx: HubContext, token: s
   });
   app.post('/broker/v1/authenticate', async (c) => {
     const request = parseInput(authenticateHookBody, await readJsonBody(c));
-    const step = authenticationStep(request, standingOf(ctx, request.username));
+    const step = authenticationStep(request, await standingOf(ctx, request.username));
     let result: HookResult = step === 'check' ? 'deny' : step;
     if (step === 'check') result = (await ctx.credentials.verify(request.username, request.password, request.peerhost ?? 'broker')).kind === 'ok' ? 'allow' : 'deny';
     return c.json({ result });
@@ -63,6 +63,6 @@ export function registerBrokerHooks(app: Hono<AppEnv>, ctx: HubContext, token: s
   app.post('/broker/v1/authorize', async (c) => {
     const request = parseInput(authorizeHookBody, await readJsonBody(c));
     const retain = request.retain === true || request.retain === 'true';
-    return c.json({ result: authorizationResult({ ...request, retain }, standingOf(ctx, request.username)) });
+    return c.json({ result: authorizationResult({ ...request, retain }, await standingOf(ctx, request.username)) });
   });
 }

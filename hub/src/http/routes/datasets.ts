@@ -67,7 +67,7 @@ export function registerDatasets(app: Hono<AppEnv>, ctx: HubContext): void {
     );
     return c.json(result.dataset, result.created ? 201 : 200);
   });
-  app.get('/api/v1/datasets', (c) => c.json({ datasets: listDatasetViews(ctx) }));
+  app.get('/api/v1/datasets', async (c) => c.json({ datasets: await listDatasetViews(ctx) }));
   app.get('/api/v1/datasets/:id', async (c) => {
     const { id } = parseInput(idParams, c.req.param());
     const query = parseInput(detailQuery, c.req.query());

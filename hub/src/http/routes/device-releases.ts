@@ -23,9 +23,9 @@ export const deviceReleaseSpecs: RouteSpec[] = [
 ];
 
 export function registerDeviceReleases(app: Hono<AppEnv>, ctx: Pick<HubContext, 'releases'> & Parameters<typeof requireDevice>[0]): void {
-  app.get('/device/v1/releases/:sha256', requireDevice(ctx, { allowAdmin: true }), (c) => {
+  app.get('/device/v1/releases/:sha256', requireDevice(ctx, { allowAdmin: true }), async (c) => {
     const name = c.req.param('sha256');
-    const bytes = SHA256_NAME.test(name) ? ctx.releases.bytesOf(name) : null;
+    const bytes = SHA256_NAME.test(name) ? await ctx.releases.bytesOf(name) : null;
     if (!bytes) throw new HubError('E_NOT_FOUND', 'release manifest not found');
     return new Response(new Uint8Array(bytes), {
       status: 200,

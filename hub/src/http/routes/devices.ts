@@ -1,6 +1,8 @@
 /** Admin routes for devices: enrol, list, inspect, pin to a release, rotate a secret, decommission. */
 import type { Hono } from 'hono';
+import { getDevice } from '../../adapters/db/devices';
 import { listEvents } from '../../adapters/db/events';
+import { notFound } from '../../core/errors';
 import { assignDevice } from '../../services/devices/deployments';
 import { decommissionDevice, deviceView, enrolDevice, listDeviceViews, placeDevice, rotateDeviceSecret } from '../../services/devices/devices';
 import { requestReconcile } from '../../services/rollouts/rollouts';
@@ -80,23 +82,24 @@ export function registerDevices(app: Hono<AppEnv>, ctx: HubContext): void {
     requestReconcile(ctx);
     return c.json(enrolled, 201);
   });
-  app.get('/api/v1/devices', (c) => c.json({ devices: listDeviceViews(ctx) }));
-  app.get('/api/v1/devices/:id', (c) => {
+  app.get('/api/v1/devices', async (c) => c.json({ devices: await listDeviceViews(ctx) }));
+  app.get('/api/v1/devices/:id', async (c) => {
     const { id } = parseInput(deviceParams, c.req.param());
-    return c.json(deviceView(ctx, id));
+    return c.json(await deviceView(ctx, id));
   });
-  app.get('/api/v1/devices/:id/events', (c) => {
+  app.get('/api/v1/devices/:id/events', async (c) => {
     const { id } = parseInput(deviceParams, c.req.param());
-    deviceView(ctx, id);
-    const events = listEvents(ctx.db, id).map(({ eventId, kind, code, at, receivedAt, body }) => ({ eventId, kind, code, at, receivedAt, body }));
+    // 404 for an unknown device, not an empty list.
+    if (!(await getDevice(ctx.db, id))) throw notFound(`device ${id}`);
+    const events = (await listEvents(ctx.db, id)).map(({ eventId, kind, code, at, receivedAt, body }) => ({ eventId, kind, code, at, receivedAt, body }));
     return c.json({ events });
   });
   app.patch('/api/v1/devices/:id', async (c) => {
     const { id } = parseInput(deviceParams, c.req.param());
     const patch = parseInput(placeDeviceBody, await readJsonBody(c));
-    placeDevice(ctx, id, { ...(patch.ring !== undefined ? { ring: patch.ring } : {}), ...(patch.tags !== undefined ? { tags: patch.tags } : {}) }, actorOf(c.get('principal')));
+    await placeDevice(ctx, id, { ...(patch.ring !== undefined ? { ring: patch.ring } : {}), ...(patch.tags !== undefined ? { tags: patch.tags } : {}) }, actorOf(c.get('principal')));
     requestReconcile(ctx);
-    return c.json(deviceView(ctx, id));
+    return c.json(await deviceView(ctx, id));
   });
   app.put('/api/v1/devices/:id/assignment', async (c) => {
     const { id } = parseInput(deviceParams, c.req.param());

@@ -63,6 +63,6 @@ function queryOf(params: Record<string, string>, raw: Record<string, string>): S
 }
 
 export function registerDrift(app: Hono<AppEnv>, ctx: HubContext): void {
-  app.get('/api/v1/models/:model/versions/:version/stats', (c) => c.json(mergedStats(ctx, queryOf(c.req.param(), c.req.query()))));
-  app.get('/api/v1/models/:model/versions/:version/drift', (c) => c.json(driftOf(ctx, queryOf(c.req.param(), c.req.query()))));
+  app.get('/api/v1/models/:model/versions/:version/stats', async (c) => c.json(await mergedStats(ctx, queryOf(c.req.param(), c.req.query()))));
+  app.get('/api/v1/models/:model/versions/:version/drift', async (c) => c.json(await driftOf(ctx, queryOf(c.req.param(), c.req.query()))));
 }

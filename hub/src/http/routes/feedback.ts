@@ -114,12 +114,12 @@ export function registerFeedback(app: Hono<AppEnv>, ctx: HubContext): void {
         throw new HubError('E_VALIDATION', 'body: not valid JSON');
       }
       const { labels } = parseInput(feedbackBody, json);
-      return c.json(postFeedback(ctx, labels.map(parseItem), actorOf(c.get('principal'))));
+      return c.json(await postFeedback(ctx, labels.map(parseItem), actorOf(c.get('principal'))));
     },
   );
-  app.get('/api/v1/models/:model/versions/:version/accuracy', (c) => {
+  app.get('/api/v1/models/:model/versions/:version/accuracy', async (c) => {
     const { model, version } = parseInput(versionParams, c.req.param());
     const { device, ring, from, to } = parseInput(accuracyQuery, c.req.query());
-    return c.json(accuracyOf(ctx, { model, version, ...(device !== undefined ? { device } : {}), ...(ring !== undefined ? { ring } : {}), ...(from !== undefined ? { from } : {}), ...(to !== undefined ? { to } : {}) }));
+    return c.json(await accuracyOf(ctx, { model, version, ...(device !== undefined ? { device } : {}), ...(ring !== undefined ? { ring } : {}), ...(from !== undefined ? { from } : {}), ...(to !== undefined ? { to } : {}) }));
   });
 }

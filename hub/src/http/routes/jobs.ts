@@ -17,7 +17,15 @@ const runSchema = z.object({
   result: z.unknown().optional().describe("the job's own summary, e.g. each version's drift verdict and alert"),
   error: z.string().optional(),
 });
-const jobSchema = z.object({ name: z.string(), description: z.string(), schedule: z.string().describe('cron expression'), running: z.boolean(), nextRunAt: z.string().nullable(), lastRun: runSchema.nullable() });
+const jobSchema = z.object({
+  name: z.string(),
+  description: z.string(),
+  schedule: z.string().describe('cron expression'),
+  running: z.boolean(),
+  nextRunAt: z.string().nullable(),
+  lastRun: runSchema.nullable(),
+  counts: z.object({ ran: z.number().int(), skipped: z.number().int(), failed: z.number().int() }).describe('runs since this replica started: done here, skipped (another replica holds the lease), failed'),
+});
 
 export const jobSpecs: RouteSpec[] = [
   { method: 'get', path: '/api/v1/jobs', summary: 'The scheduled jobs, their schedules and last runs', auth: 'admin', responses: { 200: { description: 'jobs', schema: z.object({ jobs: z.array(jobSchema) }) } } },

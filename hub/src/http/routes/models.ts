@@ -96,7 +96,6 @@ function parseProbe(text: string | undefined): ProbeHints {
   return parseInput(probeQuerySchema, { probe: value }).probe;
 }
 
-
 export function registerModels(app: Hono<AppEnv>, ctx: HubContext): void {
   app.post('/api/v1/models/:model/versions', async (c) => {
     const { model } = parseInput(modelParams, c.req.param());
@@ -125,10 +124,10 @@ export function registerModels(app: Hono<AppEnv>, ctx: HubContext): void {
     const lengthHeader = c.req.header('content-length');
     return c.json(await storeSampleInputs(ctx, c.req.raw.body, lengthHeader === undefined ? undefined : Number(lengthHeader)), 201);
   });
-  app.get('/api/v1/models', (c) => c.json({ models: listModels(ctx.db) }));
-  app.get('/api/v1/models/:model/versions/:version', (c) => {
+  app.get('/api/v1/models', async (c) => c.json({ models: await listModels(ctx.db) }));
+  app.get('/api/v1/models/:model/versions/:version', async (c) => {
     const { model, version } = parseInput(versionParams, c.req.param());
-    const row = getVersion(ctx.db, model, version);
+    const row = await getVersion(ctx.db, model, version);
     if (!row) throw notFound(`model version ${model}@${version}`);
     return c.json({
       model: row.model,

@@ -25,12 +25,12 @@ export const operationSpecs: RouteSpec[] = [
   },
 ];
 
-export function registerOperations(app: Hono<AppEnv>, ctx: HubContext): void {
+export function registerOperations(app: Hono<AppEnv>, ctx: Pick<HubContext, 'db' | 'broker' | 'ingest'>): void {
   app.get('/api/v1/broker/stats', (c) =>
     c.json({ broker: ctx.broker.counters(), ingest: { received: { ...ctx.ingest.received }, rejected: ctx.ingest.rejected.counts() } }),
   );
-  app.get('/api/v1/audit', (c) => {
+  app.get('/api/v1/audit', async (c) => {
     const query = parseInput(auditQuery, c.req.query());
-    return c.json({ entries: listAudit(ctx.db, query.subject, query.limit) });
+    return c.json({ entries: await listAudit(ctx.db, query.subject, query.limit) });
   });
 }

@@ -58,10 +58,10 @@ export const rolloutSpecs: RouteSpec[] = [
 ];
 
 export function registerRollouts(app: Hono<AppEnv>, ctx: HubContext): void {
-  app.get('/api/v1/rings', (c) => {
+  app.get('/api/v1/rings', async (c) => {
     const counts = new Map<string, number>();
-    for (const d of listDevices(ctx.db)) counts.set(d.ring, (counts.get(d.ring) ?? 0) + 1);
-    const defined = listRings(ctx.db).map((r) => ({ name: r.name, position: r.position, description: r.description, devices: counts.get(r.name) ?? 0, defined: true }));
+    for (const d of await listDevices(ctx.db)) counts.set(d.ring, (counts.get(d.ring) ?? 0) + 1);
+    const defined = (await listRings(ctx.db)).map((r) => ({ name: r.name, position: r.position, description: r.description, devices: counts.get(r.name) ?? 0, defined: true }));
     // Rings devices name without a definition come last, in name order.
     const implicit = [...counts.keys()].filter((name) => !defined.some((r) => r.name === name)).sort().map((name) => ({ name, position: null, description: '', devices: counts.get(name) ?? 0, defined: false }));
     return c.json({ rings: [...defined, ...implicit] });
@@ -70,9 +70,9 @@ export function registerRollouts(app: Hono<AppEnv>, ctx: HubContext): void {
     const { name } = parseInput(ringParams, c.req.param());
     const body = parseInput(ringBody, await readJsonBody(c));
     const now = ctx.now();
-    ctx.db.transaction((tx) => {
-      upsertRing(tx, { name, position: body.position, description: body.description, createdAt: now.toISOString() });
-      writeAudit(tx, { at: now, actor: actorOf(c.get('principal')), action: 'ring.updated', subject: `ring:${name}`, details: body });
+    await ctx.db.transaction(async (tx) => {
+      await upsertRing(tx, { name, position: body.position, description: body.description, createdAt: now.toISOString() });
+      await writeAudit(tx, { at: now, actor: actorOf(c.get('principal')), action: 'ring.updated', subject: `ring:${name}`, details: body });
     });
     return c.json({ name, ...body });
   });
@@ -81,8 +81,8 @@ export function registerRollouts(app: Hono<AppEnv>, ctx: HubContext): void {
     const view = await createRollout(ctx, { model: body.model, version: body.version, supersede: body.supersede, ...(body.plan !== undefined ? { plan: body.plan } : {}) }, actorOf(c.get('principal')));
     return c.json(view, 201);
   });
-  app.get('/api/v1/rollouts', (c) => c.json({ rollouts: listRolloutViews(ctx) }));
-  app.get('/api/v1/rollouts/:id', (c) => c.json(rolloutView(ctx, parseInput(rolloutParams, c.req.param()).id)));
+  app.get('/api/v1/rollouts', async (c) => c.json({ rollouts: await listRolloutViews(ctx) }));
+  app.get('/api/v1/rollouts/:id', async (c) => c.json(await rolloutView(ctx, parseInput(rolloutParams, c.req.param()).id)));
   app.post('/api/v1/rollouts/:id/:action', async (c) => {
     const { id, action } = parseInput(actionParams, c.req.param());
     const raw = c.req.header('content-length') === '0' || !c.req.header('content-type') ? {} : await readJsonBody(c);

@@ -60,5 +60,5 @@ function queryOf(params: Record<string, string>, raw: Record<string, string>): S
 }
 
 export function registerShadow(app: Hono<AppEnv>, ctx: HubContext): void {
-  app.get('/api/v1/models/:model/versions/:version/shadow', (c) => c.json(shadowView(ctx, queryOf(c.req.param(), c.req.query()))));
+  app.get('/api/v1/models/:model/versions/:version/shadow', async (c) => c.json(await shadowView(ctx, queryOf(c.req.param(), c.req.query()))));
 }

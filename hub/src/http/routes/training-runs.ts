@@ -1,4 +1,4 @@
-/** Admin routes for training runs: start one, follow it (status, progress, metrics, logs), cancel it. */
+/** Admin routes for training runs: start one, follow it (status, progress, metrics, trials, logs), cancel it. */
 import type { Hono } from 'hono';
 import { z } from 'zod';
 import { cancelRun, createRun, listRunSummaries, runDetail, runLogs } from '../../services/training/training-runs';
@@ -36,7 +36,7 @@ const runDetailSchema = runSummary.extend({
   metrics: metricsSchema.nullable().describe('on the test split'),
   baselineMetrics: metricsSchema.nullable().describe('the baseline on the same test split'),
   epochs: z.array(z.object({ trial: z.number().optional(), epoch: z.number(), loss: z.number(), valLoss: z.number().optional(), valMetric: z.number().optional() })),
-  trials: z.array(z.object({ index: z.number(), params: z.record(z.string(), z.unknown()), metrics: metricsSchema })),
+  trials: z.array(z.object({ index: z.number(), params: z.record(z.string(), z.unknown()), metrics: metricsSchema, replica: z.string().optional().describe('the hub replica whose worker ran the trial') })),
   codeVersion: z.string(),
 });
 const logLine = z.object({ seq: z.number().int(), at: z.string(), level: z.string(), message: z.string() });
@@ -45,7 +45,7 @@ export const trainingRunSpecs: RouteSpec[] = [
   {
     method: 'post',
     path: '/api/v1/training-runs',
-    summary: 'Start a training run (queued; runs in a worker thread, one at a time)',
+    summary: "Start a training run (queued; a replica's worker thread claims it, and each trial of a search separately)",
     auth: 'admin',
     body: trainingRequestSchema,
     responses: { 202: { description: 'queued', schema: z.object({ id: z.string() }) } },
@@ -81,14 +81,14 @@ export const trainingRunSpecs: RouteSpec[] = [
 export function registerTrainingRuns(app: Hono<AppEnv>, ctx: HubContext): void {
   app.post('/api/v1/training-runs', async (c) => {
     const request = parseInput(trainingRequestSchema, await readJsonBody(c));
-    return c.json(createRun(ctx, request, actorOf(c.get('principal'))), 202);
+    return c.json(await createRun(ctx, request, actorOf(c.get('principal'))), 202);
   });
-  app.get('/api/v1/training-runs', (c) => c.json({ runs: listRunSummaries(ctx) }));
-  app.get('/api/v1/training-runs/:id', (c) => c.json(runDetail(ctx, parseInput(idParams, c.req.param()).id)));
-  app.get('/api/v1/training-runs/:id/logs', (c) => {
+  app.get('/api/v1/training-runs', async (c) => c.json({ runs: await listRunSummaries(ctx) }));
+  app.get('/api/v1/training-runs/:id', async (c) => c.json(await runDetail(ctx, parseInput(idParams, c.req.param()).id)));
+  app.get('/api/v1/training-runs/:id/logs', async (c) => {
     const { id } = parseInput(idParams, c.req.param());
     const { after } = parseInput(logsQuery, c.req.query());
-    return c.json({ logs: runLogs(ctx, id, after).map(({ seq, at, level, message }) => ({ seq, at, level, message })) });
+    return c.json({ logs: (await runLogs(ctx, id, after)).map(({ seq, at, level, message }) => ({ seq, at, level, message })) });
   });
-  app.post('/api/v1/training-runs/:id/cancel', (c) => c.json(cancelRun(ctx, parseInput(idParams, c.req.param()).id, actorOf(c.get('principal')))));
+  app.post('/api/v1/training-runs/:id/cancel', async (c) => c.json(await cancelRun(ctx, parseInput(idParams, c.req.param()).id, actorOf(c.get('principal')))));
 }

@@ -52,42 +52,42 @@ async function inspect(input: InspectInput, size: number): Promise<Extract<Inspe
 }
 
 /** `created` is false when the same bytes were already stored (the existing dataset is returned). */
-export async function uploadDataset(ctx: HubContext, input: UploadDatasetInput, actor: string): Promise<{ created: boolean; dataset: DatasetView }> {
+export async function uploadDataset(ctx: Pick<HubContext, 'db' | 'datasets' | 'now' | 'logger'>, input: UploadDatasetInput, actor: string): Promise<{ created: boolean; dataset: DatasetView }> {
   if (input.contentLength !== undefined && input.contentLength > MAX_DATASET_BYTES) {
     throw new HubError('E_TOO_LARGE', `dataset file of ${input.contentLength} bytes exceeds the limit of ${MAX_DATASET_BYTES} bytes`);
   }
   const staged = await ctx.datasets.receive(input.body, MAX_DATASET_BYTES);
   try {
-    const audit = (created: boolean): void =>
+    const audit = async (created: boolean): Promise<void> =>
       writeAudit(ctx.db, { at: ctx.now(), actor, action: 'dataset.uploaded', subject: `dataset:${staged.sha256}`, details: { name: input.name, size: staged.size, created } });
-    const existing = getDataset(ctx.db, staged.sha256);
+    const existing = await getDataset(ctx.db, staged.sha256);
     if (existing) {
-      audit(false);
+      await audit(false);
       return { created: false, dataset: viewOf(existing) };
     }
     const parsed = await inspect({ path: staged.tmpPath, ...(input.kinds === undefined ? {} : { kinds: input.kinds }) }, staged.size);
     await staged.commit();
     const row = { id: staged.sha256, name: input.name, rows: parsed.rows, sizeBytes: staged.size, columns: parsed.columns, summary: parsed.summary, createdAt: ctx.now().toISOString() };
-    const created = insertDataset(ctx.db, row);
-    audit(created);
+    const created = await insertDataset(ctx.db, row);
+    await audit(created);
     ctx.logger.info('dataset stored', { id: row.id, name: row.name, rows: row.rows, columns: row.columns.length, created });
-    return { created, dataset: viewOf(created ? row : (getDataset(ctx.db, row.id) ?? row)) };
+    return { created, dataset: viewOf(created ? row : ((await getDataset(ctx.db, row.id)) ?? row)) };
   } finally {
     await staged.discard();
   }
 }
 
-export const listDatasetViews = (ctx: HubContext): DatasetView[] => listDatasets(ctx.db).map(viewOf);
+export const listDatasetViews = async (ctx: Pick<HubContext, 'db'>): Promise<DatasetView[]> => (await listDatasets(ctx.db)).map(viewOf);
 
-export function requireDataset(ctx: HubContext, id: string): DatasetRow {
-  const row = getDataset(ctx.db, id);
+export async function requireDataset(ctx: Pick<HubContext, 'db'>, id: string): Promise<DatasetRow> {
+  const row = await getDataset(ctx.db, id);
   if (!row) throw notFound(`dataset ${id}`);
   return row;
 }
 
 /** The dataset with its exploration summary: the one stored at upload, or a fresh one against `target`. */
-export async function datasetDetail(ctx: HubContext, id: string, target?: { name: string; kind?: ColumnKind }): Promise<DatasetView & { summary: TableSummary }> {
-  const row = requireDataset(ctx, id);
+export async function datasetDetail(ctx: Pick<HubContext, 'db' | 'datasets'>, id: string, target?: { name: string; kind?: ColumnKind }): Promise<DatasetView & { summary: TableSummary }> {
+  const row = await requireDataset(ctx, id);
   const view = viewOf(row);
   if (target === undefined) return { ...view, summary: row.summary as TableSummary };
   const kinds = Object.fromEntries(view.columns.map((c) => [c.name, c.kind]));

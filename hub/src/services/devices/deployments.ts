@@ -4,16 +4,24 @@
  * commit; issue 12). Retained messages are a cache of the database, rebuilt by
  * `republishRetained` on every start and external-broker reconnect (ARCHITECTURE rule 7).
  *
- * From the seq bump to handing the doc to the broker nothing awaits (the signer is synchronous),
- * so docs of one device reach the broker in seq order without a lock, and a rollout step assigns
- * thousands of devices in one transaction: about 0.2 ms of hub CPU per device (BENCHMARKS.md).
+ * Devices are assigned in chunks, one transaction each, with the chunk's device rows locked first
+ * (in id order): another replica assigning or decommissioning the same devices waits, so what a
+ * doc says it replaces is what was stored, and the stored assignment always carries the device's
+ * latest seq. The chunk's devices are read in two statements, then each costs three writes (seq,
+ * assignment, audit); the signer is synchronous. The releases a doc names are looked up before
+ * the transaction (they never change once registered), so it waits on nothing but its own
+ * statements.
+ *
+ * Docs of one device reach the broker in seq order as far as this process can tell: it never
+ * hands the broker a doc older than one it handed over already (`handOver`), so a slow
+ * republish or an earlier assignment finishing late cannot leave an older doc retained.
  */
 import { TRUST_TOPIC, desiredTopic, isReleaseRef, type Envelope } from '@edgefleet/protocol';
 import { conflict, notFound } from '../../core/errors';
 import { planPin, storedDoc, type ReleaseRef } from '../../core/deployment-doc';
-import { getAssignment, getAssignmentTarget, listAssignmentDocs, listAssignmentTargets, listAssignments, upsertAssignment } from '../../adapters/db/assignments';
+import { getAssignment, getAssignmentTargets, listAssignmentDocs, listAssignmentTargets, listAssignments, upsertAssignment, type AssignmentTarget } from '../../adapters/db/assignments';
 import { writeAudit } from '../../adapters/db/audit';
-import { bumpSeq, getStoredReport } from '../../adapters/db/devices';
+import { bumpSeq, getStoredReport, getStoredReports, lockDevices } from '../../adapters/db/devices';
 import { summarizeReport } from '../../core/reported-state';
 import type { HubContext } from '../context';
 
@@ -49,46 +57,111 @@ const ASSIGN_CHUNK = 500;
 
 type AssignDeps = Pick<HubContext, 'db' | 'releases' | 'signDoc' | 'broker' | 'logger' | 'now' | 'deploymentTtlS' | 'statsIntervalS'>;
 
-const releaseOf = (ctx: Pick<HubContext, 'releases'>, model: string | null, version: string | null): ReleaseRef | null =>
-  model === null || version === null ? null : (ctx.releases.get(model, version) ?? null);
+/** Releases by `model@version`, looked up before a transaction (null: not registered). */
+type KnownReleases = Map<string, ReleaseRef | null>;
 
-function requireRelease(ctx: Pick<HubContext, 'releases'>, model: string, version: string): ReleaseRef {
-  const release = ctx.releases.get(model, version);
+const releaseKey = (model: string, version: string): string => `${model}@${version}`;
+
+async function requireRelease(ctx: Pick<HubContext, 'releases'>, model: string, version: string): Promise<ReleaseRef> {
+  const release = await ctx.releases.get(model, version);
   if (!release) throw notFound(`model version ${model}@${version}`);
   return release;
 }
 
-/** One device's doc, signed and stored in the caller's transaction; null when the device does not exist. */
-function assignInTx(ctx: AssignDeps, tx: HubContext['db'], deviceId: string, target: AssignTarget, actor: string, now: Date): { result: AssignResult; envelope: Envelope } | null {
-  const stored = getStoredReport(tx, deviceId);
-  if (stored === undefined || stored.decommissionedAt !== null) return null;
-  const reported = summarizeReport(stored.state)?.active ?? null;
-  const targetRef = requireRelease(ctx, target.model, target.version);
-  const shadowRef = target.shadow ? requireRelease(ctx, target.shadow.model, target.shadow.version) : null;
-  const assignment = getAssignmentTarget(tx, deviceId);
-  const current = assignment ? releaseOf(ctx, assignment.model, assignment.version) : null;
-  const currentPrevious = assignment ? releaseOf(ctx, assignment.previousModel, assignment.previousVersion) : null;
-  const reportedRef = reported ? releaseOf(ctx, reported.model, reported.version) : null;
+/** The (model, version) pairs assigning a device needs to know, beyond its target and shadow. */
+function releasesNamedBy(facts: DeviceFacts): Array<[string | null, string | null]> {
+  const reported = facts.stored ? (summarizeReport(facts.stored.state)?.active ?? null) : null;
+  return [
+    [facts.assignment?.model ?? null, facts.assignment?.version ?? null],
+    [facts.assignment?.previousModel ?? null, facts.assignment?.previousVersion ?? null],
+    [reported?.model ?? null, reported?.version ?? null],
+  ];
+}
+
+/**
+ * Looks up every release in `pairs` not in `known` yet. Done outside transactions: the lookup
+ * may read the database on its own connection (services/models/release-manifests.ts).
+ */
+async function learnReleases(ctx: Pick<HubContext, 'releases'>, known: KnownReleases, pairs: Iterable<[string | null, string | null]>): Promise<void> {
+  for (const [model, version] of pairs) {
+    if (model === null || version === null || known.has(releaseKey(model, version))) continue;
+    known.set(releaseKey(model, version), (await ctx.releases.get(model, version)) ?? null);
+  }
+}
+
+/**
+ * The highest seq of each device this process handed to a broker (per broker: a test may run
+ * several hubs in one process). Entries are a few dozen bytes, one per assigned device.
+ */
+const handedOver = new WeakMap<object, Map<string, number>>();
+
+/**
+ * Hands a device's doc to the broker retained, unless a newer one (higher seq) went already: the
+ * older one would replace it in the broker's retained cache. The same seq again is handed over
+ * (a republish after the broker lost its retained messages).
+ */
+function handOver(ctx: Pick<HubContext, 'broker'>, deviceId: string, seq: number, payload: string): Promise<void> | null {
+  let seqs = handedOver.get(ctx.broker);
+  if (!seqs) {
+    seqs = new Map();
+    handedOver.set(ctx.broker, seqs);
+  }
+  const newest = seqs.get(deviceId);
+  if (newest !== undefined && newest > seq) return null;
+  seqs.set(deviceId, seq);
+  return ctx.broker.publish(desiredTopic(deviceId), payload, { retain: true });
+}
+
+interface Assigned {
+  result: AssignResult;
+  envelope: Envelope;
+  /** the assignment as stored, without its doc */
+  stored: AssignmentTarget;
+}
+
+/** What assigning a device reads of it, read for a whole chunk at once. */
+interface DeviceFacts {
+  stored: { state: unknown; decommissionedAt: string | null } | undefined;
+  assignment: AssignmentTarget | undefined;
+}
+
+/**
+ * One device's doc, signed and stored in the caller's transaction (which holds the device's row
+ * lock); null when the device does not exist or was decommissioned. Every release the facts name
+ * is in `known` already.
+ */
+async function assignInTx(ctx: AssignDeps, tx: HubContext['db'], deviceId: string, facts: DeviceFacts, known: KnownReleases, target: AssignTarget, actor: string, now: Date): Promise<Assigned | null> {
+  const { stored: report, assignment } = facts;
+  if (report === undefined || report.decommissionedAt !== null) return null;
+  const releaseOf = (model: string | null, version: string | null): ReleaseRef | null => (model === null || version === null ? null : (known.get(releaseKey(model, version)) ?? null));
+  const reported = summarizeReport(report.state)?.active ?? null;
+  const targetRef = releaseOf(target.model, target.version);
+  if (!targetRef) throw notFound(`model version ${target.model}@${target.version}`);
+  const shadowRef = target.shadow ? releaseOf(target.shadow.model, target.shadow.version) : null;
+  if (target.shadow && !shadowRef) throw notFound(`model version ${target.shadow.model}@${target.shadow.version}`);
+  const current = assignment ? releaseOf(assignment.model, assignment.version) : null;
+  const currentPrevious = assignment ? releaseOf(assignment.previousModel, assignment.previousVersion) : null;
+  const reportedRef = reported ? releaseOf(reported.model, reported.version) : null;
   const servingCounters = [current, reportedRef].filter((ref) => ref !== null && ref.model === target.model).map((ref) => ref?.releaseCounter ?? 0);
 
   // PROTOCOL: seq strictly increases per device; committed with the doc that carries it.
-  const seq = bumpSeq(tx, deviceId);
+  const seq = await bumpSeq(tx, deviceId);
   const plan = planPin({ device: deviceId, seq, now, ttlS: ctx.deploymentTtlS, statsIntervalS: ctx.statsIntervalS, target: targetRef, current, currentPrevious, servingCounters, rollout: target.rollout ?? null, shadow: shadowRef });
   const shadow = plan.shadow ? { model: plan.shadow.model, version: plan.shadow.version } : null;
   const envelope = ctx.signDoc(plan.doc);
-  upsertAssignment(tx, {
+  const stored: AssignmentTarget = {
     deviceId,
     model: target.model,
     version: target.version,
     seq,
-    doc: envelope,
     previousModel: plan.previous?.model ?? null,
     previousVersion: plan.previous?.version ?? null,
     assignedAt: now.toISOString(),
     shadowModel: shadow?.model ?? null,
     shadowVersion: shadow?.version ?? null,
-  });
-  writeAudit(tx, {
+  };
+  await upsertAssignment(tx, { ...stored, doc: envelope });
+  await writeAudit(tx, {
     at: now,
     actor,
     action: 'device.assigned',
@@ -103,34 +176,75 @@ function assignInTx(ctx: AssignDeps, tx: HubContext['db'], deviceId: string, tar
       ...(shadow ? { shadow: `${shadow.model}@${shadow.version}` } : {}),
     },
   });
-  return { result: { device: deviceId, model: target.model, version: target.version, seq, shadow }, envelope };
+  return { result: { device: deviceId, model: target.model, version: target.version, seq, shadow }, envelope, stored };
 }
 
 /**
- * Assigns many devices at once (a rollout step, a rollback): one transaction, one signature and
- * one retained publish per device. Devices that do not exist are left out of the result; an
- * unknown version refuses the whole batch before anything is written.
+ * One chunk in one transaction: its device rows locked, read, and each device assigned. Returns
+ * the releases it would need but were not in `known` (the rows changed since they were looked
+ * up) without writing anything: the caller looks them up and runs the chunk again.
+ */
+async function assignChunk(ctx: AssignDeps, chunk: readonly DeviceAssignment[], known: KnownReleases, actor: string, now: Date): Promise<{ assigned: Assigned[] } | { unknown: Array<[string, string]> }> {
+  const ids = [...new Set(chunk.map((item) => item.deviceId))];
+  return ctx.db.transaction(async (tx) => {
+    // Locked before anything is read: a replica assigning or decommissioning the same devices
+    // waits for this commit, then reads what it stored.
+    await lockDevices(tx, ids);
+    const reports = await getStoredReports(tx, ids);
+    const targets = await getAssignmentTargets(tx, ids);
+    const unknown: Array<[string, string]> = [];
+    for (const id of ids) {
+      for (const [model, version] of releasesNamedBy({ stored: reports.get(id), assignment: targets.get(id) })) {
+        if (model !== null && version !== null && !known.has(releaseKey(model, version))) unknown.push([model, version]);
+      }
+    }
+    if (unknown.length > 0) return { unknown };
+    const assigned: Assigned[] = [];
+    for (const item of chunk) {
+      const one = await assignInTx(ctx, tx, item.deviceId, { stored: reports.get(item.deviceId), assignment: targets.get(item.deviceId) }, known, item.target, actor, now);
+      if (!one) continue;
+      assigned.push(one);
+      // A device twice in one chunk: its second assignment follows from the first.
+      targets.set(item.deviceId, one.stored);
+    }
+    return { assigned };
+  });
+}
+
+/**
+ * Assigns many devices at once (a rollout step, a rollback): one transaction per chunk, one
+ * signature and one retained publish per device. Devices that do not exist are left out of the
+ * result; an unknown version refuses the whole batch before anything is written.
  */
 export async function assignDevices(ctx: AssignDeps, items: readonly DeviceAssignment[], actor: string): Promise<AssignResult[]> {
   if (items.length === 0) return [];
+  const known: KnownReleases = new Map();
   for (const { target } of items) {
-    requireRelease(ctx, target.model, target.version);
-    if (target.shadow) requireRelease(ctx, target.shadow.model, target.shadow.version);
+    for (const { model, version } of target.shadow ? [target, target.shadow] : [target]) {
+      if (!known.has(releaseKey(model, version))) known.set(releaseKey(model, version), await requireRelease(ctx, model, version));
+    }
   }
   const results: AssignResult[] = [];
   for (let start = 0; start < items.length; start += ASSIGN_CHUNK) {
-    // Between chunks the event loop breathes (broker traffic, HTTP): 10,000 devices in one
-    // synchronous transaction would hold it for about two seconds.
+    // Between chunks the event loop breathes (broker traffic, HTTP), and other writers get the
+    // database: 10,000 devices in one transaction would hold both for seconds.
     if (start > 0) await new Promise<void>((resolve) => setImmediate(resolve));
-    const now = ctx.now();
     const chunk = items.slice(start, start + ASSIGN_CHUNK);
-    const done = ctx.db.transaction((tx) => chunk.flatMap((item) => assignInTx(ctx, tx, item.deviceId, item.target, actor, now) ?? []));
-    // Handed to the broker in this same turn, in seq order, and not waited for: the assignment is
+    // The releases the chunk's devices name, looked up before its transaction (usually cached).
+    const ids = [...new Set(chunk.map((item) => item.deviceId))];
+    const [reports, targets] = [await getStoredReports(ctx.db, ids), await getAssignmentTargets(ctx.db, ids)];
+    await learnReleases(ctx, known, ids.flatMap((id) => releasesNamedBy({ stored: reports.get(id), assignment: targets.get(id) })));
+    let outcome = await assignChunk(ctx, chunk, known, actor, ctx.now());
+    while ('unknown' in outcome) {
+      await learnReleases(ctx, known, outcome.unknown);
+      outcome = await assignChunk(ctx, chunk, known, actor, ctx.now());
+    }
+    // Handed to the broker once committed, in seq order, and not waited for: the assignment is
     // committed, and an external broker that is down would hold the reply for its whole outage.
     // Delivery follows: the broker client queues QoS 1 publishes, and every reconnect republishes
     // the retained cache from the database (republishRetained).
-    for (const { result, envelope } of done) {
-      ctx.broker.publish(desiredTopic(result.device), JSON.stringify(envelope), { retain: true }).catch((error: unknown) => {
+    for (const { result, envelope } of outcome.assigned) {
+      handOver(ctx, result.device, result.seq, JSON.stringify(envelope))?.catch((error: unknown) => {
         ctx.logger.warn('deployment doc not handed to the broker; it is republished on reconnect', { device: result.device, seq: result.seq, error: error instanceof Error ? error.message : String(error) });
       });
       results.push(result);
@@ -143,8 +257,8 @@ export async function assignDevices(ctx: AssignDeps, items: readonly DeviceAssig
 
 /** Pins one device (the assignment route, doc refresh); 404 for an unknown device or version, 409 for a decommissioned one. */
 export async function assignDevice(ctx: AssignDeps, deviceId: string, target: AssignTarget, actor: string): Promise<AssignResult> {
-  requireRelease(ctx, target.model, target.version);
-  const decommissionedAt = getStoredReport(ctx.db, deviceId)?.decommissionedAt;
+  await requireRelease(ctx, target.model, target.version);
+  const decommissionedAt = (await getStoredReport(ctx.db, deviceId))?.decommissionedAt;
   if (decommissionedAt) throw conflict(`device ${deviceId} was decommissioned at ${decommissionedAt}`);
   const [result] = await assignDevices(ctx, [{ deviceId, target }], actor);
   if (!result) throw notFound(`device ${deviceId}`);
@@ -155,22 +269,22 @@ export async function assignDevice(ctx: AssignDeps, deviceId: string, target: As
  * Rebuilds the broker's retained cache from the database: the trust doc and every deployment doc.
  * The embedded broker is seeded directly before it listens (no delivery: nobody can connect or
  * assign yet). An external broker gets them published, on start and on every reconnect, possibly
- * next to an assignment: each doc is re-read and handed to the broker in the same turn, so an
- * older doc never overwrites a newer retained one.
+ * next to an assignment: each doc is re-read just before it is handed over, and one older than a
+ * doc this process already handed over is skipped (`handOver`), so an older doc never overwrites
+ * a newer retained one.
  */
-export async function republishRetained(ctx: HubContext): Promise<number> {
+export async function republishRetained(ctx: Pick<HubContext, 'db' | 'broker' | 'keys'>): Promise<number> {
   const trust = JSON.stringify(ctx.keys.trustEnvelope);
   if (ctx.broker.seedRetained) {
-    const rows = listAssignmentDocs(ctx.db);
+    const rows = await listAssignmentDocs(ctx.db);
     ctx.broker.seedRetained([[TRUST_TOPIC, trust], ...rows.map((row) => [desiredTopic(row.deviceId), JSON.stringify(row.doc)] as const)]);
     return rows.length;
   }
   await ctx.broker.publish(TRUST_TOPIC, trust, { retain: true });
-  const rows = listAssignmentTargets(ctx.db);
+  const rows = await listAssignmentTargets(ctx.db);
   for (const { deviceId } of rows) {
-    // Read and handed to the broker in one turn: an assignment cannot slip in between.
-    const row = getAssignment(ctx.db, deviceId);
-    if (row) await ctx.broker.publish(desiredTopic(deviceId), JSON.stringify(row.doc), { retain: true });
+    const row = await getAssignment(ctx.db, deviceId);
+    if (row) await handOver(ctx, deviceId, row.seq, JSON.stringify(row.doc));
   }
   return rows.length;
 }
@@ -181,10 +295,10 @@ export async function republishRetained(ctx: HubContext): Promise<number> {
  * then still finds a valid doc waiting for it. Docs stored before releases were named by
  * reference (inline manifests, 38-77 KB) are re-issued too, so they shrink after an upgrade.
  */
-export async function refreshExpiringDocs(ctx: HubContext): Promise<number> {
+export async function refreshExpiringDocs(ctx: AssignDeps): Promise<number> {
   const horizon = ctx.now().getTime() + (ctx.deploymentTtlS * 1000) / 2;
   const due: DeviceAssignment[] = [];
-  for (const row of listAssignments(ctx.db)) {
+  for (const row of await listAssignments(ctx.db)) {
     const stored = storedDoc(row.doc);
     if (stored && Date.parse(stored.expires) > horizon && isReleaseRef(stored.active)) continue;
     // The same desired state again: the same rollout step and the same shadow.

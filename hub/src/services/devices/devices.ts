@@ -2,8 +2,9 @@
 import { desiredTopic, reportedStateSchema, type ReportedState } from '@edgefleet/protocol';
 import { conflict, notFound } from '../../core/errors';
 import { writeAudit } from '../../adapters/db/audit';
-import { deleteAssignment, getAssignment } from '../../adapters/db/assignments';
-import { getDevice, insertDevice, listDevices, markDecommissioned, setSecretHash, updateDevicePlacement, type DeviceRow } from '../../adapters/db/devices';
+import { deleteAssignment, getAssignment, listAssignments, type AssignmentRow } from '../../adapters/db/assignments';
+import { getDevice, insertDevice, listDevices, lockDevices, markDecommissioned, setSecretHash, updateDevicePlacement, type DeviceRow } from '../../adapters/db/devices';
+import { isUniqueViolation } from '../../adapters/db/dialect';
 import { generateSecret } from '../../adapters/secrets';
 import type { HubContext } from '../context';
 
@@ -13,14 +14,17 @@ export interface EnrolInput {
   tags: Record<string, string>;
 }
 
+type EnrolDeps = Pick<HubContext, 'db' | 'credentials' | 'provisioner' | 'locks' | 'now'>;
+
 /** The secret is returned once and only its keyed hash (HMAC-SHA256 under the hub's key) is kept. */
-export function enrolDevice(ctx: HubContext, input: EnrolInput, actor: string): Promise<{ id: string; secret: string }> {
-  // Lifecycle changes of one device are serialised: the broker account and the row move together.
+export function enrolDevice(ctx: EnrolDeps, input: EnrolInput, actor: string): Promise<{ id: string; secret: string }> {
+  // Lifecycle changes of one device are serialised in this process: the broker account and the
+  // row move together. Another replica enrolling the same id loses at the primary key below.
   return ctx.locks.devices.run(input.id, () => enrol(ctx, input, actor));
 }
 
-async function enrol(ctx: HubContext, input: EnrolInput, actor: string): Promise<{ id: string; secret: string }> {
-  const existing = getDevice(ctx.db, input.id);
+async function enrol(ctx: EnrolDeps, input: EnrolInput, actor: string): Promise<{ id: string; secret: string }> {
+  const existing = await getDevice(ctx.db, input.id);
   if (existing) throw conflict(`device ${input.id} already exists${existing.decommissionedAt ? ` (decommissioned at ${existing.decommissionedAt}; its id is not reused, so its history stays its own)` : ''}`);
   const secret = generateSecret();
   const secretHash = ctx.credentials.hash(secret);
@@ -30,33 +34,36 @@ async function enrol(ctx: HubContext, input: EnrolInput, actor: string): Promise
   await ctx.provisioner.deviceCreated(input.id, secret);
   const now = ctx.now();
   try {
-    ctx.db.transaction((tx) => {
-      insertDevice(tx, { id: input.id, secretHash, ring: input.ring, tags: input.tags, createdAt: now.toISOString() });
-      writeAudit(tx, { at: now, actor, action: 'device.enrolled', subject: `device:${input.id}`, details: { ring: input.ring, tags: input.tags } });
+    await ctx.db.transaction(async (tx) => {
+      await insertDevice(tx, { id: input.id, secretHash, ring: input.ring, tags: input.tags, createdAt: now.toISOString() });
+      await writeAudit(tx, { at: now, actor, action: 'device.enrolled', subject: `device:${input.id}`, details: { ring: input.ring, tags: input.tags } });
     });
   } catch (error) {
     if (ctx.provisioner.kind !== 'none') await ctx.provisioner.deviceRemoved(input.id).catch(() => undefined);
-    // Two enrolments of one id racing across the broker round trip: the second loses here.
-    if (error instanceof Error && 'code' in error && error.code === 'SQLITE_CONSTRAINT_PRIMARYKEY') throw conflict(`device ${input.id} already exists`);
+    // Two enrolments of one id racing across the broker round trip (another replica's: this
+    // one's are serialised above): the second loses here.
+    if (isUniqueViolation(error)) throw conflict(`device ${input.id} already exists`);
     throw error;
   }
   return { id: input.id, secret };
 }
 
 /** Moves a device to another ring or replaces its tags (ROLLOUTS: devices are assigned on enrolment or later). */
-export function placeDevice(ctx: HubContext, id: string, patch: { ring?: string; tags?: Record<string, string> }, actor: string): void {
-  const row = getDevice(ctx.db, id);
-  if (!row) throw notFound(`device ${id}`);
+export async function placeDevice(ctx: Pick<HubContext, 'db' | 'now'>, id: string, patch: { ring?: string; tags?: Record<string, string> }, actor: string): Promise<void> {
   const now = ctx.now();
-  ctx.db.transaction((tx) => {
-    updateDevicePlacement(tx, id, patch);
-    writeAudit(tx, { at: now, actor, action: 'device.placed', subject: `device:${id}`, details: { from: { ring: row.ring, tags: row.tags }, to: { ring: patch.ring ?? row.ring, tags: patch.tags ?? row.tags } } });
+  await ctx.db.transaction(async (tx) => {
+    // Locked before it is read: the audit's "from" is what this change replaced, whichever replica placed it last.
+    await lockDevices(tx, [id]);
+    const row = await getDevice(tx, id);
+    if (!row) throw notFound(`device ${id}`);
+    await updateDevicePlacement(tx, id, patch);
+    await writeAudit(tx, { at: now, actor, action: 'device.placed', subject: `device:${id}`, details: { from: { ring: row.ring, tags: row.tags }, to: { ring: patch.ring ?? row.ring, tags: patch.tags ?? row.tags } } });
   });
 }
 
 /** A device in service, or a 409 naming when it was decommissioned (404 when unknown). */
-function inService(db: HubContext['db'], id: string): DeviceRow {
-  const row = getDevice(db, id);
+async function inService(db: HubContext['db'], id: string): Promise<DeviceRow> {
+  const row = await getDevice(db, id);
   if (!row) throw notFound(`device ${id}`);
   if (row.decommissionedAt) throw conflict(`device ${id} was decommissioned at ${row.decommissionedAt}`);
   return row;
@@ -73,21 +80,21 @@ export function rotateDeviceSecret(ctx: LifecycleDeps, id: string, actor: string
 }
 
 async function rotate(ctx: LifecycleDeps, id: string, actor: string): Promise<{ id: string; secret: string; sessionEnded: boolean }> {
-  inService(ctx.db, id);
+  await inService(ctx.db, id);
   const secret = generateSecret();
   const secretHash = ctx.credentials.hash(secret);
   // The broker first, failing closed: if the database write is lost, the device's MQTT login
   // already needs the new secret, which the admin never got, and rotating again mends it.
   await ctx.provisioner.secretRotated(id, secret);
   const now = ctx.now();
-  const rotated = ctx.db.transaction((tx) => {
-    if (!setSecretHash(tx, id, secretHash)) return false;
-    writeAudit(tx, { at: now, actor, action: 'device.secret-rotated', subject: `device:${id}`, details: {} });
+  const rotated = await ctx.db.transaction(async (tx) => {
+    if (!(await setSecretHash(tx, id, secretHash))) return false;
+    await writeAudit(tx, { at: now, actor, action: 'device.secret-rotated', subject: `device:${id}`, details: {} });
     return true;
   });
   // Decommissioned between the check and the transaction: inService names it (409).
   if (!rotated) {
-    inService(ctx.db, id);
+    await inService(ctx.db, id);
     throw conflict(`device ${id} changed while its secret was rotated; try again`);
   }
   // A provisioned broker ends the old secret's sessions itself when the password changes.
@@ -107,7 +114,7 @@ export function decommissionDevice(ctx: LifecycleDeps, id: string, actor: string
 }
 
 async function decommission(ctx: LifecycleDeps, id: string, actor: string): Promise<{ id: string; decommissionedAt: string; sessionEnded: boolean }> {
-  const row = getDevice(ctx.db, id);
+  const row = await getDevice(ctx.db, id);
   if (!row) throw notFound(`device ${id}`);
   if (row.decommissionedAt) {
     // A repeat also retries the broker's part, which may have failed the first time.
@@ -115,10 +122,12 @@ async function decommission(ctx: LifecycleDeps, id: string, actor: string): Prom
     return { id, decommissionedAt: row.decommissionedAt, sessionEnded: false };
   }
   const at = ctx.now().toISOString();
-  const done = ctx.db.transaction((tx) => {
-    if (!markDecommissioned(tx, id, at)) return false;
-    const hadAssignment = deleteAssignment(tx, id);
-    writeAudit(tx, { at: new Date(at), actor, action: 'device.decommissioned', subject: `device:${id}`, details: { ring: row.ring, tags: row.tags, hadAssignment } });
+  // One conditional update: of two replicas decommissioning the device at once, one marks it
+  // and the other finds it decommissioned on its second look.
+  const done = await ctx.db.transaction(async (tx) => {
+    if (!(await markDecommissioned(tx, id, at))) return false;
+    const hadAssignment = await deleteAssignment(tx, id);
+    await writeAudit(tx, { at: new Date(at), actor, action: 'device.decommissioned', subject: `device:${id}`, details: { ring: row.ring, tags: row.tags, hadAssignment } });
     return true;
   });
   if (!done) return decommission(ctx, id, actor);
@@ -157,8 +166,7 @@ export function storedState(value: unknown): ReportedState | null {
   return parsed.success ? parsed.data : null;
 }
 
-function toView(ctx: HubContext, row: DeviceRow): DeviceView {
-  const assignment = getAssignment(ctx.db, row.id);
+function toView(row: DeviceRow, assignment: AssignmentRow | undefined): DeviceView {
   return {
     id: row.id,
     ring: row.ring,
@@ -173,10 +181,15 @@ function toView(ctx: HubContext, row: DeviceRow): DeviceView {
   };
 }
 
-export function deviceView(ctx: HubContext, id: string): DeviceView {
-  const row = getDevice(ctx.db, id);
+export async function deviceView(ctx: Pick<HubContext, 'db'>, id: string): Promise<DeviceView> {
+  const row = await getDevice(ctx.db, id);
   if (!row) throw notFound(`device ${id}`);
-  return toView(ctx, row);
+  return toView(row, await getAssignment(ctx.db, row.id));
 }
 
-export const listDeviceViews = (ctx: HubContext): DeviceView[] => listDevices(ctx.db).map((row) => toView(ctx, row));
+/** Two statements whatever the fleet's size (one per device would be a round trip each on PostgreSQL). */
+export async function listDeviceViews(ctx: Pick<HubContext, 'db'>): Promise<DeviceView[]> {
+  const [rows, assigned] = await Promise.all([listDevices(ctx.db), listAssignments(ctx.db)]);
+  const byDevice = new Map(assigned.map((assignment) => [assignment.deviceId, assignment]));
+  return rows.map((row) => toView(row, byDevice.get(row.id)));
+}

@@ -7,7 +7,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { parseWith, sumStatsWindows, statsWindowSchema, type ReferenceProfile, type StatsWindow } from '@edgefleet/protocol';
-import { getOpenAlert, insertAlert, listAlerts, updateAlert, versionsWithStats } from '../../adapters/db/alerts';
+import { getOpenAlert, insertAlert, listAlerts, lockAlertScope, updateAlert, versionsWithStats } from '../../adapters/db/alerts';
 import { writeAudit } from '../../adapters/db/audit';
 import { getVersion } from '../../adapters/db/models';
 import { listStatsBuckets, statsHourSignatures } from '../../adapters/db/stats';
@@ -43,6 +43,9 @@ export interface DriftJobResult {
   versions: VersionEvaluation[];
 }
 
+/** What the drift job uses of the hub (callers pass the whole context). */
+export type DriftDeps = Pick<HubContext, 'db' | 'now' | 'logger' | 'alerting'>;
+
 const floorHour = (ms: number): number => Math.floor(ms / HOUR_MS) * HOUR_MS;
 
 /**
@@ -51,16 +54,16 @@ const floorHour = (ms: number): number => Math.floor(ms / HOUR_MS) * HOUR_MS;
  * Page-Hinkley series, and re-reading a day of device buckets every run would cost seconds at
  * 1,000 devices. Keyed by the hour's bucket count and last update, so a late window invalidates it.
  */
-const mergedHourCache = new WeakMap<HubContext, Map<string, { signature: string; merged: StatsWindow | null }>>();
+const mergedHourCache = new WeakMap<DriftDeps, Map<string, { signature: string; merged: StatsWindow | null }>>();
 
 const storedWindow = (row: { merged: unknown }): StatsWindow => parseWith(statsWindowSchema, row.merged, 'stored stats bucket');
 
 /** Every recent hour's device windows and every older hour's merged window; buckets that no longer fit the reference, or whose numbers cannot be tested, are skipped. */
-function hourlyWindows(ctx: HubContext, model: string, version: string, reference: ReferenceProfile, fromHour: string, until: string, recentFrom: string): HourWindows[] {
+async function hourlyWindows(ctx: DriftDeps, model: string, version: string, reference: ReferenceProfile, fromHour: string, until: string, recentFrom: string): Promise<HourWindows[]> {
   const cache = mergedHourCache.get(ctx) ?? new Map<string, { signature: string; merged: StatsWindow | null }>();
   mergedHourCache.set(ctx, cache);
   const hours: HourWindows[] = [];
-  for (const { hour, buckets, updatedAt } of statsHourSignatures(ctx.db, model, version, fromHour, until)) {
+  for (const { hour, buckets, updatedAt } of await statsHourSignatures(ctx.db, model, version, fromHour, until)) {
     const key = `${model}\u0000${version}\u0000${hour}`;
     const signature = `${buckets}:${updatedAt ?? ''}`;
     const cached = cache.get(key);
@@ -69,7 +72,7 @@ function hourlyWindows(ctx: HubContext, model: string, version: string, referenc
       continue;
     }
     const next = new Date(Date.parse(hour) + HOUR_MS).toISOString();
-    const windows = listStatsBuckets(ctx.db, { model, version, fromHour: hour, to: next })
+    const windows = (await listStatsBuckets(ctx.db, { model, version, fromHour: hour, to: next }))
       .map(storedWindow)
       .filter((w) => windowRefusal(reference, w) === null);
     const merged = windows.length > 0 ? sumStatsWindows(windows) : null;
@@ -81,9 +84,12 @@ function hourlyWindows(ctx: HubContext, model: string, version: string, referenc
   return hours;
 }
 
-function applyFinding(ctx: HubContext, model: string, version: string, report: HistoryReport, at: Date): VersionEvaluation['alert'] {
-  return ctx.db.transaction((tx) => {
-    const open = getOpenAlert(tx, model, version, FLEET_SCOPE);
+async function applyFinding(ctx: DriftDeps, model: string, version: string, report: HistoryReport, at: Date): Promise<VersionEvaluation['alert']> {
+  return ctx.db.transaction(async (tx): Promise<VersionEvaluation['alert']> => {
+    // The open alert is read and then written: a drift run on another replica (one that lost the
+    // lease mid-run) changes the same alert after this one commits, never in between.
+    await lockAlertScope(tx, model, version, FLEET_SCOPE);
+    const open = await getOpenAlert(tx, model, version, FLEET_SCOPE);
     const state: OpenAlertState | null = open
       ? { severity: open.severity === 'drift' ? 'drift' : 'warning', signals: open.signals as string[], alarmingEvaluations: open.alarmingEvaluations, quietEvaluations: open.quietEvaluations }
       : null;
@@ -93,13 +99,13 @@ function applyFinding(ctx: HubContext, model: string, version: string, report: H
     let id = open?.id ?? null;
     if (transition.action === 'open') {
       id = randomUUID();
-      insertAlert(tx, { id, model, version, scope: FLEET_SCOPE, status: 'open', severity: transition.state.severity, signals: transition.state.signals, evidence, alarmingEvaluations: 1, quietEvaluations: 0, openedAt: iso, updatedAt: iso });
+      await insertAlert(tx, { id, model, version, scope: FLEET_SCOPE, status: 'open', severity: transition.state.severity, signals: transition.state.signals, evidence, alarmingEvaluations: 1, quietEvaluations: 0, openedAt: iso, updatedAt: iso });
     } else if (transition.action === 'update' && open) {
       const { severity, signals, alarmingEvaluations, quietEvaluations } = transition.state;
       // A quiet evaluation keeps the evidence that raised the alert; an alarming one refreshes it.
-      updateAlert(tx, open.id, { severity, signals, alarmingEvaluations, quietEvaluations, updatedAt: iso, ...(report.severity !== null ? { evidence } : {}) });
+      await updateAlert(tx, open.id, { severity, signals, alarmingEvaluations, quietEvaluations, updatedAt: iso, ...(report.severity !== null ? { evidence } : {}) });
     } else if (transition.action === 'resolve' && open) {
-      updateAlert(tx, open.id, { status: 'resolved', resolvedAt: iso, updatedAt: iso, quietEvaluations: open.quietEvaluations + 1 });
+      await updateAlert(tx, open.id, { status: 'resolved', resolvedAt: iso, updatedAt: iso, quietEvaluations: open.quietEvaluations + 1 });
     }
     if (id === null) return null;
     if (transition.action === 'none') return null;
@@ -108,36 +114,36 @@ function applyFinding(ctx: HubContext, model: string, version: string, report: H
       const severity = transition.action === 'resolve' ? open?.severity : transition.state.severity;
       const signals = transition.action === 'resolve' ? open?.signals : transition.state.signals;
       const data = { alert: id, model, version, scope: FLEET_SCOPE, severity, signals, evidence };
-      queueNotification(tx, ctx.alerting.webhook, at, notify, data);
-      writeAudit(tx, { at, actor: ACTOR, action: notify, subject: `model:${model}@${version}`, details: { alert: id, severity, signals } });
+      await queueNotification(tx, ctx.alerting.webhook, at, notify, data);
+      await writeAudit(tx, { at, actor: ACTOR, action: notify, subject: `model:${model}@${version}`, details: { alert: id, severity, signals } });
     }
     return { id, action: transition.action, status: transition.action === 'resolve' ? 'resolved' : 'open' };
   });
 }
 
 /** Evaluates every version with recent statistics at `at` (default now). */
-export function runDriftEvaluation(ctx: HubContext, at: Date = ctx.now()): DriftJobResult {
+export async function runDriftEvaluation(ctx: DriftDeps, at: Date = ctx.now()): Promise<DriftJobResult> {
   const untilMs = floorHour(at.getTime());
   const until = new Date(untilMs).toISOString();
   const fromHour = new Date(untilMs - DRIFT_HISTORY_HOURS * HOUR_MS).toISOString();
   const versions: VersionEvaluation[] = [];
-  for (const { model, version } of versionsWithStats(ctx.db, fromHour, until)) {
-    const row = getVersion(ctx.db, model, version);
+  for (const { model, version } of await versionsWithStats(ctx.db, fromHour, until)) {
+    const row = await getVersion(ctx.db, model, version);
     const reference = row ? referenceOf(row.manifest) : null;
     if (!reference) {
       versions.push({ model, version, skipped: 'no reference profile in its release manifest' });
       continue;
     }
     const recentFrom = new Date(untilMs - DEFAULT_PERSISTENCE.m * HOUR_MS).toISOString();
-    const report = evaluateHistory(reference, hourlyWindows(ctx, model, version, reference, fromHour, until, recentFrom), { recentFrom });
-    const alert = applyFinding(ctx, model, version, report, at);
+    const report = evaluateHistory(reference, await hourlyWindows(ctx, model, version, reference, fromHour, until, recentFrom), { recentFrom });
+    const alert = await applyFinding(ctx, model, version, report, at);
     versions.push({ model, version, latestHour: report.latestHour, verdict: report.verdict, severity: report.severity, signals: report.signals, alert });
   }
   // Versions whose statistics stopped (rolled back, retired) still get their open alerts resolved.
-  for (const open of listAlerts(ctx.db, { status: 'open', limit: 10_000 })) {
+  for (const open of await listAlerts(ctx.db, { status: 'open', limit: 10_000 })) {
     if (versions.some((v) => v.model === open.model && v.version === open.version)) continue;
     const quiet: HistoryReport = { latestHour: null, verdict: 'insufficient-data', severity: null, signals: [], hours: [] };
-    versions.push({ model: open.model, version: open.version, skipped: 'no statistics in the last day', alert: applyFinding(ctx, open.model, open.version, quiet, at) });
+    versions.push({ model: open.model, version: open.version, skipped: 'no statistics in the last day', alert: await applyFinding(ctx, open.model, open.version, quiet, at) });
   }
   ctx.logger.info('drift evaluation', { until, versions: versions.length, alerting: versions.filter((v) => v.severity).length });
   kickDelivery(ctx);

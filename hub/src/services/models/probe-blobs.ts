@@ -22,8 +22,8 @@ function probeBlobOf(info: ReleaseInfo): string | null {
 }
 
 /** The probe blobs the releases assigned to `deviceId` name. */
-export function probeBlobsAssignedTo(ctx: Pick<HubContext, 'db' | 'releases'>, deviceId: string): Set<string> {
-  const target = getAssignmentTarget(ctx.db, deviceId);
+export async function probeBlobsAssignedTo(ctx: Pick<HubContext, 'db' | 'releases'>, deviceId: string): Promise<Set<string>> {
+  const target = await getAssignmentTarget(ctx.db, deviceId);
   const blobs = new Set<string>();
   if (!target) return blobs;
   const named: Array<[string | null, string | null]> = [
@@ -33,7 +33,7 @@ export function probeBlobsAssignedTo(ctx: Pick<HubContext, 'db' | 'releases'>, d
   ];
   for (const [model, version] of named) {
     if (model === null || version === null) continue;
-    const info = ctx.releases.get(model, version);
+    const info = await ctx.releases.get(model, version);
     const hash = info ? probeBlobOf(info) : null;
     if (hash !== null) blobs.add(hash);
   }

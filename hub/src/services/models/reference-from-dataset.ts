@@ -45,13 +45,13 @@ const SAMPLE_SEED = 20_251_125;
 const BATCH_ROWS = 512;
 
 /** The checks that need no model: dataset (404), columns and target (400). Before the upload is read. */
-export function planReferenceDataset(ctx: HubContext, options: ReferenceDatasetOptions): ReferencePlan {
-  const dataset = requireDataset(ctx, options.dataset);
+export async function planReferenceDataset(ctx: Pick<HubContext, 'db'>, options: ReferenceDatasetOptions): Promise<ReferencePlan> {
+  const dataset = await requireDataset(ctx, options.dataset);
   const columns = referenceColumns(datasetColumnsSchema.parse(dataset.columns), options);
   return { dataset, columns };
 }
 
-export async function referenceFromDataset(ctx: HubContext, plan: ReferencePlan, modelPath: string, io: { inputs: IoSpec[] }): Promise<DatasetReference> {
+export async function referenceFromDataset(ctx: Pick<HubContext, 'datasets'>, plan: ReferencePlan, modelPath: string, io: { inputs: IoSpec[] }): Promise<DatasetReference> {
   const { input, fixedBatch } = modelInputFor(io, plan.columns);
   const table = await readTable(ctx.datasets.pathOf(plan.dataset.id), datasetColumnsSchema.parse(plan.dataset.columns));
   const sample = sampleRows(table.rows, MAX_REFERENCE_ROWS, (n) => createRandom(SAMPLE_SEED).permutation(n));

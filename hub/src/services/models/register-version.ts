@@ -4,13 +4,24 @@
  * transaction. The artifact must already be in the store under `sha256`. A probe too large to
  * ride inline (core/probe-blob.ts) is stored first as a probe blob, which the manifest names by
  * hash; the row keeps the whole probe either way.
+ *
+ * Replicas sharing one database may register versions of one model at once, and the release
+ * counter is signed into the manifest, so it must be known before signing yet still be the next
+ * one when the row is written. The transaction locks the model (models.ts lockModel) and reads
+ * the counter again: the manifest signed beforehand is stored only if that counter is still the
+ * one it was signed with; otherwise (another replica got there first) the next attempt signs
+ * inside the locked transaction, where nobody can take the counter. So the common case does no
+ * crypto while holding the lock (on SQLite a transaction holds the whole database, and WebCrypto
+ * waits for libuv's thread pool, which credential checks may be keeping busy), and a registration
+ * never needs more than two attempts. Registrations on one replica queue on an in-process lock
+ * first, so only registrations on different replicas ever take the second attempt.
  */
-import { probeBlobBytes, signPayload, type IoSpec, type Probe, type ReferenceProfile, type ReleaseManifest, type ReleaseProbe } from '@edgefleet/protocol';
+import { probeBlobBytes, signPayload, type Envelope, type IoSpec, type Probe, type ReferenceProfile, type ReleaseManifest, type ReleaseProbe } from '@edgefleet/protocol';
 import { conflict } from '../../core/errors';
 import { manifestProbe, probeStaysInline } from '../../core/probe-blob';
 import { buildReleaseManifest } from '../../core/release-manifest';
 import { writeAudit } from '../../adapters/db/audit';
-import { insertVersion, maxReleaseCounter, versionExists } from '../../adapters/db/models';
+import { insertVersion, lockModel, maxReleaseCounter, versionExists } from '../../adapters/db/models';
 import type { HubContext } from '../context';
 
 export interface NewVersion {
@@ -31,42 +42,60 @@ export interface RegisteredVersion {
   manifest: ReleaseManifest;
 }
 
-export function registerVersion(ctx: HubContext, input: NewVersion, actor: string, auditAction = 'model.version.uploaded'): Promise<RegisteredVersion> {
+export type RegisterDeps = Pick<HubContext, 'db' | 'now' | 'logger' | 'probes' | 'keys' | 'urls' | 'locks'>;
+
+export function registerVersion(deps: RegisterDeps, input: NewVersion, actor: string, auditAction = 'model.version.uploaded'): Promise<RegisteredVersion> {
   const { model } = input;
-  return ctx.locks.models.run(model, async () => {
-    const now = ctx.now();
-    const probe = await placeProbe(ctx, input.probe);
-    const manifest = buildReleaseManifest({ ...input, probe, previousCounter: maxReleaseCounter(ctx.db, model), publicUrl: ctx.urls.publicUrl, now });
-    // Checked under the lock: a concurrent registration may have taken the label meanwhile.
-    if (versionExists(ctx.db, model, manifest.version)) throw conflict(`${model}@${manifest.version} already exists`);
-    const envelope = await signPayload(manifest, [ctx.keys.release]);
-    ctx.db.transaction((tx) => {
-      insertVersion(
-        tx,
-        {
-          model,
-          version: manifest.version,
-          releaseCounter: manifest.releaseCounter,
-          sha256: input.sha256,
-          size: input.size,
-          io: input.io,
-          opset: input.opset ?? null,
-          probe: input.probe,
-          manifest: envelope,
-          createdAt: now.toISOString(),
-        },
-        now.toISOString(),
-      );
-      writeAudit(tx, {
-        at: now,
-        actor,
-        action: auditAction,
-        subject: `model:${model}`,
-        details: { version: manifest.version, releaseCounter: manifest.releaseCounter, sha256: input.sha256, size: input.size, quantization: manifest.quantization, lineage: manifest.lineage },
+  return deps.locks.models.run(model, async () => {
+    const now = deps.now();
+    const createdAt = now.toISOString();
+    const probe = await placeProbe(deps, input.probe);
+    const sign = async (previousCounter: number): Promise<{ manifest: ReleaseManifest; envelope: Envelope }> => {
+      const manifest = buildReleaseManifest({ ...input, probe, previousCounter, publicUrl: deps.urls.publicUrl, now });
+      return { manifest, envelope: await signPayload(manifest, [deps.keys.release]) };
+    };
+    const previousCounter = await maxReleaseCounter(deps.db, model);
+    let presigned: Awaited<ReturnType<typeof sign>> | null = await sign(previousCounter);
+    for (;;) {
+      const signedFirst = presigned;
+      const manifest = await deps.db.transaction(async (tx) => {
+        await lockModel(tx, model, createdAt);
+        const current = await maxReleaseCounter(tx, model);
+        if (signedFirst !== null && current !== previousCounter) return null;
+        const { manifest, envelope } = signedFirst ?? (await sign(current));
+        if (await versionExists(tx, model, manifest.version)) throw conflict(`${model}@${manifest.version} already exists`);
+        await insertVersion(
+          tx,
+          {
+            model,
+            version: manifest.version,
+            releaseCounter: manifest.releaseCounter,
+            sha256: input.sha256,
+            size: input.size,
+            io: input.io,
+            opset: input.opset ?? null,
+            probe: input.probe,
+            manifest: envelope,
+            createdAt,
+          },
+          createdAt,
+        );
+        await writeAudit(tx, {
+          at: now,
+          actor,
+          action: auditAction,
+          subject: `model:${model}`,
+          details: { version: manifest.version, releaseCounter: manifest.releaseCounter, sha256: input.sha256, size: input.size, quantization: manifest.quantization, lineage: manifest.lineage },
+        });
+        return manifest;
       });
-    });
-    ctx.logger.info('model version registered', { model, version: manifest.version, releaseCounter: manifest.releaseCounter, sha256: input.sha256, source: manifest.lineage.source });
-    return { manifest };
+      if (manifest) {
+        deps.logger.info('model version registered', { model, version: manifest.version, releaseCounter: manifest.releaseCounter, sha256: input.sha256, source: manifest.lineage.source });
+        return { manifest };
+      }
+      // Another replica took the counter signed above: sign again, under the lock this time.
+      presigned = null;
+    }
   });
 }
 
@@ -74,8 +103,8 @@ export function registerVersion(ctx: HubContext, input: NewVersion, actor: strin
  * Stores a large probe as a blob (fsync + rename, content-addressed, so a crash leaves at most an
  * unreferenced file) before the manifest that names it is signed; a small one stays inline.
  */
-async function placeProbe(ctx: Pick<HubContext, 'probes'>, probe: Probe): Promise<ReleaseProbe> {
+async function placeProbe(deps: Pick<HubContext, 'probes'>, probe: Probe): Promise<ReleaseProbe> {
   const bytes = probeBlobBytes(probe);
   if (probeStaysInline(bytes.length)) return probe;
-  return manifestProbe(probe, await ctx.probes.put(bytes));
+  return manifestProbe(probe, await deps.probes.put(bytes));
 }

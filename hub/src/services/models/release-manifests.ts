@@ -4,11 +4,21 @@
  * and hashed once and kept: a rollout step then names thousands of devices' releases without
  * reading or parsing a manifest per device (PERF: 38% of a rollout's time was drizzle parsing
  * stored manifests), and `GET /device/v1/releases/<sha256>` answers from memory.
+ *
+ * Several replicas may share the database, and a version registered on one is unknown to the
+ * others' caches: only what was found is cached, never that something was not, so a miss always
+ * asks the database. Lookups that miss together share one query, but a caller only ever waits
+ * for a query that began after it asked, so nobody is told "not found" by a read older than
+ * its request.
+ *
+ * The bytes served and hashed are envelopeBytes of the stored envelope (field order fixed, no
+ * whitespace), not the stored JSON text: the signatures cover the payload's base64 bytes, so
+ * the column may be stored as PostgreSQL's jsonb, which reorders keys and drops whitespace.
  */
 import { createHash } from 'node:crypto';
 import { envelopeBytes, envelopeSchema, parseWith, type Envelope, type ReleaseRef } from '@edgefleet/protocol';
-import { countVersions, getVersion, listVersionManifests, type ModelVersionRow } from '../../adapters/db/models';
-import type { Db } from '../../adapters/db/open';
+import type { Db } from '../../adapters/db/db';
+import { countVersions, getVersion, listVersionManifests, type VersionManifestRow } from '../../adapters/db/models';
 
 export interface ReleaseInfo {
   model: string;
@@ -23,39 +33,80 @@ export interface ReleaseInfo {
 
 export interface ReleaseManifests {
   /** the release of a registered version; undefined when there is no such version */
-  get(model: string, version: string): ReleaseInfo | undefined;
+  get(model: string, version: string): Promise<ReleaseInfo | undefined>;
   /** the manifest bytes a reference names; null when no version has them */
-  bytesOf(sha256: string): Uint8Array | null;
+  bytesOf(sha256: string): Promise<Uint8Array | null>;
 }
 
-export function infoOf(row: Pick<ModelVersionRow, 'model' | 'version' | 'releaseCounter' | 'manifest'>): ReleaseInfo {
+export function infoOf(row: VersionManifestRow): ReleaseInfo {
   const envelope = parseWith(envelopeSchema, row.manifest, `stored manifest of ${row.model}@${row.version}`);
   const bytes = envelopeBytes(envelope);
   return { model: row.model, version: row.version, releaseCounter: row.releaseCounter, envelope, bytes, ref: { sha256: createHash('sha256').update(bytes).digest('hex'), size: bytes.length } };
 }
 
+/**
+ * `work` run once for all callers that arrive while it is not yet running: a caller arriving
+ * while it runs waits for that run to end and joins the next one, which starts after it asked.
+ */
+function freshSingleFlight(work: () => Promise<void>): () => Promise<void> {
+  let running: Promise<void> | null = null;
+  let queued: Promise<void> | null = null;
+  const start = (): Promise<void> => {
+    if (running === null) {
+      running = work().finally(() => {
+        running = null;
+      });
+      return running;
+    }
+    queued ??= running
+      .catch(() => undefined)
+      .then(() => {
+        queued = null;
+        return start();
+      });
+    return queued;
+  };
+  return start;
+}
+
 export function releaseManifests(db: Db): ReleaseManifests {
   const byVersion = new Map<string, ReleaseInfo>();
   const byHash = new Map<string, ReleaseInfo>();
+  const loading = new Map<string, Promise<ReleaseInfo | undefined>>();
   const remember = (info: ReleaseInfo): ReleaseInfo => {
     byVersion.set(`${info.model}@${info.version}`, info);
     byHash.set(info.ref.sha256, info);
     return info;
   };
+  // Versions are never deleted, so the cache holds a subset of the rows: the same count means
+  // the same set, and requests for unknown hashes cost one count query, never a scan each.
+  const indexNewVersions = freshSingleFlight(async () => {
+    if ((await countVersions(db)) === byVersion.size) return;
+    for (const row of await listVersionManifests(db)) if (!byVersion.has(`${row.model}@${row.version}`)) remember(infoOf(row));
+  });
   return {
-    get(model, version) {
-      const known = byVersion.get(`${model}@${version}`);
+    async get(model, version) {
+      const key = `${model}@${version}`;
+      const known = byVersion.get(key);
       if (known) return known;
-      const row = getVersion(db, model, version);
-      return row ? remember(infoOf(row)) : undefined;
+      // A lookup already under way may have begun before this request: its release is good, its "none" is not.
+      const pending = loading.get(key);
+      if (pending) {
+        const info = await pending;
+        if (info) return info;
+      }
+      const lookup = getVersion(db, model, version).then((row) => (row ? remember(infoOf(row)) : undefined));
+      loading.set(key, lookup);
+      try {
+        return await lookup;
+      } finally {
+        if (loading.get(key) === lookup) loading.delete(key);
+      }
     },
-    bytesOf(sha256) {
+    async bytesOf(sha256) {
       const known = byHash.get(sha256);
       if (known) return known.bytes;
-      // A version registered since (or a restart): index them all once more, but only when the
-      // count moved, so requests for unknown hashes cost one count query, never a scan each.
-      const count = countVersions(db);
-      if (count !== byVersion.size) for (const row of listVersionManifests(db)) if (!byVersion.has(`${row.model}@${row.version}`)) remember(infoOf(row));
+      await indexNewVersions();
       return byHash.get(sha256)?.bytes ?? null;
     },
   };

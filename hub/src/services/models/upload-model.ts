@@ -13,7 +13,7 @@ import { versionExists } from '../../adapters/db/models';
 import { ModelLoadError, loadModel, readOpset } from '../../adapters/onnx-runtime';
 import type { HubContext } from '../context';
 import { planReferenceDataset, referenceFromDataset, type DatasetReference, type ReferenceDatasetOptions } from './reference-from-dataset';
-import { registerVersion } from './register-version';
+import { registerVersion, type RegisterDeps } from './register-version';
 import { loadSampleSet, requireSampleInputs } from './upload-sample-inputs';
 
 export interface UploadInput {
@@ -54,15 +54,17 @@ export interface UploadResult {
 const MAX_PROBE_OUTPUT_ELEMENTS = 65_536;
 const PROBE_HINT = 'pass ?probe={"<input>":{"dims":[...]}} with input dims the model accepts (and "data" for inputs that need exact values), or ?samples= with real inputs';
 
-export async function uploadModel(ctx: HubContext, input: UploadInput, actor: string): Promise<UploadResult> {
+export type UploadDeps = RegisterDeps & Pick<HubContext, 'artifacts' | 'datasets' | 'maxModelBytes'>;
+
+export async function uploadModel(ctx: UploadDeps, input: UploadInput, actor: string): Promise<UploadResult> {
   const { model, version } = input;
   // Cheap refusals before reading a byte of the body.
-  if (version !== undefined && versionExists(ctx.db, model, version)) throw conflict(`${model}@${version} already exists`);
+  if (version !== undefined && (await versionExists(ctx.db, model, version))) throw conflict(`${model}@${version} already exists`);
   if (input.contentLength !== undefined && input.contentLength > ctx.maxModelBytes) {
     throw new HubError('E_TOO_LARGE', `model file of ${input.contentLength} bytes exceeds the limit of ${ctx.maxModelBytes} bytes`);
   }
   // An unknown dataset or column is refused before the model is read, too.
-  const plan = input.reference ? planReferenceDataset(ctx, input.reference) : null;
+  const plan = input.reference ? await planReferenceDataset(ctx, input.reference) : null;
   if (input.samples !== undefined) await requireSampleInputs(ctx, input.samples);
   const staged = await ctx.artifacts.receive(input.body, ctx.maxModelBytes);
   try {
@@ -101,7 +103,7 @@ interface Inspection {
   warnings: string[];
 }
 
-async function inspect(ctx: HubContext, path: string, size: number, sha256: string, input: UploadInput): Promise<Inspection> {
+async function inspect(ctx: Pick<HubContext, 'datasets'>, path: string, size: number, sha256: string, input: UploadInput): Promise<Inspection> {
   const hints: ProbeHints = input.probe;
   let loaded;
   try {

@@ -20,7 +20,7 @@ export interface SampleInputsSummary {
   arrays: Array<{ name: string; dtype: string; shape: number[] }>;
 }
 
-export async function storeSampleInputs(ctx: HubContext, body: ReadableStream<Uint8Array> | null, contentLength: number | undefined): Promise<SampleInputsSummary> {
+export async function storeSampleInputs(ctx: Pick<HubContext, 'datasets'>, body: ReadableStream<Uint8Array> | null, contentLength: number | undefined): Promise<SampleInputsSummary> {
   if (contentLength !== undefined && contentLength > MAX_SAMPLE_FILE_BYTES) throw new HubError('E_TOO_LARGE', `samples: a tensor file of ${contentLength} bytes exceeds the limit of ${MAX_SAMPLE_FILE_BYTES} bytes`);
   const staged = await ctx.datasets.receive(body, MAX_SAMPLE_FILE_BYTES);
   try {
@@ -34,12 +34,12 @@ export async function storeSampleInputs(ctx: HubContext, body: ReadableStream<Ui
 }
 
 /** 404 when no tensor file has that id; checked before a model upload reads its body. */
-export async function requireSampleInputs(ctx: HubContext, id: string): Promise<void> {
+export async function requireSampleInputs(ctx: Pick<HubContext, 'datasets'>, id: string): Promise<void> {
   if (!(await ctx.datasets.has(id))) throw notFound(`samples ${id}`);
 }
 
 /** The stored file `id` matched to a model's inputs (errors name `samples.<array>`). */
-export async function loadSampleSet(ctx: HubContext, id: string, inputs: readonly IoSpec[]): Promise<SampleSet> {
+export async function loadSampleSet(ctx: Pick<HubContext, 'datasets'>, id: string, inputs: readonly IoSpec[]): Promise<SampleSet> {
   await requireSampleInputs(ctx, id);
   const { arrays } = readTensorFile(new Uint8Array(await readFile(ctx.datasets.pathOf(id))), 'samples', TENSOR_FILE_LIMITS);
   return sampleSetOf(arrays, inputs, 'samples');

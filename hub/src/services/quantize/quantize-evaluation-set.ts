@@ -30,7 +30,7 @@ export function feedsOf(rows: RawRows): Feeds {
 }
 
 /** The evaluation set of a version, or why there is none (imports have no labelled data). */
-export async function evaluationSetFor(ctx: HubContext, lineageSource: string | undefined, needsCalibration = false): Promise<{ set: EvaluationSet; notes: string[] } | { set: undefined; notes: string[] }> {
+export async function evaluationSetFor(ctx: Pick<HubContext, 'db' | 'datasets'>, lineageSource: string | undefined, needsCalibration = false): Promise<{ set: EvaluationSet; notes: string[] } | { set: undefined; notes: string[] }> {
   const runId = runIdOfSource(lineageSource);
   if (runId === null) return { set: undefined, notes: [`no labelled data: the version's lineage source is ${JSON.stringify(lineageSource ?? 'upload')}; output agreement on synthetic inputs`] };
   const loaded = await loadEvaluationSet(ctx, runId);

@@ -42,7 +42,7 @@ function split<T>(items: readonly T[]): { calibration: T[]; judged: T[]; shared:
 
 const stringParam = (params: Record<string, unknown> | undefined, key: string): string | undefined => (typeof params?.[key] === 'string' ? params[key] : undefined);
 
-async function fromSampleFile(ctx: HubContext, manifest: HubManifest, id: string): Promise<RealSamples> {
+async function fromSampleFile(ctx: Pick<HubContext, 'datasets'>, manifest: HubManifest, id: string): Promise<RealSamples> {
   const set = await loadSampleSet(ctx, id, manifest.io.inputs);
   const covered = new Set(set.inputs.map((input) => input.name));
   const fixed: Record<string, TypedTensorData> = {};
@@ -60,8 +60,8 @@ async function fromSampleFile(ctx: HubContext, manifest: HubManifest, id: string
   return { source: 'samples', runs: parts.judged.map(feeds), labels: labels ? Int32Array.from(parts.judged, (i) => labels[i] ?? 0) : undefined, calibration: parts.calibration.map(feeds), notes };
 }
 
-async function fromDataset(ctx: HubContext, manifest: HubManifest, dataset: string, columns: string[] | undefined): Promise<RealSamples> {
-  const plan = planReferenceDataset(ctx, { dataset, ...(columns ? { columns } : {}) });
+async function fromDataset(ctx: Pick<HubContext, 'db' | 'datasets'>, manifest: HubManifest, dataset: string, columns: string[] | undefined): Promise<RealSamples> {
+  const plan = await planReferenceDataset(ctx, { dataset, ...(columns ? { columns } : {}) });
   const { input } = modelInputFor(manifest.io, plan.columns);
   const table = await readTable(ctx.datasets.pathOf(plan.dataset.id), datasetColumnsSchema.parse(plan.dataset.columns));
   const values = plan.columns.map((name) => table.columns.find((column) => column.name === name)?.values ?? []);
@@ -82,7 +82,7 @@ async function fromDataset(ctx: HubContext, manifest: HubManifest, dataset: stri
 }
 
 /** The real inputs an import brought, or undefined when it brought none. */
-export async function realSamplesFor(ctx: HubContext, manifest: HubManifest): Promise<RealSamples | undefined> {
+export async function realSamplesFor(ctx: Pick<HubContext, 'db' | 'datasets'>, manifest: HubManifest): Promise<RealSamples | undefined> {
   const params = manifest.lineage.params;
   const samples = stringParam(params, 'samples');
   if (samples !== undefined) return fromSampleFile(ctx, manifest, samples);

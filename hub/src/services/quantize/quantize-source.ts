@@ -12,9 +12,8 @@ export interface SourceVersion {
   bytes: Uint8Array;
 }
 
-
-export async function loadSourceVersion(ctx: HubContext, model: string, version: string): Promise<SourceVersion> {
-  const row = getVersion(ctx.db, model, version);
+export async function loadSourceVersion(ctx: Pick<HubContext, 'db' | 'artifacts'>, model: string, version: string): Promise<SourceVersion> {
+  const row = await getVersion(ctx.db, model, version);
   if (!row) throw notFound(`model version ${model}@${version}`);
   const bytes = new Uint8Array(await readFile(ctx.artifacts.pathOf(row.sha256)));
   return { row, manifest: withStoredProbe(decodeStoredManifest(row.manifest), row.probe), bytes };

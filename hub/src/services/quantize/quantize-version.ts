@@ -18,7 +18,7 @@ import { QuantizeError } from '../../core/quantize/quantize-error';
 import { versionExists } from '../../adapters/db/models';
 import { readOpset } from '../../adapters/onnx-runtime';
 import type { HubContext } from '../context';
-import { registerVersion } from '../models/register-version';
+import { registerVersion, type RegisterDeps } from '../models/register-version';
 import { applyQuantization, calibrateStatic, type QuantizeSettings } from './quantize-apply';
 import { accuracyFallback, type Judged } from './quantize-fallback';
 import { agreementOf, measure, planEvaluation, type EvaluationData, type EvaluationPlan, type Measurement } from './quantize-evaluation';
@@ -104,9 +104,11 @@ function lineageMetrics(outcome: Pick<QuantizeOutcome, 'source' | 'result'>): Re
   return Object.fromEntries(Object.entries(metrics).filter((entry): entry is [string, number] => typeof entry[1] === 'number' && Number.isFinite(entry[1])));
 }
 
-export async function quantizeVersion(ctx: HubContext, request: QuantizeRequest, actor: string): Promise<QuantizeOutcome> {
+export type QuantizeDeps = RegisterDeps & Pick<HubContext, 'artifacts' | 'datasets' | 'codeVersion'>;
+
+export async function quantizeVersion(ctx: QuantizeDeps, request: QuantizeRequest, actor: string): Promise<QuantizeOutcome> {
   const { model, mode } = request;
-  if (request.label !== undefined && versionExists(ctx.db, model, request.label)) throw conflict(`${model}@${request.label} already exists`);
+  if (request.label !== undefined && (await versionExists(ctx.db, model, request.label))) throw conflict(`${model}@${request.label} already exists`);
   const source = await loadSourceVersion(ctx, model, request.version);
   const { manifest } = source;
   if (manifest.quantization !== 'none') {

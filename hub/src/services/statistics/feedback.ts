@@ -10,11 +10,11 @@
  */
 import { canonicalPredictionId, decodePredictionId, ProtocolError, type PredictedValue, type ReferenceProfile } from '@edgefleet/protocol';
 import { notFound, validation } from '../../core/errors';
-import { classesOf, classificationSummary, labelProblem, numericValue, predictionKey, regressionSummary, sameLabel, taskOf, valueText, windowKey, type AccuracySummary, type FeedbackTask } from '../../core/feedback';
-import { classCells, errorSums, getFeedbackLabel, getStatsMessage, upsertFeedbackLabel, type FeedbackLabelRow, type FeedbackQuery } from '../../adapters/db/feedback';
+import { classesOf, classificationSummary, labelProblem, numericValue, predictionKey, regressionSummary, taskOf, valueText, windowKey, type AccuracySummary, type FeedbackTask } from '../../core/feedback';
+import { classCells, errorSums, getStatsMessage, upsertFeedbackLabel, type FeedbackLabelRow, type FeedbackQuery } from '../../adapters/db/feedback';
 import { writeAudit } from '../../adapters/db/audit';
 import { getVersion } from '../../adapters/db/models';
-import type { Db } from '../../adapters/db/open';
+import type { Db } from '../../adapters/db/db';
 import type { HubContext } from '../context';
 import { referenceOf } from './stats-view';
 
@@ -46,44 +46,39 @@ interface VersionInfo {
   task: FeedbackTask;
 }
 
-export function postFeedback(ctx: HubContext, items: ReadonlyArray<LabelItem | InvalidItem>, actor: string): FeedbackResult {
-  const receivedAt = ctx.now().toISOString();
-  // One manifest decode per version in the batch, not per item.
-  const versions = new Map<string, VersionInfo | null>();
-  const versionInfo = (model: string, version: string): VersionInfo | null => {
-    const key = `${model}@${version}`;
-    if (!versions.has(key)) {
-      const row = getVersion(ctx.db, model, version);
-      const reference = row ? referenceOf(row.manifest) : null;
-      versions.set(key, row ? { reference, task: taskOf(reference) } : null);
-    }
-    return versions.get(key) ?? null;
-  };
-
+export async function postFeedback(deps: Pick<HubContext, 'db' | 'now' | 'logger'>, items: ReadonlyArray<LabelItem | InvalidItem>, actor: string): Promise<FeedbackResult> {
+  const receivedAt = deps.now().toISOString();
   const result: FeedbackResult = { accepted: 0, duplicates: 0, rejected: [] };
-  // One transaction: a batch of 10,000 labels is one fsync, and a crash stores all or none.
-  ctx.db.transaction((tx) => {
-    items.forEach((item, index) => {
-      const outcome = 'invalid' in item ? item.invalid : resolve(tx, item, versionInfo, receivedAt);
+  // One transaction: a batch of 10,000 labels is one commit, and a crash stores all or none.
+  await deps.db.transaction(async (tx) => {
+    // One manifest decode per version in the batch, not per item.
+    const versions = new Map<string, VersionInfo | null>();
+    const versionInfo = async (model: string, version: string): Promise<VersionInfo | null> => {
+      const key = `${model}@${version}`;
+      if (!versions.has(key)) {
+        const row = await getVersion(tx, model, version);
+        const reference = row ? referenceOf(row.manifest) : null;
+        versions.set(key, row ? { reference, task: taskOf(reference) } : null);
+      }
+      return versions.get(key) ?? null;
+    };
+    for (const [index, item] of items.entries()) {
+      const outcome = 'invalid' in item ? item.invalid : await resolve(tx, item, versionInfo, receivedAt);
       if (!('row' in outcome)) {
         result.rejected.push({ index, code: outcome.code, message: outcome.message });
-        return;
+        continue;
       }
-      const existing = getFeedbackLabel(tx, outcome.row.key);
-      if (existing && sameLabel(existing, outcome.row)) {
-        result.duplicates++;
-        return;
-      }
-      upsertFeedbackLabel(tx, outcome.row);
-      result.accepted++;
-    });
-    writeAudit(tx, { at: ctx.now(), actor, action: 'feedback.posted', subject: 'feedback', details: { items: items.length, accepted: result.accepted, duplicates: result.duplicates, rejected: result.rejected.length } });
+      // One statement decides: a label equal to the stored one (sameLabel) is a duplicate and writes nothing.
+      if (await upsertFeedbackLabel(tx, outcome.row)) result.accepted++;
+      else result.duplicates++;
+    }
+    await writeAudit(tx, { at: deps.now(), actor, action: 'feedback.posted', subject: 'feedback', details: { items: items.length, accepted: result.accepted, duplicates: result.duplicates, rejected: result.rejected.length } });
   });
-  if (result.accepted > 0) ctx.logger.info('feedback labels stored', { actor, accepted: result.accepted, duplicates: result.duplicates, rejected: result.rejected.length });
+  if (result.accepted > 0) deps.logger.info('feedback labels stored', { actor, accepted: result.accepted, duplicates: result.duplicates, rejected: result.rejected.length });
   return result;
 }
 
-function resolve(db: Db, item: LabelItem, versionInfo: (model: string, version: string) => VersionInfo | null, receivedAt: string): Outcome {
+async function resolve(tx: Db, item: LabelItem, versionInfo: (model: string, version: string) => Promise<VersionInfo | null>, receivedAt: string): Promise<Outcome> {
   if ('predictionId' in item) {
     let id: string;
     let ref: ReturnType<typeof decodePredictionId>;
@@ -93,17 +88,17 @@ function resolve(db: Db, item: LabelItem, versionInfo: (model: string, version: 
     } catch (error) {
       return { code: 'E_BAD_PREDICTION_ID', message: `predictionId: ${error instanceof ProtocolError ? error.message : 'not a prediction id'}` };
     }
-    const info = versionInfo(ref.model, ref.version);
+    const info = await versionInfo(ref.model, ref.version);
     if (!info) return { code: 'E_UNKNOWN_VERSION', message: `predictionId: no model version ${ref.model}@${ref.version}` };
     if (ref.predicted === undefined) return { code: 'E_NO_PREDICTION', message: `predictionId: ${ref.model}@${ref.version} had no reference profile when it predicted, so the id carries no prediction to compare with (label its window instead)` };
     const at = new Date(ref.at);
     if (Number.isNaN(at.getTime())) return { code: 'E_BAD_PREDICTION_ID', message: 'predictionId: its time is out of range' };
     return rowOf(info, { key: predictionKey(id), model: ref.model, version: ref.version, deviceId: ref.device, predictedAt: at.toISOString(), predicted: ref.predicted, label: item.label, count: 1, receivedAt });
   }
-  const window = getStatsMessage(db, item.window);
+  const window = await getStatsMessage(tx, item.window);
   if (!window) return { code: 'E_UNKNOWN_WINDOW', message: `window: no statistics window ${item.window} (never received, or older than the retention horizon)` };
   if (window.model === null || window.version === null) return { code: 'E_UNKNOWN_WINDOW', message: `window: ${item.window} was received before windows recorded their model version` };
-  const info = versionInfo(window.model, window.version);
+  const info = await versionInfo(window.model, window.version);
   if (!info) return { code: 'E_UNKNOWN_VERSION', message: `window: its model version ${window.model}@${window.version} no longer exists` };
   return rowOf(info, {
     key: windowKey(item.window, item.predicted, item.label),
@@ -123,7 +118,7 @@ type Draft = Omit<FeedbackLabelRow, 'predicted' | 'label'> & { predicted: Predic
 function rowOf(info: VersionInfo, draft: Draft): Outcome {
   const problem = labelProblem(info.reference, draft.predicted, draft.label);
   if (problem) return problem;
-  // A regressor's values are stored as plain numbers, which SQLite sums (`" 2.50"` -> `2.5`).
+  // A regressor's values are stored as plain numbers, which the database sums (`" 2.50"` -> `2.5`).
   const text = (value: PredictedValue): string => (info.task === 'regression' ? String(numericValue(value)) : valueText(value));
   return { row: { ...draft, predicted: text(draft.predicted), label: text(draft.label) } };
 }
@@ -138,8 +133,8 @@ export interface AccuracyView extends AccuracySummary {
   classes: string[] | null;
 }
 
-export function accuracyOf(ctx: HubContext, query: FeedbackQuery): AccuracyView {
-  const row = getVersion(ctx.db, query.model, query.version);
+export async function accuracyOf(deps: Pick<HubContext, 'db'>, query: FeedbackQuery): Promise<AccuracyView> {
+  const row = await getVersion(deps.db, query.model, query.version);
   if (!row) throw notFound(`model version ${query.model}@${query.version}`);
   // Stored times are UTC `toISOString()` text, so the bounds must be too to compare as text.
   const from = query.from === undefined ? undefined : new Date(query.from).toISOString();
@@ -147,6 +142,6 @@ export function accuracyOf(ctx: HubContext, query: FeedbackQuery): AccuracyView 
   if (from !== undefined && to !== undefined && from >= to) throw validation('from must be before to');
   const reference = referenceOf(row.manifest);
   const filter: FeedbackQuery = { ...query, ...(from === undefined ? {} : { from }), ...(to === undefined ? {} : { to }) };
-  const summary = taskOf(reference) === 'regression' ? regressionSummary(errorSums(ctx.db, filter)) : classificationSummary(classCells(ctx.db, filter));
+  const summary = taskOf(reference) === 'regression' ? regressionSummary(await errorSums(deps.db, filter)) : classificationSummary(await classCells(deps.db, filter));
   return { model: query.model, version: query.version, from: from ?? null, to: to ?? null, classes: classesOf(reference), ...summary };
 }

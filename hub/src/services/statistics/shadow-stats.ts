@@ -33,10 +33,10 @@ export interface ShadowAgreement extends ShadowTotals {
  * reported any. The shape the rollout gate `shadow-agreement` takes (`{ n, agree } | null`),
  * with latency and failures besides.
  */
-export function shadowAgreement(ctx: Pick<HubContext, 'db'>, query: ShadowAgreementQuery): ShadowAgreement | null {
+export async function shadowAgreement(ctx: Pick<HubContext, 'db'>, query: ShadowAgreementQuery): Promise<ShadowAgreement | null> {
   if (query.devices && query.devices.length === 0) return null;
-  const rows = listShadowBuckets(ctx.db, { shadowModel: query.model, shadowVersion: query.version, fromHour: query.fromHour, to: query.to, ...(query.devices ? { devices: query.devices } : {}) });
-  return totalsOf(ctx, query.model, query.version, rows)?.totals ?? null;
+  const rows = await listShadowBuckets(ctx.db, { shadowModel: query.model, shadowVersion: query.version, fromHour: query.fromHour, to: query.to, ...(query.devices ? { devices: query.devices } : {}) });
+  return (await totalsOf(ctx, query.model, query.version, rows))?.totals ?? null;
 }
 
 export interface ShadowQuery {
@@ -63,14 +63,14 @@ const DEFAULT_RANGE_MS = 24 * 3_600_000;
 const HOUR_MS = 3_600_000;
 
 /** GET /api/v1/models/{model}/versions/{version}/shadow */
-export function shadowView(ctx: Pick<HubContext, 'db' | 'now'>, query: ShadowQuery): ShadowView {
-  if (!getVersion(ctx.db, query.model, query.version)) throw notFound(`model version ${query.model}@${query.version}`);
+export async function shadowView(ctx: Pick<HubContext, 'db' | 'now'>, query: ShadowQuery): Promise<ShadowView> {
+  if (!(await getVersion(ctx.db, query.model, query.version))) throw notFound(`model version ${query.model}@${query.version}`);
   const to = query.to ? new Date(query.to) : ctx.now();
   const from = query.from ? new Date(query.from) : new Date(to.getTime() - DEFAULT_RANGE_MS);
   if (from.getTime() >= to.getTime()) throw validation('from must be before to');
   // A bucket overlaps [from, to) when its hour ends after `from` and starts before `to`.
   const fromHour = new Date(Math.floor(from.getTime() / HOUR_MS) * HOUR_MS).toISOString();
-  const rows = listShadowBuckets(ctx.db, {
+  const rows = await listShadowBuckets(ctx.db, {
     shadowModel: query.model,
     shadowVersion: query.version,
     fromHour,
@@ -78,7 +78,7 @@ export function shadowView(ctx: Pick<HubContext, 'db' | 'now'>, query: ShadowQue
     ...(query.device !== undefined ? { device: query.device } : {}),
     ...(query.ring !== undefined ? { ring: query.ring } : {}),
   });
-  const all = totalsOf(ctx, query.model, query.version, rows);
+  const all = await totalsOf(ctx, query.model, query.version, rows);
   const against = [...(all?.byServing ?? new Map<string, ShadowStats[]>())].map(([key, sections]) => {
     const [model = '', version = ''] = key.split('\u0000');
     const totals = sumShadow(sections);
@@ -88,8 +88,8 @@ export function shadowView(ctx: Pick<HubContext, 'db' | 'now'>, query: ShadowQue
 }
 
 /** Sums the buckets of the candidate's current artifact (a bucket of another artifact is skipped). */
-function totalsOf(ctx: Pick<HubContext, 'db'>, model: string, version: string, rows: readonly ShadowBucketRow[]): { totals: ShadowAgreement; byServing: Map<string, ShadowStats[]> } | null {
-  const sha256 = getVersion(ctx.db, model, version)?.sha256;
+async function totalsOf(ctx: Pick<HubContext, 'db'>, model: string, version: string, rows: readonly ShadowBucketRow[]): Promise<{ totals: ShadowAgreement; byServing: Map<string, ShadowStats[]> } | null> {
+  const sha256 = (await getVersion(ctx.db, model, version))?.sha256;
   const sections: ShadowStats[] = [];
   const byServing = new Map<string, ShadowStats[]>();
   const devices = new Set<string>();

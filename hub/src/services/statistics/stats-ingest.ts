@@ -8,10 +8,14 @@
  * bucket never holds one: that bucket keeps merging across devices and hours whatever shadow
  * each ran (protocol refuses to sum two candidates), and a device whose shadow changes within
  * the hour loses nothing. The section names a version the registry must know, like the window.
+ *
+ * With several hub replicas on one PostgreSQL a window still counts once: its msgId is claimed by
+ * the database's primary key, and a bucket is written only if it still holds the window count
+ * this batch read (adapters/db/stats.ts), so no replica overwrites another's merge.
  */
 import { LATENCY_EDGES_MS, mergeShadow, mergeStatsWindows, parseWith, shadowStatsSchema, statsWindowSchema, type ReferenceProfile, type ShadowStats, type StatsWindow } from '@edgefleet/protocol';
 import { getVersion } from '../../adapters/db/models';
-import type { Db } from '../../adapters/db/open';
+import type { Db } from '../../adapters/db/db';
 import { getShadowBucket, pruneShadowBuckets, upsertShadowBucket, type ShadowBucketKey } from '../../adapters/db/shadow-stats';
 import { claimStatsMessage, getStatsBucket, getStatsBucketHead, pruneStatsBuckets, pruneStatsMessages, upsertStatsBucket, type StatsBucketKey } from '../../adapters/db/stats';
 import type { HubContext } from '../context';
@@ -44,17 +48,28 @@ export function shadowMismatch(window: StatsWindow): string | null {
   return null;
 }
 
-const lastPrune = new WeakMap<HubContext, number>();
+/** A bucket changed between this transaction's read and its write (another replica merged into it): the batch is applied again. */
+export class StaleBucketError extends Error {
+  constructor(what: string) {
+    super(`${what} changed while this batch merged into it`);
+    this.name = 'StaleBucketError';
+  }
+}
+
+type Deps = Pick<HubContext, 'db'>;
+
+const lastPrune = new WeakMap<Deps, number>();
 
 /** Drops msgIds and buckets that fell out of the retention horizon, at most once an hour. */
-export function pruneStatsIfDue(ctx: HubContext, nowMs: number): void {
-  const last = lastPrune.get(ctx);
+export async function pruneStatsIfDue(deps: Deps, nowMs: number): Promise<void> {
+  const last = lastPrune.get(deps);
   if (last !== undefined && nowMs - last < PRUNE_EVERY_MS) return;
-  lastPrune.set(ctx, nowMs);
+  // Marked before the deletes: a batch arriving meanwhile does not prune again.
+  lastPrune.set(deps, nowMs);
   const horizon = new Date(nowMs - STATS_RETENTION_MS).toISOString();
-  pruneStatsMessages(ctx.db, horizon);
-  pruneStatsBuckets(ctx.db, hourOf(horizon));
-  pruneShadowBuckets(ctx.db, hourOf(horizon));
+  await pruneStatsMessages(deps.db, horizon);
+  await pruneStatsBuckets(deps.db, hourOf(horizon));
+  await pruneShadowBuckets(deps.db, hourOf(horizon));
 }
 
 interface VersionFacts {
@@ -67,15 +82,15 @@ interface VersionFacts {
  * once registered (services/models/release-manifests.ts), so it is decoded once, not once per window; versions
  * not (yet) registered are looked up again every time.
  */
-const versionFacts = new WeakMap<HubContext, Map<string, VersionFacts>>();
+const versionFacts = new WeakMap<Deps, Map<string, VersionFacts>>();
 
-function factsOf(ctx: HubContext, db: Db, model: string, version: string): VersionFacts | undefined {
-  let known = versionFacts.get(ctx);
-  if (!known) versionFacts.set(ctx, (known = new Map()));
+async function factsOf(deps: Deps, db: Db, model: string, version: string): Promise<VersionFacts | undefined> {
+  let known = versionFacts.get(deps);
+  if (!known) versionFacts.set(deps, (known = new Map()));
   const key = `${model}\u0000${version}`;
   const cached = known.get(key);
   if (cached) return cached;
-  const row = getVersion(db, model, version);
+  const row = await getVersion(db, model, version);
   if (!row) return undefined;
   const facts = { sha256: row.sha256, reference: referenceOf(row.manifest) };
   known.set(key, facts);
@@ -83,13 +98,13 @@ function factsOf(ctx: HubContext, db: Db, model: string, version: string): Versi
 }
 
 /** Why a window must be refused before anything is stored, or null when it may be merged. */
-function check(ctx: HubContext, db: Db, deviceId: string, window: StatsWindow, nowMs: number): StatsOutcome | null {
+async function check(deps: Deps, db: Db, deviceId: string, window: StatsWindow, nowMs: number): Promise<StatsOutcome | null> {
   if (window.device !== deviceId) return refused('E_NOT_FOR_DEVICE', `stats for ${window.device} on ${deviceId}'s topic`);
   const start = Date.parse(window.windowStart);
   if (Date.parse(window.windowEnd) < start) return refused('E_VALIDATION', 'windowEnd is before windowStart');
   if (start < nowMs - STATS_RETENTION_MS) return refused('E_STALE', `window starting ${window.windowStart} is older than the retention horizon`);
   if (start > nowMs + STATS_MAX_CLOCK_SKEW_MS) return refused('E_CLOCK_SKEW', `window starting ${window.windowStart} is in the future`);
-  const version = factsOf(ctx, db, window.model, window.version);
+  const version = await factsOf(deps, db, window.model, window.version);
   if (!version || version.sha256 !== window.sha256) return refused('E_UNKNOWN_VERSION', `no version ${window.model}@${window.version} with artifact ${window.sha256.slice(0, 12)}`);
   if (version.reference) {
     const mismatch = shapeMismatch(version.reference, window);
@@ -103,7 +118,7 @@ function check(ctx: HubContext, db: Db, deviceId: string, window: StatsWindow, n
   if (shadowShape) return refused('E_STATS_SHAPE', shadowShape);
   const { shadow } = window;
   if (shadow) {
-    const candidate = factsOf(ctx, db, shadow.model, shadow.version);
+    const candidate = await factsOf(deps, db, shadow.model, shadow.version);
     if (!candidate || candidate.sha256 !== shadow.sha256) return refused('E_UNKNOWN_VERSION', `shadow: no version ${shadow.model}@${shadow.version} with artifact ${shadow.sha256.slice(0, 12)}`);
   }
   return null;
@@ -112,6 +127,8 @@ function check(ctx: HubContext, db: Db, deviceId: string, window: StatsWindow, n
 /** A bucket as a batch sees it: what is stored (read once), then every window merged in memory. */
 interface PendingBucket<K, T> {
   key: K;
+  /** the window count read from the database (0: none stored), which the write checks is still there */
+  stored: number;
   windows: number;
   merged: T | undefined;
   changed: boolean;
@@ -123,11 +140,11 @@ export interface StatsItem {
 }
 
 /** The batch's copy of a bucket, loaded on first use; throws when the stored one is unreadable. */
-function pendingBucket<K, T>(pending: Map<string, PendingBucket<K, T>>, keyText: string, key: K, load: () => { windows: number; merged: T } | undefined): PendingBucket<K, T> {
+async function pendingBucket<K, T>(pending: Map<string, PendingBucket<K, T>>, keyText: string, key: K, load: () => Promise<{ windows: number; merged: T } | undefined>): Promise<PendingBucket<K, T>> {
   let bucket = pending.get(keyText);
   if (!bucket) {
-    const stored = load();
-    bucket = { key, windows: stored?.windows ?? 0, merged: stored?.merged, changed: false };
+    const stored = await load();
+    bucket = { key, stored: stored?.windows ?? 0, windows: stored?.windows ?? 0, merged: stored?.merged, changed: false };
     pending.set(keyText, bucket);
   }
   return bucket;
@@ -145,31 +162,31 @@ interface CachedBucket {
   updatedAt: string;
   merged: StatsWindow;
 }
-const bucketCaches = new WeakMap<HubContext, Map<string, CachedBucket>>();
+const bucketCaches = new WeakMap<Deps, Map<string, CachedBucket>>();
 
-function cachedBuckets(ctx: HubContext): Map<string, CachedBucket> {
-  let cache = bucketCaches.get(ctx);
-  if (!cache) bucketCaches.set(ctx, (cache = new Map()));
+function cachedBuckets(deps: Deps): Map<string, CachedBucket> {
+  let cache = bucketCaches.get(deps);
+  if (!cache) bucketCaches.set(deps, (cache = new Map()));
   return cache;
 }
 
-function loadBucket(ctx: HubContext, db: Db, keyText: string, key: StatsBucketKey): { windows: number; merged: StatsWindow } | undefined {
-  const cache = cachedBuckets(ctx);
+async function loadBucket(deps: Deps, db: Db, keyText: string, key: StatsBucketKey): Promise<{ windows: number; merged: StatsWindow } | undefined> {
+  const cache = cachedBuckets(deps);
   const cached = cache.get(keyText);
   if (cached) {
-    const head = getStatsBucketHead(db, key);
+    const head = await getStatsBucketHead(db, key);
     cache.delete(keyText);
     if (head && head.windows === cached.windows && head.updatedAt === cached.updatedAt) {
       cache.set(keyText, cached);
       return cached;
     }
   }
-  const stored = getStatsBucket(db, key);
+  const stored = await getStatsBucket(db, key);
   return stored ? { windows: stored.windows, merged: withoutShadow(parseWith(statsWindowSchema, stored.merged, 'stored stats bucket')) } : undefined;
 }
 
-function rememberBucket(ctx: HubContext, keyText: string, entry: CachedBucket): void {
-  const cache = cachedBuckets(ctx);
+function rememberBucket(deps: Deps, keyText: string, entry: CachedBucket): void {
+  const cache = cachedBuckets(deps);
   cache.delete(keyText);
   cache.set(keyText, entry);
   if (cache.size > BUCKET_CACHE_MAX) {
@@ -180,19 +197,25 @@ function rememberBucket(ctx: HubContext, keyText: string, entry: CachedBucket): 
 
 /**
  * Stores validated windows, each already known to come from its `deviceId`, in order, inside the
- * caller's transaction (on `db`: see ingest.ts), one outcome per window. Windows of the same device x version x hour
- * (and shadow candidate) are merged in memory and each bucket is read and written once; a msgId
- * already stored, or seen earlier in the batch, is a duplicate and changes nothing.
+ * caller's transaction (`tx`: see ingest.ts), one outcome per window. Windows of the same device
+ * x version x hour (and shadow candidate) are merged in memory and each bucket is read and written
+ * once; a msgId already stored (by any replica), or seen earlier in the batch, is a duplicate and
+ * changes nothing. Throws StaleBucketError when a bucket changed between its read and its write
+ * (the caller rolls back and applies the batch again); `committed` is for the caller to run once
+ * its transaction committed.
  */
-export function ingestStatsWindows(ctx: HubContext, db: Db, items: readonly StatsItem[], now: Date): { outcomes: StatsOutcome[]; committed: () => void } {
+export async function ingestStatsWindows(deps: Deps, tx: Db, items: readonly StatsItem[], now: Date): Promise<{ outcomes: StatsOutcome[]; committed: () => void }> {
   const nowMs = now.getTime();
   const receivedAt = now.toISOString();
   const buckets = new Map<string, PendingBucket<StatsBucketKey, StatsWindow>>();
   const shadowBuckets = new Map<string, PendingBucket<ShadowBucketKey, ShadowStats>>();
   /** per bucket, the artifact of the last window merged into it */
   const artifacts = new Map<string, string>();
-  const outcomes = items.map(({ deviceId, window }): StatsOutcome => {
-    const problem = check(ctx, db, deviceId, window, nowMs);
+  const outcomes: StatsOutcome[] = [];
+  for (const { deviceId, window } of items) outcomes.push(await ingestOne(deviceId, window));
+
+  async function ingestOne(deviceId: string, window: StatsWindow): Promise<StatsOutcome> {
+    const problem = await check(deps, tx, deviceId, window, nowMs);
     if (problem) return problem;
     const { shadow, ...served } = window;
     const key: StatsBucketKey = { deviceId, model: window.model, version: window.version, hour: hourOf(window.windowStart) };
@@ -204,10 +227,10 @@ export function ingestStatsWindows(ctx: HubContext, db: Db, items: readonly Stat
     let merged: StatsWindow;
     let mergedShadow: ShadowStats | undefined;
     try {
-      bucket = pendingBucket(buckets, keyText, key, () => loadBucket(ctx, db, keyText, key));
+      bucket = await pendingBucket(buckets, keyText, key, () => loadBucket(deps, tx, keyText, key));
       if (shadowKey) {
-        shadowBucket = pendingBucket(shadowBuckets, shadowKeyText, shadowKey, () => {
-          const stored = getShadowBucket(db, shadowKey);
+        shadowBucket = await pendingBucket(shadowBuckets, shadowKeyText, shadowKey, async () => {
+          const stored = await getShadowBucket(tx, shadowKey);
           return stored ? { windows: stored.windows, merged: parseWith(shadowStatsSchema, stored.merged, 'stored shadow bucket') } : undefined;
         });
       }
@@ -217,25 +240,27 @@ export function ingestStatsWindows(ctx: HubContext, db: Db, items: readonly Stat
     } catch (error) {
       return refused('E_STATS_SHAPE', error instanceof Error ? error.message : String(error));
     }
-    // Claimed in the same transaction as the merge: a redelivery changes nothing.
-    if (!claimStatsMessage(db, { msgId: window.msgId, deviceId, model: window.model, version: window.version, windowStart: window.windowStart, receivedAt })) return { stored: true, duplicate: true };
-    buckets.set(keyText, { key, merged, windows: bucket.windows + 1, changed: true });
+    // Claimed in the same transaction as the merge: a redelivery, to this replica or another, changes nothing.
+    if (!(await claimStatsMessage(tx, { msgId: window.msgId, deviceId, model: window.model, version: window.version, windowStart: window.windowStart, receivedAt }))) return { stored: true, duplicate: true };
+    buckets.set(keyText, { ...bucket, merged, windows: bucket.windows + 1, changed: true });
     artifacts.set(keyText, window.sha256);
-    if (shadowBucket) shadowBuckets.set(shadowKeyText, { key: shadowBucket.key, merged: mergedShadow, windows: shadowBucket.windows + 1, changed: true });
+    if (shadowBucket) shadowBuckets.set(shadowKeyText, { ...shadowBucket, merged: mergedShadow, windows: shadowBucket.windows + 1, changed: true });
     return { stored: true, duplicate: false };
-  });
+  }
+
   const written: Array<[string, CachedBucket]> = [];
-  for (const [keyText, { key, windows, merged, changed }] of buckets) {
+  for (const [keyText, { key, stored, windows, merged, changed }] of buckets) {
     const sha256 = artifacts.get(keyText);
     if (!changed || !merged || !sha256) continue;
-    upsertStatsBucket(db, { ...key, sha256, windows, merged, updatedAt: receivedAt });
+    if (!(await upsertStatsBucket(tx, { ...key, sha256, windows, merged, updatedAt: receivedAt }, stored))) throw new StaleBucketError(`stats bucket ${key.deviceId} ${key.model}@${key.version} ${key.hour}`);
     written.push([keyText, { windows, updatedAt: receivedAt, merged }]);
   }
-  for (const { key, windows, merged, changed } of shadowBuckets.values()) {
-    if (changed && merged) upsertShadowBucket(db, { ...key, windows, merged, updatedAt: receivedAt });
+  for (const { key, stored, windows, merged, changed } of shadowBuckets.values()) {
+    if (!changed || !merged) continue;
+    if (!(await upsertShadowBucket(tx, { ...key, windows, merged, updatedAt: receivedAt }, stored))) throw new StaleBucketError(`shadow bucket ${key.deviceId} ${key.shadowModel}@${key.shadowVersion} ${key.hour}`);
   }
   // Remembered only once the caller's transaction committed: a rolled-back write is never cached.
-  return { outcomes, committed: () => written.forEach(([keyText, entry]) => rememberBucket(ctx, keyText, entry)) };
+  return { outcomes, committed: () => written.forEach(([keyText, entry]) => rememberBucket(deps, keyText, entry)) };
 }
 
 /** Buckets stored by this version never hold a shadow section; the type does not know that. */

@@ -57,14 +57,14 @@ export function sumBuckets(logger: Logger, rows: readonly StatsBucketRow[]): { m
   return { merged, windows, devices };
 }
 
-export function mergedStats(ctx: HubContext, query: StatsQuery): MergedStats {
-  if (!getVersion(ctx.db, query.model, query.version)) throw notFound(`model version ${query.model}@${query.version}`);
+export async function mergedStats(ctx: Pick<HubContext, 'db' | 'now' | 'logger'>, query: StatsQuery): Promise<MergedStats> {
+  if (!(await getVersion(ctx.db, query.model, query.version))) throw notFound(`model version ${query.model}@${query.version}`);
   const to = query.to ? new Date(query.to) : ctx.now();
   const from = query.from ? new Date(query.from) : new Date(to.getTime() - DEFAULT_RANGE_MS);
   if (from.getTime() >= to.getTime()) throw validation('from must be before to');
   // A bucket overlaps [from, to) when its hour ends after `from` and starts before `to`.
   const fromHour = new Date(Math.floor(from.getTime() / HOUR_MS) * HOUR_MS).toISOString();
-  const rows = listStatsBuckets(ctx.db, { model: query.model, version: query.version, fromHour, to: to.toISOString(), ...(query.device !== undefined ? { device: query.device } : {}), ...(query.ring !== undefined ? { ring: query.ring } : {}), ...(query.tag !== undefined ? { tag: query.tag } : {}) });
+  const rows = await listStatsBuckets(ctx.db, { model: query.model, version: query.version, fromHour, to: to.toISOString(), ...(query.device !== undefined ? { device: query.device } : {}), ...(query.ring !== undefined ? { ring: query.ring } : {}), ...(query.tag !== undefined ? { tag: query.tag } : {}) });
   const { merged: sum, windows, devices } = sumBuckets(ctx.logger, rows);
   let merged = sum;
   // Merged across devices: the first window's device and msgId would mislabel the sum.
@@ -77,12 +77,12 @@ export interface DriftView extends Omit<MergedStats, 'merged'> {
   report: DriftReport | null;
 }
 
-export function driftOf(ctx: HubContext, query: StatsQuery): DriftView {
-  const row = getVersion(ctx.db, query.model, query.version);
+export async function driftOf(ctx: Pick<HubContext, 'db' | 'now' | 'logger'>, query: StatsQuery): Promise<DriftView> {
+  const row = await getVersion(ctx.db, query.model, query.version);
   if (!row) throw notFound(`model version ${query.model}@${query.version}`);
   const reference = referenceOf(row.manifest);
   if (!reference) throw conflict(`${query.model}@${query.version} has no reference profile in its release manifest, so drift cannot be evaluated (train it through the hub, or release it with a reference)`);
-  const { merged, ...range } = mergedStats(ctx, query);
+  const { merged, ...range } = await mergedStats(ctx, query);
   if (!merged || merged.n === 0) return { ...range, verdict: 'insufficient-data', report: null };
   const report = evaluateDrift(reference, merged);
   return { ...range, verdict: report.verdict, report };

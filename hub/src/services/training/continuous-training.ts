@@ -34,14 +34,14 @@ export interface RetrainOutcome {
 }
 
 /** The training run that produced `model@version`, following `lineage.parent` through quantized versions. */
-function sourceRun(ctx: HubContext, model: string, version: string): TrainingRunRow | null {
+async function sourceRun(db: HubContext['db'], model: string, version: string): Promise<TrainingRunRow | null> {
   let current: { model: string; version: string } | null = { model, version };
   for (let hop = 0; current && hop < MAX_PARENT_HOPS; hop++) {
-    const row = getVersion(ctx.db, current.model, current.version);
+    const row = await getVersion(db, current.model, current.version);
     if (!row) return null;
     const { lineage } = decodeStoredManifest(row.manifest);
     const prefix = trainingSource('');
-    if (lineage.source?.startsWith(prefix)) return getRun(ctx.db, lineage.source.slice(prefix.length)) ?? null;
+    if (lineage.source?.startsWith(prefix)) return (await getRun(db, lineage.source.slice(prefix.length))) ?? null;
     const at = lineage.parent?.lastIndexOf('@') ?? -1;
     current = lineage.parent && at > 0 ? { model: lineage.parent.slice(0, at), version: lineage.parent.slice(at + 1) } : null;
   }
@@ -64,35 +64,36 @@ const retrainRequest = (spec: TrainingSpec, dataset: string): TrainingRequest =>
   register: true,
 });
 
-export function runContinuousTraining(ctx: HubContext, policy: RetrainPolicy = DEFAULT_RETRAIN_POLICY): RetrainOutcome[] {
+export async function runContinuousTraining(ctx: HubContext, policy: RetrainPolicy = DEFAULT_RETRAIN_POLICY): Promise<RetrainOutcome[]> {
   const outcomes: RetrainOutcome[] = [];
-  const datasets = listDatasets(ctx.db).map((d) => ({ id: d.id, name: d.name, createdAt: d.createdAt, columns: datasetColumnsSchema.parse(d.columns).map((c) => c.name) }));
-  for (const alert of listAlerts(ctx.db, { status: 'open', limit: 10_000 })) {
+  const datasets = (await listDatasets(ctx.db)).map((d) => ({ id: d.id, name: d.name, createdAt: d.createdAt, columns: datasetColumnsSchema.parse(d.columns).map((c) => c.name) }));
+  for (const alert of await listAlerts(ctx.db, { status: 'open', limit: 10_000 })) {
     const base = { alert: alert.id, model: alert.model, version: alert.version };
-    const run = sourceRun(ctx, alert.model, alert.version);
+    const run = await sourceRun(ctx.db, alert.model, alert.version);
     if (!run) {
       outcomes.push({ ...base, skipped: 'not trained by the hub: no recipe to retrain with' });
       continue;
     }
     const spec = trainingSpecSchema.parse(run.request);
-    const original = getDataset(ctx.db, run.datasetId);
+    const original = await getDataset(ctx.db, run.datasetId);
     if (!original) {
       outcomes.push({ ...base, skipped: `the original dataset ${run.datasetId.slice(0, 12)} is gone` });
       continue;
     }
     const parent = `${alert.model}@${alert.version}`;
-    const tried = new Set(datasets.filter((d) => runsOnDataset(ctx.db, d.id).some((r) => triggerOf(r)?.version === parent)).map((d) => d.id));
+    const tried = new Set<string>();
+    for (const d of datasets) if ((await runsOnDataset(ctx.db, d.id)).some((r) => triggerOf(r)?.version === parent)) tried.add(d.id);
     const choice = chooseRetrainDataset(alert, { datasetId: original.id, datasetName: original.name, datasetCreatedAt: original.createdAt, target: spec.target, features: spec.features }, datasets, tried, policy);
     if (!choice.retrain) {
       outcomes.push({ ...base, skipped: choice.reason });
       continue;
     }
     try {
-      const { id } = createRun(ctx, retrainRequest(spec, choice.dataset.id), ACTOR, { kind: 'drift', alert: alert.id, version: parent });
+      const { id } = await createRun(ctx, retrainRequest(spec, choice.dataset.id), ACTOR, { kind: 'drift', alert: alert.id, version: parent });
       const at = ctx.now();
-      ctx.db.transaction((tx) => {
-        writeAudit(tx, { at, actor: ACTOR, action: 'training.triggered', subject: `model:${parent}`, details: { alert: alert.id, run: id, dataset: choice.dataset.id, signals: alert.signals } });
-        queueNotification(tx, ctx.alerting.webhook, at, 'training.triggered', { alert: alert.id, model: alert.model, version: alert.version, run: id, dataset: choice.dataset.id });
+      await ctx.db.transaction(async (tx) => {
+        await writeAudit(tx, { at, actor: ACTOR, action: 'training.triggered', subject: `model:${parent}`, details: { alert: alert.id, run: id, dataset: choice.dataset.id, signals: alert.signals } });
+        await queueNotification(tx, ctx.alerting.webhook, at, 'training.triggered', { alert: alert.id, model: alert.model, version: alert.version, run: id, dataset: choice.dataset.id });
       });
       ctx.logger.info('continuous training: retraining a drifting version', { model: alert.model, version: alert.version, run: id, dataset: choice.dataset.id });
       outcomes.push({ ...base, run: id, dataset: choice.dataset.id });

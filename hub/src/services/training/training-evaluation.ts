@@ -40,9 +40,9 @@ export function evaluationSetFrom(table: Table, runId: string, spec: TrainingSpe
 
 /** Reads the run's dataset file and rebuilds one of its splits, the test split by default (parses the CSV: seconds for very large files). */
 export async function loadEvaluationSet(ctx: Pick<HubContext, 'db' | 'datasets'>, runId: string, options: { split?: EvaluationSplit } = {}): Promise<EvaluationSet> {
-  const run = getRun(ctx.db, runId);
+  const run = await getRun(ctx.db, runId);
   if (!run) throw notFound(`training run ${runId}`);
-  const dataset = getDataset(ctx.db, run.datasetId);
+  const dataset = await getDataset(ctx.db, run.datasetId);
   if (!dataset) throw notFound(`dataset ${run.datasetId}`);
   const spec = trainingSpecSchema.parse(run.request);
   const table = await readTable(ctx.datasets.pathOf(dataset.id), datasetColumnsSchema.parse(dataset.columns));

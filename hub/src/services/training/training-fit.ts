@@ -1,16 +1,18 @@
 /**
- * Fitting the chosen trainer: once with the given params, or a grid / random search over the
- * validation metric the user named, keeping the best trial's network (no refit). Every trainer
- * gets `createRandom(seed + 3)`, random search samples with `createRandom(seed + 2)`, so equal
- * specs give equal models.
+ * Fitting the chosen trainer with given params, and the pieces of a grid or random search over
+ * the validation metric the user named: its points, one trial (fit, score on validation), and
+ * the choice of the best trial. Trials run as separate units (possibly on different replicas,
+ * issue 12); the run then refits the best trial's params, which gives the trial's own network:
+ * every fit gets `createRandom(seed + 3)` on the same split, and random search samples with
+ * `createRandom(seed + 2)`, so equal specs give equal models.
  */
 import {
+  METRIC_DIRECTIONS,
   TRAINERS,
   createRandom,
   gridPoints,
-  gridSearch,
   headlineMetrics,
-  randomSearch,
+  sampleParams,
   trainWith,
   TrainingError,
   type GridSpace,
@@ -22,19 +24,13 @@ import {
 import { evaluateBody } from './training-metrics';
 import type { EpochEntry, TrainingSpec, TrialEntry } from './training-types';
 
-export interface FitReport {
-  /** `fraction`: how much of the fitting is done, 0..1 */
-  onEpoch(entry: EpochEntry, fraction: number): void;
-  onTrial(entry: TrialEntry, fraction: number): void;
-}
-
 export interface FitResult {
   body: TrainedBody;
+  /** the trainer's params as used, defaults filled */
   params: Record<string, unknown>;
-  trials: TrialEntry[];
   /**
-   * How a single gradient fit (no search) ended; absent for a search, a closed-form fit (ridge)
-   * and a fit without validation rows (nothing to stop early on).
+   * How a single gradient fit ended; absent for a closed-form fit (ridge) and a fit without
+   * validation rows (nothing to stop early on).
    */
   stopping?: EpochSummary;
 }
@@ -80,39 +76,46 @@ async function trainOnce(data: TrainData, spec: TrainingSpec, raw: Record<string
   });
 }
 
-export async function fitModel(data: TrainData, spec: TrainingSpec, report: FitReport): Promise<FitResult> {
-  const search = spec.search;
-  if (search === null) {
-    const entries: EpochEntry[] = [];
-    const body = await trainOnce(data, spec, spec.params, (entry, fraction) => {
-      entries.push(entry);
-      report.onEpoch(entry, fraction);
-    });
-    const params = resolveParams(spec.trainer, spec.params);
-    const cap = params['epochs'];
-    const stopping = typeof cap === 'number' ? summarizeEpochs(entries, cap) : null;
-    return stopping === null ? { body, params, trials: [] } : { body, params, trials: [], stopping };
-  }
-  const total = search.kind === 'grid' ? gridPoints(search.space as GridSpace).length : search.trials;
-  const bodies = new Map<number, TrainedBody>();
-  const trials: TrialEntry[] = [];
-  const runTrial = async (point: Params, index: number): Promise<Record<string, number>> => {
-    const raw = { ...spec.params, ...point };
-    const body = await trainOnce(data, spec, raw, (entry, f) => report.onEpoch(entry, (index + f) / total), index);
-    // Trials keep the headline numbers: per-class and confusion cells of every trial would drown the log.
-    const metrics = headlineMetrics(evaluateBody(body, data.validation, data.task));
-    bodies.set(index, body);
-    const trial: TrialEntry = { index, params: { ...point }, metrics };
-    trials.push(trial);
-    report.onTrial(trial, (index + 1) / total);
-    return metrics;
-  };
-  const result =
-    search.kind === 'grid'
-      ? await gridSearch(search.space as GridSpace, search.metric, runTrial)
-      : await randomSearch(search.space as RandomSpace, search.metric, runTrial, { trials: search.trials, random: createRandom(spec.seed + 2) });
-  const best = result.best;
-  const body = best === undefined ? undefined : bodies.get(best.index);
-  if (best === undefined || body === undefined) throw new TrainingError('E_INVALID_DATA', `no search trial produced a finite validation ${search.metric}`, { metric: search.metric });
-  return { body, params: resolveParams(spec.trainer, { ...spec.params, ...best.params }), trials };
+/** One fit with `raw` params (the run's own, or a search point over them). */
+export async function fitParams(data: TrainData, spec: TrainingSpec, raw: Record<string, unknown>, onEpoch: (entry: EpochEntry, fraction: number) => void): Promise<FitResult> {
+  const entries: EpochEntry[] = [];
+  const body = await trainOnce(data, spec, raw, (entry, fraction) => {
+    entries.push(entry);
+    onEpoch(entry, fraction);
+  });
+  const params = resolveParams(spec.trainer, raw);
+  const cap = params['epochs'];
+  const stopping = typeof cap === 'number' ? summarizeEpochs(entries, cap) : null;
+  return stopping === null ? { body, params } : { body, params, stopping };
 }
+
+/** The points of the run's search, in trial order (empty without a search). */
+export function searchPoints(spec: TrainingSpec): Params[] {
+  const search = spec.search;
+  if (search === null) return [];
+  if (search.kind === 'grid') return gridPoints(search.space as GridSpace);
+  const random = createRandom(spec.seed + 2);
+  return Array.from({ length: search.trials }, () => sampleParams(search.space as RandomSpace, random));
+}
+
+/** One search trial: fit with the point over the run's params, headline metrics on the validation split. */
+export async function fitTrial(data: TrainData, spec: TrainingSpec, index: number, point: Record<string, unknown>, onEpoch: (entry: EpochEntry, fraction: number) => void): Promise<TrialEntry> {
+  const body = await trainOnce(data, spec, { ...spec.params, ...point }, onEpoch, index);
+  // Trials keep the headline numbers: per-class and confusion cells of every trial would drown the log.
+  return { index, params: { ...point }, metrics: headlineMetrics(evaluateBody(body, data.validation, data.task)) };
+}
+
+/** The best trial on `metric` in its direction (the first on ties); undefined when none has a finite value. */
+export function chooseBest(trials: readonly TrialEntry[], metric: TrainingSpec['metric']): TrialEntry | undefined {
+  const direction = METRIC_DIRECTIONS[metric];
+  let best: TrialEntry | undefined;
+  for (const trial of [...trials].sort((a, b) => a.index - b.index)) {
+    const value = trial.metrics[metric];
+    if (value === undefined || !Number.isFinite(value)) continue;
+    const bestValue = best?.metrics[metric];
+    if (best === undefined || bestValue === undefined || (direction === 'max' ? value > bestValue : value < bestValue)) best = trial;
+  }
+  return best;
+}
+
+export const noFiniteTrial = (metric: string): TrainingError => new TrainingError('E_INVALID_DATA', `no search trial produced a finite validation ${metric}`, { metric });

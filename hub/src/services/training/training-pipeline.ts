@@ -1,53 +1,76 @@
 /**
  * A training run as a list of named stages, all pure core calls but the file read and the
  * onnxruntime parity check: load -> prepare (split, balance, features) -> baseline -> train
- * (or search) -> evaluate on the test split -> export ONNX -> parity (onnxruntime vs the JS
- * forward pass on raw test rows) -> profile (drift reference, probe). Runs inside the training
- * worker; registration happens back in the main thread.
+ * (the run's params, or a finished search's best trial's) -> evaluate on the test split ->
+ * export ONNX -> parity (onnxruntime vs the JS forward pass on raw test rows) -> profile (drift
+ * reference, probe). A search trial is the first two stages and one fit scored on validation.
+ * Runs inside the training worker; registration happens back in the main thread.
  */
 import { DEFAULT_OPSET, compareOutputs, encodeFeatures, exportNetwork, predictNetwork } from '../../core/onnx';
-import { TrainingError, createRandom, encodeTable, trainWith, type TrainedNetwork } from '../../core/training';
+import { TrainingError, createRandom, encodeTable, headlineMetrics, trainWith, type TrainedNetwork } from '../../core/training';
 import { prepareSplit, rawRows, readTable } from './training-data';
-import { fitModel } from './training-fit';
+import { fitParams, fitTrial } from './training-fit';
 import { evaluateBody, noSkillAnomalyMetrics } from './training-metrics';
 import { numericOutputs, openOnnx } from './training-onnx';
 import { buildProbe, buildReference, featureNames, probeRows } from './training-profile';
 import { classReport, formatMetrics as fmt, stoppingLine } from './training-report';
 import { encodeSets } from './training-sets';
-import type { TrainingInput, TrainingOutcome, TrainingProgress, TrainingStage } from './training-types';
+import { STAGE_START, trainingProgressAt, type TrainingInput, type TrainingOutcome, type TrainingProgress, type TrainingResult, type TrainingStage } from './training-types';
 
 export interface PipelineReport {
   progress(progress: TrainingProgress): void;
   log(level: 'info' | 'warn' | 'error', message: string): void;
 }
 
-/** Where each stage starts on the 0..1 progress bar; training fills the gap up to `evaluating`. */
-const STAGE_START: Partial<Record<TrainingStage, number>> = { loading: 0, preparing: 0.05, baseline: 0.1, training: 0.12, evaluating: 0.85, exporting: 0.88, parity: 0.91, profiling: 0.95 };
 /** Most test rows the parity check runs (all of them on ordinary datasets). */
 export const PARITY_MAX_ROWS = 5_000;
 /** onnxruntime vs the JS forward pass: summation order and float32 rounding, nothing more. */
 export const PARITY_TOLERANCE = { abs: 1e-4, rel: 1e-3 } as const;
 
-export async function runTrainingPipeline(input: TrainingInput, report: PipelineReport): Promise<TrainingOutcome> {
+/** The worker's task: the unit `input` names (a search trial, or the run). */
+export async function runTrainingUnit(input: TrainingInput, report: PipelineReport): Promise<TrainingResult> {
+  return input.unit.kind === 'trial' ? { kind: 'trial', metrics: await runSearchTrial(input, input.unit, report) } : { kind: 'run', outcome: await runTrainingPipeline(input, report) };
+}
+
+/** The split and the encoded sets, as every unit of the run rebuilds them (same bytes, spec and seed: same rows). */
+async function prepareData(input: TrainingInput, report: PipelineReport, verbose: boolean) {
   const { spec } = input;
-  const stage = (name: TrainingStage): void => report.progress({ stage: name, progress: STAGE_START[name] ?? 0 });
-
-  stage('loading');
   const table = await readTable(input.csvPath, input.columns);
-  report.log('info', `loaded ${table.rows} rows x ${table.columns.length} columns from dataset ${spec.dataset.slice(0, 12)}`);
-
-  stage('preparing');
+  if (verbose) report.log('info', `loaded ${table.rows} rows x ${table.columns.length} columns from dataset ${spec.dataset.slice(0, 12)}`);
+  if (verbose) report.progress({ stage: 'preparing', progress: STAGE_START.preparing ?? 0 });
   const prepared = prepareSplit(table, spec);
   const { split } = prepared;
   if (split.train.length === 0 || split.test.length === 0) {
     throw new TrainingError('E_INVALID_DATA', `too few rows with a target: ${split.train.length} train, ${split.test.length} test`, { train: split.train.length, test: split.test.length });
   }
   const sets = encodeSets(table, prepared, spec);
-  report.log('info', `split ${split.train.length} / ${split.validation.length} / ${split.test.length} rows (seed ${spec.seed}); ${sets.data.train.width} encoded features; balance ${spec.balance}`);
-  report.log('info', `features: ${spec.features.join(', ')}`);
-  for (const left of spec.excludedFeatures) {
-    report.log('warn', `feature "${left.column}" left out: it looks like an id (${left.reason}); name it in "features" to use it`);
+  if (verbose) {
+    report.log('info', `split ${split.train.length} / ${split.validation.length} / ${split.test.length} rows (seed ${spec.seed}); ${sets.data.train.width} encoded features; balance ${spec.balance}`);
+    report.log('info', `features: ${spec.features.join(', ')}`);
+    for (const left of spec.excludedFeatures) {
+      report.log('warn', `feature "${left.column}" left out: it looks like an id (${left.reason}); name it in "features" to use it`);
+    }
   }
+  return { table, split, sets };
+}
+
+/** One trial: its progress is the trial's own (0..1), its epochs tagged with its index. */
+async function runSearchTrial(input: TrainingInput, unit: { index: number; params: Record<string, unknown> }, report: PipelineReport): Promise<Record<string, number>> {
+  report.progress({ stage: 'training', progress: 0 });
+  const { sets } = await prepareData(input, report, false);
+  const trial = await fitTrial(sets.data, input.spec, unit.index, unit.params, (epoch, fraction) => report.progress({ stage: 'training', progress: fraction, epoch }));
+  report.log('info', `trial ${trial.index}: ${JSON.stringify(trial.params)} -> ${fmt(trial.metrics)}`);
+  return trial.metrics;
+}
+
+export async function runTrainingPipeline(input: TrainingInput, report: PipelineReport): Promise<TrainingOutcome> {
+  const { spec } = input;
+  const stage = (name: TrainingStage): void => report.progress({ stage: name, progress: STAGE_START[name] ?? 0 });
+
+  stage('loading');
+  const { table, split, sets } = await prepareData(input, report, true);
+  const { unit } = input;
+  if (unit.kind !== 'run') throw new Error('runTrainingPipeline runs a run, not a trial');
 
   stage('baseline');
   const baselineMetrics =
@@ -55,17 +78,16 @@ export async function runTrainingPipeline(input: TrainingInput, report: Pipeline
   report.log('info', `baseline on the test split: ${fmt(baselineMetrics)}`);
 
   stage('training');
-  const span = (STAGE_START.evaluating ?? 1) - (STAGE_START.training ?? 0);
-  const at = (fraction: number): number => (STAGE_START.training ?? 0) + span * fraction;
-  const fit = await fitModel(sets.data, spec, {
-    onEpoch: (epoch, fraction) => report.progress({ stage: 'training', progress: at(fraction), epoch }),
-    onTrial: (trial, fraction) => {
-      report.progress({ stage: 'training', progress: at(fraction), trial });
-      report.log('info', `trial ${trial.index}: ${JSON.stringify(trial.params)} -> ${fmt(trial.metrics)}`);
-    },
-  });
+  const best = unit.best;
+  if (best !== undefined) report.log('info', `refitting trial ${best.index}'s params (the best validation ${best.metric}, ${best.value.toFixed(4)}): ${JSON.stringify(unit.params)}`);
+  // A search's epochs are its trials'; the refit repeats the best one's, so only its progress is reported.
+  const fit = await fitParams(sets.data, spec, unit.params, (epoch, fraction) => report.progress(best === undefined ? { stage: 'training', progress: trainingProgressAt(fraction), epoch } : { stage: 'training', progress: trainingProgressAt(fraction) }));
 
-  if (fit.stopping !== undefined) {
+  if (best !== undefined) {
+    const value = headlineMetrics(evaluateBody(fit.body, sets.data.validation, spec.task))[best.metric];
+    // Same params, data and seed: the refit is the trial's network. A difference means nondeterminism somewhere.
+    if (value !== best.value) report.log('warn', `the refit scores validation ${best.metric} ${String(value)}, trial ${best.index} scored ${best.value}: the model is not the trial's`);
+  } else if (fit.stopping !== undefined) {
     const line = stoppingLine(fit.stopping, fit.params['patience']);
     report.log(line.level, line.message);
   }

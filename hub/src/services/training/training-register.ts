@@ -5,13 +5,13 @@
  */
 import type { ReleaseManifest } from '@edgefleet/protocol';
 import type { HubContext } from '../context';
-import { registerVersion } from '../models/register-version';
+import { registerVersion, type RegisterDeps } from '../models/register-version';
 import type { TrainingOutcome, TrainingSpec } from './training-types';
 
 export const trainingSource = (runId: string): string => `training-run:${runId}`;
 
 /** `parent`: the `model@version` a continuous-training run retrains (its lineage says so). */
-export async function registerTrainedVersion(ctx: HubContext, runId: string, spec: TrainingSpec, outcome: TrainingOutcome, parent?: string): Promise<string> {
+export async function registerTrainedVersion(ctx: RegisterDeps & Pick<HubContext, 'artifacts' | 'codeVersion'>, runId: string, spec: TrainingSpec, outcome: TrainingOutcome, parent?: string): Promise<string> {
   const { sha256, size } = await ctx.artifacts.put(outcome.onnx);
   const lineage: ReleaseManifest['lineage'] = {
     dataset: spec.dataset,

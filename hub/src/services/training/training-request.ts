@@ -5,11 +5,11 @@
  */
 import { z } from 'zod';
 import { modelNameSchema, sha256Schema, versionLabelSchema } from '@edgefleet/protocol';
-import { conflict, validation } from '../../core/errors';
+import { conflict, notFound, validation } from '../../core/errors';
 import { DEFAULT_FRACTIONS, TRAINERS, createRandom, gridPoints, sampleParams, type GridSpace, type RandomSpace } from '../../core/training';
+import { getDataset } from '../../adapters/db/datasets';
 import { versionExists } from '../../adapters/db/models';
 import type { HubContext } from '../context';
-import { requireDataset } from '../datasets/datasets';
 import {
   DEFAULT_TRAINER,
   TASK_METRICS,
@@ -61,8 +61,9 @@ const fieldError = (path: string, message: string) => validation(`${path}: ${mes
 /** `<name>-<task>`, cut to the 64 characters a model name may have. */
 export const defaultModelName = (dataset: string, task: string): string => `${dataset.slice(0, 63 - task.length)}-${task}`;
 
-export function resolveTrainingRequest(ctx: HubContext, request: TrainingRequest): TrainingSpec {
-  const dataset = requireDataset(ctx, request.dataset);
+export async function resolveTrainingRequest(deps: Pick<HubContext, 'db'>, request: TrainingRequest): Promise<TrainingSpec> {
+  const dataset = await getDataset(deps.db, request.dataset);
+  if (!dataset) throw notFound(`dataset ${request.dataset}`);
   const columns = datasetColumnsSchema.parse(dataset.columns);
   const kindOf = new Map(columns.map((c) => [c.name, c.kind]));
   const { task } = request;
@@ -95,7 +96,7 @@ export function resolveTrainingRequest(ctx: HubContext, request: TrainingRequest
   if (!allowed.includes(metric)) throw fieldError('search.metric', `${task} is judged by ${allowed.join(', ')}, not ${metric}`);
 
   const model = request.model ?? defaultModelName(dataset.name, task);
-  if (request.version !== undefined && versionExists(ctx.db, model, request.version)) throw conflict(`${model}@${request.version} already exists`);
+  if (request.version !== undefined && (await versionExists(deps.db, model, request.version))) throw conflict(`${model}@${request.version} already exists`);
   return {
     dataset: dataset.id,
     target: request.target,

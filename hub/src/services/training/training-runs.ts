@@ -1,15 +1,19 @@
-/** Training runs as the API sees them: create (validated, queued, audited), read, cancel, logs. */
+/**
+ * Training runs as the API sees them: create (validated, queued, audited), read, cancel, logs.
+ * A search's trials and epochs are read from its trial rows (each trial may run on another
+ * replica, issue 12), so they show while the search runs.
+ */
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { conflict, notFound } from '../../core/errors';
 import { writeAudit } from '../../adapters/db/audit';
 import { getDataset } from '../../adapters/db/datasets';
-import { getRun, insertRun, listLogs, listRuns, updateRun, type TrainingLogRow, type TrainingRunRow } from '../../adapters/db/training-runs';
+import { cancelActiveRun, getRun, insertRun, listLogs, listRuns, listTrials, type TrainingLogRow, type TrainingRunRow, type TrainingTrialRow } from '../../adapters/db/training-runs';
 import type { HubContext } from '../context';
 import { beats } from './training-metrics';
 import { runLog } from './training-log';
 import { resolveTrainingRequest, type TrainingRequest } from './training-request';
-import { isFinished, trainingSpecSchema, type TrainingSpec } from './training-types';
+import { isFinished, trainingSpecSchema, type EpochEntry, type TrainingSpec, type TrialEntry } from './training-types';
 
 export interface TrainingRunSummary {
   id: string;
@@ -40,8 +44,10 @@ export interface TrainingRunDetail extends TrainingRunSummary {
   params: unknown;
   metrics: Record<string, number> | null;
   baselineMetrics: Record<string, number> | null;
-  epochs: unknown;
-  trials: unknown;
+  /** a search's epochs are its trials', each tagged with the trial */
+  epochs: EpochEntry[];
+  /** a search's finished trials, each with the replica that ran it */
+  trials: TrialEntry[];
   codeVersion: string;
 }
 
@@ -52,7 +58,7 @@ export const triggerOf = (row: TrainingRunRow): RunTrigger | null => {
 
 const numbers = (value: unknown): Record<string, number> | null => (value !== null && typeof value === 'object' ? (value as Record<string, number>) : null);
 
-function summaryOf(ctx: HubContext, row: TrainingRunRow, spec: TrainingSpec): TrainingRunSummary {
+function summaryOf(row: TrainingRunRow, spec: TrainingSpec, datasetName: string | null): TrainingRunSummary {
   const value = numbers(row.metrics)?.[spec.metric];
   const baseline = numbers(row.baselineMetrics)?.[spec.metric];
   return {
@@ -60,7 +66,7 @@ function summaryOf(ctx: HubContext, row: TrainingRunRow, spec: TrainingSpec): Tr
     status: row.status,
     stage: row.stage,
     progress: row.progress / 1000,
-    dataset: { id: row.datasetId, name: getDataset(ctx.db, row.datasetId)?.name ?? null },
+    dataset: { id: row.datasetId, name: datasetName },
     task: spec.task,
     target: spec.target,
     trainer: spec.trainer,
@@ -76,23 +82,46 @@ function summaryOf(ctx: HubContext, row: TrainingRunRow, spec: TrainingSpec): Tr
   };
 }
 
-export function runDetail(ctx: HubContext, id: string): TrainingRunDetail {
-  const row = getRun(ctx.db, id);
+/** A search as the run shows it: its finished trials (with the replica that ran each) and every trial's epochs so far, by trial. */
+export function searchRecord(trials: readonly TrainingTrialRow[]): { trials: TrialEntry[]; epochs: EpochEntry[] } {
+  const sorted = [...trials].sort((a, b) => a.index - b.index);
+  return {
+    trials: sorted
+      .filter((t) => t.status === 'succeeded')
+      .map((t) => ({ index: t.index, params: (t.params ?? {}) as Record<string, unknown>, metrics: numbers(t.metrics) ?? {}, ...(t.claimedBy === null ? {} : { replica: t.claimedBy }) })),
+    epochs: sorted.flatMap((t) => (Array.isArray(t.epochs) ? (t.epochs as EpochEntry[]) : [])),
+  };
+}
+
+export async function runDetail(deps: Pick<HubContext, 'db'>, id: string): Promise<TrainingRunDetail> {
+  const row = await getRun(deps.db, id);
   if (!row) throw notFound(`training run ${id}`);
   const spec = trainingSpecSchema.parse(row.request);
+  // Runs from before trials were rows of their own (and runs without a search) keep theirs on the run.
+  const trials = spec.search === null ? [] : await listTrials(deps.db, id);
+  // The runner wrote these (arrays of entries); anything else reads as none.
+  const search = trials.length > 0 ? searchRecord(trials) : { trials: Array.isArray(row.trials) ? (row.trials as TrialEntry[]) : [], epochs: Array.isArray(row.epochs) ? (row.epochs as EpochEntry[]) : [] };
   return {
-    ...summaryOf(ctx, row, spec),
+    ...summaryOf(row, spec, (await getDataset(deps.db, row.datasetId))?.name ?? null),
     request: spec,
     params: row.params,
     metrics: numbers(row.metrics),
     baselineMetrics: numbers(row.baselineMetrics),
-    epochs: row.epochs,
-    trials: row.trials,
+    epochs: search.epochs,
+    trials: search.trials,
     codeVersion: row.codeVersion,
   };
 }
 
-export const listRunSummaries = (ctx: HubContext): TrainingRunSummary[] => listRuns(ctx.db).map((row) => summaryOf(ctx, row, trainingSpecSchema.parse(row.request)));
+export async function listRunSummaries(deps: Pick<HubContext, 'db'>): Promise<TrainingRunSummary[]> {
+  const names = new Map<string, string | null>();
+  const summaries: TrainingRunSummary[] = [];
+  for (const row of await listRuns(deps.db)) {
+    if (!names.has(row.datasetId)) names.set(row.datasetId, (await getDataset(deps.db, row.datasetId))?.name ?? null);
+    summaries.push(summaryOf(row, trainingSpecSchema.parse(row.request), names.get(row.datasetId) ?? null));
+  }
+  return summaries;
+}
 
 /** What started a run when no person did (continuous training): stored with the run, shown by the API. */
 export const runTriggerSchema = z.strictObject({
@@ -103,31 +132,39 @@ export const runTriggerSchema = z.strictObject({
 });
 export type RunTrigger = z.infer<typeof runTriggerSchema>;
 
-export function createRun(ctx: HubContext, request: TrainingRequest, actor: string, trigger?: RunTrigger): { id: string } {
-  const spec = resolveTrainingRequest(ctx, request);
+/** Queues a run: any replica's worker claims it (issue 12); this replica looks at once. */
+export async function createRun(ctx: Pick<HubContext, 'db' | 'now' | 'codeVersion' | 'training'>, request: TrainingRequest, actor: string, trigger?: RunTrigger): Promise<{ id: string }> {
+  const spec = await resolveTrainingRequest(ctx, request);
   const id = randomUUID();
   const now = ctx.now();
-  ctx.db.transaction((tx) => {
-    insertRun(tx, { id, status: 'queued', stage: 'queued', request: spec, datasetId: spec.dataset, model: spec.model, codeVersion: ctx.codeVersion, createdAt: now.toISOString(), trigger: trigger ?? null });
-    writeAudit(tx, { at: now, actor, action: 'training.run.created', subject: `training-run:${id}`, details: { dataset: spec.dataset, task: spec.task, target: spec.target, trainer: spec.trainer, model: spec.model, ...(trigger ? { trigger } : {}) } });
+  await ctx.db.transaction(async (tx) => {
+    await insertRun(tx, { id, status: 'queued', stage: 'queued', request: spec, datasetId: spec.dataset, model: spec.model, codeVersion: ctx.codeVersion, createdAt: now.toISOString(), trigger: trigger ?? null });
+    await writeAudit(tx, { at: now, actor, action: 'training.run.created', subject: `training-run:${id}`, details: { dataset: spec.dataset, task: spec.task, target: spec.target, trainer: spec.trainer, model: spec.model, ...(trigger ? { trigger } : {}) } });
   });
-  runLog(ctx, id, 'info', `queued: ${spec.trainer} ${spec.task} of "${spec.target}" -> ${spec.model}${spec.register ? '' : ' (not registered)'}`);
-  ctx.training.enqueue(id);
+  await runLog(ctx, id, 'info', `queued: ${spec.trainer} ${spec.task} of "${spec.target}" -> ${spec.model}${spec.register ? '' : ' (not registered)'}`);
+  void ctx.training.wake();
   return { id };
 }
 
-export function cancelRun(ctx: HubContext, id: string, actor: string): TrainingRunDetail {
-  const row = getRun(ctx.db, id);
+/**
+ * Cancels a queued or running run in the database, then stops this replica's workers on it at
+ * once; other replicas' workers stop at their next write, which the cancellation fences off.
+ */
+export async function cancelRun(ctx: Pick<HubContext, 'db' | 'now' | 'training'>, id: string, actor: string): Promise<TrainingRunDetail> {
+  const row = await getRun(ctx.db, id);
   if (!row) throw notFound(`training run ${id}`);
   if (isFinished(row.status)) throw conflict(`training run ${id} is already ${row.status}`);
-  const outcome = ctx.training.cancel(id);
-  if (outcome === 'finishing') throw conflict(`training run ${id} is registering its model; too late to cancel`);
-  if (outcome === 'unknown') updateRun(ctx.db, id, { status: 'cancelled', finishedAt: ctx.now().toISOString() });
-  writeAudit(ctx.db, { at: ctx.now(), actor, action: 'training.run.cancelled', subject: `training-run:${id}` });
+  const result = await cancelActiveRun(ctx.db, id, ctx.now().toISOString());
+  if (result === 'registering') throw conflict(`training run ${id} is registering its model; too late to cancel`);
+  if (result === 'finished') throw conflict(`training run ${id} has already finished`);
+  if (result === 'unknown') throw notFound(`training run ${id}`);
+  const stoppedHere = await ctx.training.cancel(id);
+  await runLog(ctx, id, 'warn', stoppedHere ? 'run cancelled: worker stopped' : row.status === 'queued' ? 'run cancelled before it started' : 'run cancelled: its workers stop at their next progress write');
+  await writeAudit(ctx.db, { at: ctx.now(), actor, action: 'training.run.cancelled', subject: `training-run:${id}` });
   return runDetail(ctx, id);
 }
 
-export function runLogs(ctx: HubContext, id: string, after: number): TrainingLogRow[] {
-  if (!getRun(ctx.db, id)) throw notFound(`training run ${id}`);
-  return listLogs(ctx.db, id, after);
+export async function runLogs(deps: Pick<HubContext, 'db'>, id: string, after: number): Promise<TrainingLogRow[]> {
+  if (!(await getRun(deps.db, id))) throw notFound(`training run ${id}`);
+  return listLogs(deps.db, id, after);
 }

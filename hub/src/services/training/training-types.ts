@@ -1,7 +1,8 @@
 /**
  * The vocabulary shared by the training runner (main thread) and the training worker: the
- * resolved spec of a run as stored in `training_runs.request`, the progress messages the worker
- * sends, and the outcome it returns. Plain data only: it crosses a worker boundary.
+ * resolved spec of a run as stored in `training_runs.request`, the unit of work a worker is
+ * given (a search trial, or the run), the progress messages it sends, and the result it returns.
+ * Plain data only: it crosses a worker boundary.
  */
 import { z } from 'zod';
 import type { IoSpec, Probe, ReferenceProfile } from '@edgefleet/protocol';
@@ -83,6 +84,17 @@ export interface TrialEntry {
   index: number;
   params: Record<string, unknown>;
   metrics: Record<string, number>;
+  /** the replica whose worker ran the trial */
+  replica?: string;
+}
+
+/** Where each stage starts on a run's 0..1 progress bar; training (or the search) fills the gap up to `evaluating`. */
+export const STAGE_START: Partial<Record<TrainingStage, number>> = { loading: 0, preparing: 0.05, baseline: 0.1, training: 0.12, evaluating: 0.85, exporting: 0.88, parity: 0.91, profiling: 0.95 };
+
+/** The run's progress when `fraction` (0..1) of its training, or of its search's trials, is done. */
+export function trainingProgressAt(fraction: number): number {
+  const from = STAGE_START.training ?? 0;
+  return from + ((STAGE_START.evaluating ?? 1) - from) * Math.min(1, Math.max(0, fraction));
 }
 
 export interface TrainingProgress {
@@ -93,13 +105,27 @@ export interface TrainingProgress {
   trial?: TrialEntry;
 }
 
+/**
+ * What a worker does for a run: one trial of its search (train on the train split with the
+ * trial's params, score on validation), or the run itself: fit `params` (the run's own, or a
+ * finished search's best trial's over them, refitted: same seed and data give the same network),
+ * then evaluate, export, check parity and profile.
+ */
+export type TrainingUnit =
+  | { kind: 'trial'; index: number; params: Record<string, unknown> }
+  | { kind: 'run'; params: Record<string, unknown>; best?: { index: number; metric: SearchMetric; value: number } };
+
 export interface TrainingInput {
   runId: string;
   csvPath: string;
   columns: DatasetColumns;
   spec: TrainingSpec;
   codeVersion: string;
+  unit: TrainingUnit;
 }
+
+/** What the worker hands back: a trial's validation metrics, or the run's outcome. */
+export type TrainingResult = { kind: 'trial'; metrics: Record<string, number> } | { kind: 'run'; outcome: TrainingOutcome };
 
 export interface TrainingOutcome {
   onnx: Uint8Array;

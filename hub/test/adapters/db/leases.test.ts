@@ -1,6 +1,6 @@
 /**
  * ISSUE 12 item 2: the singleton-work lease, one contract run against SQLite and against a real
- * PostgreSQL 15 through the same SQL (adapters/db/leases.ts on sql-executor.ts). A free lease is
+ * PostgreSQL 15 through the same SQL (adapters/db/leases.ts on db.ts). A free lease is
  * taken; its holder renews it and keeps its token; another replica is refused while it lasts and
  * takes it over (token + 1) once it expired; a release frees it at once; and two replicas
  * claiming at the same moment never both win. Then two schedulers sharing one database: a job
@@ -8,18 +8,20 @@
  */
 import { describe, expect, it } from 'vitest';
 import { claimLease, readLease, releaseLease } from '../../../src/adapters/db/leases';
-import type { SqlExecutor } from '../../../src/adapters/db/sql-executor';
+import type { SqlExecutor } from '../../../src/adapters/db/db';
+import type { Logger } from '../../../src/adapters/logger';
 import { createScheduler } from '../../../src/adapters/scheduler';
 import { singletonGate } from '../../../src/services/singleton-work';
-import { silentLogger } from '../../support';
-import { DIALECTS, useBothDatabases } from './both-databases';
+import { ENGINES, useBothDatabases } from './both-databases';
 
 const TTL = 30_000;
+// Not test/support's: that module loads the whole hub, which this test does not need.
+const silentLogger: Logger = { info: () => undefined, warn: () => undefined, error: () => undefined };
 const claim = (exec: SqlExecutor, holder: string, nowMs: number, name = 'jobs') => claimLease(exec, { name, holder, nowMs, expiresAtMs: nowMs + TTL });
 
-const databases = useBothDatabases({ migrated: true });
+const databases = useBothDatabases();
 
-describe.each(DIALECTS)('singleton-work lease on %s', (dialect) => {
+describe.each(ENGINES)('singleton-work lease on %s', (dialect) => {
   it('is taken when free, renewed by its holder, refused to others until it expires, then taken over with a new token', async () => {
     const exec = databases[dialect]();
     const name = `lease-${dialect}-a`;
@@ -76,6 +78,9 @@ describe('scheduled jobs on two replicas sharing one database', () => {
       clockMs += 31_000;
       expect((await b.runNow('drift-evaluation')).skipped).toBeUndefined();
       expect(runs).toEqual(['hub-a', 'hub-a', 'hub-b']);
+      // What each replica tells GET /api/v1/jobs: the same runs, counted where they happened.
+      expect(a.list()[0]?.counts).toEqual({ ran: 2, skipped: 0, failed: 0 });
+      expect(b.list()[0]?.counts).toEqual({ ran: 1, skipped: 2, failed: 0 });
     } finally {
       await a.close();
       await b.close();

@@ -10,9 +10,11 @@
  * - integers that can pass 2^31 (byte sizes, seqs and release counters, which the protocol bounds
  *   only by Number.MAX_SAFE_INTEGER, durations in ms) are `bigint({ mode: 'number' })`; bounded
  *   counts and positions are `integer`;
- * - SQLite's `integer primary key autoincrement` is `integer generated always as identity`: like
+ * - SQLite's `integer primary key autoincrement` is `generated always as identity`: like
  *   AUTOINCREMENT only the database assigns ids (nothing inserts its own), and unlike `serial` the
- *   sequence belongs to the column, so no separate grant or ownership can drift.
+ *   sequence belongs to the column, so no separate grant or ownership can drift. `bigint` where
+ *   rows pile up for the fleet's life (audit: a row per presence change; notifications), `integer`
+ *   for model versions.
  * Self-contained like ../schema.ts: drizzle-kit loads this file on its own (drizzle.pg.config.ts).
  */
 import { bigint, boolean, index, integer, jsonb, pgTable, primaryKey, text, uniqueIndex } from 'drizzle-orm/pg-core';
@@ -104,7 +106,7 @@ export const events = pgTable(
 export const audit = pgTable(
   'audit',
   {
-    id: integer('id').primaryKey().generatedAlwaysAsIdentity(),
+    id: bigint('id', { mode: 'number' }).primaryKey().generatedAlwaysAsIdentity(),
     at: text('at').notNull(),
     actor: text('actor').notNull(),
     action: text('action').notNull(),
@@ -160,8 +162,36 @@ export const trainingRuns = pgTable(
     finishedAt: text('finished_at'),
     /** wall-clock time from start to finish; a long run would pass 2^31 ms (24.8 days) */
     durationMs: bigint('duration_ms', { mode: 'number' }),
+    claimedBy: text('claimed_by'),
+    /** epoch ms */
+    claimedUntilMs: bigint('claimed_until_ms', { mode: 'number' }),
+    attempts: integer('attempts').notNull().default(0),
   },
-  (t) => [index('training_runs_created').on(t.createdAt)],
+  (t) => [index('training_runs_created').on(t.createdAt), index('training_runs_status').on(t.status, t.createdAt)],
+);
+
+export const trainingTrials = pgTable(
+  'training_trials',
+  {
+    runId: text('run_id')
+      .notNull()
+      .references(() => trainingRuns.id),
+    index: integer('trial_index').notNull(),
+    params: jsonb('params').$type<Json>().notNull(),
+    status: text('status').notNull(),
+    queuedAt: text('queued_at').notNull(),
+    claimedBy: text('claimed_by'),
+    /** epoch ms */
+    claimedUntilMs: bigint('claimed_until_ms', { mode: 'number' }),
+    attempts: integer('attempts').notNull().default(0),
+    progress: integer('progress_permille').notNull().default(0),
+    epochs: jsonb('epochs').$type<Json>().notNull().default([]),
+    metrics: jsonb('metrics').$type<Json>(),
+    error: jsonb('error').$type<Json>(),
+    startedAt: text('started_at'),
+    finishedAt: text('finished_at'),
+  },
+  (t) => [primaryKey({ columns: [t.runId, t.index] }), index('training_trials_status').on(t.status, t.queuedAt)],
 );
 
 export const trainingLogs = pgTable(
@@ -263,7 +293,7 @@ export const alerts = pgTable(
 export const notifications = pgTable(
   'notifications',
   {
-    id: integer('id').primaryKey().generatedAlwaysAsIdentity(),
+    id: bigint('id', { mode: 'number' }).primaryKey().generatedAlwaysAsIdentity(),
     /** e.g. `alert.opened`, `alert.resolved`, `rollout.halted` */
     kind: text('kind').notNull(),
     payload: jsonb('payload').$type<Json>().notNull(),
