@@ -91,6 +91,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
   try {
     const opened: OpenedDb = await openDatabase(options.databaseUrl !== undefined ? { url: options.databaseUrl } : { path: join(dataDir, 'edgefleet.db') });
     cleanups.push(() => opened.close());
+    for (const warning of opened.warnings) logger.warn(warning);
     const { db } = opened;
     // An external broker keeps the hub's session while it is away and delivers the devices'
     // online messages and wills queued meanwhile; devices stay connected to it across a hub

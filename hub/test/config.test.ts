@@ -88,6 +88,23 @@ describe('EDGEFLEET_BROKER_PROVISIONING', () => {
     expect(hubOptionsFromEnv({ EDGEFLEET_REPLICA_ID: 'hub-2.eu' })).toEqual({ dataDir: './data', replicaId: 'hub-2.eu' });
     expect(() => hubOptionsFromEnv({ EDGEFLEET_REPLICA_ID: 'a b' })).toThrow(/EDGEFLEET_REPLICA_ID/);
   });
+
+  it('takes a PostgreSQL URL and a lease length, naming a bad value without echoing it', () => {
+    const url = 'postgres://edgefleet:s3cret@db:5432/edgefleet';
+    expect(hubOptionsFromEnv({ EDGEFLEET_DATABASE_URL: url, EDGEFLEET_LEASE_TTL_S: '12' })).toEqual({ dataDir: './data', databaseUrl: url, leaseTtlS: 12 });
+    expect(hubOptionsFromEnv({ EDGEFLEET_DATABASE_URL: 'postgresql://db/edgefleet' }).databaseUrl).toBe('postgresql://db/edgefleet');
+    const refused = (() => {
+      try {
+        hubOptionsFromEnv({ EDGEFLEET_DATABASE_URL: 'mysql://edgefleet:s3cret@db/edgefleet' });
+        return '';
+      } catch (error) {
+        return String(error);
+      }
+    })();
+    expect(refused).toMatch(/EDGEFLEET_DATABASE_URL: must be a postgres/);
+    expect(refused).not.toContain('s3cret');
+    expect(() => hubOptionsFromEnv({ EDGEFLEET_LEASE_TTL_S: '2' })).toThrow(/EDGEFLEET_LEASE_TTL_S/);
+  });
 });
 
 describe('deviceUrls', () => {

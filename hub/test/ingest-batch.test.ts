@@ -7,7 +7,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { onlineTopic, stateTopic, statsTopic, eventsTopic, type ReleaseManifest, type StatsWindow } from '@edgefleet/protocol';
+import { onlineTopic, stateTopic, statsTopic, eventsTopic, type StatsWindow } from '@edgefleet/protocol';
 import { openDatabase, type OpenedDb } from '../src/adapters/db/open';
 import { insertDevice, getDevice } from '../src/adapters/db/devices';
 import { insertVersion } from '../src/adapters/db/models';
@@ -20,28 +20,10 @@ import type { HubContext } from '../src/services/context';
 import { applyIngestBatch, type IngestItem } from '../src/services/statistics/ingest';
 import { createIngestBatcher } from '../src/services/statistics/ingest-batcher';
 import { makeTempDir, report, type TempDir } from './support';
+import { UNSIGNED_RELEASE_SHA, unsignedReleaseEnvelope } from './fixtures/unsigned-release';
 
 const NOW = new Date('2026-12-03T12:30:00.000Z');
-const SHA = 'a'.repeat(64);
-
-function manifest(): ReleaseManifest {
-  return {
-    type: 'release',
-    v: 1,
-    model: 'm',
-    version: '1',
-    releaseCounter: 1,
-    artifact: { sha256: SHA, size: 10, url: 'http://127.0.0.1/artifacts/x' },
-    format: 'onnx',
-    quantization: 'none',
-    io: { inputs: [{ name: 'x', type: 'float32', shape: [1, 2] }], outputs: [{ name: 'y', type: 'float32', shape: [1, 1] }] },
-    compat: {},
-    reference: null,
-    probe: { inputs: {}, expected: {}, tolerance: { abs: 0, rel: 0 } },
-    lineage: {},
-    createdAt: NOW.toISOString(),
-  };
-}
+const SHA = UNSIGNED_RELEASE_SHA;
 
 const binned = (counts: number[], sum = 0): StatsWindow['latencyMs'] => ({ counts, underflow: 0, overflow: 0, missing: 0, sum, sumSq: 0, min: null, max: null });
 
@@ -112,7 +94,7 @@ describe('an ingestion batch', () => {
     dir = await makeTempDir();
     opened = await openDatabase({ path: join(dir.path, 'edgefleet.db') });
     for (const id of ['d1', 'd2', 'd3']) await insertDevice(opened.db, { id, secretHash: 'x', ring: 'default', tags: {}, createdAt: NOW.toISOString() });
-    const envelope = { payload: Buffer.from(JSON.stringify(manifest())).toString('base64'), signatures: [{ keyid: '0'.repeat(64), sig: 'test' }] };
+    const envelope = unsignedReleaseEnvelope('m', NOW.toISOString());
     await insertVersion(opened.db, { model: 'm', version: '1', releaseCounter: 1, sha256: SHA, size: 10, io: {}, probe: {}, manifest: envelope, createdAt: NOW.toISOString() }, NOW.toISOString());
     warnings.length = 0;
     // Only what ingestion uses: the database, the clock, the logger, the counters, the scheduler's `has`.

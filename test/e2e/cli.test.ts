@@ -7,6 +7,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { api, models, sileroProbeQuery, tempDir } from '../support/harness';
 import { freePort, runNpm, until, type RunningCommand } from '../support/process';
+import { testDatabaseEnv } from '../support/test-database';
 
 const repoRoot = resolve(import.meta.dirname, '..', '..');
 
@@ -23,7 +24,7 @@ describe('CLI: npm start and npm run agent', () => {
     const agentDir = await tempDir('cli-agent');
     dirs.push(hubDir, agentDir);
     const [httpPort, mqttPort, agentPort] = [await freePort(), await freePort(), await freePort()];
-    const hubEnv = { EDGEFLEET_DATA_DIR: hubDir.path, EDGEFLEET_HTTP_PORT: String(httpPort), EDGEFLEET_MQTT_PORT: String(mqttPort) };
+    const hubEnv = { ...(await testDatabaseEnv(hubDir.path)), EDGEFLEET_DATA_DIR: hubDir.path, EDGEFLEET_HTTP_PORT: String(httpPort), EDGEFLEET_MQTT_PORT: String(mqttPort) };
     const httpUrl = `http://127.0.0.1:${httpPort}`;
 
     const first = runNpm('start', repoRoot, hubEnv);

@@ -19,7 +19,7 @@ import { startHub, type Hub } from '@edgefleet/hub';
 import { startAgent, type Agent } from '@edgefleet/agent';
 import type { ReleaseManifest, StatsWindow } from '@edgefleet/protocol';
 import { MACHINE_FEATURES, MACHINE_TARGET, machineCsv, machineRows, type MachineFeature } from '../fixtures/machine-data';
-import { api, assign, predict, tempDir, testLogger, waitForReport } from '../support/harness';
+import { api, assign, FAST_AGENT_TUNING, predict, tempDir, testLogger, waitForReport } from '../support/harness';
 import { testDatabase } from '../support/test-database';
 
 const MODEL = 'machine-health';
@@ -140,7 +140,7 @@ describe('drift end to end: a trained model on six agents, one feature shifted o
             port: 0,
             host: '127.0.0.1',
             logger: testLogger,
-            tuning: { retryBaseMs: 20, retryMaxMs: 200, bootstrapBaseMs: 20, bootstrapMaxMs: 200, mqttReconnectMs: 100 },
+            tuning: FAST_AGENT_TUNING,
           });
         }),
       );

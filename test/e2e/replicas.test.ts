@@ -17,7 +17,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startAgent, type Agent } from '@edgefleet/agent';
 import { HubProcess } from '../../fleet-sim/src/hub-process';
 import { MACHINE_FEATURES, MACHINE_TARGET, machineCsv, machineRows } from '../fixtures/machine-data';
-import { api, tempDir, testLogger, type TempDir } from '../support/harness';
+import { api, FAST_AGENT_TUNING, tempDir, testLogger, type TempDir } from '../support/harness';
 import { startMosquitto, type Mosquitto } from '../support/mosquitto';
 import { startPostgres, type PostgresServer } from '../support/postgres';
 import { freePort } from '../support/process';
@@ -192,7 +192,7 @@ describe('two hub replicas on PostgreSQL and Mosquitto', { timeout: 240_000 }, (
         port: 0,
         host: '127.0.0.1',
         logger: testLogger,
-        tuning: { retryBaseMs: 20, retryMaxMs: 200, bootstrapBaseMs: 20, bootstrapMaxMs: 200, mqttReconnectMs: 100 },
+        tuning: FAST_AGENT_TUNING,
       });
     }
     for (const device of devices) expect((await api(on(b), 'PUT', `/api/v1/devices/${device.id}/assignment`, { model: MODEL, version: '1' })).status).toBe(200);

@@ -24,6 +24,9 @@ export const testLogger = process.env.EDGEFLEET_TEST_LOG
   ? { debug: print(process.stderr), info: print(process.stderr), warn: print(process.stderr), error: print(process.stderr) }
   : { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} };
 
+/** Agent retry and reconnect delays for tests: a fleet that recovers within the test's deadlines. */
+export const FAST_AGENT_TUNING = { retryBaseMs: 20, retryMaxMs: 200, bootstrapBaseMs: 20, bootstrapMaxMs: 200, mqttReconnectMs: 100 };
+
 export interface TempDir {
   path: string;
   remove(): Promise<void>;

@@ -18,7 +18,7 @@ import { startAgent, type Agent } from '@edgefleet/agent';
 import type { DeviceEvent, ReportedState } from '@edgefleet/protocol';
 import { MACHINE_FEATURES, MACHINE_TARGET, machineCsv, machineRows, type MachineFeature, type MachineRow } from '../fixtures/machine-data';
 import { startArtifactCounter, type ArtifactCounter } from './artifact-counter';
-import { api, tempDir, testLogger } from './harness';
+import { api, FAST_AGENT_TUNING, tempDir, testLogger } from './harness';
 import type { AuditEntry, DeviceView, RolloutView } from './rollout-views';
 import { SLOW_MS } from './slow';
 import { TestClock, waitUntil } from './test-clock';
@@ -227,7 +227,7 @@ export class RolloutFleet {
           now: this.clock.now,
           logger: testLogger,
           ...(device.maxArtifactBytes !== undefined ? { maxArtifactBytes: device.maxArtifactBytes } : {}),
-          tuning: { retryBaseMs: 20, retryMaxMs: 200, bootstrapBaseMs: 20, bootstrapMaxMs: 200, mqttReconnectMs: 100 },
+          tuning: FAST_AGENT_TUNING,
         });
         agent.onReport((state) => device.reports.push(state));
         agent.onEvent((event) => device.events.push(event));

@@ -22,8 +22,13 @@ export type DatabaseTarget = { path: string } | { url: string };
 export interface OpenedDb {
   db: Db;
   engine: Engine;
+  /** what the operator should fix about the database, for the hub's log (e.g. a collation that orders text unlike SQLite) */
+  warnings: string[];
   close(): Promise<void>;
 }
+
+/** Collations that order text by code point, as SQLite does (ids, ring names, ISO timestamps). */
+const BYTE_ORDER_COLLATIONS = new Set(['C', 'POSIX', 'C.UTF-8', 'C.utf8']);
 
 /** Resolved from this file, so the hub works whatever the working directory. */
 const SQLITE_MIGRATIONS = fileURLToPath(new URL('../../../drizzle', import.meta.url));
@@ -47,6 +52,7 @@ function openSqlite(path: string): OpenedDb {
   return {
     db: buildDb('sqlite', root, transaction),
     engine: 'sqlite',
+    warnings: [],
     close: async () => {
       if (sqlite.open) sqlite.close();
     },
@@ -72,10 +78,18 @@ async function openPostgres(url: string): Promise<OpenedDb> {
     throw error;
   }
   const { root, transaction } = postgresConnections(pool);
+  const warnings: string[] = [];
+  // datlocprovider (PostgreSQL 15+): c = libc (datcollate names it), i = ICU (never byte order), b = builtin (17+, byte order).
+  const { rows } = await pool.query<{ collation: string; provider: string }>('SELECT datcollate AS collation, datlocprovider AS provider FROM pg_database WHERE datname = current_database()');
+  const { collation = '', provider = 'c' } = rows[0] ?? {};
+  if (provider === 'i' || (provider === 'c' && !BYTE_ORDER_COLLATIONS.has(collation))) {
+    warnings.push(`the database sorts text by ${provider === 'i' ? 'an ICU' : `the ${collation}`} collation: lists come back in another order than on SQLite (create it with --locale C, docs/scaling.md)`);
+  }
   let closed = false;
   return {
     db: buildDb('postgres', root, transaction),
     engine: 'postgres',
+    warnings,
     close: async () => {
       if (closed) return;
       closed = true;

@@ -5,6 +5,9 @@
  * and values that look like SQL stored as plain data.
  */
 import { eq, sql } from 'drizzle-orm';
+import pg from 'pg';
+import { openDatabase } from '../../../src/adapters/db/open';
+import { startPostgres } from '../../../../test/support/postgres';
 import { inJsonArray, isUniqueViolation, jsonText, lockRows, nextId } from '../../../src/adapters/db/dialect';
 import { audit, deviceSeq, devices } from '../../../src/adapters/db/schema';
 import { describe, expect, it } from 'vitest';
@@ -180,4 +183,25 @@ describe('SQLite transactions own the one connection', () => {
     // The connection is free again afterwards.
     expect(Array.isArray(await db.select().from(devices).limit(1))).toBe(true);
   });
+});
+
+describe('PostgreSQL collation', () => {
+  it('opens a database whose text sorts by code point without a warning, and warns about one that sorts by a language', async () => {
+    const server = await startPostgres();
+    try {
+      const admin = new pg.Client({ connectionString: server.url });
+      await admin.connect();
+      await admin.query("CREATE DATABASE byte_order TEMPLATE template0 ENCODING 'UTF8' LC_COLLATE 'C' LC_CTYPE 'C'");
+      await admin.query("CREATE DATABASE by_language TEMPLATE template0 ENCODING 'UTF8' LOCALE_PROVIDER icu ICU_LOCALE 'en-US' LOCALE 'C'");
+      await admin.end();
+      const urlOf = (name: string) => Object.assign(new URL(server.url), { pathname: `/${name}` }).href;
+      for (const [name, warnings] of [['byte_order', 0], ['by_language', 1]] as const) {
+        const opened = await openDatabase({ url: urlOf(name) });
+        expect(opened.warnings, name).toHaveLength(warnings);
+        await opened.close();
+      }
+    } finally {
+      await server.stop();
+    }
+  }, 60_000);
 });

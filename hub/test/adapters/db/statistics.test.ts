@@ -7,7 +7,7 @@
  * lock makes a second replica wait.
  */
 import { describe, expect, it } from 'vitest';
-import { stateTopic, statsTopic, type ReleaseManifest, type ShadowStats, type StatsWindow } from '@edgefleet/protocol';
+import { stateTopic, statsTopic, type ShadowStats, type StatsWindow } from '@edgefleet/protocol';
 import type { Db } from '../../../src/adapters/db/db';
 import { nextId } from '../../../src/adapters/db/dialect';
 import { classCells, errorSums, getFeedbackLabel, getStatsMessage, upsertFeedbackLabel, type FeedbackLabelRow } from '../../../src/adapters/db/feedback';
@@ -31,13 +31,14 @@ import type { HubContext } from '../../../src/services/context';
 import { applyIngestBatch, type IngestItem } from '../../../src/services/statistics/ingest';
 import { ingestStatsWindows, StaleBucketError } from '../../../src/services/statistics/stats-ingest';
 import { report, silentLogger } from '../../support';
+import { UNSIGNED_RELEASE_SHA, unsignedReleaseEnvelope } from '../../fixtures/unsigned-release';
 import { ENGINES, gate, useBothDatabases, waitUntilBlockedOnLock } from './both-databases';
 
 const databases = useBothDatabases();
 
 const NOW = new Date('2026-12-03T12:30:00.000Z');
 const HOUR = '2026-12-03T12:00:00.000Z';
-const SHA = 'a'.repeat(64);
+const SHA = UNSIGNED_RELEASE_SHA;
 
 const binned = (counts: number[], sum = 0): StatsWindow['latencyMs'] => ({ counts, underflow: 0, overflow: 0, missing: 0, sum, sumSq: 0, min: null, max: null });
 
@@ -67,23 +68,7 @@ async function addDevice(db: Db, id: string, ring = 'default', tags: Record<stri
 
 /** A registered version whose manifest has no reference profile (windows are checked against its artifact only). */
 async function addVersion(db: Db, model: string): Promise<void> {
-  const manifest: ReleaseManifest = {
-    type: 'release',
-    v: 1,
-    model,
-    version: '1',
-    releaseCounter: 1,
-    artifact: { sha256: SHA, size: 10, url: 'http://127.0.0.1/artifacts/x' },
-    format: 'onnx',
-    quantization: 'none',
-    io: { inputs: [{ name: 'x', type: 'float32', shape: [1, 2] }], outputs: [{ name: 'y', type: 'float32', shape: [1, 1] }] },
-    compat: {},
-    reference: null,
-    probe: { inputs: {}, expected: {}, tolerance: { abs: 0, rel: 0 } },
-    lineage: {},
-    createdAt: NOW.toISOString(),
-  };
-  const envelope = { payload: Buffer.from(JSON.stringify(manifest)).toString('base64'), signatures: [{ keyid: '0'.repeat(64), sig: 'test' }] };
+  const envelope = unsignedReleaseEnvelope(model, NOW.toISOString());
   await db.insert(models).values({ name: model, createdAt: NOW.toISOString() });
   await db.insert(modelVersions).values({ id: nextId(db.engine), model, version: '1', releaseCounter: 1, sha256: SHA, size: 10, io: {}, probe: {}, manifest: envelope, createdAt: NOW.toISOString() });
 }
