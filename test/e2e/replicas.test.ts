@@ -9,9 +9,11 @@
  * drift job runs on one replica per schedule tick; every statistics window is counted exactly
  * once, whichever replica the broker's share group handed it to. Replica A holds the
  * scheduled-jobs lease when it is killed with SIGKILL mid-rollout; replica B takes the lease over
- * and finishes the rollout at the step it was on, with the same canary devices. Mosquitto 2.0
- * keeps handing the dead replica its share of device messages in its persistent session, so
- * those windows are counted when A comes back under the same client id, once.
+ * and goes on from the step the rollout was on, with the same canary devices. Mosquitto 2.0 keeps
+ * handing the dead replica its share of device messages (state reports too) in its persistent
+ * session, so the rollout completes once A is back under the same client id, as a supervisor
+ * restarts it: A commits what was queued for it, once, and B, still holding the lease, completes
+ * the rollout.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startAgent, type Agent } from '@edgefleet/agent';
@@ -174,8 +176,9 @@ describe('two hub replicas on PostgreSQL and Mosquitto', { timeout: 240_000 }, (
     expect(listed.body.devices.map((d) => d.id).sort()).toEqual([...CANARY, ...BROAD].sort());
 
     await train(b, '1', machineCsv(3000, 1));
-    // A grid of 4 trials, each a claim of its own: both replicas' workers take some.
-    const search = await train(a, '2', machineCsv(6000, 2), { search: { kind: 'grid', space: { l2: [0, 0.001, 0.01, 0.1] }, metric: 'accuracy' } });
+    // A grid of 4 trials, each a claim of its own: both replicas' workers take some. Each trial
+    // lasts well over the idle runners' 1 s poll, so the other replica finds one queued.
+    const search = await train(a, '2', machineCsv(6000, 2), { params: { epochs: 150 }, search: { kind: 'grid', space: { l2: [0, 0.001, 0.01, 0.1] }, metric: 'accuracy' } });
     const trials = search.trials as { index: number; replica?: string }[];
     expect(trials).toHaveLength(SEARCH_TRIALS);
     expect(new Set(trials.map((t) => t.replica))).toEqual(new Set(['hub-a', 'hub-b']));
@@ -230,16 +233,23 @@ describe('two hub replicas on PostgreSQL and Mosquitto', { timeout: 240_000 }, (
     expect(canaryMembers).toEqual([...CANARY].sort());
 
     await a.kill();
+    const bRanBefore = (await jobOf(b, 'rollout-controller'))?.counts?.ran ?? 0;
     // Two windows from each canary device in a row: the share group alternates, so one reaches B.
     for (const device of canary) for (let round = 0; round < 2; round++) await feed(device, 20);
+    // B took the lease over and moved on from the bake: the broad ring is assigned.
+    const moved = await waitUntil(() => view(b), (r) => r.step === 2, 'rollout past its bake on B', 60_000);
+    expect(moved.members.filter((m) => m.step === 0).map((m) => m.device).sort()).toEqual(canaryMembers);
+    expect((await jobOf(b, 'rollout-controller'))?.counts?.ran ?? 0).toBeGreaterThan(bRanBefore);
+    await serving(devices, '2');
+
+    // A comes back under its client id (as a supervisor restarts it): the device messages
+    // Mosquitto queued in its session, some of the broad devices' reports among them, are
+    // committed now, once, and B's controller completes the rollout; A only skips, B holds the lease.
+    await a.start();
     const done = await waitUntil(() => view(b), (r) => r.state === 'completed', 'rollout completed on B', 60_000);
     expect(done.members.filter((m) => m.step === 0).map((m) => m.device).sort()).toEqual(canaryMembers);
     expect(done.members.map((m) => m.device).sort()).toEqual(devices.map((d) => d.id).sort());
-    await serving(devices, '2');
-    expect((await jobOf(b, 'rollout-controller'))?.counts?.ran ?? 0).toBeGreaterThan(0);
-
-    // A back under its client id: the windows Mosquitto queued in its session are counted now, once.
-    await a.start();
+    expect((await jobOf(a, 'rollout-controller'))?.counts?.ran).toBe(0);
     for (const version of ['1', '2']) {
       const expected = fed.get(version) as number;
       await waitUntil(() => countedOn(b, version), (n) => n >= expected, `${expected} rows of ${version} counted`);

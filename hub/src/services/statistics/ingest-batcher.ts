@@ -32,7 +32,7 @@
 import type { BrokerMessage } from '../../adapters/broker/broker';
 import { BatchQueue, nodeTimers, type BatchTimers } from '../../core/batch-queue';
 import type { HubContext } from '../context';
-import { applyIngestBatch, type IngestItem } from './ingest';
+import { applyIngestBatch, type IngestDeps, type IngestItem } from './ingest';
 
 export interface IngestBatcherOptions {
   /** default 128 (a batch of 128 windows takes the main thread some 10-20 ms) */
@@ -72,7 +72,7 @@ interface Pending {
 
 const NEVER = new Promise<void>(() => undefined);
 
-export function createIngestBatcher(ctx: HubContext, options: IngestBatcherOptions = {}): IngestBatcher {
+export function createIngestBatcher(ctx: IngestDeps, options: IngestBatcherOptions = {}): IngestBatcher {
   const fail = (pending: Pending | undefined, error: unknown): void => {
     if (!pending) return;
     if (pending.reject) pending.reject(error);

@@ -115,7 +115,10 @@ const isRetryable = (error: unknown): boolean => isTransientConflict(error, [Sta
  * Applies `items` in one transaction, then counts, logs and audits what was refused. Rejects when
  * the transaction failed: then nothing of the batch is stored or counted.
  */
-export async function applyIngestBatch(ctx: HubContext, items: readonly IngestItem[]): Promise<void> {
+/** What applying a batch uses of the hub: the database, clock, log and counters, and whom it wakes. */
+export type IngestDeps = Pick<HubContext, 'db' | 'now' | 'logger' | 'ingest' | 'jobs'> & Parameters<typeof ingestStatsWindows>[0];
+
+export async function applyIngestBatch(ctx: IngestDeps, items: readonly IngestItem[]): Promise<void> {
   const now = ctx.now();
   await pruneStatsIfDue(ctx, now.getTime());
   const entries = items.map((item): Entry => (item.kind === 'message' ? address(item.message) : { presence: item }));
@@ -139,7 +142,7 @@ export async function applyIngestBatch(ctx: HubContext, items: readonly IngestIt
 }
 
 /** The batch's reads and writes, all on `tx`; returns the outcomes and what to do once it committed. */
-async function applyInTransaction(ctx: HubContext, tx: Db, entries: readonly Entry[], ids: readonly string[], now: Date): Promise<{ outcomes: Outcome[]; committed: () => void }> {
+async function applyInTransaction(ctx: IngestDeps, tx: Db, entries: readonly Entry[], ids: readonly string[], now: Date): Promise<{ outcomes: Outcome[]; committed: () => void }> {
   const seenAt = now.toISOString();
   await lockDevices(tx, ids);
   const enrolled = await onlineFlags(tx, ids);
@@ -224,7 +227,7 @@ async function writePresence(tx: Db, writes: DeviceWrites, stored: ReadonlyMap<s
 }
 
 /** Counters, refusals (logged and audited once per device and code) and the controller's wake-up. */
-async function afterCommit(ctx: HubContext, outcomes: readonly Outcome[], now: Date): Promise<void> {
+async function afterCommit(ctx: IngestDeps, outcomes: readonly Outcome[], now: Date): Promise<void> {
   const nowMs = now.getTime();
   const audits: AuditEntry[] = [];
   let reported = false;

@@ -64,7 +64,10 @@ const retrainRequest = (spec: TrainingSpec, dataset: string): TrainingRequest =>
   register: true,
 });
 
-export async function runContinuousTraining(ctx: HubContext, policy: RetrainPolicy = DEFAULT_RETRAIN_POLICY): Promise<RetrainOutcome[]> {
+/** What a retraining pass uses: the database, clock and log, and what starting a run and waking webhook delivery need. */
+export type RetrainDeps = Pick<HubContext, 'db' | 'now' | 'logger'> & Parameters<typeof createRun>[0] & Parameters<typeof kickDelivery>[0];
+
+export async function runContinuousTraining(ctx: RetrainDeps, policy: RetrainPolicy = DEFAULT_RETRAIN_POLICY): Promise<RetrainOutcome[]> {
   const outcomes: RetrainOutcome[] = [];
   const datasets = (await listDatasets(ctx.db)).map((d) => ({ id: d.id, name: d.name, createdAt: d.createdAt, columns: datasetColumnsSchema.parse(d.columns).map((c) => c.name) }));
   for (const alert of await listAlerts(ctx.db, { status: 'open', limit: 10_000 })) {
