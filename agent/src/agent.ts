@@ -221,6 +221,9 @@ export async function startAgent(input: AgentOptions): Promise<Agent> {
 
   const staleTimer = setInterval(() => world.checkStale(), options.tuning.staleCheckMs);
   staleTimer.unref();
+  // The same state again (same seq, a later `at`): the hub takes it as current, never as stale.
+  const stateRefreshTimer = setInterval(() => world.report(), options.tuning.stateRefreshMs);
+  stateRefreshTimer.unref();
   // The first check waits a turn so a caller can subscribe to onEvent right after startAgent resolves.
   const firstStaleCheck = setImmediate(() => world.checkStale());
   world.report();
@@ -229,6 +232,7 @@ export async function startAgent(input: AgentOptions): Promise<Agent> {
   const close = (): Promise<void> =>
     (closing ??= (async () => {
       clearInterval(staleTimer);
+      clearInterval(stateRefreshTimer);
       slowRetry.cancel();
       docs.close();
       clearImmediate(firstStaleCheck);

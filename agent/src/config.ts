@@ -53,6 +53,11 @@ export interface AgentTuning {
   statsOutboxMaxWindows: number;
   /** requests waiting for the shadow model; more are dropped and counted (the serve path never waits) */
   shadowQueueMax: number;
+  /**
+   * how often the state is reported again though nothing changed, so the hub's view heals from a
+   * report it never committed (e.g. one queued by the broker for a hub replica that died)
+   */
+  stateRefreshMs: number;
 }
 
 export const DEFAULT_TUNING: AgentTuning = {
@@ -68,6 +73,7 @@ export const DEFAULT_TUNING: AgentTuning = {
   mqttReconnectMs: 2_000,
   statsOutboxMaxWindows: 500,
   shadowQueueMax: 32,
+  stateRefreshMs: 5 * 60_000,
 };
 
 export const DEFAULT_PORT = 8181;

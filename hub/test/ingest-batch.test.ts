@@ -164,6 +164,21 @@ describe('an ingestion batch', () => {
     expect(changes.map((row) => (row.details as { phase: string }).phase)).toEqual(['idle', 'downloading']);
   });
 
+  it("stores an agent's periodic refresh of an unchanged state but asks the rollout controller only about a change", async () => {
+    const at = (s: number): string => new Date(NOW.getTime() + s * 1000).toISOString();
+    // Whether applying a batch asked the controller to look (requestReconcile first asks `has`).
+    const asksController = async (items: IngestItem[]): Promise<boolean> => {
+      let asked = false;
+      await applyIngestBatch({ ...ctx, jobs: { has: () => (asked = true), runNow: async () => ({ durationMs: 0 }) } } as unknown as HubContext, items);
+      return asked;
+    };
+    expect(await asksController([message(stateTopic('d3'), report('d3', { seq: 2, phase: 'serving', at: at(1) }))])).toBe(true);
+    expect(await asksController([message(stateTopic('d3'), report('d3', { seq: 2, phase: 'serving', at: at(2) }))])).toBe(false);
+    expect((await getDevice(opened.db, 'd3'))?.reportedState).toMatchObject({ seq: 2, at: at(2) });
+    expect(await asksController([message(stateTopic('d3'), report('d3', { seq: 3, phase: 'serving', at: at(3) }))])).toBe(true);
+    expect(ctx.ingest.rejected.counts()).toEqual({});
+  });
+
   it('writes presence once per device, the last event winning, and audits only a change', async () => {
     await applyIngestBatch(ctx, [
       { kind: 'presence', deviceId: 'd1', online: true, source: 'connection' },

@@ -50,7 +50,8 @@ export type IngestItem = { kind: 'message'; message: BrokerMessage } | { kind: '
 
 type Outcome =
   | { type: 'ignored' }
-  | { type: 'accepted'; deviceId: string; kind: IngestKind }
+  /** `changed`: a state report that differs in what an operator or the rollout controller looks at (not a refresh) */
+  | { type: 'accepted'; deviceId: string; kind: IngestKind; changed?: boolean }
   | { type: 'duplicate'; deviceId: string }
   | { type: 'rejected'; deviceId: string; kind: IngestKind; code: string; reason: string };
 
@@ -209,7 +210,8 @@ async function applyState(ctx: Pick<HubContext, 'now'>, tx: Db, writes: DeviceWr
       details: { changes, seq: state.seq, phase: state.phase, active: state.active, shadow: state.shadow ?? null, error: state.error },
     });
   }
-  return { type: 'accepted', deviceId, kind: 'state' };
+  // The controller also matches the seq a device reports against the one it was sent.
+  return { type: 'accepted', deviceId, kind: 'state', changed: changes.length > 0 || previous?.seq !== state.seq };
 }
 
 /** Connection events and `online` messages: one write per device, its last event winning; only a change is audited. */
@@ -235,7 +237,8 @@ async function afterCommit(ctx: IngestDeps, outcomes: readonly Outcome[], now: D
     switch (outcome.type) {
       case 'accepted':
         ctx.ingest.received[outcome.kind]++;
-        if (outcome.kind === 'state') reported = true;
+        // An unchanged report (the agent's periodic refresh) gives the controller nothing new.
+        if (outcome.kind === 'state' && outcome.changed === true) reported = true;
         break;
       case 'duplicate':
         ctx.ingest.rejected.record(outcome.deviceId, 'E_DUPLICATE', nowMs);
