@@ -34,6 +34,16 @@ export function jsonText(column: AnySQLiteColumn, key: string | Placeholder): SQ
 }
 
 /**
+ * The end of a claim's subquery (`SELECT ... LIMIT 1 <here>`): PostgreSQL's FOR UPDATE SKIP LOCKED
+ * lets concurrent claimers pass over a row another is taking instead of queueing behind it (and
+ * re-checks the row's conditions if that claim committed meanwhile). SQLite runs one write
+ * statement at a time, so the same statement without it is already exclusive.
+ */
+export function skipLocked(engine: Engine): SQL {
+  return engine === 'postgres' ? sql` FOR UPDATE SKIP LOCKED` : sql``;
+}
+
+/**
  * Locks the rows of `table` that `where` selects until the transaction ends, so replicas that
  * change the same rows (a rollout, a device's assignment) take turns. PostgreSQL: SELECT ... FOR
  * UPDATE. SQLite needs nothing: a transaction there began IMMEDIATE, so it already holds the

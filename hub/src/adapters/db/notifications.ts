@@ -11,7 +11,7 @@
  */
 import { and, desc, eq, lte, sql, type SQL } from 'drizzle-orm';
 import type { Db } from './db';
-import { nextId } from './dialect';
+import { nextId, skipLocked } from './dialect';
 import { notifications } from './schema';
 
 export type NotificationRow = typeof notifications.$inferSelect;
@@ -26,15 +26,9 @@ export async function insertNotification(db: Db, row: Omit<typeof notifications.
   return inserted.id;
 }
 
-/**
- * The subquery picking the oldest pending notification due by `now`. On PostgreSQL it locks
- * that row and skips rows another drainer's claim statement holds, so two claims running at
- * once take two different notifications instead of queueing on one; SQLite runs one write at a
- * time, so its claims never overlap.
- */
+/** The subquery picking the oldest pending notification due by `now`: two claims at once take two different ones. */
 function oldestDue(db: Db, now: string): SQL {
-  const skipLocked = db.engine === 'postgres' ? sql` FOR UPDATE SKIP LOCKED` : sql``;
-  return sql`(SELECT ${notifications.id} FROM ${notifications} WHERE ${notifications.status} = ${'pending'} AND ${notifications.nextAttemptAt} <= ${now} ORDER BY ${notifications.id} LIMIT 1${skipLocked})`;
+  return sql`(SELECT ${notifications.id} FROM ${notifications} WHERE ${notifications.status} = ${'pending'} AND ${notifications.nextAttemptAt} <= ${now} ORDER BY ${notifications.id} LIMIT 1${skipLocked(db.engine)})`;
 }
 
 /**

@@ -10,9 +10,8 @@
  * to a later claim of its own, changes nothing any more.
  */
 import { and, asc, count, desc, eq, gt, inArray, lt, ne, sql, type SQL } from 'drizzle-orm';
-import type { Engine } from './connection';
 import type { Db } from './db';
-import { isUniqueViolation } from './dialect';
+import { isUniqueViolation, skipLocked } from './dialect';
 import { trainingLogs, trainingRuns, trainingTrials } from './schema';
 
 export type TrainingRunRow = typeof trainingRuns.$inferSelect;
@@ -84,14 +83,6 @@ export const listLogs = (db: Db, runId: string, after = 0, limit = 1000): Promis
     .where(and(eq(trainingLogs.runId, runId), gt(trainingLogs.seq, after)))
     .orderBy(asc(trainingLogs.seq))
     .limit(limit);
-
-/**
- * The claim's row lock: PostgreSQL's FOR UPDATE SKIP LOCKED lets concurrent claimers pass over
- * a row another is taking instead of queueing behind it (and re-checks the row's conditions if
- * that claim committed meanwhile). SQLite runs one write statement at a time, so the same
- * statement without it is already exclusive.
- */
-const skipLocked = (engine: Engine): SQL => (engine === 'postgres' ? sql.raw(' FOR UPDATE SKIP LOCKED') : sql.raw(''));
 
 const attemptsPlusOne = sql`${sql.identifier('attempts')} + 1`;
 
