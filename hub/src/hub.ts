@@ -178,7 +178,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
       maxModelBytes: options.maxModelBytes ?? DEFAULTS.maxModelBytes,
       deploymentTtlS: options.deploymentTtlS ?? DEFAULTS.deploymentTtlS,
       statsIntervalS: options.statsIntervalS ?? DEFAULTS.statsIntervalS,
-      locks: { devices: new KeyedLock(), models: new KeyedLock() },
+      locks: { devices: new KeyedLock(), models: new KeyedLock(), rollouts: new KeyedLock() },
       ingest: { received: { state: 0, events: 0, online: 0, stats: 0 }, rejected: new RejectionTracker(60 * 60_000) },
       training: createTrainingRunner({ replicaId, ...(options.leaseTtlS === undefined ? {} : { leaseMs: options.leaseTtlS * 1000 }) }),
       alerting: { webhook: options.alertWebhookUrl ? { url: options.alertWebhookUrl, ...(options.alertWebhookSecret ? { secret: options.alertWebhookSecret } : {}) } : null },

@@ -21,6 +21,7 @@ import { fleetSection } from './fleet-bench';
 import { ingestSection, runIngestBench } from './ingest-bench';
 import { cnnSection } from './cnn-int8-bench';
 import { provisioningSection } from './provisioning-bench';
+import { databaseSection } from './database-bench';
 
 const EPOCHS = Number(process.env.BENCH_EPOCHS ?? 3);
 const RUNS = { batch1: 2000, batch64: 300 };
@@ -116,6 +117,7 @@ async function main(): Promise<void> {
   console.log(await artifactSection({ quick }));
   console.log('');
   console.log(await provisioningSection({ devices: quick ? 300 : 2000 }));
+  console.log(`\n${await databaseSection({ quick })}`);
   console.log(`\ntotal ${((performance.now() - started) / 1000).toFixed(1)} s`);
 }
 

@@ -58,7 +58,7 @@ export async function runIngestBench(options: IngestBenchOptions = {}): Promise<
   const ids = Array.from({ length: devices }, (_, i) => `ib-${String(i).padStart(5, '0')}`);
 
   const dir = await mkdtemp(join(tmpdir(), 'edgefleet-ingest-bench-'));
-  const hub = await startHub({ dataDir: dir, httpPort: 0, mqttPort: 0, host: '127.0.0.1', adminToken: 'bench-admin-token-0123456789', logger: hubLogger, admissionLimits: NO_ADMISSION_LIMITS });
+  const hub = await startHub({ dataDir: dir, httpPort: 0, mqttPort: 0, host: '127.0.0.1', adminToken: 'bench-admin-token-0123456789', logger: hubLogger, admissionLimits: NO_ADMISSION_LIMITS, databaseUrl: options.databaseUrl });
   try {
     log('training a version with a reference profile');
     const version = await trainedVersion(hub, features);

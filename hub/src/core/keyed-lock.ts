@@ -1,6 +1,8 @@
 /**
- * Serialises async work per key. Assignments to one device must publish in seq order, or a slow
- * older doc could overwrite a newer retained one.
+ * Serialises async work per key, within one process: a device's enrolment, rotation and
+ * decommissioning (broker account and row together), a model's registrations, a rollout's passes
+ * (decision and the docs it sends). Across hub replicas the database's locks decide; this only
+ * keeps one process from racing itself where a whole step, not just its transaction, must not overlap.
  */
 export class KeyedLock {
   private readonly tails = new Map<string, Promise<unknown>>();

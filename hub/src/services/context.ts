@@ -54,7 +54,8 @@ export interface HubContext {
   maxModelBytes: number;
   deploymentTtlS: number;
   statsIntervalS: number;
-  locks: { devices: KeyedLock; models: KeyedLock };
+  /** in this process only: across replicas the database's row locks decide (services/README.md) */
+  locks: { devices: KeyedLock; models: KeyedLock; rollouts: KeyedLock };
   ingest: { received: Record<IngestKind, number>; rejected: RejectionTracker };
   /** this replica's training runner: runs and search trials are claimed from the database by any replica's worker threads (one unit per worker) */
   training: TrainingRunner;

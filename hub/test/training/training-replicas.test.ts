@@ -51,7 +51,7 @@ describe('training runs spread over two replicas sharing one PostgreSQL', () => 
       probes: await createArtifactStore(dir.path, 'probes'),
       keys,
       urls: { publicUrl: 'http://hub.test:8080', mqttUrl: 'mqtt://hub.test:1883', wsUrl: 'ws://hub.test:8080/mqtt' },
-      locks: { devices: new KeyedLock(), models: new KeyedLock() },
+      locks: { devices: new KeyedLock(), models: new KeyedLock(), rollouts: new KeyedLock() },
       training,
     };
     const made = { id, opened, deps };

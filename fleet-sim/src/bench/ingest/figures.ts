@@ -21,6 +21,8 @@ export interface IngestBenchOptions {
   storm?: boolean;
   /** progress lines; default none */
   log?: (line: string) => void;
+  /** the hub's registry on this PostgreSQL database (an empty one); default SQLite in a temp dir */
+  databaseUrl?: string;
 }
 
 export interface RunFigures {

@@ -64,7 +64,10 @@ export async function hubRun(hub: Hub, publisher: Publisher, run: string, device
     const done = await publisher.run(run, perDevice, rate, seconds);
     const atLastAck = committed(await call(hub, 'GET', '/api/v1/broker/stats')) - before.received - before.duplicates;
     publishing = false;
-    await Promise.race([poll, new Promise((wake) => setTimeout(wake, 120_000))]);
+    // At most 2 minutes more for the commits to catch up; the timer must not keep the process alive after.
+    let deadline: NodeJS.Timeout | undefined;
+    await Promise.race([poll, new Promise((wake) => (deadline = setTimeout(wake, 120_000)))]);
+    clearTimeout(deadline);
     const after = await storedCounts(hub);
     const storedAllAt = samples.find(([, count]) => count >= total)?.[0] ?? nowMs();
     const base = figuresOf(done, loop);

@@ -8,7 +8,7 @@ import type { HubContext } from '../context';
  * What a controller pass and the manual actions use of the hub: the database, the clock, the log,
  * the webhook (notifications) and what assigning devices needs (services/devices/deployments.ts).
  */
-export type RolloutDeps = Pick<HubContext, 'db' | 'now' | 'logger' | 'alerting' | 'releases' | 'signDoc' | 'broker' | 'deploymentTtlS' | 'statsIntervalS'>;
+export type RolloutDeps = Pick<HubContext, 'db' | 'now' | 'logger' | 'alerting' | 'releases' | 'signDoc' | 'broker' | 'deploymentTtlS' | 'statsIntervalS'> & { locks: Pick<HubContext['locks'], 'rollouts'> };
 
 export const planOf = (row: RolloutRow): RolloutPlan => rolloutPlanSchema.parse(row.plan);
 

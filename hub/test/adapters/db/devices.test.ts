@@ -362,7 +362,7 @@ describe.each(ENGINES)('what replicas do at once on %s', (engine) => {
     const releases = releaseCatalog({ 'm@v1': 1 });
     const ids = Array.from({ length: 10 }, (_, i) => `race-dec-${i}`);
     for (const id of ids) await insertDevice(db, device(id));
-    const lifecycle = { db, credentials: { verify: async () => ({ kind: 'invalid' as const }), hash: (s: string) => s }, broker: recordingBroker(), provisioner: noProvisioning, locks: { devices: new KeyedLock(), models: new KeyedLock() }, now: () => new Date(T0), logger: silentLogger };
+    const lifecycle = { db, credentials: { verify: async () => ({ kind: 'invalid' as const }), hash: (s: string) => s }, broker: recordingBroker(), provisioner: noProvisioning, locks: { devices: new KeyedLock(), models: new KeyedLock(), rollouts: new KeyedLock() }, now: () => new Date(T0), logger: silentLogger };
     const assigned = await Promise.all(
       ids.map(async (id) => {
         const [assignment] = await Promise.allSettled([assignDevices(assignContext(db, releases), [{ deviceId: id, target: { model: 'm', version: 'v1' } }], 'rollout'), decommissionDevice(lifecycle, id, 'admin')]);

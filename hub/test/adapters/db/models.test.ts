@@ -61,7 +61,7 @@ const replica = (db: Db): RegisterDeps => ({
   probes,
   keys,
   urls: { publicUrl: 'https://hub.example', mqttUrl: 'mqtt://hub.example', wsUrl: 'ws://hub.example' },
-  locks: { devices: new KeyedLock(), models: new KeyedLock() },
+  locks: { devices: new KeyedLock(), models: new KeyedLock(), rollouts: new KeyedLock() },
 });
 
 const newVersion = (model: string, version?: string): NewVersion => ({

@@ -52,6 +52,7 @@ import { issue } from '../../../src/services/rollouts/issue';
 import { createRollout, reconcileRollout, rolloutAction, rolloutView, type RolloutDeps } from '../../../src/services/rollouts/rollouts';
 import { startPostgres, type PostgresServer } from '../../../../test/support/postgres';
 import { ENGINES, useBothDatabases, waitUntilBlockedOnLock } from './both-databases';
+import { KeyedLock } from '../../../src/core/keyed-lock';
 
 const NOW = new Date('2026-03-01T12:00:00.000Z');
 const AT = NOW.toISOString();
@@ -93,6 +94,8 @@ function replica(db: Db): RolloutDeps & { published: string[] } {
     },
     deploymentTtlS: 7 * 24 * 3600,
     statsIntervalS: 60,
+    // Each replica is its own process: its own in-process lock.
+    locks: { rollouts: new KeyedLock() },
     published,
   };
 }
@@ -311,6 +314,22 @@ describe.each(ENGINES)('the rollout service on %s', (engine) => {
     // Illegal transitions are refused with what the state allows.
     await expect(rolloutAction(d, view.id, 'resume', {}, 'admin')).rejects.toMatchObject({ code: 'E_CONFLICT' });
     await expect(rolloutAction(d, 'nobody', 'pause', {}, 'admin')).rejects.toMatchObject({ code: 'E_NOT_FOUND' });
+  });
+
+  it('sends each doc once when two passes of one rollout overlap in one process (a tick meeting an approval)', async () => {
+    const d = deps();
+    const f = await fleet(d, `${engine}-once`, { canary: 1, main: 4 });
+    const { id } = await createRollout(d, { model: f.model, version: '2', plan: planOf(f.rings) }, 'admin');
+    // The main ring's step committed, its docs not sent yet: both passes would find them owed.
+    await d.db.transaction(async (tx) => {
+      await lockRollout(tx, id);
+      await updateRollout(tx, id, { step: 2, stepStartedAt: AT, updatedAt: AT });
+      await upsertMembers(tx, f.main.map((deviceId) => member(id, deviceId, { step: 2, previousModel: f.model, previousVersion: '1' })));
+    });
+    d.published.length = 0;
+    await Promise.all([reconcileRollout(d, id), reconcileRollout(d, id)]);
+    expect(d.published.sort()).toEqual(f.main.map((m) => `ef/v1/d/${m}/desired`).sort());
+    for (const m of await listMembers(d.db, id)) expect(m.assignedSeq).toBe((await getAssignmentTarget(d.db, m.deviceId))?.seq);
   });
 
   it('finishes a step committed by a replica that died before issuing its docs, at that step, with those devices', async () => {
