@@ -21,12 +21,13 @@ import { quantizeSpecs, registerQuantize } from './routes/quantize';
 import { registerRollouts, rolloutSpecs } from './routes/rollouts';
 import { registerShadow, shadowSpecs } from './routes/shadow';
 import { registerTrainingRuns, trainingRunSpecs } from './routes/training-runs';
+import { registerSession, SESSION_PATH, sessionSpecs } from './routes/session';
 
 export const OPENAPI_PATH = '/api/v1/openapi.json';
 
 const openApiSpecs: RouteSpec[] = [{ method: 'get', path: OPENAPI_PATH, summary: 'This document', auth: 'none', responses: { 200: { description: 'OpenAPI 3.1' } } }];
 
-export const ROUTE_SPECS: readonly RouteSpec[] = [...healthSpecs, ...openApiSpecs, ...deviceSpecs, ...modelSpecs, ...driftSpecs, ...shadowSpecs, ...feedbackSpecs, ...alertSpecs, ...jobSpecs, ...rolloutSpecs, ...quantizeSpecs, ...datasetSpecs, ...trainingRunSpecs, ...operationSpecs, ...artifactSpecs, ...deviceConfigSpecs, ...deviceReleaseSpecs, ...brokerHookSpecs];
+export const ROUTE_SPECS: readonly RouteSpec[] = [...healthSpecs, ...openApiSpecs, ...deviceSpecs, ...modelSpecs, ...driftSpecs, ...shadowSpecs, ...feedbackSpecs, ...alertSpecs, ...jobSpecs, ...rolloutSpecs, ...quantizeSpecs, ...datasetSpecs, ...trainingRunSpecs, ...operationSpecs, ...artifactSpecs, ...deviceConfigSpecs, ...deviceReleaseSpecs, ...brokerHookSpecs, ...sessionSpecs];
 
 export function createApp(ctx: HubContext): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
@@ -39,9 +40,11 @@ export function createApp(ctx: HubContext): Hono<AppEnv> {
 
   // Everything else under /api/v1 is the admin API.
   app.use('/api/v1/*', async (c, next) => {
-    if (c.req.path === OPENAPI_PATH) return next();
+    // The document is public; signing in is how a browser gets its credentials.
+    if (c.req.path === OPENAPI_PATH || (c.req.path === SESSION_PATH && c.req.method === 'POST')) return next();
     return requireAdmin(ctx)(c, next);
   });
+  registerSession(app, ctx);
   registerDevices(app, ctx);
   registerModels(app, ctx);
   registerDrift(app, ctx);

@@ -6,6 +6,9 @@ import { HubError } from '../core/errors';
 import { safeEqual } from '../adapters/secrets';
 import { errorBody } from './errors';
 import type { HubContext } from '../services/context';
+import { getCookie } from 'hono/cookie';
+import { sessionOf } from '../services/console/admin-sessions';
+import { SESSION_COOKIE } from './routes/session';
 
 export type Principal = { kind: 'admin' } | { kind: 'device'; id: string };
 export interface AppEnv {
@@ -44,10 +47,29 @@ function remoteAddress(c: Context): string | undefined {
   }
 }
 
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+/**
+ * The admin API: a bearer token (scripts), or the console's session cookie, which must come with
+ * its CSRF token (X-CSRF-Token) on anything but a read: a page on another site can make the
+ * browser send the cookie, never read the token.
+ */
 export const requireAdmin =
   (ctx: HubContext): MiddlewareHandler<AppEnv> =>
   async (c, next) => {
-    if (!isAdmin(ctx, c.req.header('authorization'))) throw unauthorized('a valid admin bearer token is required');
+    const header = c.req.header('authorization');
+    if (header === undefined) {
+      const secret = getCookie(c, SESSION_COOKIE);
+      const session = secret === undefined ? undefined : await sessionOf(ctx, secret);
+      if (session) {
+        if (!SAFE_METHODS.has(c.req.method) && !safeEqual(c.req.header('x-csrf-token') ?? '', session.csrfToken)) {
+          throw new HubError('E_FORBIDDEN', 'a state-changing request of a console session needs its CSRF token in X-CSRF-Token');
+        }
+        c.set('principal', { kind: 'admin' });
+        return next();
+      }
+    }
+    if (!isAdmin(ctx, header)) throw unauthorized('a valid admin bearer token (or a console session) is required');
     c.set('principal', { kind: 'admin' });
     await next();
   };

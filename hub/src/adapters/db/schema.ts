@@ -420,3 +420,20 @@ export const leases = sqliteTable('leases', {
   expiresAtMs: integer('expires_at_ms').notNull(),
   token: integer('token').notNull(),
 });
+
+/**
+ * Signed-in admin sessions of the console (issue 13): the cookie holds a random secret, stored
+ * here only as its SHA-256, so a copy of the database opens no session. Shared by every replica.
+ */
+export const adminSessions = sqliteTable(
+  'admin_sessions',
+  {
+    /** SHA-256 (hex) of the cookie's secret */
+    idHash: text('id_hash').primaryKey(),
+    /** what state-changing requests must echo in X-CSRF-Token */
+    csrfToken: text('csrf_token').notNull(),
+    createdAt: text('created_at').notNull(),
+    expiresAt: text('expires_at').notNull(),
+  },
+  (t) => [index('admin_sessions_expires').on(t.expiresAt)],
+);

@@ -388,3 +388,14 @@ export const leases = pgTable('leases', {
   expiresAtMs: bigint('expires_at_ms', { mode: 'number' }).notNull(),
   token: bigint('token', { mode: 'number' }).notNull(),
 });
+
+export const adminSessions = pgTable(
+  'admin_sessions',
+  {
+    idHash: text('id_hash').primaryKey(),
+    csrfToken: text('csrf_token').notNull(),
+    createdAt: text('created_at').notNull(),
+    expiresAt: text('expires_at').notNull(),
+  },
+  (t) => [index('admin_sessions_expires').on(t.expiresAt)],
+);

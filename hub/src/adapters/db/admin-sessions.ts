@@ -1,0 +1,25 @@
+/** Admin console sessions (the `admin_sessions` table): stored by the hash of their secret, found only while unexpired. */
+import { and, eq, gt, lte } from 'drizzle-orm';
+import type { Db } from './db';
+import { adminSessions } from './schema';
+
+export type AdminSessionRow = typeof adminSessions.$inferSelect;
+
+export async function insertAdminSession(db: Db, row: AdminSessionRow): Promise<void> {
+  await db.insert(adminSessions).values(row);
+}
+
+/** The session whose secret hashes to `idHash`, if it has not expired by `now` (ISO). */
+export async function liveAdminSession(db: Db, idHash: string, now: string): Promise<AdminSessionRow | undefined> {
+  return db.select().from(adminSessions).where(and(eq(adminSessions.idHash, idHash), gt(adminSessions.expiresAt, now))).get();
+}
+
+/** True when there was such a session. */
+export async function deleteAdminSession(db: Db, idHash: string): Promise<boolean> {
+  return (await db.delete(adminSessions).where(eq(adminSessions.idHash, idHash)).run()).changes > 0;
+}
+
+/** Forgets sessions that expired by `now`; how many. */
+export async function pruneAdminSessions(db: Db, now: string): Promise<number> {
+  return (await db.delete(adminSessions).where(lte(adminSessions.expiresAt, now)).run()).changes;
+}
