@@ -76,7 +76,26 @@ export const deviceView = z.object({
   state: reportedStateSchema.nullable(),
   assignment: z.object({ model: z.string(), version: z.string(), seq: z.number().int(), assignedAt: z.string(), shadow: z.object({ model: z.string(), version: z.string() }).nullable() }).nullable(),
 });
-export const deviceList = z.object({ devices: z.array(deviceView) });
+export const deviceList = z.object({
+  devices: z.array(deviceView),
+  nextCursor: z.string().nullable().describe('pass as `cursor` for the next page; null on the last page (and without `limit`)'),
+});
+
+/** GET /api/v1/devices: keyset pages in id order, filtered by the database. */
+export const deviceListQuery = z.strictObject({
+  limit: z.coerce.number().int().min(1).max(500).optional().describe('devices per page (at most 500); without it, every matching device'),
+  cursor: z.string().min(1).max(128).optional().describe("the previous page's nextCursor"),
+  ring: z.string().min(1).max(64).optional(),
+  tag: z
+    .string()
+    .regex(/^[A-Za-z0-9_.-]{1,64}:.{0,256}$/, 'must be key:value')
+    .optional()
+    .describe('key:value: devices carrying this tag with this value'),
+  status: z.enum(['online', 'offline', 'decommissioned']).optional(),
+  model: z.string().min(1).max(128).optional().describe('assigned this model'),
+  version: z.string().min(1).max(128).optional().describe('assigned this version (with model)'),
+  q: z.string().min(1).max(64).optional().describe('ids containing this text, case-insensitively'),
+});
 
 export const modelList = z.object({
   models: z.array(

@@ -3,10 +3,10 @@
  * for SQLite and PostgreSQL (db.ts); several hub replicas may share the rows, so every
  * read-then-write a caller needs is either one statement here or done under `lockDevices`.
  */
-import { and, eq, isNull, sql } from 'drizzle-orm';
+import { and, eq, isNull, sql, gt, isNotNull, type SQL } from 'drizzle-orm';
 import type { DeviceSecretStore } from '../secrets';
 import type { Db } from './db';
-import { inJsonArray } from './dialect';
+import { inJsonArray, jsonText } from './dialect';
 import { preparedFor } from './prepared';
 import { assignments, deviceSeq, devices } from './schema';
 
@@ -217,4 +217,48 @@ export async function bumpSeq(db: Db, deviceId: string): Promise<number> {
 export async function updateDevicePlacement(db: Db, id: string, patch: { ring?: string; tags?: Record<string, string> }): Promise<boolean> {
   if (patch.ring === undefined && patch.tags === undefined) return (await getDevice(db, id)) !== undefined;
   return (await db.update(devices).set(patch).where(eq(devices.id, id)).run()).changes === 1;
+}
+
+/** Which devices a page lists (all optional; together they narrow). */
+export interface DevicePageFilter {
+  ring?: string;
+  /** a tag key and the value it must have */
+  tag?: { key: string; value: string };
+  /** online, offline (both in service), or decommissioned */
+  status?: 'online' | 'offline' | 'decommissioned';
+  /** assigned this model (and this version, when given) */
+  model?: string;
+  version?: string;
+  /** ids containing this text, case-insensitively */
+  idContains?: string;
+}
+
+/** `%`, `_` and the escape character itself match themselves in a LIKE pattern. */
+const likeLiteral = (text: string): string => text.replace(/[\\%_]/g, (c) => `\\${c}`);
+
+/**
+ * One page of devices in id order (byte order on both engines; PostgreSQL databases are created
+ * with the C collation), after the id `after`, with their assignments: keyset pagination, so a
+ * page costs the same at the fleet's end as at its start. Returns up to `limit + 1` rows: the
+ * extra one says there is a next page.
+ */
+export async function listDevicePage(db: Db, page: { after?: string; limit: number; filter: DevicePageFilter }): Promise<Array<{ device: DeviceRow; assignment: typeof assignments.$inferSelect | null }>> {
+  const { filter } = page;
+  const conditions: SQL[] = [];
+  if (page.after !== undefined) conditions.push(gt(devices.id, page.after));
+  if (filter.ring !== undefined) conditions.push(eq(devices.ring, filter.ring));
+  if (filter.tag !== undefined) conditions.push(sql`${jsonText(devices.tags, filter.tag.key)} = ${filter.tag.value}`);
+  if (filter.status === 'decommissioned') conditions.push(isNotNull(devices.decommissionedAt));
+  else if (filter.status !== undefined) conditions.push(and(isNull(devices.decommissionedAt), eq(devices.online, filter.status === 'online')) as SQL);
+  if (filter.model !== undefined) conditions.push(eq(assignments.model, filter.model));
+  if (filter.version !== undefined) conditions.push(eq(assignments.version, filter.version));
+  if (filter.idContains !== undefined) conditions.push(sql`lower(${devices.id}) LIKE ${`%${likeLiteral(filter.idContains.toLowerCase())}%`} ESCAPE '\\'`);
+  const rows = await db
+    .select({ device: devices, assignment: assignments })
+    .from(devices)
+    .leftJoin(assignments, eq(assignments.deviceId, devices.id))
+    .where(conditions.length > 0 ? and(...conditions) : undefined)
+    .orderBy(devices.id)
+    .limit(page.limit + 1);
+  return rows;
 }

@@ -4,12 +4,12 @@ import { getDevice } from '../../adapters/db/devices';
 import { listEvents } from '../../adapters/db/events';
 import { notFound } from '../../core/errors';
 import { assignDevice } from '../../services/devices/deployments';
-import { decommissionDevice, deviceView, enrolDevice, listDeviceViews, placeDevice, rotateDeviceSecret } from '../../services/devices/devices';
+import { decommissionDevice, deviceView, enrolDevice, pageOfDevices, placeDevice, rotateDeviceSecret } from '../../services/devices/devices';
 import { requestReconcile } from '../../services/rollouts/rollouts';
 import type { HubContext } from '../../services/context';
 import { actorOf, type AppEnv } from '../auth';
 import type { RouteSpec } from '../openapi';
-import { assignmentBody, assignmentResponse, decommissionResponse, deviceList, eventList, deviceParams, deviceView as deviceViewSchema, enrolDeviceBody, enrolDeviceResponse, placeDeviceBody, rotateSecretResponse } from '../schemas';
+import { assignmentBody, assignmentResponse, decommissionResponse, deviceList, deviceListQuery, eventList, deviceParams, deviceView as deviceViewSchema, enrolDeviceBody, enrolDeviceResponse, placeDeviceBody, rotateSecretResponse } from '../schemas';
 import { parseInput, readJsonBody } from '../validate';
 
 export const deviceSpecs: RouteSpec[] = [
@@ -21,7 +21,7 @@ export const deviceSpecs: RouteSpec[] = [
     body: enrolDeviceBody,
     responses: { 201: { description: 'enrolled', schema: enrolDeviceResponse } },
   },
-  { method: 'get', path: '/api/v1/devices', summary: 'List devices', auth: 'admin', responses: { 200: { description: 'all devices', schema: deviceList } } },
+  { method: 'get', path: '/api/v1/devices', summary: 'List devices: all, or a page (limit, cursor) in id order, filtered by ring, tag, status, assigned model and version, or id text', auth: 'admin', query: deviceListQuery, responses: { 200: { description: 'the devices', schema: deviceList } } },
   {
     method: 'get',
     path: '/api/v1/devices/{id}',
@@ -82,7 +82,19 @@ export function registerDevices(app: Hono<AppEnv>, ctx: HubContext): void {
     requestReconcile(ctx);
     return c.json(enrolled, 201);
   });
-  app.get('/api/v1/devices', async (c) => c.json({ devices: await listDeviceViews(ctx) }));
+  app.get('/api/v1/devices', async (c) => {
+    const { limit, cursor, ring, tag, status, model, version, q } = parseInput(deviceListQuery, c.req.query());
+    const colon = tag?.indexOf(':') ?? -1;
+    const filter = {
+      ...(ring === undefined ? {} : { ring }),
+      ...(tag === undefined ? {} : { tag: { key: tag.slice(0, colon), value: tag.slice(colon + 1) } }),
+      ...(status === undefined ? {} : { status }),
+      ...(model === undefined ? {} : { model }),
+      ...(version === undefined ? {} : { version }),
+      ...(q === undefined ? {} : { idContains: q }),
+    };
+    return c.json(await pageOfDevices(ctx, { filter, ...(limit === undefined ? {} : { limit }), ...(cursor === undefined ? {} : { cursor }) }));
+  });
   app.get('/api/v1/devices/:id', async (c) => {
     const { id } = parseInput(deviceParams, c.req.param());
     return c.json(await deviceView(ctx, id));

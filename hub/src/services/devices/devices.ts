@@ -1,9 +1,9 @@
 /** Enrolment, secret rotation, decommissioning, and the admin's view of a device. */
 import { desiredTopic, reportedStateSchema, type ReportedState } from '@edgefleet/protocol';
-import { conflict, notFound } from '../../core/errors';
+import { conflict, notFound, validation } from '../../core/errors';
 import { writeAudit } from '../../adapters/db/audit';
-import { deleteAssignment, getAssignment, listAssignments, type AssignmentRow } from '../../adapters/db/assignments';
-import { getDevice, insertDevice, listDevices, lockDevices, markDecommissioned, setSecretHash, updateDevicePlacement, type DeviceRow } from '../../adapters/db/devices';
+import { deleteAssignment, getAssignment, type AssignmentRow } from '../../adapters/db/assignments';
+import { getDevice, insertDevice, listDevicePage, lockDevices, markDecommissioned, setSecretHash, updateDevicePlacement, type DevicePageFilter, type DeviceRow } from '../../adapters/db/devices';
 import { isUniqueViolation } from '../../adapters/db/dialect';
 import { generateSecret } from '../../adapters/secrets';
 import type { HubContext } from '../context';
@@ -187,9 +187,28 @@ export async function deviceView(ctx: Pick<HubContext, 'db'>, id: string): Promi
   return toView(row, await getAssignment(ctx.db, row.id));
 }
 
-/** Two statements whatever the fleet's size (one per device would be a round trip each on PostgreSQL). */
-export async function listDeviceViews(ctx: Pick<HubContext, 'db'>): Promise<DeviceView[]> {
-  const [rows, assigned] = await Promise.all([listDevices(ctx.db), listAssignments(ctx.db)]);
-  const byDevice = new Map(assigned.map((assignment) => [assignment.deviceId, assignment]));
-  return rows.map((row) => toView(row, byDevice.get(row.id)));
+/** Most devices one page may hold. */
+export const MAX_DEVICE_PAGE = 500;
+
+/** The cursor of the page after `lastId`: opaque to clients (base64url of the id). */
+const cursorOf = (lastId: string): string => Buffer.from(lastId, 'utf8').toString('base64url');
+
+/** The id a cursor continues after; E_VALIDATION naming `cursor` when it is not one this hub gave. */
+function afterOf(cursor: string): string {
+  const id = Buffer.from(cursor, 'base64url').toString('utf8');
+  if (!/^[A-Za-z0-9_-]{1,64}$/.test(id) || cursorOf(id) !== cursor) throw validation('cursor: not a cursor this API returned', [{ path: 'cursor', message: 'not a cursor this API returned' }]);
+  return id;
+}
+
+/**
+ * A page of the fleet for the console (keyset pagination in id order, filtered in the database):
+ * `limit` devices after `cursor`, and the cursor of the next page (null on the last). Without a
+ * limit, every matching device (the API's original answer).
+ */
+export async function pageOfDevices(ctx: Pick<HubContext, 'db'>, query: { limit?: number; cursor?: string; filter: DevicePageFilter }): Promise<{ devices: DeviceView[]; nextCursor: string | null }> {
+  const limit = query.limit ?? Number.MAX_SAFE_INTEGER - 1;
+  const rows = await listDevicePage(ctx.db, { limit, filter: query.filter, ...(query.cursor === undefined ? {} : { after: afterOf(query.cursor) }) });
+  const page = rows.slice(0, limit);
+  const last = page.at(-1);
+  return { devices: page.map((row) => toView(row.device, row.assignment ?? undefined)), nextCursor: rows.length > limit && last ? cursorOf(last.device.id) : null };
 }
