@@ -1,5 +1,5 @@
 /** The audit trail: one row for every state change, written in the same transaction when possible. */
-import { desc, eq, sql } from 'drizzle-orm';
+import { asc, desc, eq, gt, max, sql } from 'drizzle-orm';
 import type { Db } from './db';
 import { nextId } from './dialect';
 import { preparedFor } from './prepared';
@@ -28,4 +28,14 @@ export async function writeAudit(db: Db, entry: AuditEntry): Promise<void> {
 export async function listAudit(db: Db, subject?: string, limit = 100): Promise<Array<typeof audit.$inferSelect>> {
   const query = db.select().from(audit);
   return (subject === undefined ? query : query.where(eq(audit.subject, subject))).orderBy(desc(audit.id)).limit(limit);
+}
+
+/** Rows with ids above `afterId`, oldest first: what a follower of the trail reads (core/console/audit-follower.ts). */
+export async function auditAfter(db: Db, afterId: number, limit: number): Promise<Array<typeof audit.$inferSelect>> {
+  return db.select().from(audit).where(gt(audit.id, afterId)).orderBy(asc(audit.id)).limit(limit);
+}
+
+/** The highest id in the trail (0 when empty): where a follower that wants only what comes next starts. */
+export async function lastAuditId(db: Db): Promise<number> {
+  return (await db.select({ id: max(audit.id) }).from(audit).get())?.id ?? 0;
 }
