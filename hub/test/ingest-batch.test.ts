@@ -20,30 +20,13 @@ import type { HubContext } from '../src/services/context';
 import { applyIngestBatch, type IngestItem } from '../src/services/statistics/ingest';
 import { createIngestBatcher } from '../src/services/statistics/ingest-batcher';
 import { makeTempDir, report, type TempDir } from './support';
-import { UNSIGNED_RELEASE_SHA, unsignedReleaseEnvelope } from './fixtures/unsigned-release';
+import { UNSIGNED_RELEASE_SHA, unsignedReleaseEnvelope, unsignedReleaseWindow } from './fixtures/unsigned-release';
 
 const NOW = new Date('2026-12-03T12:30:00.000Z');
 const SHA = UNSIGNED_RELEASE_SHA;
 
-const binned = (counts: number[], sum = 0): StatsWindow['latencyMs'] => ({ counts, underflow: 0, overflow: 0, missing: 0, sum, sumSq: 0, min: null, max: null });
-
 function window(device: string, msgId: string, n: number, minutesAgo = 10): StatsWindow {
-  const start = new Date(NOW.getTime() - minutesAgo * 60_000).toISOString();
-  return {
-    msgId,
-    device,
-    model: 'm',
-    version: '1',
-    sha256: SHA,
-    windowStart: start,
-    windowEnd: NOW.toISOString(),
-    n,
-    errors: {},
-    latencyMs: binned([n]),
-    features: [{ kind: 'numeric', ...binned([n, 0], n) }],
-    outputs: [{ kind: 'numeric', ...binned([0, n]) }],
-    ood: null,
-  };
+  return unsignedReleaseWindow({ device, msgId, n, windowStart: new Date(NOW.getTime() - minutesAgo * 60_000).toISOString(), windowEnd: NOW.toISOString() });
 }
 
 const brokerMessage = (topic: string, body: unknown, clientId: string | null = null): BrokerMessage => ({ topic, payload: Buffer.from(JSON.stringify(body)), clientId });

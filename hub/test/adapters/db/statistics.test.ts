@@ -31,7 +31,7 @@ import type { HubContext } from '../../../src/services/context';
 import { applyIngestBatch, type IngestItem } from '../../../src/services/statistics/ingest';
 import { ingestStatsWindows, StaleBucketError } from '../../../src/services/statistics/stats-ingest';
 import { report, silentLogger } from '../../support';
-import { UNSIGNED_RELEASE_SHA, unsignedReleaseEnvelope } from '../../fixtures/unsigned-release';
+import { UNSIGNED_RELEASE_SHA, unsignedReleaseEnvelope, unsignedReleaseWindow } from '../../fixtures/unsigned-release';
 import { ENGINES, gate, useBothDatabases, waitUntilBlockedOnLock } from './both-databases';
 
 const databases = useBothDatabases();
@@ -43,21 +43,7 @@ const SHA = UNSIGNED_RELEASE_SHA;
 const binned = (counts: number[], sum = 0): StatsWindow['latencyMs'] => ({ counts, underflow: 0, overflow: 0, missing: 0, sum, sumSq: 0, min: null, max: null });
 
 function window(device: string, msgId: string, n: number, model = 'm'): StatsWindow {
-  return {
-    msgId,
-    device,
-    model,
-    version: '1',
-    sha256: SHA,
-    windowStart: new Date(NOW.getTime() - 10 * 60_000).toISOString(),
-    windowEnd: NOW.toISOString(),
-    n,
-    errors: {},
-    latencyMs: binned([n]),
-    features: [{ kind: 'numeric', ...binned([n, 0], n) }],
-    outputs: [{ kind: 'numeric', ...binned([0, n]) }],
-    ood: null,
-  };
+  return unsignedReleaseWindow({ device, msgId, n, model, windowStart: new Date(NOW.getTime() - 10 * 60_000).toISOString(), windowEnd: NOW.toISOString() });
 }
 
 const shadowSection = (n: number, agree: number): ShadowStats => ({ model: 'm', version: '2', sha256: 'b'.repeat(64), n, agree, errors: {}, latencyMs: binned([n]), dropped: 0 });
