@@ -23,12 +23,13 @@ import { registerShadow, shadowSpecs } from './routes/shadow';
 import { registerTrainingRuns, trainingRunSpecs } from './routes/training-runs';
 import { registerSession, SESSION_PATH, sessionSpecs } from './routes/session';
 import { registerStream, streamSpecs } from './routes/stream';
+import { overviewSpecs, registerOverview } from './routes/overview';
 
 export const OPENAPI_PATH = '/api/v1/openapi.json';
 
 const openApiSpecs: RouteSpec[] = [{ method: 'get', path: OPENAPI_PATH, summary: 'This document', auth: 'none', responses: { 200: { description: 'OpenAPI 3.1' } } }];
 
-export const ROUTE_SPECS: readonly RouteSpec[] = [...healthSpecs, ...openApiSpecs, ...deviceSpecs, ...modelSpecs, ...driftSpecs, ...shadowSpecs, ...feedbackSpecs, ...alertSpecs, ...jobSpecs, ...rolloutSpecs, ...quantizeSpecs, ...datasetSpecs, ...trainingRunSpecs, ...operationSpecs, ...artifactSpecs, ...deviceConfigSpecs, ...deviceReleaseSpecs, ...brokerHookSpecs, ...sessionSpecs, ...streamSpecs];
+export const ROUTE_SPECS: readonly RouteSpec[] = [...healthSpecs, ...openApiSpecs, ...deviceSpecs, ...modelSpecs, ...driftSpecs, ...shadowSpecs, ...feedbackSpecs, ...alertSpecs, ...jobSpecs, ...rolloutSpecs, ...quantizeSpecs, ...datasetSpecs, ...trainingRunSpecs, ...operationSpecs, ...artifactSpecs, ...deviceConfigSpecs, ...deviceReleaseSpecs, ...brokerHookSpecs, ...sessionSpecs, ...streamSpecs, ...overviewSpecs];
 
 export function createApp(ctx: HubContext): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
@@ -47,6 +48,7 @@ export function createApp(ctx: HubContext): Hono<AppEnv> {
   });
   registerSession(app, ctx);
   registerStream(app, ctx);
+  registerOverview(app, ctx);
   registerDevices(app, ctx);
   registerModels(app, ctx);
   registerDrift(app, ctx);
