@@ -60,11 +60,11 @@ describe('batched ingestion', () => {
   /** Makes every claim of a msgId fail (as a full disk would), or lifts that. */
   const refuseClaims = async (refuse: boolean): Promise<void> => {
     if (store.engine === 'postgres') {
-      if (!refuse) return void (await store.db.run(sql.raw('DROP TRIGGER refuse_claims ON stats_messages')));
-      await store.db.run(sql.raw(`CREATE OR REPLACE FUNCTION refuse_claims() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'refused'; END $$`));
-      await store.db.run(sql.raw('CREATE TRIGGER refuse_claims BEFORE INSERT ON stats_messages FOR EACH ROW EXECUTE FUNCTION refuse_claims()'));
+      if (!refuse) return void (await store.db.execute(sql.raw('DROP TRIGGER refuse_claims ON stats_messages')));
+      await store.db.execute(sql.raw(`CREATE OR REPLACE FUNCTION refuse_claims() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'refused'; END $$`));
+      await store.db.execute(sql.raw('CREATE TRIGGER refuse_claims BEFORE INSERT ON stats_messages FOR EACH ROW EXECUTE FUNCTION refuse_claims()'));
     } else {
-      await store.db.run(sql.raw(refuse ? `CREATE TRIGGER refuse_claims BEFORE INSERT ON stats_messages BEGIN SELECT RAISE(ABORT, 'refused'); END` : 'DROP TRIGGER refuse_claims'));
+      await store.db.execute(sql.raw(refuse ? `CREATE TRIGGER refuse_claims BEFORE INSERT ON stats_messages BEGIN SELECT RAISE(ABORT, 'refused'); END` : 'DROP TRIGGER refuse_claims'));
     }
   };
 

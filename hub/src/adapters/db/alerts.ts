@@ -40,7 +40,7 @@ const ALERT_LOCK_CLASS = 0x616c_7274;
 export async function lockAlertScope(tx: Db, model: string, version: string, scope: string): Promise<void> {
   if (tx.engine !== 'postgres') return;
   // hashtext folds the key to the int4 the two-key form takes; a collision only makes two scopes take turns.
-  await tx.run(sql`SELECT pg_advisory_xact_lock(CAST(${ALERT_LOCK_CLASS} AS integer), hashtext(CAST(${`${model}@${version}#${scope}`} AS text)))`);
+  await tx.execute(sql`SELECT pg_advisory_xact_lock(CAST(${ALERT_LOCK_CLASS} AS integer), hashtext(CAST(${`${model}@${version}#${scope}`} AS text)))`);
 }
 
 export interface AlertQuery {

@@ -37,7 +37,7 @@ export interface SqlExecutor {
   /** The rows a query returns (a SELECT, or a write with RETURNING), keyed by column name. */
   rows<T extends Row>(query: SQL): Promise<T[]>;
   /** A write without RETURNING; resolves with how many rows it changed. */
-  run(query: SQL): Promise<number>;
+  execute(query: SQL): Promise<number>;
   /** A query with `sql.placeholder(...)` values, rendered once and run many times. */
   prepare(query: SQL): PreparedQuery;
 }
@@ -51,14 +51,16 @@ type Orm = BaseSQLiteDatabase<'async', RunResult, typeof schema>;
 
 /**
  * The database or a transaction on it: repositories take either, so callers choose the
- * boundary. drizzle's own raw `all/get/values/run` are replaced by the executor's
- * (`rows`, `run`), and its `transaction` by one that gives the work its own connection.
+ * boundary. drizzle's own raw `all/get/values/run` are left out (with sqlite-proxy they hand back
+ * value arrays): hand-written SQL goes through the executor's `rows` and `execute`. Its
+ * `transaction` is replaced by one that gives the work its own connection.
  */
-export type Db = Omit<Orm, 'all' | 'get' | 'values' | 'run' | 'transaction' | 'batch'> &
-  SqlExecutor & {
-    /** Runs `work` in one transaction (a savepoint when `this` is already one); rolled back if it throws. */
-    transaction<T>(work: (tx: Db) => Promise<T>): Promise<T>;
-  };
+export type Db = Omit<Orm, 'all' | 'get' | 'values' | 'run' | 'transaction' | 'batch'> & SqlExecutor & DbTransactions;
+
+interface DbTransactions {
+  /** Runs `work` in one transaction (a savepoint when `this` is already one); rolled back if it throws. */
+  transaction<T>(work: (tx: Db) => Promise<T>): Promise<T>;
+}
 
 const sqliteDialect = new SQLiteAsyncDialect();
 const pgDialect = new PgDialect();
@@ -88,13 +90,13 @@ export function buildDb(engine: Engine, connection: Connection, transaction: Tra
   };
   const rowsOf = async <T extends Row>(text: string, params: unknown[]): Promise<T[]> => (await connection.query(text, params, 'objects')).rows as T[];
   const changesOf = async (text: string, params: unknown[]): Promise<number> => (await connection.query(text, params, 'run')).changes;
-  const extras: Omit<Db, keyof Omit<Orm, 'all' | 'get' | 'values' | 'run' | 'transaction' | 'batch'>> = {
+  const extras: SqlExecutor & DbTransactions = {
     engine,
     rows: <T extends Row>(query: SQL) => {
       const { sql: text, params } = render(query);
       return rowsOf<T>(text, params);
     },
-    run: (query: SQL) => {
+    execute: (query: SQL) => {
       const { sql: text, params } = render(query);
       return changesOf(text, params);
     },
@@ -107,6 +109,6 @@ export function buildDb(engine: Engine, connection: Connection, transaction: Tra
     },
     transaction: <T>(work: (tx: Db) => Promise<T>) => transaction((txConnection, nested) => work(transactionDb(txConnection, nested))),
   };
-  // The drizzle instance keeps its builders; the executor and transaction replace its raw methods.
-  return Object.assign(orm, extras) as unknown as Db;
+  // The drizzle instance keeps its builders; the executor joins them and the transaction replaces drizzle's.
+  return Object.assign(orm, extras);
 }

@@ -49,8 +49,8 @@ export function skipLocked(engine: Engine): SQL {
  * UPDATE. SQLite needs nothing: a transaction there began IMMEDIATE, so it already holds the
  * only write lock.
  */
-export async function lockRows(db: { engine: Engine; run(query: SQL): Promise<number> }, table: SQLiteTable, where: SQL): Promise<void> {
-  if (db.engine === 'postgres') await db.run(sql`SELECT 1 FROM ${table} WHERE ${where} FOR UPDATE`);
+export async function lockRows(db: { engine: Engine; execute(query: SQL): Promise<number> }, table: SQLiteTable, where: SQL): Promise<void> {
+  if (db.engine === 'postgres') await db.execute(sql`SELECT 1 FROM ${table} WHERE ${where} FOR UPDATE`);
 }
 
 /** The error and what it wraps (drizzle wraps driver errors in `cause`), outermost first. */

@@ -20,7 +20,7 @@ describe.each(ENGINES)('sql executor on %s', (name) => {
   it('runs ad-hoc and prepared queries alike, with change counts and RETURNING', async () => {
     const exec = make();
     expect(exec.engine).toBe(name);
-    await exec.run(sql.raw('CREATE TABLE counters (k text PRIMARY KEY, n integer NOT NULL)'));
+    await exec.execute(sql.raw('CREATE TABLE counters (k text PRIMARY KEY, n integer NOT NULL)'));
     const bump = exec.prepare(sql`
       INSERT INTO counters (k, n) VALUES (${sql.placeholder('k')}, ${sql.placeholder('by')})
       ON CONFLICT (k) DO UPDATE SET n = counters.n + excluded.n
@@ -38,7 +38,7 @@ describe.each(ENGINES)('sql executor on %s', (name) => {
     ]);
     const reset = exec.prepare(sql`UPDATE counters SET n = 0 WHERE k <> ${sql.placeholder('keep')}`);
     expect(await reset.run({ keep: 'key-0' })).toBe(4);
-    expect(await exec.run(sql`DELETE FROM counters WHERE n = ${0}`)).toBe(4);
+    expect(await exec.execute(sql`DELETE FROM counters WHERE n = ${0}`)).toBe(4);
   });
 
   it('stores a value that looks like SQL as plain data', async () => {
@@ -76,8 +76,8 @@ describe.each(ENGINES)('typed queries and transactions on %s', (name) => {
   it('numbers audit rows past 2^31 (a row per presence change, for the fleet\'s life)', async () => {
     const db = make();
     const past = 2 ** 31 + 7;
-    if (db.engine === 'postgres') await db.run(sql.raw(`ALTER TABLE audit ALTER COLUMN id RESTART WITH ${past}`));
-    else await db.run(sql`UPDATE sqlite_sequence SET seq = ${past - 1} WHERE name = 'audit'`);
+    if (db.engine === 'postgres') await db.execute(sql.raw(`ALTER TABLE audit ALTER COLUMN id RESTART WITH ${past}`));
+    else await db.execute(sql`UPDATE sqlite_sequence SET seq = ${past - 1} WHERE name = 'audit'`);
     const row = await db.insert(audit).values({ id: nextId(db.engine), at: 't', actor: 'test', action: 'x', subject: `wide-${name}` }).returning({ id: audit.id }).get();
     expect(row?.id).toBe(past);
   });

@@ -75,9 +75,9 @@ function cleanTrainingTables(engine: (typeof ENGINES)[number]): { db: Db } {
     }
   });
   beforeEach(async () => {
-    await handle.db.run(sql`DELETE FROM training_logs`);
-    await handle.db.run(sql`DELETE FROM training_trials`);
-    await handle.db.run(sql`DELETE FROM training_runs`);
+    await handle.db.execute(sql`DELETE FROM training_logs`);
+    await handle.db.execute(sql`DELETE FROM training_trials`);
+    await handle.db.execute(sql`DELETE FROM training_runs`);
   });
   return handle;
 }
@@ -159,7 +159,7 @@ describe.each(ENGINES)('training runs on %s', (engine) => {
 
     const search = await newRun(db, 10);
     expect(await planSearch(db, search, { holder: 'planner', attempt: 0 }, trialRows(search, 6), { status: 'running' })).toBe(false);
-    await db.run(sql`UPDATE training_runs SET claimed_by = 'planner', attempts = 1 WHERE id = ${search}`);
+    await db.execute(sql`UPDATE training_runs SET claimed_by = 'planner', attempts = 1 WHERE id = ${search}`);
     expect(await planSearch(db, search, { holder: 'planner', attempt: 1 }, trialRows(search, 6), { status: 'running', stage: 'training' })).toBe(true);
     const trials = await Promise.all(Array.from({ length: 16 }, (_, i) => claimTrial(db, claimAt(`hub-${i}`, 5_000))));
     const taken = trials.filter((t) => t !== undefined);
@@ -219,7 +219,7 @@ describe.each(ENGINES)('training runs on %s', (engine) => {
 
   it('cancels a queued or running run with its trials (fencing their holders off), but not a registering or finished one', async () => {
     const run = await newRun(db, 1);
-    await db.run(sql`UPDATE training_runs SET claimed_by = 'hub-a', attempts = 1 WHERE id = ${run}`);
+    await db.execute(sql`UPDATE training_runs SET claimed_by = 'hub-a', attempts = 1 WHERE id = ${run}`);
     expect(await planSearch(db, run, { holder: 'hub-a', attempt: 1 }, trialRows(run, 2), { status: 'running', stage: 'training' })).toBe(true);
     expect(await claimTrial(db, claimAt('hub-b', 1_000))).toMatchObject({ index: 0 });
     expect(await cancelActiveRun(db, run, at(9))).toBe('cancelled');
@@ -244,7 +244,7 @@ describe.each(ENGINES)('training runs on %s', (engine) => {
     expect(await claimRun(db, claimAt('hub-a', 1_000))).toMatchObject({ id: search });
     expect(await claimRun(db, claimAt('hub-a', 1_000))).toMatchObject({ id: done });
     expect(await updateHeldRun(db, done, { holder: 'hub-a', attempt: 1 }, { status: 'succeeded' })).toBe(true);
-    await db.run(sql`UPDATE training_runs SET claimed_by = 'hub-b', attempts = 2 WHERE id = ${search}`);
+    await db.execute(sql`UPDATE training_runs SET claimed_by = 'hub-b', attempts = 2 WHERE id = ${search}`);
     expect(await planSearch(db, search, { holder: 'hub-b', attempt: 2 }, trialRows(search, 2), { status: 'running', stage: 'training' })).toBe(true);
     expect(await claimTrial(db, claimAt('hub-a', 1_000))).toMatchObject({ index: 0 });
     expect(await claimTrial(db, claimAt('hub-b', 1_000))).toMatchObject({ index: 1 });
@@ -274,7 +274,7 @@ describe('training run claims on PostgreSQL alone', () => {
     let lockTaken = (): void => undefined;
     const locked = new Promise<void>((resolve) => (lockTaken = resolve));
     const other = db.transaction(async (tx) => {
-      await tx.run(sql`SELECT 1 FROM training_runs WHERE id = ${r1} FOR UPDATE`);
+      await tx.execute(sql`SELECT 1 FROM training_runs WHERE id = ${r1} FOR UPDATE`);
       lockTaken();
       await held;
     });
