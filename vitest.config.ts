@@ -8,6 +8,7 @@ export default defineConfig({
     hookTimeout: 30_000,
     pool: 'forks',
     // EDGEFLEET_TEST_DATABASE=postgres: the hubs of the run use a private PostgreSQL instead of SQLite.
-    globalSetup: [fileURLToPath(new URL('./test/support/postgres-global-setup.ts', import.meta.url))],
+    // The admin console is built once for the browser tests (test/support/console-global-setup.ts).
+    globalSetup: [fileURLToPath(new URL('./test/support/postgres-global-setup.ts', import.meta.url)), fileURLToPath(new URL('./test/support/console-global-setup.ts', import.meta.url))],
   },
 });

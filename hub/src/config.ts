@@ -60,6 +60,8 @@ export interface HubOptions {
   host?: string;
   /** admin bearer token (EDGEFLEET_ADMIN_TOKEN); else read or generated in dataDir/admin-token (0600) */
   adminToken?: string;
+  /** the built admin console served at `/` (EDGEFLEET_CONSOLE_DIR); default hub/dist/console, which `npm run build` writes */
+  consoleDir?: string;
   /** how devices reach the hub (EDGEFLEET_PUBLIC_URL); default http://localhost:<http port>, or the bind host when specific */
   publicUrl?: string;
   /** largest model upload; default 256 MiB (EDGEFLEET_MAX_MODEL_BYTES) */
@@ -115,6 +117,7 @@ const envSchema = z.object({
   EDGEFLEET_HOST: z.string().min(1).optional(),
   EDGEFLEET_ADMIN_TOKEN: z.string().min(16, 'must be at least 16 characters').regex(/^\S+$/, 'must not contain whitespace').optional(),
   EDGEFLEET_PUBLIC_URL: z.url({ protocol: /^https?$/ }).optional(),
+  EDGEFLEET_CONSOLE_DIR: z.string().min(1).max(4096).optional(),
   EDGEFLEET_MAX_MODEL_BYTES: positiveInt.optional(),
   EDGEFLEET_DEPLOYMENT_TTL_S: positiveInt.optional(),
   EDGEFLEET_STATS_INTERVAL_S: z.coerce.number().int().min(5).max(86_400).optional(),
@@ -171,6 +174,7 @@ export function hubOptionsFromEnv(env: NodeJS.ProcessEnv): HubOptions {
   if (e.EDGEFLEET_HOST !== undefined) options.host = e.EDGEFLEET_HOST;
   if (e.EDGEFLEET_ADMIN_TOKEN !== undefined) options.adminToken = e.EDGEFLEET_ADMIN_TOKEN;
   if (e.EDGEFLEET_PUBLIC_URL !== undefined) options.publicUrl = e.EDGEFLEET_PUBLIC_URL;
+  if (e.EDGEFLEET_CONSOLE_DIR !== undefined) options.consoleDir = e.EDGEFLEET_CONSOLE_DIR;
   if (e.EDGEFLEET_MAX_MODEL_BYTES !== undefined) options.maxModelBytes = e.EDGEFLEET_MAX_MODEL_BYTES;
   if (e.EDGEFLEET_DEPLOYMENT_TTL_S !== undefined) options.deploymentTtlS = e.EDGEFLEET_DEPLOYMENT_TTL_S;
   if (e.EDGEFLEET_STATS_INTERVAL_S !== undefined) options.statsIntervalS = e.EDGEFLEET_STATS_INTERVAL_S;

@@ -202,7 +202,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
     const mqttPort = embedded ? await embedded.listen(options.mqttPort ?? DEFAULTS.mqttPort, host) : null;
     // Docs past half their lifetime are still valid: re-signing them need not hold the listener back.
     await refreshExpiringDocs(ctx);
-    const server = createAdaptorServer({ fetch: createApp(ctx).fetch, hostname: host }) as HttpServer;
+    const server = createAdaptorServer({ fetch: createApp(ctx, { ...(options.consoleDir ? { consoleDir: options.consoleDir } : {}) }).fetch, hostname: host }) as HttpServer;
     embedded?.attachWebSocket(server, '/mqtt');
     const httpPort = await listen(server, options.httpPort ?? DEFAULTS.httpPort, host);
     cleanups.push(() => closeHttp(server));

@@ -1,6 +1,7 @@
 /** CLI entry (`npm start`): environment -> startHub -> close on SIGINT/SIGTERM. */
 import { hubOptionsFromEnv, startHub } from './index';
 import { jsonLogger } from './adapters/logger';
+import { buildConsole, consoleIsBuilt, DEFAULT_CONSOLE_DIR } from './console/build';
 
 const logger = jsonLogger();
 
@@ -11,6 +12,13 @@ async function main(): Promise<void> {
   } catch (error) {
     process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
     process.exit(2);
+  }
+  // `npm start` from a fresh clone: the console is built once, before the hub serves it.
+  const consoleDir = options.consoleDir ?? DEFAULT_CONSOLE_DIR;
+  if (!(await consoleIsBuilt(consoleDir))) {
+    logger.info('building the admin console (first start)', { dir: consoleDir });
+    const built = await buildConsole(consoleDir);
+    logger.info('admin console built', { files: Object.keys(built.assets).length });
   }
   const hub = await startHub({ ...options, logger });
 

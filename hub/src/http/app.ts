@@ -24,20 +24,27 @@ import { registerTrainingRuns, trainingRunSpecs } from './routes/training-runs';
 import { registerSession, SESSION_PATH, sessionSpecs } from './routes/session';
 import { registerStream, streamSpecs } from './routes/stream';
 import { overviewSpecs, registerOverview } from './routes/overview';
+import { consoleSpecs, registerConsole } from './routes/console';
+import { DEFAULT_CONSOLE_DIR } from '../console/build';
 
 export const OPENAPI_PATH = '/api/v1/openapi.json';
 
 const openApiSpecs: RouteSpec[] = [{ method: 'get', path: OPENAPI_PATH, summary: 'This document', auth: 'none', responses: { 200: { description: 'OpenAPI 3.1' } } }];
 
-export const ROUTE_SPECS: readonly RouteSpec[] = [...healthSpecs, ...openApiSpecs, ...deviceSpecs, ...modelSpecs, ...driftSpecs, ...shadowSpecs, ...feedbackSpecs, ...alertSpecs, ...jobSpecs, ...rolloutSpecs, ...quantizeSpecs, ...datasetSpecs, ...trainingRunSpecs, ...operationSpecs, ...artifactSpecs, ...deviceConfigSpecs, ...deviceReleaseSpecs, ...brokerHookSpecs, ...sessionSpecs, ...streamSpecs, ...overviewSpecs];
+export const ROUTE_SPECS: readonly RouteSpec[] = [...healthSpecs, ...openApiSpecs, ...deviceSpecs, ...modelSpecs, ...driftSpecs, ...shadowSpecs, ...feedbackSpecs, ...alertSpecs, ...jobSpecs, ...rolloutSpecs, ...quantizeSpecs, ...datasetSpecs, ...trainingRunSpecs, ...operationSpecs, ...artifactSpecs, ...deviceConfigSpecs, ...deviceReleaseSpecs, ...brokerHookSpecs, ...sessionSpecs, ...streamSpecs, ...overviewSpecs, ...consoleSpecs];
 
-export function createApp(ctx: HubContext): Hono<AppEnv> {
+/** `consoleDir`: the built admin console served at `/` (default hub/dist/console). */
+/** The OpenAPI document `GET /api/v1/openapi.json` serves (and the console's types are generated from). */
+export const openApiDocument = (): Record<string, unknown> => buildOpenApi(ROUTE_SPECS, { version: '0.1.0' });
+
+export function createApp(ctx: HubContext, options: { consoleDir?: string } = {}): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   app.onError((error, c) => handleError(error, c, ctx.logger));
   app.notFound((c) => c.json(errorBody('E_NOT_FOUND', `no route for ${c.req.method} ${c.req.path}`), 404));
 
   registerHealth(app);
-  const openApi = buildOpenApi(ROUTE_SPECS, { version: '0.1.0' });
+  registerConsole(app, options.consoleDir ?? DEFAULT_CONSOLE_DIR);
+  const openApi = openApiDocument();
   app.get(OPENAPI_PATH, (c) => c.json(openApi));
 
   // Everything else under /api/v1 is the admin API.

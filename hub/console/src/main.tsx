@@ -1,0 +1,34 @@
+/** The admin console: a session gate, then the pages under one layout. */
+import { render } from 'preact';
+import { useEffect } from 'preact/hooks';
+import { Route, Router, Switch } from 'wouter-preact';
+import { useHashLocation } from 'wouter-preact/use-hash-location';
+import { Layout } from './components/layout';
+import { Loading } from './components/status';
+import { NotFoundPage } from './pages/not-found';
+import { SignInPage } from './pages/sign-in';
+import { ROUTES } from './routes';
+import { resumeSession, useSession } from './session';
+import './styles.css';
+
+function App() {
+  const session = useSession();
+  useEffect(() => void resumeSession(), []);
+  if (session.kind === 'loading') return <Loading what="the console" />;
+  if (session.kind === 'signed-out') return <SignInPage reason={session.reason} />;
+  return (
+    <Router hook={useHashLocation}>
+      <Layout>
+        <Switch>
+          {ROUTES.map((route) => (
+            <Route key={route.path} path={route.path} component={route.component} />
+          ))}
+          <Route component={NotFoundPage} />
+        </Switch>
+      </Layout>
+    </Router>
+  );
+}
+
+const root = document.getElementById('app');
+if (root) render(<App />, root);

@@ -1,0 +1,4 @@
+/** The devices pages. */
+import type { PageRoute } from '../page-route';
+
+export const devicesRoutes: PageRoute[] = [];

@@ -1,0 +1,4 @@
+/** The rollouts pages. */
+import type { PageRoute } from '../page-route';
+
+export const rolloutsRoutes: PageRoute[] = [];

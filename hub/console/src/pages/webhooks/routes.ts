@@ -1,0 +1,4 @@
+/** The webhooks pages. */
+import type { PageRoute } from '../page-route';
+
+export const webhooksRoutes: PageRoute[] = [];
