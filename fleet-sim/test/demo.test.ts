@@ -115,9 +115,17 @@ describe('demo flow, headless, six devices', () => {
     expect(statusLine(snapshot)).toBe(`rollout completed, step 7 of 7, gate pass; devices serving ${TO_VERSION}: 6`);
     const hub = d.hub;
     if (!hub) throw new Error('no hub');
-    const view = renderView(snapshot, { httpUrl: hub.httpUrl, mqttUrl: hub.mqttUrl, adminToken: d.adminToken, devices: 6, rate: 60, statsIntervalS: 2, bad: false, fromVersion: FROM_VERSION, notes: [], startedAt: d.startedAt, rowsAnswered: 0, requestsFailed: 0 }, { color: false, width: 200 }).join('\n');
+    const view = renderView(snapshot, { httpUrl: hub.httpUrl, mqttUrl: hub.mqttUrl, adminToken: d.adminToken, consoleLink: d.consoleLink, devices: 6, rate: 60, statsIntervalS: 2, bad: false, fromVersion: FROM_VERSION, notes: [], startedAt: d.startedAt, rowsAnswered: 0, requestsFailed: 0 }, { color: false, width: 200 }).join('\n');
     expect(view).toContain(`${MODEL} ${FROM_VERSION} -> ${TO_VERSION}  COMPLETED`);
     expect(view).toContain(d.adminToken);
+    // The printed console link signs a browser in, once.
+    expect(d.consoleLink).toMatch(/\/#\/sign-in\?link=[A-Za-z0-9_-]{20,}$/);
+    expect(view).toContain(d.consoleLink);
+    const code = new URLSearchParams((d.consoleLink ?? '').split('?')[1]).get('link');
+    const signIn = () => fetch(`${hub.httpUrl}/api/v1/session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ link: code }) });
+    expect((await signIn()).status).toBe(201);
+    expect((await signIn()).status).toBe(401);
+    expect((await fetch(`${hub.httpUrl}/`)).status).toBe(200);
     expect(view).toMatch(/input-drift\s+pass/);
   });
 

@@ -1,7 +1,7 @@
 /** CLI entry (`npm start`): environment -> startHub -> close on SIGINT/SIGTERM. */
 import { hubOptionsFromEnv, startHub } from './index';
 import { jsonLogger } from './adapters/logger';
-import { buildConsole, consoleIsBuilt, DEFAULT_CONSOLE_DIR } from './console/build';
+import { consoleIsBuilt, DEFAULT_CONSOLE_DIR, ensureConsoleBuilt } from './console/build';
 
 const logger = jsonLogger();
 
@@ -17,8 +17,8 @@ async function main(): Promise<void> {
   const consoleDir = options.consoleDir ?? DEFAULT_CONSOLE_DIR;
   if (!(await consoleIsBuilt(consoleDir))) {
     logger.info('building the admin console (first start)', { dir: consoleDir });
-    const built = await buildConsole(consoleDir);
-    logger.info('admin console built', { files: Object.keys(built.assets).length });
+    await ensureConsoleBuilt(consoleDir);
+    logger.info('admin console built', { dir: consoleDir });
   }
   const hub = await startHub({ ...options, logger });
 

@@ -75,6 +75,7 @@ export class AdminApi {
 
 export const enrolledSchema = z.looseObject({ id: z.string(), secret: z.string() });
 export const datasetSchema = z.looseObject({ id: z.string(), rows: z.number() });
+export const signInLinkSchema = z.looseObject({ url: z.string(), expiresAt: z.string() });
 export const createdRunSchema = z.looseObject({ id: z.string() });
 export const runSchema = z.looseObject({
   status: z.string(),

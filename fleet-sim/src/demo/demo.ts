@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Hub, Logger } from '@edgefleet/hub';
 import type { AgentLogger, LogFields } from '@edgefleet/agent';
-import { AdminApi, anySchema, createdRunSchema, datasetSchema, devicesSchema, rolloutSchema, runSchema, versionSchema, type Run } from './api';
+import { AdminApi, anySchema, signInLinkSchema, createdRunSchema, datasetSchema, devicesSchema, rolloutSchema, runSchema, versionSchema, type Run } from './api';
 import type { DemoOptions } from './cli';
 import { closeFleet, enrolFleet, ringSizes, startFleet, type SimDevice } from './fleet';
 import { startDemoHub } from './hub';
@@ -59,6 +59,8 @@ export class Demo {
   notes: string[] = [];
   dataDir = '';
   readonly adminToken: string;
+  /** a one-time sign-in link to the admin console, made once the hub is up */
+  consoleLink: string | null = null;
   readonly startedAt = new Date();
   private readonly layouts = new Map<string, InputLayout>();
   private closing: Promise<void> | null = null;
@@ -160,6 +162,9 @@ export class Demo {
     this.api = new AdminApi(started.hub);
     for (const note of started.notes) this.log(note);
     this.log(`hub started: ${started.hub.httpUrl} (MQTT ${started.hub.mqttUrl})`);
+    // The demo runs for hours if left alone: the link is good for a day, and for one browser.
+    this.consoleLink = (await this.api.post('/api/v1/session/links', signInLinkSchema, { json: { ttlS: 86_400 } })).url;
+    this.log(`admin console: ${this.consoleLink} (one-time sign-in link; after that, sign in with the admin token)`);
   }
 
   private async enrol(): Promise<void> {

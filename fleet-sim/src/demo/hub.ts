@@ -5,7 +5,7 @@
  * seconds: the same code paths as production, only faster, so a staged rollout fits in minutes.
  */
 import { createServer } from 'node:net';
-import { startHub, type Hub, type Logger } from '@edgefleet/hub';
+import { ensureConsoleBuilt, startHub, type Hub, type Logger } from '@edgefleet/hub';
 
 export interface DemoHubOptions {
   dataDir: string;
@@ -43,6 +43,8 @@ const addressInUse = (error: unknown): boolean => {
 
 export async function startDemoHub(options: DemoHubOptions): Promise<DemoHub> {
   const notes: string[] = [];
+  // The rollout is watched and steered in the admin console: built once, on the first demo.
+  if (await ensureConsoleBuilt()) notes.push('built the admin console (npm run build)');
   let ports: { httpPort: number; mqttPort: number } = { httpPort: 0, mqttPort: 0 };
   if (options.ports === 'contract') {
     ports = { ...CONTRACT_PORTS };

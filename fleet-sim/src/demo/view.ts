@@ -10,6 +10,8 @@ export interface ViewInfo {
   httpUrl: string;
   mqttUrl: string;
   adminToken: string;
+  /** the admin console's one-time sign-in link, once made */
+  consoleLink: string | null;
   devices: number;
   rate: number;
   statsIntervalS: number;
@@ -47,6 +49,7 @@ export function renderView(snapshot: Snapshot, info: ViewInfo, options: ViewOpti
   const uptime = formatDuration(snapshot.at.getTime() - info.startedAt.getTime());
   const lines: string[] = [
     `${paint('edgefleet demo', 'bold')}  hub ${info.httpUrl}  MQTT ${info.mqttUrl}  up ${uptime}`,
+    `admin console ${info.consoleLink ?? `${info.httpUrl}/`}${info.consoleLink ? '  (one-time sign-in link; then sign in with the admin token)' : ''}`,
     `admin token ${info.adminToken}`,
     paint(`  e.g. curl -s -H "Authorization: Bearer ${info.adminToken}" ${info.httpUrl}/api/v1/rollouts${snapshot.rollout ? `/${snapshot.rollout.id}` : ''}`, 'dim'),
     `${info.devices} devices, ${info.rate} rows/s each, statistics windows every ${info.statsIntervalS} s, ${info.rowsAnswered.toLocaleString('en')} rows answered${info.requestsFailed > 0 ? paint(`, ${info.requestsFailed} requests failed`, 'warn') : ''}${info.bad ? paint('  --bad: version 2 was trained on miscalibrated readings', 'warn') : ''}`,

@@ -105,3 +105,19 @@ export async function consoleIsBuilt(dir: string = DEFAULT_CONSOLE_DIR): Promise
     () => false,
   );
 }
+
+/**
+ * Builds the console unless `dir` already holds one (`npm start`, `npm run demo`); true when it
+ * built. Two processes starting at once may both build: the loser's rename fails, and it accepts
+ * the winner's build.
+ */
+export async function ensureConsoleBuilt(dir: string = DEFAULT_CONSOLE_DIR): Promise<boolean> {
+  if (await consoleIsBuilt(dir)) return false;
+  try {
+    await buildConsole(dir);
+    return true;
+  } catch (error) {
+    if (await consoleIsBuilt(dir)) return false;
+    throw error;
+  }
+}

@@ -19,7 +19,8 @@ export const MAX_JSON_BODY_BYTES = 64 * 1024;
 const tooLarge = (): HubError => new HubError('E_TOO_LARGE', `JSON body exceeds ${MAX_JSON_BODY_BYTES} bytes`);
 
 /** Reads a JSON body with the cap enforced while reading, so a chunked body cannot grow unbounded. */
-export async function readJsonBody(c: Context): Promise<unknown> {
+/** `whenEmpty`: what an empty body means, for routes whose every field is optional; otherwise it is an error. */
+export async function readJsonBody(c: Context, whenEmpty?: unknown): Promise<unknown> {
   if (Number(c.req.header('content-length') ?? '0') > MAX_JSON_BODY_BYTES) throw tooLarge();
   const body = c.req.raw.body;
   const chunks: Uint8Array[] = [];
@@ -37,6 +38,7 @@ export async function readJsonBody(c: Context): Promise<unknown> {
       chunks.push(value);
     }
   }
+  if (whenEmpty !== undefined && chunks.every((chunk) => chunk.length === 0)) return whenEmpty;
   try {
     return JSON.parse(Buffer.concat(chunks).toString('utf8'));
   } catch {

@@ -1,7 +1,7 @@
-/** Admin console sessions (the `admin_sessions` table): stored by the hash of their secret, found only while unexpired. */
+/** Admin console sessions (`admin_sessions`) and one-time sign-in links (`admin_sign_in_links`): stored by the hash of their secret, found only while unexpired. */
 import { and, eq, gt, lte } from 'drizzle-orm';
 import type { Db } from './db';
-import { adminSessions } from './schema';
+import { adminSessions, adminSignInLinks } from './schema';
 
 export type AdminSessionRow = typeof adminSessions.$inferSelect;
 
@@ -22,4 +22,20 @@ export async function deleteAdminSession(db: Db, idHash: string): Promise<boolea
 /** Forgets sessions that expired by `now`; how many. */
 export async function pruneAdminSessions(db: Db, now: string): Promise<number> {
   return (await db.delete(adminSessions).where(lte(adminSessions.expiresAt, now)).run()).changes;
+}
+
+export async function insertSignInLink(db: Db, row: typeof adminSignInLinks.$inferInsert): Promise<void> {
+  await db.insert(adminSignInLinks).values(row);
+}
+
+/**
+ * Uses the link whose code hashes to `idHash`: true once, if it exists and has not expired by `now`.
+ * One delete decides, so two replicas given the same link cannot both honour it.
+ */
+export async function consumeSignInLink(db: Db, idHash: string, now: string): Promise<boolean> {
+  return (await db.delete(adminSignInLinks).where(and(eq(adminSignInLinks.idHash, idHash), gt(adminSignInLinks.expiresAt, now))).run()).changes > 0;
+}
+
+export async function pruneSignInLinks(db: Db, now: string): Promise<number> {
+  return (await db.delete(adminSignInLinks).where(lte(adminSignInLinks.expiresAt, now)).run()).changes;
 }

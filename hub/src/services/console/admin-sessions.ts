@@ -5,7 +5,7 @@
  * Scripts keep using the bearer token.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { deleteAdminSession, insertAdminSession, liveAdminSession, pruneAdminSessions } from '../../adapters/db/admin-sessions';
+import { consumeSignInLink, deleteAdminSession, insertAdminSession, insertSignInLink, liveAdminSession, pruneAdminSessions, pruneSignInLinks } from '../../adapters/db/admin-sessions';
 import { safeEqual } from '../../adapters/secrets';
 import { HubError } from '../../core/errors';
 import type { HubContext } from '../context';
@@ -28,6 +28,33 @@ const randomToken = (): string => randomBytes(32).toString('base64url');
 /** A new session for whoever presents the admin token; E_UNAUTHORIZED otherwise (the token is never echoed). */
 export async function signIn(deps: SessionDeps, token: string): Promise<StartedSession> {
   if (!safeEqual(token, deps.adminToken)) throw new HubError('E_UNAUTHORIZED', 'wrong admin token');
+  return startSession(deps);
+}
+
+/** How long a sign-in link stays usable unless asked otherwise, and at most. */
+export const SIGN_IN_LINK_TTL_S = 15 * 60;
+export const SIGN_IN_LINK_MAX_TTL_S = 24 * 60 * 60;
+
+/**
+ * A one-time sign-in link's code (`npm run demo` prints one): whoever holds the admin token makes
+ * it, and the first browser to present it gets a session. Only its hash is stored.
+ */
+export async function createSignInLink(deps: Pick<HubContext, 'db' | 'now'>, ttlS: number = SIGN_IN_LINK_TTL_S): Promise<{ code: string; expiresAt: string }> {
+  const now = deps.now();
+  await pruneSignInLinks(deps.db, now.toISOString());
+  const code = randomToken();
+  const expiresAt = new Date(now.getTime() + ttlS * 1000).toISOString();
+  await insertSignInLink(deps.db, { idHash: hashOf(code), createdAt: now.toISOString(), expiresAt });
+  return { code, expiresAt };
+}
+
+/** A new session for the first presenter of a live link's code; E_UNAUTHORIZED for a used, expired or unknown one. */
+export async function signInWithLink(deps: Pick<HubContext, 'db' | 'now'>, code: string): Promise<StartedSession> {
+  if (!(await consumeSignInLink(deps.db, hashOf(code), deps.now().toISOString()))) throw new HubError('E_UNAUTHORIZED', 'this sign-in link was already used, has expired, or never existed; sign in with the admin token');
+  return startSession(deps);
+}
+
+async function startSession(deps: Pick<HubContext, 'db' | 'now'>): Promise<StartedSession> {
   const now = deps.now();
   // Expired sessions are forgotten as new ones start: the table holds live ones and a few more.
   await pruneAdminSessions(deps.db, now.toISOString());

@@ -399,3 +399,14 @@ export const adminSessions = pgTable(
   },
   (t) => [index('admin_sessions_expires').on(t.expiresAt)],
 );
+
+/** One-time console sign-in links (`npm run demo` prints one): the SHA-256 of the code, used once, then gone. */
+export const adminSignInLinks = pgTable(
+  'admin_sign_in_links',
+  {
+    idHash: text('id_hash').primaryKey(),
+    createdAt: text('created_at').notNull(),
+    expiresAt: text('expires_at').notNull(),
+  },
+  (t) => [index('admin_sign_in_links_expires').on(t.expiresAt)],
+);
