@@ -23,6 +23,7 @@ import { cnnSection } from './cnn-int8-bench';
 import { provisioningSection } from './provisioning-bench';
 import { databaseSection } from './database-bench';
 import { devicePagesSection } from './device-pages-bench';
+import { consoleDevicesSection } from './console-devices-bench';
 
 const EPOCHS = Number(process.env.BENCH_EPOCHS ?? 3);
 const RUNS = { batch1: 2000, batch64: 300 };
@@ -120,6 +121,7 @@ async function main(): Promise<void> {
   console.log(await provisioningSection({ devices: quick ? 300 : 2000 }));
   console.log(`\n${await databaseSection({ quick })}`);
   console.log(`\n${await devicePagesSection({ devices: quick ? 2_000 : 10_000 })}`);
+  console.log(`\n${await consoleDevicesSection({ devices: quick ? 2_000 : 10_000 })}`);
   console.log(`\ntotal ${((performance.now() - started) / 1000).toFixed(1)} s`);
 }
 

@@ -47,7 +47,8 @@ export function Layout({ children }: { children: ComponentChildren }) {
           <ul>
             {NAV.map((item) => (
               <li key={item.href}>
-                <Link href={item.href} aria-current={isCurrent(location, item.href) ? 'page' : undefined}>
+                {/* The trailing "?" clears the address's search: one page's filters (?ring=...) never follow the admin to another. */}
+                <Link href={`${item.href}?`} aria-current={isCurrent(location, item.href) ? 'page' : undefined}>
                   {item.label}
                 </Link>
               </li>
