@@ -18,6 +18,59 @@ const uploadQuery = z.object({
 });
 const kindsSchema = z.object({ kinds: z.record(z.string().min(1), kindSchema) });
 const idParams = z.object({ id: sha256Schema });
+/**
+ * The exploration summary as core/datasets/explore-table.ts builds it (TableSummary), so the
+ * OpenAPI document and the console's generated types describe every field; hub/test/dataset-summary-schema.test.ts
+ * parses real summaries with it (strict objects: a field added there and not here fails that test).
+ */
+const numberOrNull = z.number().nullable();
+const associationSchema = z
+  .strictObject({ measure: z.enum(['pearson', 'correlationRatio', 'cramersV']), value: numberOrNull })
+  .describe("with ?target=: the column's association with the target (|r|, eta or Cramér's V; null when undefined)");
+const idLikeSchema = z
+  .strictObject({ reason: z.enum(['date-text', 'unique-per-row', 'monotone-counter']), detail: z.string() })
+  .describe('present when the column looks like an id, a counter or a text date; training leaves it out by default');
+const numericSummarySchema = z.strictObject({
+  name: z.string(),
+  kind: z.literal('numeric'),
+  count: z.number().int().describe('present (non-missing) values'),
+  missing: z.number().int(),
+  mean: numberOrNull,
+  sd: numberOrNull.describe('sample standard deviation'),
+  min: numberOrNull,
+  max: numberOrNull,
+  quantiles: z.strictObject({ p01: numberOrNull, p05: numberOrNull, p25: numberOrNull, p50: numberOrNull, p75: numberOrNull, p95: numberOrNull, p99: numberOrNull }),
+  histogram: z
+    .strictObject({ edges: z.array(z.number()), counts: z.array(z.number().int()) })
+    .describe('equal-width bins [edges[i], edges[i+1]), the last closed; empty without present values'),
+  association: associationSchema.optional(),
+  idLike: idLikeSchema.optional(),
+});
+const categoricalSummarySchema = z.strictObject({
+  name: z.string(),
+  kind: z.literal('categorical'),
+  count: z.number().int().describe('present (non-missing) values'),
+  missing: z.number().int(),
+  distinct: z.number().int(),
+  top: z.array(z.strictObject({ value: z.string(), count: z.number().int() })).describe('the most frequent categories (at most 20), most frequent first'),
+  otherCount: z.number().int().describe('present values of categories not listed in top'),
+  association: associationSchema.optional(),
+  idLike: idLikeSchema.optional(),
+});
+export const tableSummarySchema = z.strictObject({
+  rows: z.number().int(),
+  columns: z.array(z.discriminatedUnion('kind', [numericSummarySchema, categoricalSummarySchema])),
+  target: z
+    .strictObject({
+      name: z.string(),
+      kind: kindSchema,
+      classBalance: z.array(z.strictObject({ value: z.string(), count: z.number().int(), fraction: z.number() })).optional().describe('categorical targets: every class, most frequent first'),
+      missing: z.number().int(),
+    })
+    .optional()
+    .describe('with ?target= only'),
+});
+
 const detailQuery = z.object({
   target: z.string().min(1).max(256).optional().describe('explore against this column: class balance and each column\'s association with it'),
   targetKind: kindSchema.optional().describe('treat the target as this kind (default: categorical for a numeric column of few integers)'),
@@ -41,7 +94,7 @@ export const datasetSpecs: RouteSpec[] = [
     auth: 'admin',
     params: idParams,
     query: detailQuery,
-    responses: { 200: { description: 'the dataset and its summary', schema: datasetView.extend({ summary: z.record(z.string(), z.unknown()) }) } },
+    responses: { 200: { description: 'the dataset and its summary', schema: datasetView.extend({ summary: tableSummarySchema }) } },
   },
 ];
 
