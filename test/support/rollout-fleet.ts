@@ -13,7 +13,7 @@
  * so no window a step should count starts in an hour it does not read.
  */
 import { expect } from 'vitest';
-import { startHub, type Hub } from '@edgefleet/hub';
+import { startHub, type Hub, type HubOptions } from '@edgefleet/hub';
 import { startAgent, type Agent } from '@edgefleet/agent';
 import type { DeviceEvent, ReportedState } from '@edgefleet/protocol';
 import { MACHINE_FEATURES, MACHINE_TARGET, machineCsv, machineRows, type MachineFeature, type MachineRow } from '../fixtures/machine-data';
@@ -70,6 +70,7 @@ interface TrainingRun {
 
 export class RolloutFleet {
   hub!: Hub;
+  private hubOptions: Partial<HubOptions> = {};
   readonly clock = new TestClock();
   /** where statistics views start: before anything was sent */
   private readonly since = new Date(this.clock.now().getTime() - HOUR_MS).toISOString();
@@ -95,7 +96,8 @@ export class RolloutFleet {
    * distribution as version 1 (and on `train`'s CSVs as those versions), the devices enrolled in
    * their rings, their agents started and all pinned to version 1 and serving it.
    */
-  static async start(prefix: string, rings: readonly RingSpec[], options: { train?: Record<string, Uint8Array> } = {}): Promise<RolloutFleet> {
+  /** `hub`: options the test adds to the hub's (e.g. the console it serves) */
+  static async start(prefix: string, rings: readonly RingSpec[], options: { train?: Record<string, Uint8Array>; hub?: Partial<HubOptions> } = {}): Promise<RolloutFleet> {
     const hubDir = await tempDir(`${prefix}-hub`);
     const artifacts = await startArtifactCounter();
     let seed = 1000;
@@ -118,6 +120,7 @@ export class RolloutFleet {
       }
     }
     const fleet = new RolloutFleet(prefix, rings, hubDir, artifacts, devices);
+    fleet.hubOptions = options.hub ?? {};
     try {
       await fleet.setUp(options.train ?? {});
     } catch (error) {
@@ -162,6 +165,7 @@ export class RolloutFleet {
       publicUrl: this.artifacts.url,
       now: this.clock.now,
       logger: testLogger,
+      ...this.hubOptions,
     });
     this.ports = { httpPort: Number(new URL(this.hub.httpUrl).port), mqttPort: Number(new URL(this.hub.mqttUrl).port) };
     this.artifacts.setTarget(this.hub.httpUrl);

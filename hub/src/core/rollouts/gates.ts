@@ -18,6 +18,12 @@ export interface GateMetricResult {
   outcome: GateOutcome;
   value: number | null;
   control: number | null;
+  /** what the value rests on: requests (error-rate, latency-p95), rows (ood-rate, drift), comparisons (shadow-agreement), devices (install metrics); null without data */
+  samples: number | null;
+  /** the control group's samples, for metrics compared with it */
+  controlSamples: number | null;
+  /** below this many samples the metric is inconclusive; null when it takes no such limit (probe-failures; drift metrics, whose engine judges its own data) */
+  minSamples: number | null;
   evidence: string;
 }
 
@@ -99,7 +105,7 @@ export function oodRate(w: StatsWindow | null): { rate: number; samples: number 
 /** A rate or level against an absolute max and a multiple of the control's. */
 function upperBounded(metric: GateMetric, value: { v: number; samples: number } | null, control: { v: number; samples: number } | null, unit: string, floor: number): GateMetricResult {
   const minSamples = metric.minSamples ?? DEFAULT_MIN_PREDICTIONS;
-  const base = { metric: metric.metric, value: value?.v ?? null, control: control?.v ?? null };
+  const base = { metric: metric.metric, value: value?.v ?? null, control: control?.v ?? null, samples: value?.samples ?? null, controlSamples: control?.samples ?? null, minSamples };
   if (!value || value.samples < minSamples) return { ...base, outcome: 'inconclusive', evidence: `${value?.samples ?? 0} samples on the new version, ${minSamples} needed` };
   if (metric.max !== undefined && value.v > metric.max) return { ...base, outcome: 'fail', evidence: `${fmt(value.v)}${unit} > max ${fmt(metric.max)}${unit}` };
   if (metric.maxVsControl !== undefined) {
@@ -128,7 +134,7 @@ function controlSignals(inputs: GateInputs, which: 'features' | 'outputs'): Map<
 }
 
 function driftMetric(metric: GateMetric, inputs: GateInputs, which: 'features' | 'outputs'): GateMetricResult {
-  const base = { metric: metric.metric, value: null, control: null };
+  const base = { metric: metric.metric, value: null, control: null, samples: inputs.candidate?.n ?? null, controlSamples: inputs.control?.n ?? null, minSamples: null };
   if (!inputs.reference) return { ...base, outcome: 'inconclusive', evidence: 'the version has no reference profile' };
   if (!inputs.candidate || inputs.candidate.n === 0) return { ...base, outcome: 'inconclusive', evidence: 'no statistics on the new version yet' };
   const report = evaluateDrift(inputs.reference, inputs.candidate);
@@ -155,16 +161,18 @@ export function evaluateMetric(metric: GateMetric, inputs: GateInputs): GateMetr
       const attempted = install.serving + install.failed + install.timedOut;
       const minSamples = metric.minSamples ?? 1;
       const value = attempted > 0 ? install.serving / attempted : null;
-      if (value === null || attempted < minSamples) return { metric: metric.metric, value, control: null, outcome: 'inconclusive', evidence: `${attempted} devices finished installing, ${minSamples} needed` };
+      const base = { metric: metric.metric, value, control: null, samples: attempted, controlSamples: null, minSamples };
+      if (value === null || attempted < minSamples) return { ...base, outcome: 'inconclusive', evidence: `${attempted} devices finished installing, ${minSamples} needed` };
       const ok = value >= (metric.min ?? 1);
-      return { metric: metric.metric, value, control: null, outcome: ok ? 'pass' : 'fail', evidence: `${install.serving} of ${attempted} installs serve (${fmt(value)} ${ok ? '>=' : '<'} min ${fmt(metric.min ?? 1)})` };
+      return { ...base, outcome: ok ? 'pass' : 'fail', evidence: `${install.serving} of ${attempted} installs serve (${fmt(value)} ${ok ? '>=' : '<'} min ${fmt(metric.min ?? 1)})` };
     }
     case 'probe-failures': {
       const failures = Object.entries(install.errors).reduce((sum, [code, n]) => sum + (LOAD_FAILURES.has(code) ? n : 0), 0);
       const value = install.total > 0 ? failures / install.total : null;
-      if (value === null) return { metric: metric.metric, value, control: null, outcome: 'inconclusive', evidence: 'no device assigned yet' };
+      const base = { metric: metric.metric, value, control: null, samples: install.total, controlSamples: null, minSamples: null };
+      if (value === null) return { ...base, outcome: 'inconclusive', evidence: 'no device assigned yet' };
       const ok = value <= (metric.max ?? 0);
-      return { metric: metric.metric, value, control: null, outcome: ok ? 'pass' : 'fail', evidence: `${failures} of ${install.total} devices failed to load or probe (${fmt(value)} ${ok ? '<=' : '>'} max ${fmt(metric.max ?? 0)})` };
+      return { ...base, outcome: ok ? 'pass' : 'fail', evidence: `${failures} of ${install.total} devices failed to load or probe (${fmt(value)} ${ok ? '<=' : '>'} max ${fmt(metric.max ?? 0)})` };
     }
     case 'error-rate': {
       const c = errorRate(inputs.candidate);
@@ -188,10 +196,11 @@ export function evaluateMetric(metric: GateMetric, inputs: GateInputs): GateMetr
     case 'shadow-agreement': {
       const s = inputs.shadow;
       const minSamples = metric.minSamples ?? DEFAULT_MIN_PREDICTIONS;
-      if (!s || s.n < minSamples) return { metric: metric.metric, value: s && s.n > 0 ? s.agree / s.n : null, control: null, outcome: 'inconclusive', evidence: `${s?.n ?? 0} shadow comparisons, ${minSamples} needed` };
+      const base = { metric: metric.metric, control: null, samples: s?.n ?? 0, controlSamples: null, minSamples };
+      if (!s || s.n < minSamples) return { ...base, value: s && s.n > 0 ? s.agree / s.n : null, outcome: 'inconclusive', evidence: `${s?.n ?? 0} shadow comparisons, ${minSamples} needed` };
       const value = s.agree / s.n;
       const ok = value >= (metric.min ?? 1);
-      return { metric: metric.metric, value, control: null, outcome: ok ? 'pass' : 'fail', evidence: `${s.agree} of ${s.n} shadow predictions agree (${fmt(value)} ${ok ? '>=' : '<'} min ${fmt(metric.min ?? 1)})` };
+      return { ...base, value, outcome: ok ? 'pass' : 'fail', evidence: `${s.agree} of ${s.n} shadow predictions agree (${fmt(value)} ${ok ? '>=' : '<'} min ${fmt(metric.min ?? 1)})` };
     }
   }
 }

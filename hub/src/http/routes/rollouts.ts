@@ -6,8 +6,9 @@ import { writeAudit } from '../../adapters/db/audit';
 import { listRings, upsertRing } from '../../adapters/db/rollouts';
 import { listDevices } from '../../adapters/db/devices';
 import { ROLLOUT_ACTIONS } from '../../core/rollouts/actions';
+import { GATE_METRICS, rolloutPlanSchema } from '../../core/rollouts/plan';
 import type { HubContext } from '../../services/context';
-import { createRollout, listRolloutViews, rolloutAction, rolloutView } from '../../services/rollouts/rollouts';
+import { checkRollout, createRollout, defaultRolloutPlan, listRolloutViews, rolloutAction, rolloutView } from '../../services/rollouts/rollouts';
 import { actorOf, type AppEnv } from '../auth';
 import type { RouteSpec } from '../openapi';
 import { ringSchema } from '../schemas';
@@ -28,22 +29,93 @@ const actionBody = z.strictObject({
 const ringParams = z.object({ name: ringSchema });
 const ringBody = z.strictObject({ position: z.number().int().min(0).max(1000), description: z.string().max(500).default('') });
 
+const ringsSchema = z.object({
+  rings: z.array(
+    z.object({
+      name: z.string(),
+      position: z.number().int().nullable().describe('null: a ring devices name that has no definition (it comes last)'),
+      description: z.string(),
+      devices: z.number().int(),
+      defined: z.boolean(),
+    }),
+  ),
+});
+
+const outcomeSchema = z.enum(['pass', 'fail', 'inconclusive']);
+const gateReportSchema = z.object({
+  verdict: outcomeSchema,
+  metrics: z.array(
+    z.object({
+      metric: z.enum(GATE_METRICS),
+      outcome: outcomeSchema,
+      value: z.number().nullable(),
+      control: z.number().nullable().describe('the same metric on the control group (devices still on the old version, same window)'),
+      samples: z.number().nullable().optional().describe('what the value rests on: requests, rows, comparisons or devices (reports before these fields lack them)'),
+      controlSamples: z.number().nullable().optional(),
+      minSamples: z.number().nullable().optional().describe('below this many samples the metric is inconclusive'),
+      evidence: z.string(),
+    }),
+  ),
+  failed: z.array(z.string()),
+  inconclusive: z.array(z.string()),
+});
+const stepGateSchema = z.object({
+  report: gateReportSchema,
+  outcome: z.enum(['passed', 'advanced', 'halted']).nullable().describe('how the step ended on this report; null while it is still evaluated'),
+  at: z.string(),
+});
+
 const rolloutSchema = z
   .object({
     id: z.string(),
     model: z.string(),
     version: z.string(),
     state: z.enum(['running', 'paused', 'completed', 'halted', 'rolled-back', 'aborted', 'superseded']),
-    step: z.number().int(),
-    steps: z.array(z.object({ index: z.number(), kind: z.string(), state: z.string(), devices: z.record(z.string(), z.number()).optional() })),
+    step: z.number().int().describe('index of the current step; steps.length once completed'),
+    stepStartedAt: z.string(),
+    halt: z.object({ reason: z.string(), at: z.string(), evidence: z.unknown().optional() }).nullable(),
+    reverted: z.boolean(),
+    plan: rolloutPlanSchema,
+    steps: z.array(
+      z.object({
+        index: z.number(),
+        kind: z.string(),
+        state: z.string(),
+        devices: z.record(z.string(), z.number()).optional(),
+        gate: stepGateSchema.optional().describe('gate steps, in GET /api/v1/rollouts/{id} and action replies: the report the step was (or is being) decided on'),
+      }),
+    ),
     devices: z.record(z.string(), z.number()).describe('devices by status: pending, offline, downloading, serving, failed, timed-out, reverting, reverted, detached, kept'),
+    members: z.array(z.object({ device: z.string(), step: z.number(), status: z.string(), previous: z.string().nullable(), error: z.string().nullable() })),
+    gate: gateReportSchema.nullable().describe('the latest gate report'),
+    supersedes: z.string().nullable(),
+    supersededBy: z.string().nullable(),
+    createdBy: z.string(),
+    createdAt: z.string(),
+    updatedAt: z.string(),
   })
   .passthrough();
 
+const checkSchema = z.object({
+  ok: z.literal(true),
+  plan: rolloutPlanSchema.describe('the plan as a create would store it, defaults filled in'),
+  active: z.array(z.object({ id: z.string(), version: z.string(), state: z.string() })).describe('the model\'s active rollouts: a create is refused (409) while there are any, unless it supersedes them'),
+});
+const defaultPlanSchema = z.object({ canary: z.string().describe('the first ring'), rings: z.array(z.string()), plan: rolloutPlanSchema });
+
 export const rolloutSpecs: RouteSpec[] = [
-  { method: 'get', path: '/api/v1/rings', summary: 'Rings in order, with their device counts', auth: 'admin', responses: { 200: { description: 'rings' } } },
+  { method: 'get', path: '/api/v1/rings', summary: 'Rings in order, with their device counts', auth: 'admin', responses: { 200: { description: 'rings', schema: ringsSchema } } },
   { method: 'put', path: '/api/v1/rings/{name}', summary: 'Create or reorder a ring (position 0 is the canary)', auth: 'admin', params: ringParams, body: ringBody, responses: { 200: { description: 'the ring' } } },
   { method: 'post', path: '/api/v1/rollouts', summary: 'Start a staged rollout of a model version', auth: 'admin', body: createBody, responses: { 201: { description: 'the rollout', schema: rolloutSchema } } },
+  {
+    method: 'post',
+    path: '/api/v1/rollouts/validate',
+    summary: "Check a rollout as POST /api/v1/rollouts would (version, plan) without creating it: 200, or the create's own error naming the field",
+    auth: 'admin',
+    body: createBody,
+    responses: { 200: { description: 'the plan is sound', schema: checkSchema } },
+  },
+  { method: 'get', path: '/api/v1/rollouts/default-plan', summary: 'The plan a rollout without one gets, over the rings as they are now', auth: 'admin', responses: { 200: { description: 'the default plan', schema: defaultPlanSchema } } },
   { method: 'get', path: '/api/v1/rollouts', summary: 'Rollouts, newest first', auth: 'admin', responses: { 200: { description: 'rollouts', schema: z.object({ rollouts: z.array(rolloutSchema) }) } } },
   { method: 'get', path: '/api/v1/rollouts/{id}', summary: 'One rollout: state, current step, per-step device counts, members, latest gate report', auth: 'admin', params: rolloutParams, responses: { 200: { description: 'the rollout', schema: rolloutSchema } } },
   {
@@ -81,6 +153,13 @@ export function registerRollouts(app: Hono<AppEnv>, ctx: HubContext): void {
     const view = await createRollout(ctx, { model: body.model, version: body.version, supersede: body.supersede, ...(body.plan !== undefined ? { plan: body.plan } : {}) }, actorOf(c.get('principal')));
     return c.json(view, 201);
   });
+  app.post('/api/v1/rollouts/validate', async (c) => {
+    const body = parseInput(createBody, await readJsonBody(c));
+    const check = await checkRollout(ctx, { model: body.model, version: body.version, ...(body.plan !== undefined ? { plan: body.plan } : {}) });
+    return c.json({ ok: true as const, ...check });
+  });
+  // Before /rollouts/:id, which would take "default-plan" for an id.
+  app.get('/api/v1/rollouts/default-plan', async (c) => c.json(await defaultRolloutPlan(ctx)));
   app.get('/api/v1/rollouts', async (c) => c.json({ rollouts: await listRolloutViews(ctx) }));
   app.get('/api/v1/rollouts/:id', async (c) => c.json(await rolloutView(ctx, parseInput(rolloutParams, c.req.param()).id)));
   app.post('/api/v1/rollouts/:id/:action', async (c) => {

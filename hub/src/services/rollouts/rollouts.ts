@@ -151,21 +151,45 @@ async function ringNames(db: Db): Promise<string[]> {
   return [...named, ...used.filter((r) => !named.includes(r))];
 }
 
-export async function createRollout(deps: RolloutDeps, input: CreateRolloutInput, actor: string): Promise<RolloutView> {
-  if (!(await getVersion(deps.db, input.model, input.version))) throw notFound(`model version ${input.model}@${input.version}`);
+/** The default plan over the rings as they are now: the first ring (by position, then by name) is the canary. */
+export async function defaultRolloutPlan(deps: Pick<HubContext, 'db'>): Promise<{ canary: string; rings: string[]; plan: RolloutPlan }> {
   const rings = await ringNames(deps.db);
-  let plan: RolloutPlan;
-  if (input.plan) {
-    const parsed = rolloutPlanSchema.safeParse(input.plan);
-    if (!parsed.success) throw validation(`plan: ${parsed.error.issues.map((i) => `${['plan', ...i.path].join('.')}: ${i.message}`).join('; ')}`, parsed.error.issues.map((i) => ({ path: ['plan', ...i.path].join('.'), message: i.message })));
-    plan = parsed.data;
-  } else {
-    const canary = rings[0];
-    if (!canary) throw conflict('no rings and no devices yet: enrol devices (or define rings) before rolling out with the default plan');
-    plan = defaultPlan(canary);
-  }
-  const problems = planProblems(plan, rings);
+  const canary = rings[0];
+  if (!canary) throw conflict('no rings and no devices yet: enrol devices (or define rings) before rolling out with the default plan');
+  return { canary, rings, plan: defaultPlan(canary) };
+}
+
+/**
+ * What a create checks before it writes anything: the version exists and the plan (the default
+ * one when none is given) is sound; the errors are the create's own, each naming its field.
+ */
+async function checkedPlan(deps: Pick<HubContext, 'db'>, input: CreateRolloutInput): Promise<RolloutPlan> {
+  if (!(await getVersion(deps.db, input.model, input.version))) throw notFound(`model version ${input.model}@${input.version}`);
+  if (!input.plan) return (await defaultRolloutPlan(deps)).plan;
+  const rings = await ringNames(deps.db);
+  const parsed = rolloutPlanSchema.safeParse(input.plan);
+  if (!parsed.success) throw validation(`plan: ${parsed.error.issues.map((i) => `${['plan', ...i.path].join('.')}: ${i.message}`).join('; ')}`, parsed.error.issues.map((i) => ({ path: ['plan', ...i.path].join('.'), message: i.message })));
+  const problems = planProblems(parsed.data, rings);
   if (problems.length > 0) throw validation(`plan: ${problems.map((p) => `plan.${p.path}: ${p.message}`).join('; ')}`, problems.map((p) => ({ path: `plan.${p.path}`, message: p.message })));
+  return parsed.data;
+}
+
+export interface RolloutCheck {
+  /** the plan as a create would store it (defaults filled in) */
+  plan: RolloutPlan;
+  /** the model's active rollouts: a create is refused while there are any, unless it supersedes them */
+  active: { id: string; version: string; state: string }[];
+}
+
+/** A dry run of createRollout: the same checks and errors, nothing written (the console validates as the admin types). */
+export async function checkRollout(deps: Pick<HubContext, 'db'>, input: CreateRolloutInput): Promise<RolloutCheck> {
+  const plan = await checkedPlan(deps, input);
+  const active = (await rolloutsOfModel(deps.db, input.model, ACTIVE_STATES)).map((r) => ({ id: r.id, version: r.version, state: r.state }));
+  return { plan, active };
+}
+
+export async function createRollout(deps: RolloutDeps, input: CreateRolloutInput, actor: string): Promise<RolloutView> {
+  const plan = await checkedPlan(deps, input);
 
   const id = randomUUID();
   const now = deps.now();
