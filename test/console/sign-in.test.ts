@@ -50,6 +50,47 @@ describe('console sign-in', () => {
     await console.close();
   });
 
+  it('signs in once with a one-time link, and the spent link then shows why it cannot', async () => {
+    const link = await api<{ code: string; url: string }>(scenario.hub, 'POST', '/api/v1/session/links', {});
+    expect(link.status).toBe(201);
+    const url = new URL(link.body.url);
+    const first = await openConsole(browser, scenario.hub.httpUrl);
+    await first.page.goto(`${scenario.hub.httpUrl}/${url.hash}`);
+    await first.page.getByRole('heading', { level: 1, name: 'Overview' }).waitFor();
+    // The code is gone from the address bar.
+    expect(first.page.url()).not.toContain(link.body.code);
+    expectCleanPage(first);
+    await first.close();
+
+    const second = await openConsole(browser, scenario.hub.httpUrl);
+    await second.page.goto(`${scenario.hub.httpUrl}/${url.hash}`);
+    await second.page.getByText('already used').waitFor();
+    await second.page.getByLabel('Admin token').waitFor();
+    await second.close();
+  });
+
+  it('is usable by keyboard alone on a laptop screen', async () => {
+    const console = await openConsole(browser, scenario.hub.httpUrl, { viewport: { width: 1366, height: 768 } });
+    const { page } = console;
+    await page.getByLabel('Admin token').focus();
+    await page.keyboard.type(scenario.hub.adminToken);
+    await page.keyboard.press('Enter');
+    await page.getByRole('heading', { level: 1, name: 'Overview' }).waitFor();
+    // The first Tab reaches the skip link, which moves focus to the page's content.
+    await page.keyboard.press('Tab');
+    expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Skip to content');
+    await page.keyboard.press('Enter');
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe('main');
+    // Every navigation link is reachable with Tab and followed with Enter.
+    await page.getByRole('link', { name: 'Devices', exact: true }).focus();
+    await page.keyboard.press('Enter');
+    await expect.poll(() => page.evaluate(() => location.hash)).toBe('#/devices');
+    const navWidth = await page.getByRole('navigation', { name: 'Console' }).evaluate((nav) => nav.getBoundingClientRect().right);
+    expect(navWidth).toBeLessThan(1366 / 4);
+    expectCleanPage(console);
+    await console.close();
+  });
+
   it('refuses a state-changing request of the session without its CSRF token', async () => {
     const console = await openConsole(browser, scenario.hub.httpUrl);
     await signInWithToken(console.page, scenario.hub.adminToken);

@@ -2,22 +2,28 @@
 import { render } from 'preact';
 import { useEffect } from 'preact/hooks';
 import { Route, Router, Switch } from 'wouter-preact';
-import { useHashLocation } from 'wouter-preact/use-hash-location';
 import { Layout } from './components/layout';
+import { hrefOf, useHashSearch, usePath } from './hash-location';
 import { Loading } from './components/status';
 import { NotFoundPage } from './pages/not-found';
 import { SignInPage } from './pages/sign-in';
 import { ROUTES } from './routes';
-import { resumeSession, useSession } from './session';
+import { linkInAddress, resumeSession, signInWithLink, useSession } from './session';
 import './styles.css';
 
 function App() {
   const session = useSession();
-  useEffect(() => void resumeSession(), []);
+  useEffect(() => {
+    const link = linkInAddress(location.hash);
+    if (link === null) return void resumeSession();
+    // The code leaves the address bar (and history) before it is used.
+    history.replaceState(null, '', `${location.pathname}#/`);
+    void signInWithLink(link);
+  }, []);
   if (session.kind === 'loading') return <Loading what="the console" />;
   if (session.kind === 'signed-out') return <SignInPage reason={session.reason} />;
   return (
-    <Router hook={useHashLocation}>
+    <Router hook={usePath} searchHook={useHashSearch} hrefs={hrefOf}>
       <Layout>
         <Switch>
           {ROUTES.map((route) => (

@@ -36,6 +36,21 @@ export async function signIn(token: string): Promise<void> {
   adopt(ok(await api.POST('/api/v1/session', { body: { token } })));
 }
 
+/** A one-time link's code (`#/sign-in?link=...`, what `npm run demo` prints); the link is spent either way. */
+export async function signInWithLink(link: string): Promise<void> {
+  try {
+    adopt(ok(await api.POST('/api/v1/session', { body: { link } })));
+  } catch (error) {
+    set({ kind: 'signed-out', reason: error instanceof ApiError ? error.message : String(error) });
+  }
+}
+
+/** The code of a sign-in link in the address, if the console was opened with one. */
+export function linkInAddress(hash: string): string | null {
+  const match = /^#\/sign-in\?(.*)$/.exec(hash);
+  return match ? new URLSearchParams(match[1]).get('link') : null;
+}
+
 export async function signOut(): Promise<void> {
   await api.DELETE('/api/v1/session').catch(() => undefined);
   useCsrfToken(null);

@@ -1482,10 +1482,102 @@ export interface paths {
                                 drifting: string[];
                                 warnings: string[];
                                 n: number;
+                                features: {
+                                    name: string;
+                                    /** @enum {string} */
+                                    kind: "numeric" | "categorical" | "class" | "confidence" | "ood";
+                                    /** @enum {string} */
+                                    verdict: "ok" | "warning" | "drift" | "insufficient-data";
+                                    n: number;
+                                    pValue: number;
+                                    /** @description after Holm across the report */
+                                    adjustedPValue: number;
+                                    /** @description psi, jensenShannon, ks, meanShift, ... (numeric); lInfinity, ... (categorical); rateP95, rateP99, ... (ood) */
+                                    statistics: {
+                                        [key: string]: number;
+                                    };
+                                    /** @description effect size -> the warning and drift thresholds applied */
+                                    thresholds: {
+                                        [key: string]: {
+                                            warning: number;
+                                            drift: number;
+                                        };
+                                    };
+                                    evidence: string;
+                                }[];
+                                outputs: {
+                                    name: string;
+                                    /** @enum {string} */
+                                    kind: "numeric" | "categorical" | "class" | "confidence" | "ood";
+                                    /** @enum {string} */
+                                    verdict: "ok" | "warning" | "drift" | "insufficient-data";
+                                    n: number;
+                                    pValue: number;
+                                    /** @description after Holm across the report */
+                                    adjustedPValue: number;
+                                    /** @description psi, jensenShannon, ks, meanShift, ... (numeric); lInfinity, ... (categorical); rateP95, rateP99, ... (ood) */
+                                    statistics: {
+                                        [key: string]: number;
+                                    };
+                                    /** @description effect size -> the warning and drift thresholds applied */
+                                    thresholds: {
+                                        [key: string]: {
+                                            warning: number;
+                                            drift: number;
+                                        };
+                                    };
+                                    evidence: string;
+                                }[];
+                                /** @description the OOD score: statistics.rateP95 and rateP99 are the rates of rows beyond the reference p95 and p99 */
+                                ood: {
+                                    name: string;
+                                    /** @enum {string} */
+                                    kind: "numeric" | "categorical" | "class" | "confidence" | "ood";
+                                    /** @enum {string} */
+                                    verdict: "ok" | "warning" | "drift" | "insufficient-data";
+                                    n: number;
+                                    pValue: number;
+                                    /** @description after Holm across the report */
+                                    adjustedPValue: number;
+                                    /** @description psi, jensenShannon, ks, meanShift, ... (numeric); lInfinity, ... (categorical); rateP95, rateP99, ... (ood) */
+                                    statistics: {
+                                        [key: string]: number;
+                                    };
+                                    /** @description effect size -> the warning and drift thresholds applied */
+                                    thresholds: {
+                                        [key: string]: {
+                                            warning: number;
+                                            drift: number;
+                                        };
+                                    };
+                                    evidence: string;
+                                } | null;
                                 evidence: string;
                             } & {
                                 [key: string]: unknown;
                             }) | null;
+                            /** @description each input feature's reference and current counts on the reference's bins, in the reference profile's order */
+                            distributions: {
+                                name: string;
+                                /** @enum {string} */
+                                kind: "numeric" | "categorical";
+                                /** @description bin labels: numeric features `< first edge`, each [edge, next edge), `>= last edge`, `missing`; categorical ones each category, `unseen`, `missing` */
+                                bins: string[];
+                                /** @description reference profile counts per bin */
+                                reference: number[];
+                                /** @description counts per bin in the range and scope (all 0 without data) */
+                                current: number[];
+                            }[];
+                            /** @description each hour with data in the range and scope, oldest first: that hour's statistics alone against the reference (not the scheduled job's persistence rule) */
+                            hours: {
+                                /** @description ISO start of the hour */
+                                hour: string;
+                                devices: number;
+                                n: number;
+                                /** @enum {string} */
+                                verdict: "ok" | "warning" | "drift" | "insufficient-data";
+                                drifting: string[];
+                            }[];
                         };
                     };
                 };
@@ -1841,8 +1933,38 @@ export interface paths {
                                 severity: "warning" | "drift";
                                 /** @description every signal that alarmed while the alert was open */
                                 signals: string[];
-                                /** @description the latest alarming evaluation: per signal its reasons, flagged devices and statistics, and each recent hour's fleet verdict */
-                                evidence: unknown;
+                                /** @description the latest alarming evaluation: per signal its reasons, flagged devices and evidence, and each recent hour's fleet verdict */
+                                evidence: {
+                                    /** @description the latest hour with data */
+                                    latestHour: string | null;
+                                    /**
+                                     * @description the latest hour's fleet verdict
+                                     * @enum {string}
+                                     */
+                                    verdict: "ok" | "warning" | "drift" | "insufficient-data";
+                                    signals: {
+                                        name: string;
+                                        /** @enum {string} */
+                                        severity: "warning" | "drift";
+                                        /** @description why it alarms: persistence over hours, Page-Hinkley */
+                                        reasons: string[];
+                                        /** @description devices flagged on this signal in the recent hours */
+                                        devices: string[];
+                                        /** @description the latest hour's fleet statistics for the signal */
+                                        evidence: string;
+                                    }[];
+                                    /** @description each recent hour's fleet verdict */
+                                    hours: {
+                                        hour: string;
+                                        devices: number;
+                                        n: number;
+                                        /** @enum {string} */
+                                        verdict: "ok" | "warning" | "drift" | "insufficient-data";
+                                        drifting: string[];
+                                    }[];
+                                } & {
+                                    [key: string]: unknown;
+                                };
                                 alarmingEvaluations: number;
                                 quietEvaluations: number;
                                 openedAt: string;
@@ -1914,8 +2036,38 @@ export interface paths {
                             severity: "warning" | "drift";
                             /** @description every signal that alarmed while the alert was open */
                             signals: string[];
-                            /** @description the latest alarming evaluation: per signal its reasons, flagged devices and statistics, and each recent hour's fleet verdict */
-                            evidence: unknown;
+                            /** @description the latest alarming evaluation: per signal its reasons, flagged devices and evidence, and each recent hour's fleet verdict */
+                            evidence: {
+                                /** @description the latest hour with data */
+                                latestHour: string | null;
+                                /**
+                                 * @description the latest hour's fleet verdict
+                                 * @enum {string}
+                                 */
+                                verdict: "ok" | "warning" | "drift" | "insufficient-data";
+                                signals: {
+                                    name: string;
+                                    /** @enum {string} */
+                                    severity: "warning" | "drift";
+                                    /** @description why it alarms: persistence over hours, Page-Hinkley */
+                                    reasons: string[];
+                                    /** @description devices flagged on this signal in the recent hours */
+                                    devices: string[];
+                                    /** @description the latest hour's fleet statistics for the signal */
+                                    evidence: string;
+                                }[];
+                                /** @description each recent hour's fleet verdict */
+                                hours: {
+                                    hour: string;
+                                    devices: number;
+                                    n: number;
+                                    /** @enum {string} */
+                                    verdict: "ok" | "warning" | "drift" | "insufficient-data";
+                                    drifting: string[];
+                                }[];
+                            } & {
+                                [key: string]: unknown;
+                            };
                             alarmingEvaluations: number;
                             quietEvaluations: number;
                             openedAt: string;
@@ -1961,6 +2113,10 @@ export interface paths {
             parameters: {
                 query?: {
                     limit?: number;
+                    /** @description the previous page's nextCursor: the notifications after it (older) */
+                    cursor?: string;
+                    /** @description only notifications in this delivery status */
+                    status?: "pending" | "delivered" | "failed" | "skipped";
                 };
                 header?: never;
                 path?: never;
@@ -1990,6 +2146,8 @@ export interface paths {
                                 deliveredAt: string | null;
                                 lastError: string | null;
                             }[];
+                            /** @description pass as `cursor` for the next (older) page; null on the last page */
+                            nextCursor: string | null;
                         };
                     };
                 };
@@ -2182,7 +2340,18 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            rings: {
+                                name: string;
+                                /** @description null: a ring devices name that has no definition (it comes last) */
+                                position: number | null;
+                                description: string;
+                                devices: number;
+                                defined: boolean;
+                            }[];
+                        };
+                    };
                 };
                 /** @description error */
                 default: {
@@ -2298,7 +2467,64 @@ export interface paths {
                                 version: string;
                                 /** @enum {string} */
                                 state: "running" | "paused" | "completed" | "halted" | "rolled-back" | "aborted" | "superseded";
+                                /** @description index of the current step; steps.length once completed */
                                 step: number;
+                                stepStartedAt: string;
+                                halt: {
+                                    reason: string;
+                                    at: string;
+                                    evidence?: unknown;
+                                } | null;
+                                reverted: boolean;
+                                plan: {
+                                    steps: ({
+                                        /** @constant */
+                                        kind: "ring";
+                                        ring: string;
+                                        tags?: {
+                                            [key: string]: string;
+                                        };
+                                        /** @default 100 */
+                                        percent: number;
+                                        /** @default 0.9 */
+                                        successThreshold: number;
+                                        /** @default 0.1 */
+                                        maxFailures: number;
+                                        /** @default 60 */
+                                        deadlineMinutes: number;
+                                        /** @default false */
+                                        shadow: boolean;
+                                    } | {
+                                        /** @constant */
+                                        kind: "bake";
+                                        minutes: number;
+                                        /** @default 1 */
+                                        minReporting: number;
+                                    } | {
+                                        /** @constant */
+                                        kind: "gate";
+                                        metrics: {
+                                            /** @enum {string} */
+                                            metric: "install-success" | "probe-failures" | "error-rate" | "latency-p95" | "input-drift" | "prediction-drift" | "ood-rate" | "shadow-agreement";
+                                            min?: number;
+                                            max?: number;
+                                            maxVsControl?: number;
+                                            minSamples?: number;
+                                        }[];
+                                        /** @default 0 */
+                                        maxFailed: number;
+                                        /** @default 0 */
+                                        maxInconclusive: number;
+                                        /** @default 60 */
+                                        deadlineMinutes: number;
+                                    } | {
+                                        /** @constant */
+                                        kind: "approve";
+                                        note?: string;
+                                    })[];
+                                    /** @default true */
+                                    autoRollback: boolean;
+                                };
                                 steps: {
                                     index: number;
                                     kind: string;
@@ -2306,11 +2532,72 @@ export interface paths {
                                     devices?: {
                                         [key: string]: number;
                                     };
+                                    /** @description gate steps, in GET /api/v1/rollouts/{id} and action replies: the report the step was (or is being) decided on */
+                                    gate?: {
+                                        report: {
+                                            /** @enum {string} */
+                                            verdict: "pass" | "fail" | "inconclusive";
+                                            metrics: {
+                                                /** @enum {string} */
+                                                metric: "install-success" | "probe-failures" | "error-rate" | "latency-p95" | "input-drift" | "prediction-drift" | "ood-rate" | "shadow-agreement";
+                                                /** @enum {string} */
+                                                outcome: "pass" | "fail" | "inconclusive";
+                                                value: number | null;
+                                                /** @description the same metric on the control group (devices still on the old version, same window) */
+                                                control: number | null;
+                                                /** @description what the value rests on: requests, rows, comparisons or devices (reports before these fields lack them) */
+                                                samples?: number | null;
+                                                controlSamples?: number | null;
+                                                /** @description below this many samples the metric is inconclusive */
+                                                minSamples?: number | null;
+                                                evidence: string;
+                                            }[];
+                                            failed: string[];
+                                            inconclusive: string[];
+                                        };
+                                        /** @description how the step ended on this report; null while it is still evaluated */
+                                        outcome: ("passed" | "advanced" | "halted") | null;
+                                        at: string;
+                                    };
                                 }[];
                                 /** @description devices by status: pending, offline, downloading, serving, failed, timed-out, reverting, reverted, detached, kept */
                                 devices: {
                                     [key: string]: number;
                                 };
+                                members: {
+                                    device: string;
+                                    step: number;
+                                    status: string;
+                                    previous: string | null;
+                                    error: string | null;
+                                }[];
+                                /** @description the latest gate report */
+                                gate: {
+                                    /** @enum {string} */
+                                    verdict: "pass" | "fail" | "inconclusive";
+                                    metrics: {
+                                        /** @enum {string} */
+                                        metric: "install-success" | "probe-failures" | "error-rate" | "latency-p95" | "input-drift" | "prediction-drift" | "ood-rate" | "shadow-agreement";
+                                        /** @enum {string} */
+                                        outcome: "pass" | "fail" | "inconclusive";
+                                        value: number | null;
+                                        /** @description the same metric on the control group (devices still on the old version, same window) */
+                                        control: number | null;
+                                        /** @description what the value rests on: requests, rows, comparisons or devices (reports before these fields lack them) */
+                                        samples?: number | null;
+                                        controlSamples?: number | null;
+                                        /** @description below this many samples the metric is inconclusive */
+                                        minSamples?: number | null;
+                                        evidence: string;
+                                    }[];
+                                    failed: string[];
+                                    inconclusive: string[];
+                                } | null;
+                                supersedes: string | null;
+                                supersededBy: string | null;
+                                createdBy: string;
+                                createdAt: string;
+                                updatedAt: string;
                             } & {
                                 [key: string]: unknown;
                             })[];
@@ -2371,7 +2658,64 @@ export interface paths {
                             version: string;
                             /** @enum {string} */
                             state: "running" | "paused" | "completed" | "halted" | "rolled-back" | "aborted" | "superseded";
+                            /** @description index of the current step; steps.length once completed */
                             step: number;
+                            stepStartedAt: string;
+                            halt: {
+                                reason: string;
+                                at: string;
+                                evidence?: unknown;
+                            } | null;
+                            reverted: boolean;
+                            plan: {
+                                steps: ({
+                                    /** @constant */
+                                    kind: "ring";
+                                    ring: string;
+                                    tags?: {
+                                        [key: string]: string;
+                                    };
+                                    /** @default 100 */
+                                    percent: number;
+                                    /** @default 0.9 */
+                                    successThreshold: number;
+                                    /** @default 0.1 */
+                                    maxFailures: number;
+                                    /** @default 60 */
+                                    deadlineMinutes: number;
+                                    /** @default false */
+                                    shadow: boolean;
+                                } | {
+                                    /** @constant */
+                                    kind: "bake";
+                                    minutes: number;
+                                    /** @default 1 */
+                                    minReporting: number;
+                                } | {
+                                    /** @constant */
+                                    kind: "gate";
+                                    metrics: {
+                                        /** @enum {string} */
+                                        metric: "install-success" | "probe-failures" | "error-rate" | "latency-p95" | "input-drift" | "prediction-drift" | "ood-rate" | "shadow-agreement";
+                                        min?: number;
+                                        max?: number;
+                                        maxVsControl?: number;
+                                        minSamples?: number;
+                                    }[];
+                                    /** @default 0 */
+                                    maxFailed: number;
+                                    /** @default 0 */
+                                    maxInconclusive: number;
+                                    /** @default 60 */
+                                    deadlineMinutes: number;
+                                } | {
+                                    /** @constant */
+                                    kind: "approve";
+                                    note?: string;
+                                })[];
+                                /** @default true */
+                                autoRollback: boolean;
+                            };
                             steps: {
                                 index: number;
                                 kind: string;
@@ -2379,11 +2723,72 @@ export interface paths {
                                 devices?: {
                                     [key: string]: number;
                                 };
+                                /** @description gate steps, in GET /api/v1/rollouts/{id} and action replies: the report the step was (or is being) decided on */
+                                gate?: {
+                                    report: {
+                                        /** @enum {string} */
+                                        verdict: "pass" | "fail" | "inconclusive";
+                                        metrics: {
+                                            /** @enum {string} */
+                                            metric: "install-success" | "probe-failures" | "error-rate" | "latency-p95" | "input-drift" | "prediction-drift" | "ood-rate" | "shadow-agreement";
+                                            /** @enum {string} */
+                                            outcome: "pass" | "fail" | "inconclusive";
+                                            value: number | null;
+                                            /** @description the same metric on the control group (devices still on the old version, same window) */
+                                            control: number | null;
+                                            /** @description what the value rests on: requests, rows, comparisons or devices (reports before these fields lack them) */
+                                            samples?: number | null;
+                                            controlSamples?: number | null;
+                                            /** @description below this many samples the metric is inconclusive */
+                                            minSamples?: number | null;
+                                            evidence: string;
+                                        }[];
+                                        failed: string[];
+                                        inconclusive: string[];
+                                    };
+                                    /** @description how the step ended on this report; null while it is still evaluated */
+                                    outcome: ("passed" | "advanced" | "halted") | null;
+                                    at: string;
+                                };
                             }[];
                             /** @description devices by status: pending, offline, downloading, serving, failed, timed-out, reverting, reverted, detached, kept */
                             devices: {
                                 [key: string]: number;
                             };
+                            members: {
+                                device: string;
+                                step: number;
+                                status: string;
+                                previous: string | null;
+                                error: string | null;
+                            }[];
+                            /** @description the latest gate report */
+                            gate: {
+                                /** @enum {string} */
+                                verdict: "pass" | "fail" | "inconclusive";
+                                metrics: {
+                                    /** @enum {string} */
+                                    metric: "install-success" | "probe-failures" | "error-rate" | "latency-p95" | "input-drift" | "prediction-drift" | "ood-rate" | "shadow-agreement";
+                                    /** @enum {string} */
+                                    outcome: "pass" | "fail" | "inconclusive";
+                                    value: number | null;
+                                    /** @description the same metric on the control group (devices still on the old version, same window) */
+                                    control: number | null;
+                                    /** @description what the value rests on: requests, rows, comparisons or devices (reports before these fields lack them) */
+                                    samples?: number | null;
+                                    controlSamples?: number | null;
+                                    /** @description below this many samples the metric is inconclusive */
+                                    minSamples?: number | null;
+                                    evidence: string;
+                                }[];
+                                failed: string[];
+                                inconclusive: string[];
+                            } | null;
+                            supersedes: string | null;
+                            supersededBy: string | null;
+                            createdBy: string;
+                            createdAt: string;
+                            updatedAt: string;
                         } & {
                             [key: string]: unknown;
                         };
@@ -2406,6 +2811,234 @@ export interface paths {
                 };
             };
         };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/rollouts/validate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Check a rollout as POST /api/v1/rollouts would (version, plan) without creating it: 200, or the create's own error naming the field */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        model: string;
+                        version: string;
+                        /** @description steps (ring, bake, gate, approve) and autoRollback; default: the canary ring, then 10%, 50% and 100% of the fleet with bake and gates between */
+                        plan?: unknown;
+                        /**
+                         * @description replace the model's active rollout (audited)
+                         * @default false
+                         */
+                        supersede?: boolean;
+                    };
+                };
+            };
+            responses: {
+                /** @description the plan is sound */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @constant */
+                            ok: true;
+                            /** @description the plan as a create would store it, defaults filled in */
+                            plan: {
+                                steps: ({
+                                    /** @constant */
+                                    kind: "ring";
+                                    ring: string;
+                                    tags?: {
+                                        [key: string]: string;
+                                    };
+                                    /** @default 100 */
+                                    percent: number;
+                                    /** @default 0.9 */
+                                    successThreshold: number;
+                                    /** @default 0.1 */
+                                    maxFailures: number;
+                                    /** @default 60 */
+                                    deadlineMinutes: number;
+                                    /** @default false */
+                                    shadow: boolean;
+                                } | {
+                                    /** @constant */
+                                    kind: "bake";
+                                    minutes: number;
+                                    /** @default 1 */
+                                    minReporting: number;
+                                } | {
+                                    /** @constant */
+                                    kind: "gate";
+                                    metrics: {
+                                        /** @enum {string} */
+                                        metric: "install-success" | "probe-failures" | "error-rate" | "latency-p95" | "input-drift" | "prediction-drift" | "ood-rate" | "shadow-agreement";
+                                        min?: number;
+                                        max?: number;
+                                        maxVsControl?: number;
+                                        minSamples?: number;
+                                    }[];
+                                    /** @default 0 */
+                                    maxFailed: number;
+                                    /** @default 0 */
+                                    maxInconclusive: number;
+                                    /** @default 60 */
+                                    deadlineMinutes: number;
+                                } | {
+                                    /** @constant */
+                                    kind: "approve";
+                                    note?: string;
+                                })[];
+                                /** @default true */
+                                autoRollback: boolean;
+                            };
+                            /** @description the model's active rollouts: a create is refused (409) while there are any, unless it supersedes them */
+                            active: {
+                                id: string;
+                                version: string;
+                                state: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description error */
+                default: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/rollouts/default-plan": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The plan a rollout without one gets, over the rings as they are now */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description the default plan */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description the first ring */
+                            canary: string;
+                            rings: string[];
+                            plan: {
+                                steps: ({
+                                    /** @constant */
+                                    kind: "ring";
+                                    ring: string;
+                                    tags?: {
+                                        [key: string]: string;
+                                    };
+                                    /** @default 100 */
+                                    percent: number;
+                                    /** @default 0.9 */
+                                    successThreshold: number;
+                                    /** @default 0.1 */
+                                    maxFailures: number;
+                                    /** @default 60 */
+                                    deadlineMinutes: number;
+                                    /** @default false */
+                                    shadow: boolean;
+                                } | {
+                                    /** @constant */
+                                    kind: "bake";
+                                    minutes: number;
+                                    /** @default 1 */
+                                    minReporting: number;
+                                } | {
+                                    /** @constant */
+                                    kind: "gate";
+                                    metrics: {
+                                        /** @enum {string} */
+                                        metric: "install-success" | "probe-failures" | "error-rate" | "latency-p95" | "input-drift" | "prediction-drift" | "ood-rate" | "shadow-agreement";
+                                        min?: number;
+                                        max?: number;
+                                        maxVsControl?: number;
+                                        minSamples?: number;
+                                    }[];
+                                    /** @default 0 */
+                                    maxFailed: number;
+                                    /** @default 0 */
+                                    maxInconclusive: number;
+                                    /** @default 60 */
+                                    deadlineMinutes: number;
+                                } | {
+                                    /** @constant */
+                                    kind: "approve";
+                                    note?: string;
+                                })[];
+                                /** @default true */
+                                autoRollback: boolean;
+                            };
+                        };
+                    };
+                };
+                /** @description error */
+                default: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -2443,7 +3076,64 @@ export interface paths {
                             version: string;
                             /** @enum {string} */
                             state: "running" | "paused" | "completed" | "halted" | "rolled-back" | "aborted" | "superseded";
+                            /** @description index of the current step; steps.length once completed */
                             step: number;
+                            stepStartedAt: string;
+                            halt: {
+                                reason: string;
+                                at: string;
+                                evidence?: unknown;
+                            } | null;
+                            reverted: boolean;
+                            plan: {
+                                steps: ({
+                                    /** @constant */
+                                    kind: "ring";
+                                    ring: string;
+                                    tags?: {
+                                        [key: string]: string;
+                                    };
+                                    /** @default 100 */
+                                    percent: number;
+                                    /** @default 0.9 */
+                                    successThreshold: number;
+                                    /** @default 0.1 */
+                                    maxFailures: number;
+                                    /** @default 60 */
+                                    deadlineMinutes: number;
+                                    /** @default false */
+                                    shadow: boolean;
+                                } | {
+                                    /** @constant */
+                                    kind: "bake";
+                                    minutes: number;
+                                    /** @default 1 */
+                                    minReporting: number;
+                                } | {
+                                    /** @constant */
+                                    kind: "gate";
+                                    metrics: {
+                                        /** @enum {string} */
+                                        metric: "install-success" | "probe-failures" | "error-rate" | "latency-p95" | "input-drift" | "prediction-drift" | "ood-rate" | "shadow-agreement";
+                                        min?: number;
+                                        max?: number;
+                                        maxVsControl?: number;
+                                        minSamples?: number;
+                                    }[];
+                                    /** @default 0 */
+                                    maxFailed: number;
+                                    /** @default 0 */
+                                    maxInconclusive: number;
+                                    /** @default 60 */
+                                    deadlineMinutes: number;
+                                } | {
+                                    /** @constant */
+                                    kind: "approve";
+                                    note?: string;
+                                })[];
+                                /** @default true */
+                                autoRollback: boolean;
+                            };
                             steps: {
                                 index: number;
                                 kind: string;
@@ -2451,11 +3141,72 @@ export interface paths {
                                 devices?: {
                                     [key: string]: number;
                                 };
+                                /** @description gate steps, in GET /api/v1/rollouts/{id} and action replies: the report the step was (or is being) decided on */
+                                gate?: {
+                                    report: {
+                                        /** @enum {string} */
+                                        verdict: "pass" | "fail" | "inconclusive";
+                                        metrics: {
+                                            /** @enum {string} */
+                                            metric: "install-success" | "probe-failures" | "error-rate" | "latency-p95" | "input-drift" | "prediction-drift" | "ood-rate" | "shadow-agreement";
+                                            /** @enum {string} */
+                                            outcome: "pass" | "fail" | "inconclusive";
+                                            value: number | null;
+                                            /** @description the same metric on the control group (devices still on the old version, same window) */
+                                            control: number | null;
+                                            /** @description what the value rests on: requests, rows, comparisons or devices (reports before these fields lack them) */
+                                            samples?: number | null;
+                                            controlSamples?: number | null;
+                                            /** @description below this many samples the metric is inconclusive */
+                                            minSamples?: number | null;
+                                            evidence: string;
+                                        }[];
+                                        failed: string[];
+                                        inconclusive: string[];
+                                    };
+                                    /** @description how the step ended on this report; null while it is still evaluated */
+                                    outcome: ("passed" | "advanced" | "halted") | null;
+                                    at: string;
+                                };
                             }[];
                             /** @description devices by status: pending, offline, downloading, serving, failed, timed-out, reverting, reverted, detached, kept */
                             devices: {
                                 [key: string]: number;
                             };
+                            members: {
+                                device: string;
+                                step: number;
+                                status: string;
+                                previous: string | null;
+                                error: string | null;
+                            }[];
+                            /** @description the latest gate report */
+                            gate: {
+                                /** @enum {string} */
+                                verdict: "pass" | "fail" | "inconclusive";
+                                metrics: {
+                                    /** @enum {string} */
+                                    metric: "install-success" | "probe-failures" | "error-rate" | "latency-p95" | "input-drift" | "prediction-drift" | "ood-rate" | "shadow-agreement";
+                                    /** @enum {string} */
+                                    outcome: "pass" | "fail" | "inconclusive";
+                                    value: number | null;
+                                    /** @description the same metric on the control group (devices still on the old version, same window) */
+                                    control: number | null;
+                                    /** @description what the value rests on: requests, rows, comparisons or devices (reports before these fields lack them) */
+                                    samples?: number | null;
+                                    controlSamples?: number | null;
+                                    /** @description below this many samples the metric is inconclusive */
+                                    minSamples?: number | null;
+                                    evidence: string;
+                                }[];
+                                failed: string[];
+                                inconclusive: string[];
+                            } | null;
+                            supersedes: string | null;
+                            supersededBy: string | null;
+                            createdBy: string;
+                            createdAt: string;
+                            updatedAt: string;
                         } & {
                             [key: string]: unknown;
                         };
@@ -2529,7 +3280,64 @@ export interface paths {
                             version: string;
                             /** @enum {string} */
                             state: "running" | "paused" | "completed" | "halted" | "rolled-back" | "aborted" | "superseded";
+                            /** @description index of the current step; steps.length once completed */
                             step: number;
+                            stepStartedAt: string;
+                            halt: {
+                                reason: string;
+                                at: string;
+                                evidence?: unknown;
+                            } | null;
+                            reverted: boolean;
+                            plan: {
+                                steps: ({
+                                    /** @constant */
+                                    kind: "ring";
+                                    ring: string;
+                                    tags?: {
+                                        [key: string]: string;
+                                    };
+                                    /** @default 100 */
+                                    percent: number;
+                                    /** @default 0.9 */
+                                    successThreshold: number;
+                                    /** @default 0.1 */
+                                    maxFailures: number;
+                                    /** @default 60 */
+                                    deadlineMinutes: number;
+                                    /** @default false */
+                                    shadow: boolean;
+                                } | {
+                                    /** @constant */
+                                    kind: "bake";
+                                    minutes: number;
+                                    /** @default 1 */
+                                    minReporting: number;
+                                } | {
+                                    /** @constant */
+                                    kind: "gate";
+                                    metrics: {
+                                        /** @enum {string} */
+                                        metric: "install-success" | "probe-failures" | "error-rate" | "latency-p95" | "input-drift" | "prediction-drift" | "ood-rate" | "shadow-agreement";
+                                        min?: number;
+                                        max?: number;
+                                        maxVsControl?: number;
+                                        minSamples?: number;
+                                    }[];
+                                    /** @default 0 */
+                                    maxFailed: number;
+                                    /** @default 0 */
+                                    maxInconclusive: number;
+                                    /** @default 60 */
+                                    deadlineMinutes: number;
+                                } | {
+                                    /** @constant */
+                                    kind: "approve";
+                                    note?: string;
+                                })[];
+                                /** @default true */
+                                autoRollback: boolean;
+                            };
                             steps: {
                                 index: number;
                                 kind: string;
@@ -2537,11 +3345,72 @@ export interface paths {
                                 devices?: {
                                     [key: string]: number;
                                 };
+                                /** @description gate steps, in GET /api/v1/rollouts/{id} and action replies: the report the step was (or is being) decided on */
+                                gate?: {
+                                    report: {
+                                        /** @enum {string} */
+                                        verdict: "pass" | "fail" | "inconclusive";
+                                        metrics: {
+                                            /** @enum {string} */
+                                            metric: "install-success" | "probe-failures" | "error-rate" | "latency-p95" | "input-drift" | "prediction-drift" | "ood-rate" | "shadow-agreement";
+                                            /** @enum {string} */
+                                            outcome: "pass" | "fail" | "inconclusive";
+                                            value: number | null;
+                                            /** @description the same metric on the control group (devices still on the old version, same window) */
+                                            control: number | null;
+                                            /** @description what the value rests on: requests, rows, comparisons or devices (reports before these fields lack them) */
+                                            samples?: number | null;
+                                            controlSamples?: number | null;
+                                            /** @description below this many samples the metric is inconclusive */
+                                            minSamples?: number | null;
+                                            evidence: string;
+                                        }[];
+                                        failed: string[];
+                                        inconclusive: string[];
+                                    };
+                                    /** @description how the step ended on this report; null while it is still evaluated */
+                                    outcome: ("passed" | "advanced" | "halted") | null;
+                                    at: string;
+                                };
                             }[];
                             /** @description devices by status: pending, offline, downloading, serving, failed, timed-out, reverting, reverted, detached, kept */
                             devices: {
                                 [key: string]: number;
                             };
+                            members: {
+                                device: string;
+                                step: number;
+                                status: string;
+                                previous: string | null;
+                                error: string | null;
+                            }[];
+                            /** @description the latest gate report */
+                            gate: {
+                                /** @enum {string} */
+                                verdict: "pass" | "fail" | "inconclusive";
+                                metrics: {
+                                    /** @enum {string} */
+                                    metric: "install-success" | "probe-failures" | "error-rate" | "latency-p95" | "input-drift" | "prediction-drift" | "ood-rate" | "shadow-agreement";
+                                    /** @enum {string} */
+                                    outcome: "pass" | "fail" | "inconclusive";
+                                    value: number | null;
+                                    /** @description the same metric on the control group (devices still on the old version, same window) */
+                                    control: number | null;
+                                    /** @description what the value rests on: requests, rows, comparisons or devices (reports before these fields lack them) */
+                                    samples?: number | null;
+                                    controlSamples?: number | null;
+                                    /** @description below this many samples the metric is inconclusive */
+                                    minSamples?: number | null;
+                                    evidence: string;
+                                }[];
+                                failed: string[];
+                                inconclusive: string[];
+                            } | null;
+                            supersedes: string | null;
+                            supersededBy: string | null;
+                            createdBy: string;
+                            createdAt: string;
+                            updatedAt: string;
                         } & {
                             [key: string]: unknown;
                         };
@@ -2902,7 +3771,86 @@ export interface paths {
                             }[];
                             createdAt: string;
                             summary: {
-                                [key: string]: unknown;
+                                rows: number;
+                                columns: ({
+                                    name: string;
+                                    /** @constant */
+                                    kind: "numeric";
+                                    /** @description present (non-missing) values */
+                                    count: number;
+                                    missing: number;
+                                    mean: number | null;
+                                    /** @description sample standard deviation */
+                                    sd: number | null;
+                                    min: number | null;
+                                    max: number | null;
+                                    quantiles: {
+                                        p01: number | null;
+                                        p05: number | null;
+                                        p25: number | null;
+                                        p50: number | null;
+                                        p75: number | null;
+                                        p95: number | null;
+                                        p99: number | null;
+                                    };
+                                    /** @description equal-width bins [edges[i], edges[i+1]), the last closed; empty without present values */
+                                    histogram: {
+                                        edges: number[];
+                                        counts: number[];
+                                    };
+                                    /** @description with ?target=: the column's association with the target (|r|, eta or Cramér's V; null when undefined) */
+                                    association?: {
+                                        /** @enum {string} */
+                                        measure: "pearson" | "correlationRatio" | "cramersV";
+                                        value: number | null;
+                                    };
+                                    /** @description present when the column looks like an id, a counter or a text date; training leaves it out by default */
+                                    idLike?: {
+                                        /** @enum {string} */
+                                        reason: "date-text" | "unique-per-row" | "monotone-counter";
+                                        detail: string;
+                                    };
+                                } | {
+                                    name: string;
+                                    /** @constant */
+                                    kind: "categorical";
+                                    /** @description present (non-missing) values */
+                                    count: number;
+                                    missing: number;
+                                    distinct: number;
+                                    /** @description the most frequent categories (at most 20), most frequent first */
+                                    top: {
+                                        value: string;
+                                        count: number;
+                                    }[];
+                                    /** @description present values of categories not listed in top */
+                                    otherCount: number;
+                                    /** @description with ?target=: the column's association with the target (|r|, eta or Cramér's V; null when undefined) */
+                                    association?: {
+                                        /** @enum {string} */
+                                        measure: "pearson" | "correlationRatio" | "cramersV";
+                                        value: number | null;
+                                    };
+                                    /** @description present when the column looks like an id, a counter or a text date; training leaves it out by default */
+                                    idLike?: {
+                                        /** @enum {string} */
+                                        reason: "date-text" | "unique-per-row" | "monotone-counter";
+                                        detail: string;
+                                    };
+                                })[];
+                                /** @description with ?target= only */
+                                target?: {
+                                    name: string;
+                                    /** @enum {string} */
+                                    kind: "numeric" | "categorical";
+                                    /** @description categorical targets: every class, most frequent first */
+                                    classBalance?: {
+                                        value: string;
+                                        count: number;
+                                        fraction: number;
+                                    }[];
+                                    missing: number;
+                                };
                             };
                         };
                     };
@@ -3517,12 +4465,18 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The audit trail, newest first */
+        /** The audit trail, newest first, a page at a time (limit, cursor), filtered by subject, actor and action prefix */
         get: {
             parameters: {
                 query?: {
                     subject?: string;
                     limit?: number;
+                    /** @description the previous page's nextCursor: the entries after it (older) */
+                    cursor?: string;
+                    /** @description only entries by this actor, e.g. `admin` or `job:drift-evaluation` */
+                    actor?: string;
+                    /** @description only entries whose action starts with this, e.g. `rollout.` or `device.enrolled` */
+                    action?: string;
                 };
                 header?: never;
                 path?: never;
@@ -3545,6 +4499,8 @@ export interface paths {
                                 subject: string;
                                 details: unknown;
                             }[];
+                            /** @description pass as `cursor` for the next (older) page; null on the last page */
+                            nextCursor: string | null;
                         };
                     };
                 };
@@ -3961,6 +4917,9 @@ export interface paths {
                     "application/json": {
                         /** @description the admin token */
                         token: string;
+                    } | {
+                        /** @description the code of a one-time sign-in link (POST /api/v1/session/links) */
+                        link: string;
                     };
                 };
             };
@@ -4036,6 +4995,69 @@ export interface paths {
                 };
             };
         };
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/session/links": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** A one-time console sign-in link (what `npm run demo` prints): the first browser to open it is signed in; the body may be empty */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description how long the link stays usable; default 900 s */
+                        ttlS?: number;
+                    };
+                };
+            };
+            responses: {
+                /** @description the link */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            code: string;
+                            /** @description the console's address that signs in with the code (the code rides in the fragment, never sent to a server) */
+                            url: string;
+                            expiresAt: string;
+                        };
+                    };
+                };
+                /** @description error */
+                default: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
         options?: never;
         head?: never;
         patch?: never;

@@ -47,8 +47,7 @@ export function Layout({ children }: { children: ComponentChildren }) {
           <ul>
             {NAV.map((item) => (
               <li key={item.href}>
-                {/* The trailing "?" clears the address's search: one page's filters (?ring=...) never follow the admin to another. */}
-                <Link href={`${item.href}?`} aria-current={isCurrent(location, item.href) ? 'page' : undefined}>
+                <Link href={item.href} aria-current={isCurrent(location, item.href) ? 'page' : undefined}>
                   {item.label}
                 </Link>
               </li>

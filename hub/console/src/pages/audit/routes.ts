@@ -1,4 +1,5 @@
-/** The audit pages. */
+/** The audit log page. */
 import type { PageRoute } from '../page-route';
+import { AuditPage } from './audit-page';
 
-export const auditRoutes: PageRoute[] = [];
+export const auditRoutes: PageRoute[] = [{ path: '/audit', component: AuditPage }];

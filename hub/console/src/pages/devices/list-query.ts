@@ -1,7 +1,6 @@
 /**
- * The devices list's filters and page live in the URL's search (wouter keeps it in location.search
- * beside the hash path: `/?ring=north&limit=10#/devices`), so a filtered page can be linked and the
- * back button walks through pages. Only known keys are read; empty values are dropped.
+ * The devices list's filters and page live in the address (`#/devices?ring=north&limit=10`), so a
+ * filtered page can be linked and the back button walks through pages. Only known keys are read; empty values are dropped.
  */
 import type { DeviceListQuery } from './types';
 

@@ -3,7 +3,7 @@
  * differ are marked "differs" (a word and a highlight), the best test metric "best".
  */
 import { useState } from 'preact/hooks';
-import { Link, useLocation, useSearch } from 'wouter-preact';
+import { Link, useSearch } from 'wouter-preact';
 import { api, ok } from '../../api/client';
 import { useResource } from '../../api/use-resource';
 import { Badge, ErrorNote, Loading, PageTitle } from '../../components/status';
@@ -13,9 +13,7 @@ import { isActive, isTrainingEvent, shortId, type RunDetail } from './types';
 import './training.css';
 
 export function ComparePage() {
-  const [path] = useLocation();
-  const search = useSearch();
-  const ids = compareIds(path, search);
+  const ids = compareIds(useSearch());
   const runs = useResource(async () => Promise.all(ids.map(async (id) => ok(await api.GET('/api/v1/training-runs/{id}', { params: { path: { id } } })))), [ids.join(',')], {
     live: isTrainingEvent,
     pollMs: (data) => (data?.some((run) => isActive(run.status)) ? 1_000 : undefined),

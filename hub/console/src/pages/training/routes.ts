@@ -6,7 +6,7 @@ import { TrainingRunsPage } from './runs-page';
 
 export const trainingRoutes: PageRoute[] = [
   { path: '/training', component: TrainingRunsPage },
-  // Before '/training/:id'; `#/training/compare?ids=…` (the query in the hash) reaches ':id', which hands it on.
+  // Before '/training/:id', which would take 'compare' for a run id.
   { path: '/training/compare', component: ComparePage },
   { path: '/training/:id', component: TrainingRunRoute },
 ];

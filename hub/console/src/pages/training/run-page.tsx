@@ -8,8 +8,6 @@ import { api, ok } from '../../api/client';
 import { useResource } from '../../api/use-resource';
 import { ConfirmButton } from '../../components/confirm';
 import { Badge, ErrorNote, Loading, PageTitle, Progress, When } from '../../components/status';
-import { ComparePage } from './compare-page';
-import { isComparePath } from './compare-ids';
 import { LossChart } from './loss-chart';
 import { MetricsTable } from './metrics-table';
 import { MetricVerdict } from './metric-verdict';
@@ -19,8 +17,6 @@ import { formatDuration, isActive, isTrainingEvent, searchOf, shortId, trialCoun
 import './training.css';
 
 export function TrainingRunRoute({ params }: { params: Record<string, string | undefined> }) {
-  // `#/training/compare?ids=…` reaches this route (the hash's query is part of wouter's path).
-  if (isComparePath(params['id'])) return <ComparePage />;
   return <RunPage id={params['id'] ?? ''} />;
 }
 
