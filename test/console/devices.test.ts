@@ -3,8 +3,9 @@
  * rings with tags, one decommissioned, and one real agent online serving vad@1. The list pages by
  * cursor (limit from the URL) and filters by ring, tag, status and id, always showing what the API
  * answers for the same query; the device page shows the agent's state and pins it to vad@2, and
- * the change appears without a reload; a rotated secret is shown once and leaves the DOM.
+ * the change appears without a reload; a rotated secret is offered once as a download and never rendered.
  */
+import { readFile } from 'node:fs/promises';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { api, assign, enrol, models, startScenario, uploadModel, waitForReport, type Scenario } from '../support/harness';
@@ -185,7 +186,7 @@ describe('console devices pages', () => {
     await console.close();
   });
 
-  it('shows a rotated secret once, then decommissions the device', async () => {
+  it('offers a rotated secret once as a download, never in the page, then decommissions the device', async () => {
     const console = await openConsole(browser, scenario.hub.httpUrl);
     const { page } = console;
     await signInWithToken(page, scenario.hub.adminToken);
@@ -196,11 +197,18 @@ describe('console devices pages', () => {
     await page.getByRole('dialog', { name: 'Rotate the secret of dev-28?' }).getByRole('button', { name: 'Yes, rotate secret' }).click();
     const shown = page.getByRole('dialog', { name: 'New secret of dev-28' });
     await shown.waitFor();
-    const secret = (await shown.locator('code').textContent()) ?? '';
+    const saved = page.waitForEvent('download');
+    await shown.getByRole('button', { name: 'Download dev-28.secret' }).click();
+    const file = await saved;
+    expect(file.suggestedFilename()).toBe('dev-28.secret');
+    const secret = (await readFile(await file.path(), 'utf8')).trim();
     expect(secret.length).toBeGreaterThan(20);
+    await shown.getByRole('status').getByText('Saved as dev-28.secret.').waitFor();
+    // Never rendered, not even while the dialog is open.
+    expect(await page.content()).not.toContain(secret);
     await expectAccessible(page);
-    await shown.getByRole('button', { name: 'I have copied it' }).click();
-    await expect.poll(() => page.locator('.secret-box').count()).toBe(0);
+    await shown.getByRole('button', { name: 'Done' }).click();
+    await expect.poll(() => shown.count()).toBe(0);
     expect(await page.content()).not.toContain(secret);
     // It is the device's secret now: the device configuration endpoint accepts it.
     const config = await fetch(`${scenario.hub.httpUrl}/device/v1/config`, { headers: { authorization: `Basic ${Buffer.from(`dev-28:${secret}`).toString('base64')}` } });
