@@ -11,6 +11,7 @@ import { useElapsedSeconds } from '../models/elapsed';
 import { Field, hintId } from '../models/field';
 import { formatBytes } from '../models/format';
 import { datasetHref, uploadDataset, type UploadedDataset } from './datasets-api';
+import { SubmitRow } from '../../components/submit-row';
 
 /** "Sensor readings (2024).csv" -> "Sensor-readings-2024": a name the API accepts, as a starting point. */
 const nameFromFile = (fileName: string): string =>
@@ -61,16 +62,7 @@ export function UploadDatasetForm({ onUploaded }: { onUploaded: () => void }) {
             <input id="upload-dataset-name" required maxLength={64} value={name} onInput={(e) => setName(e.currentTarget.value)} aria-describedby={hintId('upload-dataset-name')} />
           </Field>
         </div>
-        <div class="form-actions">
-          <button type="submit" class="primary" disabled={busy}>
-            Upload
-          </button>
-          {busy && file ? (
-            <span role="status">
-              Uploading {file.name} ({formatBytes(file.size)}), then parsing and exploring it… {elapsed} s
-            </span>
-          ) : null}
-        </div>
+        <SubmitRow label="Upload" busy={busy} working={file ? `Uploading ${file.name} (${formatBytes(file.size)}), then parsing and exploring it… ${elapsed} s` : null} />
       </form>
       <ErrorNote error={error} />
       {outcome ? (

@@ -11,6 +11,7 @@ import { useElapsedSeconds } from './elapsed';
 import { Field, hintId } from './field';
 import { formatBytes, formatNumber, formatRatio } from './format';
 import { quantizeVersion, versionHref, type QuantizeMode, type QuantizeOutcome, type QuantizeRequest } from './models-api';
+import { SubmitRow } from '../../components/submit-row';
 
 const MODES: { value: QuantizeMode; label: string }[] = [
   { value: 'int8-dynamic', label: 'int8 dynamic (MatMul/Gemm: MLPs)' },
@@ -163,16 +164,7 @@ export function QuantizeForm({ model, version, onQuantized }: { model: string; v
             </Field>
           </div>
         </fieldset>
-        <div class="form-actions">
-          <button type="submit" class="primary" disabled={busy}>
-            Quantize
-          </button>
-          {busy ? (
-            <span role="status">
-              Quantizing {model}@{version} ({mode}), measuring fp32 and int8 on the same inputs… {elapsed} s
-            </span>
-          ) : null}
-        </div>
+        <SubmitRow label="Quantize" busy={busy} working={`Quantizing ${model}@${version} (${mode}), measuring fp32 and int8 on the same inputs… ${elapsed} s`} />
       </form>
       <ErrorNote error={error} />
       {outcome ? <QuantizedNote outcome={outcome} /> : null}

@@ -13,6 +13,7 @@ import { useElapsedSeconds } from './elapsed';
 import { Field, hintId } from './field';
 import { formatBytes, formatShape } from './format';
 import { uploadModel, versionHref, type UploadOutcome, type UploadQuery } from './models-api';
+import { SubmitRow } from '../../components/submit-row';
 
 export function UploadModelForm({ onUploaded }: { onUploaded: () => void }) {
   const [model, setModel] = useState('');
@@ -100,16 +101,7 @@ export function UploadModelForm({ onUploaded }: { onUploaded: () => void }) {
             </Field>
           ) : null}
         </div>
-        <div class="form-actions">
-          <button type="submit" class="primary" disabled={busy}>
-            Upload
-          </button>
-          {busy && file ? (
-            <span role="status">
-              Uploading {file.name} ({formatBytes(file.size)}), then loading and probing it… {elapsed} s
-            </span>
-          ) : null}
-        </div>
+        <SubmitRow label="Upload" busy={busy} working={file ? `Uploading ${file.name} (${formatBytes(file.size)}), then loading and probing it… ${elapsed} s` : null} />
       </form>
       <ErrorNote error={error} />
       {outcome ? <UploadedNote outcome={outcome} /> : null}
