@@ -1,11 +1,9 @@
 /** Admin routes for prediction statistics and drift of one model version (DRIFT.md, CONTRACT). */
 import type { Hono } from 'hono';
 import { z } from 'zod';
-import { deviceIdSchema, isoTimeSchema, statsWindowSchema, sumStatsWindows, type ReferenceFeature, type StatsWindow } from '@edgefleet/protocol';
-import { getVersion } from '../../adapters/db/models';
-import { listStatsBuckets, type StatsBucketRow } from '../../adapters/db/stats';
-import { evaluateDrift, windowRefusal } from '../../core/drift';
-import { driftOf, mergedStats, referenceOf, sumBuckets, type DriftView, type StatsQuery } from '../../services/statistics/stats-view';
+import { deviceIdSchema, isoTimeSchema, statsWindowSchema } from '@edgefleet/protocol';
+import { mergedStats, type StatsQuery } from '../../services/statistics/stats-view';
+import { driftDetail } from '../../services/statistics/drift-detail';
 import type { HubContext } from '../../services/context';
 import type { AppEnv } from '../auth';
 import type { RouteSpec } from '../openapi';
@@ -106,60 +104,4 @@ function queryOf(params: Record<string, string>, raw: Record<string, string>): S
 export function registerDrift(app: Hono<AppEnv>, ctx: HubContext): void {
   app.get('/api/v1/models/:model/versions/:version/stats', async (c) => c.json(await mergedStats(ctx, queryOf(c.req.param(), c.req.query()))));
   app.get('/api/v1/models/:model/versions/:version/drift', async (c) => c.json(await driftDetail(ctx, queryOf(c.req.param(), c.req.query()))));
-}
-
-type Distribution = z.infer<typeof distributionSchema>;
-type HourVerdict = z.infer<typeof hourSchema>;
-const HOUR_MS = 3_600_000;
-
-/** Edges shown with 3 significant digits: enough to tell bins apart on a chart axis. */
-const edge = (x: number): string => String(Number(x.toPrecision(3)));
-
-/** One feature's reference counts beside the window's, on the same bins (the window's arrays follow the reference's order). */
-function distributionOf(feature: ReferenceFeature, observed: StatsWindow['features'][number] | undefined): Distribution {
-  if (feature.kind === 'numeric') {
-    const { edges, counts, underflow, overflow, missing } = feature.bins;
-    const bins = [`< ${edge(edges[0] ?? 0)}`, ...counts.map((_, i) => `${edge(edges[i] ?? 0)} to ${edge(edges[i + 1] ?? 0)}`), `>= ${edge(edges[edges.length - 1] ?? 0)}`, 'missing'];
-    const current = observed?.kind === 'numeric' && observed.counts.length === counts.length ? [observed.underflow, ...observed.counts, observed.overflow, observed.missing] : bins.map(() => 0);
-    return { name: feature.name, kind: 'numeric', bins, reference: [underflow, ...counts, overflow, missing], current };
-  }
-  const bins = [...feature.categories, 'unseen', 'missing'];
-  const current = observed?.kind === 'categorical' && observed.counts.length === feature.counts.length ? [...observed.counts, observed.unseen, observed.missing] : bins.map(() => 0);
-  return { name: feature.name, kind: 'categorical', bins, reference: [...feature.counts, feature.unseen, feature.missing], current };
-}
-
-/** Hour by hour: each hour's buckets summed and tested alone, so the console can show when a scope started drifting. */
-function hourlyVerdicts(ctx: Pick<HubContext, 'logger'>, reference: NonNullable<ReturnType<typeof referenceOf>>, rows: readonly StatsBucketRow[]): { hours: HourVerdict[]; merged: StatsWindow[] } {
-  const byHour = new Map<string, StatsBucketRow[]>();
-  for (const row of rows) byHour.set(row.hour, [...(byHour.get(row.hour) ?? []), row]);
-  const hours: HourVerdict[] = [];
-  const merged: StatsWindow[] = [];
-  for (const [hour, hourRows] of [...byHour].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
-    const sum = sumBuckets(ctx.logger, hourRows);
-    const window = sum.merged;
-    // A window that does not fit the reference, or has no rows, has no verdict of its own.
-    if (!window || window.n === 0 || windowRefusal(reference, window) !== null) {
-      hours.push({ hour, devices: sum.devices.size, n: window?.n ?? 0, verdict: 'insufficient-data', drifting: [] });
-      continue;
-    }
-    merged.push(window);
-    const report = evaluateDrift(reference, window);
-    hours.push({ hour, devices: sum.devices.size, n: window.n, verdict: report.verdict, drifting: report.drifting });
-  }
-  return { hours, merged };
-}
-
-/** The drift verdict of the range (driftOf), and what the console draws beside it: per-feature distributions and the hourly verdicts. */
-async function driftDetail(ctx: HubContext, query: StatsQuery): Promise<DriftView & { distributions: Distribution[]; hours: HourVerdict[] }> {
-  const view = await driftOf(ctx, query);
-  const version = await getVersion(ctx.db, query.model, query.version);
-  const reference = version ? referenceOf(version.manifest) : null;
-  // driftOf refused a version without a reference; this is only a race with its deletion.
-  if (!reference) return { ...view, distributions: [], hours: [] };
-  const fromHour = new Date(Math.floor(Date.parse(view.from) / HOUR_MS) * HOUR_MS).toISOString();
-  const rows = await listStatsBuckets(ctx.db, { model: query.model, version: query.version, fromHour, to: view.to, ...(query.device !== undefined ? { device: query.device } : {}), ...(query.ring !== undefined ? { ring: query.ring } : {}), ...(query.tag !== undefined ? { tag: query.tag } : {}) });
-  const { hours, merged } = hourlyVerdicts(ctx, reference, rows);
-  // Only the features are read: shadow sections of different candidates in different hours would not merge.
-  const total = merged.length > 0 ? sumStatsWindows(merged.map(({ shadow: _shadow, ...window }) => window)) : null;
-  return { ...view, distributions: reference.features.map((feature, i) => distributionOf(feature, total?.features[i])), hours };
 }
