@@ -1,7 +1,7 @@
 /** CLI entry (`npm start`): environment -> startHub -> close on SIGINT/SIGTERM. */
 import { hubOptionsFromEnv, startHub } from './index';
 import { jsonLogger } from './adapters/logger';
-import { consoleIsBuilt, DEFAULT_CONSOLE_DIR, ensureConsoleBuilt } from './console/build';
+import { consoleIsBuilt, DEFAULT_CONSOLE_DIR, ensureConsoleBuilt, stopConsoleBuilder } from './console/build';
 
 const logger = jsonLogger();
 
@@ -18,6 +18,7 @@ async function main(): Promise<void> {
   if (!(await consoleIsBuilt(consoleDir))) {
     logger.info('building the admin console (first start)', { dir: consoleDir });
     await ensureConsoleBuilt(consoleDir);
+    await stopConsoleBuilder();
     logger.info('admin console built', { dir: consoleDir });
   }
   const hub = await startHub({ ...options, logger });

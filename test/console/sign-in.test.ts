@@ -140,6 +140,7 @@ describe('console sign-in', () => {
     const asset = await fetch(`${scenario.hub.httpUrl}${script}`);
     expect(asset.headers.get('content-type')).toContain('text/javascript');
     expect(asset.headers.get('cache-control')).toContain('immutable');
+    expect(asset.headers.get('content-encoding')).toBe('gzip');
     expect((await fetch(`${scenario.hub.httpUrl}/assets/..%2F..%2Fetc%2Fpasswd`)).status).toBe(404);
   });
 });

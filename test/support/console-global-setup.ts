@@ -6,7 +6,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
-import { buildConsole } from '../../hub/src/console/build';
+import { buildConsole, stopConsoleBuilder } from '../../hub/src/console/build';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -18,6 +18,7 @@ declare module 'vitest' {
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const parent = await mkdtemp(join(tmpdir(), 'edgefleet-console-'));
   const built = await buildConsole(join(parent, 'console'));
+  await stopConsoleBuilder();
   project.provide('consoleDir', built.dir);
   return () => rm(parent, { recursive: true, force: true });
 }

@@ -7,7 +7,7 @@
 import { open, mkdir, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
+import { build, stop } from 'esbuild';
 
 const HUB_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 /** Where `npm run build` writes the console and where the hub serves it from by default. */
@@ -120,4 +120,12 @@ export async function ensureConsoleBuilt(dir: string = DEFAULT_CONSOLE_DIR): Pro
     if (await consoleIsBuilt(dir)) return false;
     throw error;
   }
+}
+
+/**
+ * Ends esbuild's service process. A build starts it and it outlives the build: a process that
+ * builds once (a hub at start, a test run's setup) stops it rather than keep a child around.
+ */
+export async function stopConsoleBuilder(): Promise<void> {
+  await stop();
 }
