@@ -13,6 +13,7 @@ import { driftSpecs, registerDrift } from './routes/drift';
 import { feedbackSpecs, registerFeedback } from './routes/feedback';
 import { datasetSpecs, registerDatasets } from './routes/datasets';
 import { deviceSpecs, registerDevices } from './routes/devices';
+import { enrolmentTokenSpecs, registerEnrolmentTokens } from './routes/enrolment-tokens';
 import { healthSpecs, registerHealth } from './routes/health';
 import { jobSpecs, registerJobs } from './routes/jobs';
 import { modelSpecs, registerModels } from './routes/models';
@@ -25,13 +26,14 @@ import { registerSession, SESSION_PATH, sessionSpecs } from './routes/session';
 import { registerStream, streamSpecs } from './routes/stream';
 import { overviewSpecs, registerOverview } from './routes/overview';
 import { consoleSpecs, registerConsole } from './routes/console';
+import { registerWebRuntime, webRuntimeSpecs } from './routes/web-runtime';
 import { DEFAULT_CONSOLE_DIR } from '../console/build';
 
 export const OPENAPI_PATH = '/api/v1/openapi.json';
 
 const openApiSpecs: RouteSpec[] = [{ method: 'get', path: OPENAPI_PATH, summary: 'This document', auth: 'none', responses: { 200: { description: 'OpenAPI 3.1' } } }];
 
-export const ROUTE_SPECS: readonly RouteSpec[] = [...healthSpecs, ...openApiSpecs, ...deviceSpecs, ...modelSpecs, ...driftSpecs, ...shadowSpecs, ...feedbackSpecs, ...alertSpecs, ...jobSpecs, ...rolloutSpecs, ...quantizeSpecs, ...datasetSpecs, ...trainingRunSpecs, ...operationSpecs, ...artifactSpecs, ...deviceConfigSpecs, ...deviceReleaseSpecs, ...brokerHookSpecs, ...sessionSpecs, ...streamSpecs, ...overviewSpecs, ...consoleSpecs];
+export const ROUTE_SPECS: readonly RouteSpec[] = [...healthSpecs, ...openApiSpecs, ...deviceSpecs, ...enrolmentTokenSpecs, ...modelSpecs, ...driftSpecs, ...shadowSpecs, ...feedbackSpecs, ...alertSpecs, ...jobSpecs, ...rolloutSpecs, ...quantizeSpecs, ...datasetSpecs, ...trainingRunSpecs, ...operationSpecs, ...artifactSpecs, ...deviceConfigSpecs, ...deviceReleaseSpecs, ...brokerHookSpecs, ...sessionSpecs, ...streamSpecs, ...overviewSpecs, ...consoleSpecs, ...webRuntimeSpecs];
 
 /** `consoleDir`: the built admin console served at `/` (default hub/dist/console). */
 /** The OpenAPI document `GET /api/v1/openapi.json` serves (and the console's types are generated from). */
@@ -44,6 +46,7 @@ export function createApp(ctx: HubContext, options: { consoleDir?: string } = {}
 
   registerHealth(app);
   registerConsole(app, options.consoleDir ?? DEFAULT_CONSOLE_DIR);
+  registerWebRuntime(app);
   const openApi = openApiDocument();
   app.get(OPENAPI_PATH, (c) => c.json(openApi));
 
@@ -57,6 +60,8 @@ export function createApp(ctx: HubContext, options: { consoleDir?: string } = {}
   registerStream(app, ctx);
   registerOverview(app, ctx);
   registerDevices(app, ctx);
+  // Its admin routes sit behind the middleware above; POST /device/v1/enrol is public (the token is the credential).
+  registerEnrolmentTokens(app, ctx);
   registerModels(app, ctx);
   registerDrift(app, ctx);
   registerShadow(app, ctx);

@@ -39,7 +39,7 @@ function isAdmin(ctx: HubContext, header: string | undefined): boolean {
 }
 
 /** The peer's address, what failed attempts are counted against; absent without a socket (app.request() in tests). */
-function remoteAddress(c: Context): string | undefined {
+export function remoteAddress(c: Context): string | undefined {
   try {
     return getConnInfo(c).remote.address;
   } catch {

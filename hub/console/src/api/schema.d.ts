@@ -743,6 +743,311 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/enrolment-tokens": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Browser enrolment tokens with their use and state (never the tokens) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description the tokens */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description newest first; the tokens themselves are never shown again */
+                            tokens: {
+                                /** Format: uuid */
+                                id: string;
+                                ring: string;
+                                tags: {
+                                    [key: string]: string;
+                                };
+                                label: string;
+                                maxEnrolments: number;
+                                used: number;
+                                remaining: number;
+                                /**
+                                 * @description revoked, else expired, else exhausted (no enrolments left), else active
+                                 * @enum {string}
+                                 */
+                                state: "active" | "expired" | "revoked" | "exhausted";
+                                createdAt: string;
+                                expiresAt: string;
+                                revokedAt: string | null;
+                            }[];
+                        };
+                    };
+                };
+                /** @description error */
+                default: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** Issue a browser enrolment token (scoped to a ring, a number of enrolments and a lifetime); the token is returned once */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description the ring every device it enrols joins */
+                        ring: string;
+                        /** @description how many pages may enrol with it */
+                        maxEnrolments: number;
+                        /** @description how long it stays usable, in seconds (60 s to 30 days) */
+                        ttlS: number;
+                        /**
+                         * @description the operator's note: what or whom it is for
+                         * @default
+                         */
+                        label?: string;
+                        /**
+                         * @description tags for the devices it enrols, beside kind: 'browser'
+                         * @default {}
+                         */
+                        tags?: {
+                            [key: string]: string;
+                        };
+                    };
+                };
+            };
+            responses: {
+                /** @description issued */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** Format: uuid */
+                            id: string;
+                            ring: string;
+                            tags: {
+                                [key: string]: string;
+                            };
+                            label: string;
+                            maxEnrolments: number;
+                            used: number;
+                            remaining: number;
+                            /**
+                             * @description revoked, else expired, else exhausted (no enrolments left), else active
+                             * @enum {string}
+                             */
+                            state: "active" | "expired" | "revoked" | "exhausted";
+                            createdAt: string;
+                            expiresAt: string;
+                            revokedAt: string | null;
+                            /** @description shown once: the hub keeps only its SHA-256 */
+                            token: string;
+                        };
+                    };
+                };
+                /** @description error */
+                default: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/enrolment-tokens/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Revoke an enrolment token: it enrols nobody from now on; devices it enrolled stay (idempotent) */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description revoked */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** Format: uuid */
+                            id: string;
+                            ring: string;
+                            tags: {
+                                [key: string]: string;
+                            };
+                            label: string;
+                            maxEnrolments: number;
+                            used: number;
+                            remaining: number;
+                            /**
+                             * @description revoked, else expired, else exhausted (no enrolments left), else active
+                             * @enum {string}
+                             */
+                            state: "active" | "expired" | "revoked" | "exhausted";
+                            createdAt: string;
+                            expiresAt: string;
+                            revokedAt: string | null;
+                        };
+                    };
+                };
+                /** @description error */
+                default: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/device/v1/enrol": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** A browser enrols itself with an enrolment token: a new device of its ring, tagged kind: browser; the secret is returned once */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        token: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description enrolled */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description the new device id (web-...) */
+                            id: string;
+                            /** @description shown once; stored only as a keyed hash (HMAC-SHA256) */
+                            secret: string;
+                            ring: string;
+                            /** @description the hub's public URL */
+                            hubUrl: string;
+                            /** @description MQTT over WebSocket, where the page connects with id and secret */
+                            mqttWsUrl: string;
+                        };
+                    };
+                };
+                /** @description the token cannot be used (unknown, expired, revoked or used up: deliberately not said which) */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description too many failed enrolments from this address; see Retry-After */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description error */
+                default: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/models/{model}/versions": {
         parameters: {
             query?: never;
@@ -5244,6 +5549,64 @@ export interface paths {
                 };
                 /** @description the console is not built (npm run build) */
                 503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description error */
+                default: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/web-runtime/ort/{file}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** onnxruntime-web's wasm runtime for browser runtimes (ort-wasm-simd-threaded.wasm and .mjs); gzipped when the browser accepts it */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description the file */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/wasm": unknown;
+                    };
+                };
+                /** @description not a file of the wasm runtime */
+                404: {
                     headers: {
                         [name: string]: unknown;
                     };

@@ -448,3 +448,28 @@ export const adminSignInLinks = sqliteTable(
   },
   (t) => [index('admin_sign_in_links_expires').on(t.expiresAt)],
 );
+
+/**
+ * Browser enrolment tokens (issue 14): an operator's token lets up to `max_enrolments` pages enrol
+ * themselves as devices of `ring` until `expires_at` or until revoked. Only the token's SHA-256
+ * is kept, so a copy of the database enrols nobody; `used` grows in one conditional update per
+ * enrolment (adapters/db/enrolment-tokens.ts), so replicas together never pass the maximum.
+ */
+export const enrolmentTokens = sqliteTable(
+  'enrolment_tokens',
+  {
+    id: text('id').primaryKey(),
+    /** SHA-256 (hex) of the token */
+    tokenHash: text('token_hash').notNull(),
+    ring: text('ring').notNull(),
+    /** extra tags for the devices it enrols (beside `kind: browser`) */
+    tags: text('tags', { mode: 'json' }).$type<Record<string, string>>().notNull(),
+    maxEnrolments: integer('max_enrolments').notNull(),
+    used: integer('used').notNull().default(0),
+    label: text('label').notNull().default(''),
+    createdAt: text('created_at').notNull(),
+    expiresAt: text('expires_at').notNull(),
+    revokedAt: text('revoked_at'),
+  },
+  (t) => [uniqueIndex('enrolment_tokens_token_hash').on(t.tokenHash), index('enrolment_tokens_created').on(t.createdAt)],
+);

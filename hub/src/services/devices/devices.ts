@@ -16,14 +16,17 @@ export interface EnrolInput {
 
 type EnrolDeps = Pick<HubContext, 'db' | 'credentials' | 'provisioner' | 'locks' | 'now'>;
 
-/** The secret is returned once and only its keyed hash (HMAC-SHA256 under the hub's key) is kept. */
-export function enrolDevice(ctx: EnrolDeps, input: EnrolInput, actor: string): Promise<{ id: string; secret: string }> {
+/**
+ * The secret is returned once and only its keyed hash (HMAC-SHA256 under the hub's key) is kept.
+ * `auditDetails`: more for the device.enrolled row (e.g. the enrolment token a browser used).
+ */
+export function enrolDevice(ctx: EnrolDeps, input: EnrolInput, actor: string, auditDetails: Record<string, unknown> = {}): Promise<{ id: string; secret: string }> {
   // Lifecycle changes of one device are serialised in this process: the broker account and the
   // row move together. Another replica enrolling the same id loses at the primary key below.
-  return ctx.locks.devices.run(input.id, () => enrol(ctx, input, actor));
+  return ctx.locks.devices.run(input.id, () => enrol(ctx, input, actor, auditDetails));
 }
 
-async function enrol(ctx: EnrolDeps, input: EnrolInput, actor: string): Promise<{ id: string; secret: string }> {
+async function enrol(ctx: EnrolDeps, input: EnrolInput, actor: string, auditDetails: Record<string, unknown>): Promise<{ id: string; secret: string }> {
   const existing = await getDevice(ctx.db, input.id);
   if (existing) throw conflict(`device ${input.id} already exists${existing.decommissionedAt ? ` (decommissioned at ${existing.decommissionedAt}; its id is not reused, so its history stays its own)` : ''}`);
   const secret = generateSecret();
@@ -36,7 +39,7 @@ async function enrol(ctx: EnrolDeps, input: EnrolInput, actor: string): Promise<
   try {
     await ctx.db.transaction(async (tx) => {
       await insertDevice(tx, { id: input.id, secretHash, ring: input.ring, tags: input.tags, createdAt: now.toISOString() });
-      await writeAudit(tx, { at: now, actor, action: 'device.enrolled', subject: `device:${input.id}`, details: { ring: input.ring, tags: input.tags } });
+      await writeAudit(tx, { at: now, actor, action: 'device.enrolled', subject: `device:${input.id}`, details: { ...auditDetails, ring: input.ring, tags: input.tags } });
     });
   } catch (error) {
     if (ctx.provisioner.kind !== 'none') await ctx.provisioner.deviceRemoved(input.id).catch(() => undefined);

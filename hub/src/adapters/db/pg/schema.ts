@@ -410,3 +410,22 @@ export const adminSignInLinks = pgTable(
   },
   (t) => [index('admin_sign_in_links_expires').on(t.expiresAt)],
 );
+
+/** Browser enrolment tokens (issue 14): only the token's SHA-256 is kept; `used` grows in one conditional update. */
+export const enrolmentTokens = pgTable(
+  'enrolment_tokens',
+  {
+    id: text('id').primaryKey(),
+    tokenHash: text('token_hash').notNull(),
+    ring: text('ring').notNull(),
+    tags: jsonb('tags').$type<Record<string, string>>().notNull(),
+    /** bounded by the API (at most 100,000) */
+    maxEnrolments: integer('max_enrolments').notNull(),
+    used: integer('used').notNull().default(0),
+    label: text('label').notNull().default(''),
+    createdAt: text('created_at').notNull(),
+    expiresAt: text('expires_at').notNull(),
+    revokedAt: text('revoked_at'),
+  },
+  (t) => [uniqueIndex('enrolment_tokens_token_hash').on(t.tokenHash), index('enrolment_tokens_created').on(t.createdAt)],
+);

@@ -1,0 +1,132 @@
+/**
+ * Browser enrolment tokens (issue 14): the admin issues, lists and revokes them under
+ * /api/v1/enrolment-tokens; a page trades one for device credentials at the public
+ * `POST /device/v1/enrol` (services/devices/enrolment-tokens.ts).
+ *
+ * The public route is the one place an anonymous caller makes the hub look a secret up, so its
+ * failures are counted per source address with the same admission control as device logins
+ * (core/auth-admission: IPv6 counted by /64, only failures take tokens, refused before any
+ * database work). A token is 256 random bits, so guessing is hopeless anyway; the bound keeps a
+ * flood of guesses from costing the database and the log more than a trickle.
+ */
+import type { Hono } from 'hono';
+import { z } from 'zod';
+import { deviceIdSchema } from '@edgefleet/protocol';
+import { AuthAdmission, DEFAULT_AUTH_LIMITS, sourceKey, type AuthLimits } from '../../core/auth-admission';
+import { HubError } from '../../core/errors';
+import { enrolWithToken, issueEnrolmentToken, listEnrolmentTokenViews, revokeEnrolmentToken } from '../../services/devices/enrolment-tokens';
+import { requestReconcile } from '../../services/rollouts/rollouts';
+import type { HubContext } from '../../services/context';
+import { actorOf, remoteAddress, type AppEnv } from '../auth';
+import { errorBody } from '../errors';
+import type { RouteSpec } from '../openapi';
+import { ringSchema, tagsSchema } from '../schemas';
+import { parseInput, readJsonBody } from '../validate';
+
+export const ENROL_PATH = '/device/v1/enrol';
+
+/** Most enrolments one token may allow, and the longest a token may live. */
+export const MAX_ENROLMENTS_PER_TOKEN = 100_000;
+export const MAX_TOKEN_TTL_S = 30 * 24 * 60 * 60;
+
+/**
+ * Failed enrolments per source address: 20 at once, then one every 5 s. A lab of pages behind one
+ * NAT address enrolling with a good token never counts (successes are free); a page retrying a
+ * dead token is slowed, not locked out. The per-id rule of device logins has no id to apply to
+ * here (the token is what is unknown), so its bucket never empties.
+ */
+export const ENROL_LIMITS: AuthLimits = {
+  ...DEFAULT_AUTH_LIMITS,
+  perSource: { capacity: 20, perSecond: 0.2 },
+  perDevice: { capacity: Number.POSITIVE_INFINITY, perSecond: 0 },
+  maxTracked: 10_000,
+  maxSourcesPerDevice: 1,
+};
+/** The "device id" the admission control counts every enrolment failure under. */
+const ENROL_SCOPE = 'enrolment-token';
+
+const tokenTags = tagsSchema
+  .refine((tags) => !Object.hasOwn(tags, 'kind'), "kind is reserved: every device a token enrols is tagged kind: 'browser'")
+  .refine((tags) => Object.keys(tags).length <= 31, 'at most 31 tags (kind: browser is added)');
+
+const issueBody = z.strictObject({
+  ring: ringSchema.describe('the ring every device it enrols joins'),
+  maxEnrolments: z.number().int().min(1).max(MAX_ENROLMENTS_PER_TOKEN).describe('how many pages may enrol with it'),
+  ttlS: z.number().int().min(60).max(MAX_TOKEN_TTL_S).describe('how long it stays usable, in seconds (60 s to 30 days)'),
+  label: z.string().max(200).default('').describe("the operator's note: what or whom it is for"),
+  tags: tokenTags.default({}).describe("tags for the devices it enrols, beside kind: 'browser'"),
+});
+const tokenParams = z.object({ id: z.uuid() });
+const enrolBody = z.strictObject({ token: z.string().regex(/^[A-Za-z0-9_-]{43}$/, 'must be the 43-character enrolment token the operator issued') });
+
+const tokenView = z.object({
+  id: z.uuid(),
+  ring: z.string(),
+  tags: z.record(z.string(), z.string()),
+  label: z.string(),
+  maxEnrolments: z.number().int(),
+  used: z.number().int(),
+  remaining: z.number().int(),
+  state: z.enum(['active', 'expired', 'revoked', 'exhausted']).describe('revoked, else expired, else exhausted (no enrolments left), else active'),
+  createdAt: z.string(),
+  expiresAt: z.string(),
+  revokedAt: z.string().nullable(),
+});
+const issuedToken = tokenView.extend({ token: z.string().describe('shown once: the hub keeps only its SHA-256') });
+const tokenList = z.object({ tokens: z.array(tokenView).describe('newest first; the tokens themselves are never shown again') });
+const enrolResponse = z.object({
+  id: deviceIdSchema.describe('the new device id (web-...)'),
+  secret: z.string().describe('shown once; stored only as a keyed hash (HMAC-SHA256)'),
+  ring: z.string(),
+  hubUrl: z.string().describe("the hub's public URL"),
+  mqttWsUrl: z.string().describe('MQTT over WebSocket, where the page connects with id and secret'),
+});
+
+export const enrolmentTokenSpecs: RouteSpec[] = [
+  { method: 'post', path: '/api/v1/enrolment-tokens', summary: 'Issue a browser enrolment token (scoped to a ring, a number of enrolments and a lifetime); the token is returned once', auth: 'admin', body: issueBody, responses: { 201: { description: 'issued', schema: issuedToken } } },
+  { method: 'get', path: '/api/v1/enrolment-tokens', summary: 'Browser enrolment tokens with their use and state (never the tokens)', auth: 'admin', responses: { 200: { description: 'the tokens', schema: tokenList } } },
+  { method: 'delete', path: '/api/v1/enrolment-tokens/{id}', summary: 'Revoke an enrolment token: it enrols nobody from now on; devices it enrolled stay (idempotent)', auth: 'admin', params: tokenParams, responses: { 200: { description: 'revoked', schema: tokenView } } },
+  {
+    method: 'post',
+    path: ENROL_PATH,
+    summary: 'A browser enrols itself with an enrolment token: a new device of its ring, tagged kind: browser; the secret is returned once',
+    auth: 'none',
+    body: enrolBody,
+    responses: {
+      201: { description: 'enrolled', schema: enrolResponse },
+      401: { description: 'the token cannot be used (unknown, expired, revoked or used up: deliberately not said which)' },
+      429: { description: 'too many failed enrolments from this address; see Retry-After' },
+    },
+  },
+];
+
+export function registerEnrolmentTokens(app: Hono<AppEnv>, ctx: HubContext): void {
+  app.post('/api/v1/enrolment-tokens', async (c) => {
+    const input = parseInput(issueBody, await readJsonBody(c));
+    return c.json(await issueEnrolmentToken(ctx, input, actorOf(c.get('principal'))), 201);
+  });
+  app.get('/api/v1/enrolment-tokens', async (c) => c.json({ tokens: await listEnrolmentTokenViews(ctx) }));
+  app.delete('/api/v1/enrolment-tokens/:id', async (c) => {
+    const { id } = parseInput(tokenParams, c.req.param());
+    return c.json(await revokeEnrolmentToken(ctx, id, actorOf(c.get('principal'))));
+  });
+
+  // This app's (this hub process's) count of failures; each replica keeps its own, as for device logins.
+  const admission = new AuthAdmission(ENROL_LIMITS);
+  app.post(ENROL_PATH, async (c) => {
+    // The body first (bounded, no database work): answering before it is read would leave it on the socket.
+    const { token } = parseInput(enrolBody, await readJsonBody(c));
+    const source = sourceKey(remoteAddress(c));
+    const refused = admission.check(source, ENROL_SCOPE, Date.now());
+    if (refused) return c.json(errorBody('E_THROTTLED', 'too many failed enrolments from this address; retry later'), 429, { 'Retry-After': String(refused.retryAfterS) });
+    try {
+      const enrolled = await enrolWithToken(ctx, token);
+      // A rollout that already reached the token's ring assigns the new device right away.
+      requestReconcile(ctx);
+      return c.json({ ...enrolled, hubUrl: ctx.urls.publicUrl, mqttWsUrl: ctx.urls.wsUrl }, 201);
+    } catch (error) {
+      if (error instanceof HubError && error.code === 'E_UNAUTHORIZED') admission.recordFailure(source, ENROL_SCOPE, Date.now());
+      throw error;
+    }
+  });
+}
