@@ -6,6 +6,7 @@
  */
 import { join } from 'node:path';
 import type { DeviceEvent, ReportedState } from '@edgefleet/protocol';
+import { cachedFilesOf, DEFAULT_STATS_INTERVAL_S, isShadowInstallStep, msgIdSource, refOf, type AgentStatus, type Observed, type TypedTensor } from '@edgefleet/device-core';
 import { basicAuth, fetchReleaseManifest } from './adapters/hub-client';
 import { createLocalApi, serveLocalApi, type LocalServer } from './adapters/local-api';
 import { ModelFiles } from './adapters/model-files';
@@ -13,12 +14,8 @@ import { connectMqttLink, type MqttLink } from './adapters/mqtt-link';
 import { Outbox } from './adapters/outbox';
 import { RUNTIME_VERSION } from './adapters/runtime';
 import { AgentStore } from './adapters/store';
-import { msgIdSource } from './core/msg-id';
 import { bootstrap } from './bootstrap';
 import { resolveOptions, type AgentOptions } from './config';
-import { cachedFilesOf, isShadowInstallStep, type Observed } from './core/plan';
-import type { TypedTensor } from './core/tensors';
-import { refOf, type AgentStatus } from './core/state';
 import { DocHandler } from './doc-handler';
 import { reportable } from './errors';
 import { Predictor, type Prediction, type PredictionIds } from './predictor';
@@ -27,12 +24,12 @@ import { Reconciler } from './reconciler';
 import { runStep } from './run-steps';
 import { ShadowRunner } from './shadow-runner';
 import { SlowRetry } from './slow-retry';
-import { DEFAULT_STATS_INTERVAL_S, StatsRecorder } from './stats-recorder';
+import { StatsRecorder } from './stats-recorder';
 import { loadActiveFromDisk, recoverState } from './startup';
 import { AGENT_VERSION } from './version';
 import { World } from './world';
 
-export type { TypedTensor } from './core/tensors';
+export type { TypedTensor } from '@edgefleet/device-core';
 export type { Prediction } from './predictor';
 
 

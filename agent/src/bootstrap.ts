@@ -3,11 +3,10 @@
  * trust document (trust on first use) from the hub's device config, then connect MQTT.
  * Retries with backoff for as long as it takes; serving never waits for it.
  */
-import { parseEnvelope, verifyInitialTrust } from '@edgefleet/protocol';
+import { backoffDelay, pinFirstTrust as pinnedOnFirstUse } from '@edgefleet/device-core';
 import { fetchDeviceConfig } from './adapters/hub-client';
 import type { AgentStore } from './adapters/store';
 import type { ResolvedOptions } from './config';
-import { backoffDelay } from './core/backoff';
 import { reportable, toAgentError } from './errors';
 import type { AgentLogger } from './logger';
 import type { World } from './world';
@@ -59,11 +58,11 @@ export async function bootstrap(deps: BootstrapDeps): Promise<void> {
 /** THREATS "Keys": trust on first use, exactly once; afterwards only verified rotations. */
 async function pinFirstTrust(deps: BootstrapDeps, trustEnvelope: unknown): Promise<void> {
   const { world } = deps;
-  const doc = await verifyInitialTrust(trustEnvelope, deps.options.now());
-  const envelope = parseEnvelope(trustEnvelope, 'trust');
+  const pinned = await pinnedOnFirstUse(trustEnvelope, deps.options.now());
+  const { doc } = pinned;
   // trust.json first, then the flag: a crash in between leaves a pinned file, which is what counts.
-  await deps.store.saveTrust(envelope);
-  world.trust = { kind: 'pinned', doc, envelope };
+  await deps.store.saveTrust(pinned.envelope);
+  world.trust = pinned;
   await world.update((state) => ({ ...state, trustPinned: true }));
   world.setError(null); // an earlier failed attempt's error no longer applies
   deps.logger.info('trust document pinned on first use', { version: doc.version, release: doc.roles.release.keyids });

@@ -1,14 +1,16 @@
 /**
- * Messages from the hub's retained topics. Deployment docs go through protocol
- * `verifyDeployment`; trust rotations through `verifyTrustUpdate`. Handled one at a time, in
+ * Messages from the hub's retained topics. Whether a deployment doc is taken and whether a
+ * trust message rotates the pinned trust are the device core's rules (judgeDeployment,
+ * judgeTrustMessage and rotateTrust, on protocol `verifyDeployment` and `verifyTrustUpdate`);
+ * this class adds the queue, retries, persistence and reports. Handled one at a time, in
  * arrival order, because each verdict depends on what the previous one stored (lastSeq, trust).
  * A rejection changes nothing trusted: it is reported (state.error + a doc-rejected event) and
  * the serving model keeps answering.
  */
-import { envelopeBytes, parseEnvelope, sha256Hex, verifyDeployment, verifyTrustUpdate, type ReleaseRef } from '@edgefleet/protocol';
+import { heldReleaseBytes, judgeDeployment, judgeTrustMessage, rotateTrust, type DeploymentDecision } from '@edgefleet/device-core';
+import type { ReleaseRef } from '@edgefleet/protocol';
 import { MAX_OPSET, RUNTIME_VERSION } from './adapters/runtime';
 import type { AgentStore } from './adapters/store';
-import { classifyTrustMessage } from './core/trust';
 import { AgentError, reportable, toAgentError } from './errors';
 import type { AgentLogger } from './logger';
 import type { World } from './world';
@@ -66,14 +68,7 @@ export class DocHandler {
    * release it keeps as previous, so nothing is fetched), else from the hub.
    */
   private async fetchRelease(ref: ReleaseRef): Promise<Uint8Array> {
-    const { persisted } = this.deps.world;
-    const held = [persisted.active, persisted.previous, persisted.desired?.release, persisted.desired?.shadow];
-    for (const release of held) {
-      if (!release) continue;
-      const bytes = envelopeBytes(release.envelope);
-      if (bytes.length === ref.size && (await sha256Hex(bytes)) === ref.sha256) return bytes;
-    }
-    return this.deps.fetchRelease(ref);
+    return (await heldReleaseBytes(this.deps.world.persisted, ref)) ?? this.deps.fetchRelease(ref);
   }
 
   trust(bytes: Uint8Array): Promise<void> {
@@ -92,20 +87,13 @@ export class DocHandler {
 
   private async handleDesired(bytes: Uint8Array): Promise<void> {
     const { world, logger } = this.deps;
-    const trust = world.trust;
-    if (trust.kind !== 'pinned') {
-      const why = trust.kind === 'corrupt' ? `trust state unusable (${trust.reason}); updates refused` : 'no trust document pinned yet';
-      return this.reject(new AgentError('E_TRUST_STATE', why));
-    }
-    const current = world.persisted;
-    let verdict;
+    let verdict: DeploymentDecision;
     try {
-      verdict = await verifyDeployment(bytes, {
-        trust: trust.doc,
+      verdict = await judgeDeployment(bytes, {
+        trust: world.trust,
         deviceId: this.deps.deviceId,
         now: this.deps.now(),
-        lastSeq: current.lastSeq,
-        active: current.active ? { model: current.active.manifest.model, releaseCounter: current.active.manifest.releaseCounter } : null,
+        persisted: world.persisted,
         runtime: { version: RUNTIME_VERSION, maxOpset: MAX_OPSET },
         fetchRelease: (ref) => this.fetchRelease(ref),
       });
@@ -114,33 +102,29 @@ export class DocHandler {
       if (error instanceof AgentError && error.transient) return this.retryLater(bytes, error);
       return this.reject(toAgentError(error, 'E_SCHEMA', 'deployment doc rejected'));
     }
+    if (verdict.kind === 'refuse') return this.reject(toAgentError(verdict.error, 'E_TRUST_STATE'));
     this.retryDelayMs = 0;
     if (verdict.kind === 'ignore') {
       logger.debug('deployment doc ignored', { seq: verdict.seq, reason: verdict.reason });
       world.checkStale();
       return;
     }
-    const { doc, release, downgrade } = verdict;
-    // A shadow that does not verify is dropped from the doc, never the doc itself: serving goes on.
-    const shadow = verdict.shadow?.kind === 'ok' ? { envelope: verdict.shadow.envelope, manifest: verdict.shadow.release } : null;
+    // A shadow that does not verify was dropped from the doc, never the doc itself: serving goes on.
+    const { desired, shadowRefused } = verdict;
+    const { seq, downgrade, shadow } = desired;
+    const release = desired.release.manifest;
     // PROTOCOL: persist the accepted seq (and the doc) before acting on it, so a replay of an
     // older doc is refused even if the agent crashes mid-install.
     try {
-      const envelope = parseEnvelope(bytes, 'deployment');
-      await world.update((state) => ({
-        ...state,
-        lastSeq: doc.seq,
-        desired: { seq: doc.seq, expires: doc.expires, envelope, release: { envelope: verdict.envelope, manifest: release }, downgrade, statsIntervalS: doc.statsIntervalS, shadow },
-        failure: null,
-      }));
+      await world.update((state) => ({ ...state, lastSeq: seq, desired, failure: null }));
     } catch (error) {
-      return this.reject(toAgentError(error, 'E_TRUST_STATE', `could not persist deployment seq ${doc.seq}`));
+      return this.reject(toAgentError(error, 'E_TRUST_STATE', `could not persist deployment seq ${seq}`));
     }
-    logger.info('deployment doc accepted', { seq: doc.seq, model: release.model, version: release.version, downgrade, shadow: shadow?.manifest.version });
-    if (verdict.shadow?.kind === 'rejected') {
-      const error = reportable(toAgentError(verdict.shadow.error, 'E_SCHEMA'));
-      logger.warn('shadow candidate refused', { seq: doc.seq, code: error.code, message: error.message });
-      world.emit('shadow-failed', { seq: doc.seq, error });
+    logger.info('deployment doc accepted', { seq, model: release.model, version: release.version, downgrade, shadow: shadow?.manifest.version });
+    if (shadowRefused) {
+      const error = reportable(toAgentError(shadowRefused, 'E_SCHEMA'));
+      logger.warn('shadow candidate refused', { seq, code: error.code, message: error.message });
+      world.emit('shadow-failed', { seq, error });
     }
     world.setError(null);
     world.report();
@@ -150,21 +134,19 @@ export class DocHandler {
 
   private async handleTrust(bytes: Uint8Array): Promise<void> {
     const { world, logger } = this.deps;
-    const trust = world.trust;
-    if (trust.kind === 'corrupt') return this.reject(new AgentError('E_TRUST_STATE', `trust state unusable (${trust.reason}); rotation refused`));
+    const verdict = judgeTrustMessage(world.trust, bytes);
+    if (verdict.kind === 'refuse') return this.reject(toAgentError(verdict.error, 'E_TRUST_STATE'));
     // First trust only comes from the authenticated config endpoint, never from the topic.
-    if (trust.kind === 'unpinned') return;
-    const verdict = classifyTrustMessage(trust.doc, bytes);
+    if (verdict.kind === 'skip') return;
     if (verdict.kind === 'ignore') {
       logger.debug('trust message ignored', { reason: verdict.reason });
       return;
     }
     try {
-      const next = await verifyTrustUpdate(trust.doc, bytes, this.deps.now());
-      const envelope = parseEnvelope(bytes, 'trust');
-      await this.deps.store.saveTrust(envelope);
-      world.trust = { kind: 'pinned', doc: next, envelope };
-      logger.info('trust document rotated', { from: trust.doc.version, to: next.version });
+      const next = await rotateTrust(verdict.current, bytes, this.deps.now());
+      await this.deps.store.saveTrust(next.envelope);
+      world.trust = next;
+      logger.info('trust document rotated', { from: verdict.current.version, to: next.doc.version });
     } catch (error) {
       return this.reject(toAgentError(error, 'E_ROOT_CHAIN', 'trust update rejected'));
     }

@@ -3,6 +3,7 @@
  * show), whether retrying can help, and the cause. Executors throw it; the loop decides from
  * `transient` whether to back off and retry or to give up and report.
  */
+import { DeviceCoreError } from '@edgefleet/device-core';
 import { ProtocolError, type ErrorCode } from '@edgefleet/protocol';
 
 export class AgentError extends Error {
@@ -24,7 +25,8 @@ export function toAgentError(error: unknown, fallback: ErrorCode, context?: stri
   if (error instanceof AgentError) {
     return context ? new AgentError(error.code, prefix + error.message, { transient: error.transient, cause: error }) : error;
   }
-  if (error instanceof ProtocolError) return new AgentError(error.code, prefix + error.message, { cause: error });
+  // The device core's and the protocol's refusals keep their code and message (never transient: pure rules).
+  if (error instanceof DeviceCoreError || error instanceof ProtocolError) return new AgentError(error.code, prefix + error.message, { cause: error });
   const message = error instanceof Error ? error.message : String(error);
   return new AgentError(fallback, prefix + message, { cause: error });
 }

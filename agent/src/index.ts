@@ -1,9 +1,7 @@
 /** The agent's public face: start it in-process, or configure it from the environment. */
 export { startAgent, type Agent } from './agent';
 export { agentOptionsFromEnv, DEFAULT_TUNING, type AgentOptions, type AgentTuning } from './config';
-export type { AgentStatus } from './core/state';
+export type { AgentStatus } from '@edgefleet/device-core';
 export type { AgentLogger, LogFields } from './logger';
 export { jsonLogger, silentLogger } from './logger';
 export { AgentError } from './errors';
-export { StatsAccumulator, type StatsTensor, type StatsTensors } from './core/stats-accumulator';
-export { msgIdSource } from './core/msg-id';

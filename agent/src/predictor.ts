@@ -2,12 +2,11 @@
  * The agent's prediction path: one request through the serving model, counted in the statistics
  * window, given prediction ids and offered to the shadow (see Predictor).
  */
+import { predictionIdsOf, predictionReaderOf, readPredicted, type PredictionReader, type TypedTensor } from '@edgefleet/device-core';
 import { tensorToJson, type PredictedValue, type ReleaseManifest, type TensorJson } from '@edgefleet/protocol';
 import type { PredictResponse } from './adapters/local-api';
 import type { LoadedModel } from './adapters/runtime';
 import { checkTypedInputs, parsePredictBody } from './core/predict-request';
-import { predictionIdsOf, predictionReaderOf, readPredicted, type PredictionReader } from './core/prediction-summary';
-import type { TypedTensor } from './core/tensors';
 import { AgentError, toAgentError } from './errors';
 import type { ShadowRunner } from './shadow-runner';
 import type { StatsRecorder } from './stats-recorder';

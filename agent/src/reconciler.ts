@@ -4,8 +4,7 @@
  * apply through its AbortSignal; transient failures back off and retry a bounded number of
  * times per doc, then the install is given up and reported.
  */
-import { backoffDelay, type BackoffPolicy } from './core/backoff';
-import { plan, type DesiredView, type Observed, type Step } from './core/plan';
+import { backoffDelay, plan, type BackoffPolicy, type DesiredView, type Observed, type Step } from '@edgefleet/device-core';
 import { AgentError, toAgentError } from './errors';
 import type { AgentLogger } from './logger';
 

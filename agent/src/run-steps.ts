@@ -2,13 +2,12 @@
  * The executor map: one function per step kind. `Executors` is a mapped type over the Step
  * union, so adding a step kind without an executor does not compile.
  */
+import { refOf, sameRelease, type Step, type StepKind } from '@edgefleet/device-core';
 import type { ReleaseManifest } from '@edgefleet/protocol';
 import { downloadArtifact } from './adapters/download';
 import type { ModelFiles } from './adapters/model-files';
 import { LoadedModel } from './adapters/runtime';
 import type { ResolvedOptions } from './config';
-import type { Step, StepKind } from './core/plan';
-import { refOf, sameRelease } from './core/state';
 import { probeOf } from './probe-source';
 import { AgentError } from './errors';
 import type { AgentLogger } from './logger';

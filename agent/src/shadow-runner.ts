@@ -1,16 +1,14 @@
 /**
  * Shadow mode on live predictions (ROLLOUTS "Shadow"): after a served answer is computed, the
  * request is offered to the running shadow through a bounded queue; the shadow runs it later on
- * the same inputs, its answer is compared with the served one (core/shadow-compare.ts) and
+ * the same inputs, its answer is compared with the served one (device-core shadow/shadow-compare.ts) and
  * counted into the serving version's window, never returned to anyone. The serve path pays one
  * O(1) `offer` and never waits; a full queue drops the request and counts it.
  */
+import { batchRows, BoundedQueue, compareShadow, comparisonRule } from '@edgefleet/device-core';
 import type { ReleaseManifest, TensorJson } from '@edgefleet/protocol';
 import type { LoadedModel } from './adapters/runtime';
-import { batchRows } from './core/output-reader';
 import { checkInputs } from './core/predict-request';
-import { compareShadow, comparisonRule } from './core/shadow-compare';
-import { BoundedQueue } from './core/shadow-queue';
 import { toAgentError } from './errors';
 import type { AgentLogger } from './logger';
 import type { StatsRecorder } from './stats-recorder';

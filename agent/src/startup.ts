@@ -2,11 +2,10 @@
  * What the agent knows before touching the network: persisted state, the pinned trust, and
  * the active model loaded from disk (THREATS 17, 19: serve what was good, refuse what is not).
  */
+import { emptyPersistedState, recoverTrust as recoverTrustState, type PersistedState, type TrustState } from '@edgefleet/device-core';
 import type { ModelFiles } from './adapters/model-files';
 import { LoadedModel } from './adapters/runtime';
 import type { AgentStore } from './adapters/store';
-import { emptyPersistedState, type PersistedState } from './core/state';
-import { openPinnedTrust, type TrustState } from './core/trust';
 import type { AgentLogger } from './logger';
 
 export interface Recovered {
@@ -27,23 +26,13 @@ export async function recoverState(store: AgentStore, logger: AgentLogger): Prom
   return { persisted, trust: await recoverTrust(store, persisted, logger) };
 }
 
+/** The device core's recovery rules (trust/trust-state.ts) on trust.json, with the agent's log lines. */
 async function recoverTrust(store: AgentStore, persisted: PersistedState, logger: AgentLogger): Promise<TrustState> {
-  const loaded = await store.loadTrust();
-  if (loaded.kind === 'missing') {
-    if (!persisted.trustPinned) return { kind: 'unpinned' };
-    logger.error('trust file missing after it was pinned; refusing updates');
-    return { kind: 'corrupt', reason: 'trust.json missing after pinning' };
-  }
-  if (loaded.kind === 'corrupt') {
-    logger.error('trust file unreadable; refusing updates', { reason: loaded.reason });
-    return { kind: 'corrupt', reason: `trust.json unreadable: ${loaded.reason}` };
-  }
-  try {
-    return { kind: 'pinned', doc: await openPinnedTrust(loaded.value), envelope: loaded.value };
-  } catch (error) {
-    logger.error('trust file does not verify; refusing updates', { error });
-    return { kind: 'corrupt', reason: `trust.json does not verify: ${error instanceof Error ? error.message : String(error)}` };
-  }
+  const { state, refusal } = await recoverTrustState(await store.loadTrust(), persisted.trustPinned, 'trust.json');
+  if (refusal?.kind === 'missing-after-pinning') logger.error('trust file missing after it was pinned; refusing updates');
+  else if (refusal?.kind === 'unreadable') logger.error('trust file unreadable; refusing updates', { reason: refusal.reason });
+  else if (refusal?.kind === 'does-not-verify') logger.error('trust file does not verify; refusing updates', { error: refusal.error });
+  return state;
 }
 
 /** Loads the active release from the cache (hash checked). null if it cannot: the planner reinstalls. */

@@ -4,11 +4,10 @@
  * to local listeners always and to MQTT once a link exists (mqtt.js queues while offline).
  */
 import { randomUUID } from 'node:crypto';
+import { phaseOf, refOf, reportedStateOf, type Activity, type AgentInfo, type AgentStatus, type PersistedState, type TrustState } from '@edgefleet/device-core';
 import type { AgentPhase, DeviceEvent, ModelRef, ReportedError, ReportedState } from '@edgefleet/protocol';
 import type { LoadedModel } from './adapters/runtime';
 import type { AgentStore } from './adapters/store';
-import { phaseOf, refOf, reportedStateOf, type Activity, type AgentInfo, type AgentStatus, type PersistedState } from './core/state';
-import type { TrustState } from './core/trust';
 import type { AgentLogger } from './logger';
 
 export interface Candidate {

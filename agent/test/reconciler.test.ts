@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ReleaseManifest } from '@edgefleet/protocol';
-import type { DesiredView, Observed, Step } from '../src/core/plan';
+import type { DesiredView, Observed, Step } from '@edgefleet/device-core';
 import { AgentError } from '../src/errors';
 import { silentLogger } from '../src/logger';
 import { Reconciler } from '../src/reconciler';

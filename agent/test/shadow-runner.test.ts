@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { StatsWindow, TensorJson } from '@edgefleet/protocol';
 import { LoadedModel } from '../src/adapters/runtime';
-import { msgIdSource } from '../src/core/msg-id';
+import { msgIdSource } from '@edgefleet/device-core';
 import { silentLogger } from '../src/logger';
 import { ShadowRunner } from '../src/shadow-runner';
 import { StatsRecorder } from '../src/stats-recorder';

@@ -1,7 +1,7 @@
 /** When windows close: on the interval (injected timer and clock), on a version change, never empty. */
 import { describe, expect, it } from 'vitest';
 import type { StatsWindow } from '@edgefleet/protocol';
-import { msgIdSource } from '../src/core/msg-id';
+import { msgIdSource } from '@edgefleet/device-core';
 import { silentLogger } from '../src/logger';
 import { StatsRecorder } from '../src/stats-recorder';
 import { makeRelease } from '../../test/fixtures/signing';

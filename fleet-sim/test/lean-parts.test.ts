@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { releaseManifestSchema, type ReleaseManifest, type StatsWindow } from '@edgefleet/protocol';
-import { StatsAccumulator } from '../../agent/src/core/stats-accumulator';
+import { StatsAccumulator } from '@edgefleet/device-core';
 import { buildReferenceProfile } from '../../hub/src/core/reference-profile';
 import { evaluateDrift } from '../../hub/src/core/drift/evaluate-drift';
 import { mulberry32 } from '../../hub/src/core/seeded-random';

@@ -34,7 +34,7 @@ const REG = '/api/v1/models/fb-reg/versions/1';
 const AT = Date.now() - 3_600_000;
 
 let nonce = 0;
-/** A prediction id as an agent writes it (agent/src/core/prediction-summary.ts). */
+/** A prediction id as an agent writes it (device-core/src/predictions/prediction-summary.ts). */
 const idOf = (over: Partial<PredictionRef> = {}): string => encodePredictionId({ device: 'fb-a', model: 'fb-cls', version: '1', at: AT, nonce: `n${++nonce}`, row: 0, predicted: 'high', ...over });
 
 describe('feedback: labels arriving later, and the accuracy they measure', () => {

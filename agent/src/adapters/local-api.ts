@@ -7,7 +7,7 @@ import { Hono, type Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import type { AddressInfo } from 'node:net';
 import type { ErrorCode, TensorJson } from '@edgefleet/protocol';
-import type { AgentStatus } from '../core/state';
+import type { AgentStatus } from '@edgefleet/device-core';
 import { AgentError } from '../errors';
 
 export interface PredictResponse {

@@ -4,7 +4,7 @@
  * Only names built from a validated hash are ever written (THREATS 13), whatever a manifest's
  * URL says.
  */
-import { createHash } from 'node:crypto';
+import { checkModelBytes } from '@edgefleet/device-core';
 import { mkdir, readFile, readdir, rm, statfs } from 'node:fs/promises';
 import { join } from 'node:path';
 import { AgentError } from '../errors';
@@ -63,16 +63,17 @@ export class ModelFiles {
   }
 
   /**
-   * Reads a cached model and checks size and hash once, at load: a file damaged on disk is
-   * deleted so the planner downloads it again (transient: a retry will succeed).
+   * Reads a cached model and checks size and hash once, at load (the device core's rule: the
+   * exact bytes the manifest names): a file damaged on disk is deleted so the planner downloads
+   * it again (transient: a retry will succeed).
    */
   async readVerified(sha256: string, size: number): Promise<Uint8Array> {
     const path = this.modelPath(sha256);
     const bytes = new Uint8Array(await readFile(path));
-    const actual = createHash('sha256').update(bytes).digest('hex');
-    if (bytes.length !== size || actual !== sha256) {
+    const verdict = await checkModelBytes({ sha256, size }, bytes);
+    if (!verdict.ok) {
       await rm(path, { force: true });
-      throw new AgentError('E_HASH_MISMATCH', `cached model ${sha256} is damaged (size ${bytes.length}, sha256 ${actual}); deleted`, { transient: true });
+      throw new AgentError('E_HASH_MISMATCH', `cached model ${sha256} is damaged (size ${verdict.size}, sha256 ${verdict.sha256}); deleted`, { transient: true });
     }
     return bytes;
   }

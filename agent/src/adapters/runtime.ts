@@ -8,9 +8,8 @@
 import * as ort from 'onnxruntime-node';
 import { ProtocolError, tensorFromJson, tensorToJson, type Probe, type ReleaseManifest, type TensorJson } from '@edgefleet/protocol';
 import { AgentError } from '../errors';
+import { checkProbe, typedTensorOf, type TypedTensor } from '@edgefleet/device-core';
 import { checkInputs } from '../core/predict-request';
-import { typedTensorOf, type TypedTensor } from '../core/tensors';
-import { checkProbe } from '../core/probe-check';
 
 export const RUNTIME_VERSION = ort.env.versions.node ?? ort.env.versions.common;
 /** The highest ONNX opset onnxruntime 1.30 implements; manifests asking for more are E_INCOMPATIBLE. */

@@ -6,7 +6,7 @@
 import { envelopeSchema, releaseManifestSchema, reportedErrorSchema, type Envelope } from '@edgefleet/protocol';
 import { join } from 'node:path';
 import { z } from 'zod';
-import type { PersistedState } from '../core/state';
+import type { PersistedState } from '@edgefleet/device-core';
 import { readTextIfExists, removeLeftoverTemps, writeFileAtomic } from './atomic-file';
 
 const installedSchema = z.strictObject({ envelope: envelopeSchema, manifest: releaseManifestSchema });

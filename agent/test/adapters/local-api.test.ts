@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { createLocalApi } from '../../src/adapters/local-api';
 import { LoadedModel } from '../../src/adapters/runtime';
 import { parsePredictInputs } from '../../src/core/predict-request';
-import type { AgentStatus } from '../../src/core/state';
+import type { AgentStatus } from '@edgefleet/device-core';
 import { AgentError } from '../../src/errors';
 import { sileroInputs, sileroRelease } from '../support/silero';
 

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { GraphBuilder, attr, encodeModel } from '../../../hub/src/core/onnx';
 import { makeRelease } from '../../../test/fixtures/signing';
 import { LoadedModel } from '../../src/adapters/runtime';
-import type { TypedTensor } from '../../src/core/tensors';
+import type { TypedTensor } from '@edgefleet/device-core';
 import { AgentError } from '../../src/errors';
 import { runDirect, sileroInputs, sileroRelease } from '../support/silero';
 

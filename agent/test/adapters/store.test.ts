@@ -3,7 +3,7 @@ import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AgentStore } from '../../src/adapters/store';
-import { emptyPersistedState } from '../../src/core/state';
+import { emptyPersistedState } from '@edgefleet/device-core';
 import { makeRelease, makeTestTrust, sign } from '../../../test/fixtures/signing';
 
 describe('AgentStore', () => {

@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { tensorFromJson, tensorJsonSchema, type IoSpec, type TensorJson } from '@edgefleet/protocol';
 import { checkInputs, checkTypedInputs, parsePredictBody } from '../../src/core/predict-request';
-import type { TypedTensor } from '../../src/core/tensors';
+import type { TypedTensor } from '@edgefleet/device-core';
 import { AgentError } from '../../src/errors';
 
 const fail = (fn: () => unknown): string => {

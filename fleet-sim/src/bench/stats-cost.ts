@@ -8,7 +8,7 @@
  */
 import ortNode from 'onnxruntime-node';
 import type { ReleaseManifest } from '@edgefleet/protocol';
-import { StatsAccumulator, type StatsTensors } from '../../../agent/src/core/stats-accumulator';
+import { StatsAccumulator, type StatsTensors } from '@edgefleet/device-core';
 import { buildReferenceProfile } from '../../../hub/src/core/reference-profile';
 import { speechLikeFrames } from '../../../hub/src/core/quantize/speech-like';
 import { fixed, goal, table, withGoal } from './report';

@@ -7,7 +7,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { DeviceEvent, ReleaseManifest, ReportedError, TrustDoc } from '@edgefleet/protocol';
-import { phaseOf, refOf, reportedStateOf, type Activity, type InstallFailure } from '../../../agent/src/core/state';
+import { phaseOf, refOf, reportedStateOf, type Activity, type InstallFailure } from '@edgefleet/device-core';
 import { basicAuth } from '../../../agent/src/adapters/hub-client';
 import { mulberry32 } from '../../../hub/src/core/seeded-random';
 import type { LeanLink } from './lean-link';

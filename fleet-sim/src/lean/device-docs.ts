@@ -7,8 +7,7 @@
  * over through `accepted`.
  */
 import { isReleaseRef, verifyDeployment, verifyTrustUpdate, type ReleaseRef } from '@edgefleet/protocol';
-import { backoffDelay } from '../../../agent/src/core/backoff';
-import { classifyTrustMessage } from '../../../agent/src/core/trust';
+import { backoffDelay, classifyTrustMessage } from '@edgefleet/device-core';
 import { AgentError, reportable, toAgentError } from '../../../agent/src/errors';
 import type { DeviceCore } from './device-core';
 

@@ -6,8 +6,7 @@
  * so a rollback downloads nothing. Separate from the doc handler, which decides what is desired.
  */
 import type { ReleaseManifest } from '@edgefleet/protocol';
-import { backoffDelay } from '../../../agent/src/core/backoff';
-import { refOf, sameRelease, type InstallStage } from '../../../agent/src/core/state';
+import { backoffDelay, refOf, sameRelease, type InstallStage } from '@edgefleet/device-core';
 import { AgentError, reportable, toAgentError } from '../../../agent/src/errors';
 import type { Desired, DeviceCore } from './device-core';
 import type { FaultKind } from './device-types';

@@ -23,7 +23,7 @@
  */
 import { z } from 'zod';
 import { oodLowerIsWorse, type IoSpec, type NumericBins, type ReleaseManifest, type ReferenceFeature, type ReferenceProfile } from '@edgefleet/protocol';
-import { PROBABILITIES_OUTPUT, SCORE_OUTPUT } from '../../../agent/src/core/stats-accumulator';
+import { PROBABILITIES_OUTPUT, SCORE_OUTPUT } from '@edgefleet/device-core';
 
 export const numericDistributionSchema = z.strictObject({ mean: z.number(), sd: z.number().min(0) });
 

@@ -8,8 +8,8 @@
  * - the install of agent/src/run-steps.ts as phases (downloading, verifying, loading, probing,
  *   serving), with its events, typed errors, retries with backoff and give-up, the previous
  *   release kept for rollback without download, and the agent's reported state
- *   (core/state.ts `reportedStateOf`);
- * - statistics windows with the agent's accumulator, and store-and-forward (lean-outbox.ts).
+ *   (@edgefleet/device-core's `reportedStateOf`);
+ * - statistics windows with the device core's accumulator, and store-and-forward (lean-outbox.ts).
  * What stands for its disk (`persisted`) survives `crash()`; everything else is lost there, as
  * in a real crash. Not simulated: shadow candidates (a doc's `shadow` is verified by
  * `verifyDeployment` and then ignored), expiry staleness events, disk space.
@@ -18,8 +18,7 @@
  * device-install.ts, and what they share (disk, state, reports, timers) is device-core.ts.
  */
 import { verifyInitialTrust, type StatsWindow } from '@edgefleet/protocol';
-import { backoffDelay } from '../../../agent/src/core/backoff';
-import { msgIdSource } from '../../../agent/src/core/msg-id';
+import { backoffDelay, msgIdSource } from '@edgefleet/device-core';
 import { DeviceCore } from './device-core';
 import { DocHandler } from './device-docs';
 import { Installer } from './device-install';

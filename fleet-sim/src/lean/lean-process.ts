@@ -9,7 +9,7 @@ import { createRequire } from 'node:module';
 import { z } from 'zod';
 import type { ReleaseManifest } from '@edgefleet/protocol';
 import { AGENT_VERSION } from '../../../agent/src/version';
-import type { AgentInfo } from '../../../agent/src/core/state';
+import type { AgentInfo } from '@edgefleet/device-core';
 import { driftSchema, groupSpecSchema, inputLayoutOf, type GroupSpec, type InputLayout } from './inputs';
 import { FAULT_KINDS, type DeviceSnapshot, type DeviceTimings, type LeanDeviceSpec } from './device-types';
 import { LeanDevice } from './lean-device';

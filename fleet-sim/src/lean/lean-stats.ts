@@ -1,13 +1,13 @@
 /**
- * A lean device's statistics windows, counted with the agent's own StatsAccumulator on the
- * serving release's reference bins (agent/src/stats-recorder.ts is the model): one window per
- * interval at a random phase, and one per model switch (a window never mixes versions); empty
- * windows are not sent. Predictions are not made one by one as they would arrive: when a window
- * closes, the rows its elapsed time holds (`rowsPerSecond`) are drawn and recorded in requests of
- * `batch` rows, which counts the same and costs one timer per device.
+ * A lean device's statistics windows, counted with the agent's own StatsAccumulator (from
+ * device-core) on the serving release's reference bins (agent/src/stats-recorder.ts is the
+ * model): one window per interval at a random phase, and one per model switch (a window never
+ * mixes versions); empty windows are not sent. Predictions are not made one by one as they would
+ * arrive: when a window closes, the rows its elapsed time holds (`rowsPerSecond`) are drawn and
+ * recorded in requests of `batch` rows, which counts the same and costs one timer per device.
  */
 import type { ReleaseManifest, StatsWindow } from '@edgefleet/protocol';
-import { StatsAccumulator } from '../../../agent/src/core/stats-accumulator';
+import { StatsAccumulator } from '@edgefleet/device-core';
 import { drawLatency, drawRequest, type DriftState, type GroupSpec, type InputLayout } from './inputs';
 import { versionKey } from './lean-outbox';
 

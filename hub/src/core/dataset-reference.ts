@@ -4,7 +4,7 @@
  * which rows to sample, and what the model's outputs on them mean for drift.
  *
  * Reading the outputs (one output profile: the model's prediction, as devices will count it,
- * see agent/src/core/stats-accumulator.ts and prediction-summary.ts):
+ * see device-core/src/statistics/stats-accumulator.ts and predictions/prediction-summary.ts):
  * - the first output holding per-row probabilities (width >= 2, every value in [0, 1], every
  *   row summing to 1; an output named `probabilities` first) is a classifier's: classes `0`..`k-1`,
  *   predicted = argmax, its top probability the confidence and the `max-softmax` OOD score;

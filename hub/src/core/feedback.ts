@@ -4,7 +4,7 @@
  * and accuracy (classifiers) or mean absolute error (regressors) from the stored tallies.
  *
  * What a version is judged as follows its release reference profile, because that is also what
- * the agent's prediction ids carry (agent/src/core/prediction-summary.ts):
+ * the agent's prediction ids carry (device-core/src/predictions/prediction-summary.ts):
  * - a class output: `classification`; a predicted value must be one of its classes, a label may
  *   be anything (a truth the model never learned is a wrong prediction, not a bad request);
  * - a numeric output only: `regression`; predicted value and label must both be numbers;

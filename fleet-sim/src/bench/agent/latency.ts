@@ -7,7 +7,7 @@ import http from 'node:http';
 import type { Agent } from '@edgefleet/agent';
 import { tensorToJson, type TensorJson } from '@edgefleet/protocol';
 import type { PredictResponse } from '../../../../agent/src/adapters/local-api';
-import type { TypedTensor } from '../../../../agent/src/core/tensors';
+import type { TypedTensor } from '@edgefleet/device-core';
 import type { BenchModel } from './models';
 
 export interface LatencyFigures {

@@ -6,7 +6,7 @@
 import { createRequire } from 'node:module';
 import ortNode from 'onnxruntime-node';
 import type { ReleaseManifest, TensorJson } from '@edgefleet/protocol';
-import type { TypedTensor } from '../../../../agent/src/core/tensors';
+import type { TypedTensor } from '@edgefleet/device-core';
 import { speechLikeFrames } from '../../../../hub/src/core/quantize/speech-like';
 import { MACHINE_FEATURES, machineRows } from '../../demo/machine-data';
 

@@ -4,7 +4,7 @@
  * because the shadow queue was full. Pure; reset when its window closes.
  */
 import { LATENCY_EDGES_MS, type ModelRef, type ShadowStats } from '@edgefleet/protocol';
-import { BinCounter } from './bin-counter';
+import { BinCounter } from '../statistics/bin-counter';
 import type { ShadowComparison } from './shadow-compare';
 
 export class ShadowTally {

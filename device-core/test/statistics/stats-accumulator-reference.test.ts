@@ -9,7 +9,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { countIntoBins, LATENCY_EDGES_MS, oodLowerIsWorse, type BinnedStats, type ReferenceProfile, type ReleaseManifest, type StatsWindow } from '@edgefleet/protocol';
-import { DEFAULT_CONFIDENCE_EDGES, StatsAccumulator, type StatsTensor, type StatsTensors } from '../../src/core/stats-accumulator';
+import { DEFAULT_CONFIDENCE_EDGES, StatsAccumulator, type StatsTensor, type StatsTensors } from '../../src/statistics/stats-accumulator';
 import { makeRelease } from '../../../test/fixtures/signing';
 
 const T0 = new Date('2026-01-01T00:00:00.000Z');

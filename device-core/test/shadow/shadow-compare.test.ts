@@ -1,7 +1,7 @@
 /** Agreement of a shadow with the served model, row by row, on small hand-made outputs. */
 import { describe, expect, it } from 'vitest';
 import type { ReferenceProfile, ReleaseManifest } from '@edgefleet/protocol';
-import { compareShadow, comparisonRule } from '../../src/core/shadow-compare';
+import { compareShadow, comparisonRule } from '../../src/shadow/shadow-compare';
 import { makeRelease } from '../../../test/fixtures/signing';
 
 const bins = { edges: [0, 1], counts: [1], underflow: 0, overflow: 0, missing: 0, mean: 0, sd: 1 };

@@ -18,7 +18,7 @@
 import { LATENCY_EDGES_MS, type ReleaseManifest, type StatsWindow } from '@edgefleet/protocol';
 import { BinCounter, CategoryCounter } from './bin-counter';
 import { exceeds, oodThresholds, type OodThresholds } from './ood-threshold';
-import { batchInputOf, classAt, classSourceOf, lastDim, NO_CLASS_SOURCE, PROBABILITIES_OUTPUT, requestRows, rowsOf, scoreAt, toNumber, valueAt, type ClassSource, type RowTensor, type RowTensors } from './output-reader';
+import { batchInputOf, classAt, classSourceOf, lastDim, NO_CLASS_SOURCE, PROBABILITIES_OUTPUT, requestRows, rowsOf, scoreAt, toNumber, valueAt, type ClassSource, type RowTensor, type RowTensors } from '../tensors/output-reader';
 
 /** What `record` reads: a JSON tensor or an onnxruntime tensor both fit. */
 export type StatsTensor = RowTensor;

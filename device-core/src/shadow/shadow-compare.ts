@@ -19,7 +19,7 @@
  * shadow); a row the shadow cannot answer is a disagreement.
  */
 import type { Probe, ReleaseManifest } from '@edgefleet/protocol';
-import { classAt, classSourceOf, isNumericType, rowStart, toNumber, type RowTensor, type RowTensors } from './output-reader';
+import { classAt, classSourceOf, isNumericType, rowStart, toNumber, type RowTensor, type RowTensors } from '../tensors/output-reader';
 
 interface ClassOutput {
   name: string;

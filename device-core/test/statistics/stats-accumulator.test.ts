@@ -1,9 +1,9 @@
 /** The accumulator against counts computed by hand on small references. */
 import { describe, expect, it } from 'vitest';
 import { LATENCY_EDGES_MS, statsWindowSchema, type ReferenceProfile } from '@edgefleet/protocol';
-import { StatsAccumulator } from '../../src/core/stats-accumulator';
-import { msgIdSource } from '../../src/core/msg-id';
-import { predictedValues } from '../../src/core/prediction-summary';
+import { StatsAccumulator } from '../../src/statistics/stats-accumulator';
+import { msgIdSource } from '../../src/statistics/msg-id';
+import { predictedValues } from '../../src/predictions/prediction-summary';
 import { makeRelease } from '../../../test/fixtures/signing';
 
 const T0 = new Date('2026-01-01T00:00:00.000Z');

@@ -17,7 +17,7 @@
  * shares that session too (`share-serving-shadow`).
  */
 import { isProbeRef, type ModelRef, type ReleaseManifest } from '@edgefleet/protocol';
-import { refOf, sameRelease } from './state';
+import { refOf, sameRelease } from '../state/device-state';
 
 export interface ObservedCandidate {
   /** the release loaded in the second (blue-green) session */

@@ -1,6 +1,6 @@
 /** The shadow queue: bounded, in order, one at a time, never blocking whoever offers. */
 import { describe, expect, it } from 'vitest';
-import { BoundedQueue } from '../../src/core/shadow-queue';
+import { BoundedQueue } from '../../src/shadow/shadow-queue';
 
 /** A queue whose jobs finish only when the test says so; deferred starts run when `start()` is called. */
 function setup(capacity: number) {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { decodePredictionId, type ReferenceProfile, type ReleaseManifest, type TensorJson } from '@edgefleet/protocol';
-import { batchRows, predictedValues, predictionIdsOf, predictionReaderOf, readPredicted } from '../../src/core/prediction-summary';
+import { batchRows, predictedValues, predictionIdsOf, predictionReaderOf, readPredicted } from '../../src/predictions/prediction-summary';
 import { makeRelease } from '../../../test/fixtures/signing';
 
 const bins = { edges: [0, 1], counts: [1], underflow: 0, overflow: 0, missing: 0, mean: 0.5, sd: 0.1 };

@@ -1,7 +1,8 @@
 /**
- * Tensors as the agent handles them: JSON tensors (the local API's wire form, probes) and typed
- * tensors (the in-process API, and what every request becomes before it reaches onnxruntime),
- * with the checks the protocol schema alone cannot express. Pure.
+ * Tensors as a device runtime handles them: JSON tensors (the agent's local API wire form,
+ * probes) and typed tensors (the in-process APIs, and what every request becomes before it
+ * reaches onnxruntime, node or web: both take these typed arrays), with the checks the protocol
+ * schema alone cannot express. Pure.
  */
 import type { TensorJson, TensorType } from '@edgefleet/protocol';
 

@@ -1,6 +1,8 @@
 /**
- * The agent's state, as data. One discriminated union says what the agent is doing (never a set
- * of booleans that could contradict each other); the persisted record says what it trusts.
+ * A device's state, as data (the agent's, and the browser runtime's): one discriminated union
+ * says what the device is doing (never a set of booleans that could contradict each other); the
+ * persisted record says what it trusts. Names say "agent" where the protocol does (AgentPhase,
+ * ReportedState.agent): to the hub every device runtime is an agent.
  */
 import type { AgentPhase, Envelope, ModelRef, ReleaseManifest, ReportedError, ReportedState } from '@edgefleet/protocol';
 

@@ -14,9 +14,9 @@
  *   missing, not finite, or not a known class.
  */
 import { encodePredictionId, MAX_PREDICTED_LENGTH, type PredictedValue, type ReleaseManifest } from '@edgefleet/protocol';
-import { batchInputOf, classAt, classSourceOf, isNumericType, requestRows, valueAt, type RowTensors } from './output-reader';
+import { batchInputOf, classAt, classSourceOf, isNumericType, requestRows, valueAt, type RowTensors } from '../tensors/output-reader';
 
-export { batchRows } from './output-reader';
+export { batchRows } from '../tensors/output-reader';
 
 /**
  * Where a release's requests say what each row predicted: decided once per release (its

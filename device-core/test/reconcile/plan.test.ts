@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ReleaseManifest } from '@edgefleet/protocol';
-import { cachedFilesOf, plan, type DesiredView, type Observed, type StepKind } from '../../src/core/plan';
+import { cachedFilesOf, plan, type DesiredView, type Observed, type StepKind } from '../../src/reconcile/plan';
 import { makeRelease } from '../../../test/fixtures/signing';
 
 const release = (version: string, hashChar: string, counter = Number(version)): ReleaseManifest =>
