@@ -10,21 +10,11 @@ import { request as httpRequest } from 'node:http';
 import { connectAsync, type MqttClient } from 'mqtt';
 import type { Hub } from '../src/index';
 import { ENROL_LIMITS } from '../src/http/routes/enrolment-tokens';
+import type { EnrolmentTokenView } from '../src/services/devices/enrolment-tokens';
 import { api, basicAuth, enrol, useTestHub } from './support';
 
-interface TokenView {
-  id: string;
-  ring: string;
-  tags: Record<string, string>;
-  label: string;
-  maxEnrolments: number;
-  used: number;
-  remaining: number;
-  state: 'active' | 'expired' | 'revoked' | 'exhausted';
-  createdAt: string;
-  expiresAt: string;
-  revokedAt: string | null;
-}
+/** What the admin API answers for a token (the service's view). */
+type TokenView = EnrolmentTokenView;
 interface Issued extends TokenView {
   token: string;
 }
