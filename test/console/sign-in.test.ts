@@ -54,16 +54,18 @@ describe('console sign-in', () => {
     const link = await api<{ code: string; url: string }>(scenario.hub, 'POST', '/api/v1/session/links', {});
     expect(link.status).toBe(201);
     const url = new URL(link.body.url);
-    const first = await openConsole(browser, scenario.hub.httpUrl);
-    await first.page.goto(`${scenario.hub.httpUrl}/${url.hash}`);
+    // Opened with the link, as from the demo's terminal.
+    const first = await openConsole(browser, scenario.hub.httpUrl, { path: `/${url.hash}` });
     await first.page.getByRole('heading', { level: 1, name: 'Overview' }).waitFor();
     // The code is gone from the address bar.
     expect(first.page.url()).not.toContain(link.body.code);
     expectCleanPage(first);
     await first.close();
 
+    // Pasted into a console already open at its sign-in page: the spent link says why it cannot.
     const second = await openConsole(browser, scenario.hub.httpUrl);
-    await second.page.goto(`${scenario.hub.httpUrl}/${url.hash}`);
+    await second.page.getByLabel('Admin token').waitFor();
+    await second.page.evaluate((hash) => void (location.hash = hash), url.hash);
     await second.page.getByText('already used').waitFor();
     await second.page.getByLabel('Admin token').waitFor();
     await second.close();

@@ -36,7 +36,8 @@ export interface ConsolePage {
   close(): Promise<void>;
 }
 
-export async function openConsole(browser: Browser, hubUrl: string, options: { viewport?: { width: number; height: number } } = {}): Promise<ConsolePage> {
+/** `path`: where the page opens (default `/`), e.g. `/#/sign-in?link=...` */
+export async function openConsole(browser: Browser, hubUrl: string, options: { viewport?: { width: number; height: number }; path?: string } = {}): Promise<ConsolePage> {
   const origin = new URL(hubUrl).origin;
   const context = await browser.newContext({ viewport: options.viewport ?? { width: 1366, height: 900 } });
   const foreignRequests: string[] = [];
@@ -52,7 +53,7 @@ export async function openConsole(browser: Browser, hubUrl: string, options: { v
     if (message.type() === 'error') pageErrors.push(message.text());
   });
   page.on('pageerror', (error) => pageErrors.push(error.message));
-  await page.goto(`${origin}/`);
+  await page.goto(`${origin}${options.path ?? '/'}`);
   return { page, context, foreignRequests, pageErrors, close: () => context.close() };
 }
 

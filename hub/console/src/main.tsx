@@ -14,11 +14,18 @@ import './styles.css';
 function App() {
   const session = useSession();
   useEffect(() => {
-    const link = linkInAddress(location.hash);
-    if (link === null) return void resumeSession();
-    // The code leaves the address bar (and history) before it is used.
-    history.replaceState(null, '', `${location.pathname}#/`);
-    void signInWithLink(link);
+    // A sign-in link may open the console or arrive in an open one (pasted into the address bar).
+    const followLink = (): boolean => {
+      const link = linkInAddress(location.hash);
+      if (link === null) return false;
+      // The code leaves the address bar (and history) before it is used.
+      history.replaceState(null, '', `${location.pathname}#/`);
+      void signInWithLink(link);
+      return true;
+    };
+    if (!followLink()) void resumeSession();
+    addEventListener('hashchange', followLink);
+    return () => removeEventListener('hashchange', followLink);
   }, []);
   if (session.kind === 'loading') return <Loading what="the console" />;
   if (session.kind === 'signed-out') return <SignInPage reason={session.reason} />;
