@@ -4,12 +4,11 @@
  * alone against the reference, not the scheduled job's persistence rule), so an admin sees when a
  * scope started drifting.
  */
-import { sumStatsWindows, type ReferenceFeature, type StatsWindow } from '@edgefleet/protocol';
-import { getVersion } from '../../adapters/db/models';
-import { listStatsBuckets, type StatsBucketRow } from '../../adapters/db/stats';
+import { sumStatsWindows, type ReferenceFeature, type ReferenceProfile, type StatsWindow } from '@edgefleet/protocol';
+import type { StatsBucketRow } from '../../adapters/db/stats';
 import { evaluateDrift, windowRefusal, type Verdict } from '../../core/drift';
 import type { HubContext } from '../context';
-import { driftOf, referenceOf, sumBuckets, type DriftView, type StatsQuery } from './stats-view';
+import { bucketsInRange, judgeMerged, mergeBuckets, referenceOfVersion, sumBuckets, type DriftView, type StatsQuery } from './stats-view';
 
 /** One input feature's reference counts beside the range's, on the reference's bins. */
 export interface Distribution {
@@ -28,7 +27,6 @@ export interface HourVerdict {
   verdict: Verdict;
   drifting: string[];
 }
-const HOUR_MS = 3_600_000;
 
 /** Edges shown with 3 significant digits: enough to tell bins apart on a chart axis. */
 const edge = (x: number): string => String(Number(x.toPrecision(3)));
@@ -47,7 +45,7 @@ function distributionOf(feature: ReferenceFeature, observed: StatsWindow['featur
 }
 
 /** Hour by hour: each hour's buckets summed and tested alone, so the console can show when a scope started drifting. */
-function hourlyVerdicts(ctx: Pick<HubContext, 'logger'>, reference: NonNullable<ReturnType<typeof referenceOf>>, rows: readonly StatsBucketRow[]): { hours: HourVerdict[]; merged: StatsWindow[] } {
+function hourlyVerdicts(ctx: Pick<HubContext, 'logger'>, reference: ReferenceProfile, rows: readonly StatsBucketRow[]): { hours: HourVerdict[]; merged: StatsWindow[] } {
   const byHour = new Map<string, StatsBucketRow[]>();
   for (const row of rows) {
     const hour = byHour.get(row.hour);
@@ -71,16 +69,12 @@ function hourlyVerdicts(ctx: Pick<HubContext, 'logger'>, reference: NonNullable<
   return { hours, merged };
 }
 
-/** The drift verdict of the range (driftOf), and what the console draws beside it: per-feature distributions and the hourly verdicts. */
-export async function driftDetail(ctx: HubContext, query: StatsQuery): Promise<DriftView & { distributions: Distribution[]; hours: HourVerdict[] }> {
-  const view = await driftOf(ctx, query);
-  const version = await getVersion(ctx.db, query.model, query.version);
-  const reference = version ? referenceOf(version.manifest) : null;
-  // driftOf refused a version without a reference; this is only a race with its deletion.
-  if (!reference) return { ...view, distributions: [], hours: [] };
-  const fromHour = new Date(Math.floor(Date.parse(view.from) / HOUR_MS) * HOUR_MS).toISOString();
-  const rows = await listStatsBuckets(ctx.db, { model: query.model, version: query.version, fromHour, to: view.to, ...(query.device !== undefined ? { device: query.device } : {}), ...(query.ring !== undefined ? { ring: query.ring } : {}), ...(query.tag !== undefined ? { tag: query.tag } : {}) });
-  const { hours, merged } = hourlyVerdicts(ctx, reference, rows);
+/** The drift verdict of the range, and what the console draws beside it, from one read of the version and of the range's buckets. */
+export async function driftDetail(ctx: Pick<HubContext, 'db' | 'now' | 'logger'>, query: StatsQuery): Promise<DriftView & { distributions: Distribution[]; hours: HourVerdict[] }> {
+  const reference = await referenceOfVersion(ctx.db, query);
+  const buckets = await bucketsInRange(ctx, query);
+  const view = judgeMerged(reference, mergeBuckets(ctx.logger, query, buckets));
+  const { hours, merged } = hourlyVerdicts(ctx, reference, buckets.rows);
   // Only the features are read: shadow sections of different candidates in different hours would not merge.
   const total = merged.length > 0 ? sumStatsWindows(merged.map(({ shadow: _shadow, ...window }) => window)) : null;
   return { ...view, distributions: reference.features.map((feature, i) => distributionOf(feature, total?.features[i])), hours };

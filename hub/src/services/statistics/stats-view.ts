@@ -57,19 +57,35 @@ export function sumBuckets(logger: Logger, rows: readonly StatsBucketRow[]): { m
   return { merged, windows, devices };
 }
 
-export async function mergedStats(ctx: Pick<HubContext, 'db' | 'now' | 'logger'>, query: StatsQuery): Promise<MergedStats> {
-  if (!(await getVersion(ctx.db, query.model, query.version))) throw notFound(`model version ${query.model}@${query.version}`);
+/** A query's time range and the buckets that overlap it, read in one query. */
+export interface BucketsInRange {
+  from: Date;
+  to: Date;
+  rows: StatsBucketRow[];
+}
+
+export async function bucketsInRange(ctx: Pick<HubContext, 'db' | 'now'>, query: StatsQuery): Promise<BucketsInRange> {
   const to = query.to ? new Date(query.to) : ctx.now();
   const from = query.from ? new Date(query.from) : new Date(to.getTime() - DEFAULT_RANGE_MS);
   if (from.getTime() >= to.getTime()) throw validation('from must be before to');
   // A bucket overlaps [from, to) when its hour ends after `from` and starts before `to`.
   const fromHour = new Date(Math.floor(from.getTime() / HOUR_MS) * HOUR_MS).toISOString();
   const rows = await listStatsBuckets(ctx.db, { model: query.model, version: query.version, fromHour, to: to.toISOString(), ...(query.device !== undefined ? { device: query.device } : {}), ...(query.ring !== undefined ? { ring: query.ring } : {}), ...(query.tag !== undefined ? { tag: query.tag } : {}) });
-  const { merged: sum, windows, devices } = sumBuckets(ctx.logger, rows);
+  return { from, to, rows };
+}
+
+/** The range's buckets summed into one window. */
+export function mergeBuckets(logger: Logger, query: StatsQuery, buckets: BucketsInRange): MergedStats {
+  const { merged: sum, windows, devices } = sumBuckets(logger, buckets.rows);
   let merged = sum;
   // Merged across devices: the first window's device and msgId would mislabel the sum.
   if (merged && devices.size > 1) merged = { ...merged, msgId: `merged-${query.model}-${query.version}`.slice(0, 64), device: query.device ?? 'fleet' };
-  return { from: from.toISOString(), to: to.toISOString(), devices: devices.size, windows, merged };
+  return { from: buckets.from.toISOString(), to: buckets.to.toISOString(), devices: devices.size, windows, merged };
+}
+
+export async function mergedStats(ctx: Pick<HubContext, 'db' | 'now' | 'logger'>, query: StatsQuery): Promise<MergedStats> {
+  if (!(await getVersion(ctx.db, query.model, query.version))) throw notFound(`model version ${query.model}@${query.version}`);
+  return mergeBuckets(ctx.logger, query, await bucketsInRange(ctx, query));
 }
 
 export interface DriftView extends Omit<MergedStats, 'merged'> {
@@ -77,12 +93,18 @@ export interface DriftView extends Omit<MergedStats, 'merged'> {
   report: DriftReport | null;
 }
 
-export async function driftOf(ctx: Pick<HubContext, 'db' | 'now' | 'logger'>, query: StatsQuery): Promise<DriftView> {
-  const row = await getVersion(ctx.db, query.model, query.version);
+/** The version's reference profile: 404 without the version, 409 without a reference. */
+export async function referenceOfVersion(db: HubContext['db'], query: Pick<StatsQuery, 'model' | 'version'>): Promise<ReferenceProfile> {
+  const row = await getVersion(db, query.model, query.version);
   if (!row) throw notFound(`model version ${query.model}@${query.version}`);
   const reference = referenceOf(row.manifest);
   if (!reference) throw conflict(`${query.model}@${query.version} has no reference profile in its release manifest, so drift cannot be evaluated (train it through the hub, or release it with a reference)`);
-  const { merged, ...range } = await mergedStats(ctx, query);
+  return reference;
+}
+
+/** The verdict on merged statistics against the reference. */
+export function judgeMerged(reference: ReferenceProfile, stats: MergedStats): DriftView {
+  const { merged, ...range } = stats;
   if (!merged || merged.n === 0) return { ...range, verdict: 'insufficient-data', report: null };
   const report = evaluateDrift(reference, merged);
   return { ...range, verdict: report.verdict, report };
