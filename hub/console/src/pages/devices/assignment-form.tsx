@@ -6,7 +6,7 @@ import { useState } from 'preact/hooks';
 import { api, ok } from '../../api/client';
 import { useResource } from '../../api/use-resource';
 import { ErrorNote } from '../../components/status';
-import { ConfirmDialog } from './confirm-dialog';
+import { ConfirmDialog } from '../../components/confirm';
 import type { Device, ModelList } from './types';
 
 interface Choice {
@@ -103,7 +103,6 @@ export function AssignmentForm({ device, onAssigned }: { device: Device; onAssig
         </form>
       ) : null}
       <ConfirmDialog
-        id="pin-confirm"
         open={confirming}
         title="Pin this device?"
         confirmLabel="Yes, pin it"
