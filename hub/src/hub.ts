@@ -206,6 +206,8 @@ export async function startHub(options: HubOptions): Promise<Hub> {
     embedded?.attachWebSocket(server, '/mqtt');
     const httpPort = await listen(server, options.httpPort ?? DEFAULTS.httpPort, host);
     cleanups.push(() => closeHttp(server));
+    // Runs before closeHttp (cleanups run in reverse): the WebSocket sessions must end first.
+    cleanups.push(() => embedded?.terminateWebSockets());
     cleanups.push(() => {
       closing = true;
     });

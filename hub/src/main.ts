@@ -13,13 +13,14 @@ async function main(): Promise<void> {
     process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
     process.exit(2);
   }
-  // `npm start` from a fresh clone: the console is built once, before the hub serves it.
+  // `npm start` from a fresh clone (or over a build older than the /web page): the console and the
+  // edge-inference page are built once, before the hub serves them.
   const consoleDir = options.consoleDir ?? DEFAULT_CONSOLE_DIR;
   if (!(await consoleIsBuilt(consoleDir))) {
-    logger.info('building the admin console (first start)', { dir: consoleDir });
+    logger.info('building the admin console and the edge-inference page (first start)', { dir: consoleDir });
     await ensureConsoleBuilt(consoleDir);
     await stopConsoleBuilder();
-    logger.info('admin console built', { dir: consoleDir });
+    logger.info('admin console and edge-inference page built', { dir: consoleDir });
   }
   const hub = await startHub({ ...options, logger });
 

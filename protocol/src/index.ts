@@ -14,6 +14,7 @@ export * from './schemas/deployment';
 export * from './schemas/state';
 export * from './schemas/events';
 export * from './schemas/stats';
+export * from './schemas/enrolment';
 export * from './trust-builder';
 export * from './tensor';
 export * from './bins';

@@ -43,8 +43,8 @@ const addressInUse = (error: unknown): boolean => {
 
 export async function startDemoHub(options: DemoHubOptions): Promise<DemoHub> {
   const notes: string[] = [];
-  // The rollout is watched and steered in the admin console: built once, on the first demo.
-  if (await ensureConsoleBuilt()) notes.push('built the admin console (npm run build)');
+  // The rollout is watched and steered in the admin console (and /web runs it in a browser): built once, on the first demo.
+  if (await ensureConsoleBuilt()) notes.push('built the admin console and the /web page (npm run build)');
   let ports: { httpPort: number; mqttPort: number } = { httpPort: 0, mqttPort: 0 };
   if (options.ports === 'contract') {
     ports = { ...CONTRACT_PORTS };

@@ -27,13 +27,14 @@ import { registerStream, streamSpecs } from './routes/stream';
 import { overviewSpecs, registerOverview } from './routes/overview';
 import { consoleSpecs, registerConsole } from './routes/console';
 import { registerWebRuntime, webRuntimeSpecs } from './routes/web-runtime';
+import { registerWebPage, webPageSpecs } from './routes/web-page';
 import { DEFAULT_CONSOLE_DIR } from '../console/build';
 
 export const OPENAPI_PATH = '/api/v1/openapi.json';
 
 const openApiSpecs: RouteSpec[] = [{ method: 'get', path: OPENAPI_PATH, summary: 'This document', auth: 'none', responses: { 200: { description: 'OpenAPI 3.1' } } }];
 
-export const ROUTE_SPECS: readonly RouteSpec[] = [...healthSpecs, ...openApiSpecs, ...deviceSpecs, ...enrolmentTokenSpecs, ...modelSpecs, ...driftSpecs, ...shadowSpecs, ...feedbackSpecs, ...alertSpecs, ...jobSpecs, ...rolloutSpecs, ...quantizeSpecs, ...datasetSpecs, ...trainingRunSpecs, ...operationSpecs, ...artifactSpecs, ...deviceConfigSpecs, ...deviceReleaseSpecs, ...brokerHookSpecs, ...sessionSpecs, ...streamSpecs, ...overviewSpecs, ...consoleSpecs, ...webRuntimeSpecs];
+export const ROUTE_SPECS: readonly RouteSpec[] = [...healthSpecs, ...openApiSpecs, ...deviceSpecs, ...enrolmentTokenSpecs, ...modelSpecs, ...driftSpecs, ...shadowSpecs, ...feedbackSpecs, ...alertSpecs, ...jobSpecs, ...rolloutSpecs, ...quantizeSpecs, ...datasetSpecs, ...trainingRunSpecs, ...operationSpecs, ...artifactSpecs, ...deviceConfigSpecs, ...deviceReleaseSpecs, ...brokerHookSpecs, ...sessionSpecs, ...streamSpecs, ...overviewSpecs, ...consoleSpecs, ...webPageSpecs, ...webRuntimeSpecs];
 
 /** `consoleDir`: the built admin console served at `/` (default hub/dist/console). */
 /** The OpenAPI document `GET /api/v1/openapi.json` serves (and the console's types are generated from). */
@@ -46,6 +47,7 @@ export function createApp(ctx: HubContext, options: { consoleDir?: string } = {}
 
   registerHealth(app);
   registerConsole(app, options.consoleDir ?? DEFAULT_CONSOLE_DIR);
+  registerWebPage(app, options.consoleDir ?? DEFAULT_CONSOLE_DIR, () => ctx.urls);
   registerWebRuntime(app);
   const openApi = openApiDocument();
   app.get(OPENAPI_PATH, (c) => c.json(openApi));

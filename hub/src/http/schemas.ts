@@ -124,7 +124,7 @@ export const eventList = z.object({
   events: z.array(z.object({ eventId: z.string(), kind: z.string(), code: z.string().nullable(), at: z.string(), receivedAt: z.string(), body: deviceEventSchema })),
 });
 
-export const deviceConfigResponse = z.object({ mqttUrl: z.string(), wsUrl: z.string(), trust: envelopeSchema });
+export { deviceConfigSchema as deviceConfigResponse } from '@edgefleet/protocol';
 export const healthResponse = z.object({ status: z.literal('ok') });
 const counterMap = z.record(z.string(), z.number().int());
 const embeddedBrokerCounters = z.object({

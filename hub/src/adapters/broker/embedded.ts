@@ -46,6 +46,11 @@ export interface EmbeddedBroker extends BrokerAdapter {
   /** `backlog`: the kernel's accept queue (capped by net.core.somaxconn); default 8192 */
   listen(port: number, host: string, backlog?: number): Promise<number>;
   attachWebSocket(server: HttpServer, path: string): void;
+  /**
+   * Ends every MQTT-over-WebSocket session now. Upgraded sockets are no longer the HTTP server's
+   * connections: its close() would wait for them (a browser device keeps one open) until they end.
+   */
+  terminateWebSockets(): void;
   counters(): EmbeddedBrokerCounters;
 }
 
@@ -316,6 +321,9 @@ export async function createEmbeddedBroker(options: BrokerOptions): Promise<Embe
         }
         wss.handleUpgrade(req, socket, head, (ws) => handleConnection(createWebSocketStream(ws), req));
       });
+    },
+    terminateWebSockets() {
+      for (const ws of wss.clients) ws.terminate();
     },
     counters: () => ({ kind: 'embedded', connections: live.size, ...counters }),
     close() {

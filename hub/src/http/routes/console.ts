@@ -3,6 +3,7 @@
  * sent with a Content-Security-Policy that allows only this origin, so a page can load and call
  * nothing elsewhere, and cannot be framed. Hashed assets are cached for a year; index.html never.
  * Not built yet: a 503 that says how (the hub does not build on its own request path).
+ * `/assets/*` serves the edge-inference page's bundles too (same build; the page is routes/web-page.ts).
  */
 import { readFile } from 'node:fs/promises';
 import { extname, join } from 'node:path';
@@ -29,7 +30,7 @@ export const CONSOLE_CSP = [
   "frame-ancestors 'none'",
 ].join('; ');
 
-const TYPES: Record<string, string> = {
+export const TYPES: Record<string, string> = {
   '.js': 'text/javascript; charset=utf-8',
   '.css': 'text/css; charset=utf-8',
   '.map': 'application/json; charset=utf-8',
@@ -39,15 +40,16 @@ const TYPES: Record<string, string> = {
 /** esbuild's names: `main-ABCD1234.js`, `main-ABCD1234.js.map`, `main-ABCD1234.js.LEGAL.txt` */
 const ASSET_NAME = /^[A-Za-z0-9_-]+(\.[A-Za-z0-9]+){1,3}$/;
 
-const securityHeaders = (c: Context): void => {
-  c.header('Content-Security-Policy', CONSOLE_CSP);
+/** The headers every page and asset of the build is sent with; `csp`: the console's unless a page needs its own. */
+export const securityHeaders = (c: Context, csp: string = CONSOLE_CSP): void => {
+  c.header('Content-Security-Policy', csp);
   c.header('X-Content-Type-Options', 'nosniff');
   c.header('Referrer-Policy', 'no-referrer');
   c.header('X-Frame-Options', 'DENY');
   c.header('Cross-Origin-Opener-Policy', 'same-origin');
 };
 
-async function readOrNull(path: string): Promise<Buffer | null> {
+export async function readOrNull(path: string): Promise<Buffer | null> {
   return readFile(path).catch((error: NodeJS.ErrnoException) => {
     if (error.code === 'ENOENT' || error.code === 'ENOTDIR') return null;
     throw error;

@@ -11,7 +11,7 @@
  */
 import type { Hono } from 'hono';
 import { z } from 'zod';
-import { deviceIdSchema } from '@edgefleet/protocol';
+import { enrolRequestSchema, enrolResponseSchema } from '@edgefleet/protocol';
 import { AuthAdmission, DEFAULT_AUTH_LIMITS, sourceKey, type AuthLimits } from '../../core/auth-admission';
 import { HubError } from '../../core/errors';
 import { enrolWithToken, issueEnrolmentToken, listEnrolmentTokenViews, revokeEnrolmentToken } from '../../services/devices/enrolment-tokens';
@@ -57,7 +57,6 @@ const issueBody = z.strictObject({
   tags: tokenTags.default({}).describe("tags for the devices it enrols, beside kind: 'browser'"),
 });
 const tokenParams = z.object({ id: z.uuid() });
-const enrolBody = z.strictObject({ token: z.string().regex(/^[A-Za-z0-9_-]{43}$/, 'must be the 43-character enrolment token the operator issued') });
 
 const tokenView = z.object({
   id: z.uuid(),
@@ -74,13 +73,6 @@ const tokenView = z.object({
 });
 const issuedToken = tokenView.extend({ token: z.string().describe('shown once: the hub keeps only its SHA-256') });
 const tokenList = z.object({ tokens: z.array(tokenView).describe('newest first; the tokens themselves are never shown again') });
-const enrolResponse = z.object({
-  id: deviceIdSchema.describe('the new device id (web-...)'),
-  secret: z.string().describe('shown once; stored only as a keyed hash (HMAC-SHA256)'),
-  ring: z.string(),
-  hubUrl: z.string().describe("the hub's public URL"),
-  mqttWsUrl: z.string().describe('MQTT over WebSocket, where the page connects with id and secret'),
-});
 
 export const enrolmentTokenSpecs: RouteSpec[] = [
   { method: 'post', path: '/api/v1/enrolment-tokens', summary: 'Issue a browser enrolment token (scoped to a ring, a number of enrolments and a lifetime); the token is returned once', auth: 'admin', body: issueBody, responses: { 201: { description: 'issued', schema: issuedToken } } },
@@ -91,9 +83,9 @@ export const enrolmentTokenSpecs: RouteSpec[] = [
     path: ENROL_PATH,
     summary: 'A browser enrols itself with an enrolment token: a new device of its ring, tagged kind: browser; the secret is returned once',
     auth: 'none',
-    body: enrolBody,
+    body: enrolRequestSchema,
     responses: {
-      201: { description: 'enrolled', schema: enrolResponse },
+      201: { description: 'enrolled', schema: enrolResponseSchema },
       401: { description: 'the token cannot be used (unknown, expired, revoked or used up: deliberately not said which)' },
       429: { description: 'too many failed enrolments from this address; see Retry-After' },
     },
@@ -115,7 +107,7 @@ export function registerEnrolmentTokens(app: Hono<AppEnv>, ctx: HubContext): voi
   const admission = new AuthAdmission(ENROL_LIMITS);
   app.post(ENROL_PATH, async (c) => {
     // The body first (bounded, no database work): answering before it is read would leave it on the socket.
-    const { token } = parseInput(enrolBody, await readJsonBody(c));
+    const { token } = parseInput(enrolRequestSchema, await readJsonBody(c));
     const source = sourceKey(remoteAddress(c));
     const refused = admission.check(source, ENROL_SCOPE, Date.now());
     if (refused) return c.json(errorBody('E_THROTTLED', 'too many failed enrolments from this address; retry later'), 429, { 'Retry-After': String(refused.retryAfterS) });

@@ -1,0 +1,364 @@
+/**
+ * Browser edge inference, end to end in Debian's Chromium: a page served by the hub enrols with
+ * an operator's token, follows its ring's rollouts like any device, verifies every model before
+ * onnxruntime-web runs it, refuses what does not verify while its cached model keeps answering,
+ * and reports statistics windows the hub merges with the agents'.
+ *
+ * One hub, one digits MLP trained through the hub's API (digits@1), its int8 twin (digits@2),
+ * a second model whose artifact is tampered with on the hub (digits-small@1), a real Node agent in the
+ * same ring, and pages in their own browser contexts (so their own IndexedDB and Cache Storage).
+ */
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import ort from 'onnxruntime-node';
+import mqtt from 'mqtt';
+import type { Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { startAgent, type Agent } from '@edgefleet/agent';
+import { startHub, type Hub } from '@edgefleet/hub';
+import { desiredTopic, generateSigningKey, signPayload, type DeploymentDoc, type Envelope, type ErrorCode, type ReleaseManifest, type StatsWindow, type TensorJson } from '@edgefleet/protocol';
+import { mnistCsv, mnistRows } from '../fixtures/datasets';
+import { expectAccessible, launchChromium, openConsole, saveScreenshot } from '../support/browser';
+import { api, enrol, predict, testLogger, waitForReport, FAST_AGENT_TUNING, tempDir, type TempDir } from '../support/harness';
+import { testDatabase } from '../support/test-database';
+import { attach, openWebPage, type WebPage } from '../support/web-page';
+
+interface Run {
+  status: string;
+  resultVersion: { model: string; version: string } | null;
+}
+
+interface Version {
+  sha256: string;
+  manifest: ReleaseManifest;
+  manifestEnvelope: Envelope;
+}
+
+/** The hub's clock runs this far ahead of the real one (the token expiry test moves it). */
+let clockOffsetMs = 0;
+
+describe('browser edge inference', () => {
+  let hub: Hub;
+  let hubDir: TempDir;
+  /** Starts the hub on its data dir; again on the same ports after a stop (a restart). */
+  const startTestHub = async (ports: { httpPort: number; mqttPort: number } = { httpPort: 0, mqttPort: 0 }): Promise<Hub> =>
+    startHub({ ...(await testDatabase(hubDir.path)), dataDir: hubDir.path, ...ports, host: '127.0.0.1', adminToken: 'test-admin-token', consoleDir: inject('consoleDir'), now: () => new Date(Date.now() + clockOffsetMs), logger: testLogger });
+  let browser: Browser;
+  let page: WebPage;
+  let agent: Agent;
+  let agentDir: TempDir;
+  let v1: Version;
+  let v2: Version;
+  let tampered: Version;
+  /** 3s and 7s the model never saw, row-major [4 x 784] */
+  const pixels = [...mnistRows(3, 300, 2), ...mnistRows(7, 300, 2)];
+
+  const hubApi = <T = Record<string, unknown>>(method: string, path: string, body?: unknown) => api<T>(hub, method, path, body);
+  /** rows of digits@1 the hub holds for a stats query (`?device=...`, `?ring=...`) */
+  const rowsOf = async (query: string) => (await hubApi<{ merged: StatsWindow | null }>('GET', `/api/v1/models/digits/versions/1/stats${query}`)).body.merged?.n ?? 0;
+  const pageRows = () => rowsOf(`?device=${page.device}`);
+  const version = async (model: string, label: string): Promise<Version> => (await hubApi<Version>('GET', `/api/v1/models/${model}/versions/${label}`)).body;
+
+  async function trained(body: Record<string, unknown>): Promise<Run> {
+    const started = await hubApi<{ id: string }>('POST', '/api/v1/training-runs', body);
+    expect(started.status, JSON.stringify(started.body)).toBe(202);
+    // Polled by hand: this runs in beforeAll, where expect.poll is not available.
+    const deadline = Date.now() + 90_000;
+    let run = (await hubApi<Run>('GET', `/api/v1/training-runs/${started.body.id}`)).body;
+    while (!/^(succeeded|failed|cancelled)$/.test(run.status) && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      run = (await hubApi<Run>('GET', `/api/v1/training-runs/${started.body.id}`)).body;
+    }
+    expect(run.status).toBe('succeeded');
+    return run;
+  }
+
+  async function issueToken(ring: string, ttlS = 3600): Promise<{ id: string; token: string }> {
+    const issued = await hubApi<{ id: string; token: string }>('POST', '/api/v1/enrolment-tokens', { ring, maxEnrolments: 5, ttlS, label: 'edge inference test' });
+    expect(issued.status, JSON.stringify(issued.body)).toBe(201);
+    return issued.body;
+  }
+
+  /** Starts a rollout of model@version to the `web` ring and runs the controller until it is done. */
+  async function rollOut(model: string, label: string): Promise<string> {
+    const plan = { steps: [{ kind: 'ring', ring: 'web', percent: 100, successThreshold: 1, maxFailures: 0, deadlineMinutes: 5 }], autoRollback: false };
+    const created = await hubApi<{ id: string }>('POST', '/api/v1/rollouts', { model, version: label, plan });
+    expect(created.status, JSON.stringify(created.body)).toBe(201);
+    return created.body.id;
+  }
+
+  async function settleRollout(id: string, state: string): Promise<void> {
+    await expect
+      .poll(
+        async () => {
+          await hubApi('POST', '/api/v1/jobs/rollout-controller/run');
+          return (await hubApi<{ state: string }>('GET', `/api/v1/rollouts/${id}`)).body.state;
+        },
+        { timeout: 30_000, interval: 250 },
+      )
+      .toBe(state);
+  }
+
+  async function onnxNode(sha256: string, input: number[], rows: number): Promise<number[]> {
+    const session = await ort.InferenceSession.create(new Uint8Array(await readFile(join(hubDir.path, 'artifacts', sha256))));
+    try {
+      const outputs = await session.run({ numeric: new ort.Tensor('float32', Float32Array.from(input), [rows, 784]) });
+      return Array.from(outputs['probabilities']?.data as Float32Array);
+    } finally {
+      await session.release();
+    }
+  }
+
+  beforeAll(async () => {
+    hubDir = await tempDir('hub');
+    hub = await startTestHub();
+    const dataset = await api<{ id: string }>(hub, 'POST', '/api/v1/datasets?name=digits', mnistCsv(40), { contentType: 'text/csv' });
+    expect(dataset.status, JSON.stringify(dataset.body)).toBe(201);
+    const [run, small] = await Promise.all([
+      trained({ dataset: dataset.body.id, target: 'label', task: 'classification', trainer: 'mlp', params: { hidden: [32], epochs: 6 }, model: 'digits' }),
+      trained({ dataset: dataset.body.id, target: 'label', task: 'classification', trainer: 'mlp', params: { hidden: [8], epochs: 2 }, model: 'digits-small' }),
+    ]);
+    expect(run.resultVersion).toEqual({ model: 'digits', version: '1' });
+    expect(small.resultVersion).toEqual({ model: 'digits-small', version: '1' });
+    tampered = await version('digits-small', '1');
+    const quantized = await hubApi<{ version: string }>('POST', '/api/v1/models/digits/versions/1/quantize', { mode: 'int8-dynamic' });
+    expect(quantized.status, JSON.stringify(quantized.body)).toBe(201);
+    v1 = await version('digits', '1');
+    v2 = await version('digits', quantized.body.version);
+    expect(v2.sha256).not.toBe(v1.sha256);
+    browser = await launchChromium();
+  }, 120_000);
+
+  afterAll(async () => {
+    await page?.close();
+    await browser?.close();
+    await agent?.close();
+    await agentDir?.remove();
+    await hub?.close();
+    await hubDir?.remove();
+  });
+
+  it('enrols with the link, verifies the rolled-out model and answers exactly as onnxruntime-node does', async () => {
+    const token = await issueToken('web');
+    page = await openWebPage(browser, hub.httpUrl, `/web#enrol=${token.token}`);
+    expect(page.device).toMatch(/^web-/);
+    // The token left the address bar: a shared screenshot or history entry does not leak it.
+    expect(page.page.url()).not.toContain(token.token);
+    const device = (await hubApi<{ ring: string; tags: Record<string, string> }>('GET', `/api/v1/devices/${page.device}`)).body;
+    expect(device).toMatchObject({ ring: 'web', tags: { kind: 'browser' } });
+
+    const rollout = await rollOut('digits', '1');
+    const serving = await page.waitForStatus((s) => s.active?.version === '1' && s.phase === 'serving', 'serving digits@1', 30_000);
+    await settleRollout(rollout, 'completed');
+    expect(serving.verification).toMatchObject({ sha256: v1.sha256, size: v1.manifest.artifact.size, source: 'network', probed: true });
+    expect(serving.verification?.keyids).toEqual(v1.manifestEnvelope.signatures.map((s) => s.keyid));
+    expect(serving.runtime).toMatch(/^onnxruntime-web 1\.30/);
+
+    const inBrowser = await page.classify(pixels, 4);
+    const inNode = await onnxNode(v1.sha256, pixels, 4);
+    expect(inBrowser.version).toBe('1');
+    expect(inBrowser.probabilities).toHaveLength(40);
+    inBrowser.probabilities.forEach((p, i) => expect(Math.abs(p - (inNode[i] as number))).toBeLessThanOrEqual(1e-5 + 1e-4 * Math.abs(inNode[i] as number)));
+    // A person draws a 7: the page shows the digit, its ten probabilities, the version and how it was checked.
+    const pad = page.page.getByTestId('canvas');
+    const box = await pad.boundingBox();
+    if (!box) throw new Error('the drawing pad is not visible');
+    const at = (x: number, y: number) => page.page.mouse.move(box.x + box.width * x, box.y + box.height * y, { steps: 8 });
+    await at(0.3, 0.25);
+    await page.page.mouse.down();
+    await at(0.7, 0.25);
+    await at(0.45, 0.8);
+    await page.page.mouse.up();
+    await expect.poll(() => page.page.getByTestId('prediction-digit').getAttribute('data-value'), { timeout: 10_000 }).toMatch(/^[0-9]$/);
+    const shown = await Promise.all(Array.from({ length: 10 }, (_, d) => page.page.getByTestId(`probability-${d}`).getAttribute('data-value')));
+    expect(shown.map(Number).reduce((a, b) => a + b, 0)).toBeCloseTo(1, 4);
+    expect(await page.page.getByTestId('model-version').getAttribute('data-version')).toBe('1');
+    expect(await page.page.getByTestId('verification').getAttribute('data-probed')).toBe('true');
+    expect(Number(await page.page.getByTestId('latency').getAttribute('data-value'))).toBeGreaterThan(0);
+    await expectAccessible(page.page);
+    await saveScreenshot(page.page, 'web-demo-serving');
+
+    // The page talked to its hub alone (no CDN for onnxruntime-web's wasm) and broke no CSP rule.
+    expect(page.foreignRequests).toEqual([]);
+    expect(page.pageErrors).toEqual([]);
+  });
+
+  it('switches to the version a rollout brings without a reload, and back on rollback without a download', async () => {
+    const marker = await page.page.evaluate(() => ((window as unknown as { loadedOnce: number }).loadedOnce = Math.random()));
+    const artifactRequests: string[] = [];
+    page.page.on('request', (request) => {
+      if (request.url().includes('/artifacts/')) artifactRequests.push(request.url());
+    });
+    const rollout = await rollOut('digits', v2.manifest.version);
+    await page.waitForStatus((s) => s.active?.version === v2.manifest.version, `serving digits@${v2.manifest.version}`, 30_000);
+    expect((await page.classify(pixels, 4)).version).toBe(v2.manifest.version);
+    await expect.poll(() => page.page.getByTestId('switch-notice').textContent(), { timeout: 5_000 }).toContain(`digits@${v2.manifest.version}`);
+    expect(await page.page.getByTestId('prediction-digit').getAttribute('data-model')).toBe(`digits@${v2.manifest.version}`);
+    expect(artifactRequests.some((url) => url.endsWith(v2.sha256))).toBe(true);
+
+    artifactRequests.length = 0;
+    const rolledBack = await hubApi('POST', `/api/v1/rollouts/${rollout}/rollback`, { reason: 'browser test' });
+    expect(rolledBack.status, JSON.stringify(rolledBack.body)).toBe(200);
+    const back = await page.waitForStatus((s) => s.active?.version === '1', 'serving digits@1 again', 30_000);
+    expect(back.previous?.version).toBe(v2.manifest.version);
+    expect((await page.classify(pixels, 4)).version).toBe('1');
+    // Rolled back from the page's own verified cache: nothing fetched, nothing reloaded.
+    expect(artifactRequests).toEqual([]);
+    expect(await page.page.evaluate(() => (window as unknown as { loadedOnce: number }).loadedOnce)).toBe(marker);
+  });
+
+  describe('what does not verify is refused with a visible error, and digits@1 keeps answering', () => {
+    /** The hub's doc for the page, to derive forged variants from. */
+    async function currentDoc(): Promise<DeploymentDoc> {
+      const view = await hubApi<{ assignment: { seq: number } }>('GET', `/api/v1/devices/${page.device}`);
+      return { type: 'deployment', v: 1, device: page.device, seq: view.body.assignment.seq + 1, expires: new Date(Date.now() + 3_600_000).toISOString(), rollout: null, active: v1.manifestEnvelope, previous: null, allowDowngrade: false, statsIntervalS: 60 };
+    }
+    const publishDoc = (envelope: Envelope) => hub.publish(desiredTopic(page.device), JSON.stringify(envelope), { retain: false });
+
+    async function expectRefused(code: ErrorCode, deliver: () => Promise<unknown>): Promise<void> {
+      await deliver();
+      const refused = await page.waitForStatus((s) => s.error?.code === code, `refused with ${code}`);
+      expect(refused.active?.version).toBe('1');
+      await expect.poll(() => page.page.getByRole('alert').first().textContent(), { timeout: 5_000 }).toContain(code);
+      const answer = await page.classify(pixels, 4);
+      expect(answer.version).toBe('1');
+      expect(answer.probabilities).toEqual(await page.classify(pixels, 4).then((again) => again.probabilities));
+    }
+
+    it('a model with a flipped byte is E_HASH_MISMATCH', async () => {
+      // Another model's artifact, tampered with on the hub's disk after it was signed.
+      const file = join(hubDir.path, 'artifacts', tampered.sha256);
+      const bytes = await readFile(file);
+      const middle = Math.floor(bytes.length / 2);
+      bytes[middle] = (bytes[middle] as number) ^ 0xff;
+      await writeFile(file, bytes);
+      await expectRefused('E_HASH_MISMATCH', () => hubApi('PUT', `/api/v1/devices/${page.device}/assignment`, { model: 'digits-small', version: '1' }));
+      const cached = await page.page.evaluate(async (sha) => Boolean(await (await caches.open('edgefleet-models')).match(`/web-runtime/cache/${sha}`)), tampered.sha256);
+      expect(cached).toBe(false);
+      await saveScreenshot(page.page, 'web-refused-tampered-model');
+    });
+
+    it('a release manifest signed by an unknown key is E_SIG_UNTRUSTED', async () => {
+      const stranger = (await generateSigningKey()).key;
+      const doc = { ...(await currentDoc()), active: await signPayload(v1.manifest, [stranger]) };
+      await expectRefused('E_SIG_UNTRUSTED', async () => publishDoc(await signPayload(doc, [hub.releaseKey])));
+    });
+
+    it('an expired deployment doc is E_EXPIRED', async () => {
+      const doc = { ...(await currentDoc()), expires: new Date(Date.now() - 60_000).toISOString() };
+      await expectRefused('E_EXPIRED', async () => publishDoc(await signPayload(doc, [hub.releaseKey])));
+    });
+
+    it('a replayed older deployment doc is E_ROLLBACK', async () => {
+      const doc = await currentDoc();
+      await expectRefused('E_ROLLBACK', async () => publishDoc(await signPayload({ ...doc, seq: doc.seq - 3 }, [hub.releaseKey])));
+    });
+  });
+
+  it("sends statistics windows the hub merges with an agent's in the version's drift view", async () => {
+    agentDir = await tempDir('agent');
+    const secret = await enrol(hub, 'edge-agent-1');
+    expect((await hubApi('PATCH', '/api/v1/devices/edge-agent-1', { ring: 'web' })).status).toBeLessThan(300);
+    agent = await startAgent({ hubUrl: hub.httpUrl, deviceId: 'edge-agent-1', deviceSecret: secret, dataDir: agentDir.path, port: 0, host: '127.0.0.1', logger: testLogger, tuning: FAST_AGENT_TUNING });
+    const serving = waitForReport(agent, (s) => s.phase === 'serving' && s.active?.model === 'digits' && s.active.version === '1', 'agent serving digits@1', 30_000);
+    expect((await hubApi('PUT', '/api/v1/devices/edge-agent-1/assignment', { model: 'digits', version: '1' })).status).toBe(200);
+    await serving;
+
+    const agentInputs: Record<string, TensorJson> = { numeric: { type: 'float32', dims: [4, 784], data: pixels } };
+    for (let i = 0; i < 5; i++) expect((await predict(agent, agentInputs)).status).toBe(200);
+    await agent.flushStats();
+    for (let i = 0; i < 5; i++) await page.classify(pixels, 4);
+    await page.page.evaluate(() => window.edgefleet?.flushStats());
+
+    await expect.poll(() => pageRows(), { timeout: 20_000, interval: 250 }).toBeGreaterThanOrEqual(20);
+    await expect.poll(() => rowsOf('?device=edge-agent-1'), { timeout: 20_000, interval: 250 }).toBe(20);
+    const fromPage = await pageRows();
+    expect(await rowsOf('?ring=web')).toBe(fromPage + 20);
+    const drift = await hubApi<{ report: { n: number } | null }>('GET', '/api/v1/models/digits/versions/1/drift?ring=web');
+    expect(drift.status).toBe(200);
+    expect(drift.body.report?.n).toBe(fromPage + 20);
+    expect((await page.status()).pendingWindows).toBe(0);
+  });
+
+  it('keeps serving through a hub restart and sends the windows it stored meanwhile once the hub is back', async () => {
+    const ports = { httpPort: Number(new URL(hub.httpUrl).port), mqttPort: Number(new URL(hub.mqttUrl).port) };
+    const rowsBefore = await pageRows();
+    await hub.close();
+    await page.waitForStatus((s) => !s.connected, 'disconnected from the stopped hub');
+    for (let i = 0; i < 3; i++) expect((await page.classify(pixels, 4)).version).toBe('1');
+    await page.page.evaluate(() => window.edgefleet?.flushStats());
+    expect((await page.status()).pendingWindows).toBeGreaterThanOrEqual(1);
+
+    hub = await startTestHub(ports);
+    await page.waitForStatus((s) => s.connected && s.pendingWindows === 0, 'reconnected with its outbox sent', 30_000);
+    await expect.poll(() => pageRows(), { timeout: 20_000, interval: 250 }).toBe(rowsBefore + 12);
+  });
+
+  it('after a reload the page serves its verified cached model without fetching it', async () => {
+    const artifactRequests: string[] = [];
+    page.page.on('request', (request) => {
+      if (request.url().includes('/artifacts/')) artifactRequests.push(request.url());
+    });
+    await page.page.reload();
+    page = await attach(page);
+    const status = await page.waitForStatus((s) => s.active?.version === '1', 'serving digits@1 after the reload');
+    expect(status.verification).toMatchObject({ sha256: v1.sha256, source: 'cache', probed: true });
+    expect((await page.classify(pixels, 4)).version).toBe('1');
+    expect(artifactRequests).toEqual([]);
+  });
+
+  it('a revoked or expired enrolment token enrols nobody, and the page says so', async () => {
+    const revoked = await issueToken('web');
+    expect((await hubApi('DELETE', `/api/v1/enrolment-tokens/${revoked.id}`)).status).toBe(200);
+    const expired = await issueToken('web', 60);
+    for (const [token, moveClock] of [
+      [revoked.token, 0],
+      [expired.token, 61_000],
+    ] as const) {
+      clockOffsetMs = moveClock;
+      const refused = await openConsole(browser, hub.httpUrl, { path: `/web#enrol=${token}` });
+      try {
+        await expect.poll(() => refused.page.getByRole('alert').first().textContent().catch(() => ''), { timeout: 15_000 }).toMatch(/refused|expired|revoked/i);
+        expect(await refused.page.evaluate(() => window.edgefleet === undefined)).toBe(true);
+      } finally {
+        clockOffsetMs = 0;
+        await refused.close();
+      }
+    }
+    const devices = await hubApi<{ devices: Array<{ id: string }> }>('GET', '/api/v1/devices?ring=web&limit=100');
+    // The page of the first test and the agent only.
+    expect(devices.body.devices.map((d) => d.id).sort()).toEqual([page.device, 'edge-agent-1'].sort());
+  });
+
+  it("a browser's credential cannot read another device's topic", async () => {
+    const credential = await page.page.evaluate(
+      () =>
+        new Promise<{ id: string; secret: string; mqttWsUrl: string }>((resolve, reject) => {
+          const open = indexedDB.open('edgefleet-device');
+          open.onerror = () => reject(open.error);
+          open.onsuccess = () => {
+            const read = open.result.transaction('records').objectStore('records').get('credential');
+            read.onsuccess = () => resolve(read.result as { id: string; secret: string; mqttWsUrl: string });
+            read.onerror = () => reject(read.error);
+          };
+        }),
+    );
+    expect(credential.id).toBe(page.device);
+    // The broker takes one session per client id, which is the device id: the page leaves first.
+    await page.close();
+    const client = await mqtt.connectAsync(credential.mqttWsUrl, { clientId: credential.id, username: credential.id, password: credential.secret, reconnectPeriod: 0 });
+    try {
+      const received: string[] = [];
+      client.on('message', (topic) => received.push(topic));
+      // SUBACK 0x80 (refused by the ACL): mqtt.js rejects the subscription.
+      await expect(client.subscribeAsync(desiredTopic('edge-agent-1'), { qos: 1 })).rejects.toThrow(/subscribe error/i);
+      const own = await client.subscribeAsync(desiredTopic(credential.id), { qos: 1 });
+      expect(own[0]?.qos).toBe(1);
+      // The retained doc of its own topic arrives; the agent's never does.
+      await expect.poll(() => received, { timeout: 5_000 }).toContain(desiredTopic(credential.id));
+      expect(received).not.toContain(desiredTopic('edge-agent-1'));
+    } finally {
+      await client.endAsync(true);
+    }
+  });
+});
