@@ -255,6 +255,24 @@ describe('browser edge inference', () => {
     });
   });
 
+  it('runs a shadow the assignment names beside the serving model, and drops it when the assignment does', async () => {
+    const assign = (body: Record<string, unknown>) => hubApi('PUT', `/api/v1/devices/${page.device}/assignment`, body);
+    const candidate = v2.manifest.version;
+    expect((await assign({ model: 'digits', version: '1', shadow: { model: 'digits', version: candidate } })).status).toBe(200);
+    const shadowing = await page.waitForStatus((s) => s.shadow?.version === candidate, `shadow digits@${candidate} running`);
+    expect(shadowing.active?.version).toBe('1');
+    expect(shadowing.error).toBeNull();
+    for (let i = 0; i < 5; i++) expect((await page.classify(pixels, 4)).version).toBe('1');
+    await page.page.evaluate(() => window.edgefleet?.flushStats());
+    const shadowOf = async () => (await hubApi<{ shadow: { n: number; agree: number } | null }>('GET', `/api/v1/models/digits/versions/${candidate}/shadow?device=${page.device}`)).body.shadow;
+    await expect.poll(async () => (await shadowOf())?.n ?? 0, { timeout: 20_000, interval: 250 }).toBe(20);
+    // The int8 twin agrees with its float parent on nearly every digit (classes compared row by row).
+    expect((await shadowOf())?.agree).toBeGreaterThanOrEqual(18);
+
+    expect((await assign({ model: 'digits', version: '1' })).status).toBe(200);
+    await page.waitForStatus((s) => s.shadow === null, 'shadow unloaded');
+  });
+
   it("sends statistics windows the hub merges with an agent's in the version's drift view", async () => {
     agentDir = await tempDir('agent');
     const secret = await enrol(hub, 'edge-agent-1');
@@ -305,6 +323,19 @@ describe('browser edge inference', () => {
     expect(status.verification).toMatchObject({ sha256: v1.sha256, source: 'cache', probed: true });
     expect((await page.classify(pixels, 4)).version).toBe('1');
     expect(artifactRequests).toEqual([]);
+  });
+
+  it('a second tab of the same browser says the device runs in the first one, which keeps serving', async () => {
+    const second = await page.context.newPage();
+    try {
+      await second.goto(`${hub.httpUrl}/web`);
+      await expect.poll(() => second.getByTestId('load-error').getAttribute('data-code').catch(() => null), { timeout: 10_000 }).toBe('E_DEVICE_IN_USE');
+      expect(await second.evaluate(() => window.edgefleet === undefined)).toBe(true);
+    } finally {
+      await second.close();
+    }
+    expect((await page.status()).connected).toBe(true);
+    expect((await page.classify(pixels, 4)).version).toBe('1');
   });
 
   it('a revoked or expired enrolment token enrols nobody, and the page says so', async () => {

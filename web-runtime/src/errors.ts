@@ -6,8 +6,8 @@
 import { DeviceCoreError } from '@edgefleet/device-core';
 import { ProtocolError, type ErrorCode } from '@edgefleet/protocol';
 
-/** Codes that never leave the page: enrolment and the browser's own storage. */
-export type PageErrorCode = 'E_ENROLMENT_REFUSED' | 'E_STORAGE';
+/** Codes that never leave the page: enrolment, the browser's own storage, another tab holding the device. */
+export type PageErrorCode = 'E_ENROLMENT_REFUSED' | 'E_STORAGE' | 'E_DEVICE_IN_USE';
 export type WebErrorCode = ErrorCode | PageErrorCode;
 
 export class WebRuntimeError extends Error {
@@ -32,6 +32,9 @@ export function toWebError(error: unknown, fallback: ErrorCode, context?: string
 
 /** What goes into reported state and events: a protocol code (page-only codes never do) and a capped message. */
 export function reportable(error: WebRuntimeError): { code: ErrorCode; message: string } {
-  const code: ErrorCode = error.code === 'E_ENROLMENT_REFUSED' || error.code === 'E_STORAGE' ? 'E_TRUST_STATE' : error.code;
+  const code: ErrorCode = isPageCode(error.code) ? 'E_TRUST_STATE' : error.code;
   return { code, message: error.message.slice(0, 2000) };
 }
+
+const PAGE_CODES: ReadonlySet<WebErrorCode> = new Set<PageErrorCode>(['E_ENROLMENT_REFUSED', 'E_STORAGE', 'E_DEVICE_IN_USE']);
+const isPageCode = (code: WebErrorCode): code is PageErrorCode => PAGE_CODES.has(code);

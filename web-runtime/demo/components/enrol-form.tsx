@@ -19,6 +19,17 @@ export function EnrolForm({ code, message, onToken }: { code: string | null; mes
     setText('');
     onToken(token);
   };
+  // Another tab holds this browser's device: a new link would not help, closing that tab would.
+  if (code === 'E_DEVICE_IN_USE') {
+    return (
+      <section class="enrol" aria-labelledby="enrol-title">
+        <h2 id="enrol-title">Open in another tab</h2>
+        <div class="banner" role="alert" data-testid="load-error" data-code={code}>
+          <strong>{code}</strong> {message}
+        </div>
+      </section>
+    );
+  }
   return (
     <section class="enrol" aria-labelledby="enrol-title">
       <h2 id="enrol-title">This browser could not join the fleet</h2>

@@ -32,7 +32,20 @@ export async function load(options: LoadOptions = {}): Promise<EdgeDevice> {
     throw new WebRuntimeError('E_TRUST_STATE', 'this page is not a secure context (served over https, or from localhost): WebCrypto, which verifies every model, is unavailable');
   }
   const hubUrl = (options.hubUrl ?? location.origin).replace(/\/+$/, '');
-  const store = new DeviceStore(options.database ?? 'edgefleet-device');
+  const database = options.database ?? 'edgefleet-device';
+  // One tab is the device: a second one would share its credential, and the broker keeps one
+  // session per client id, so the two would take the session from each other forever.
+  const releaseLock = await holdDeviceLock(database);
+  try {
+    return await start(options, hubUrl, database, releaseLock);
+  } catch (error) {
+    releaseLock();
+    throw error;
+  }
+}
+
+async function start(options: LoadOptions, hubUrl: string, database: string, releaseLock: () => void): Promise<EdgeDevice> {
+  const store = new DeviceStore(database);
   let secret: string | null = null;
   const logger = guardedLogger(options.logger ?? silentLogger, () => secret);
 
@@ -156,8 +169,30 @@ export async function load(options: LoadOptions = {}): Promise<EdgeDevice> {
         await state.candidate?.model.retire();
         await state.shadow?.model.retire();
         await state.serving?.model.retire();
+        releaseLock();
       })()),
   };
+}
+
+/**
+ * Holds the Web Lock named after the device's database for as long as the device runs; another
+ * tab of the same origin and database gets E_DEVICE_IN_USE. Returns the release function.
+ */
+async function holdDeviceLock(name: string): Promise<() => void> {
+  // Browsers without Web Locks (before 2022) run without the guard.
+  if (!('locks' in navigator)) return () => {};
+  return new Promise((resolve, reject) => {
+    navigator.locks
+      .request(`edgefleet-device:${name}`, { ifAvailable: true }, (lock) => {
+        if (!lock) {
+          reject(new WebRuntimeError('E_DEVICE_IN_USE', 'this browser runs its edgefleet device in another tab already: use that tab, or close it and reload this one'));
+          return undefined;
+        }
+        // The lock is held until this promise settles: when the device closes (or the tab goes).
+        return new Promise<void>((release) => resolve(release));
+      })
+      .catch(reject);
+  });
 }
 
 /** The stored credential, or a new one from the enrolment token (spent here, once). */
