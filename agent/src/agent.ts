@@ -6,7 +6,7 @@
  */
 import { join } from 'node:path';
 import type { DeviceEvent, ReportedState } from '@edgefleet/protocol';
-import { cachedFilesOf, DEFAULT_STATS_INTERVAL_S, isShadowInstallStep, msgIdSource, refOf, type AgentStatus, type Observed, type TypedTensor } from '@edgefleet/device-core';
+import { cachedFilesOf, DEFAULT_STATS_INTERVAL_S, giveUpInstall, isShadowInstallStep, msgIdSource, type AgentStatus, type Observed, type TypedTensor } from '@edgefleet/device-core';
 import { basicAuth, fetchReleaseManifest } from './adapters/hub-client';
 import { createLocalApi, serveLocalApi, type LocalServer } from './adapters/local-api';
 import { ModelFiles } from './adapters/model-files';
@@ -134,30 +134,10 @@ export async function startAgent(input: AgentOptions): Promise<Agent> {
     },
     run: (step, signal) => runStep(step, { world, files, options, authorization, logger, signal }),
     giveUp: async (step, error) => {
-      if (isShadowInstallStep(step)) {
-        // A failing shadow never touches what serves: no install failure, no state error; the
-        // shadow is dropped for this doc and the failure reported as an event.
-        world.shadowFailure = { seq: step.seq, sha256: step.release.artifact.sha256 };
-        const shadow = world.shadow;
-        world.setShadow(null);
-        world.emit('shadow-failed', { seq: step.seq, model: refOf(step.release), error: reportable(error) });
-        world.report();
-        await shadow?.model.retire();
-        return;
-      }
-      const target = 'release' in step ? step.release : world.persisted.desired?.release.manifest;
-      const failure = reportable(error);
-      // The old session keeps serving; lastSeq stays at this doc, so no retry loop on a bad model.
-      await world
-        .update((state) => ({ ...state, failure: { seq: step.seq, sha256: target?.artifact.sha256 ?? '', error: failure, transient: error.transient } }))
-        .catch((commitError: unknown) => logger.error('could not persist install failure', { error: commitError }));
-      world.setError(failure);
-      world.emit('install-failed', { seq: step.seq, model: target ? refOf(target) : null, error: failure });
-      world.setActivity({ kind: 'settled' });
-      world.report();
+      await giveUpInstall(step, error, world, { reportable, logger });
       // A network failure must not strand the device on its old model until the next doc or
       // restart: try the same doc again after the longest backoff (a bad model is never retried).
-      if (error.transient) slowRetry.schedule(step.seq);
+      if (!isShadowInstallStep(step) && error.transient) slowRetry.schedule(step.seq);
     },
     settled: () => world.setActivity({ kind: 'settled' }),
     retry: { baseMs: options.tuning.retryBaseMs, maxMs: options.tuning.retryMaxMs, maxAttempts: options.tuning.maxInstallAttempts },

@@ -1,119 +1,15 @@
 /**
- * The reconcile loop (balena-supervisor style): observe, plan, run the first step, observe
- * again, until the plan is empty. One apply at a time; a newer desired doc aborts the current
- * apply through its AbortSignal; transient failures back off and retry a bounded number of
- * times per doc, then the install is given up and reported.
+ * The agent's reconcile loop: the device core's ReconcileLoop (shared with the browser runtime)
+ * with the agent's errors and Node timers.
  */
-import { backoffDelay, plan, type BackoffPolicy, type DesiredView, type Observed, type Step } from '@edgefleet/device-core';
+import { ReconcileLoop, type ReconcileLoopDeps } from '@edgefleet/device-core';
 import { AgentError, toAgentError } from './errors';
-import type { AgentLogger } from './logger';
 
-export interface ReconcilerDeps {
-  observe(): Promise<Observed>;
-  desired(): DesiredView | null;
-  run(step: Step, signal: AbortSignal): Promise<void>;
-  /** the install of `step.seq` failed for good: record and report it */
-  giveUp(step: Step & { seq: number }, error: AgentError): Promise<void>;
-  /** the plan is empty: the agent is settled */
-  settled(): void;
-  retry: BackoffPolicy & { maxAttempts: number };
-  logger: AgentLogger;
-}
+export type ReconcilerDeps = Omit<ReconcileLoopDeps<AgentError>, 'errors' | 'sleep'>;
 
-export class Reconciler {
-  private controller: AbortController | null = null;
-  private current: Step | null = null;
-  private dirty = true;
-  private wake: (() => void) | null = null;
-  private closed = false;
-  private attempts = { seq: -1, count: 0 };
-  private readonly done: Promise<void>;
-
-  constructor(private readonly deps: ReconcilerDeps) {
-    this.done = this.loop();
-  }
-
-  /**
-   * Something changed (a doc was accepted): re-plan. The running step is aborted only when it
-   * works toward another artifact; a newer doc for the same bytes lets a download run on (the
-   * active's, or the shadow's when the new doc names the same shadow).
-   */
-  trigger(): void {
-    this.dirty = true;
-    const desired = this.deps.desired();
-    const step = this.current;
-    if (this.controller && step && 'seq' in step && desired && desired.seq !== step.seq) {
-      const stillWanted =
-        (step.kind === 'download' && step.release.artifact.sha256 === desired.release.artifact.sha256) ||
-        (step.kind === 'download-shadow' && step.release.artifact.sha256 === desired.shadow?.artifact.sha256);
-      if (!stillWanted) this.controller.abort();
-    }
-    this.wake?.();
-  }
-
-  async close(): Promise<void> {
-    this.closed = true;
-    this.controller?.abort();
-    this.wake?.();
-    await this.done;
-  }
-
-  private async loop(): Promise<void> {
-    while (!this.closed) {
-      if (!this.dirty) await new Promise<void>((resolve) => (this.wake = resolve));
-      this.wake = null;
-      if (this.closed) break;
-      this.dirty = false;
-      try {
-        await this.applyUntilSettled();
-      } catch (error) {
-        // Only observe() can land here (e.g. the models dir vanished): log and wait for the next trigger.
-        this.deps.logger.error('reconcile pass failed', { error });
-      }
-    }
-  }
-
-  private async applyUntilSettled(): Promise<void> {
-    while (!this.closed) {
-      const step = plan(await this.deps.observe(), this.deps.desired())[0];
-      if (!step) {
-        this.deps.settled();
-        return;
-      }
-      const seq = 'seq' in step ? step.seq : null;
-      const controller = new AbortController();
-      this.controller = controller;
-      this.current = step;
-      try {
-        this.deps.logger.debug('step', { kind: step.kind, seq });
-        await this.deps.run(step, controller.signal);
-      } catch (thrown) {
-        if (controller.signal.aborted) continue; // superseded or closing: re-plan from what is observed now
-        const error = toAgentError(thrown, 'E_DOWNLOAD_FAILED', step.kind);
-        if (seq === null) {
-          // Housekeeping (garbage collection) failing is not worth a retry storm: next trigger.
-          this.deps.logger.warn('housekeeping step failed', { kind: step.kind, error });
-          this.deps.settled();
-          return;
-        }
-        if (await this.retryLater(seq, error, controller.signal)) continue;
-        if (!controller.signal.aborted) await this.deps.giveUp({ ...step, seq }, error);
-      } finally {
-        this.controller = null;
-        this.current = null;
-      }
-    }
-  }
-
-  /** true when the failure is worth another attempt (after the backoff delay has passed). */
-  private async retryLater(seq: number, error: AgentError, signal: AbortSignal): Promise<boolean> {
-    if (this.attempts.seq !== seq) this.attempts = { seq, count: 0 };
-    this.attempts.count++;
-    if (!error.transient || this.attempts.count >= this.deps.retry.maxAttempts) return false;
-    const delay = backoffDelay(this.attempts.count - 1, this.deps.retry);
-    this.deps.logger.warn('install step failed, retrying', { code: error.code, message: error.message, attempt: this.attempts.count, delayMs: delay });
-    await sleep(delay, signal);
-    return true;
+export class Reconciler extends ReconcileLoop<AgentError> {
+  constructor(deps: ReconcilerDeps) {
+    super({ ...deps, errors: { toError: toAgentError }, sleep });
   }
 }
 

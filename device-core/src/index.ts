@@ -16,6 +16,7 @@ export * from './errors';
 export * from './deployment/deployment-acceptance';
 export * from './deployment/held-releases';
 export * from './deployment/model-bytes';
+export * from './deployment/deployment-docs';
 
 export * from './trust/trust-state';
 export * from './trust/trust-updates';
@@ -23,6 +24,9 @@ export * from './trust/trust-updates';
 export * from './state/device-state';
 export * from './reconcile/plan';
 export * from './reconcile/probe-check';
+export * from './reconcile/reconcile-loop';
+export * from './reconcile/give-up';
+export * from './runtime/ports';
 export * from './retry/backoff';
 
 export * from './tensors/typed-tensor';

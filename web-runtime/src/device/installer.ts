@@ -7,7 +7,7 @@
  * serves serving: transient ones (network) are tried again with backoff, a bad model is reported
  * once and the device waits for a newer doc. Shadow steps never touch what serves.
  */
-import { backoffDelay, cachedFilesOf, isShadowInstallStep, plan, refOf, sameRelease, type DesiredView, type Observed, type Step, type StepKind } from '@edgefleet/device-core';
+import { cachedFilesOf, giveUpInstall, ReconcileLoop, refOf, sameRelease, type DesiredView, type Observed, type Step, type StepKind } from '@edgefleet/device-core';
 import { isProbeRef, openProbeBlob, ProtocolError, type Probe, type ReleaseManifest } from '@edgefleet/protocol';
 import type { Verification, WebLogger } from '../api';
 import { reportable, toWebError, WebRuntimeError } from '../errors';
@@ -28,35 +28,34 @@ export interface InstallerDeps {
 type Executor<K extends StepKind> = (step: Extract<Step, { kind: K }>, signal: AbortSignal) => Promise<void>;
 
 export class Installer {
-  private dirty = true;
-  private wake: (() => void) | null = null;
-  private closed = false;
-  private controller: AbortController | null = null;
-  private attempts = { seq: -1, count: 0 };
   /** bytes verified this session but not kept in Cache Storage (its quota was full) */
   private readonly inMemory = new Map<string, Uint8Array>();
-  private readonly done: Promise<void>;
+  /** hashes fetched from the hub in this page's life (the verification says "network" for them) */
+  private readonly fetchedNow = new Set<string>();
+  private readonly loop: ReconcileLoop<WebRuntimeError>;
 
   constructor(private readonly deps: InstallerDeps) {
-    this.done = this.loop();
+    this.loop = new ReconcileLoop<WebRuntimeError>({
+      observe: () => this.observe(),
+      desired: () => this.desired(),
+      run: (step, signal) => this.run(step, signal),
+      giveUp: (step, error) => giveUpInstall(step, error, deps.state, { reportable, logger: deps.logger }),
+      settled: () => deps.state.setActivity({ kind: 'settled' }),
+      retry: deps.retry,
+      logger: deps.logger,
+      errors: { toError: toWebError },
+      sleep,
+    });
   }
 
+  /** A doc was accepted: plan again. */
   trigger(): void {
-    this.dirty = true;
-    // A newer doc supersedes a running step that works toward other bytes.
-    const desired = this.desired();
-    if (this.controller && desired && this.current && 'seq' in this.current && this.current.seq !== desired.seq) this.controller.abort();
-    this.wake?.();
+    this.loop.trigger();
   }
 
-  async close(): Promise<void> {
-    this.closed = true;
-    this.controller?.abort();
-    this.wake?.();
-    await this.done;
+  close(): Promise<void> {
+    return this.loop.close();
   }
-
-  private current: Step | null = null;
 
   private desired(): DesiredView | null {
     const desired = this.deps.state.persisted.desired;
@@ -77,84 +76,6 @@ export class Installer {
       announcedSeq: state.announcedSeq,
       failedSeq: state.persisted.failure?.seq ?? null,
     };
-  }
-
-  private async loop(): Promise<void> {
-    while (!this.closed) {
-      if (!this.dirty) await new Promise<void>((resolve) => (this.wake = resolve));
-      this.wake = null;
-      if (this.closed) break;
-      this.dirty = false;
-      try {
-        await this.applyUntilSettled();
-      } catch (error) {
-        this.deps.logger.error('install pass failed', { error: String(error) });
-      }
-    }
-  }
-
-  private async applyUntilSettled(): Promise<void> {
-    while (!this.closed) {
-      const step = plan(await this.observe(), this.desired())[0];
-      if (!step) {
-        this.deps.state.setActivity({ kind: 'settled' });
-        return;
-      }
-      const controller = new AbortController();
-      this.controller = controller;
-      this.current = step;
-      try {
-        await this.run(step, controller.signal);
-      } catch (thrown) {
-        if (controller.signal.aborted) continue;
-        const error = toWebError(thrown, 'E_DOWNLOAD_FAILED', step.kind);
-        if (!('seq' in step)) {
-          this.deps.logger.warn('housekeeping step failed', { kind: step.kind, message: error.message });
-          this.deps.state.setActivity({ kind: 'settled' });
-          return;
-        }
-        if (await this.retryLater(step.seq, error, controller.signal)) continue;
-        if (!controller.signal.aborted) await this.giveUp(step, error);
-      } finally {
-        this.controller = null;
-        this.current = null;
-      }
-    }
-  }
-
-  private async retryLater(seq: number, error: WebRuntimeError, signal: AbortSignal): Promise<boolean> {
-    if (this.attempts.seq !== seq) this.attempts = { seq, count: 0 };
-    this.attempts.count++;
-    if (!error.transient || this.attempts.count >= this.deps.retry.maxAttempts) return false;
-    const delay = backoffDelay(this.attempts.count - 1, this.deps.retry);
-    this.deps.logger.warn('install step failed, retrying', { code: error.code, message: error.message, attempt: this.attempts.count, delayMs: delay });
-    await new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, delay);
-      signal.addEventListener('abort', () => (clearTimeout(timer), resolve()), { once: true });
-    });
-    return true;
-  }
-
-  private async giveUp(step: Step & { seq: number }, error: WebRuntimeError): Promise<void> {
-    const { state } = this.deps;
-    if (isShadowInstallStep(step)) {
-      state.shadowFailure = { seq: step.seq, sha256: step.release.artifact.sha256 };
-      const shadow = state.shadow;
-      state.setShadow(null);
-      state.emit('shadow-failed', { seq: step.seq, model: refOf(step.release), error: reportable(error) });
-      state.report();
-      await shadow?.model.retire();
-      return;
-    }
-    const target = 'release' in step ? step.release : state.persisted.desired?.release.manifest;
-    const failure = reportable(error);
-    await state
-      .update((current) => ({ ...current, failure: { seq: step.seq, sha256: target?.artifact.sha256 ?? '', error: failure, transient: error.transient } }))
-      .catch((commitError: unknown) => this.deps.logger.error('could not persist install failure', { error: String(commitError) }));
-    state.setError(failure);
-    state.emit('install-failed', { seq: step.seq, model: target ? refOf(target) : null, error: failure });
-    state.setActivity({ kind: 'settled' });
-    state.report();
   }
 
   private run(step: Step, signal: AbortSignal): Promise<void> {
@@ -265,9 +186,6 @@ export class Installer {
     this.fetchedNow.add(artifact.sha256);
   }
 
-  /** hashes fetched from the hub in this page's life (the verification says "network" for them) */
-  private readonly fetchedNow = new Set<string>();
-
   private async keep(sha256: string, bytes: Uint8Array): Promise<void> {
     try {
       await this.deps.cache.write(sha256, bytes);
@@ -333,4 +251,11 @@ export class Installer {
     if (!serving || serving.model.release.artifact.sha256 !== release.artifact.sha256) throw new WebRuntimeError('E_LOAD_FAILED', `no serving session with the bytes of ${release.model}@${release.version}`, { transient: true });
     return serving;
   }
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    signal.addEventListener('abort', () => (clearTimeout(timer), resolve()), { once: true });
+  });
 }

@@ -5,7 +5,7 @@
  * offline and never waits for the network to answer), then the MQTT session that follows the
  * retained desired doc and carries state, events and statistics windows.
  */
-import { DEFAULT_STATS_INTERVAL_S, emptyPersistedState, firstCloseDelayMs, msgIdSource, pinFirstTrust, recoverTrust, StatsWindows } from '@edgefleet/device-core';
+import { DEFAULT_STATS_INTERVAL_S, DeploymentDocs, emptyPersistedState, firstCloseDelayMs, msgIdSource, pinFirstTrust, recoverTrust, StatsWindows } from '@edgefleet/device-core';
 import type { StatsWindow } from '@edgefleet/protocol';
 import type { EdgeDevice, LoadOptions } from '../api';
 import { reportable, toWebError, WebRuntimeError } from '../errors';
@@ -15,8 +15,7 @@ import { basicAuth, enrol, HubHttp } from '../platform/hub-http';
 import { ModelCache } from '../platform/model-cache';
 import { connectMqttLink, type MqttLink } from '../platform/mqtt-link';
 import { StatsOutbox } from '../platform/stats-outbox';
-import { configureOrt, LoadedModel, RUNTIME_NAME } from '../runtime/ort-web';
-import { DocHandler } from './doc-handler';
+import { configureOrt, LoadedModel, MAX_OPSET, RUNTIME_NAME, RUNTIME_VERSION } from '../runtime/ort-web';
 import { Installer } from './installer';
 import { LiveState } from './live-state';
 import { Predictor } from './predictor';
@@ -101,18 +100,24 @@ async function start(options: LoadOptions, hubUrl: string, database: string, rel
   applyInterval();
 
   const predictor = new Predictor(state, windows, { device: credential.id, nonce: msgIdSource() }, logger);
-  const docs = new DocHandler({
+  const docs = new DeploymentDocs<WebRuntimeError>({
     state,
-    store,
+    saveTrust: (envelope) => store.saveTrust(envelope),
     deviceId: credential.id,
     now: () => new Date(),
     logger,
+    runtime: { version: RUNTIME_VERSION, maxOpset: MAX_OPSET },
     onAccepted: () => {
       applyInterval();
       installer.trigger();
     },
     fetchRelease: (ref) => hub.release(ref),
     retry: { baseMs: TIMING.retryBaseMs, maxMs: TIMING.retryMaxMs },
+    errors: { toError: toWebError, reportable },
+    schedule: (fn, ms) => {
+      const timer = setTimeout(fn, ms);
+      return () => clearTimeout(timer);
+    },
   });
 
   const link: MqttLink = connectMqttLink({
