@@ -4,7 +4,7 @@
  * to local listeners always and to MQTT once a link exists (mqtt.js queues while offline).
  */
 import { randomUUID } from 'node:crypto';
-import { phaseOf, refOf, reportedStateOf, type Activity, type AgentInfo, type AgentStatus, type PersistedState, type TrustState } from '@edgefleet/device-core';
+import { DeviceLedger, phaseOf, refOf, reportedStateOf, type Activity, type AgentInfo, type AgentStatus, type PersistedState, type TrustState } from '@edgefleet/device-core';
 import type { AgentPhase, DeviceEvent, ModelRef, ReportedError, ReportedState } from '@edgefleet/protocol';
 import type { LoadedModel } from './adapters/runtime';
 import type { AgentStore } from './adapters/store';
@@ -18,17 +18,10 @@ export interface Candidate {
 /** The shadow session: a candidate run beside the serving model, never serving (ROLLOUTS "Shadow"). */
 export type Shadow = Candidate;
 
-export interface Outbound {
-  publishState(state: ReportedState): void;
-  publishEvent(event: DeviceEvent): void;
-}
+export type { Outbound } from '@edgefleet/device-core';
 
-type EventFields = Pick<DeviceEvent, 'seq' | 'model' | 'error'>;
-
-/** Events raised before the first MQTT connection are kept (bounded) and sent once it exists. */
-const MAX_PENDING_EVENTS = 200;
-
-export class World {
+/** Persistence, events and the stale check are the device core's DeviceLedger; this adds the agent's sessions and status. */
+export class World extends DeviceLedger {
   private servingModel: LoadedModel | null = null;
   private readonly servingListeners = new Set<(model: LoadedModel | null) => void>();
   candidate: Candidate | null = null;
@@ -40,20 +33,17 @@ export class World {
   freeDiskBytes: number | undefined;
   private activity: Activity = { kind: 'settled' };
   private error: ReportedError | null = null;
-  private staleSeq: number | null = null;
   private lastPhase: AgentPhase | null = null;
-  private link: Outbound | null = null;
-  private pendingEvents: DeviceEvent[] = [];
   private readonly reportListeners = new Set<(state: ReportedState) => void>();
   private readonly eventListeners = new Set<(event: DeviceEvent) => void>();
 
   constructor(
-    public persisted: PersistedState,
-    public trust: TrustState,
+    persisted: PersistedState,
+    trust: TrustState,
     private readonly deps: { deviceId: string; store: AgentStore; now: () => Date; logger: AgentLogger; runtime: string; agentVersion: string },
-  ) {}
-
-  private writes: Promise<unknown> = Promise.resolve();
+  ) {
+    super(persisted, trust, { deviceId: deps.deviceId, now: deps.now, logger: deps.logger, saveState: (state) => deps.store.saveState(state), newId: randomUUID });
+  }
 
   /** The model that answers predictions. Setting it tells the listeners (statistics windows). */
   get serving(): LoadedModel | null {
@@ -95,22 +85,6 @@ export class World {
     return () => this.shadowListeners.delete(listener);
   }
 
-  /**
-   * Persist first, then believe: memory never holds a fact the disk does not. Updates are
-   * functions of the latest state, applied one at a time, so a doc accepted while an activation
-   * is being written can never be overwritten by it (lastSeq must never go down).
-   */
-  update(change: (current: PersistedState) => PersistedState): Promise<void> {
-    const write = this.writes.then(async () => {
-      const next = change(this.persisted);
-      if (next.lastSeq < this.persisted.lastSeq) throw new Error(`refusing to lower lastSeq from ${this.persisted.lastSeq} to ${next.lastSeq}`);
-      await this.deps.store.saveState(next);
-      this.persisted = next;
-    });
-    this.writes = write.catch(() => {});
-    return write;
-  }
-
   status(): AgentStatus {
     const shadow = this.runningShadow();
     return {
@@ -145,36 +119,17 @@ export class World {
     return state;
   }
 
-  emit(kind: DeviceEvent['kind'], fields: EventFields = {}): DeviceEvent {
-    const event: DeviceEvent = { id: randomUUID(), device: this.deps.deviceId, kind, at: this.deps.now().toISOString(), ...fields };
-    this.deps.logger.info(`event ${kind}`, { seq: event.seq, model: event.model?.version, code: event.error?.code, message: event.error?.message });
-    this.notify(this.eventListeners, event);
-    if (this.link) this.link.publishEvent(event);
-    else if (this.pendingEvents.push(event) > MAX_PENDING_EVENTS) this.pendingEvents.shift();
-    return event;
-  }
-
-  /** THREATS 6 (freeze): once the accepted doc has expired, say so once per doc. */
-  checkStale(): void {
-    const desired = this.persisted.desired;
-    if (!desired || desired.seq === this.staleSeq || Date.parse(desired.expires) > this.deps.now().getTime()) return;
-    this.staleSeq = desired.seq;
-    this.emit('stale', { seq: desired.seq, model: this.servingRef() });
-  }
-
   servingRef(): ModelRef | null {
     return this.serving ? refOf(this.serving.release) : null;
-  }
-
-  attachLink(link: Outbound | null): void {
-    this.link = link;
-    if (!link) return;
-    for (const event of this.pendingEvents.splice(0)) link.publishEvent(event);
   }
 
   onReport(listener: (state: ReportedState) => void): () => void {
     this.reportListeners.add(listener);
     return () => this.reportListeners.delete(listener);
+  }
+
+  protected eventRaised(event: DeviceEvent): void {
+    this.notify(this.eventListeners, event);
   }
 
   onEvent(listener: (event: DeviceEvent) => void): () => void {

@@ -22,6 +22,7 @@ export * from './trust/trust-state';
 export * from './trust/trust-updates';
 
 export * from './state/device-state';
+export * from './state/device-ledger';
 export * from './reconcile/plan';
 export * from './reconcile/probe-check';
 export * from './reconcile/reconcile-loop';

@@ -4,7 +4,7 @@
  * last error. Every change the hub should see goes out through `report()`; every change a page
  * shows goes to `status` listeners.
  */
-import { phaseOf, refOf, reportedStateOf, type Activity, type PersistedState, type TrustState } from '@edgefleet/device-core';
+import { DeviceLedger, phaseOf, refOf, reportedStateOf, type Activity, type PersistedState, type TrustState } from '@edgefleet/device-core';
 import type { DeviceEvent, ModelRef, ReportedError, ReportedState } from '@edgefleet/protocol';
 import type { Verification, WebLogger, WebRuntimeEvents, WebStatus } from '../api';
 import type { DeviceStore } from '../platform/device-store';
@@ -15,14 +15,6 @@ export interface Installed {
   model: LoadedModel;
   verification: Verification;
 }
-
-export interface Outbound {
-  publishState(state: ReportedState): void;
-  publishEvent(event: DeviceEvent): void;
-}
-
-type EventFields = Pick<DeviceEvent, 'seq' | 'model' | 'error'>;
-const MAX_PENDING_EVENTS = 200;
 
 export interface LiveStateDeps {
   deviceId: string;
@@ -35,7 +27,8 @@ export interface LiveStateDeps {
   pendingWindows: () => number;
 }
 
-export class LiveState {
+/** Persistence, events and the stale check are the device core's DeviceLedger, as the agent's World. */
+export class LiveState extends DeviceLedger {
   private servingModel: Installed | null = null;
   candidate: Installed | null = null;
   private shadowModel: Installed | null = null;
@@ -44,19 +37,17 @@ export class LiveState {
   connected = false;
   private activity: Activity = { kind: 'settled' };
   private error: ReportedError | null = null;
-  private staleSeq: number | null = null;
-  private link: Outbound | null = null;
-  private pendingEvents: DeviceEvent[] = [];
-  private writes: Promise<unknown> = Promise.resolve();
   private readonly listeners: { [K in keyof WebRuntimeEvents]: Set<(value: WebRuntimeEvents[K]) => void> } = { status: new Set(), event: new Set(), report: new Set() };
   private readonly servingListeners = new Set<(model: LoadedModel | null) => void>();
   private readonly shadowListeners = new Set<(model: LoadedModel | null) => void>();
 
   constructor(
-    public persisted: PersistedState,
-    public trust: TrustState,
+    persisted: PersistedState,
+    trust: TrustState,
     private readonly deps: LiveStateDeps,
-  ) {}
+  ) {
+    super(persisted, trust, { deviceId: deps.deviceId, now: deps.now, logger: deps.logger, saveState: (state) => deps.store.saveState(state), newId: () => crypto.randomUUID() });
+  }
 
   get serving(): Installed | null {
     return this.servingModel;
@@ -94,18 +85,6 @@ export class LiveState {
   onShadowChanged(listener: (model: LoadedModel | null) => void): () => void {
     this.shadowListeners.add(listener);
     return () => this.shadowListeners.delete(listener);
-  }
-
-  /** Persist first, then believe; one write at a time; lastSeq never goes down. */
-  update(change: (current: PersistedState) => PersistedState): Promise<void> {
-    const write = this.writes.then(async () => {
-      const next = change(this.persisted);
-      if (next.lastSeq < this.persisted.lastSeq) throw new Error(`refusing to lower lastSeq from ${this.persisted.lastSeq} to ${next.lastSeq}`);
-      await this.deps.store.saveState(next);
-      this.persisted = next;
-    });
-    this.writes = write.catch(() => {});
-    return write;
   }
 
   status(): WebStatus {
@@ -159,31 +138,12 @@ export class LiveState {
     this.notify('status', this.status());
   }
 
-  emit(kind: DeviceEvent['kind'], fields: EventFields = {}): DeviceEvent {
-    const event: DeviceEvent = { id: crypto.randomUUID(), device: this.deps.deviceId, kind, at: this.deps.now().toISOString(), ...fields };
-    this.deps.logger.info(`event ${kind}`, { seq: event.seq, model: event.model?.version, code: event.error?.code, message: event.error?.message });
-    this.notify('event', event);
-    if (this.link) this.link.publishEvent(event);
-    else if (this.pendingEvents.push(event) > MAX_PENDING_EVENTS) this.pendingEvents.shift();
-    return event;
-  }
-
-  /** THREATS 6 (freeze): once the accepted doc has expired, say so once per doc. */
-  checkStale(): void {
-    const desired = this.persisted.desired;
-    if (!desired || desired.seq === this.staleSeq || Date.parse(desired.expires) > this.deps.now().getTime()) return;
-    this.staleSeq = desired.seq;
-    this.emit('stale', { seq: desired.seq, model: this.servingRef() });
-  }
-
   servingRef(): ModelRef | null {
     return this.servingModel ? refOf(this.servingModel.model.release) : null;
   }
 
-  attachLink(link: Outbound | null): void {
-    this.link = link;
-    if (!link) return;
-    for (const event of this.pendingEvents.splice(0)) link.publishEvent(event);
+  protected eventRaised(event: DeviceEvent): void {
+    this.notify('event', event);
   }
 
   on<K extends keyof WebRuntimeEvents>(kind: K, listener: (value: WebRuntimeEvents[K]) => void): () => void {

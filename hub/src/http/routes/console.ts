@@ -17,18 +17,29 @@ export const consoleSpecs: RouteSpec[] = [
   { method: 'get', path: '/', summary: 'The admin console (sign in with the admin token)', auth: 'none', responses: { 200: { description: 'the console page', mediaType: 'text/html' }, 503: { description: 'the console is not built (npm run build)' } } },
 ];
 
-export const CONSOLE_CSP = [
-  "default-src 'self'",
-  "script-src 'self'",
-  "style-src 'self'",
-  "img-src 'self' data:",
-  "connect-src 'self'",
-  "font-src 'self'",
-  "object-src 'none'",
-  "base-uri 'none'",
-  "form-action 'self'",
-  "frame-ancestors 'none'",
-].join('; ');
+/** The console's policy, directive by directive: this origin only, no inline script, no framing. */
+const CONSOLE_DIRECTIVES: ReadonlyArray<readonly [string, string]> = [
+  ['default-src', "'self'"],
+  ['script-src', "'self'"],
+  ['style-src', "'self'"],
+  ['img-src', "'self' data:"],
+  ['connect-src', "'self'"],
+  ['font-src', "'self'"],
+  ['object-src', "'none'"],
+  ['base-uri', "'none'"],
+  ['form-action', "'self'"],
+  ['frame-ancestors', "'none'"],
+];
+
+/** The console's policy with sources added to some directives (a directive it lacks is added after script-src). */
+export function consoleCspWith(additions: Readonly<Record<string, string>>): string {
+  const directives = CONSOLE_DIRECTIVES.map(([name, sources]) => [name, additions[name] ? `${sources} ${additions[name]}` : sources] as const);
+  const missing = Object.entries(additions).filter(([name]) => !CONSOLE_DIRECTIVES.some(([known]) => known === name));
+  directives.splice(2, 0, ...missing.map(([name, sources]) => [name, sources] as const));
+  return directives.map(([name, sources]) => `${name} ${sources}`).join('; ');
+}
+
+export const CONSOLE_CSP = consoleCspWith({});
 
 export const TYPES: Record<string, string> = {
   '.js': 'text/javascript; charset=utf-8',

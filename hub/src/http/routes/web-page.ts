@@ -12,7 +12,7 @@ import { WEB_PAGE } from '../../console/build';
 import type { HubUrls } from '../../services/context';
 import type { AppEnv } from '../auth';
 import type { RouteSpec } from '../openapi';
-import { readOrNull, securityHeaders, TYPES } from './console';
+import { consoleCspWith, readOrNull, securityHeaders, TYPES } from './console';
 
 export const WEB_PAGE_PATH = '/web';
 
@@ -51,21 +51,13 @@ export function brokerOriginFor(wsUrl: string, pageUrl: string): string | null {
 
 /** The page's Content-Security-Policy: the console's, plus wasm compilation and the broker's origin. */
 export function webPageCsp(brokerOrigin: string | null): string {
-  return [
-    "default-src 'self'",
-    "script-src 'self' 'wasm-unsafe-eval'",
+  return consoleCspWith({
+    'script-src': "'wasm-unsafe-eval'",
     // mqtt.js runs its keepalive timers in a Worker made from a blob: URL, because browsers
     // throttle a background tab's timers to once a minute, which would drop the MQTT session.
-    "worker-src 'self' blob:",
-    "style-src 'self'",
-    "img-src 'self' data:",
-    `connect-src 'self'${brokerOrigin ? ` ${brokerOrigin}` : ''}`,
-    "font-src 'self'",
-    "object-src 'none'",
-    "base-uri 'none'",
-    "form-action 'self'",
-    "frame-ancestors 'none'",
-  ].join('; ');
+    'worker-src': "'self' blob:",
+    ...(brokerOrigin ? { 'connect-src': brokerOrigin } : {}),
+  });
 }
 
 export function registerWebPage(app: Hono<AppEnv>, consoleDir: string, urls: () => HubUrls): void {
