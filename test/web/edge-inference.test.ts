@@ -99,6 +99,12 @@ describe('browser edge inference', () => {
       .toBe(state);
   }
 
+  /** float tolerance between onnxruntime-web's wasm kernels and onnxruntime-node's */
+  function expectClose(actual: number[], expected: number[]): void {
+    expect(actual).toHaveLength(expected.length);
+    actual.forEach((value, i) => expect(Math.abs(value - (expected[i] as number))).toBeLessThanOrEqual(1e-5 + 1e-4 * Math.abs(expected[i] as number)));
+  }
+
   async function onnxNode(sha256: string, input: number[], rows: number): Promise<number[]> {
     const session = await ort.InferenceSession.create(new Uint8Array(await readFile(join(hubDir.path, 'artifacts', sha256))));
     try {
@@ -155,10 +161,8 @@ describe('browser edge inference', () => {
     expect(serving.runtime).toMatch(/^onnxruntime-web 1\.30/);
 
     const inBrowser = await page.classify(pixels, 4);
-    const inNode = await onnxNode(v1.sha256, pixels, 4);
     expect(inBrowser.version).toBe('1');
-    expect(inBrowser.probabilities).toHaveLength(40);
-    inBrowser.probabilities.forEach((p, i) => expect(Math.abs(p - (inNode[i] as number))).toBeLessThanOrEqual(1e-5 + 1e-4 * Math.abs(inNode[i] as number)));
+    expectClose(inBrowser.probabilities, await onnxNode(v1.sha256, pixels, 4));
     // A person draws a 7: the page shows the digit, its ten probabilities, the version and how it was checked.
     const pad = page.page.getByTestId('canvas');
     const box = await pad.boundingBox();
@@ -323,6 +327,26 @@ describe('browser edge inference', () => {
     expect(status.verification).toMatchObject({ sha256: v1.sha256, source: 'cache', probed: true });
     expect((await page.classify(pixels, 4)).version).toBe('1');
     expect(artifactRequests).toEqual([]);
+  });
+
+  it("a model damaged in the page's cache is never run: found on read, deleted and fetched again", async () => {
+    await page.page.evaluate(async (sha) => {
+      const cache = await caches.open('edgefleet-models');
+      const key = `/web-runtime/cache/${sha}`;
+      const bytes = new Uint8Array(await ((await cache.match(key)) as Response).arrayBuffer());
+      bytes[bytes.length >> 1] ^= 0xff;
+      await cache.put(key, new Response(bytes));
+    }, v1.sha256);
+    const artifactRequests: string[] = [];
+    page.page.on('request', (request) => {
+      if (request.url().includes('/artifacts/')) artifactRequests.push(request.url());
+    });
+    await page.page.reload();
+    page = await attach(page);
+    const status = await page.waitForStatus((s) => s.active?.version === '1' && s.phase === 'serving', 'serving digits@1 again, fetched anew', 30_000);
+    expect(status.verification).toMatchObject({ sha256: v1.sha256, source: 'network', probed: true });
+    expect(artifactRequests.filter((url) => url.endsWith(v1.sha256))).toHaveLength(1);
+    expectClose((await page.classify(pixels, 4)).probabilities, await onnxNode(v1.sha256, pixels, 4));
   });
 
   it('a second tab of the same browser says the device runs in the first one, which keeps serving', async () => {
