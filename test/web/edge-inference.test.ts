@@ -193,12 +193,22 @@ describe('browser edge inference', () => {
     page.page.on('request', (request) => {
       if (request.url().includes('/artifacts/')) artifactRequests.push(request.url());
     });
+    // The page shows the download's progress (the last report of it, kept for the test).
+    await page.page.evaluate(() => {
+      const seen: Array<{ received: number; total: number }> = [];
+      (window as unknown as { downloads: typeof seen }).downloads = seen;
+      window.edgefleet?.on('status', (status) => void (status.download && seen.push({ received: status.download.received, total: status.download.total })));
+    });
     const rollout = await rollOut('digits', v2.manifest.version);
     await page.waitForStatus((s) => s.active?.version === v2.manifest.version, `serving digits@${v2.manifest.version}`, 30_000);
     expect((await page.classify(pixels, 4)).version).toBe(v2.manifest.version);
     await expect.poll(() => page.page.getByTestId('switch-notice').textContent(), { timeout: 5_000 }).toContain(`digits@${v2.manifest.version}`);
     expect(await page.page.getByTestId('prediction-digit').getAttribute('data-model')).toBe(`digits@${v2.manifest.version}`);
     expect(artifactRequests.some((url) => url.endsWith(v2.sha256))).toBe(true);
+    const downloads = await page.page.evaluate(() => (window as unknown as { downloads: Array<{ received: number; total: number }> }).downloads);
+    expect(downloads[0]).toEqual({ received: 0, total: v2.manifest.artifact.size });
+    expect(downloads.at(-1)).toEqual({ received: v2.manifest.artifact.size, total: v2.manifest.artifact.size });
+    expect((await page.status()).download).toBeNull();
 
     artifactRequests.length = 0;
     const rolledBack = await hubApi('POST', `/api/v1/rollouts/${rollout}/rollback`, { reason: 'browser test' });
@@ -334,7 +344,8 @@ describe('browser edge inference', () => {
       const cache = await caches.open('edgefleet-models');
       const key = `/web-runtime/cache/${sha}`;
       const bytes = new Uint8Array(await ((await cache.match(key)) as Response).arrayBuffer());
-      bytes[bytes.length >> 1] ^= 0xff;
+      const middle = bytes.length >> 1;
+      bytes[middle] = (bytes[middle] ?? 0) ^ 0xff;
       await cache.put(key, new Response(bytes));
     }, v1.sha256);
     const artifactRequests: string[] = [];

@@ -58,6 +58,8 @@ export interface WebStatus extends AgentStatus {
   pendingWindows: number;
   /** the runtime, e.g. "onnxruntime-web 1.30.0 (wasm)" */
   runtime: string;
+  /** the model being fetched from the hub, while one is: bytes received of its signed size */
+  download: { model: ModelRef; received: number; total: number } | null;
 }
 
 export interface WebPrediction {

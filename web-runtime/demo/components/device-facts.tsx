@@ -32,6 +32,14 @@ export function DeviceFacts({ status, device, latencyMs }: { status: WebStatus |
         <dd data-testid="model-version" data-model={active?.model ?? ''} data-version={active?.version ?? ''} data-sha256={active?.sha256 ?? ''}>
           {active ? `${active.model}@${active.version}` : 'none yet'}
           {status ? <span class="hint"> ({status.phase})</span> : null}
+          {status?.download ? (
+            <div class="download" data-testid="download">
+              <label for="download-progress">
+                fetching {status.download.model.model}@{status.download.model.version}: {Math.floor((status.download.received * 100) / Math.max(1, status.download.total))}%
+              </label>{' '}
+              <progress id="download-progress" max={status.download.total} value={status.download.received} />
+            </div>
+          ) : null}
         </dd>
         <dt>Verification</dt>
         <VerificationText verification={status?.verification ?? null} />

@@ -181,7 +181,23 @@ export class Installer {
   private async fetchModel(release: ReleaseManifest, signal: AbortSignal): Promise<void> {
     const { artifact } = release;
     if (artifact.size > this.deps.maxArtifactBytes) throw new WebRuntimeError('E_TOO_LARGE', `artifact is ${artifact.size} bytes, this page accepts at most ${this.deps.maxArtifactBytes}`);
-    const bytes = await this.deps.hub.verifiedBytes(artifact, signal);
+    const { state } = this.deps;
+    const model = refOf(release);
+    // Progress for the page, at most every 1% of the file: a status change per network chunk would flood listeners.
+    let shown = -1;
+    const progress = (received: number) => {
+      const percent = Math.floor((received * 100) / Math.max(1, artifact.size));
+      if (percent === shown) return;
+      shown = percent;
+      state.setDownload({ model, received, total: artifact.size });
+    };
+    progress(0);
+    let bytes: Uint8Array;
+    try {
+      bytes = await this.deps.hub.verifiedBytes(artifact, signal, progress);
+    } finally {
+      state.setDownload(null);
+    }
     await this.keep(artifact.sha256, bytes);
     this.fetchedNow.add(artifact.sha256);
   }

@@ -35,6 +35,7 @@ export class LiveState extends DeviceLedger {
   shadowFailure: { seq: number; sha256: string } | null = null;
   announcedSeq: number | null = null;
   connected = false;
+  private download: WebStatus['download'] = null;
   private activity: Activity = { kind: 'settled' };
   private error: ReportedError | null = null;
   private readonly listeners: { [K in keyof WebRuntimeEvents]: Set<(value: WebRuntimeEvents[K]) => void> } = { status: new Set(), event: new Set(), report: new Set() };
@@ -103,6 +104,7 @@ export class LiveState extends DeviceLedger {
       verification: serving?.verification ?? null,
       pendingWindows: this.deps.pendingWindows(),
       runtime: this.deps.runtime,
+      download: this.download,
     };
   }
 
@@ -115,6 +117,12 @@ export class LiveState extends DeviceLedger {
 
   setError(error: ReportedError | null): void {
     this.error = error;
+    this.changed();
+  }
+
+  /** The model download's progress (null: none running); the page shows it. */
+  setDownload(download: WebStatus['download']): void {
+    this.download = download;
     this.changed();
   }
 

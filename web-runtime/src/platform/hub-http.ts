@@ -25,7 +25,7 @@ async function request(url: string, init: RequestInit): Promise<Response> {
 }
 
 /** Reads at most `limit` bytes (exactly `exact` when given), failing as soon as the body says more. */
-async function readBounded(url: string, response: Response, limit: number, exact: boolean): Promise<Uint8Array> {
+async function readBounded(url: string, response: Response, limit: number, exact: boolean, onProgress?: (received: number) => void): Promise<Uint8Array> {
   const declared = Number(response.headers.get('content-length') ?? Number.NaN);
   if (Number.isFinite(declared) && declared > limit) {
     await response.body?.cancel();
@@ -45,6 +45,7 @@ async function readBounded(url: string, response: Response, limit: number, exact
       }
       out.set(value, length);
       length += value.length;
+      onProgress?.(length);
     }
   } catch (cause) {
     if (cause instanceof WebRuntimeError) throw cause;
@@ -119,11 +120,11 @@ export class HubHttp {
    * named by its hash, so the page asks its own hub (the origin its CSP allows) whatever host the
    * manifest's URL names.
    */
-  async verifiedBytes(artifact: { sha256: string; size: number }, signal: AbortSignal): Promise<Uint8Array> {
+  async verifiedBytes(artifact: { sha256: string; size: number }, signal: AbortSignal, onProgress?: (received: number) => void): Promise<Uint8Array> {
     const url = `${this.hubUrl}/artifacts/${artifact.sha256}`;
     const response = await request(url, { headers: { authorization: this.authorization }, signal });
     if (!response.ok) throw failure(url, response);
-    const bytes = await readBounded(url, response, artifact.size, true);
+    const bytes = await readBounded(url, response, artifact.size, true, onProgress);
     const verdict = await checkModelBytes(artifact, bytes);
     if (!verdict.ok) throw new WebRuntimeError('E_HASH_MISMATCH', `GET ${url}: SHA-256 ${verdict.sha256.slice(0, 12)}..., the signed manifest says ${artifact.sha256.slice(0, 12)}...`);
     return bytes;
