@@ -4,6 +4,7 @@ import { auditRoutes } from './pages/audit/routes';
 import { datasetsRoutes } from './pages/datasets/routes';
 import { devicesRoutes } from './pages/devices/routes';
 import { driftRoutes } from './pages/drift/routes';
+import { enrolmentRoutes } from './pages/enrolment/routes';
 import { jobsRoutes } from './pages/jobs/routes';
 import { modelsRoutes } from './pages/models/routes';
 import { OverviewPage } from './pages/overview';
@@ -15,6 +16,7 @@ import { webhooksRoutes } from './pages/webhooks/routes';
 export const ROUTES: PageRoute[] = [
   { path: '/', component: OverviewPage },
   ...devicesRoutes,
+  ...enrolmentRoutes,
   ...modelsRoutes,
   ...datasetsRoutes,
   ...trainingRoutes,

@@ -7,6 +7,7 @@ import { signOut } from '../session';
 const NAV: { href: string; label: string }[] = [
   { href: '/', label: 'Overview' },
   { href: '/devices', label: 'Devices' },
+  { href: '/enrolment', label: 'Browser enrolment' },
   { href: '/models', label: 'Models' },
   { href: '/datasets', label: 'Datasets' },
   { href: '/training', label: 'Training' },

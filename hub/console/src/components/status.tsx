@@ -16,8 +16,8 @@ export function Loading({ what }: { what: string }) {
 
 const TONES: Record<string, string> = {
   online: 'good', serving: 'good', running: 'good', completed: 'good', succeeded: 'good', active: 'good', pass: 'good', passed: 'good', ok: 'good', resolved: 'good', delivered: 'good', stable: 'good', 'no-drift': 'good',
-  paused: 'warn', pending: 'warn', queued: 'warn', waiting: 'warn', warning: 'warn', retrying: 'warn', offline: 'warn', insufficient: 'warn', 'insufficient-data': 'warn',
-  failed: 'bad', halted: 'bad', aborted: 'bad', 'rolled-back': 'bad', critical: 'bad', fail: 'bad', open: 'bad', drift: 'bad', error: 'bad', cancelled: 'bad', decommissioned: 'bad',
+  paused: 'warn', pending: 'warn', expired: 'warn', exhausted: 'warn', queued: 'warn', waiting: 'warn', warning: 'warn', retrying: 'warn', offline: 'warn', insufficient: 'warn', 'insufficient-data': 'warn',
+  failed: 'bad', halted: 'bad', aborted: 'bad', 'rolled-back': 'bad', critical: 'bad', fail: 'bad', open: 'bad', drift: 'bad', error: 'bad', cancelled: 'bad', decommissioned: 'bad', revoked: 'bad',
 };
 
 export function Badge({ value }: { value: string }) {
