@@ -5,7 +5,7 @@
  * not yet acknowledged by the broker. Each `set` is one IndexedDB transaction: a record is
  * always one whole version, never half written, so a tab closed mid-write loses nothing it had.
  */
-import { createStore, del, entries, get, set, type UseStore } from 'idb-keyval';
+import { createStore, del, entries, get, promisifyRequest, set, type UseStore } from 'idb-keyval';
 import type { PersistedState } from '@edgefleet/device-core';
 import type { Envelope, StatsWindow } from '@edgefleet/protocol';
 import { WebRuntimeError } from '../errors';
@@ -61,6 +61,17 @@ export class DeviceStore {
 
   addWindow(key: string, window: StatsWindow): Promise<void> {
     return this.guard('store a statistics window', () => set(key, window, this.outbox));
+  }
+
+  /** Stores `window` under `into` and removes `remove` in one transaction: both happen or neither. */
+  replaceWindows(into: string, window: StatsWindow, remove: string): Promise<void> {
+    return this.guard('merge statistics windows', () =>
+      this.outbox('readwrite', (store) => {
+        store.put(window, into);
+        store.delete(remove);
+        return promisifyRequest(store.transaction);
+      }),
+    );
   }
 
   removeWindow(key: string): Promise<void> {

@@ -3,12 +3,12 @@
  * in IndexedDB before it is published and removed only after the broker's PUBACK, so a closed tab
  * or a dropped connection loses nothing (a window sent twice is deduped by the hub on msgId).
  * Windows go out one at a time, oldest first. The queue is bounded: past `maxWindows` the oldest
- * window is merged into the next one of the same version (protocol mergeStatsWindows: counts add
- * up, `merged` says so), or dropped and counted in the next window's `lost` when none matches.
+ * window is merged into a later one of its version, or dropped and counted (outbox-overflow.ts).
  */
-import { mergeStatsWindows, statsWindowsMergeable, type StatsWindow } from '@edgefleet/protocol';
+import type { StatsWindow } from '@edgefleet/protocol';
 import type { WebLogger } from '../api';
 import type { DeviceStore } from './device-store';
+import { overflowStep } from './outbox-overflow';
 
 export interface StatsSender {
   connected(): boolean;
@@ -93,19 +93,13 @@ export class StatsOutbox {
 
   private async bound(): Promise<void> {
     while (this.queue.length > this.maxWindows) {
-      const start = this.queue[0]?.key === this.sending ? 1 : 0;
-      const oldest = this.queue[start];
-      const rest = this.queue.slice(start + 1);
-      if (!oldest || rest.length === 0) return;
-      const partner = rest.find((entry) => statsWindowsMergeable(oldest.window, entry.window));
-      const into = partner ?? rest[0];
-      if (!into) return;
-      const window = partner ? mergeStatsWindows(oldest.window, partner.window) : { ...into.window, lost: (into.window.lost ?? 0) + 1 + (oldest.window.lost ?? 0) };
-      if (!partner) this.logger.warn('statistics outbox full: dropped the oldest window', { msgId: oldest.window.msgId });
-      // The replacement is stored before the oldest goes: a crash in between sends a count twice, never loses it.
-      await this.store.addWindow(into.key, window);
-      await this.store.removeWindow(oldest.key);
-      this.queue = this.queue.filter((entry) => entry.key !== oldest.key).map((entry) => (entry.key === into.key ? { key: into.key, window } : entry));
+      const step = overflowStep(this.queue, this.sending);
+      if (!step) return;
+      if (!step.merged) this.logger.warn('statistics outbox full: dropped the oldest window', { key: step.remove });
+      // One IndexedDB transaction: a closed tab never leaves both the sum and a part of it to send.
+      await this.store.replaceWindows(step.into, step.window, step.remove);
+      this.queue = this.queue.filter((entry) => entry.key !== step.remove).map((entry) => (entry.key === step.into ? { key: step.into, window: step.window } : entry));
     }
   }
+
 }
