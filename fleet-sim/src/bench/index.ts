@@ -24,6 +24,7 @@ import { provisioningSection } from './provisioning-bench';
 import { databaseSection } from './database-bench';
 import { devicePagesSection } from './device-pages-bench';
 import { consoleDevicesSection } from './console-devices-bench';
+import { webRuntimeSection } from './web-runtime-bench';
 
 const EPOCHS = Number(process.env.BENCH_EPOCHS ?? 3);
 const RUNS = { batch1: 2000, batch64: 300 };
@@ -89,39 +90,46 @@ async function sileroSection(): Promise<string> {
   ].join('\n');
 }
 
-async function main(): Promise<void> {
-  const started = performance.now();
-  const cpu = cpus()[0]?.model ?? 'unknown CPU';
-  console.log(`edgefleet bench: ${cpus().length} x ${cpu} (${arch()}), Node ${process.version}; latency = median after warm-up (batch 1: ${RUNS.batch1} runs, batch 64: ${RUNS.batch64})`);
-  console.log('"+fold" = session option extra.session.disable_quant_qdq = "1" (weight DequantizeLinear folded at load)\n');
-  console.log(await mnistSection());
-  console.log('');
-  console.log(await sileroSection());
-  console.log('');
-  console.log(await cnnSection({ quick: process.argv.includes('--quick') }));
-  console.log('');
-  console.log(await statsCostSection());
-  console.log('');
-  console.log(driftSection());
-  console.log('');
-  console.log(await rolloutSection());
+/**
+ * The sections in the order they print, by name: `BENCH_ONLY=web-runtime` (or a comma-separated
+ * list, e.g. `BENCH_ONLY=mnist,silero`) runs only those.
+ */
+function sections(quick: boolean): Array<[string, () => Promise<string> | string]> {
   // Fleet scale (issue 10). `--quick` (or BENCH_FLEET_SIZES) keeps it short; the default sizes
   // take tens of minutes on 2 cores.
-  const quick = process.argv.includes('--quick');
   const sizes = (process.env.BENCH_FLEET_SIZES ?? (quick ? '200' : '1000,5000,10000')).split(',').map(Number);
-  console.log('');
-  console.log(await fleetSection({ sizes }));
-  console.log('');
-  console.log(ingestSection(await runIngestBench(quick ? { devices: 100, windowsPerDevice: 20 } : {})));
-  console.log('');
-  console.log(await agentSection({ quick }));
-  console.log('');
-  console.log(await artifactSection({ quick }));
-  console.log('');
-  console.log(await provisioningSection({ devices: quick ? 300 : 2000 }));
-  console.log(`\n${await databaseSection({ quick })}`);
-  console.log(`\n${await devicePagesSection({ devices: quick ? 2_000 : 10_000 })}`);
-  console.log(`\n${await consoleDevicesSection({ devices: quick ? 2_000 : 10_000 })}`);
+  return [
+    ['mnist', mnistSection],
+    ['silero', sileroSection],
+    ['cnn', () => cnnSection({ quick })],
+    ['stats-cost', statsCostSection],
+    ['drift', driftSection],
+    ['rollout', rolloutSection],
+    ['fleet', () => fleetSection({ sizes })],
+    ['ingest', async () => ingestSection(await runIngestBench(quick ? { devices: 100, windowsPerDevice: 20 } : {}))],
+    ['agent', () => agentSection({ quick })],
+    ['artifact', () => artifactSection({ quick })],
+    ['provisioning', () => provisioningSection({ devices: quick ? 300 : 2000 })],
+    ['database', () => databaseSection({ quick })],
+    ['device-pages', () => devicePagesSection({ devices: quick ? 2_000 : 10_000 })],
+    ['console-devices', () => consoleDevicesSection({ devices: quick ? 2_000 : 10_000 })],
+    ['web-runtime', webRuntimeSection],
+  ];
+}
+
+async function main(): Promise<void> {
+  const started = performance.now();
+  const all = sections(process.argv.includes('--quick'));
+  const only = (process.env.BENCH_ONLY ?? '').split(',').map((name) => name.trim()).filter(Boolean);
+  const unknown = only.filter((name) => !all.some(([known]) => known === name));
+  if (unknown.length > 0) throw new Error(`BENCH_ONLY: no section ${unknown.join(', ')}; the sections are ${all.map(([name]) => name).join(', ')}`);
+  const cpu = cpus()[0]?.model ?? 'unknown CPU';
+  console.log(`edgefleet bench: ${cpus().length} x ${cpu} (${arch()}), Node ${process.version}; latency = median after warm-up (batch 1: ${RUNS.batch1} runs, batch 64: ${RUNS.batch64})`);
+  console.log('"+fold" = session option extra.session.disable_quant_qdq = "1" (weight DequantizeLinear folded at load)');
+  for (const [name, section] of all) {
+    if (only.length > 0 && !only.includes(name)) continue;
+    console.log(`\n${await section()}`);
+  }
   console.log(`\ntotal ${((performance.now() - started) / 1000).toFixed(1)} s`);
 }
 
