@@ -9,7 +9,7 @@
  * Ids are not signed: whoever holds the admin token may post labels, so an id is a reference, not
  * a proof. Browser-safe (no Buffer).
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { fromBase64, toBase64, utf8Decode, utf8Encode } from './bytes';
 import { ProtocolError } from './errors';
 import { describeIssues } from './parse';

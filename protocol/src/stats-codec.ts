@@ -25,7 +25,7 @@
  * digits to begin with). min and max are observed values; 9 digits identify a float32, so a
  * float32 observation comes back as the same float32.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { parseJsonBytes, parseWith } from './parse';
 import { utf8Encode } from './bytes';
 import { ProtocolError } from './errors';

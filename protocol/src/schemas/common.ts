@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { DEVICE_ID_PATTERN } from '../topics';
 
 export const PROTOCOL_VERSION = 1;

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { deviceIdSchema, envelopeSchema, isoTimeSchema, seqSchema, sha256Schema } from './common';
 
 /** Largest release manifest envelope a device fetches (reference profiles of wide models are the bulk). */

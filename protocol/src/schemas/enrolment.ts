@@ -4,7 +4,7 @@
  * bootstrap config (`GET /device/v1/config`: where the broker is, and the trust document it pins
  * on first use). The hub answers with these shapes and device runtimes read them with them.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { deviceIdSchema, envelopeSchema } from './common';
 
 export const ENROLMENT_TOKEN_PATTERN = /^[A-Za-z0-9_-]{43}$/;

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * The reference profile a release carries in its signed manifest (DRIFT "What a device sends"):

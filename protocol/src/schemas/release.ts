@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { referenceProfileSchema } from './reference';
 import { isoTimeSchema, modelNameSchema, sha256Schema, tensorJsonSchema, tensorTypeSchema, versionLabelSchema } from './common';
 
