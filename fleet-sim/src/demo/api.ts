@@ -82,6 +82,8 @@ export const runSchema = z.looseObject({
   error: z.unknown(),
   metric: z.looseObject({ name: z.string(), value: z.number().nullable(), beatsBaseline: z.boolean().nullable() }),
   resultVersion: z.looseObject({ model: z.string(), version: z.string() }).nullable(),
+  startedAt: z.string().nullable().optional(),
+  finishedAt: z.string().nullable().optional(),
 });
 export type Run = z.infer<typeof runSchema>;
 
@@ -92,6 +94,12 @@ export const versionSchema = z.looseObject({
     reference: z.looseObject({ features: z.array(z.looseObject({ name: z.string(), source: featureSource })) }).nullable(),
   }),
 });
+
+/** POST /api/v1/enrolment-tokens: the token is in this reply only (the hub keeps its hash). */
+export const enrolmentTokenSchema = z.looseObject({ id: z.string(), token: z.string(), ring: z.string(), maxEnrolments: z.number().int(), expiresAt: z.string() });
+
+const quantizedSide = z.looseObject({ size: z.number(), accuracy: z.number().optional() });
+export const quantizedSchema = z.looseObject({ version: z.string(), source: quantizedSide, result: quantizedSide.extend({ sizeRatio: z.number() }) });
 
 export const anySchema = z.unknown();
 

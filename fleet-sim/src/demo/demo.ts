@@ -1,9 +1,11 @@
 /**
  * The demo's flow, headless (index.ts adds the terminal view; the smoke test runs it as is). It
- * reads as a list of named stages: data dir -> hub -> rings and devices -> training of both
- * versions (queued together, the hub trains them one after the other) -> agents -> version 1
- * everywhere -> traffic -> the staged rollout of version 2. `close()` undoes whatever has been
- * started, also halfway through `setup()` (Ctrl-C while a model trains).
+ * reads as a list of named stages: data dir -> hub -> rings and devices (and the web page's ring
+ * and link) -> training of both versions (queued together, the hub trains them one after the
+ * other, then the web page's digits model) -> agents -> version 1 everywhere -> traffic -> the
+ * staged rollout of version 2. The web page's part (web.ts) goes on beside it from the training
+ * stage on, and a failure there is logged without stopping the rest. `close()` undoes whatever
+ * has been started, also halfway through `setup()` (Ctrl-C while a model trains).
  */
 import { randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
@@ -13,11 +15,12 @@ import type { Hub, Logger } from '@edgefleet/hub';
 import type { AgentLogger, LogFields } from '@edgefleet/agent';
 import { AdminApi, anySchema, signInLinkSchema, createdRunSchema, datasetSchema, devicesSchema, rolloutSchema, runSchema, versionSchema, type Run } from './api';
 import type { DemoOptions } from './cli';
-import { closeFleet, enrolFleet, ringSizes, startFleet, type SimDevice } from './fleet';
+import { RINGS, closeFleet, enrolFleet, ringSizes, startFleet, type SimDevice } from './fleet';
 import { startDemoHub } from './hub';
 import { MACHINE_TARGET, machineCsv, type Shift } from './machine-data';
 import { demoPlan } from './plan';
 import { Traffic, layoutOf, type InputLayout } from './traffic';
+import { WEB_DIGITS_PER_CLASS, WEB_SWITCH_DELAY_S, WebDemo } from './web';
 
 export const MODEL = 'machine-health';
 export const FROM_VERSION = '1';
@@ -32,6 +35,10 @@ export interface DemoConfig extends DemoOptions {
   adminToken?: string;
   /** requests a gate needs on the new version before judging error rate and latency; default 100 (tests with one canary device use fewer) */
   gateMinRequests?: number;
+  /** MNIST digits of each class the web page's model learns from; default 600 (tests use fewer) */
+  webDigitsPerClass?: number;
+  /** least time the web page's digits 1 serves before its int8 twin replaces it; default 30 s */
+  webSwitchDelayS?: number;
 }
 
 /** One line for the demo's log (timestamps and colours are the view's business). */
@@ -61,6 +68,10 @@ export class Demo {
   readonly adminToken: string;
   /** a one-time sign-in link to the admin console, made once the hub is up */
   consoleLink: string | null = null;
+  /** the web page's part: its link, model and rollouts (web.ts), once the rings are defined */
+  web: WebDemo | null = null;
+  /** the web part's course after its link: never rejects (its failures are logged) */
+  webRunning: Promise<void> | null = null;
   readonly startedAt = new Date();
   private readonly layouts = new Map<string, InputLayout>();
   private closing: Promise<void> | null = null;
@@ -119,6 +130,7 @@ export class Demo {
       // Let the stage in progress notice (every wait polls checkOpen), so what it was starting
       // (an agent, a request) is there to be closed below rather than appearing afterwards.
       await this.running?.catch(() => {});
+      await this.webRunning;
       await this.traffic?.stop();
       const agents = this.devices.filter((d) => d.agent).length;
       if (agents > 0) this.log(`closing ${agents} agents`);
@@ -171,6 +183,13 @@ export class Demo {
     this.devices = await enrolFleet(this.requireApi(), this.config.devices);
     const sizes = ringSizes(this.config.devices);
     this.log(`rings canary, early, main defined; ${this.devices.length} devices enrolled (canary ${sizes.canary}, early ${sizes.early}, main ${sizes.main})`);
+    const hub = this.hub;
+    if (!hub) throw new Error('the hub is not running');
+    this.web = new WebDemo(
+      { api: this.requireApi(), httpUrl: hub.httpUrl, log: this.log, until: (what, deadlineMs, check) => this.until(what, deadlineMs, check), mainRolloutId: () => this.rolloutId },
+      { digitsPerClass: this.config.webDigitsPerClass ?? WEB_DIGITS_PER_CLASS, switchDelayS: this.config.webSwitchDelayS ?? WEB_SWITCH_DELAY_S },
+    );
+    await this.web.openRing(RINGS.length).catch((error: unknown) => this.webFailed(error));
   }
 
   private async queueTraining(): Promise<void> {
@@ -186,6 +205,9 @@ export class Demo {
     const to = await train(TO_VERSION, training.id, 'mlp', { hidden: [16], epochs: 40 });
     this.runs = { from: from.id, to: to.id };
     this.log(`training ${MODEL} ${FROM_VERSION} (linear) and ${TO_VERSION} (mlp${this.config.bad ? ', on miscalibrated vibration readings: --bad' : ''}) on ${clean.rows} seeded rows`);
+    // Queued behind these two (the hub trains in order), then on by itself: not awaited here.
+    const web = this.web;
+    if (web?.link) this.webRunning = web.queueTraining().then((runId) => web.roll(runId)).catch((error: unknown) => this.webFailed(error));
   }
 
   private async startAgents(): Promise<void> {
@@ -257,6 +279,14 @@ export class Demo {
       if (Date.now() > deadline) throw new Error(`timed out after ${deadlineMs / 1000} s waiting for ${what}`);
       await new Promise((r) => setTimeout(r, POLL_MS));
     }
+  }
+
+  /** The web part stops where it failed; the rest of the demo goes on. */
+  private webFailed(error: unknown): void {
+    if (error instanceof DemoClosed || this.closing) return;
+    const message = error instanceof Error ? error.message : String(error);
+    if (this.web) this.web.status = `stopped: ${message}`;
+    this.log(`web page: ${message} (the rest of the demo goes on)`);
   }
 
   private checkOpen(): void {

@@ -10,6 +10,11 @@ import { anySchema, enrolledSchema, type AdminApi } from './api';
 
 export const RINGS = ['canary', 'early', 'main'] as const;
 export type Ring = (typeof RINGS)[number];
+/**
+ * The tags every simulated agent is enrolled with. The rollout plan's steps select devices by
+ * them as well as by ring, so its `*` (whole fleet) steps leave the browsers of ring `web` alone.
+ */
+export const AGENT_TAGS: Readonly<Record<string, string>> = { demo: 'true' };
 
 export interface SimDevice {
   id: string;
@@ -42,7 +47,7 @@ export async function enrolFleet(api: AdminApi, total: number): Promise<SimDevic
   }
   const devices: SimDevice[] = [];
   for (const d of fleetLayout(total)) {
-    const enrolled = await api.post('/api/v1/devices', enrolledSchema, { json: { id: d.id, ring: d.ring, tags: { demo: 'true' } } });
+    const enrolled = await api.post('/api/v1/devices', enrolledSchema, { json: { id: d.id, ring: d.ring, tags: { ...AGENT_TAGS } } });
     devices.push({ ...d, secret: enrolled.secret, agent: null });
   }
   return devices;

@@ -1,6 +1,8 @@
 /**
  * `npm run demo`: the hub plus a simulated fleet running a staged rollout (CONTRACT "Commands"),
- * watched in the terminal and in the admin console (a one-time sign-in link is printed). Parses the command line, runs the
+ * watched in the terminal and in the admin console (a one-time sign-in link is printed), and the
+ * hub's /web page, where the fleet's digits model runs in a browser (its enrolment link is
+ * printed too). Parses the command line, runs the
  * demo's stages (demo.ts), then refreshes the view every 2 s from the admin API (monitor.ts)
  * until Ctrl-C, which stops traffic, agents and hub in that order.
  */
@@ -50,7 +52,7 @@ async function main(): Promise<number> {
       }
       const view = renderView(
         snapshot,
-        { httpUrl: hub.httpUrl, mqttUrl: hub.mqttUrl, adminToken: demo.adminToken, consoleLink: demo.consoleLink, devices: options.devices, rate: options.rate, statsIntervalS: options.statsIntervalS, bad: options.bad, fromVersion: FROM_VERSION, notes: demo.notes, startedAt: demo.startedAt, rowsAnswered: demo.traffic?.totals.rows ?? 0, requestsFailed: [...(demo.traffic?.totals.failed.values() ?? [])].reduce((a, b) => a + b, 0) },
+        { httpUrl: hub.httpUrl, mqttUrl: hub.mqttUrl, adminToken: demo.adminToken, consoleLink: demo.consoleLink, webLink: demo.web?.link ?? null, webStatus: demo.web?.status ?? null, devices: options.devices, rate: options.rate, statsIntervalS: options.statsIntervalS, bad: options.bad, fromVersion: FROM_VERSION, notes: demo.notes, startedAt: demo.startedAt, rowsAnswered: demo.traffic?.totals.rows ?? 0, requestsFailed: [...(demo.traffic?.totals.failed.values() ?? [])].reduce((a, b) => a + b, 0) },
         { color: terminal.interactive, width: process.stdout.columns ?? 120 },
       );
       terminal.show(view, statusLine(snapshot));

@@ -1,12 +1,14 @@
 /**
  * What the demo shows, read through the admin API only (what the console will read): the
  * rollout (state, steps, device counts, latest gate report), the versions each ring serves,
- * drift verdicts per version and ring, and the rollout's audit trail, turned into log lines.
+ * what the browsers of ring `web` serve (the web page's digits model), drift verdicts per
+ * version and ring, and the rollout's audit trail, turned into log lines.
  * `poll()` returns a snapshot for the view and the lines that are new since the last poll.
  */
 import { z } from 'zod';
 import { auditSchema, devicesSchema, driftSchema, gateSchema, rolloutSchema, type AdminApi, type AuditEntry, type DeviceList, type GateView, type RolloutView } from './api';
 import { RINGS } from './fleet';
+import { WEB_MODEL, WEB_RING } from './web';
 
 export interface RingRow {
   ring: string;
@@ -25,10 +27,21 @@ export interface DriftCell {
   drifting: string[];
 }
 
+/** The browsers of ring `web` and the versions of the web page's model they serve. */
+export interface WebRow {
+  devices: number;
+  online: number;
+  serving: Record<string, number>;
+  /** not serving it (no model yet, installing, offline) */
+  other: number;
+}
+
 export interface Snapshot {
   at: Date;
   rollout: RolloutView | null;
+  /** the agents' rings (ring `web` is in `web`) */
   rings: RingRow[];
+  web: WebRow;
   drift: DriftCell[];
 }
 
@@ -43,6 +56,8 @@ export interface MonitorTarget {
 export class Monitor {
   private readonly seenAudit = new Set<number>();
   private readonly lastServing = new Map<string, string>();
+  /** browsers seen so far, with the version of the web page's model each served last ('' = none yet) */
+  private readonly browsers = new Map<string, string>();
 
   constructor(
     private readonly api: AdminApi,
@@ -54,9 +69,9 @@ export class Monitor {
     const lines: string[] = [];
     const [rollout, { devices }] = await Promise.all([target.rolloutId ? this.api.get(`/api/v1/rollouts/${target.rolloutId}`, rolloutSchema) : Promise.resolve(null), this.api.get('/api/v1/devices', devicesSchema)]);
     if (target.rolloutId) lines.push(...(await this.auditLines(target.rolloutId)));
-    lines.push(...this.switchLines(target, devices));
+    lines.push(...this.switchLines(target, devices), ...this.browserLines(devices));
     const drift = await this.drift(target);
-    return { snapshot: { at: new Date(), rollout, rings: ringRows(target.model, devices), drift }, lines };
+    return { snapshot: { at: new Date(), rollout, rings: ringRows(target.model, devices), web: webRow(devices), drift }, lines };
   }
 
   private async drift(target: MonitorTarget): Promise<DriftCell[]> {
@@ -98,14 +113,30 @@ export class Monitor {
     for (const [id, version] of now) this.lastServing.set(id, version);
     return [...moved].map(([version, ids]) => `${ids.length} device${ids.length === 1 ? '' : 's'} now serve${ids.length === 1 ? 's' : ''} ${version}: ${listed(ids)}`);
   }
+
+  /** "web-abc... joined ring web", "web-abc... now serves digits 2": browsers coming and switching. */
+  private browserLines(devices: DeviceList): string[] {
+    const lines: string[] = [];
+    for (const d of devices) {
+      if (d.ring !== WEB_RING) continue;
+      const active = d.state?.active;
+      const version = d.state?.phase === 'serving' && active?.model === WEB_MODEL ? active.version : null;
+      const before = this.browsers.get(d.id);
+      if (before === undefined) lines.push(`${d.id} joined ring ${WEB_RING} (a browser, with the web page's link)`);
+      if (version !== null && version !== before) lines.push(`${d.id} now serves ${WEB_MODEL} ${version} (in the browser)`);
+      if (version !== null || before === undefined) this.browsers.set(d.id, version ?? '');
+    }
+    return lines;
+  }
 }
 
 function listed(ids: readonly string[]): string {
   return ids.length <= 6 ? ids.join(', ') : `${ids.slice(0, 5).join(', ')} and ${ids.length - 5} more`;
 }
 
+/** What each ring serves of `model`: the agents' rings, then any other ring but `web` (webRow). */
 export function ringRows(model: string, devices: DeviceList): RingRow[] {
-  const known: string[] = [...RINGS, ...new Set(devices.map((d) => d.ring).filter((r) => !(RINGS as readonly string[]).includes(r)))];
+  const known: string[] = [...RINGS, ...new Set(devices.map((d) => d.ring).filter((r) => r !== WEB_RING && !(RINGS as readonly string[]).includes(r)))];
   return known.map((ring) => {
     const inRing = devices.filter((d) => d.ring === ring);
     const serving: Record<string, number> = {};
@@ -117,6 +148,19 @@ export function ringRows(model: string, devices: DeviceList): RingRow[] {
     }
     return { ring, devices: inRing.length, serving, other };
   });
+}
+
+export function webRow(devices: DeviceList): WebRow {
+  const row: WebRow = { devices: 0, online: 0, serving: {}, other: 0 };
+  for (const d of devices) {
+    if (d.ring !== WEB_RING) continue;
+    row.devices++;
+    if (d.online) row.online++;
+    const active = d.state?.active;
+    if (d.state?.phase === 'serving' && active?.model === WEB_MODEL) row.serving[active.version] = (row.serving[active.version] ?? 0) + 1;
+    else row.other++;
+  }
+  return row;
 }
 
 const stepDetails = z.looseObject({

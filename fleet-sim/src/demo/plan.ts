@@ -5,6 +5,7 @@
  * the hub validates it again on POST /api/v1/rollouts.
  */
 import type { RolloutPlanInput } from '../../../hub/src/core/rollouts/plan';
+import { AGENT_TAGS } from './fleet';
 
 /**
  * The gate between widening steps. Differences from the hub's default gate, and why:
@@ -41,7 +42,9 @@ export const demoGate = (minRequests: number): RolloutPlanInput['steps'][number]
 export function demoPlan(bakeS: number, minRequests = DEFAULT_MIN_REQUESTS): RolloutPlanInput {
   const bake = { kind: 'bake' as const, minutes: bakeS / 60, minReporting: 1 };
   // Installs of a small model take a second or two; a device not serving within 2 min is timed out.
-  const ring = (ring: string, percent: number) => ({ kind: 'ring' as const, ring, percent, successThreshold: 0.9, maxFailures: 0.1, deadlineMinutes: 2 });
+  // Agents only (by their tags): a `*` step would otherwise also take in the browsers of ring
+  // `web` that have no model yet (a page that just enrolled), and send them machine-health.
+  const ring = (ring: string, percent: number) => ({ kind: 'ring' as const, ring, tags: { ...AGENT_TAGS }, percent, successThreshold: 0.9, maxFailures: 0.1, deadlineMinutes: 2 });
   return {
     steps: [ring('canary', 100), bake, demoGate(minRequests), ring('*', 50), bake, demoGate(minRequests), ring('*', 100)],
     autoRollback: true,

@@ -4,7 +4,8 @@
  * frame never wraps and the redraw stays in place.
  */
 import type { GateView, RolloutView } from './api';
-import type { DriftCell, RingRow, Snapshot } from './monitor';
+import type { DriftCell, RingRow, Snapshot, WebRow } from './monitor';
+import { WEB_MODEL, WEB_RING } from './web';
 
 export interface ViewInfo {
   httpUrl: string;
@@ -12,6 +13,10 @@ export interface ViewInfo {
   adminToken: string;
   /** the admin console's one-time sign-in link, once made */
   consoleLink: string | null;
+  /** the web page's enrolment link `<hub>/web#enrol=<token>`, once issued */
+  webLink: string | null;
+  /** what the web page's part is at (web.ts), in a few words */
+  webStatus: string | null;
   devices: number;
   rate: number;
   statsIntervalS: number;
@@ -50,6 +55,7 @@ export function renderView(snapshot: Snapshot, info: ViewInfo, options: ViewOpti
   const lines: string[] = [
     `${paint('edgefleet demo', 'bold')}  hub ${info.httpUrl}  MQTT ${info.mqttUrl}  up ${uptime}`,
     `admin console ${info.consoleLink ?? `${info.httpUrl}/`}${info.consoleLink ? '  (one-time sign-in link; then sign in with the admin token)' : ''}`,
+    ...(info.webLink ? [`web page ${info.webLink}  (draw a digit: the fleet's model answers in your browser)`] : []),
     `admin token ${info.adminToken}`,
     paint(`  e.g. curl -s -H "Authorization: Bearer ${info.adminToken}" ${info.httpUrl}/api/v1/rollouts${snapshot.rollout ? `/${snapshot.rollout.id}` : ''}`, 'dim'),
     `${info.devices} devices, ${info.rate} rows/s each, statistics windows every ${info.statsIntervalS} s, ${info.rowsAnswered.toLocaleString('en')} rows answered${info.requestsFailed > 0 ? paint(`, ${info.requestsFailed} requests failed`, 'warn') : ''}${info.bad ? paint('  --bad: version 2 was trained on miscalibrated readings', 'warn') : ''}`,
@@ -59,7 +65,7 @@ export function renderView(snapshot: Snapshot, info: ViewInfo, options: ViewOpti
   const rollout = snapshot.rollout;
   if (!rollout) lines.push(paint('setting up: the rollout starts once both versions are trained and version 1 serves everywhere', 'dim'));
   else lines.push(...rolloutLines(rollout, info.fromVersion, snapshot.at, paint, word), '', ...gateLines(rollout.gate, paint, word));
-  lines.push('', ...ringLines(snapshot.rings, paint), '', ...driftLines(snapshot.drift, paint, word));
+  lines.push('', ...ringLines(snapshot.rings, paint), ...webLines(snapshot.web, info, paint), '', ...driftLines(snapshot.drift, paint, word));
   return lines.map((line) => cut(line, options.width));
 }
 
@@ -110,6 +116,19 @@ function ringLines(rings: readonly RingRow[], paint: Paint): string[] {
   for (const v of versions) lines.push(`   ${`version ${v}`.padEnd(16)}${rings.map((r) => String(r.serving[v] ?? 0).padEnd(14)).join('')}`);
   if (rings.some((r) => r.other > 0)) lines.push(paint(`   ${'not serving'.padEnd(16)}${rings.map((r) => String(r.other).padEnd(14)).join('')}`, 'warn'));
   return lines;
+}
+
+/** The browsers of ring `web` under the agents' rings, with what the web part is at. */
+function webLines(web: WebRow, info: ViewInfo, paint: Paint): string[] {
+  if (!info.webLink && web.devices === 0) return [];
+  const served = Object.entries(web.serving)
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([v, n]) => `${WEB_MODEL} ${v} on ${n}`);
+  const browsers =
+    web.devices === 0
+      ? paint('no browser yet: open the web page link above', 'dim')
+      : `${web.devices} browser${web.devices === 1 ? '' : 's'}, ${web.online} online${served.length > 0 ? `: ${served.join(', ')}` : ''}${web.other > 0 ? paint(`; ${web.other} not serving`, 'dim') : ''}`;
+  return [`   ${`ring ${WEB_RING}`.padEnd(16)}${browsers}`, ...(info.webStatus ? [paint(`   ${''.padEnd(16)}${info.webStatus}`, 'dim')] : [])];
 }
 
 function driftLines(cells: readonly DriftCell[], paint: Paint, word: Word): string[] {
