@@ -175,8 +175,17 @@ export interface TargetDevice {
   tags: Record<string, string>;
 }
 
+/** The tag of devices that are browser pages (enrolled with a token: issue 14). */
+export const BROWSER_KIND = { key: 'kind', value: 'browser' } as const;
+
+/**
+ * Whether a ring step takes `device`. Browser pages join only steps that name their ring (or
+ * select `kind: browser`): a page runs what its ring was given for it (e.g. the digit model its
+ * page draws for), so "the whole fleet" of a rollout made for the agents must not reach it.
+ */
 export function ringStepIncludes(step: RingStep, device: TargetDevice): boolean {
   if (step.ring !== ALL_RINGS && device.ring !== step.ring) return false;
+  if (step.ring === ALL_RINGS && device.tags[BROWSER_KIND.key] === BROWSER_KIND.value && step.tags?.[BROWSER_KIND.key] !== BROWSER_KIND.value) return false;
   for (const [key, value] of Object.entries(step.tags ?? {})) if (device.tags[key] !== value) return false;
   return stableBucket(device.id) < step.percent * 100;
 }

@@ -11,11 +11,12 @@ import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { writeAudit } from '../../adapters/db/audit';
 import { claimEnrolmentToken, enrolmentTokenByHash, insertEnrolmentToken, listEnrolmentTokens, releaseEnrolmentToken, revokeEnrolmentToken as revokeRow, type EnrolmentTokenRow } from '../../adapters/db/enrolment-tokens';
 import { HubError, notFound } from '../../core/errors';
+import { BROWSER_KIND } from '../../core/rollouts/plan';
 import type { HubContext } from '../context';
 import { enrolDevice } from './devices';
 
 /** The tag every device enrolled with a token carries (beside the token's own tags). */
-export const BROWSER_TAGS: Readonly<Record<string, string>> = { kind: 'browser' };
+export const BROWSER_TAGS: Readonly<Record<string, string>> = { [BROWSER_KIND.key]: BROWSER_KIND.value };
 
 export type EnrolmentTokenState = 'active' | 'expired' | 'revoked' | 'exhausted';
 

@@ -65,4 +65,17 @@ describe('rollout plans', () => {
     expect(ringStepIncludes(step, { id: 'a', ring: 'canary', tags: { site: 'plant' } })).toBe(false);
     expect(ringStepIncludes(step, { id: 'a', ring: 'main', tags: { site: 'lab' } })).toBe(false);
   });
+
+  it('takes browser pages only into steps that name their ring or select kind: browser', () => {
+    const step = (ring: string, tags?: Record<string, string>) => {
+      const parsed = parse({ steps: [{ kind: 'ring', ring, ...(tags ? { tags } : {}) }] }).steps[0];
+      if (parsed?.kind !== 'ring') throw new Error('ring step expected');
+      return parsed;
+    };
+    const page = { id: 'web-a', ring: 'web', tags: { kind: 'browser' } };
+    expect(ringStepIncludes(step('*'), page)).toBe(false);
+    expect(ringStepIncludes(step('*'), { id: 'agent-a', ring: 'web', tags: {} })).toBe(true);
+    expect(ringStepIncludes(step('web'), page)).toBe(true);
+    expect(ringStepIncludes(step('*', { kind: 'browser' }), page)).toBe(true);
+  });
 });
