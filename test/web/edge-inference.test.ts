@@ -427,4 +427,29 @@ describe('browser edge inference', () => {
       await client.endAsync(true);
     }
   });
+
+  it('a page whose device the operator removed stops reconnecting, says so, and joins again with a new link', async () => {
+    const first = await issueToken('web');
+    const removed = await openWebPage(browser, hub.httpUrl, `/web#enrol=${first.token}`);
+    try {
+      await removed.waitForStatus((s) => s.connected, 'connected');
+      expect((await hubApi('DELETE', `/api/v1/devices/${removed.device}`)).status).toBe(200);
+      await removed.waitForStatus((s) => s.refused && !s.connected, 'credential refused');
+      await expect.poll(() => removed.page.getByRole('heading', { name: 'This browser is no longer in the fleet' }).count(), { timeout: 5_000 }).toBe(1);
+
+      const second = await issueToken('web');
+      await removed.page.getByLabel('Enrolment link or token').fill(`${hub.httpUrl}/web#enrol=${second.token}`);
+      await removed.page.getByRole('button', { name: 'Enrol' }).click();
+      await expect.poll(() => removed.page.evaluate(() => window.edgefleet?.device), { timeout: 15_000 }).toMatch(/^web-/);
+      const rejoined = await attach(removed);
+      expect(rejoined.device).not.toBe(removed.device);
+      const status = await rejoined.waitForStatus((s) => s.connected && !s.refused, 'connected as the new device');
+      expect(status.ring).toBe('web');
+      const tokens = await hubApi<{ tokens: Array<{ id: string; used: number }> }>('GET', '/api/v1/enrolment-tokens');
+      expect(tokens.body.tokens.find((t) => t.id === second.id)?.used).toBe(1);
+      expect(removed.pageErrors).toEqual([]);
+    } finally {
+      await removed.close();
+    }
+  });
 });

@@ -19,6 +19,14 @@ function Inference({ device, view }: { device: EdgeDevice; view: DeviceView }) {
   return (
     <>
       <ErrorBanner status={view.status} />
+      {view.status?.refused ? (
+        <EnrolForm
+          title="This browser is no longer in the fleet"
+          code="E_UNAUTHORIZED"
+          message="The hub refused this browser's credential: the operator removed this device from the fleet or replaced its secret. The model it had keeps answering here, but nothing is reported any more."
+          onToken={view.enrol}
+        />
+      ) : null}
       <div class="workbench">
         <section aria-labelledby="pad-title">
           <h2 id="pad-title">Draw a digit</h2>

@@ -28,7 +28,7 @@ export interface DeviceView {
   status: WebStatus | null;
   /** newest first */
   events: readonly DeviceEvent[];
-  /** loads again, enrolling with `token` */
+  /** loads again, enrolling with `token` (a device the hub refused is forgotten first) */
   enrol(token: string): void;
 }
 
@@ -81,5 +81,21 @@ export function useDevice(initialToken: string | null): DeviceView {
     };
   }, [start, initialToken]);
 
-  return { state, status, events, enrol: start };
+  const enrol = useCallback(
+    (token: string): void => {
+      const refused = device.current?.status().refused ? device.current : null;
+      if (!refused) return start(token);
+      device.current = null;
+      window.edgefleet = undefined;
+      setEvents([]);
+      setStatus(null);
+      void refused.forget().then(
+        () => start(token),
+        (error: unknown) => setState({ kind: 'failed', ...failureOf(error), enrolling: true }),
+      );
+    },
+    [start],
+  );
+
+  return { state, status, events, enrol };
 }

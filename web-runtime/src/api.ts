@@ -60,6 +60,11 @@ export interface WebStatus extends AgentStatus {
   runtime: string;
   /** the model being fetched from the hub, while one is: bytes received of its signed size */
   download: { model: ModelRef; received: number; total: number } | null;
+  /**
+   * The broker refused this browser's credential: the operator removed the device or replaced its
+   * secret. The page stops reconnecting; `forget()` and an enrolment link make it a device again.
+   */
+  refused: boolean;
 }
 
 export interface WebPrediction {
@@ -98,4 +103,9 @@ export interface EdgeDevice {
   flushStats(): Promise<void>;
   /** stops MQTT, timers and sessions; idempotent */
   close(): Promise<void>;
+  /**
+   * Closes, then forgets this browser's device: its credential, pinned trust, state, unsent
+   * windows and cached models. The next `load` needs an enrolment token.
+   */
+  forget(): Promise<void>;
 }

@@ -5,7 +5,7 @@
 import { useState } from 'preact/hooks';
 import { tokenFromPasted } from '../enrolment';
 
-export function EnrolForm({ code, message, onToken }: { code: string | null; message: string; onToken: (token: string) => void }) {
+export function EnrolForm({ code, message, onToken, title = 'This browser could not join the fleet' }: { code: string | null; message: string; onToken: (token: string) => void; title?: string }) {
   const [text, setText] = useState('');
   const [problem, setProblem] = useState<string | null>(null);
   const submit = (event: Event): void => {
@@ -32,7 +32,7 @@ export function EnrolForm({ code, message, onToken }: { code: string | null; mes
   }
   return (
     <section class="enrol" aria-labelledby="enrol-title">
-      <h2 id="enrol-title">This browser could not join the fleet</h2>
+      <h2 id="enrol-title">{title}</h2>
       <div class="banner" role="alert" data-testid="load-error" data-code={code ?? ''}>
         {code ? <strong>{code}</strong> : null} {message}
         <p class="banner-note">Ask your operator for an enrolment link.</p>

@@ -35,6 +35,7 @@ export class LiveState extends DeviceLedger {
   shadowFailure: { seq: number; sha256: string } | null = null;
   announcedSeq: number | null = null;
   connected = false;
+  private refused = false;
   private download: WebStatus['download'] = null;
   private activity: Activity = { kind: 'settled' };
   private error: ReportedError | null = null;
@@ -105,6 +106,7 @@ export class LiveState extends DeviceLedger {
       pendingWindows: this.deps.pendingWindows(),
       runtime: this.deps.runtime,
       download: this.download,
+      refused: this.refused,
     };
   }
 
@@ -117,6 +119,13 @@ export class LiveState extends DeviceLedger {
 
   setError(error: ReportedError | null): void {
     this.error = error;
+    this.changed();
+  }
+
+  /** The broker refused the credential for good (the device was removed). */
+  setRefused(): void {
+    this.refused = true;
+    this.connected = false;
     this.changed();
   }
 

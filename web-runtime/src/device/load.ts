@@ -128,6 +128,10 @@ async function start(options: LoadOptions, hubUrl: string, database: string, rel
     logger,
     onDesired: (bytes) => void docs.desired(bytes),
     onTrust: (bytes) => void docs.trust(bytes),
+    onRefused: () => {
+      logger.error('the hub refused this browser\'s credential: the device was removed or its secret replaced');
+      state.setRefused();
+    },
     onConnection: (connected) => {
       state.setConnected(connected);
       if (!connected) return;
@@ -145,6 +149,27 @@ async function start(options: LoadOptions, hubUrl: string, database: string, rel
   logger.info('browser device started', { device: credential.id, ring: credential.ring });
 
   let closing: Promise<void> | null = null;
+  const close = (): Promise<void> =>
+    (closing ??= (async () => {
+      clearInterval(staleTimer);
+      clearInterval(refreshTimer);
+      clock.stop();
+      docs.close();
+      await installer.close();
+      await docs.idle();
+      stopServingWatch();
+      stopShadowWatch();
+      await predictor.close();
+      sink(windows.close());
+      await outbox?.idle();
+      outbox?.setSender(null);
+      state.attachLink(null);
+      await link.close().catch(() => undefined);
+      await state.candidate?.model.retire();
+      await state.shadow?.model.retire();
+      await state.serving?.model.retire();
+      releaseLock();
+    })());
   return {
     device: credential.id,
     predict: (inputs) => predictor.predict(inputs),
@@ -155,27 +180,12 @@ async function start(options: LoadOptions, hubUrl: string, database: string, rel
       sink(windows.close());
       await outbox?.idle();
     },
-    close: () =>
-      (closing ??= (async () => {
-        clearInterval(staleTimer);
-        clearInterval(refreshTimer);
-        clock.stop();
-        docs.close();
-        await installer.close();
-        await docs.idle();
-        stopServingWatch();
-        stopShadowWatch();
-        await predictor.close();
-        sink(windows.close());
-        await outbox?.idle();
-        outbox?.setSender(null);
-        state.attachLink(null);
-        await link.close().catch(() => undefined);
-        await state.candidate?.model.retire();
-        await state.shadow?.model.retire();
-        await state.serving?.model.retire();
-        releaseLock();
-      })()),
+    close,
+    forget: async () => {
+      await close();
+      await store.clearAll();
+      await cache.clearAll();
+    },
   };
 }
 

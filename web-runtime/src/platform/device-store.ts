@@ -5,7 +5,7 @@
  * not yet acknowledged by the broker. Each `set` is one IndexedDB transaction: a record is
  * always one whole version, never half written, so a tab closed mid-write loses nothing it had.
  */
-import { createStore, del, entries, get, promisifyRequest, set, type UseStore } from 'idb-keyval';
+import { clear, createStore, del, entries, get, promisifyRequest, set, type UseStore } from 'idb-keyval';
 import type { PersistedState } from '@edgefleet/device-core';
 import type { Envelope, StatsWindow } from '@edgefleet/protocol';
 import { WebRuntimeError } from '../errors';
@@ -76,6 +76,12 @@ export class DeviceStore {
 
   removeWindow(key: string): Promise<void> {
     return this.guard('remove a sent statistics window', () => del(key, this.outbox));
+  }
+
+  /** Forgets everything: the credential, trust, state and unsent windows. */
+  async clearAll(): Promise<void> {
+    await this.guard('forget the device', () => clear(this.records));
+    await this.guard('forget unsent windows', () => clear(this.outbox));
   }
 
   private read<T>(key: string): Promise<T | undefined> {

@@ -56,6 +56,11 @@ export class ModelCache {
     return held;
   }
 
+  /** Forgets every cached model. */
+  async clearAll(): Promise<void> {
+    await caches.delete(CACHE_NAME);
+  }
+
   /** Deletes every entry not in `keep`; returns what went. */
   async collectGarbage(keep: ReadonlySet<string>): Promise<string[]> {
     const cache = await this.open();

@@ -19,7 +19,12 @@ export interface MqttLinkOptions {
   onTrust(bytes: Uint8Array): void;
   /** after every (re)connect and disconnect */
   onConnection(connected: boolean): void;
+  /** the broker refused the credential (CONNACK "bad user name or password" / "not authorized"): the link stops */
+  onRefused(): void;
 }
+
+/** CONNACK codes that mean the credential itself is refused: MQTT 3.1.1 (4, 5) and 5.0 (134, 135). */
+const CREDENTIAL_REFUSED = new Set([4, 5, 134, 135]);
 
 export interface MqttLink {
   publishState(state: ReportedState): void;
@@ -66,6 +71,11 @@ export function connectMqttLink(options: MqttLinkOptions): MqttLink {
   client.on('error', (error) => {
     (warned ? logger.debug : logger.warn)('mqtt error', { error: error.message });
     warned = true;
+    if ('code' in error && typeof error.code === 'number' && CREDENTIAL_REFUSED.has(error.code)) {
+      // Retrying a refused secret every few seconds helps nobody and counts as failed logins at the hub.
+      client.end(true);
+      options.onRefused();
+    }
   });
   client.on('offline', () => options.onConnection(false));
   client.on('close', () => options.onConnection(false));
