@@ -10,127 +10,49 @@
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import ort from 'onnxruntime-node';
 import mqtt from 'mqtt';
 import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startAgent, type Agent } from '@edgefleet/agent';
-import { startHub, type Hub } from '@edgefleet/hub';
-import { desiredTopic, generateSigningKey, signPayload, type DeploymentDoc, type Envelope, type ErrorCode, type ReleaseManifest, type StatsWindow, type TensorJson } from '@edgefleet/protocol';
+import { desiredTopic, generateSigningKey, signPayload, type DeploymentDoc, type Envelope, type ErrorCode, type TensorJson } from '@edgefleet/protocol';
 import { mnistCsv, mnistRows } from '../fixtures/datasets';
 import { expectAccessible, launchChromium, openConsole, saveScreenshot } from '../support/browser';
-import { api, enrol, predict, testLogger, waitForReport, FAST_AGENT_TUNING, tempDir, type TempDir } from '../support/harness';
-import { testDatabase } from '../support/test-database';
+import { enrol, predict, testLogger, waitForReport, FAST_AGENT_TUNING, tempDir, type TempDir } from '../support/harness';
+import { expectClose, WebFleet, type VersionView } from '../support/web-fleet';
 import { attach, openWebPage, type WebPage } from '../support/web-page';
 
-interface Run {
-  status: string;
-  resultVersion: { model: string; version: string } | null;
-}
-
-interface Version {
-  sha256: string;
-  manifest: ReleaseManifest;
-  manifestEnvelope: Envelope;
-}
-
-/** The hub's clock runs this far ahead of the real one (the token expiry test moves it). */
-let clockOffsetMs = 0;
-
 describe('browser edge inference', () => {
-  let hub: Hub;
-  let hubDir: TempDir;
-  /** Starts the hub on its data dir; again on the same ports after a stop (a restart). */
-  const startTestHub = async (ports: { httpPort: number; mqttPort: number } = { httpPort: 0, mqttPort: 0 }): Promise<Hub> =>
-    startHub({ ...(await testDatabase(hubDir.path)), dataDir: hubDir.path, ...ports, host: '127.0.0.1', adminToken: 'test-admin-token', consoleDir: inject('consoleDir'), now: () => new Date(Date.now() + clockOffsetMs), logger: testLogger });
+  let fleet: WebFleet;
   let browser: Browser;
   let page: WebPage;
   let agent: Agent;
   let agentDir: TempDir;
-  let v1: Version;
-  let v2: Version;
-  let tampered: Version;
+  let v1: VersionView;
+  let v2: VersionView;
+  let tampered: VersionView;
   /** 3s and 7s the model never saw, row-major [4 x 784] */
   const pixels = [...mnistRows(3, 300, 2), ...mnistRows(7, 300, 2)];
 
-  const hubApi = <T = Record<string, unknown>>(method: string, path: string, body?: unknown) => api<T>(hub, method, path, body);
-  /** rows of digits@1 the hub holds for a stats query (`?device=...`, `?ring=...`) */
-  const rowsOf = async (query: string) => (await hubApi<{ merged: StatsWindow | null }>('GET', `/api/v1/models/digits/versions/1/stats${query}`)).body.merged?.n ?? 0;
+  const hubApi = <T = Record<string, unknown>>(method: string, path: string, body?: unknown) => fleet.api<T>(method, path, body);
+  /** rows of digits@1 the hub holds for a stats query */
+  const rowsOf = (query: string) => fleet.rowsOf('digits', '1', query);
   const pageRows = () => rowsOf(`?device=${page.device}`);
-  const version = async (model: string, label: string): Promise<Version> => (await hubApi<Version>('GET', `/api/v1/models/${model}/versions/${label}`)).body;
-
-  async function trained(body: Record<string, unknown>): Promise<Run> {
-    const started = await hubApi<{ id: string }>('POST', '/api/v1/training-runs', body);
-    expect(started.status, JSON.stringify(started.body)).toBe(202);
-    // Polled by hand: this runs in beforeAll, where expect.poll is not available.
-    const deadline = Date.now() + 90_000;
-    let run = (await hubApi<Run>('GET', `/api/v1/training-runs/${started.body.id}`)).body;
-    while (!/^(succeeded|failed|cancelled)$/.test(run.status) && Date.now() < deadline) {
-      await new Promise((resolve) => setTimeout(resolve, 200));
-      run = (await hubApi<Run>('GET', `/api/v1/training-runs/${started.body.id}`)).body;
-    }
-    expect(run.status).toBe('succeeded');
-    return run;
-  }
-
-  async function issueToken(ring: string, ttlS = 3600): Promise<{ id: string; token: string }> {
-    const issued = await hubApi<{ id: string; token: string }>('POST', '/api/v1/enrolment-tokens', { ring, maxEnrolments: 5, ttlS, label: 'edge inference test' });
-    expect(issued.status, JSON.stringify(issued.body)).toBe(201);
-    return issued.body;
-  }
-
-  /** Starts a rollout of model@version to the `web` ring and runs the controller until it is done. */
-  async function rollOut(model: string, label: string): Promise<string> {
-    const plan = { steps: [{ kind: 'ring', ring: 'web', percent: 100, successThreshold: 1, maxFailures: 0, deadlineMinutes: 5 }], autoRollback: false };
-    const created = await hubApi<{ id: string }>('POST', '/api/v1/rollouts', { model, version: label, plan });
-    expect(created.status, JSON.stringify(created.body)).toBe(201);
-    return created.body.id;
-  }
-
-  async function settleRollout(id: string, state: string): Promise<void> {
-    await expect
-      .poll(
-        async () => {
-          await hubApi('POST', '/api/v1/jobs/rollout-controller/run');
-          return (await hubApi<{ state: string }>('GET', `/api/v1/rollouts/${id}`)).body.state;
-        },
-        { timeout: 30_000, interval: 250 },
-      )
-      .toBe(state);
-  }
-
-  /** float tolerance between onnxruntime-web's wasm kernels and onnxruntime-node's */
-  function expectClose(actual: number[], expected: number[]): void {
-    expect(actual).toHaveLength(expected.length);
-    actual.forEach((value, i) => expect(Math.abs(value - (expected[i] as number))).toBeLessThanOrEqual(1e-5 + 1e-4 * Math.abs(expected[i] as number)));
-  }
-
-  async function onnxNode(sha256: string, input: number[], rows: number): Promise<number[]> {
-    const session = await ort.InferenceSession.create(new Uint8Array(await readFile(join(hubDir.path, 'artifacts', sha256))));
-    try {
-      const outputs = await session.run({ numeric: new ort.Tensor('float32', Float32Array.from(input), [rows, 784]) });
-      return Array.from(outputs['probabilities']?.data as Float32Array);
-    } finally {
-      await session.release();
-    }
-  }
 
   beforeAll(async () => {
-    hubDir = await tempDir('hub');
-    hub = await startTestHub();
-    const dataset = await api<{ id: string }>(hub, 'POST', '/api/v1/datasets?name=digits', mnistCsv(40), { contentType: 'text/csv' });
+    fleet = await WebFleet.start();
+    const dataset = await fleet.api<{ id: string }>('POST', '/api/v1/datasets?name=digits', mnistCsv(40), { contentType: 'text/csv' });
     expect(dataset.status, JSON.stringify(dataset.body)).toBe(201);
     const [run, small] = await Promise.all([
-      trained({ dataset: dataset.body.id, target: 'label', task: 'classification', trainer: 'mlp', params: { hidden: [32], epochs: 6 }, model: 'digits' }),
-      trained({ dataset: dataset.body.id, target: 'label', task: 'classification', trainer: 'mlp', params: { hidden: [8], epochs: 2 }, model: 'digits-small' }),
+      fleet.trained({ dataset: dataset.body.id, target: 'label', task: 'classification', trainer: 'mlp', params: { hidden: [32], epochs: 6 }, model: 'digits' }),
+      fleet.trained({ dataset: dataset.body.id, target: 'label', task: 'classification', trainer: 'mlp', params: { hidden: [8], epochs: 2 }, model: 'digits-small' }),
     ]);
     expect(run.resultVersion).toEqual({ model: 'digits', version: '1' });
     expect(small.resultVersion).toEqual({ model: 'digits-small', version: '1' });
-    tampered = await version('digits-small', '1');
+    tampered = await fleet.version('digits-small', '1');
     const quantized = await hubApi<{ version: string }>('POST', '/api/v1/models/digits/versions/1/quantize', { mode: 'int8-dynamic' });
     expect(quantized.status, JSON.stringify(quantized.body)).toBe(201);
-    v1 = await version('digits', '1');
-    v2 = await version('digits', quantized.body.version);
+    v1 = await fleet.version('digits', '1');
+    v2 = await fleet.version('digits', quantized.body.version);
     expect(v2.sha256).not.toBe(v1.sha256);
     browser = await launchChromium();
   }, 120_000);
@@ -140,29 +62,28 @@ describe('browser edge inference', () => {
     await browser?.close();
     await agent?.close();
     await agentDir?.remove();
-    await hub?.close();
-    await hubDir?.remove();
+    await fleet?.close();
   });
 
   it('enrols with the link, verifies the rolled-out model and answers exactly as onnxruntime-node does', async () => {
-    const token = await issueToken('web');
-    page = await openWebPage(browser, hub.httpUrl, `/web#enrol=${token.token}`);
+    const token = await fleet.issueToken('web');
+    page = await openWebPage(browser, fleet.hub.httpUrl, `/web#enrol=${token.token}`);
     expect(page.device).toMatch(/^web-/);
     // The token left the address bar: a shared screenshot or history entry does not leak it.
     expect(page.page.url()).not.toContain(token.token);
     const device = (await hubApi<{ ring: string; tags: Record<string, string> }>('GET', `/api/v1/devices/${page.device}`)).body;
     expect(device).toMatchObject({ ring: 'web', tags: { kind: 'browser' } });
 
-    const rollout = await rollOut('digits', '1');
+    const rollout = await fleet.rollOut('digits', '1');
     const serving = await page.waitForStatus((s) => s.active?.version === '1' && s.phase === 'serving', 'serving digits@1', 30_000);
-    await settleRollout(rollout, 'completed');
+    await fleet.settleRollout(rollout, 'completed');
     expect(serving.verification).toMatchObject({ sha256: v1.sha256, size: v1.manifest.artifact.size, source: 'network', probed: true });
     expect(serving.verification?.keyids).toEqual(v1.manifestEnvelope.signatures.map((s) => s.keyid));
     expect(serving.runtime).toMatch(/^onnxruntime-web 1\.30/);
 
     const inBrowser = await page.classify(pixels, 4);
     expect(inBrowser.version).toBe('1');
-    expectClose(inBrowser.probabilities, await onnxNode(v1.sha256, pixels, 4));
+    expectClose(inBrowser.probabilities, await fleet.onnxNode(v1.sha256, pixels, 4));
     // A person draws a 7: the page shows the digit, its ten probabilities, the version and how it was checked.
     const pad = page.page.getByTestId('canvas');
     const box = await pad.boundingBox();
@@ -199,7 +120,7 @@ describe('browser edge inference', () => {
       (window as unknown as { downloads: typeof seen }).downloads = seen;
       window.edgefleet?.on('status', (status) => void (status.download && seen.push({ received: status.download.received, total: status.download.total })));
     });
-    const rollout = await rollOut('digits', v2.manifest.version);
+    const rollout = await fleet.rollOut('digits', v2.manifest.version);
     await page.waitForStatus((s) => s.active?.version === v2.manifest.version, `serving digits@${v2.manifest.version}`, 30_000);
     expect((await page.classify(pixels, 4)).version).toBe(v2.manifest.version);
     await expect.poll(() => page.page.getByTestId('switch-notice').textContent(), { timeout: 5_000 }).toContain(`digits@${v2.manifest.version}`);
@@ -227,7 +148,7 @@ describe('browser edge inference', () => {
       const view = await hubApi<{ assignment: { seq: number } }>('GET', `/api/v1/devices/${page.device}`);
       return { type: 'deployment', v: 1, device: page.device, seq: view.body.assignment.seq + 1, expires: new Date(Date.now() + 3_600_000).toISOString(), rollout: null, active: v1.manifestEnvelope, previous: null, allowDowngrade: false, statsIntervalS: 60 };
     }
-    const publishDoc = (envelope: Envelope) => hub.publish(desiredTopic(page.device), JSON.stringify(envelope), { retain: false });
+    const publishDoc = (envelope: Envelope) => fleet.hub.publish(desiredTopic(page.device), JSON.stringify(envelope), { retain: false });
 
     async function expectRefused(code: ErrorCode, deliver: () => Promise<unknown>): Promise<void> {
       await deliver();
@@ -241,7 +162,7 @@ describe('browser edge inference', () => {
 
     it('a model with a flipped byte is E_HASH_MISMATCH', async () => {
       // Another model's artifact, tampered with on the hub's disk after it was signed.
-      const file = join(hubDir.path, 'artifacts', tampered.sha256);
+      const file = join(fleet.hubDir.path, 'artifacts', tampered.sha256);
       const bytes = await readFile(file);
       const middle = Math.floor(bytes.length / 2);
       bytes[middle] = (bytes[middle] as number) ^ 0xff;
@@ -255,17 +176,17 @@ describe('browser edge inference', () => {
     it('a release manifest signed by an unknown key is E_SIG_UNTRUSTED', async () => {
       const stranger = (await generateSigningKey()).key;
       const doc = { ...(await currentDoc()), active: await signPayload(v1.manifest, [stranger]) };
-      await expectRefused('E_SIG_UNTRUSTED', async () => publishDoc(await signPayload(doc, [hub.releaseKey])));
+      await expectRefused('E_SIG_UNTRUSTED', async () => publishDoc(await signPayload(doc, [fleet.hub.releaseKey])));
     });
 
     it('an expired deployment doc is E_EXPIRED', async () => {
       const doc = { ...(await currentDoc()), expires: new Date(Date.now() - 60_000).toISOString() };
-      await expectRefused('E_EXPIRED', async () => publishDoc(await signPayload(doc, [hub.releaseKey])));
+      await expectRefused('E_EXPIRED', async () => publishDoc(await signPayload(doc, [fleet.hub.releaseKey])));
     });
 
     it('a replayed older deployment doc is E_ROLLBACK', async () => {
       const doc = await currentDoc();
-      await expectRefused('E_ROLLBACK', async () => publishDoc(await signPayload({ ...doc, seq: doc.seq - 3 }, [hub.releaseKey])));
+      await expectRefused('E_ROLLBACK', async () => publishDoc(await signPayload({ ...doc, seq: doc.seq - 3 }, [fleet.hub.releaseKey])));
     });
   });
 
@@ -289,9 +210,9 @@ describe('browser edge inference', () => {
 
   it("sends statistics windows the hub merges with an agent's in the version's drift view", async () => {
     agentDir = await tempDir('agent');
-    const secret = await enrol(hub, 'edge-agent-1');
+    const secret = await enrol(fleet.hub, 'edge-agent-1');
     expect((await hubApi('PATCH', '/api/v1/devices/edge-agent-1', { ring: 'web' })).status).toBeLessThan(300);
-    agent = await startAgent({ hubUrl: hub.httpUrl, deviceId: 'edge-agent-1', deviceSecret: secret, dataDir: agentDir.path, port: 0, host: '127.0.0.1', logger: testLogger, tuning: FAST_AGENT_TUNING });
+    agent = await startAgent({ hubUrl: fleet.hub.httpUrl, deviceId: 'edge-agent-1', deviceSecret: secret, dataDir: agentDir.path, port: 0, host: '127.0.0.1', logger: testLogger, tuning: FAST_AGENT_TUNING });
     const serving = waitForReport(agent, (s) => s.phase === 'serving' && s.active?.model === 'digits' && s.active.version === '1', 'agent serving digits@1', 30_000);
     expect((await hubApi('PUT', '/api/v1/devices/edge-agent-1/assignment', { model: 'digits', version: '1' })).status).toBe(200);
     await serving;
@@ -313,15 +234,14 @@ describe('browser edge inference', () => {
   });
 
   it('keeps serving through a hub restart and sends the windows it stored meanwhile once the hub is back', async () => {
-    const ports = { httpPort: Number(new URL(hub.httpUrl).port), mqttPort: Number(new URL(hub.mqttUrl).port) };
     const rowsBefore = await pageRows();
-    await hub.close();
+    const restart = await fleet.stop();
     await page.waitForStatus((s) => !s.connected, 'disconnected from the stopped hub');
     for (let i = 0; i < 3; i++) expect((await page.classify(pixels, 4)).version).toBe('1');
     await page.page.evaluate(() => window.edgefleet?.flushStats());
     expect((await page.status()).pendingWindows).toBeGreaterThanOrEqual(1);
 
-    hub = await startTestHub(ports);
+    await restart();
     await page.waitForStatus((s) => s.connected && s.pendingWindows === 0, 'reconnected with its outbox sent', 30_000);
     await expect.poll(() => pageRows(), { timeout: 20_000, interval: 250 }).toBe(rowsBefore + 12);
   });
@@ -357,13 +277,13 @@ describe('browser edge inference', () => {
     const status = await page.waitForStatus((s) => s.active?.version === '1' && s.phase === 'serving', 'serving digits@1 again, fetched anew', 30_000);
     expect(status.verification).toMatchObject({ sha256: v1.sha256, source: 'network', probed: true });
     expect(artifactRequests.filter((url) => url.endsWith(v1.sha256))).toHaveLength(1);
-    expectClose((await page.classify(pixels, 4)).probabilities, await onnxNode(v1.sha256, pixels, 4));
+    expectClose((await page.classify(pixels, 4)).probabilities, await fleet.onnxNode(v1.sha256, pixels, 4));
   });
 
   it('a second tab of the same browser says the device runs in the first one, which keeps serving', async () => {
     const second = await page.context.newPage();
     try {
-      await second.goto(`${hub.httpUrl}/web`);
+      await second.goto(`${fleet.hub.httpUrl}/web`);
       await expect.poll(() => second.getByTestId('load-error').getAttribute('data-code').catch(() => null), { timeout: 10_000 }).toBe('E_DEVICE_IN_USE');
       expect(await second.evaluate(() => window.edgefleet === undefined)).toBe(true);
     } finally {
@@ -374,20 +294,20 @@ describe('browser edge inference', () => {
   });
 
   it('a revoked or expired enrolment token enrols nobody, and the page says so', async () => {
-    const revoked = await issueToken('web');
+    const revoked = await fleet.issueToken('web');
     expect((await hubApi('DELETE', `/api/v1/enrolment-tokens/${revoked.id}`)).status).toBe(200);
-    const expired = await issueToken('web', 60);
+    const expired = await fleet.issueToken('web', 60);
     for (const [token, moveClock] of [
       [revoked.token, 0],
       [expired.token, 61_000],
     ] as const) {
-      clockOffsetMs = moveClock;
-      const refused = await openConsole(browser, hub.httpUrl, { path: `/web#enrol=${token}` });
+      fleet.clockOffsetMs = moveClock;
+      const refused = await openConsole(browser, fleet.hub.httpUrl, { path: `/web#enrol=${token}` });
       try {
         await expect.poll(() => refused.page.getByRole('alert').first().textContent().catch(() => ''), { timeout: 15_000 }).toMatch(/refused|expired|revoked/i);
         expect(await refused.page.evaluate(() => window.edgefleet === undefined)).toBe(true);
       } finally {
-        clockOffsetMs = 0;
+        fleet.clockOffsetMs = 0;
         await refused.close();
       }
     }
@@ -429,16 +349,16 @@ describe('browser edge inference', () => {
   });
 
   it('a page whose device the operator removed stops reconnecting, says so, and joins again with a new link', async () => {
-    const first = await issueToken('web');
-    const removed = await openWebPage(browser, hub.httpUrl, `/web#enrol=${first.token}`);
+    const first = await fleet.issueToken('web');
+    const removed = await openWebPage(browser, fleet.hub.httpUrl, `/web#enrol=${first.token}`);
     try {
       await removed.waitForStatus((s) => s.connected, 'connected');
       expect((await hubApi('DELETE', `/api/v1/devices/${removed.device}`)).status).toBe(200);
       await removed.waitForStatus((s) => s.refused && !s.connected, 'credential refused');
       await expect.poll(() => removed.page.getByRole('heading', { name: 'This browser is no longer in the fleet' }).count(), { timeout: 5_000 }).toBe(1);
 
-      const second = await issueToken('web');
-      await removed.page.getByLabel('Enrolment link or token').fill(`${hub.httpUrl}/web#enrol=${second.token}`);
+      const second = await fleet.issueToken('web');
+      await removed.page.getByLabel('Enrolment link or token').fill(`${fleet.hub.httpUrl}/web#enrol=${second.token}`);
       await removed.page.getByRole('button', { name: 'Enrol' }).click();
       await expect.poll(() => removed.page.evaluate(() => window.edgefleet?.device), { timeout: 15_000 }).toMatch(/^web-/);
       const rejoined = await attach(removed);

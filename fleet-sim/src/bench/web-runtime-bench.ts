@@ -35,11 +35,13 @@ import { gzipSync } from 'node:zlib';
 import ortNode from 'onnxruntime-node';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { startHub, type Hub } from '@edgefleet/hub';
-import type { EdgeDevice, WebStatus } from '@edgefleet/web-runtime';
+import type { EdgeDevice } from '@edgefleet/web-runtime';
 import { buildConsole, type ConsoleBuild } from '../../../hub/src/console/build';
 import { adminCall, machineLine, median, quantile, silentLogger } from './measure';
 import { trainMnist, type MnistModel } from './mnist-model';
 import { fixed, table } from './report';
+import { checkRun, coldSegments, cryptoMs, warmSegments } from './web-runtime/load-phases';
+import { ANSWER_TIMEOUT_MS, collect, INSTALL_PHASES, instrument, NAME_SHIM, pagePredictRound, type PageTimings } from './web-runtime/page-probe';
 
 const CHROMIUM = process.env.EDGEFLEET_CHROMIUM ?? '/usr/bin/chromium';
 /** The same flags as test/support/browser.ts (no background traffic, no sandbox in containers). */
@@ -54,179 +56,7 @@ const WARMUP_CALLS = 30;
 const BATCHES = [1, 64] as const;
 const PIXELS = 784;
 const MODEL = 'digits';
-const ANSWER_TIMEOUT_MS = 60_000;
-/** How the runtime's phases are named (device-core phaseOf), in install order. */
-const INSTALL_PHASES = ['downloading', 'verifying', 'loading', 'probing', 'serving'] as const;
 
-// ---- in the page ----
-
-/** What the injected script keeps on `window.__bench`. */
-interface PageBench {
-  marks: { loaded?: number; connected?: number; serving?: number };
-  phases: Array<{ phase: string; at: number }>;
-  wasm: Array<{ kind: string; start: number; end: number }>;
-  /** WebCrypto calls: SHA-256 digests (of how many bytes) and Ed25519 verifications */
-  crypto: Array<{ op: 'digest' | 'verify'; bytes: number; start: number; end: number }>;
-  /** the main thread's long tasks (> 50 ms: the page cannot respond meanwhile) */
-  longTasks: Array<{ start: number; duration: number }>;
-  answer: { at: number; latencyMs: number; version: string } | null;
-  error: string | null;
-  verification: { source: string; probed: boolean } | null;
-  answered: Promise<void>;
-}
-
-interface ResourceFigure {
-  path: string;
-  start: number;
-  end: number;
-  /** bytes on the wire (after content coding); 0 when served from the HTTP cache */
-  transfer: number;
-  encoded: number;
-  decoded: number;
-}
-
-interface PageTimings {
-  marks: PageBench['marks'];
-  phases: PageBench['phases'];
-  wasm: PageBench['wasm'];
-  crypto: PageBench['crypto'];
-  longTasks: PageBench['longTasks'];
-  answer: PageBench['answer'];
-  error: string | null;
-  verification: PageBench['verification'];
-  htmlEnd: number;
-  domContentLoaded: number;
-  resources: ResourceFigure[];
-}
-
-/**
- * tsx compiles with esbuild's keepNames, which wraps named functions in `__name(...)`: functions
- * serialised into the page need the helper there (identity is enough).
- */
-const NAME_SHIM = 'globalThis.__name = globalThis.__name || ((fn) => fn);';
-
-/**
- * Runs in every document before the page's own script: times WebAssembly compilation, catches the
- * page's device as it is assigned to `window.edgefleet`, records the runtime's status phases, and
- * asks the device for one prediction on `pixels` the moment a model serves.
- */
-function instrument(pixels: number[]): void {
-  let settle: () => void = () => undefined;
-  const bench: PageBench = { marks: {}, phases: [], wasm: [], crypto: [], longTasks: [], answer: null, error: null, verification: null, answered: new Promise<void>((resolve) => (settle = resolve)) };
-  (window as unknown as { __bench: PageBench }).__bench = bench;
-
-  const wasm = WebAssembly;
-  const streaming = wasm.instantiateStreaming;
-  const instantiate = wasm.instantiate;
-  const timed = (kind: string, run: () => Promise<unknown>): Promise<unknown> => {
-    const start = performance.now();
-    const done = run();
-    void done.then(
-      () => bench.wasm.push({ kind, start, end: performance.now() }),
-      () => undefined,
-    );
-    return done;
-  };
-  wasm.instantiateStreaming = ((...args: Parameters<typeof streaming>) => timed('instantiateStreaming', () => streaming.apply(wasm, args))) as typeof wasm.instantiateStreaming;
-  wasm.instantiate = ((...args: unknown[]) => timed('instantiate', () => Reflect.apply(instantiate, wasm, args) as Promise<unknown>)) as typeof wasm.instantiate;
-
-  const subtle = SubtleCrypto.prototype;
-  const digest = subtle.digest;
-  const verify = subtle.verify;
-  const sizeOf = (data: unknown): number => (ArrayBuffer.isView(data) || data instanceof ArrayBuffer ? data.byteLength : 0);
-  subtle.digest = function (this: SubtleCrypto, ...args: Parameters<SubtleCrypto['digest']>) {
-    const start = performance.now();
-    const done = digest.apply(this, args);
-    void done.then(() => bench.crypto.push({ op: 'digest', bytes: sizeOf(args[1]), start, end: performance.now() }), () => undefined);
-    return done;
-  };
-  subtle.verify = function (this: SubtleCrypto, ...args: Parameters<SubtleCrypto['verify']>) {
-    const start = performance.now();
-    const done = verify.apply(this, args);
-    void done.then(() => bench.crypto.push({ op: 'verify', bytes: sizeOf(args[3]), start, end: performance.now() }), () => undefined);
-    return done;
-  };
-
-  new PerformanceObserver((list) => {
-    for (const entry of list.getEntries()) bench.longTasks.push({ start: entry.startTime, duration: entry.duration });
-  }).observe({ type: 'longtask', buffered: true });
-
-  let device: EdgeDevice | undefined;
-  Object.defineProperty(window, 'edgefleet', {
-    configurable: true,
-    get: () => device,
-    set: (value: EdgeDevice | undefined) => {
-      device = value;
-      if (!value) return;
-      bench.marks.loaded = performance.now();
-      let asked = false;
-      const seen = (status: WebStatus): void => {
-        const at = performance.now();
-        if (bench.phases[bench.phases.length - 1]?.phase !== status.phase) bench.phases.push({ phase: status.phase, at });
-        if (status.connected && bench.marks.connected === undefined) bench.marks.connected = at;
-        if (asked || status.phase !== 'serving' || !status.active) return;
-        asked = true;
-        bench.marks.serving = at;
-        bench.verification = status.verification ? { source: status.verification.source, probed: status.verification.probed } : null;
-        value.predict({ numeric: { type: 'float32', dims: [1, 784], data: Float32Array.from(pixels) } }).then(
-          (answer) => {
-            bench.answer = { at: performance.now(), latencyMs: answer.latencyMs, version: answer.model.version };
-            settle();
-          },
-          (error: unknown) => {
-            bench.error = String(error);
-            settle();
-          },
-        );
-      };
-      value.on('status', seen);
-      seen(value.status());
-    },
-  });
-}
-
-/** Waits in the page for its first answer, then reads what the injected script and Resource Timing recorded. */
-async function collect(page: Page): Promise<PageTimings> {
-  return page.evaluate(async (timeoutMs) => {
-    const bench = (window as unknown as { __bench: PageBench }).__bench;
-    await Promise.race([bench.answered, new Promise((resolve) => setTimeout(resolve, timeoutMs))]);
-    const navigation = performance.getEntriesByType('navigation')[0] as PerformanceNavigationTiming | undefined;
-    const resources = (performance.getEntriesByType('resource') as PerformanceResourceTiming[]).map((entry) => ({
-      path: new URL(entry.name).pathname,
-      start: entry.startTime,
-      end: entry.responseEnd,
-      transfer: entry.transferSize,
-      encoded: entry.encodedBodySize,
-      decoded: entry.decodedBodySize,
-    }));
-    const status = (window as unknown as { edgefleet?: EdgeDevice }).edgefleet?.status();
-    const error = bench.error ?? (bench.answer ? null : `no answer within ${timeoutMs} ms; status ${JSON.stringify(status ?? null)}`);
-    return { marks: bench.marks, phases: bench.phases, wasm: bench.wasm, crypto: bench.crypto, longTasks: bench.longTasks, answer: bench.answer, error, verification: bench.verification, htmlEnd: navigation?.responseEnd ?? Number.NaN, domContentLoaded: navigation?.domContentLoadedEventEnd ?? Number.NaN, resources };
-  }, ANSWER_TIMEOUT_MS);
-}
-
-/** Per-call times in the page: `calls` predictions cycling through `batches`, each timed around predict(). */
-async function pagePredictRound(page: Page, batch: number, calls: number): Promise<{ total: number[]; model: number[] }> {
-  return page.evaluate(
-    async ({ batch, calls }) => {
-      const device = (window as unknown as { edgefleet: EdgeDevice }).edgefleet;
-      const inputs = (window as unknown as { __inputs: Record<number, Float32Array[]> }).__inputs[batch] ?? [];
-      const total: number[] = [];
-      const model: number[] = [];
-      for (let i = 0; i < calls; i++) {
-        const data = inputs[i % inputs.length] as Float32Array;
-        const started = performance.now();
-        const answer = await device.predict({ numeric: { type: 'float32', dims: [batch, 784], data } });
-        total.push(performance.now() - started);
-        model.push(answer.latencyMs);
-      }
-      return { total, model };
-    },
-    { batch, calls },
-  );
-}
-
-// ---- in Node ----
 
 interface LoadRun {
   /** ms from the navigation's start */
@@ -235,73 +65,6 @@ interface LoadRun {
   timings: PageTimings;
 }
 
-const pathIs = (prefix: string) => (r: ResourceFigure) => r.path.startsWith(prefix);
-
-/** Summed duration of the page's WebCrypto `op` calls that started in [from, to). */
-function cryptoMs(t: PageTimings, op: 'digest' | 'verify', from: number, to: number): number {
-  return t.crypto.filter((c) => c.op === op && c.start >= from && c.start < to).reduce((sum, c) => sum + (c.end - c.start), 0);
-}
-
-const webScriptOf = (t: PageTimings) => t.resources.find((r) => r.path.startsWith('/assets/web-') && r.path.endsWith('.js'));
-
-/** Splits a cold first visit into what the page waited for, in order (ms, each from the previous mark; "of which" rows lie inside the row above). */
-function coldSegments(t: PageTimings, artifactSha: string): Record<string, number> {
-  const phaseAt = (phase: string) => t.phases.find((p) => p.phase === phase)?.at ?? Number.NaN;
-  const script = webScriptOf(t);
-  const enrol = t.resources.find(pathIs('/device/v1/enrol'));
-  const release = t.resources.find(pathIs('/device/v1/releases/'));
-  const artifact = t.resources.find((r) => r.path === `/artifacts/${artifactSha}`);
-  const wasmFile = t.resources.find((r) => r.path.endsWith('.wasm'));
-  const compile = t.wasm[0];
-  const enrolStart = enrol?.start ?? Number.NaN;
-  const scriptEnd = script?.end ?? Number.NaN;
-  const loaded = t.marks.loaded ?? Number.NaN;
-  const connected = t.marks.connected ?? Number.NaN;
-  const releaseStart = release?.start ?? Number.NaN;
-  const releaseEnd = release?.end ?? Number.NaN;
-  const [downloading, verifying, loading, probing, serving] = INSTALL_PHASES.map(phaseAt) as [number, number, number, number, number];
-  return {
-    'HTML (from the navigation start)': t.htmlEnd,
-    'script + stylesheet fetched': scriptEnd - t.htmlEnd,
-    'script parsed and run until load() enrols': enrolStart - scriptEnd,
-    'enrol + trust pinned (load() resolves)': loaded - enrolStart,
-    'MQTT session up': connected - loaded,
-    'desired doc arrives (hub assigns the new device)': releaseStart - connected,
-    'release manifest fetched': releaseEnd - releaseStart,
-    'doc + manifest checked, state saved, install planned': downloading - releaseEnd,
-    '  of which Ed25519 verify (WebCrypto)': cryptoMs(t, 'verify', loaded, downloading),
-    'model download + SHA-256 + Cache Storage write': verifying - downloading,
-    '  of which the HTTP transfer': artifact ? artifact.end - artifact.start : Number.NaN,
-    '  of which SHA-256 (WebCrypto)': cryptoMs(t, 'digest', downloading, verifying),
-    'cache read + SHA-256 again': loading - verifying,
-    'session create (first use: wasm fetch + compile)': probing - loading,
-    '  of which the wasm fetched and compiled (streaming)': compile ? compile.end - compile.start : Number.NaN,
-    '    the wasm transfer alone (overlaps)': wasmFile ? wasmFile.end - wasmFile.start : Number.NaN,
-    '  the rest: wasm loader, ORT init, session from the bytes': probing - loading - (compile ? compile.end - compile.start : Number.NaN),
-    probe: serving - probing,
-    'first predict() (batch 1)': (t.answer?.at ?? Number.NaN) - serving,
-  };
-}
-
-/** A reload with everything cached: the page, then load() (credential, cached model verified, session, probe), then the answer. */
-function warmSegments(t: PageTimings): Record<string, number> {
-  const loaded = t.marks.loaded ?? Number.NaN;
-  const compile = t.wasm[0];
-  const scriptEnd = webScriptOf(t)?.end ?? Number.NaN;
-  return {
-    'HTML (from the navigation start)': t.htmlEnd,
-    'script + stylesheet (HTTP cache)': scriptEnd - t.htmlEnd,
-    'script run, then load(): credential, cached model, session, probe': loaded - scriptEnd,
-    '  of which SHA-256 of the cached model (WebCrypto)': cryptoMs(t, 'digest', scriptEnd, loaded),
-    '  of which the wasm compiled (streaming from the HTTP cache)': compile ? compile.end - compile.start : Number.NaN,
-    'first predict() (batch 1)': (t.answer?.at ?? Number.NaN) - loaded,
-  };
-}
-
-function checkRun(kind: string, t: PageTimings, source: 'network' | 'cache'): void {
-  if (t.error || !t.answer) throw new Error(`${kind}: the page never answered: ${t.error ?? 'no answer'}`);
-  if (t.verification?.source !== source || !t.verification.probed) throw new Error(`${kind}: the model served from ${JSON.stringify(t.verification)}, expected ${source} and probed`);
-}
 
 /** A fresh context (nothing cached), opened on the enrolment link; then WARM_RELOADS reloads. */
 async function visit(browser: Browser, origin: string, token: string, pixels: number[], artifactSha: string, reloads: number): Promise<{ cold: LoadRun; warm: LoadRun[] }> {
