@@ -1,4 +1,5 @@
 /** Structured logging: JSON lines by default, and a guard so the device secret never reaches a log. */
+import { secretGuardedLogger } from '@edgefleet/device-core';
 
 export type LogFields = Record<string, unknown>;
 
@@ -30,27 +31,7 @@ function errorReplacer(_key: string, value: unknown): unknown {
   return value;
 }
 
-/**
- * Wraps any logger (also a caller's partial one) so that the secret is scrubbed from messages
- * and top-level field values. The agent never logs the secret on purpose; this guards against
- * one leaking through an error message such as a URL with credentials.
- */
+/** Wraps any logger (also a caller's partial one) so that the secret never reaches a line (device-core secretGuardedLogger). */
 export function guardedLogger(logger: Partial<AgentLogger> | undefined, secret: string): AgentLogger {
-  const base = logger ?? jsonLogger();
-  const scrub = (text: string): string => (secret.length > 0 ? text.split(secret).join('[redacted]') : text);
-  const scrubFields = (fields?: LogFields): LogFields | undefined => {
-    if (!fields) return undefined;
-    const out: LogFields = {};
-    for (const [key, value] of Object.entries(fields)) {
-      if (typeof value === 'string') out[key] = scrub(value);
-      else if (value instanceof Error) out[key] = { name: value.name, message: scrub(value.message), ...('code' in value ? { code: value.code } : {}) };
-      else out[key] = value;
-    }
-    return out;
-  };
-  const wrap = (level: Level) => (message: string, fields?: LogFields) => {
-    const fn = base[level];
-    if (fn) fn.call(base, scrub(message), scrubFields(fields));
-  };
-  return { debug: wrap('debug'), info: wrap('info'), warn: wrap('warn'), error: wrap('error') };
+  return secretGuardedLogger(logger ?? jsonLogger(), () => secret);
 }

@@ -28,6 +28,7 @@ export * from './reconcile/probe-check';
 export * from './reconcile/reconcile-loop';
 export * from './reconcile/give-up';
 export * from './runtime/ports';
+export * from './runtime/secret-guard';
 export * from './retry/backoff';
 
 export * from './tensors/typed-tensor';

@@ -7,6 +7,7 @@
 import type { Browser, Page } from 'playwright-core';
 import type { EdgeDevice, WebStatus } from '@edgefleet/web-runtime';
 import { openConsole, type ConsolePage } from './browser';
+import { until } from './process';
 
 declare global {
   interface Window {
@@ -39,15 +40,13 @@ export async function attach(opened: ConsolePage): Promise<WebPage> {
 
 const statusOf = (page: Page): Promise<WebStatus> => page.evaluate(() => (window.edgefleet as EdgeDevice).status());
 
-async function waitForStatus(page: Page, predicate: (status: WebStatus) => boolean, what: string, timeoutMs = 20_000): Promise<WebStatus> {
-  const deadline = Date.now() + timeoutMs;
+function waitForStatus(page: Page, predicate: (status: WebStatus) => boolean, what: string, timeoutMs = 20_000): Promise<WebStatus> {
   let last: WebStatus | null = null;
-  while (Date.now() < deadline) {
+  const reached = async (): Promise<WebStatus | undefined> => {
     last = await statusOf(page);
-    if (predicate(last)) return last;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  throw new Error(`page never reached: ${what}; its status is ${JSON.stringify(last)}`);
+    return predicate(last) ? last : undefined;
+  };
+  return until(reached, `the page: ${what}`, timeoutMs, () => `its status is ${JSON.stringify(last)}`);
 }
 
 async function classify(page: Page, pixels: number[], rows: number): Promise<{ version: string; probabilities: number[]; latencyMs: number }> {

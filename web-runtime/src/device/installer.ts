@@ -32,6 +32,8 @@ export class Installer {
   private readonly inMemory = new Map<string, Uint8Array>();
   /** hashes fetched from the hub in this page's life (the verification says "network" for them) */
   private readonly fetchedNow = new Set<string>();
+  /** the bytes the last download verified, handed to the load step that follows (not read and hashed again) */
+  private justFetched: { sha256: string; bytes: Uint8Array } | null = null;
   private readonly loop: ReconcileLoop<WebRuntimeError>;
 
   constructor(private readonly deps: InstallerDeps) {
@@ -200,6 +202,7 @@ export class Installer {
     }
     await this.keep(artifact.sha256, bytes);
     this.fetchedNow.add(artifact.sha256);
+    this.justFetched = { sha256: artifact.sha256, bytes };
   }
 
   private async keep(sha256: string, bytes: Uint8Array): Promise<void> {
@@ -215,6 +218,9 @@ export class Installer {
   private async verifiedBytes(release: ReleaseManifest): Promise<{ bytes: Uint8Array; source: Verification['source'] }> {
     const { artifact } = release;
     const source = this.fetchedNow.has(artifact.sha256) ? 'network' : 'cache';
+    const fresh = this.justFetched;
+    this.justFetched = null;
+    if (fresh?.sha256 === artifact.sha256) return { bytes: fresh.bytes, source };
     const held = this.inMemory.get(artifact.sha256);
     if (held) return { bytes: held, source };
     const read = await this.deps.cache.read(artifact);
