@@ -3,7 +3,7 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
-    include: ['protocol/test/**/*.test.ts', 'device-core/test/**/*.test.ts', 'web-runtime/test/**/*.test.ts', 'hub/test/**/*.test.ts', 'agent/test/**/*.test.ts', 'test/**/*.test.ts', 'fleet-sim/test/**/*.test.ts'],
+    include: ['protocol/test/**/*.test.ts', 'device-core/test/**/*.test.ts', 'web-runtime/test/**/*.test.ts', 'hub/test/**/*.test.ts', 'agent/test/**/*.test.ts', 'test/**/*.test.ts', 'fleet-sim/test/**/*.test.ts', 'cli/test/**/*.test.ts'],
     testTimeout: 30_000,
     hookTimeout: 30_000,
     pool: 'forks',
