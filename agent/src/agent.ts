@@ -6,18 +6,22 @@
  */
 import { join } from 'node:path';
 import type { DeviceEvent, ReportedState } from '@edgefleet/protocol';
-import { cachedFilesOf, DEFAULT_STATS_INTERVAL_S, giveUpInstall, isShadowInstallStep, msgIdSource, type AgentStatus, type Observed, type TypedTensor } from '@edgefleet/device-core';
+import { cachedFilesOf, DEFAULT_STATS_INTERVAL_S, giveUpInstall, isShadowInstallStep, msgIdSource, type Observed, type TypedTensor } from '@edgefleet/device-core';
 import { basicAuth, fetchReleaseManifest } from './adapters/hub-client';
+import { hubHttp } from './adapters/hub-http';
 import { createLocalApi, serveLocalApi, type LocalServer } from './adapters/local-api';
 import { ModelFiles } from './adapters/model-files';
-import { connectMqttLink, type MqttLink } from './adapters/mqtt-link';
+import { connectMqttLink, redactUrl as redactedBroker, type MqttLink } from './adapters/mqtt-link';
 import { Outbox } from './adapters/outbox';
 import { RUNTIME_VERSION } from './adapters/runtime';
 import { AgentStore } from './adapters/store';
 import { bootstrap } from './bootstrap';
 import { resolveOptions, type AgentOptions } from './config';
+import type { ModelDescription } from './core/model-description';
+import { servingDescriber } from './describe-serving';
 import { DocHandler } from './doc-handler';
 import { reportable } from './errors';
+import { HubLink, type LocalStatus } from './hub-link';
 import { Predictor, type Prediction, type PredictionIds } from './predictor';
 import { guardedLogger } from './logger';
 import { Reconciler } from './reconciler';
@@ -49,8 +53,10 @@ export interface Agent {
    * (`inputs.state.dims: ...`), E_INFERENCE when onnxruntime fails.
    */
   predict(inputs: Readonly<Record<string, TypedTensor>>): Promise<Prediction>;
-  /** the same body as GET /v1/status */
-  status(): AgentStatus;
+  /** the same body as GET /v1/status: the reported state's fields and `hub` (connected, credentials refused, ...) */
+  status(): LocalStatus;
+  /** the same body as GET /v1/model: the serving model's inputs, outputs and an example request; AgentError E_NO_MODEL before one serves */
+  describeModel(): Promise<ModelDescription>;
   /** every reported state, also while offline; returns an unsubscribe function */
   onReport(listener: (state: ReportedState) => void): () => void;
   /** every device event, also while offline; returns an unsubscribe function */
@@ -69,6 +75,8 @@ export async function startAgent(input: AgentOptions): Promise<Agent> {
   const options = resolveOptions(input);
   const logger = guardedLogger(input.logger, options.deviceSecret);
   const authorization = basicAuth(options.deviceId, options.deviceSecret);
+  const http = hubHttp(options.ca);
+  const hubLink = new HubLink({ deviceId: options.deviceId, now: options.now, logger, credentialRetryMs: options.tuning.credentialRetryMs });
 
   const files = new ModelFiles(options.dataDir);
   await files.ensureDirs();
@@ -82,6 +90,7 @@ export async function startAgent(input: AgentOptions): Promise<Agent> {
     runtime: `onnxruntime-node ${RUNTIME_VERSION}`,
     agentVersion: AGENT_VERSION,
   });
+  const status = (): LocalStatus => ({ ...world.status(), hub: hubLink.status() });
   if (trust.kind === 'corrupt') world.setError({ code: 'E_TRUST_STATE', message: trust.reason.slice(0, 2000) });
   world.freeDiskBytes = await files.freeBytes();
 
@@ -104,15 +113,17 @@ export async function startAgent(input: AgentOptions): Promise<Agent> {
   const nowMs = input.now === undefined ? Date.now : () => options.now().getTime();
   const ids: PredictionIds = { device: options.deviceId, nowMs, nonce: msgIdSource() };
   const predictor = new Predictor(world, stats, shadows, ids);
+  const describeServing = servingDescriber(world, files);
   let server: LocalServer;
   try {
-    server = await serveLocalApi(createLocalApi({ status: () => world.status(), predict: (body) => predictor.json(body) }), options.host, options.port);
+    server = await serveLocalApi(createLocalApi({ status, model: describeServing, predict: (body) => predictor.json(body) }), options.host, options.port);
   } catch (error) {
     stopServingWatch();
     stopShadowWatch();
     await shadows.close();
     await stats.stop();
     await world.serving?.retire();
+    await http.close();
     throw new Error(`agent local API could not listen on ${options.host}:${options.port}`, { cause: error });
   }
 
@@ -132,7 +143,7 @@ export async function startAgent(input: AgentOptions): Promise<Agent> {
       const desired = world.persisted.desired;
       return desired ? { seq: desired.seq, release: desired.release.manifest, downgrade: desired.downgrade, shadow: desired.shadow?.manifest ?? null } : null;
     },
-    run: (step, signal) => runStep(step, { world, files, options, authorization, logger, signal }),
+    run: (step, signal) => runStep(step, { world, files, options, authorization, fetch: http.fetch, logger, signal }),
     giveUp: async (step, error) => {
       await giveUpInstall(step, error, world, { reportable, logger });
       // A network failure must not strand the device on its old model until the next doc or
@@ -163,7 +174,7 @@ export async function startAgent(input: AgentOptions): Promise<Agent> {
     now: options.now,
     logger,
     onAccepted,
-    fetchRelease: (ref) => fetchReleaseManifest(options.hubUrl, authorization, ref),
+    fetchRelease: (ref) => fetchReleaseManifest(options.hubUrl, authorization, ref, undefined, http.fetch),
     retry: { baseMs: options.tuning.retryBaseMs, maxMs: options.tuning.retryMaxMs },
   });
 
@@ -174,6 +185,8 @@ export async function startAgent(input: AgentOptions): Promise<Agent> {
     store,
     options,
     authorization,
+    fetch: http.fetch,
+    hubLink,
     logger,
     signal: bootstrapAbort.signal,
     connect: (brokerUrl) => {
@@ -182,13 +195,19 @@ export async function startAgent(input: AgentOptions): Promise<Agent> {
         deviceId: options.deviceId,
         secret: options.deviceSecret,
         reconnectPeriodMs: options.tuning.mqttReconnectMs,
+        refusedReconnectPeriodMs: options.tuning.credentialRetryMs,
+        ca: options.ca,
         logger,
         onDesired: (bytes) => void docs.desired(bytes),
         onTrust: (bytes) => void docs.trust(bytes),
         onConnect: () => {
+          hubLink.connected();
           world.report();
           void outbox.drain();
         },
+        onDisconnect: () => hubLink.disconnected(),
+        onRefused: (how) => hubLink.credentialsRejected(how),
+        onError: (message) => hubLink.unreachable('E_BROKER_UNREACHABLE', `mqtt ${redactedBroker(brokerUrl)}: ${message}`),
       });
       const current = link;
       world.attachLink(current);
@@ -204,7 +223,7 @@ export async function startAgent(input: AgentOptions): Promise<Agent> {
   // The first check waits a turn so a caller can subscribe to onEvent right after startAgent resolves.
   const firstStaleCheck = setImmediate(() => world.checkStale());
   world.report();
-  logger.info('agent started', { device: options.deviceId, localUrl: server.url, phase: world.status().phase });
+  logger.info('agent started', { device: options.deviceId, localUrl: server.url, dataDir: options.dataDir, phase: world.status().phase });
 
   const close = (): Promise<void> =>
     (closing ??= (async () => {
@@ -229,13 +248,15 @@ export async function startAgent(input: AgentOptions): Promise<Agent> {
       await world.candidate?.model.retire();
       await world.shadow?.model.retire();
       await world.serving?.retire();
+      await http.close();
       logger.info('agent stopped', { device: options.deviceId });
     })());
 
   return {
     localUrl: server.url,
     predict: (inputs) => predictor.typed(inputs),
-    status: () => world.status(),
+    status,
+    describeModel: describeServing,
     onReport: (listener) => world.onReport(listener),
     onEvent: (listener) => world.onEvent(listener),
     flushStats: async () => {

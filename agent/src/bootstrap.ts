@@ -5,9 +5,11 @@
  */
 import { backoffDelay, pinFirstTrust as pinnedOnFirstUse } from '@edgefleet/device-core';
 import { fetchDeviceConfig } from './adapters/hub-client';
+import type { HubFetch } from './adapters/hub-http';
 import type { AgentStore } from './adapters/store';
 import type { ResolvedOptions } from './config';
 import { reportable, toAgentError } from './errors';
+import type { HubLink } from './hub-link';
 import type { AgentLogger } from './logger';
 import type { World } from './world';
 
@@ -16,6 +18,8 @@ export interface BootstrapDeps {
   store: AgentStore;
   options: ResolvedOptions;
   authorization: string;
+  fetch: HubFetch;
+  hubLink: HubLink;
   logger: AgentLogger;
   signal: AbortSignal;
   connect(brokerUrl: string): void;
@@ -27,7 +31,7 @@ export async function bootstrap(deps: BootstrapDeps): Promise<void> {
     try {
       let brokerUrl = options.brokerUrl ?? world.persisted.brokerUrl;
       if (world.trust.kind === 'unpinned' || brokerUrl === null) {
-        const config = await fetchDeviceConfig(options.hubUrl, deps.authorization, signal);
+        const config = await fetchDeviceConfig(options.hubUrl, deps.authorization, signal, deps.fetch);
         if (world.trust.kind === 'unpinned') await pinFirstTrust(deps, config.trust);
         if (options.brokerUrl === null && world.persisted.brokerUrl !== config.mqttUrl) {
           await world.update((state) => ({ ...state, brokerUrl: config.mqttUrl }));
@@ -40,13 +44,22 @@ export async function bootstrap(deps: BootstrapDeps): Promise<void> {
     } catch (thrown) {
       if (signal.aborted) return;
       const error = toAgentError(thrown, 'E_DOWNLOAD_FAILED', 'bootstrap');
-      // A trust document that does not verify is worth an operator's attention; an unreachable hub is not.
-      if (!error.transient) {
-        world.setError(reportable(error));
-        world.report();
+      let delay: number;
+      if (error.code === 'E_CREDENTIALS_REJECTED') {
+        // Not the network: the hub answered and refused. Said as such (hub-link.ts), and tried
+        // again slowly, as each try is a failed login the hub counts.
+        delay = options.tuning.credentialRetryMs;
+        deps.hubLink.credentialsRejected(error.message);
+      } else {
+        // A trust document that does not verify is worth an operator's attention; an unreachable hub is not.
+        if (!error.transient) {
+          world.setError(reportable(error));
+          world.report();
+        }
+        delay = backoffDelay(attempt, { baseMs: options.tuning.bootstrapBaseMs, maxMs: options.tuning.bootstrapMaxMs });
+        deps.hubLink.unreachable(error.code, error.message);
+        logger.warn('hub not reachable yet, retrying', { code: error.code, message: error.message, delayMs: delay });
       }
-      const delay = backoffDelay(attempt, { baseMs: options.tuning.bootstrapBaseMs, maxMs: options.tuning.bootstrapMaxMs });
-      logger.warn('hub not reachable yet, retrying', { code: error.code, message: error.message, delayMs: delay });
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, delay);
         signal.addEventListener('abort', () => (clearTimeout(timer), resolve()), { once: true });

@@ -4,6 +4,8 @@
  */
 import { deviceIdSchema, describeIssues } from '@edgefleet/protocol';
 import { z } from 'zod';
+import { caCertificates } from './core/ca-bundle';
+import { AgentError } from './errors';
 import type { AgentLogger } from './logger';
 
 export interface AgentOptions {
@@ -13,10 +15,18 @@ export interface AgentOptions {
   brokerUrl?: string;
   /** EDGEFLEET_DEVICE_ID: also the MQTT client id and username */
   deviceId: string;
-  /** EDGEFLEET_DEVICE_SECRET: MQTT password and HTTP Basic password; never logged */
+  /** EDGEFLEET_DEVICE_SECRET or the file EDGEFLEET_DEVICE_SECRET_FILE names: MQTT password and HTTP Basic password; never logged */
   deviceSecret: string;
-  /** EDGEFLEET_AGENT_DATA_DIR: state, trust and model files; default ./agent-data */
+  /**
+   * EDGEFLEET_AGENT_DATA_DIR: state, trust and model files; from the environment the default is
+   * systemd's $STATE_DIRECTORY when set, else ./agent-data
+   */
   dataDir: string;
+  /**
+   * PEM certificates (the file EDGEFLEET_CA_FILE names) trusted for the hub's https:// and the
+   * broker's mqtts:// or wss://, beside the system's usual CAs (a private CA, a self-signed hub)
+   */
+  ca?: string | Buffer;
   /** EDGEFLEET_AGENT_PORT: local inference API port; default 8181; 0 picks a free port */
   port?: number;
   /** local API bind address; default 127.0.0.1 (the API has no authentication) */
@@ -58,6 +68,11 @@ export interface AgentTuning {
    * report it never committed (e.g. one queued by the broker for a hub replica that died)
    */
   stateRefreshMs: number;
+  /**
+   * how often a device whose id or secret the hub refuses tries again (the operator may fix it
+   * on the hub, e.g. a decommissioned id enrolled again); slow: every try is a failed login there
+   */
+  credentialRetryMs: number;
 }
 
 export const DEFAULT_TUNING: AgentTuning = {
@@ -74,9 +89,12 @@ export const DEFAULT_TUNING: AgentTuning = {
   statsOutboxMaxWindows: 500,
   shadowQueueMax: 32,
   stateRefreshMs: 5 * 60_000,
+  credentialRetryMs: 60_000,
 };
 
 export const DEFAULT_PORT = 8181;
+/** relative to the working directory: right for `npm run agent`; the service gets an absolute one */
+export const DEFAULT_DATA_DIR = './agent-data';
 export const DEFAULT_MAX_ARTIFACT_BYTES = 512 * 1024 * 1024;
 
 export interface ResolvedOptions {
@@ -85,6 +103,8 @@ export interface ResolvedOptions {
   deviceId: string;
   deviceSecret: string;
   dataDir: string;
+  /** extra trusted CA certificates (one PEM each, parsed), or null for the public CAs alone */
+  ca: readonly string[] | null;
   port: number;
   host: string;
   now: () => Date;
@@ -95,15 +115,16 @@ export interface ResolvedOptions {
 const brokerUrlSchema = z.string().regex(/^(mqtts?|wss?|tcp|ssl):\/\/[^\s]+$/, 'must be an mqtt://, mqtts://, ws:// or wss:// URL');
 
 export function resolveOptions(options: AgentOptions): ResolvedOptions {
-  if (!deviceIdSchema.safeParse(options.deviceId).success) throw new Error(`invalid deviceId: must match ^[A-Za-z0-9_-]{1,64}$`);
-  if (!/^https?:\/\//.test(options.hubUrl)) throw new Error('invalid hubUrl: must be an http:// or https:// URL');
-  if (options.deviceSecret.length === 0) throw new Error('invalid deviceSecret: must not be empty');
+  if (!deviceIdSchema.safeParse(options.deviceId).success) throw new AgentError('E_CONFIG', 'invalid deviceId: must match ^[A-Za-z0-9_-]{1,64}$');
+  if (!/^https?:\/\//.test(options.hubUrl)) throw new AgentError('E_CONFIG', 'invalid hubUrl: must be an http:// or https:// URL');
+  if (options.deviceSecret.length === 0) throw new AgentError('E_CONFIG', 'invalid deviceSecret: must not be empty');
   return {
     hubUrl: options.hubUrl.replace(/\/+$/, ''),
     brokerUrl: options.brokerUrl ?? null,
     deviceId: options.deviceId,
     deviceSecret: options.deviceSecret,
     dataDir: options.dataDir,
+    ca: options.ca === undefined ? null : caCertificates(options.ca.toString(), 'ca'),
     port: options.port ?? DEFAULT_PORT,
     host: options.host ?? '127.0.0.1',
     now: options.now ?? (() => new Date()),
@@ -116,25 +137,47 @@ export function resolveOptions(options: AgentOptions): ResolvedOptions {
 const optional = <S extends z.ZodType>(schema: S) => z.preprocess((value) => (value === '' ? undefined : value), schema.optional());
 
 const envSchema = z.object({
-  EDGEFLEET_HUB_URL: z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' }),
+  EDGEFLEET_HUB_URL: z.string({ error: 'is required' }).pipe(z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' })),
   EDGEFLEET_BROKER_URL: optional(brokerUrlSchema),
-  EDGEFLEET_DEVICE_ID: deviceIdSchema,
-  EDGEFLEET_DEVICE_SECRET: z.string({ error: 'is required' }).min(1, 'must not be empty'),
-  EDGEFLEET_AGENT_DATA_DIR: optional(z.string()),
+  EDGEFLEET_DEVICE_ID: z.string({ error: 'is required' }).pipe(deviceIdSchema),
+  EDGEFLEET_DEVICE_SECRET_FILE: optional(z.string().max(4096)),
+  EDGEFLEET_CA_FILE: optional(z.string().max(4096)),
+  EDGEFLEET_AGENT_DATA_DIR: optional(z.string().max(4096)),
+  // systemd's StateDirectory= sets it (colon-separated when the unit names several)
+  STATE_DIRECTORY: optional(z.string()),
   EDGEFLEET_AGENT_PORT: optional(z.coerce.number().int().min(0).max(65_535)),
 });
 
-/** Reads the agent's environment; throws one error naming every bad variable (never its value). */
-export function agentOptionsFromEnv(env: NodeJS.ProcessEnv): AgentOptions {
+/** Where the secret and the extra CAs come from: values, or files still to be read (adapters/env-files.ts). */
+export interface AgentEnv {
+  options: Omit<AgentOptions, 'deviceSecret' | 'ca'>;
+  secret: { kind: 'value'; value: string } | { kind: 'file'; path: string };
+  caFile: string | null;
+}
+
+/**
+ * Reads the agent's environment without touching a file; throws one error naming every bad
+ * variable (never a value). Exactly one of EDGEFLEET_DEVICE_SECRET and _FILE must be set.
+ */
+export function parseAgentEnv(env: NodeJS.ProcessEnv): AgentEnv {
   const result = envSchema.safeParse(env);
-  if (!result.success) throw new Error(`invalid agent environment: ${describeIssues(result.error)}`);
+  const problems = result.success ? [] : [describeIssues(result.error)];
+  const secretValue = env.EDGEFLEET_DEVICE_SECRET || undefined;
+  const secretFile = env.EDGEFLEET_DEVICE_SECRET_FILE || undefined;
+  if (secretValue === undefined && secretFile === undefined) problems.push('EDGEFLEET_DEVICE_SECRET or EDGEFLEET_DEVICE_SECRET_FILE is required');
+  if (secretValue !== undefined && secretFile !== undefined) problems.push('EDGEFLEET_DEVICE_SECRET and EDGEFLEET_DEVICE_SECRET_FILE are both set: set exactly one');
+  if (!result.success || problems.length > 0) throw new AgentError('E_CONFIG', `invalid agent environment: ${problems.join('; ')}`);
   const parsed = result.data;
+  const stateDirectory = parsed.STATE_DIRECTORY?.split(':')[0];
   return {
-    hubUrl: parsed.EDGEFLEET_HUB_URL,
-    ...(parsed.EDGEFLEET_BROKER_URL === undefined ? {} : { brokerUrl: parsed.EDGEFLEET_BROKER_URL }),
-    deviceId: parsed.EDGEFLEET_DEVICE_ID,
-    deviceSecret: parsed.EDGEFLEET_DEVICE_SECRET,
-    dataDir: parsed.EDGEFLEET_AGENT_DATA_DIR ?? './agent-data',
-    port: parsed.EDGEFLEET_AGENT_PORT ?? DEFAULT_PORT,
+    options: {
+      hubUrl: parsed.EDGEFLEET_HUB_URL,
+      ...(parsed.EDGEFLEET_BROKER_URL === undefined ? {} : { brokerUrl: parsed.EDGEFLEET_BROKER_URL }),
+      deviceId: parsed.EDGEFLEET_DEVICE_ID,
+      dataDir: parsed.EDGEFLEET_AGENT_DATA_DIR ?? (stateDirectory || DEFAULT_DATA_DIR),
+      port: parsed.EDGEFLEET_AGENT_PORT ?? DEFAULT_PORT,
+    },
+    secret: secretFile !== undefined ? { kind: 'file', path: secretFile } : { kind: 'value', value: secretValue ?? '' },
+    caFile: parsed.EDGEFLEET_CA_FILE ?? null,
   };
 }

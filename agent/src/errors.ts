@@ -1,17 +1,25 @@
 /**
  * The agent's one error family: a protocol error code (the same strings the hub and console
- * show), whether retrying can help, and the cause. Executors throw it; the loop decides from
- * `transient` whether to back off and retry or to give up and report.
+ * show) or one of the agent-only codes below, whether retrying can help, and the cause.
+ * Executors throw it; the loop decides from `transient` whether to back off and retry or to give
+ * up and report.
  */
 import { DeviceCoreError } from '@edgefleet/device-core';
 import { ProtocolError, type ErrorCode } from '@edgefleet/protocol';
 
+/**
+ * Codes that never reach the hub: the hub refusing this device's id and secret (it cannot hear
+ * the device then anyway), the broker out of reach, and a configuration the agent cannot start with.
+ */
+export type LocalErrorCode = 'E_CREDENTIALS_REJECTED' | 'E_BROKER_UNREACHABLE' | 'E_CONFIG';
+export type AgentErrorCode = ErrorCode | LocalErrorCode;
+
 export class AgentError extends Error {
-  readonly code: ErrorCode;
+  readonly code: AgentErrorCode;
   /** true when the same attempt may succeed later (network, slow server, resumable partial) */
   readonly transient: boolean;
 
-  constructor(code: ErrorCode, message: string, options: { transient?: boolean; cause?: unknown } = {}) {
+  constructor(code: AgentErrorCode, message: string, options: { transient?: boolean; cause?: unknown } = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'AgentError';
     this.code = code;
@@ -31,8 +39,16 @@ export function toAgentError(error: unknown, fallback: ErrorCode, context?: stri
   return new AgentError(fallback, prefix + message, { cause: error });
 }
 
-/** Reported messages are capped by the protocol schema (2000 chars). */
+const LOCAL_CODES: ReadonlySet<AgentErrorCode> = new Set<LocalErrorCode>(['E_CREDENTIALS_REJECTED', 'E_BROKER_UNREACHABLE', 'E_CONFIG']);
+const isLocalCode = (code: AgentErrorCode): code is LocalErrorCode => LOCAL_CODES.has(code);
+
+/**
+ * What goes into reported state, events and statistics: a protocol code (a refused download
+ * credential is a failed download to the hub) and a message capped by the protocol schema.
+ */
 export const reportable = (error: AgentError): { code: ErrorCode; message: string } => ({
-  code: error.code,
+  code: protocolCode(error.code),
   message: error.message.slice(0, 2000),
 });
+
+export const protocolCode = (code: AgentErrorCode): ErrorCode => (isLocalCode(code) ? 'E_DOWNLOAD_FAILED' : code);

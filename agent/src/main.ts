@@ -1,20 +1,47 @@
-/** CLI entry (`npm run agent`): configuration from the environment, shutdown on SIGINT/SIGTERM. */
+/**
+ * The agent program (`edgefleet-agent`, `npm run agent`): configuration from the environment,
+ * shutdown on SIGINT/SIGTERM. Exit codes: 2 for a configuration it cannot start with, 1 when
+ * the start fails otherwise (the local API port taken, the data dir not writable).
+ */
 import { startAgent } from './agent';
-import { agentOptionsFromEnv } from './config';
+import { agentOptionsFromEnv, type EnvOptions } from './adapters/env-files';
 import { jsonLogger } from './logger';
+import { AGENT_VERSION } from './version';
+
+const USAGE = `edgefleet-agent ${AGENT_VERSION}: the edgefleet device agent
+Configured by the environment:
+  EDGEFLEET_HUB_URL              the hub, http(s)://host:port (required)
+  EDGEFLEET_DEVICE_ID            this device's id (required)
+  EDGEFLEET_DEVICE_SECRET        its secret, or
+  EDGEFLEET_DEVICE_SECRET_FILE   a file holding it (exactly one of the two)
+  EDGEFLEET_CA_FILE              PEM certificates to trust for the hub's TLS, beside the public CAs
+  EDGEFLEET_BROKER_URL           the MQTT broker (default: what the hub says)
+  EDGEFLEET_AGENT_DATA_DIR       state and models (default: $STATE_DIRECTORY under systemd, else ./agent-data)
+  EDGEFLEET_AGENT_PORT           the local API on 127.0.0.1 (default 8181)
+Options: --help, --version
+`;
 
 async function main(): Promise<void> {
+  const args = process.argv.slice(2);
+  if (args.includes('--version')) return void process.stdout.write(`${AGENT_VERSION}\n`);
+  if (args.includes('--help') || args.includes('-h')) return void process.stdout.write(USAGE);
   const logger = jsonLogger();
-  let options;
+  if (args.length > 0) {
+    logger.error(`unknown argument ${JSON.stringify(args[0])}: the agent is configured by the environment (edgefleet-agent --help)`);
+    process.exitCode = 2;
+    return;
+  }
+  let loaded: EnvOptions;
   try {
-    options = agentOptionsFromEnv(process.env);
+    loaded = await agentOptionsFromEnv(process.env);
   } catch (error) {
     logger.error(error instanceof Error ? error.message : String(error));
     process.exitCode = 2;
     return;
   }
-  const agent = await startAgent({ ...options, logger });
-  logger.info('local API listening', { url: agent.localUrl });
+  for (const warning of loaded.warnings) logger.warn(warning);
+  const agent = await startAgent({ ...loaded.options, logger });
+  logger.info('local API listening', { url: agent.localUrl, version: AGENT_VERSION });
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;
@@ -33,6 +60,7 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  process.stderr.write(`edgefleet agent failed to start: ${error instanceof Error ? error.message : String(error)}\n`);
+  const cause = error instanceof Error && error.cause instanceof Error ? `: ${error.cause.message}` : '';
+  process.stderr.write(`edgefleet agent failed to start: ${error instanceof Error ? error.message : String(error)}${cause}\n`);
   process.exit(1);
 });

@@ -45,6 +45,7 @@ async function fetchProbeBlob(ref: ProbeRef, ctx: StepContext): Promise<Uint8Arr
     minBytesPerSec: tuning.downloadMinBytesPerSec,
     windowMs: tuning.downloadWindowMs,
     freeBytes: () => ctx.files.freeBytes(),
+    fetch: ctx.fetch,
   });
   ctx.logger.info('probe blob downloaded', { sha256: ref.sha256, size: ref.size });
   const bytes = await ctx.files.readProbeBlob(ref.sha256);

@@ -5,6 +5,7 @@
 import { refOf, sameRelease, type Step, type StepKind } from '@edgefleet/device-core';
 import type { ReleaseManifest } from '@edgefleet/protocol';
 import { downloadArtifact } from './adapters/download';
+import type { HubFetch } from './adapters/hub-http';
 import type { ModelFiles } from './adapters/model-files';
 import { LoadedModel } from './adapters/runtime';
 import type { ResolvedOptions } from './config';
@@ -19,6 +20,8 @@ export interface StepContext {
   options: ResolvedOptions;
   /** HTTP Basic header for artifact downloads */
   authorization: string;
+  /** the HTTP client for the hub and artifact URLs (hub-http.ts: extra CAs) */
+  fetch: HubFetch;
   logger: AgentLogger;
   /** aborted when a newer doc supersedes this apply, or on shutdown */
   signal: AbortSignal;
@@ -165,6 +168,7 @@ async function fetchArtifact(release: ReleaseManifest, ctx: StepContext): Promis
     minBytesPerSec: tuning.downloadMinBytesPerSec,
     windowMs: tuning.downloadWindowMs,
     freeBytes: () => ctx.files.freeBytes(),
+    fetch: ctx.fetch,
   });
   ctx.world.freeDiskBytes = await ctx.files.freeBytes();
   ctx.logger.info('artifact downloaded', { sha256: release.artifact.sha256, resumedFrom: result.resumedFrom, fetched: result.fetched });

@@ -9,6 +9,7 @@ import { open, rename, rm, stat, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { AgentError } from '../errors';
 import { fsyncDir, isNotFound } from './atomic-file';
+import { plainFetch, type HubFetch } from './hub-http';
 
 export interface DownloadRequest {
   url: string;
@@ -27,6 +28,8 @@ export interface DownloadRequest {
   windowMs: number;
   /** free disk space, checked before any byte is fetched */
   freeBytes?: () => Promise<number | undefined>;
+  /** the agent's HTTP client for the hub (hub-http.ts: extra CAs); Node's fetch by default */
+  fetch?: HubFetch;
 }
 
 export interface DownloadResult {
@@ -71,7 +74,7 @@ export async function downloadArtifact(req: DownloadRequest): Promise<DownloadRe
 async function fetchRest(req: DownloadRequest, offset: number, hash: { current: Hash }, guard: TransferGuard): Promise<DownloadResult> {
   let response: Response;
   try {
-    response = await fetch(req.url, {
+    response = await (req.fetch ?? plainFetch)(req.url, {
       headers: { ...req.headers, ...(offset > 0 ? { range: `bytes=${offset}-` } : {}) },
       signal: guard.signal,
     });
@@ -93,7 +96,9 @@ async function fetchRest(req: DownloadRequest, offset: number, hash: { current: 
     await response.body?.cancel();
     if (response.status === 416) await rm(req.partPath, { force: true });
     const transient = response.status >= 500 || response.status === 408 || response.status === 429 || response.status === 416;
-    throw new AgentError('E_DOWNLOAD_FAILED', `GET ${req.url}: HTTP ${response.status}`, { transient });
+    // 401: the secret was replaced since the session began (rotation); said so, not "HTTP 401" alone.
+    const why = response.status === 401 ? ': the hub does not accept this device id and secret' : '';
+    throw new AgentError('E_DOWNLOAD_FAILED', `GET ${req.url}: HTTP ${response.status}${why}`, { transient });
   }
 
   const expected = req.size - resumedFrom;

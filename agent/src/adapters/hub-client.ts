@@ -2,6 +2,7 @@
 import { describeIssues, type ReleaseRef } from '@edgefleet/protocol';
 import { z } from 'zod';
 import { AgentError } from '../errors';
+import { plainFetch, type HubFetch } from './hub-http';
 
 export const basicAuth = (deviceId: string, secret: string): string => `Basic ${Buffer.from(`${deviceId}:${secret}`, 'utf8').toString('base64')}`;
 
@@ -13,20 +14,42 @@ const deviceConfigSchema = z.object({
 });
 export type DeviceConfig = z.infer<typeof deviceConfigSchema>;
 
-/** A GET with the device's credentials; a failure to reach the hub is a transient E_DOWNLOAD_FAILED. */
-async function getFromHub(url: string, authorization: string, signal: AbortSignal): Promise<Response> {
+/**
+ * A GET with the device's credentials; a failure to reach the hub is a transient
+ * E_DOWNLOAD_FAILED, a 401 (or 429) the hub refusing the id and secret (E_CREDENTIALS_REJECTED,
+ * tried again slowly: the operator may fix it on the hub).
+ */
+async function getFromHub(http: HubFetch, url: string, authorization: string, signal: AbortSignal): Promise<Response> {
+  let response: Response;
   try {
-    return await fetch(url, { headers: { authorization, accept: 'application/json' }, signal });
+    response = await http(url, { headers: { authorization, accept: 'application/json' }, signal });
   } catch (cause) {
     // fetch says only "fetch failed"; the useful part (ECONNREFUSED, DNS) is in its cause.
     const detail = cause instanceof Error ? cause.message + (cause.cause instanceof Error ? ` (${cause.cause.message})` : '') : String(cause);
     throw new AgentError('E_DOWNLOAD_FAILED', `GET ${url}: ${detail}`, { transient: true, cause });
   }
+  const refusal = REFUSALS.get(response.status);
+  if (refusal !== undefined) {
+    await response.body?.cancel();
+    throw new AgentError('E_CREDENTIALS_REJECTED', `GET ${url}: HTTP ${response.status}: ${refusal}`, { transient: true });
+  }
+  return response;
 }
 
-export async function fetchDeviceConfig(hubUrl: string, authorization: string, signal?: AbortSignal): Promise<DeviceConfig> {
+/**
+ * Device-route answers that refuse the credential. The hub never limits a correct secret: a 429
+ * comes after this id failed too often from this address, and passes again some time after the
+ * secret is right.
+ */
+const REFUSALS: ReadonlyMap<number, string> = new Map([
+  [401, 'the hub does not accept this device id and secret'],
+  [429, 'too many failed logins for this device from this address'],
+]);
+
+/** `http`: the agent's client for the hub (hub-http.ts: extra CAs); Node's fetch by default. */
+export async function fetchDeviceConfig(hubUrl: string, authorization: string, signal?: AbortSignal, http: HubFetch = plainFetch): Promise<DeviceConfig> {
   const url = `${hubUrl}/device/v1/config`;
-  const response = await getFromHub(url, authorization, signal ?? AbortSignal.timeout(15_000));
+  const response = await getFromHub(http, url, authorization, signal ?? AbortSignal.timeout(15_000));
   if (!response.ok) {
     await response.body?.cancel();
     throw new AgentError('E_DOWNLOAD_FAILED', `GET ${url}: HTTP ${response.status}`, { transient: true });
@@ -48,9 +71,9 @@ export async function fetchDeviceConfig(hubUrl: string, authorization: string, s
  * the hash (protocol `openReleaseRef`). Network and server failures are transient: the doc is
  * tried again; a 4xx is not (the hub does not have it).
  */
-export async function fetchReleaseManifest(hubUrl: string, authorization: string, ref: ReleaseRef, signal?: AbortSignal): Promise<Uint8Array> {
+export async function fetchReleaseManifest(hubUrl: string, authorization: string, ref: ReleaseRef, signal?: AbortSignal, http: HubFetch = plainFetch): Promise<Uint8Array> {
   const url = `${hubUrl}/device/v1/releases/${ref.sha256}`;
-  const response = await getFromHub(url, authorization, signal ?? AbortSignal.timeout(30_000));
+  const response = await getFromHub(http, url, authorization, signal ?? AbortSignal.timeout(30_000));
   if (!response.ok || !response.body) {
     await response.body?.cancel();
     const transient = response.status >= 500 || response.status === 408 || response.status === 429;

@@ -6,9 +6,10 @@ import { serve } from '@hono/node-server';
 import { Hono, type Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import type { AddressInfo } from 'node:net';
-import type { ErrorCode, TensorJson } from '@edgefleet/protocol';
-import type { AgentStatus } from '@edgefleet/device-core';
-import { AgentError } from '../errors';
+import type { TensorJson } from '@edgefleet/protocol';
+import type { ModelDescription } from '../core/model-description';
+import { AgentError, type AgentErrorCode } from '../errors';
+import type { LocalStatus } from '../hub-link';
 
 export interface PredictResponse {
   model: string;
@@ -22,7 +23,9 @@ export interface PredictResponse {
 }
 
 export interface LocalApiDeps {
-  status(): AgentStatus;
+  status(): LocalStatus;
+  /** the serving model's inputs, outputs and an example body; throws AgentError E_NO_MODEL */
+  model(): Promise<ModelDescription>;
   /**
    * validates `body` against the serving model (one pass into typed arrays, core/predict-request.ts:
    * E_SCHEMA naming the field) and runs it; throws AgentError
@@ -31,8 +34,9 @@ export interface LocalApiDeps {
 }
 
 const MAX_BODY_BYTES = 32 * 1024 * 1024;
+export const SCHEMA_HINT = 'GET /v1/model describes the inputs and gives an example body';
 
-const STATUS_OF: Partial<Record<ErrorCode, 400 | 413 | 500 | 503>> = {
+const STATUS_OF: Partial<Record<AgentErrorCode, 400 | 413 | 500 | 503>> = {
   E_SCHEMA: 400,
   E_BAD_JSON: 400,
   E_TOO_LARGE: 413,
@@ -43,6 +47,7 @@ export function createLocalApi(deps: LocalApiDeps): Hono {
   const app = new Hono();
   app.get('/healthz', (c) => c.json({ status: 'ok' }));
   app.get('/v1/status', (c) => c.json(deps.status()));
+  app.get('/v1/model', async (c) => c.json(await deps.model()));
   app.post(
     '/v1/predict',
     bodyLimit({ maxSize: MAX_BODY_BYTES, onError: (c) => errorResponse(c, new AgentError('E_TOO_LARGE', `request body exceeds ${MAX_BODY_BYTES} bytes`)) }),
@@ -53,7 +58,13 @@ export function createLocalApi(deps: LocalApiDeps): Hono {
       } catch {
         throw new AgentError('E_BAD_JSON', 'request body is not valid JSON');
       }
-      return c.json(await deps.predict(body));
+      try {
+        return c.json(await deps.predict(body));
+      } catch (error) {
+        // The request format is the model's: point at the route that shows it (and an example body).
+        if (error instanceof AgentError && error.code === 'E_SCHEMA') throw new AgentError('E_SCHEMA', `${error.message} (${SCHEMA_HINT})`, { cause: error });
+        throw error;
+      }
     },
   );
   app.notFound((c) => c.json({ error: { code: 'E_NOT_FOUND', message: `no route ${c.req.method} ${c.req.path}` } }, 404));

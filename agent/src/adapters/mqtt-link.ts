@@ -6,6 +6,7 @@
  */
 import mqtt from 'mqtt';
 import { TRUST_TOPIC, desiredTopic, encodeStatsWindow, eventsTopic, onlineTopic, stateTopic, statsTopic, type DeviceEvent, type OnlineMessage, type ReportedState, type StatsWindow } from '@edgefleet/protocol';
+import { withPublicRoots } from '../core/ca-bundle';
 import type { AgentLogger } from '../logger';
 
 export interface MqttLinkOptions {
@@ -13,12 +14,33 @@ export interface MqttLinkOptions {
   deviceId: string;
   secret: string;
   reconnectPeriodMs: number;
+  /** the reconnect period after the broker refused the credential (slow: each try is a failed login) */
+  refusedReconnectPeriodMs: number;
+  /** extra CAs for mqtts:// and wss:// (config ca), or null for the public ones */
+  ca: readonly string[] | null;
   logger: AgentLogger;
   onDesired(bytes: Uint8Array): void;
   onTrust(bytes: Uint8Array): void;
   /** after every (re)connect, e.g. to publish the current state */
   onConnect(): void;
+  /** the session ended; mqtt.js reconnects by itself */
+  onDisconnect(): void;
+  /** the broker refused the device id and secret (`how` names the CONNACK code); retried slowly */
+  onRefused(how: string): void;
+  /** any other failure to connect or stay connected (refused TCP, TLS, a timeout); mqtt.js retries */
+  onError(message: string): void;
 }
+
+/**
+ * CONNACK codes that refuse the credential, MQTT 3.1.1 (4 bad user name or password, 5 not
+ * authorized: the hub's answer while failed logins are over their limit) and 5.0 (134, 135).
+ */
+const CREDENTIAL_REFUSED: ReadonlyMap<number, string> = new Map([
+  [4, 'MQTT CONNACK 4: bad user name or password'],
+  [5, 'MQTT CONNACK 5: not authorized (also while failed logins are over their limit)'],
+  [134, 'MQTT CONNACK 134: bad user name or password'],
+  [135, 'MQTT CONNACK 135: not authorized'],
+]);
 
 export interface MqttLink {
   publishState(state: ReportedState): void;
@@ -44,13 +66,18 @@ export function connectMqttLink(options: MqttLinkOptions): MqttLink {
     resubscribe: false,
     reconnectPeriod: options.reconnectPeriodMs,
     connectTimeout: 10_000,
+    // mqtt.js stops reconnecting after any refused CONNACK unless told otherwise; a hub that is
+    // busy (3) or an operator fixing the credential (4, 5) are both worth another try.
+    reconnectOnConnackError: true,
     will: { topic: onlineTopic(deviceId), payload: Buffer.from(online(false)), qos: 1, retain: false },
+    ...(options.ca === null ? {} : { ca: withPublicRoots(options.ca) }),
   });
 
   // One warning per outage; the reconnect attempts after it would repeat it every few seconds.
   let warned = false;
   client.on('connect', () => {
     warned = false;
+    client.options.reconnectPeriod = options.reconnectPeriodMs;
     logger.info('mqtt connected', { broker: redactUrl(options.brokerUrl) });
     client.subscribe({ [desired]: { qos: 1 }, [TRUST_TOPIC]: { qos: 1 } }, (error) => {
       if (error) logger.warn('mqtt subscribe failed', { error });
@@ -66,10 +93,20 @@ export function connectMqttLink(options: MqttLinkOptions): MqttLink {
     else if (topic === TRUST_TOPIC) options.onTrust(bytes);
   });
   client.on('error', (error) => {
+    const refusal = 'code' in error && typeof error.code === 'number' ? CREDENTIAL_REFUSED.get(error.code) : undefined;
+    if (refusal !== undefined) {
+      // Read by mqtt.js when it schedules the next try, right after this event: slow retries
+      // until a connect succeeds (then the usual period again).
+      client.options.reconnectPeriod = options.refusedReconnectPeriodMs;
+      options.onRefused(refusal);
+      return;
+    }
     (warned ? logger.debug : logger.warn)('mqtt error', { error });
     warned = true;
+    options.onError(error.message);
   });
   client.on('offline', () => logger.debug('mqtt offline'));
+  client.on('close', () => options.onDisconnect());
 
   const publish = (topic: string, body: unknown) => {
     client.publish(topic, JSON.stringify(body), { qos: 1, retain: false }, (error) => {
@@ -108,7 +145,7 @@ export function connectMqttLink(options: MqttLinkOptions): MqttLink {
 }
 
 /** Broker URLs may carry credentials; logs get the host only. */
-function redactUrl(url: string): string {
+export function redactUrl(url: string): string {
   try {
     const parsed = new URL(url);
     return `${parsed.protocol}//${parsed.host}`;

@@ -35,9 +35,12 @@ export interface ParsedPredictBody {
 const schemaError = (message: string): AgentError => new AgentError('E_SCHEMA', message);
 const TENSOR_FIELDS: ReadonlySet<string> = new Set(['type', 'dims', 'data']);
 
-/** The body `{ "inputs": { "<name>": { "type", "dims", "data" } } }`, checked and converted in one pass. */
+/**
+ * The body `{ "inputs": { "<name>": { "type"?, "dims", "data" } } }`, checked and converted in one
+ * pass; `type` defaults to the model's (GET /v1/model lists them).
+ */
 export function parsePredictBody(body: unknown, specs: readonly IoSpec[]): ParsedPredictBody {
-  if (!isPlainObject(body)) throw schemaError('(root): expected an object { "inputs": { "<name>": { "type", "dims", "data" } } }');
+  if (!isPlainObject(body)) throw schemaError(`(root): expected an object { "inputs": { "<name>": { "dims", "data" } } }, got ${describe(body)}`);
   const inputs = body.inputs;
   if (!isPlainObject(inputs)) throw schemaError(`inputs: expected an object of named tensors, got ${inputs === undefined ? 'nothing' : describe(inputs)}`);
   for (const key in body) if (key !== 'inputs') throw schemaError(`${key}: unknown field (the body holds only "inputs")`);
@@ -48,9 +51,11 @@ export function parsePredictBody(body: unknown, specs: readonly IoSpec[]): Parse
     const where = `inputs.${spec.name}`;
     const tensor = Object.hasOwn(inputs, spec.name) ? inputs[spec.name] : undefined;
     if (tensor === undefined) throw schemaError(`${where}: missing input`);
-    if (!isPlainObject(tensor)) throw schemaError(`${where}: expected a tensor { "type", "dims", "data" }, got ${describe(tensor)}`);
+    if (!isPlainObject(tensor)) throw schemaError(`${where}: expected a tensor { "dims", "data" }, got ${describe(tensor)}`);
     for (const key in tensor) if (!TENSOR_FIELDS.has(key)) throw schemaError(`${where}.${key}: unknown field (a tensor has type, dims and data)`);
-    const { type, dims, data } = tensor;
+    const { dims, data } = tensor;
+    // The model knows each input's type: a body may leave it out; one it names must be that one.
+    const type = tensor.type === undefined ? spec.type : tensor.type;
     if (typeof type !== 'string' || type !== spec.type) throw schemaError(`${where}.type: expected ${spec.type}, got ${typeof type === 'string' ? type : describe(type)}`);
     if (!isTypedTensorType(type)) throw schemaError(`${where}.type: ${type} tensors are not supported over JSON`);
     const badDims = dimsProblem(dims);

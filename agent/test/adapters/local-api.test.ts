@@ -2,15 +2,27 @@ import { describe, expect, it } from 'vitest';
 import { createLocalApi } from '../../src/adapters/local-api';
 import { LoadedModel } from '../../src/adapters/runtime';
 import { parsePredictInputs } from '../../src/core/predict-request';
-import type { AgentStatus } from '@edgefleet/device-core';
 import { AgentError } from '../../src/errors';
+import type { LocalStatus } from '../../src/hub-link';
 import { sileroInputs, sileroRelease } from '../support/silero';
 
-const status: AgentStatus = { device: 'dev-1', phase: 'serving', active: null, previous: null, shadow: null, seq: 3, error: null };
+const status: LocalStatus = {
+  device: 'dev-1',
+  phase: 'serving',
+  active: null,
+  previous: null,
+  shadow: null,
+  seq: 3,
+  error: null,
+  hub: { state: 'offline', credentialsRejected: false, since: new Date(0).toISOString(), lastError: { code: 'E_DOWNLOAD_FAILED', message: 'ECONNREFUSED', at: new Date(0).toISOString() } },
+};
 
 async function appWithModel(model: LoadedModel | null) {
   return createLocalApi({
     status: () => status,
+    model: async () => {
+      throw new AgentError('E_NO_MODEL', 'no model is serving yet');
+    },
     predict: async (body) => {
       if (!model) throw new AgentError('E_NO_MODEL', 'no model is serving yet');
       const outputs = await model.run(parsePredictInputs(body, model.release.io.inputs));

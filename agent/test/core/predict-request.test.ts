@@ -84,7 +84,7 @@ describe('parsePredictBody', () => {
     ['a tensor that is not an object', { inputs: { ...good, sr: 16000 } }, 'inputs.sr: expected a tensor'],
     ['an unknown tensor field', { inputs: { ...good, sr: { ...good.sr, shape: [] } } }, 'inputs.sr.shape: unknown field'],
     ['another type', { inputs: { ...good, sr: { ...good.sr, type: 'int32' } } }, 'inputs.sr.type: expected int64, got int32'],
-    ['no type', { inputs: { ...good, sr: { dims: [], data: [1] } } }, 'inputs.sr.type: expected int64, got undefined'],
+    ['a null type', { inputs: { ...good, sr: { type: null, dims: [], data: [1] } } }, 'inputs.sr.type: expected int64, got null'],
     ['dims that are not an array', { inputs: { ...good, sr: { ...good.sr, dims: 'x' } } }, 'inputs.sr.dims: must be an array'],
     ['too many dims', { inputs: { ...good, input: { ...good.input, dims: [1, 1, 1, 1, 1, 1, 1, 1, 3] } } }, 'inputs.input.dims: has 9 entries, at most 8 allowed'],
     ['a negative dim', { inputs: { ...good, input: { ...good.input, dims: [-1, 3] } } }, 'inputs.input.dims: [0] must be a non-negative integer'],
@@ -104,6 +104,13 @@ describe('parsePredictBody', () => {
       expect(result).toContain(message);
     });
   }
+
+  it("takes each input's type from the model when the body leaves it out", () => {
+    const untyped = Object.fromEntries(Object.entries(ALL_GOOD).map(([name, { dims, data }]) => [name, { dims, data }]));
+    const { json, typed } = parsePredictBody({ inputs: untyped }, ALL_TYPES);
+    expect(json).toEqual(ALL_GOOD);
+    for (const spec of ALL_TYPES) expect((typed[spec.name] as TypedTensor).type, spec.name).toBe(spec.type);
+  });
 
   it('refuses out-of-range integers, wrong bools and strings element by element, naming the element', () => {
     const cases: Array<[string, TensorJson['data'], string]> = [

@@ -1,0 +1,79 @@
+/**
+ * GET /v1/model: what the serving model takes and gives, and a request body POST /v1/predict
+ * accepts as it is. Pure: the release manifest (and its probe's inputs, when at hand) in, JSON out.
+ *
+ * The example is the probe's inputs when they are small: the model ran on exactly those when it
+ * was installed and gave the answer its manifest expects, so they are valid values, not merely
+ * valid shapes (a Silero VAD needs `sr` 16000 or 8000; zeros would not do). Otherwise zeros with
+ * the probe's dims (shapes the model ran), or with the model's dims and each symbolic dim set to 1.
+ */
+import type { IoSpec, ReleaseManifest, TensorJson } from '@edgefleet/protocol';
+import { elementCount, isTypedTensorType } from '@edgefleet/device-core';
+
+/** One input or output: fixed dims as numbers, symbolic ones by name, unnamed ones as null. */
+export interface TensorDescription {
+  name: string;
+  type: IoSpec['type'];
+  dims: Array<number | string | null>;
+}
+
+export interface ModelDescription {
+  model: string;
+  version: string;
+  sha256: string;
+  releaseCounter: number;
+  quantization: ReleaseManifest['quantization'];
+  createdAt: string;
+  inputs: TensorDescription[];
+  outputs: TensorDescription[];
+  /** a POST /v1/predict body; null when an input's type cannot be sent as JSON (float16) */
+  exampleRequest: { inputs: Record<string, TensorJson> } | null;
+  /** where the example's values come from */
+  exampleSource: 'probe' | 'zeros' | null;
+}
+
+/** Probes with more elements than this give their dims to the example, not their values (a GET stays small). */
+export const EXAMPLE_MAX_PROBE_ELEMENTS = 16_384;
+/** An example larger than this is left out: a description of zeros is no use at that size. */
+export const EXAMPLE_MAX_ELEMENTS = 1_048_576;
+
+export function describeModel(release: ReleaseManifest, probeInputs: Readonly<Record<string, TensorJson>> | null): ModelDescription {
+  const example = exampleRequest(release.io.inputs, probeInputs);
+  return {
+    model: release.model,
+    version: release.version,
+    sha256: release.artifact.sha256,
+    releaseCounter: release.releaseCounter,
+    quantization: release.quantization,
+    createdAt: release.createdAt,
+    inputs: release.io.inputs.map(describeTensor),
+    outputs: release.io.outputs.map(describeTensor),
+    exampleRequest: example && { inputs: example.inputs },
+    exampleSource: example?.source ?? null,
+  };
+}
+
+const describeTensor = (spec: IoSpec): TensorDescription => ({
+  name: spec.name,
+  type: spec.type,
+  // A 0 in a recorded shape is a dim the model leaves open, as the request check treats it.
+  dims: spec.shape.map((dim) => (typeof dim === 'number' ? (dim > 0 ? dim : null) : dim === '' ? null : dim)),
+});
+
+function exampleRequest(specs: readonly IoSpec[], probe: Readonly<Record<string, TensorJson>> | null): { inputs: Record<string, TensorJson>; source: 'probe' | 'zeros' } | null {
+  if (specs.some((spec) => !isTypedTensorType(spec.type))) return null;
+  const fromProbe = probe !== null && specs.every((spec) => probe[spec.name]?.type === spec.type && probe[spec.name]?.dims.length === spec.shape.length);
+  const dimsOf = (spec: IoSpec): number[] => (fromProbe ? (probe[spec.name] as TensorJson).dims : spec.shape.map((dim) => (typeof dim === 'number' && dim > 0 ? dim : 1)));
+  const total = specs.reduce((sum, spec) => sum + elementCount(dimsOf(spec)), 0);
+  if (fromProbe && total <= EXAMPLE_MAX_PROBE_ELEMENTS) {
+    return { inputs: Object.fromEntries(specs.map((spec) => [spec.name, probe[spec.name] as TensorJson])), source: 'probe' };
+  }
+  if (total > EXAMPLE_MAX_ELEMENTS) return null;
+  return { inputs: Object.fromEntries(specs.map((spec) => [spec.name, zeros(spec.type, dimsOf(spec))])), source: 'zeros' };
+}
+
+function zeros(type: IoSpec['type'], dims: number[]): TensorJson {
+  const n = elementCount(dims);
+  const zero = type === 'bool' ? false : type === 'string' ? '' : 0;
+  return { type, dims, data: new Array<number | boolean | string>(n).fill(zero) };
+}
