@@ -63,10 +63,11 @@ describe('demo view', () => {
   });
 
   it('shows the web page link and what the browsers of ring web serve, apart from the agents', () => {
-    const info: ViewInfo = { httpUrl: 'http://127.0.0.1:8080', mqttUrl: 'mqtt://127.0.0.1:1883', adminToken: 't', consoleLink: null, webLink: 'http://127.0.0.1:8080/web#enrol=abc', webStatus: 'digits 1 rolled out to ring web', devices: 3, rate: 20, statsIntervalS: 5, bad: false, fromVersion: '1', notes: [], startedAt: new Date(0), rowsAnswered: 0, requestsFailed: 0 };
-    const snapshot: Snapshot = { at: new Date(1000), rollout: null, rings: [{ ring: 'canary', devices: 3, serving: { '1': 3 }, other: 0 }], web: { devices: 3, online: 2, serving: { '1': 1, '2': 1 }, other: 1 }, drift: [] };
+    const info: ViewInfo = { httpUrl: 'http://127.0.0.1:8080', mqttUrl: 'mqtt://127.0.0.1:1883', adminToken: 't', consoleLink: null, webLink: 'http://127.0.0.1:8080/web#enrol=abc', webStatus: 'digits 1 rolled out to ring web', devices: 3, rate: 20, statsIntervalS: 5, bad: false, fromVersion: '1', notes: [], startedAt: new Date(0), rowsAnswered: 0, requestsFailed: 0, driftPeriodS: 60 };
+    const snapshot: Snapshot = { at: new Date(1000), rollout: null, rings: [{ ring: 'canary', devices: 3, serving: { '1': 3 }, other: 0 }], web: { devices: 3, online: 2, serving: { '1': 1, '2': 1 }, other: 1 }, drift: [], alerts: [] };
     const view = renderView(snapshot, info, { color: false, width: 200 }).join('\n');
-    expect(view).toContain('web page http://127.0.0.1:8080/web#enrol=abc');
+    // The link on a line of its own, whole, under what it is for.
+    expect(view).toContain('web page (draw a digit):\nhttp://127.0.0.1:8080/web#enrol=abc\n');
     expect(view).toMatch(/ring web\s+3 browsers, 2 online: digits 1 on 1, digits 2 on 1; 1 not serving\n\s+digits 1 rolled out to ring web/);
     // The agents' rows and the one-line status count agents only.
     expect(view).not.toContain('not serving  ');
@@ -133,7 +134,7 @@ describe('demo flow, headless, six devices', () => {
     expect(statusLine(snapshot)).toBe(`rollout completed, step 7 of 7, gate pass; devices serving ${TO_VERSION}: 6`);
     const hub = d.hub;
     if (!hub) throw new Error('no hub');
-    const view = renderView(snapshot, { httpUrl: hub.httpUrl, mqttUrl: hub.mqttUrl, adminToken: d.adminToken, consoleLink: d.consoleLink, webLink: d.web?.link ?? null, webStatus: d.web?.status ?? null, devices: 6, rate: 60, statsIntervalS: 2, bad: false, fromVersion: FROM_VERSION, notes: [], startedAt: d.startedAt, rowsAnswered: 0, requestsFailed: 0 }, { color: false, width: 200 }).join('\n');
+    const view = renderView(snapshot, { httpUrl: hub.httpUrl, mqttUrl: hub.mqttUrl, adminToken: d.adminToken, consoleLink: d.consoleLink, webLink: d.web?.link ?? null, webStatus: d.web?.status ?? null, devices: 6, rate: 60, statsIntervalS: 2, bad: false, fromVersion: FROM_VERSION, notes: [], startedAt: d.startedAt, rowsAnswered: 0, requestsFailed: 0, driftPeriodS: 60 }, { color: false, width: 80, height: 20 }).join('\n');
     expect(view).toContain(`${MODEL} ${FROM_VERSION} -> ${TO_VERSION}  COMPLETED`);
     expect(view).toContain(d.adminToken);
     // The printed console link signs a browser in, once.
@@ -144,14 +145,14 @@ describe('demo flow, headless, six devices', () => {
     expect((await signIn()).status).toBe(201);
     expect((await signIn()).status).toBe(401);
     expect((await fetch(`${hub.httpUrl}/`)).status).toBe(200);
-    expect(view).toMatch(/input-drift\s+pass/);
+    expect(view).toMatch(/gate PASS .*input-drift ✓/);
 
     // The web page's link, printed in the log and shown beside the console's, enrols a browser
     // into ring web (POST /device/v1/enrol, as the page does with it).
     const link = d.web?.link ?? '';
     expect(link).toMatch(new RegExp(`^${hub.httpUrl.replace(/[.:/]/g, '\\$&')}/web#enrol=[A-Za-z0-9_-]{40,}$`));
     expect(log.join('\n')).toContain(`web page: ${link} (`);
-    expect(view).toContain(`web page ${link}`);
+    expect(view.split('\n')).toContain(link);
     const token = new URLSearchParams(link.split('#')[1]).get('enrol');
     const enrolled = await fetch(`${hub.httpUrl}/device/v1/enrol`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ token }) });
     expect(enrolled.status).toBe(201);

@@ -3,7 +3,9 @@ import { z } from 'zod';
 import type { Logger } from './adapters/logger';
 import { isCronExpression } from './adapters/scheduler';
 import { parseBrokerUrl } from './core/broker-url';
+import { DRIFT_PERIOD_RULE, isDriftPeriod } from './core/drift/period';
 import type { AdmissionLimits } from './core/publish-admission';
+import type { HubTlsOptions } from './adapters/tls';
 
 export interface HubOptions {
   /** where the database, keys, trust doc and artifacts live; default ./data (EDGEFLEET_DATA_DIR) */
@@ -16,7 +18,7 @@ export interface HubOptions {
   databaseUrl?: string;
   /** HTTP (API, artifacts, MQTT over WebSocket at /mqtt); 0 = ephemeral; default 8080 (EDGEFLEET_HTTP_PORT) */
   httpPort?: number;
-  /** MQTT over TCP; 0 = ephemeral; default 1883 (EDGEFLEET_MQTT_PORT); unused with brokerUrl */
+  /** MQTT over TCP; 0 = ephemeral; default 1883, 8883 with tls (EDGEFLEET_MQTT_PORT); unused with brokerUrl */
   mqttPort?: number;
   /**
    * An external MQTT broker to use instead of the embedded one (EDGEFLEET_BROKER_URL): mqtt://,
@@ -25,6 +27,13 @@ export interface HubOptions {
    * its credentials. Default: unset (embedded aedes).
    */
   brokerUrl?: string;
+  /**
+   * HTTPS, wss:// at /mqtt and MQTT over TLS instead of their plaintext forms (EDGEFLEET_TLS_CERT and
+   * EDGEFLEET_TLS_KEY: PEM files, reloaded on SIGHUP and when they change). Default: unset (plaintext).
+   */
+  tls?: HubTlsOptions;
+  /** PEM file of the CA(s) the hub trusts for an mqtts:// or wss:// brokerUrl (EDGEFLEET_BROKER_CA_FILE); default: the system's */
+  brokerCaFile?: string;
   /** the hub's client id (and persistent session) on the external broker; default 'edgefleet-hub' */
   brokerClientId?: string;
   /**
@@ -72,8 +81,15 @@ export interface HubOptions {
   alertWebhookUrl?: string;
   /** HMAC-SHA256 key signing each webhook body (EDGEFLEET_ALERT_WEBHOOK_SECRET); default: unsigned */
   alertWebhookSecret?: string;
-  /** cron schedule of the drift evaluation (EDGEFLEET_DRIFT_SCHEDULE); default '5 * * * *' (hourly, after the hour closes) */
+  /** cron schedule of the drift evaluation (EDGEFLEET_DRIFT_SCHEDULE); default '5 * * * *' (hourly, after the hour closes), or 15 s after each drift period closes */
   driftSchedule?: string;
+  /**
+   * Length in seconds of a statistics bucket and of the period the drift job judges
+   * (EDGEFLEET_DRIFT_PERIOD_S): whole minutes dividing an hour, 60 to 3600; default 3600.
+   * Shorter periods open drift alerts within minutes (demos, tests) and store 3600/period
+   * times the bucket rows.
+   */
+  driftPeriodS?: number;
   /** cron schedule of the continuous-training check (EDGEFLEET_RETRAIN_SCHEDULE); default '20 * * * *' */
   retrainSchedule?: string;
   /** how often devices close a statistics window, told in every deployment doc (EDGEFLEET_STATS_INTERVAL_S); default 60 */
@@ -92,6 +108,8 @@ export const DEFAULTS = {
   dataDir: './data',
   httpPort: 8080,
   mqttPort: 1883,
+  /** the registered mqtts port, when TLS is on and EDGEFLEET_MQTT_PORT is unset */
+  mqttTlsPort: 8883,
   host: '0.0.0.0',
   maxModelBytes: 256 * 1024 * 1024,
   deploymentTtlS: 7 * 86_400,
@@ -118,12 +136,16 @@ const envSchema = z.object({
   EDGEFLEET_ADMIN_TOKEN: z.string().min(16, 'must be at least 16 characters').regex(/^\S+$/, 'must not contain whitespace').optional(),
   EDGEFLEET_PUBLIC_URL: z.url({ protocol: /^https?$/ }).optional(),
   EDGEFLEET_CONSOLE_DIR: z.string().min(1).max(4096).optional(),
+  EDGEFLEET_TLS_CERT: z.string().min(1).max(4096).optional(),
+  EDGEFLEET_TLS_KEY: z.string().min(1).max(4096).optional(),
+  EDGEFLEET_BROKER_CA_FILE: z.string().min(1).max(4096).optional(),
   EDGEFLEET_MAX_MODEL_BYTES: positiveInt.optional(),
   EDGEFLEET_DEPLOYMENT_TTL_S: positiveInt.optional(),
   EDGEFLEET_STATS_INTERVAL_S: z.coerce.number().int().min(5).max(86_400).optional(),
   EDGEFLEET_ALERT_WEBHOOK_URL: z.url({ protocol: /^https?$/ }).optional(),
   EDGEFLEET_ALERT_WEBHOOK_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
   EDGEFLEET_DRIFT_SCHEDULE: cronSchema.optional(),
+  EDGEFLEET_DRIFT_PERIOD_S: z.coerce.number({ error: DRIFT_PERIOD_RULE }).refine(isDriftPeriod, DRIFT_PERIOD_RULE).optional(),
   EDGEFLEET_RETRAIN_SCHEDULE: cronSchema.optional(),
   EDGEFLEET_BROKER_PROVISIONING: z.enum(['none', 'mosquitto-dynsec']).optional(),
   EDGEFLEET_BROKER_SHARE_GROUP: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'letters, digits, _ and -, at most 64').optional(),
@@ -175,14 +197,30 @@ export function hubOptionsFromEnv(env: NodeJS.ProcessEnv): HubOptions {
   if (e.EDGEFLEET_ADMIN_TOKEN !== undefined) options.adminToken = e.EDGEFLEET_ADMIN_TOKEN;
   if (e.EDGEFLEET_PUBLIC_URL !== undefined) options.publicUrl = e.EDGEFLEET_PUBLIC_URL;
   if (e.EDGEFLEET_CONSOLE_DIR !== undefined) options.consoleDir = e.EDGEFLEET_CONSOLE_DIR;
+  const tls = tlsFromEnv(e.EDGEFLEET_TLS_CERT, e.EDGEFLEET_TLS_KEY, e.EDGEFLEET_PUBLIC_URL);
+  if (tls) options.tls = tls;
+  if (e.EDGEFLEET_BROKER_CA_FILE !== undefined) {
+    if (!/^(mqtts|wss):/.test(e.EDGEFLEET_BROKER_URL ?? '')) throw new Error('invalid hub configuration: EDGEFLEET_BROKER_CA_FILE: needs an mqtts:// or wss:// EDGEFLEET_BROKER_URL');
+    options.brokerCaFile = e.EDGEFLEET_BROKER_CA_FILE;
+  }
   if (e.EDGEFLEET_MAX_MODEL_BYTES !== undefined) options.maxModelBytes = e.EDGEFLEET_MAX_MODEL_BYTES;
   if (e.EDGEFLEET_DEPLOYMENT_TTL_S !== undefined) options.deploymentTtlS = e.EDGEFLEET_DEPLOYMENT_TTL_S;
   if (e.EDGEFLEET_STATS_INTERVAL_S !== undefined) options.statsIntervalS = e.EDGEFLEET_STATS_INTERVAL_S;
   if (e.EDGEFLEET_ALERT_WEBHOOK_URL !== undefined) options.alertWebhookUrl = e.EDGEFLEET_ALERT_WEBHOOK_URL;
   if (e.EDGEFLEET_ALERT_WEBHOOK_SECRET !== undefined) options.alertWebhookSecret = e.EDGEFLEET_ALERT_WEBHOOK_SECRET;
   if (e.EDGEFLEET_DRIFT_SCHEDULE !== undefined) options.driftSchedule = e.EDGEFLEET_DRIFT_SCHEDULE;
+  if (e.EDGEFLEET_DRIFT_PERIOD_S !== undefined) options.driftPeriodS = e.EDGEFLEET_DRIFT_PERIOD_S;
   if (e.EDGEFLEET_RETRAIN_SCHEDULE !== undefined) options.retrainSchedule = e.EDGEFLEET_RETRAIN_SCHEDULE;
   return options;
+}
+
+/** Both files or neither; devices must be told https:// when the hub only speaks TLS. */
+function tlsFromEnv(certFile: string | undefined, keyFile: string | undefined, publicUrl: string | undefined): HubTlsOptions | null {
+  if (certFile === undefined && keyFile === undefined) return null;
+  if (certFile === undefined) throw new Error('invalid hub configuration: EDGEFLEET_TLS_CERT: must be set with EDGEFLEET_TLS_KEY (both or neither)');
+  if (keyFile === undefined) throw new Error('invalid hub configuration: EDGEFLEET_TLS_KEY: must be set with EDGEFLEET_TLS_CERT (both or neither)');
+  if (publicUrl?.startsWith('http:')) throw new Error('invalid hub configuration: EDGEFLEET_PUBLIC_URL: must be https:// when EDGEFLEET_TLS_CERT is set (the hub serves HTTPS only)');
+  return { certFile, keyFile };
 }
 
 const WILDCARD_HOSTS = new Set(['0.0.0.0', '::', '']);
@@ -193,13 +231,13 @@ export function localHost(host: string): string {
   return host.includes(':') ? `[${host}]` : host;
 }
 
-/** How devices reach the hub and its broker when the operator does not say. */
-export function deviceUrls(publicUrl: string | undefined, host: string, httpPort: number, mqttPort: number): { publicUrl: string; mqttUrl: string; wsUrl: string } {
+/** How devices reach the hub and its broker when the operator does not say; `tls`: the hub's own listeners are TLS. */
+export function deviceUrls(publicUrl: string | undefined, host: string, httpPort: number, mqttPort: number, tls = false): { publicUrl: string; mqttUrl: string; wsUrl: string } {
   // URL.hostname keeps IPv6 brackets. A specific bind address is the only one that works; a wildcard one is best named localhost.
-  const base = new URL(publicUrl ?? `http://${WILDCARD_HOSTS.has(host) ? 'localhost' : localHost(host)}:${httpPort}`);
+  const base = new URL(publicUrl ?? `${tls ? 'https' : 'http'}://${WILDCARD_HOSTS.has(host) ? 'localhost' : localHost(host)}:${httpPort}`);
   const cleanBase = base.href.replace(/\/+$/, '');
   const ws = new URL(cleanBase);
   ws.protocol = base.protocol === 'https:' ? 'wss:' : 'ws:';
   ws.pathname = `${ws.pathname.replace(/\/+$/, '')}/mqtt`;
-  return { publicUrl: cleanBase, mqttUrl: `mqtt://${base.hostname}:${mqttPort}`, wsUrl: ws.href };
+  return { publicUrl: cleanBase, mqttUrl: `${tls ? 'mqtts' : 'mqtt'}://${base.hostname}:${mqttPort}`, wsUrl: ws.href };
 }

@@ -2,14 +2,12 @@
  * startHub: the composition root. Config -> data dir -> keys, trust, admin token -> database ->
  * artifacts -> broker (retained cache rebuilt before anyone can connect) -> HTTP + WebSocket.
  * The broker is the embedded aedes, or with `brokerUrl` a client of an external broker (then no
- * MQTT listener and no /mqtt WebSocket here).
+ * MQTT listener and no /mqtt WebSocket here). With `tls` every listener is TLS (HTTPS, wss://,
+ * mqtts://) and none stays plaintext.
  */
-import type { Server as HttpServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { mkdir } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
-import { createAdaptorServer } from '@hono/node-server';
 import { allDevicesTopic, parseDeviceTopic, type SigningKey } from '@edgefleet/protocol';
 import { KeyedLock } from './core/keyed-lock';
 import { DEFAULT_ADMISSION_LIMITS, PublishAdmission } from './core/publish-admission';
@@ -27,6 +25,8 @@ import { singletonGate } from './services/singleton-work';
 import { leaseTimingFor } from './core/leases/lease-policy';
 import { openDatabase, type OpenedDb } from './adapters/db/open';
 import { loadOrCreateKeys } from './adapters/keys';
+import { closeHttp, createHttpServer, listen, tlsTargets } from './adapters/http-server';
+import { loadTls, readCaFile, serverTlsOptions, tlsReloader, warnAboutCertificate, type TlsMaterial, type TlsReloadOutcome } from './adapters/tls';
 import { jsonLogger } from './adapters/logger';
 import { deviceCredentialVerifier } from './adapters/secrets';
 import { DEFAULTS, deviceUrls, localHost, type HubOptions } from './config';
@@ -40,22 +40,29 @@ import { ingestBatcher } from './services/statistics/ingest-batcher';
 import { createTrainingRunner } from './services/training/training-runner';
 import { createScheduler } from './adapters/scheduler';
 import { runContinuousTraining } from './services/training/continuous-training';
-import { runDriftEvaluation } from './services/drift/drift-job';
+import { driftJobSchedule, runDriftEvaluation } from './services/drift/drift-job';
 import { reconcileAllRollouts } from './services/rollouts/rollouts';
 import { deliverDueNotifications } from './services/drift/notifications';
+import { recordAuthFailure } from './services/auth-failures';
 
 export interface Hub {
-  /** e.g. http://127.0.0.1:41234 */
+  /** e.g. http://127.0.0.1:41234 (https:// with tls) */
   httpUrl: string;
-  /** mqtt://127.0.0.1:<port>; with an external broker, its URL without credentials */
+  /** mqtt://127.0.0.1:<port> (mqtts:// with tls); with an external broker, its URL without credentials */
   mqttUrl: string;
-  /** ws://127.0.0.1:<httpPort>/mqtt; with an external broker, its URL without credentials (whatever the scheme) */
+  /** ws://127.0.0.1:<httpPort>/mqtt (wss:// with tls); with an external broker, its URL without credentials (whatever the scheme) */
   wsUrl: string;
   adminToken: string;
   /** lets in-process tests sign attack docs */
   releaseKey: SigningKey;
   /** publish as the hub itself (bypasses the ACL), e.g. tests injecting a forged doc */
   publish(topic: string, payload: Uint8Array | string, opts?: { retain?: boolean }): Promise<void>;
+  /**
+   * Installs a new TLS certificate and key for new connections, on HTTPS and MQTT alike: `next`,
+   * or else the files of `tls` read again (SIGHUP does this). A pair that fails its checks is
+   * refused and logged; the served one stays. Without tls: `{ ok: false }`.
+   */
+  reloadTls(next?: TlsMaterial): Promise<TlsReloadOutcome>;
   /** closes HTTP, WebSocket, the MQTT listener, the broker (or the external broker connection) and the database; idempotent */
   close(): Promise<void>;
 }
@@ -68,6 +75,10 @@ export async function startHub(options: HubOptions): Promise<Hub> {
   const host = options.host ?? DEFAULTS.host;
   const dataDir = resolve(options.dataDir);
   const replicaId = options.replicaId ?? hostname();
+  // Before anything is created: a missing or bad certificate stops the start with the file named.
+  const tls = options.tls ? await loadTls(options.tls) : null;
+  if (tls && options.publicUrl?.startsWith('http:')) throw new Error('publicUrl (EDGEFLEET_PUBLIC_URL) must be https:// when TLS is on: the hub serves HTTPS only');
+  const brokerCa = options.brokerCaFile === undefined ? undefined : await readCaFile(options.brokerCaFile, 'EDGEFLEET_BROKER_CA_FILE');
   await mkdir(join(dataDir, 'keys'), { recursive: true, mode: 0o700 });
 
   const keys = await loadOrCreateKeys(dataDir, now(), logger);
@@ -110,6 +121,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
     if (options.brokerUrl === undefined) {
       embedded = await createEmbeddedBroker({
         verifyCredentials: (id, secret, source) => credentials.verify(id, secret, source),
+        onAuthFailure: ({ deviceId, source, malformed }) => ctxRef.current && recordAuthFailure(ctxRef.current, { transport: 'mqtt', deviceId, source, ...(malformed ? { reason: 'malformed credentials' as const } : {}) }),
         logger,
         // Queued with the device messages and written in their batches, once per device per batch.
         onDeviceConnected: (id) => ctxRef.current && !closing && ingestBatcher(ctxRef.current).presence(id, true),
@@ -119,6 +131,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
           // The ACL has already checked the topic; only a device topic of a publishing kind gets here.
           return parsed && parsed.kind !== 'desired' ? admission.admit(id, parsed.kind, Date.now()) : { allow: true };
         },
+        ...(tls ? { tls: serverTlsOptions(tls.material) } : {}),
       });
       broker = embedded;
     } else {
@@ -128,6 +141,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
         ...(options.brokerClientId === undefined ? {} : { clientId: options.brokerClientId }),
         ...(options.brokerShareGroup === undefined ? {} : { shareGroup: options.brokerShareGroup }),
         ...(options.brokerConnectTimeoutMs === undefined ? {} : { connectTimeoutMs: options.brokerConnectTimeoutMs }),
+        ...(brokerCa === undefined ? {} : { ca: brokerCa }),
         // The broker may have lost its retained messages (a restart without persistence).
         onReconnect: () => {
           const ctx = ctxRef.current;
@@ -178,6 +192,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
       maxModelBytes: options.maxModelBytes ?? DEFAULTS.maxModelBytes,
       deploymentTtlS: options.deploymentTtlS ?? DEFAULTS.deploymentTtlS,
       statsIntervalS: options.statsIntervalS ?? DEFAULTS.statsIntervalS,
+      ...(options.driftPeriodS === undefined ? {} : { driftPeriodS: options.driftPeriodS }),
       locks: { devices: new KeyedLock(), models: new KeyedLock(), rollouts: new KeyedLock() },
       ingest: { received: { state: 0, events: 0, online: 0, stats: 0 }, rejected: new RejectionTracker(60 * 60_000) },
       training: createTrainingRunner({ replicaId, ...(options.leaseTtlS === undefined ? {} : { leaseMs: options.leaseTtlS * 1000 }) }),
@@ -199,13 +214,16 @@ export async function startHub(options: HubOptions): Promise<Hub> {
     const republished = await republishRetained(ctx);
     addScheduledJobs(ctx, options);
 
-    const mqttPort = embedded ? await embedded.listen(options.mqttPort ?? DEFAULTS.mqttPort, host) : null;
+    const mqttPort = embedded ? await embedded.listen(options.mqttPort ?? (tls ? DEFAULTS.mqttTlsPort : DEFAULTS.mqttPort), host) : null;
     // Docs past half their lifetime are still valid: re-signing them need not hold the listener back.
     await refreshExpiringDocs(ctx);
-    const server = createAdaptorServer({ fetch: createApp(ctx, { ...(options.consoleDir ? { consoleDir: options.consoleDir } : {}) }).fetch, hostname: host }) as HttpServer;
+    const fetch = createApp(ctx, { ...(options.consoleDir ? { consoleDir: options.consoleDir } : {}) }).fetch;
+    const server = createHttpServer(fetch, host, tls);
     embedded?.attachWebSocket(server, '/mqtt');
     const httpPort = await listen(server, options.httpPort ?? DEFAULTS.httpPort, host);
     cleanups.push(() => closeHttp(server));
+    const reloader = tls && options.tls ? tlsReloader(options.tls, tls, tlsTargets(server, embedded?.tlsServer() ?? null), logger) : null;
+    cleanups.push(() => reloader?.close());
     // Runs before closeHttp (cleanups run in reverse): the WebSocket sessions must end first.
     cleanups.push(() => embedded?.terminateWebSockets());
     cleanups.push(() => {
@@ -213,7 +231,8 @@ export async function startHub(options: HubOptions): Promise<Hub> {
     });
 
     const local = localHost(host);
-    const derived = deviceUrls(options.publicUrl, host, httpPort, mqttPort ?? 0);
+    const derived = deviceUrls(options.publicUrl, host, httpPort, mqttPort ?? 0, tls !== null);
+    if (tls) warnAboutCertificate(tls, derived.publicUrl, now(), logger);
     // Devices reach an external broker where the hub does (an agent may override it with its own EDGEFLEET_BROKER_URL).
     const external = options.brokerUrl === undefined ? null : parseBrokerUrl(options.brokerUrl).url;
     ctx.urls = external ? { publicUrl: derived.publicUrl, mqttUrl: external, wsUrl: external } : derived;
@@ -226,16 +245,19 @@ export async function startHub(options: HubOptions): Promise<Hub> {
     // Runs in reverse: the jobs stop first, then the lease is given up for another replica.
     cleanups.push(() => jobsGate.release());
     cleanups.push(() => ctx.jobs.close());
+    const s = tls ? 's' : '';
     const hub: Hub = {
-      httpUrl: `http://${local}:${httpPort}`,
-      mqttUrl: external ?? `mqtt://${local}:${mqttPort}`,
-      wsUrl: external ?? `ws://${local}:${httpPort}/mqtt`,
+      httpUrl: `http${s}://${local}:${httpPort}`,
+      mqttUrl: external ?? `mqtt${s}://${local}:${mqttPort}`,
+      wsUrl: external ?? `ws${s}://${local}:${httpPort}/mqtt`,
       adminToken: adminToken.token,
       releaseKey: keys.release,
       publish: (topic, payload, opts) => broker.publish(topic, payload, opts),
+      reloadTls: (next) => reloader?.reload(next) ?? Promise.resolve({ ok: false, reason: 'TLS is off (EDGEFLEET_TLS_CERT is not set)' }),
       close: once(closeAll),
     };
-    logger.info('hub started', { http: hub.httpUrl, mqtt: hub.mqttUrl, ws: hub.wsUrl, publicUrl: ctx.urls.publicUrl, dataDir, republished, trustKeyid: keys.root.keyid });
+    // The pid is what SIGHUP (reload the certificate) goes to: `npm start` does not pass it on.
+    logger.info('hub started', { http: hub.httpUrl, mqtt: hub.mqttUrl, ws: hub.wsUrl, publicUrl: ctx.urls.publicUrl, dataDir, republished, trustKeyid: keys.root.keyid, pid: process.pid, ...(tls ? { tlsCertificate: tls.summary } : {}) });
     return hub;
   } catch (error) {
     await closeAll();
@@ -248,7 +270,7 @@ function addScheduledJobs(ctx: HubContext, options: HubOptions): void {
   ctx.jobs.add({
     name: 'drift-evaluation',
     description: 'evaluates every version with statistics in the last day on its complete hours, and opens, updates or resolves drift alerts',
-    schedule: options.driftSchedule ?? DEFAULTS.driftSchedule,
+    schedule: options.driftSchedule ?? driftJobSchedule(options.driftPeriodS),
     run: () => runDriftEvaluation(ctx),
   });
   ctx.jobs.add({
@@ -265,24 +287,6 @@ function addScheduledJobs(ctx: HubContext, options: HubOptions): void {
   });
   ctx.jobs.add({ name: 'webhook-delivery', description: 'delivers queued notifications to the alert webhook, with retries', schedule: '* * * * *', run: () => deliverDueNotifications(ctx) });
   ctx.jobs.add({ name: 'refresh-deployment-docs', description: 're-signs deployment docs past half their lifetime', schedule: '17 * * * *', run: () => refreshExpiringDocs(ctx) });
-}
-
-function listen(server: HttpServer, port: number, host: string): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => {
-      server.off('error', reject);
-      resolvePort((server.address() as AddressInfo).port);
-    });
-  });
-}
-
-function closeHttp(server: HttpServer): Promise<void> {
-  return new Promise((resolveClose) => {
-    server.close(() => resolveClose());
-    // Keep-alive and in-flight downloads would otherwise hold close() open.
-    server.closeAllConnections();
-  });
 }
 
 function once(fn: () => Promise<void>): () => Promise<void> {

@@ -1,4 +1,4 @@
-/** CLI entry (`npm start`): environment -> startHub -> close on SIGINT/SIGTERM. */
+/** CLI entry (`npm start`): environment -> startHub -> close on SIGINT/SIGTERM, TLS reload on SIGHUP. */
 import { hubOptionsFromEnv, startHub } from './index';
 import { jsonLogger } from './adapters/logger';
 import { consoleIsBuilt, DEFAULT_CONSOLE_DIR, ensureConsoleBuilt, stopConsoleBuilder } from './console/build';
@@ -42,6 +42,14 @@ async function main(): Promise<void> {
   };
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));
+  // A renewed certificate, now (the files are also checked every 10 s). Without TLS, SIGHUP keeps
+  // its default meaning (the terminal went away: stop). The outcome is logged by the reload.
+  if (options.tls) {
+    process.on('SIGHUP', () => {
+      logger.info('SIGHUP: reloading the TLS certificate');
+      void hub.reloadTls();
+    });
+  }
 }
 
 main().catch((error: unknown) => {

@@ -58,6 +58,7 @@ describe('GET /artifacts/<sha256>', () => {
       probes: await createArtifactStore(dir.path, 'probes'),
       adminToken: ADMIN,
       logger,
+      now: () => new Date(),
       credentials: {
         verify: async (device: string, secret: string): Promise<AuthOutcome> => (device === 'dev-1' && secret === 'the-secret' ? { kind: 'ok' } : { kind: 'invalid' }),
         hash: (secret: string) => secret,
@@ -187,6 +188,7 @@ describe('GET /artifacts/<sha256>', () => {
     await expect.poll(openFiles, { timeout: 5000 }).toBeLessThanOrEqual(before);
     const response = await fetch(`${baseUrl}/artifacts/${sha256}`, { headers: { authorization: `Bearer ${ADMIN}` } });
     expect(Buffer.from(await response.arrayBuffer()).equals(Buffer.from(bytes))).toBe(true);
-    expect(logged).toEqual([]);
+    // Refused logins of the tests before are logged on purpose (services/auth-failures.ts); nothing else may be.
+    expect(logged.filter((message) => !message.startsWith('device auth failed'))).toEqual([]);
   });
 });

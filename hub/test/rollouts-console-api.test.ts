@@ -97,6 +97,7 @@ describe('the rollout API the console uses', () => {
       ok: true,
       plan: { steps: [{ kind: 'ring', ring: 'canary', percent: 100, successThreshold: 0.9, maxFailures: 0.1, deadlineMinutes: 60, shadow: false }, { kind: 'bake', minutes: 5, minReporting: 1 }], autoRollback: true },
       active: [],
+      warnings: [],
     });
 
     const bad = [
@@ -122,7 +123,7 @@ describe('the rollout API the console uses', () => {
     ]);
     const sense = await validate(bad[1]);
     expect(sense.body.error.details?.map((d) => d.path)).toEqual(['plan.steps.0', 'plan.steps.1.ring', 'plan.steps.2.metrics.0']);
-    expect(sense.body.error.details?.[1]?.message).toBe('no ring "nowhere" (rings: canary, main)');
+    expect(sense.body.error.details?.[1]?.message).toBe('no ring "nowhere" (rings: canary, main): create it with PUT /api/v1/rings/nowhere {"position": <n>}, or enrol a device in it ("ring": "nowhere")');
 
     // Nothing was created or audited.
     expect((await api<{ rollouts: unknown[] }>(hub, 'GET', '/api/v1/rollouts')).body.rollouts).toEqual([]);

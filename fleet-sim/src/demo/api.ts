@@ -121,9 +121,11 @@ export const rolloutSchema = z.looseObject({
   plan: z.looseObject({
     steps: z.array(z.looseObject({ kind: z.string(), ring: z.string().optional(), percent: z.number().optional(), minutes: z.number().optional(), metrics: z.array(z.looseObject({ metric: z.string() })).optional() })),
   }),
-  steps: z.array(z.looseObject({ index: z.number(), kind: z.string(), state: z.string(), devices: counts.optional() })),
+  steps: z.array(z.looseObject({ index: z.number(), kind: z.string(), state: z.string(), devices: counts.optional(), warning: z.string().optional() })),
   devices: counts,
   gate: gateSchema.nullable(),
+  /** ring steps that take no device (hubs before these fields lack them) */
+  warnings: z.array(z.looseObject({ step: z.number(), message: z.string() })).optional(),
 });
 export type RolloutView = z.infer<typeof rolloutSchema>;
 
@@ -147,6 +149,12 @@ export const driftSchema = z.looseObject({
   report: z.looseObject({ n: z.number(), drifting: z.array(z.string()), warnings: z.array(z.string()) }).nullable(),
 });
 export type DriftView = z.infer<typeof driftSchema>;
+
+/** GET /api/v1/alerts: the drift job's alerts. */
+export const alertsSchema = z.looseObject({
+  alerts: z.array(z.looseObject({ id: z.string(), model: z.string(), version: z.string(), status: z.string(), severity: z.string(), signals: z.array(z.string()), openedAt: z.string() })),
+});
+export type AlertList = z.infer<typeof alertsSchema>['alerts'];
 
 export const auditSchema = z.looseObject({
   entries: z.array(z.looseObject({ id: z.number().int(), at: z.string(), actor: z.string(), action: z.string(), details: z.unknown() })),

@@ -1,8 +1,10 @@
 /**
  * The demo's hub: the real one (startHub), on the contract's ports 8080 and 1883 when they are
  * free, otherwise on ephemeral ones (and the caller is told which, so it can say so). Its
- * controller ticks every 2 s instead of 10 s and agents close statistics windows every few
- * seconds: the same code paths as production, only faster, so a staged rollout fits in minutes.
+ * controller ticks every 2 s instead of 10 s, agents close statistics windows every few
+ * seconds and the drift job judges every minute instead of every hour (EDGEFLEET_DRIFT_PERIOD_S):
+ * the same code paths as production, only faster, so a staged rollout and a drift alert fit in
+ * minutes.
  */
 import { createServer } from 'node:net';
 import { ensureConsoleBuilt, startHub, type Hub, type Logger } from '@edgefleet/hub';
@@ -12,6 +14,8 @@ export interface DemoHubOptions {
   host: string;
   adminToken: string;
   statsIntervalS: number;
+  /** the drift period: statistics buckets and drift evaluations; default DEMO_DRIFT_PERIOD_S */
+  driftPeriodS?: number;
   /** 'contract': 8080/1883 with fallback; 'ephemeral': port 0 for both (tests, parallel runs) */
   ports: 'contract' | 'ephemeral';
   logger: Logger;
@@ -26,6 +30,8 @@ export interface DemoHub {
 const CONTRACT_PORTS = { httpPort: 8080, mqttPort: 1883 } as const;
 /** The rollout controller's cron tick (seconds field first): often enough that a 20 s bake ends within 2 s of its time. */
 export const DEMO_ROLLOUT_SCHEDULE = '*/2 * * * * *';
+/** The shortest drift period the hub takes: a drift alert can open a minute or two after drifted windows arrive. */
+export const DEMO_DRIFT_PERIOD_S = 60;
 
 /** Whether `port` can be bound on `host` right now (the answer may change before the hub binds: see the retry below). */
 function portFree(port: number, host: string): Promise<boolean> {
@@ -65,6 +71,7 @@ export async function startDemoHub(options: DemoHubOptions): Promise<DemoHub> {
       adminToken: options.adminToken,
       statsIntervalS: options.statsIntervalS,
       rolloutSchedule: DEMO_ROLLOUT_SCHEDULE,
+      driftPeriodS: options.driftPeriodS ?? DEMO_DRIFT_PERIOD_S,
       logger: options.logger,
     });
   try {

@@ -8,6 +8,7 @@
  */
 import { USAGE, parseDemoArgs } from './cli';
 import { Demo, DemoClosed, FROM_VERSION, MODEL } from './demo';
+import { DEMO_DRIFT_PERIOD_S } from './hub';
 import { Monitor } from './monitor';
 import { Terminal } from './terminal';
 import { formatDuration, renderView, statusLine } from './view';
@@ -52,8 +53,8 @@ async function main(): Promise<number> {
       }
       const view = renderView(
         snapshot,
-        { httpUrl: hub.httpUrl, mqttUrl: hub.mqttUrl, adminToken: demo.adminToken, consoleLink: demo.consoleLink, webLink: demo.web?.link ?? null, webStatus: demo.web?.status ?? null, devices: options.devices, rate: options.rate, statsIntervalS: options.statsIntervalS, bad: options.bad, fromVersion: FROM_VERSION, notes: demo.notes, startedAt: demo.startedAt, rowsAnswered: demo.traffic?.totals.rows ?? 0, requestsFailed: [...(demo.traffic?.totals.failed.values() ?? [])].reduce((a, b) => a + b, 0) },
-        { color: terminal.interactive, width: process.stdout.columns ?? 120 },
+        { httpUrl: hub.httpUrl, mqttUrl: hub.mqttUrl, adminToken: demo.adminToken, consoleLink: demo.consoleLink, webLink: demo.web?.link ?? null, webStatus: demo.web?.status ?? null, devices: options.devices, rate: options.rate, statsIntervalS: options.statsIntervalS, bad: options.bad, fromVersion: FROM_VERSION, notes: demo.notes, startedAt: demo.startedAt, rowsAnswered: demo.traffic?.totals.rows ?? 0, requestsFailed: [...(demo.traffic?.totals.failed.values() ?? [])].reduce((a, b) => a + b, 0), driftPeriodS: DEMO_DRIFT_PERIOD_S },
+        { color: terminal.interactive, width: terminal.viewWidth(), height: terminal.viewHeight() },
       );
       terminal.show(view, statusLine(snapshot));
       lastError = '';

@@ -6,7 +6,7 @@
  * `poll()` returns a snapshot for the view and the lines that are new since the last poll.
  */
 import { z } from 'zod';
-import { auditSchema, devicesSchema, driftSchema, gateSchema, rolloutSchema, type AdminApi, type AuditEntry, type DeviceList, type GateView, type RolloutView } from './api';
+import { alertsSchema, auditSchema, devicesSchema, driftSchema, gateSchema, rolloutSchema, type AdminApi, type AlertList, type AuditEntry, type DeviceList, type GateView, type RolloutView } from './api';
 import { RINGS } from './fleet';
 import { WEB_MODEL, WEB_RING } from './web';
 
@@ -43,6 +43,8 @@ export interface Snapshot {
   rings: RingRow[];
   web: WebRow;
   drift: DriftCell[];
+  /** the model's open drift alerts (the hub's drift job, every drift period) */
+  alerts: AlertList;
 }
 
 export interface MonitorTarget {
@@ -58,6 +60,8 @@ export class Monitor {
   private readonly lastServing = new Map<string, string>();
   /** browsers seen so far, with the version of the web page's model each served last ('' = none yet) */
   private readonly browsers = new Map<string, string>();
+  /** open alerts already told in the log */
+  private readonly seenAlerts = new Set<string>();
 
   constructor(
     private readonly api: AdminApi,
@@ -70,8 +74,9 @@ export class Monitor {
     const [rollout, { devices }] = await Promise.all([target.rolloutId ? this.api.get(`/api/v1/rollouts/${target.rolloutId}`, rolloutSchema) : Promise.resolve(null), this.api.get('/api/v1/devices', devicesSchema)]);
     if (target.rolloutId) lines.push(...(await this.auditLines(target.rolloutId)));
     lines.push(...this.switchLines(target, devices), ...this.browserLines(devices));
-    const drift = await this.drift(target);
-    return { snapshot: { at: new Date(), rollout, rings: ringRows(target.model, devices), web: webRow(devices), drift }, lines };
+    const [drift, { alerts }] = await Promise.all([this.drift(target), this.api.get(`/api/v1/alerts?status=open&model=${encodeURIComponent(target.model)}`, alertsSchema)]);
+    lines.push(...this.alertLines(alerts));
+    return { snapshot: { at: new Date(), rollout, rings: ringRows(target.model, devices), web: webRow(devices), drift, alerts }, lines };
   }
 
   private async drift(target: MonitorTarget): Promise<DriftCell[]> {
@@ -83,6 +88,13 @@ export class Monitor {
         return { version, ring, verdict: view.verdict, n: view.report?.n ?? 0, drifting: view.report?.drifting ?? [] };
       }),
     );
+  }
+
+  /** "DRIFT ALERT opened on 2: ...": alerts the drift job opened since the last poll. */
+  private alertLines(alerts: AlertList): string[] {
+    const fresh = alerts.filter((a) => !this.seenAlerts.has(a.id));
+    for (const a of fresh) this.seenAlerts.add(a.id);
+    return fresh.map((a) => `DRIFT ALERT opened on version ${a.version}: ${a.severity} on ${a.signals.join(', ') || 'no signal named'} (GET /api/v1/alerts/${a.id})`);
   }
 
   /** New audit entries of the rollout, oldest first. */
@@ -173,6 +185,7 @@ const stepDetails = z.looseObject({
   autoRollback: z.boolean().optional(),
   gate: gateSchema.optional(),
   evidence: gateSchema.optional(),
+  warning: z.string().optional(),
 });
 
 /** One log line per audit entry of a rollout. */
@@ -193,6 +206,8 @@ export function describeAudit(entry: AuditEntry): string {
     }
     case 'rollout.rolled-back':
       return `ROLLED BACK: ${details.devices ?? '?'} devices sent back to their previous version`;
+    case 'rollout.step.empty':
+      return `WARNING ${details.warning ?? `${step} took no device`}`;
     case 'rollout.completed':
       return `COMPLETED: ${details.serving ?? '?'} of ${details.devices ?? '?'} devices serve the new version`;
     default:

@@ -4,9 +4,11 @@
  * the newest log lines under it. Elsewhere (piped to a file or CI): log lines as they come, and
  * the one-line status whenever it changes, never escape codes.
  */
-import { formatDuration } from './view';
+import { cut, formatDuration, visibleLength } from './view';
 
 const MAX_LOG = 500;
+/** rows under the view: the `log` heading and at least three lines */
+export const LOG_ROWS = 4;
 
 export class Terminal {
   readonly interactive: boolean;
@@ -39,31 +41,33 @@ export class Terminal {
     }
   }
 
+  /** Rows the view may take: the terminal's (24 when unknown) less the log's. */
+  viewHeight(): number {
+    return Math.max(1, (this.out.rows ?? 24) - LOG_ROWS);
+  }
+
+  /** Columns the view may take (80 when unknown). */
+  viewWidth(): number {
+    return this.out.columns ?? 80;
+  }
+
   /** Leaves the last frame on screen and puts the cursor under it, visible. */
   finish(): void {
     if (this.interactive && this.drawn) this.out.write('\x1b[?25h\n');
   }
 
   private draw(): void {
-    const rows = this.out.rows ?? 40;
-    const columns = this.out.columns ?? 120;
-    const room = Math.max(3, rows - this.view.length - 2);
-    // Long lines (a gate's summary) wrap, indented under their timestamp; the newest fill the room.
-    const log = this.lines.flatMap((l) => wrap(l, columns - 1)).slice(-room);
+    const rows = this.out.rows ?? 24;
+    const columns = this.out.columns ?? 80;
+    // A link in the view may take more than one row on a narrow terminal: counted as it shows.
+    const viewRows = this.view.reduce((sum, line) => sum + Math.max(1, Math.ceil(visibleLength(line) / columns)), 0);
+    const room = Math.max(LOG_ROWS - 1, rows - viewRows - 2);
+    // Nothing wraps: long lines (a gate's summary) are cut; the newest fill the room.
+    const log = this.lines.slice(-room).map((l) => cut(l, columns - 1));
     const frame = [...this.view, '\x1b[2mlog\x1b[0m', ...log];
     // First frame: clear the screen once and hide the cursor; later ones redraw from the top.
     const start = this.drawn ? '\x1b[H' : '\x1b[2J\x1b[H\x1b[?25l';
     this.drawn = true;
     this.out.write(`${start}${frame.map((l) => `${l}\x1b[K`).join('\n')}\x1b[J`);
   }
-}
-
-const INDENT = ' '.repeat(7);
-
-/** Splits a line into pieces of at most `width` characters, continuation lines indented. */
-export function wrap(line: string, width: number): string[] {
-  if (line.length <= width || width <= INDENT.length + 10) return [line.slice(0, Math.max(1, width))];
-  const out = [line.slice(0, width)];
-  for (let at = width; at < line.length; at += width - INDENT.length) out.push(INDENT + line.slice(at, at + width - INDENT.length));
-  return out;
 }

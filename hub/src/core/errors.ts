@@ -8,6 +8,10 @@ export const HUB_ERROR_CODES = [
   'E_FORBIDDEN',
   'E_NOT_FOUND',
   'E_CONFLICT',
+  /** a model version or dataset archived: kept, but refused for new use until unarchived */
+  'E_ARCHIVED',
+  /** a model version or dataset something still needs (devices, rollouts, lineage, runs): not deleted */
+  'E_IN_USE',
   'E_TOO_LARGE',
   'E_INVALID_MODEL',
   'E_PROBE_FAILED',

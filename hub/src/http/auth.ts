@@ -4,10 +4,12 @@ import { getConnInfo } from '@hono/node-server/conninfo';
 import { isValidDeviceId } from '@edgefleet/protocol';
 import { HubError } from '../core/errors';
 import { safeEqual } from '../adapters/secrets';
+import { ADMIN_TOKEN_HINT } from '../adapters/admin-token';
 import { errorBody } from './errors';
 import type { HubContext } from '../services/context';
 import { getCookie } from 'hono/cookie';
 import { sessionOf } from '../services/console/admin-sessions';
+import { recordAuthFailure } from '../services/auth-failures';
 import { SESSION_COOKIE } from './routes/session';
 
 export type Principal = { kind: 'admin' } | { kind: 'device'; id: string };
@@ -69,7 +71,7 @@ export const requireAdmin =
         return next();
       }
     }
-    if (!isAdmin(ctx, header)) throw unauthorized('a valid admin bearer token (or a console session) is required');
+    if (!isAdmin(ctx, header)) throw unauthorized(`a valid admin bearer token (or a console session) is required: ${ADMIN_TOKEN_HINT}`);
     c.set('principal', { kind: 'admin' });
     await next();
   };
@@ -82,18 +84,26 @@ export const requireDevice =
       c.set('principal', { kind: 'admin' });
       return next();
     }
+    // One message for every refusal: which of id and secret was wrong is for the hub's log, not the caller.
     const challenge = (): never => {
       c.header('WWW-Authenticate', 'Basic realm="edgefleet", charset="UTF-8"');
-      throw unauthorized('device credentials are required');
+      throw unauthorized('device credentials are required (Basic <device id>:<secret>) and were missing or refused: check the device id and secret; a decommissioned device can no longer sign in');
     };
     const basic = parseBasicAuth(header);
-    if (!basic || !isValidDeviceId(basic.user)) return challenge();
-    const outcome = await ctx.credentials.verify(basic.user, basic.password, remoteAddress(c) ?? 'unknown');
+    const source = remoteAddress(c) ?? 'unknown';
+    // No credentials at all is how a Basic client starts (it answers the challenge): not logged.
+    if (!basic) return challenge();
+    if (!isValidDeviceId(basic.user)) {
+      recordAuthFailure(ctx, { transport: 'http', deviceId: basic.user, source, reason: 'malformed credentials' });
+      return challenge();
+    }
+    const outcome = await ctx.credentials.verify(basic.user, basic.password, source);
     switch (outcome.kind) {
       case 'ok':
         c.set('principal', { kind: 'device', id: basic.user });
         return next();
       case 'invalid':
+        recordAuthFailure(ctx, { transport: 'http', deviceId: basic.user, source });
         return challenge();
       // Refused before the secret was checked (core/auth-admission): the agent retries both later.
       case 'throttled':

@@ -14,6 +14,8 @@ export const STATUS_OF: Record<HubErrorCode, ContentfulStatusCode> = {
   E_FORBIDDEN: 403,
   E_NOT_FOUND: 404,
   E_CONFLICT: 409,
+  E_ARCHIVED: 409,
+  E_IN_USE: 409,
   E_TOO_LARGE: 413,
   E_INVALID_MODEL: 422,
   E_PROBE_FAILED: 422,

@@ -102,9 +102,39 @@ export const modelList = z.object({
     z.object({
       name: z.string(),
       createdAt: z.string(),
-      versions: z.array(z.object({ version: z.string(), releaseCounter: z.number().int(), sha256: sha256Schema, size: z.number().int(), createdAt: z.string() })),
+      versions: z.array(
+        z.object({
+          version: z.string(),
+          releaseCounter: z.number().int(),
+          sha256: sha256Schema,
+          size: z.number().int(),
+          createdAt: z.string(),
+          archivedAt: z.string().nullable().describe('set while archived (listed only with ?archived=true)'),
+        }),
+      ),
     }),
   ),
+});
+export const archivedQuery = z.object({ archived: z.enum(['true', 'false']).optional().describe('true: archived ones too (each with archivedAt); deleted ones are never listed') });
+export const sampleInputsParams = z.object({ id: sha256Schema });
+export const versionLifecycleResponse = z.object({
+  model: z.string(),
+  version: z.string(),
+  releaseCounter: z.number().int(),
+  archivedAt: z.string().nullable(),
+  deletedAt: z.string().nullable(),
+});
+/** What became of a file a deletion let go: removed, already absent, or kept because something alive needs it. */
+export const fileOutcome = z.discriminatedUnion('file', [
+  z.object({ file: z.literal('removed') }),
+  z.object({ file: z.literal('absent') }),
+  z.object({ file: z.literal('kept'), neededBy: z.array(z.string()).describe('what still needs the same bytes (empty: removing failed; see the hub log)') }),
+]);
+export const deletedVersionResponse = versionLifecycleResponse.extend({
+  deletedAt: z.string(),
+  sha256: sha256Schema,
+  alreadyDeleted: z.boolean().describe('deleted by an earlier call: this one only retried removing its files'),
+  files: z.object({ artifact: fileOutcome.describe('the model file'), probeBlob: fileOutcome.nullable().describe('null: its probe rides inline in the manifest') }),
 });
 export const versionDetail = z.object({
   model: z.string(),
@@ -116,6 +146,7 @@ export const versionDetail = z.object({
   opset: z.number().int().nullable(),
   probe: probeSchema,
   createdAt: z.string(),
+  archivedAt: z.string().nullable().describe('set while archived: refused for new use, devices running it keep it'),
   manifest: releaseManifestSchema.describe('the release manifest, decoded from the signed envelope'),
   manifestEnvelope: envelopeSchema.describe('the signed release manifest, exactly as agents receive it'),
 });

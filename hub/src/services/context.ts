@@ -54,6 +54,8 @@ export interface HubContext {
   maxModelBytes: number;
   deploymentTtlS: number;
   statsIntervalS: number;
+  /** length of a statistics bucket and of a drift evaluation period (EDGEFLEET_DRIFT_PERIOD_S); absent: an hour */
+  driftPeriodS?: number;
   /** in this process only: across replicas the database's row locks decide (services/README.md) */
   locks: { devices: KeyedLock; models: KeyedLock; rollouts: KeyedLock };
   ingest: { received: Record<IngestKind, number>; rejected: RejectionTracker };

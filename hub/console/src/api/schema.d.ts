@@ -1231,6 +1231,63 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/sample-inputs/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Delete stored sample inputs; 409 E_IN_USE while a version not deleted was uploaded with them (its lineage names them: quantization calibrates on them) */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description the file is gone */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            /** @constant */
+                            deleted: true;
+                        };
+                    };
+                };
+                /** @description error */
+                default: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/models": {
         parameters: {
             query?: never;
@@ -1238,10 +1295,13 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List models and their versions */
+        /** List models and their versions (deleted versions never; archived ones with ?archived=true) */
         get: {
             parameters: {
-                query?: never;
+                query?: {
+                    /** @description true: archived ones too (each with archivedAt); deleted ones are never listed */
+                    archived?: "true" | "false";
+                };
                 header?: never;
                 path?: never;
                 cookie?: never;
@@ -1264,6 +1324,8 @@ export interface paths {
                                     sha256: string;
                                     size: number;
                                     createdAt: string;
+                                    /** @description set while archived (listed only with ?archived=true) */
+                                    archivedAt: string | null;
                                 }[];
                             }[];
                         };
@@ -1301,7 +1363,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** One version with its io, probe and signed manifest */
+        /** One version with its io, probe and signed manifest (archived ones too; 404 once deleted) */
         get: {
             parameters: {
                 query?: never;
@@ -1364,6 +1426,8 @@ export interface paths {
                                 };
                             };
                             createdAt: string;
+                            /** @description set while archived: refused for new use, devices running it keep it */
+                            archivedAt: string | null;
                             /** @description the release manifest, decoded from the signed envelope */
                             manifest: {
                                 /** @constant */
@@ -1554,6 +1618,201 @@ export interface paths {
         };
         put?: never;
         post?: never;
+        /** Delete a version: 409 E_IN_USE (details: devices, rollouts) while a device in service runs it as active, previous or shadow, or a rollout may still assign it or roll back to it. Its label is never reused; its file and probe blob go unless another version has the same bytes. Again: its tombstone (alreadyDeleted) */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    model: string;
+                    version: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description the tombstone and what became of its files */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            model: string;
+                            version: string;
+                            releaseCounter: number;
+                            archivedAt: string | null;
+                            deletedAt: string;
+                            sha256: string;
+                            /** @description deleted by an earlier call: this one only retried removing its files */
+                            alreadyDeleted: boolean;
+                            files: {
+                                /** @description the model file */
+                                artifact: {
+                                    /** @constant */
+                                    file: "removed";
+                                } | {
+                                    /** @constant */
+                                    file: "absent";
+                                } | {
+                                    /** @constant */
+                                    file: "kept";
+                                    /** @description what still needs the same bytes (empty: removing failed; see the hub log) */
+                                    neededBy: string[];
+                                };
+                                /** @description null: its probe rides inline in the manifest */
+                                probeBlob: ({
+                                    /** @constant */
+                                    file: "removed";
+                                } | {
+                                    /** @constant */
+                                    file: "absent";
+                                } | {
+                                    /** @constant */
+                                    file: "kept";
+                                    /** @description what still needs the same bytes (empty: removing failed; see the hub log) */
+                                    neededBy: string[];
+                                }) | null;
+                            };
+                        };
+                    };
+                };
+                /** @description error */
+                default: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/models/{model}/versions/{version}/archive": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Archive a version: hidden from lists, refused for new assignments, shadows, rollouts and quantization (409 E_ARCHIVED); devices running it keep it. Allowed while assigned; idempotent */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    model: string;
+                    version: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description the version, archived */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            model: string;
+                            version: string;
+                            releaseCounter: number;
+                            archivedAt: string | null;
+                            deletedAt: string | null;
+                        };
+                    };
+                };
+                /** @description error */
+                default: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/models/{model}/versions/{version}/unarchive": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Bring an archived version back into use; idempotent */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    model: string;
+                    version: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description the version, not archived */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            model: string;
+                            version: string;
+                            releaseCounter: number;
+                            archivedAt: string | null;
+                            deletedAt: string | null;
+                        };
+                    };
+                };
+                /** @description error */
+                default: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+        };
         delete?: never;
         options?: never;
         head?: never;
@@ -2837,6 +3096,8 @@ export interface paths {
                                     devices?: {
                                         [key: string]: number;
                                     };
+                                    /** @description a ring step that takes (or took) no device: why */
+                                    warning?: string;
                                     /** @description gate steps, in GET /api/v1/rollouts/{id} and action replies: the report the step was (or is being) decided on */
                                     gate?: {
                                         report: {
@@ -2898,6 +3159,13 @@ export interface paths {
                                     failed: string[];
                                     inconclusive: string[];
                                 } | null;
+                                /** @description ring steps that take no device: steps still to come as the fleet is now (running, paused, halted rollouts), steps passed as recorded (rollout.step.empty in the audit trail; one-rollout view and the create reply) */
+                                warnings: {
+                                    step: number;
+                                    /** @description the step, as validation errors name fields */
+                                    path: string;
+                                    message: string;
+                                }[];
                                 supersedes: string | null;
                                 supersededBy: string | null;
                                 createdBy: string;
@@ -3028,6 +3296,8 @@ export interface paths {
                                 devices?: {
                                     [key: string]: number;
                                 };
+                                /** @description a ring step that takes (or took) no device: why */
+                                warning?: string;
                                 /** @description gate steps, in GET /api/v1/rollouts/{id} and action replies: the report the step was (or is being) decided on */
                                 gate?: {
                                     report: {
@@ -3089,6 +3359,13 @@ export interface paths {
                                 failed: string[];
                                 inconclusive: string[];
                             } | null;
+                            /** @description ring steps that take no device: steps still to come as the fleet is now (running, paused, halted rollouts), steps passed as recorded (rollout.step.empty in the audit trail; one-rollout view and the create reply) */
+                            warnings: {
+                                step: number;
+                                /** @description the step, as validation errors name fields */
+                                path: string;
+                                message: string;
+                            }[];
                             supersedes: string | null;
                             supersededBy: string | null;
                             createdBy: string;
@@ -3219,6 +3496,13 @@ export interface paths {
                                 id: string;
                                 version: string;
                                 state: string;
+                            }[];
+                            /** @description ring steps that take no device (an empty ring, tags nobody has, a percentage that selects nobody, devices on other models): accepted, but said */
+                            warnings: {
+                                step: number;
+                                /** @description the step, as validation errors name fields */
+                                path: string;
+                                message: string;
                             }[];
                         };
                     };
@@ -3446,6 +3730,8 @@ export interface paths {
                                 devices?: {
                                     [key: string]: number;
                                 };
+                                /** @description a ring step that takes (or took) no device: why */
+                                warning?: string;
                                 /** @description gate steps, in GET /api/v1/rollouts/{id} and action replies: the report the step was (or is being) decided on */
                                 gate?: {
                                     report: {
@@ -3507,6 +3793,13 @@ export interface paths {
                                 failed: string[];
                                 inconclusive: string[];
                             } | null;
+                            /** @description ring steps that take no device: steps still to come as the fleet is now (running, paused, halted rollouts), steps passed as recorded (rollout.step.empty in the audit trail; one-rollout view and the create reply) */
+                            warnings: {
+                                step: number;
+                                /** @description the step, as validation errors name fields */
+                                path: string;
+                                message: string;
+                            }[];
                             supersedes: string | null;
                             supersededBy: string | null;
                             createdBy: string;
@@ -3650,6 +3943,8 @@ export interface paths {
                                 devices?: {
                                     [key: string]: number;
                                 };
+                                /** @description a ring step that takes (or took) no device: why */
+                                warning?: string;
                                 /** @description gate steps, in GET /api/v1/rollouts/{id} and action replies: the report the step was (or is being) decided on */
                                 gate?: {
                                     report: {
@@ -3711,6 +4006,13 @@ export interface paths {
                                 failed: string[];
                                 inconclusive: string[];
                             } | null;
+                            /** @description ring steps that take no device: steps still to come as the fleet is now (running, paused, halted rollouts), steps passed as recorded (rollout.step.empty in the audit trail; one-rollout view and the create reply) */
+                            warnings: {
+                                step: number;
+                                /** @description the step, as validation errors name fields */
+                                path: string;
+                                message: string;
+                            }[];
                             supersedes: string | null;
                             supersededBy: string | null;
                             createdBy: string;
@@ -3901,10 +4203,13 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List datasets, newest first */
+        /** List datasets, newest first (deleted ones never; archived ones with ?archived=true) */
         get: {
             parameters: {
-                query?: never;
+                query?: {
+                    /** @description true: archived ones too (each with archivedAt); deleted ones are never listed */
+                    archived?: "true" | "false";
+                };
                 header?: never;
                 path?: never;
                 cookie?: never;
@@ -3929,6 +4234,8 @@ export interface paths {
                                     kind: "numeric" | "categorical";
                                 }[];
                                 createdAt: string;
+                                /** @description set while archived: no new training runs or model references on it */
+                                archivedAt: string | null;
                             }[];
                         };
                     };
@@ -3988,6 +4295,8 @@ export interface paths {
                                 kind: "numeric" | "categorical";
                             }[];
                             createdAt: string;
+                            /** @description set while archived: no new training runs or model references on it */
+                            archivedAt: string | null;
                         };
                     };
                 };
@@ -4008,6 +4317,124 @@ export interface paths {
                                 kind: "numeric" | "categorical";
                             }[];
                             createdAt: string;
+                            /** @description set while archived: no new training runs or model references on it */
+                            archivedAt: string | null;
+                        };
+                    };
+                };
+                /** @description error */
+                default: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/datasets/{id}/archive": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Archive a dataset: hidden from the list, no new training runs or model references on it (409 E_ARCHIVED); what was made from it stays. Idempotent */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description the dataset, archived */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            name: string;
+                            archivedAt: string | null;
+                            deletedAt: string | null;
+                        };
+                    };
+                };
+                /** @description error */
+                default: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/datasets/{id}/unarchive": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Bring an archived dataset back into use; idempotent */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description the dataset, not archived */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            name: string;
+                            archivedAt: string | null;
+                            deletedAt: string | null;
                         };
                     };
                 };
@@ -4075,6 +4502,8 @@ export interface paths {
                                 kind: "numeric" | "categorical";
                             }[];
                             createdAt: string;
+                            /** @description set while archived: no new training runs or model references on it */
+                            archivedAt: string | null;
                             summary: {
                                 rows: number;
                                 columns: ({
@@ -4179,7 +4608,64 @@ export interface paths {
         };
         put?: never;
         post?: never;
-        delete?: never;
+        /** Delete a dataset and its file: 409 E_IN_USE (details: versions, runs) while a version not deleted names it in its lineage (trained on it, or an import's reference) or a training run queued or running reads it. Uploading the same CSV again brings it back. Again: its tombstone (alreadyDeleted) */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description the tombstone and what became of its file */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            name: string;
+                            archivedAt: string | null;
+                            deletedAt: string;
+                            /** @description deleted by an earlier call: this one only retried removing its file */
+                            alreadyDeleted: boolean;
+                            /** @description the CSV file (kept only when the same bytes were uploaded again meanwhile) */
+                            file: {
+                                /** @constant */
+                                file: "removed";
+                            } | {
+                                /** @constant */
+                                file: "absent";
+                            } | {
+                                /** @constant */
+                                file: "kept";
+                                /** @description what still needs the same bytes (empty: removing failed; see the hub log) */
+                                neededBy: string[];
+                            };
+                        };
+                    };
+                };
+                /** @description error */
+                default: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+        };
         options?: never;
         head?: never;
         patch?: never;

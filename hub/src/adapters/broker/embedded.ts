@@ -6,7 +6,9 @@
  * drain timeout, and retained docs looked up by topic (retained-store.ts).
  */
 import type { IncomingMessage, Server as HttpServer } from 'node:http';
+import type { Server as HttpsServer } from 'node:https';
 import { createServer, type Server as NetServer } from 'node:net';
+import { createServer as createTlsServer, type SecureContextOptions, type Server as TlsServer } from 'node:tls';
 import type { Duplex } from 'node:stream';
 import { Aedes, type AedesPublishPacket, type AuthenticateError, type Client, type PublishPacket } from 'aedes';
 import memoryPersistence from 'aedes-persistence';
@@ -36,16 +38,26 @@ export interface BrokerOptions {
   connectTimeoutMs?: number;
   /** a subscriber that does not drain its socket within this is dropped; default 30 s */
   drainTimeoutMs?: number;
+  /**
+   * A CONNECT refused for its credentials (not for throttling), for the hub's rate-limited log
+   * (services/auth-failures.ts); `malformed`: the username, client id or password was unusable.
+   */
+  onAuthFailure?(failure: { deviceId: string; source: string; malformed: boolean }): void;
   onDeviceConnected?(deviceId: string): void;
   onDeviceDisconnected?(deviceId: string): void;
   /** admission control for publishes the ACL allowed (rate limits); a refusal disconnects like the ACL's */
   admitPublish?(deviceId: string, topic: string): AccessDecision;
+  /** MQTT over TLS instead of plain TCP (certificate, key, minimum version: adapters/tls.ts) */
+  tls?: SecureContextOptions;
 }
 
 export interface EmbeddedBroker extends BrokerAdapter {
   /** `backlog`: the kernel's accept queue (capped by net.core.somaxconn); default 8192 */
   listen(port: number, host: string, backlog?: number): Promise<number>;
-  attachWebSocket(server: HttpServer, path: string): void;
+  /** wss:// when `server` is the HTTPS server */
+  attachWebSocket(server: HttpServer | HttpsServer, path: string): void;
+  /** The TCP listener's TLS server, for certificate reloads (setSecureContext); null without TLS. */
+  tlsServer(): TlsServer | null;
   /**
    * Ends every MQTT-over-WebSocket session now. Upgraded sockets are no longer the HTTP server's
    * connections: its close() would wait for them (a browser device keeps one open) until they end.
@@ -62,6 +74,7 @@ export async function createEmbeddedBroker(options: BrokerOptions): Promise<Embe
   const { logger } = options;
   const maxPacketBytes = options.maxPacketBytes ?? 256 * 1024;
   const maxConnections = options.maxConnections ?? 15_000;
+  const connectTimeoutMs = options.connectTimeoutMs ?? 10_000;
   const counters: Omit<EmbeddedBrokerCounters, 'kind' | 'connections'> = {
     connectionsRefused: 0,
     authFailures: 0,
@@ -144,7 +157,7 @@ export async function createEmbeddedBroker(options: BrokerOptions): Promise<Embe
     // no more of a connection until its last read is handled, the hub publishes docs in batches
     // of 500, and a device that does not drain its socket is dropped after drainTimeout.
     concurrency: 0,
-    connectTimeout: options.connectTimeoutMs ?? 10_000,
+    connectTimeout: connectTimeoutMs,
     drainTimeout: options.drainTimeoutMs ?? 30_000,
     // aedes' default of 23 is MQTT 3.1's limit; device ids may be 64 long.
     maxClientsIdLength: 64,
@@ -159,6 +172,7 @@ export async function createEmbeddedBroker(options: BrokerOptions): Promise<Embe
       // PROTOCOL: username = client id = device id, and the id pattern keeps `+ # /` out of topics.
       if (username !== deviceId || !isValidDeviceId(deviceId) || !password) {
         counters.authFailures++;
+        options.onAuthFailure?.({ deviceId: deviceId || (username ?? ''), source: remoteAddresses.get(client.conn) ?? 'unknown', malformed: true });
         done(badCredentials(), false);
         return;
       }
@@ -180,6 +194,7 @@ export async function createEmbeddedBroker(options: BrokerOptions): Promise<Embe
               return;
             case 'invalid':
               counters.authFailures++;
+              options.onAuthFailure?.({ deviceId, source: remoteAddresses.get(client.conn) ?? 'unknown', malformed: false });
               done(badCredentials(), false);
               return;
             // Too many recent failures from this address (or for this id from it): refused without
@@ -261,7 +276,20 @@ export async function createEmbeddedBroker(options: BrokerOptions): Promise<Embe
     aedes.handle(guarded, req);
   };
 
-  const tcp: NetServer = createServer((socket) => handleConnection(socket));
+  // With TLS a connection reaches aedes once its handshake is done ('secureConnection'), through
+  // the same cap, size guard and address accounting. A peer that never finishes the handshake is
+  // dropped after the connect timeout, not Node's two minutes.
+  const tlsServer: TlsServer | null = options.tls ? createTlsServer({ ...options.tls, handshakeTimeout: connectTimeoutMs }, (socket) => handleConnection(socket)) : null;
+  if (tlsServer) {
+    // Handshakes cost CPU before a connection is counted in `live`: the cap covers them too.
+    tlsServer.maxConnections = maxConnections;
+    tlsServer.on('drop', () => counters.connectionsRefused++);
+    // e.g. ERR_SSL_TLSV1_ALERT_UNKNOWN_CA: a device that does not trust the hub's CA.
+    tlsServer.on('tlsClientError', (error: Error & { code?: string }, socket) => {
+      logger.info('mqtt tls handshake failed', { source: socket.remoteAddress, reason: error.code ?? error.message });
+    });
+  }
+  const tcp: NetServer = tlsServer ?? createServer((socket) => handleConnection(socket));
   const wss = new WebSocketServer({ noServer: true, maxPayload: maxPacketBytes + 16 });
   let closed: Promise<void> | null = null;
 
@@ -312,6 +340,7 @@ export async function createEmbeddedBroker(options: BrokerOptions): Promise<Embe
           resolve(typeof address === 'object' && address ? address.port : port);
         });
       }),
+    tlsServer: () => tlsServer,
     attachWebSocket(server, path) {
       server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
         const url = new URL(req.url ?? '/', 'http://localhost');

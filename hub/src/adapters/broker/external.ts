@@ -40,6 +40,8 @@ export interface ExternalBrokerOptions {
   shareGroup?: string;
   /** how long the first connection may take before startup fails; default 10 s */
   connectTimeoutMs?: number;
+  /** PEM CA certificate(s) trusted for an mqtts:// or wss:// URL instead of the system's (EDGEFLEET_BROKER_CA_FILE) */
+  ca?: string | Buffer;
   /** pause between reconnect attempts once started; default 1 s */
   reconnectPeriodMs?: number;
   /** messages held until a subscription wants them (a session's backlog arrives at once); default 10,000 */
@@ -103,6 +105,7 @@ export async function createExternalBroker(options: ExternalBrokerOptions): Prom
     keepalive: 30,
     connectTimeout: connectTimeoutMs,
     reconnectPeriod: options.reconnectPeriodMs ?? 1_000,
+    ...(options.ca === undefined ? {} : { ca: options.ca }),
   });
 
   const failed = (message: BrokerMessage, error: unknown): void => logger.error('mqtt message handler failed', { topic: message.topic, error: String(error) });

@@ -45,8 +45,20 @@ export const modelVersions = sqliteTable(
     /** the signed release manifest envelope, exactly as signed */
     manifest: text('manifest', { mode: 'json' }).$type<Json>().notNull(),
     createdAt: text('created_at').notNull(),
+    /** set by POST .../archive: hidden from lists, refused for new use (assignment, shadow, rollout, quantization); devices running it keep it */
+    archivedAt: text('archived_at'),
+    /**
+     * set by DELETE .../versions/{version}: the row stays as a tombstone (its label and release
+     * counter are never reused; audit, lineage parents and statistics still name it), its files go
+     */
+    deletedAt: text('deleted_at'),
   },
-  (t) => [uniqueIndex('model_versions_model_version').on(t.model, t.version), uniqueIndex('model_versions_model_counter').on(t.model, t.releaseCounter)],
+  (t) => [
+    uniqueIndex('model_versions_model_version').on(t.model, t.version),
+    uniqueIndex('model_versions_model_counter').on(t.model, t.releaseCounter),
+    // Deleting a version removes its file only when no other version has the same bytes.
+    index('model_versions_sha256').on(t.sha256),
+  ],
 );
 
 export const assignments = sqliteTable('assignments', {
@@ -115,6 +127,13 @@ export const datasets = sqliteTable(
     /** the exploration summary per column */
     summary: text('summary', { mode: 'json' }).$type<Json>().notNull(),
     createdAt: text('created_at').notNull(),
+    /** set by POST /api/v1/datasets/{id}/archive: hidden from lists, no new training runs or references on it */
+    archivedAt: text('archived_at'),
+    /**
+     * set by DELETE /api/v1/datasets/{id}: the file is gone and the row is a tombstone (training
+     * runs keep naming it); the same bytes uploaded again bring the row back to life
+     */
+    deletedAt: text('deleted_at'),
   },
   (t) => [index('datasets_name').on(t.name, t.createdAt)],
 );

@@ -1,6 +1,6 @@
 /**
  * evaluateHistory: what the scheduled drift job decides for one model version from its recent
- * hourly windows (DRIFT.md rules 1-5 together). The last `persistence.m` hours are each tested
+ * hourly windows (or windows of the configured drift period: "hour" below reads "period") (DRIFT.md rules 1-5 together). The last `persistence.m` hours are each tested
  * fleet-wide with per-device screening (evaluateFleet); a signal alarms when it drifts in k of
  * those m hours, or when the Page-Hinkley detector over the merged hourly series fires on the
  * latest hour. Warning-level persistence gives a `warning` finding; nothing else raises one.
@@ -10,6 +10,7 @@ import { sumStatsWindows, type ReferenceProfile, type StatsWindow } from '@edgef
 import { evaluateFleet, type FleetOptions, type FleetReport } from './evaluate-fleet';
 import { evaluateSeries } from './evaluate-series';
 import { VERDICT_RANK, worstVerdict, type Verdict } from './options';
+import { DEFAULT_DRIFT_PERIOD_S, periodName, periodsName } from './period';
 import { prepareReference } from './screen';
 import { DEFAULT_PAGE_HINKLEY, DEFAULT_PERSISTENCE, type PageHinkleyOptions, type PersistenceOptions } from './sequential';
 
@@ -29,6 +30,8 @@ export interface HistoryOptions extends FleetOptions {
    * hour that has data
    */
   recentFrom?: string;
+  /** length of one history entry (EDGEFLEET_DRIFT_PERIOD_S); default an hour */
+  periodS?: number;
 }
 
 export interface SignalFinding {
@@ -58,12 +61,14 @@ const isAtLeast = (verdict: Verdict, level: Verdict): boolean => VERDICT_RANK[ve
 
 export function evaluateHistory(reference: ReferenceProfile, history: readonly HourWindows[], options: HistoryOptions = {}): HistoryReport {
   const persistence = options.persistence ?? DEFAULT_PERSISTENCE;
+  const periodS = options.periodS ?? DEFAULT_DRIFT_PERIOD_S;
+  const periods = periodsName(periodS);
   const withData = [...history].filter((h) => h.windows.length > 0).sort((a, b) => (a.hour < b.hour ? -1 : a.hour > b.hour ? 1 : 0));
   if (withData.length === 0) return { latestHour: null, verdict: 'insufficient-data', severity: null, signals: [], hours: [] };
   const prepared = prepareReference(reference);
   // Hours without data count as unflagged: k of the last m HOURS, not of the last m reports.
   const latest = withData[withData.length - 1] as HourWindows;
-  const horizon = options.recentFrom !== undefined ? Date.parse(options.recentFrom) : Date.parse(latest.hour) - (persistence.m - 1) * 3_600_000;
+  const horizon = options.recentFrom !== undefined ? Date.parse(options.recentFrom) : Date.parse(latest.hour) - (persistence.m - 1) * periodS * 1000;
   const recent = withData.filter((h) => Date.parse(h.hour) >= horizon);
   // Nothing recent: an old series says nothing about now.
   if (recent.length === 0) return { latestHour: latest.hour, verdict: 'insufficient-data', severity: null, signals: [], hours: [] };
@@ -86,16 +91,16 @@ export function evaluateHistory(reference: ReferenceProfile, history: readonly H
     let severity: SignalFinding['severity'] | null = null;
     if (drifts >= persistence.k) {
       severity = 'drift';
-      reasons.push(`drift in ${drifts} of the last ${persistence.m} hours (alarm at ${persistence.k})`);
+      reasons.push(`drift in ${drifts} of the last ${persistence.m} ${periods} (alarm at ${persistence.k})`);
     }
     const seriesSignal = series.signals.find((s) => s.name === signal.name);
     if (seriesSignal?.pageHinkley[last]) {
       severity = 'drift';
-      reasons.push(`Page-Hinkley on the hourly merged drift score: ${(seriesSignal.pageHinkleyStatistic[last] ?? 0).toFixed(2)} over its threshold`);
+      reasons.push(`Page-Hinkley on the merged drift score per ${periodName(periodS)}: ${(seriesSignal.pageHinkleyStatistic[last] ?? 0).toFixed(2)} over its threshold`);
     }
     if (severity === null && warns >= persistence.k) {
       severity = 'warning';
-      reasons.push(`warning or drift in ${warns} of the last ${persistence.m} hours (alarm at ${persistence.k})`);
+      reasons.push(`warning or drift in ${warns} of the last ${persistence.m} ${periods} (alarm at ${persistence.k})`);
     }
     if (severity === null) return;
     const devices = [...new Set(fleets.flatMap((f) => f.signals[index]?.devices ?? []))].sort();

@@ -18,3 +18,4 @@ export * from './seeded-normal';
 export * from './simulate-window';
 export * from './screen';
 export * from './window-checks';
+export * from './period';

@@ -6,6 +6,7 @@
  */
 import type { GateReport } from './gates';
 import { ringStepIncludes, type RingStep, type RolloutPlan } from './plan';
+import { emptyStepReason, stepWarning } from './step-coverage';
 
 export type RolloutState = 'running' | 'paused' | 'completed' | 'halted' | 'rolled-back' | 'aborted' | 'superseded';
 export const ACTIVE_STATES: readonly RolloutState[] = ['running', 'paused', 'halted'];
@@ -280,6 +281,13 @@ export function reconcile(rollout: RolloutInput, current: RolloutStatus, current
     }
     if (!done) break;
     const manual = status.advance;
+    // A ring step that took no device of its own would otherwise pass unnoticed (`devices: {}`).
+    if (step.kind === 'ring' && !members.some((m) => m.step === status.step)) {
+      const joined = new Set(members.map((m) => m.deviceId));
+      const reason = emptyStepReason(step, obs.devices, target, joined) ?? 'no device joined it';
+      const warning = stepWarning(status.step, step, reason);
+      events.push({ action: 'rollout.step.empty', details: { step: status.step, ring: step.ring, percent: step.percent, reason, warning: warning.message }, notify: false });
+    }
     status = { ...status, step: status.step + 1, stepStartedAt: iso, advance: false };
     events.push({ action: 'rollout.step.completed', details: { step: status.step - 1, kind: step.kind, manual, ...(step.kind === 'gate' && obs.gate ? { gate: obs.gate } : {}) }, notify: false });
     const next = rollout.plan.steps[status.step];

@@ -113,7 +113,7 @@ export function planProblems(plan: RolloutPlan, rings: readonly string[]): PlanP
   const reached = new Map<string, number>();
   plan.steps.forEach((step, i) => {
     if (step.kind === 'ring') {
-      if (step.ring !== ALL_RINGS && !rings.includes(step.ring)) problems.push({ path: `steps.${i}.ring`, message: `no ring "${step.ring}" (rings: ${rings.join(', ') || 'none'})` });
+      if (step.ring !== ALL_RINGS && !rings.includes(step.ring)) problems.push({ path: `steps.${i}.ring`, message: `no ring "${step.ring}" (rings: ${rings.join(', ') || 'none'}): create it with PUT /api/v1/rings/${step.ring} {"position": <n>}, or enrol a device in it ("ring": "${step.ring}")` });
       const key = `${step.ring}|${JSON.stringify(step.tags ?? {})}|${step.shadow}`;
       const before = reached.get(key);
       if (before !== undefined && step.percent <= before) problems.push({ path: `steps.${i}.percent`, message: `${step.percent}% of ${step.ring === ALL_RINGS ? 'the fleet' : `ring ${step.ring}`} was already reached at ${before}%: a later step must grow it` });

@@ -12,6 +12,7 @@ import { deviceDecommissionedAt } from '../../adapters/db/devices';
 import { safeEqual } from '../../adapters/secrets';
 import { authenticationStep, authorizationResult, type DeviceStanding, type HookResult } from '../../core/broker-hook-decisions';
 import { HubError } from '../../core/errors';
+import { recordAuthFailure } from '../../services/auth-failures';
 import type { HubContext } from '../../services/context';
 import type { AppEnv } from '../auth';
 import type { RouteSpec } from '../openapi';
@@ -55,9 +56,11 @@ export function registerBrokerHooks(app: Hono<AppEnv>, ctx: HubContext, token: s
   });
   app.post('/broker/v1/authenticate', async (c) => {
     const request = parseInput(authenticateHookBody, await readJsonBody(c));
-    const step = authenticationStep(request, await standingOf(ctx, request.username));
+    const standing = await standingOf(ctx, request.username);
+    const step = authenticationStep(request, standing);
     let result: HookResult = step === 'check' ? 'deny' : step;
     if (step === 'check') result = (await ctx.credentials.verify(request.username, request.password, request.peerhost ?? 'broker')).kind === 'ok' ? 'allow' : 'deny';
+    if (result === 'deny') recordAuthFailure(ctx, { transport: 'broker-hook', deviceId: request.username, source: request.peerhost ?? 'broker', ...(step === 'deny' ? { reason: standing === 'decommissioned' ? 'decommissioned' : 'malformed credentials' } : {}) });
     return c.json({ result });
   });
   app.post('/broker/v1/authorize', async (c) => {

@@ -1,17 +1,33 @@
-/** Admin routes for datasets: upload a CSV, list, inspect with an exploration summary. */
+/** Admin routes for datasets: upload a CSV, list, inspect with an exploration summary, archive and delete (issue 15). */
 import type { Hono } from 'hono';
 import { z } from 'zod';
 import { modelNameSchema, sha256Schema } from '@edgefleet/protocol';
 import { HubError } from '../../core/errors';
 import { datasetDetail, listDatasetViews, uploadDataset } from '../../services/datasets/datasets';
+import { archiveDataset, deleteDataset, unarchiveDataset } from '../../services/lifecycle/datasets';
 import type { HubContext } from '../../services/context';
 import { actorOf, type AppEnv } from '../auth';
 import type { RouteSpec } from '../openapi';
+import { archivedQuery, fileOutcome } from '../schemas';
 import { parseInput } from '../validate';
 
 const kindSchema = z.enum(['numeric', 'categorical']);
 const columnsSchema = z.array(z.object({ name: z.string(), kind: kindSchema }));
-const datasetView = z.object({ id: sha256Schema, name: z.string(), rows: z.number().int(), sizeBytes: z.number().int(), columns: columnsSchema, createdAt: z.string() });
+const datasetView = z.object({
+  id: sha256Schema,
+  name: z.string(),
+  rows: z.number().int(),
+  sizeBytes: z.number().int(),
+  columns: columnsSchema,
+  createdAt: z.string(),
+  archivedAt: z.string().nullable().describe('set while archived: no new training runs or model references on it'),
+});
+const datasetLifecycle = z.object({ id: sha256Schema, name: z.string(), archivedAt: z.string().nullable(), deletedAt: z.string().nullable() });
+const deletedDataset = datasetLifecycle.extend({
+  deletedAt: z.string(),
+  alreadyDeleted: z.boolean().describe('deleted by an earlier call: this one only retried removing its file'),
+  file: fileOutcome.describe('the CSV file (kept only when the same bytes were uploaded again meanwhile)'),
+});
 const uploadQuery = z.object({
   name: modelNameSchema.describe('dataset name (1-64 of A-Z a-z 0-9 . _ -)'),
   kinds: z.string().max(65_536).optional().describe('JSON {"<column>": "numeric" | "categorical"} declaring column kinds; the rest are inferred'),
@@ -86,7 +102,39 @@ export const datasetSpecs: RouteSpec[] = [
     body: { mediaType: 'text/csv', description: 'the CSV file, at most 64 MiB' },
     responses: { 201: { description: 'stored and parsed', schema: datasetView }, 200: { description: 'already stored', schema: datasetView } },
   },
-  { method: 'get', path: '/api/v1/datasets', summary: 'List datasets, newest first', auth: 'admin', responses: { 200: { description: 'datasets', schema: z.object({ datasets: z.array(datasetView) }) } } },
+  {
+    method: 'get',
+    path: '/api/v1/datasets',
+    summary: 'List datasets, newest first (deleted ones never; archived ones with ?archived=true)',
+    auth: 'admin',
+    query: archivedQuery,
+    responses: { 200: { description: 'datasets', schema: z.object({ datasets: z.array(datasetView) }) } },
+  },
+  {
+    method: 'post',
+    path: '/api/v1/datasets/{id}/archive',
+    summary: 'Archive a dataset: hidden from the list, no new training runs or model references on it (409 E_ARCHIVED); what was made from it stays. Idempotent',
+    auth: 'admin',
+    params: idParams,
+    responses: { 200: { description: 'the dataset, archived', schema: datasetLifecycle } },
+  },
+  {
+    method: 'post',
+    path: '/api/v1/datasets/{id}/unarchive',
+    summary: 'Bring an archived dataset back into use; idempotent',
+    auth: 'admin',
+    params: idParams,
+    responses: { 200: { description: 'the dataset, not archived', schema: datasetLifecycle } },
+  },
+  {
+    method: 'delete',
+    path: '/api/v1/datasets/{id}',
+    summary:
+      "Delete a dataset and its file: 409 E_IN_USE (details: versions, runs) while a version not deleted names it in its lineage (trained on it, or an import's reference) or a training run queued or running reads it. Uploading the same CSV again brings it back. Again: its tombstone (alreadyDeleted)",
+    auth: 'admin',
+    params: idParams,
+    responses: { 200: { description: 'the tombstone and what became of its file', schema: deletedDataset } },
+  },
   {
     method: 'get',
     path: '/api/v1/datasets/{id}',
@@ -120,7 +168,13 @@ export function registerDatasets(app: Hono<AppEnv>, ctx: HubContext): void {
     );
     return c.json(result.dataset, result.created ? 201 : 200);
   });
-  app.get('/api/v1/datasets', async (c) => c.json({ datasets: await listDatasetViews(ctx) }));
+  app.get('/api/v1/datasets', async (c) => {
+    const { archived } = parseInput(archivedQuery, c.req.query());
+    return c.json({ datasets: await listDatasetViews(ctx, { archived: archived === 'true' }) });
+  });
+  app.post('/api/v1/datasets/:id/archive', async (c) => c.json(await archiveDataset(ctx, parseInput(idParams, c.req.param()).id, actorOf(c.get('principal')))));
+  app.post('/api/v1/datasets/:id/unarchive', async (c) => c.json(await unarchiveDataset(ctx, parseInput(idParams, c.req.param()).id, actorOf(c.get('principal')))));
+  app.delete('/api/v1/datasets/:id', async (c) => c.json(await deleteDataset(ctx, parseInput(idParams, c.req.param()).id, actorOf(c.get('principal')))));
   app.get('/api/v1/datasets/:id', async (c) => {
     const { id } = parseInput(idParams, c.req.param());
     const query = parseInput(detailQuery, c.req.query());

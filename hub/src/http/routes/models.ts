@@ -1,17 +1,20 @@
-/** Admin routes for models: upload a version, list, inspect. */
+/** Admin routes for models: upload a version, list, inspect, archive and delete (issue 15). */
 import type { Hono } from 'hono';
 import { z } from 'zod';
 import { sha256Schema } from '@edgefleet/protocol';
-import { HubError, notFound } from '../../core/errors';
+import { HubError } from '../../core/errors';
+import { requirePresent } from '../../core/lifecycle/refusals';
 import type { ProbeHints } from '../../core/probe-inputs';
 import { getVersion, listModels } from '../../adapters/db/models';
 import { uploadModel } from '../../services/models/upload-model';
 import { MAX_SAMPLE_FILE_BYTES, storeSampleInputs } from '../../services/models/upload-sample-inputs';
+import { deleteSampleInputs } from '../../services/lifecycle/datasets';
+import { archiveVersion, deleteVersion, unarchiveVersion } from '../../services/lifecycle/versions';
 import { decodeStoredManifest } from '../../core/release-manifest';
 import type { HubContext } from '../../services/context';
 import { actorOf, type AppEnv } from '../auth';
 import type { RouteSpec } from '../openapi';
-import { modelList, modelParams, probeHintsSchema, uploadQuery, uploadResponse, versionDetail, versionParams } from '../schemas';
+import { archivedQuery, deletedVersionResponse, modelList, modelParams, probeHintsSchema, sampleInputsParams, uploadQuery, uploadResponse, versionDetail, versionLifecycleResponse, versionParams } from '../schemas';
 import { parseInput } from '../validate';
 
 /** Comma-separated names: `a,b,c`. */
@@ -71,14 +74,54 @@ export const modelSpecs: RouteSpec[] = [
     body: { mediaType: 'application/octet-stream', description: 'the .npy or .npz file' },
     responses: { 201: { description: 'stored, content-addressed', schema: sampleInputsReply } },
   },
-  { method: 'get', path: '/api/v1/models', summary: 'List models and their versions', auth: 'admin', responses: { 200: { description: 'models', schema: modelList } } },
+  {
+    method: 'delete',
+    path: '/api/v1/sample-inputs/{id}',
+    summary: 'Delete stored sample inputs; 409 E_IN_USE while a version not deleted was uploaded with them (its lineage names them: quantization calibrates on them)',
+    auth: 'admin',
+    params: sampleInputsParams,
+    responses: { 200: { description: 'the file is gone', schema: z.object({ id: sha256Schema, deleted: z.literal(true) }) } },
+  },
+  {
+    method: 'get',
+    path: '/api/v1/models',
+    summary: 'List models and their versions (deleted versions never; archived ones with ?archived=true)',
+    auth: 'admin',
+    query: archivedQuery,
+    responses: { 200: { description: 'models', schema: modelList } },
+  },
   {
     method: 'get',
     path: '/api/v1/models/{model}/versions/{version}',
-    summary: 'One version with its io, probe and signed manifest',
+    summary: 'One version with its io, probe and signed manifest (archived ones too; 404 once deleted)',
     auth: 'admin',
     params: versionParams,
     responses: { 200: { description: 'the version', schema: versionDetail } },
+  },
+  {
+    method: 'post',
+    path: '/api/v1/models/{model}/versions/{version}/archive',
+    summary: 'Archive a version: hidden from lists, refused for new assignments, shadows, rollouts and quantization (409 E_ARCHIVED); devices running it keep it. Allowed while assigned; idempotent',
+    auth: 'admin',
+    params: versionParams,
+    responses: { 200: { description: 'the version, archived', schema: versionLifecycleResponse } },
+  },
+  {
+    method: 'post',
+    path: '/api/v1/models/{model}/versions/{version}/unarchive',
+    summary: 'Bring an archived version back into use; idempotent',
+    auth: 'admin',
+    params: versionParams,
+    responses: { 200: { description: 'the version, not archived', schema: versionLifecycleResponse } },
+  },
+  {
+    method: 'delete',
+    path: '/api/v1/models/{model}/versions/{version}',
+    summary:
+      'Delete a version: 409 E_IN_USE (details: devices, rollouts) while a device in service runs it as active, previous or shadow, or a rollout may still assign it or roll back to it. Its label is never reused; its file and probe blob go unless another version has the same bytes. Again: its tombstone (alreadyDeleted)',
+    auth: 'admin',
+    params: versionParams,
+    responses: { 200: { description: 'the tombstone and what became of its files', schema: deletedVersionResponse } },
   },
 ];
 
@@ -124,11 +167,29 @@ export function registerModels(app: Hono<AppEnv>, ctx: HubContext): void {
     const lengthHeader = c.req.header('content-length');
     return c.json(await storeSampleInputs(ctx, c.req.raw.body, lengthHeader === undefined ? undefined : Number(lengthHeader)), 201);
   });
-  app.get('/api/v1/models', async (c) => c.json({ models: await listModels(ctx.db) }));
+  app.delete('/api/v1/sample-inputs/:id', async (c) => {
+    const { id } = parseInput(sampleInputsParams, c.req.param());
+    return c.json(await deleteSampleInputs(ctx, id, actorOf(c.get('principal'))));
+  });
+  app.get('/api/v1/models', async (c) => {
+    const { archived } = parseInput(archivedQuery, c.req.query());
+    return c.json({ models: await listModels(ctx.db, { archived: archived === 'true' }) });
+  });
+  app.post('/api/v1/models/:model/versions/:version/archive', async (c) => {
+    const { model, version } = parseInput(versionParams, c.req.param());
+    return c.json(await archiveVersion(ctx, model, version, actorOf(c.get('principal'))));
+  });
+  app.post('/api/v1/models/:model/versions/:version/unarchive', async (c) => {
+    const { model, version } = parseInput(versionParams, c.req.param());
+    return c.json(await unarchiveVersion(ctx, model, version, actorOf(c.get('principal'))));
+  });
+  app.delete('/api/v1/models/:model/versions/:version', async (c) => {
+    const { model, version } = parseInput(versionParams, c.req.param());
+    return c.json(await deleteVersion(ctx, model, version, actorOf(c.get('principal'))));
+  });
   app.get('/api/v1/models/:model/versions/:version', async (c) => {
     const { model, version } = parseInput(versionParams, c.req.param());
-    const row = await getVersion(ctx.db, model, version);
-    if (!row) throw notFound(`model version ${model}@${version}`);
+    const row = requirePresent(await getVersion(ctx.db, model, version), `model version ${model}@${version}`);
     return c.json({
       model: row.model,
       version: row.version,
@@ -139,6 +200,7 @@ export function registerModels(app: Hono<AppEnv>, ctx: HubContext): void {
       opset: row.opset,
       probe: row.probe,
       createdAt: row.createdAt,
+      archivedAt: row.archivedAt,
       manifest: decodeStoredManifest(row.manifest),
       manifestEnvelope: row.manifest,
     });

@@ -9,6 +9,7 @@ import { ROLLOUT_ACTIONS } from '../../core/rollouts/actions';
 import { GATE_METRICS, rolloutPlanSchema } from '../../core/rollouts/plan';
 import type { HubContext } from '../../services/context';
 import { checkRollout, createRollout, defaultRolloutPlan, listRolloutViews, rolloutAction, rolloutView } from '../../services/rollouts/rollouts';
+import { requireUsableVersion } from '../../services/lifecycle/versions';
 import { actorOf, type AppEnv } from '../auth';
 import type { RouteSpec } from '../openapi';
 import { ringSchema } from '../schemas';
@@ -40,6 +41,10 @@ const ringsSchema = z.object({
     }),
   ),
 });
+
+const warningsSchema = z
+  .array(z.object({ step: z.number().int(), path: z.string().describe('the step, as validation errors name fields'), message: z.string() }))
+  .describe('ring steps that take no device (an empty ring, tags nobody has, a percentage that selects nobody, devices on other models): accepted, but said');
 
 const outcomeSchema = z.enum(['pass', 'fail', 'inconclusive']);
 const gateReportSchema = z.object({
@@ -82,12 +87,14 @@ const rolloutSchema = z
         kind: z.string(),
         state: z.string(),
         devices: z.record(z.string(), z.number()).optional(),
+        warning: z.string().optional().describe('a ring step that takes (or took) no device: why'),
         gate: stepGateSchema.optional().describe('gate steps, in GET /api/v1/rollouts/{id} and action replies: the report the step was (or is being) decided on'),
       }),
     ),
     devices: z.record(z.string(), z.number()).describe('devices by status: pending, offline, downloading, serving, failed, timed-out, reverting, reverted, detached, kept'),
     members: z.array(z.object({ device: z.string(), step: z.number(), status: z.string(), previous: z.string().nullable(), error: z.string().nullable() })),
     gate: gateReportSchema.nullable().describe('the latest gate report'),
+    warnings: warningsSchema.describe('ring steps that take no device: steps still to come as the fleet is now (running, paused, halted rollouts), steps passed as recorded (rollout.step.empty in the audit trail; one-rollout view and the create reply)'),
     supersedes: z.string().nullable(),
     supersededBy: z.string().nullable(),
     createdBy: z.string(),
@@ -100,6 +107,7 @@ const checkSchema = z.object({
   ok: z.literal(true),
   plan: rolloutPlanSchema.describe('the plan as a create would store it, defaults filled in'),
   active: z.array(z.object({ id: z.string(), version: z.string(), state: z.string() })).describe('the model\'s active rollouts: a create is refused (409) while there are any, unless it supersedes them'),
+  warnings: warningsSchema,
 });
 const defaultPlanSchema = z.object({ canary: z.string().describe('the first ring'), rings: z.array(z.string()), plan: rolloutPlanSchema });
 
@@ -150,11 +158,14 @@ export function registerRollouts(app: Hono<AppEnv>, ctx: HubContext): void {
   });
   app.post('/api/v1/rollouts', async (c) => {
     const body = parseInput(createBody, await readJsonBody(c));
+    // Rolling out is new use: 404 once deleted, 409 E_ARCHIVED while archived (services/lifecycle/versions.ts).
+    await requireUsableVersion(ctx, body.model, body.version);
     const view = await createRollout(ctx, { model: body.model, version: body.version, supersede: body.supersede, ...(body.plan !== undefined ? { plan: body.plan } : {}) }, actorOf(c.get('principal')));
     return c.json(view, 201);
   });
   app.post('/api/v1/rollouts/validate', async (c) => {
     const body = parseInput(createBody, await readJsonBody(c));
+    await requireUsableVersion(ctx, body.model, body.version);
     const check = await checkRollout(ctx, { model: body.model, version: body.version, ...(body.plan !== undefined ? { plan: body.plan } : {}) });
     return c.json({ ok: true as const, ...check });
   });

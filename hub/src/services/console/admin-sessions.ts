@@ -7,6 +7,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { consumeSignInLink, deleteAdminSession, insertAdminSession, insertSignInLink, liveAdminSession, pruneAdminSessions, pruneSignInLinks } from '../../adapters/db/admin-sessions';
 import { safeEqual } from '../../adapters/secrets';
+import { ADMIN_TOKEN_HINT } from '../../adapters/admin-token';
 import { HubError } from '../../core/errors';
 import type { HubContext } from '../context';
 
@@ -27,7 +28,7 @@ const randomToken = (): string => randomBytes(32).toString('base64url');
 
 /** A new session for whoever presents the admin token; E_UNAUTHORIZED otherwise (the token is never echoed). */
 export async function signIn(deps: SessionDeps, token: string): Promise<StartedSession> {
-  if (!safeEqual(token, deps.adminToken)) throw new HubError('E_UNAUTHORIZED', 'wrong admin token');
+  if (!safeEqual(token, deps.adminToken)) throw new HubError('E_UNAUTHORIZED', `wrong admin token: ${ADMIN_TOKEN_HINT}`);
   return startSession(deps);
 }
 

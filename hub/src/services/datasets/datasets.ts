@@ -2,14 +2,17 @@
  * Datasets: CSV files uploaded once, stored content-addressed (the id is the sha256 of the
  * bytes, so the same file uploaded again is the same dataset), parsed and explored in the
  * request when small and in a worker thread when large, so a big file never stalls the hub.
- * Every upload is audited.
+ * Every upload is audited. A deleted dataset (services/lifecycle/datasets.ts) is gone from every
+ * read; the same bytes uploaded again bring it back as a new upload.
  */
 import { DatasetError, type ColumnKind, type TableSummary } from '../../core/datasets';
-import { HubError, notFound } from '../../core/errors';
+import { HubError } from '../../core/errors';
+import { requirePresent } from '../../core/lifecycle/refusals';
 import { writeAudit } from '../../adapters/db/audit';
-import { getDataset, insertDataset, listDatasets, type DatasetRow } from '../../adapters/db/datasets';
+import { getDataset, insertDataset, listDatasets, type DatasetListRow, type DatasetRow } from '../../adapters/db/datasets';
 import { startWorkerTask } from '../../adapters/jobs/worker-task';
 import type { HubContext } from '../context';
+import { guardDatasetFile } from '../lifecycle/content-guard';
 import { inspectDataset, type InspectInput, type InspectResult } from './datasets-inspect';
 import { datasetColumnsSchema, type DatasetColumns } from '../training/training-types';
 
@@ -27,6 +30,8 @@ export interface DatasetView {
   sizeBytes: number;
   columns: DatasetColumns;
   createdAt: string;
+  /** set while archived (POST /api/v1/datasets/{id}/archive): kept, but no new training runs on it */
+  archivedAt: string | null;
 }
 
 export interface UploadDatasetInput {
@@ -36,13 +41,14 @@ export interface UploadDatasetInput {
   contentLength: number | undefined;
 }
 
-const viewOf = (row: Omit<DatasetRow, 'summary'>): DatasetView => ({
+const viewOf = (row: DatasetListRow): DatasetView => ({
   id: row.id,
   name: row.name,
   rows: row.rows,
   sizeBytes: row.sizeBytes,
   columns: datasetColumnsSchema.parse(row.columns),
   createdAt: row.createdAt,
+  archivedAt: row.archivedAt,
 });
 
 async function inspect(input: InspectInput, size: number): Promise<Extract<InspectResult, { ok: true }>> {
@@ -58,31 +64,35 @@ export async function uploadDataset(ctx: Pick<HubContext, 'db' | 'datasets' | 'n
   }
   const staged = await ctx.datasets.receive(input.body, MAX_DATASET_BYTES);
   try {
-    const audit = async (created: boolean): Promise<void> =>
-      writeAudit(ctx.db, { at: ctx.now(), actor, action: 'dataset.uploaded', subject: `dataset:${staged.sha256}`, details: { name: input.name, size: staged.size, created } });
+    const audit = async (created: boolean, revived = false): Promise<void> =>
+      writeAudit(ctx.db, { at: ctx.now(), actor, action: 'dataset.uploaded', subject: `dataset:${staged.sha256}`, details: { name: input.name, size: staged.size, created, ...(revived ? { revived } : {}) } });
     const existing = await getDataset(ctx.db, staged.sha256);
-    if (existing) {
+    if (existing && existing.deletedAt === null) {
       await audit(false);
       return { created: false, dataset: viewOf(existing) };
     }
     const parsed = await inspect({ path: staged.tmpPath, ...(input.kinds === undefined ? {} : { kinds: input.kinds }) }, staged.size);
     await staged.commit();
     const row = { id: staged.sha256, name: input.name, rows: parsed.rows, sizeBytes: staged.size, columns: parsed.columns, summary: parsed.summary, createdAt: ctx.now().toISOString() };
-    const created = await insertDataset(ctx.db, row);
-    await audit(created);
+    // The file may be a deleted dataset's still being removed: checked under its lock (lifecycle/content-guard.ts).
+    const created = await ctx.db.transaction(async (tx) => {
+      await guardDatasetFile(ctx, tx, row.id);
+      return insertDataset(tx, row);
+    });
+    await audit(created, created && existing !== undefined);
     ctx.logger.info('dataset stored', { id: row.id, name: row.name, rows: row.rows, columns: row.columns.length, created });
-    return { created, dataset: viewOf(created ? row : ((await getDataset(ctx.db, row.id)) ?? row)) };
+    return { created, dataset: viewOf(created ? { ...row, archivedAt: null } : ((await getDataset(ctx.db, row.id)) ?? { ...row, archivedAt: null })) };
   } finally {
     await staged.discard();
   }
 }
 
-export const listDatasetViews = async (ctx: Pick<HubContext, 'db'>): Promise<DatasetView[]> => (await listDatasets(ctx.db)).map(viewOf);
+/** Archived datasets only with `archived: true`; deleted ones never. */
+export const listDatasetViews = async (ctx: Pick<HubContext, 'db'>, options: { archived?: boolean } = {}): Promise<DatasetView[]> => (await listDatasets(ctx.db, options)).map(viewOf);
 
+/** The dataset, archived or not; 404 when unknown or deleted. */
 export async function requireDataset(ctx: Pick<HubContext, 'db'>, id: string): Promise<DatasetRow> {
-  const row = await getDataset(ctx.db, id);
-  if (!row) throw notFound(`dataset ${id}`);
-  return row;
+  return requirePresent(await getDataset(ctx.db, id), `dataset ${id}`);
 }
 
 /** The dataset with its exploration summary: the one stored at upload, or a fresh one against `target`. */

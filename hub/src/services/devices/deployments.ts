@@ -24,6 +24,7 @@ import { writeAudit } from '../../adapters/db/audit';
 import { bumpSeq, getStoredReport, getStoredReports, lockDevices } from '../../adapters/db/devices';
 import { summarizeReport } from '../../core/reported-state';
 import type { HubContext } from '../context';
+import { refuseArchivedOrDeleted, refuseDeletedTargets } from '../lifecycle/versions';
 
 export interface AssignResult {
   device: string;
@@ -190,6 +191,8 @@ async function assignChunk(ctx: AssignDeps, chunk: readonly DeviceAssignment[], 
     // Locked before anything is read: a replica assigning or decommissioning the same devices
     // waits for this commit, then reads what it stored.
     await lockDevices(tx, ids);
+    // A target deleted since its release was looked up (here or on another replica) is refused under its row lock.
+    await refuseDeletedTargets(tx, chunk.map((item) => item.target));
     const reports = await getStoredReports(tx, ids);
     const targets = await getAssignmentTargets(tx, ids);
     const unknown: Array<[string, string]> = [];
@@ -257,6 +260,8 @@ export async function assignDevices(ctx: AssignDeps, items: readonly DeviceAssig
 
 /** Pins one device (the assignment route, doc refresh); 404 for an unknown device or version, 409 for a decommissioned one. */
 export async function assignDevice(ctx: AssignDeps, deviceId: string, target: AssignTarget, actor: string): Promise<AssignResult> {
+  // A manual pin is new use: an archived version (or shadow) is refused (409 E_ARCHIVED).
+  for (const wanted of target.shadow ? [target, target.shadow] : [target]) await refuseArchivedOrDeleted(ctx, wanted.model, wanted.version);
   await requireRelease(ctx, target.model, target.version);
   const decommissionedAt = (await getStoredReport(ctx.db, deviceId))?.decommissionedAt;
   if (decommissionedAt) throw conflict(`device ${deviceId} was decommissioned at ${decommissionedAt}`);

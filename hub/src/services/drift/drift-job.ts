@@ -4,6 +4,9 @@
  * complete hourly buckets (evaluateHistory: fleet-wide per hour with per-device screening,
  * persistence over hours, Page-Hinkley over the day), and its fleet alert is opened, updated or
  * resolved in one transaction with the audit row and the webhook notification.
+ *
+ * With a shorter drift period (EDGEFLEET_DRIFT_PERIOD_S, core/drift/period.ts) every "hour" here
+ * is a period: complete periods, the last 3 of them, a history of 24 periods.
  */
 import { randomUUID } from 'node:crypto';
 import { parseWith, sumStatsWindows, statsWindowSchema, type ReferenceProfile, type StatsWindow } from '@edgefleet/protocol';
@@ -14,12 +17,12 @@ import { listStatsBuckets, statsHourSignatures } from '../../adapters/db/stats';
 import { alertTransition, type AlertTransition, type OpenAlertState } from '../../core/alert-lifecycle';
 import { evaluateHistory, type HistoryReport, type HourWindows } from '../../core/drift/evaluate-history';
 import { DEFAULT_PERSISTENCE, windowRefusal, type Verdict } from '../../core/drift';
+import { DEFAULT_DRIFT_PERIOD_S, driftScheduleFor, floorToPeriod } from '../../core/drift/period';
 import type { HubContext } from '../context';
 import { kickDelivery, queueNotification } from './notifications';
 import { referenceOf } from '../statistics/stats-view';
 
-const HOUR_MS = 3_600_000;
-/** Hours of history behind each evaluation: Page-Hinkley's memory. */
+/** Periods (hours by default) of history behind each evaluation: Page-Hinkley's memory. */
 export const DRIFT_HISTORY_HOURS = 24;
 export const FLEET_SCOPE = 'fleet';
 const ACTOR = 'job:drift-evaluation';
@@ -38,15 +41,18 @@ export interface VersionEvaluation {
 
 export interface DriftJobResult {
   evaluatedAt: string;
-  /** complete hours up to (excluding) this one are evaluated */
+  /** complete hours (drift periods) up to (excluding) this one are evaluated */
   until: string;
+  /** the drift period in seconds (3600: hours) */
+  periodS: number;
   versions: VersionEvaluation[];
 }
 
 /** What the drift job uses of the hub (callers pass the whole context). */
-export type DriftDeps = Pick<HubContext, 'db' | 'now' | 'logger' | 'alerting'>;
+export type DriftDeps = Pick<HubContext, 'db' | 'now' | 'logger' | 'alerting'> & Partial<Pick<HubContext, 'driftPeriodS'>>;
 
-const floorHour = (ms: number): number => Math.floor(ms / HOUR_MS) * HOUR_MS;
+/** The job's cron schedule unless EDGEFLEET_DRIFT_SCHEDULE is set: just after each period closes. */
+export const driftJobSchedule = (periodS: number = DEFAULT_DRIFT_PERIOD_S): string => driftScheduleFor(periodS);
 
 /**
  * Merged windows of hours that have not changed since the last run, per version: only the recent
@@ -59,7 +65,7 @@ const mergedHourCache = new WeakMap<DriftDeps, Map<string, { signature: string; 
 const storedWindow = (row: { merged: unknown }): StatsWindow => parseWith(statsWindowSchema, row.merged, 'stored stats bucket');
 
 /** Every recent hour's device windows and every older hour's merged window; buckets that no longer fit the reference, or whose numbers cannot be tested, are skipped. */
-async function hourlyWindows(ctx: DriftDeps, model: string, version: string, reference: ReferenceProfile, fromHour: string, until: string, recentFrom: string): Promise<HourWindows[]> {
+async function hourlyWindows(ctx: DriftDeps, model: string, version: string, reference: ReferenceProfile, fromHour: string, until: string, recentFrom: string, periodMs: number): Promise<HourWindows[]> {
   const cache = mergedHourCache.get(ctx) ?? new Map<string, { signature: string; merged: StatsWindow | null }>();
   mergedHourCache.set(ctx, cache);
   const hours: HourWindows[] = [];
@@ -71,7 +77,7 @@ async function hourlyWindows(ctx: DriftDeps, model: string, version: string, ref
       if (cached.merged) hours.push({ hour, windows: [cached.merged] });
       continue;
     }
-    const next = new Date(Date.parse(hour) + HOUR_MS).toISOString();
+    const next = new Date(Date.parse(hour) + periodMs).toISOString();
     const windows = (await listStatsBuckets(ctx.db, { model, version, fromHour: hour, to: next }))
       .map(storedWindow)
       .filter((w) => windowRefusal(reference, w) === null);
@@ -123,19 +129,26 @@ async function applyFinding(ctx: DriftDeps, model: string, version: string, repo
 
 /** Evaluates every version with recent statistics at `at` (default now). */
 export async function runDriftEvaluation(ctx: DriftDeps, at: Date = ctx.now()): Promise<DriftJobResult> {
-  const untilMs = floorHour(at.getTime());
+  const periodS = ctx.driftPeriodS ?? DEFAULT_DRIFT_PERIOD_S;
+  const periodMs = periodS * 1000;
+  const untilMs = floorToPeriod(at.getTime(), periodS);
   const until = new Date(untilMs).toISOString();
-  const fromHour = new Date(untilMs - DRIFT_HISTORY_HOURS * HOUR_MS).toISOString();
+  const fromHour = new Date(untilMs - DRIFT_HISTORY_HOURS * periodMs).toISOString();
   const versions: VersionEvaluation[] = [];
   for (const { model, version } of await versionsWithStats(ctx.db, fromHour, until)) {
     const row = await getVersion(ctx.db, model, version);
+    // A deleted version's last windows would otherwise open an alert nobody can act on.
+    if (row?.deletedAt) {
+      versions.push({ model, version, skipped: 'deleted' });
+      continue;
+    }
     const reference = row ? referenceOf(row.manifest) : null;
     if (!reference) {
       versions.push({ model, version, skipped: 'no reference profile in its release manifest' });
       continue;
     }
-    const recentFrom = new Date(untilMs - DEFAULT_PERSISTENCE.m * HOUR_MS).toISOString();
-    const report = evaluateHistory(reference, await hourlyWindows(ctx, model, version, reference, fromHour, until, recentFrom), { recentFrom });
+    const recentFrom = new Date(untilMs - DEFAULT_PERSISTENCE.m * periodMs).toISOString();
+    const report = evaluateHistory(reference, await hourlyWindows(ctx, model, version, reference, fromHour, until, recentFrom, periodMs), { recentFrom, periodS });
     const alert = await applyFinding(ctx, model, version, report, at);
     versions.push({ model, version, latestHour: report.latestHour, verdict: report.verdict, severity: report.severity, signals: report.signals, alert });
   }
@@ -143,9 +156,9 @@ export async function runDriftEvaluation(ctx: DriftDeps, at: Date = ctx.now()): 
   for (const open of await listAlerts(ctx.db, { status: 'open', limit: 10_000 })) {
     if (versions.some((v) => v.model === open.model && v.version === open.version)) continue;
     const quiet: HistoryReport = { latestHour: null, verdict: 'insufficient-data', severity: null, signals: [], hours: [] };
-    versions.push({ model: open.model, version: open.version, skipped: 'no statistics in the last day', alert: await applyFinding(ctx, open.model, open.version, quiet, at) });
+    versions.push({ model: open.model, version: open.version, skipped: periodS === DEFAULT_DRIFT_PERIOD_S ? 'no statistics in the last day' : `no statistics in the last ${DRIFT_HISTORY_HOURS} periods of ${periodS} s`, alert: await applyFinding(ctx, open.model, open.version, quiet, at) });
   }
-  ctx.logger.info('drift evaluation', { until, versions: versions.length, alerting: versions.filter((v) => v.severity).length });
+  ctx.logger.info('drift evaluation', { until, periodS, versions: versions.length, alerting: versions.filter((v) => v.severity).length });
   kickDelivery(ctx);
-  return { evaluatedAt: at.toISOString(), until, versions };
+  return { evaluatedAt: at.toISOString(), until, periodS, versions };
 }

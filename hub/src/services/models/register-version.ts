@@ -15,14 +15,20 @@
  * waits for libuv's thread pool, which credential checks may be keeping busy), and a registration
  * never needs more than two attempts. Registrations on one replica queue on an in-process lock
  * first, so only registrations on different replicas ever take the second attempt.
+ *
+ * Versions and datasets can be deleted (services/lifecycle): inside the same transaction the
+ * files and datasets the new version names are checked to still be there, under the locks their
+ * removal takes (lifecycle/content-guard.ts), and a deleted version's label is refused.
  */
 import { probeBlobBytes, signPayload, type Envelope, type IoSpec, type Probe, type ReferenceProfile, type ReleaseManifest, type ReleaseProbe } from '@edgefleet/protocol';
-import { conflict } from '../../core/errors';
+import { contentRefsOf } from '../../core/lifecycle/content-refs';
 import { manifestProbe, probeStaysInline } from '../../core/probe-blob';
 import { buildReleaseManifest } from '../../core/release-manifest';
 import { writeAudit } from '../../adapters/db/audit';
-import { insertVersion, lockModel, maxReleaseCounter, versionExists } from '../../adapters/db/models';
+import { insertVersion, lockModel, maxReleaseCounter } from '../../adapters/db/models';
 import type { HubContext } from '../context';
+import { guardVersionContent } from '../lifecycle/content-guard';
+import { refuseTakenLabel } from '../lifecycle/versions';
 
 export interface NewVersion {
   model: string;
@@ -42,7 +48,7 @@ export interface RegisteredVersion {
   manifest: ReleaseManifest;
 }
 
-export type RegisterDeps = Pick<HubContext, 'db' | 'now' | 'logger' | 'probes' | 'keys' | 'urls' | 'locks'>;
+export type RegisterDeps = Pick<HubContext, 'db' | 'now' | 'logger' | 'probes' | 'keys' | 'urls' | 'locks' | 'artifacts' | 'datasets'>;
 
 export function registerVersion(deps: RegisterDeps, input: NewVersion, actor: string, auditAction = 'model.version.uploaded'): Promise<RegisteredVersion> {
   const { model } = input;
@@ -63,7 +69,8 @@ export function registerVersion(deps: RegisterDeps, input: NewVersion, actor: st
         const current = await maxReleaseCounter(tx, model);
         if (signedFirst !== null && current !== previousCounter) return null;
         const { manifest, envelope } = signedFirst ?? (await sign(current));
-        if (await versionExists(tx, model, manifest.version)) throw conflict(`${model}@${manifest.version} already exists`);
+        await refuseTakenLabel(tx, model, manifest.version);
+        await guardVersionContent(deps, tx, input.sha256, contentRefsOf(manifest));
         await insertVersion(
           tx,
           {

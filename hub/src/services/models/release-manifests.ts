@@ -11,6 +11,11 @@
  * for a query that began after it asked, so nobody is told "not found" by a read older than
  * its request.
  *
+ * Deleted versions (tombstone rows, services/lifecycle/versions.ts) are never found: a lookup
+ * that reads the row skips them, the deleting replica forgets its cached entry, and another
+ * replica that cached the release before the deletion is stopped by the assignment's own check
+ * under the version's row lock (services/lifecycle/versions.ts refuseDeletedTargets).
+ *
  * The bytes served and hashed are envelopeBytes of the stored envelope (field order fixed, no
  * whitespace), not the stored JSON text: the signatures cover the payload's base64 bytes, so
  * the column may be stored as PostgreSQL's jsonb, which reorders keys and drops whitespace.
@@ -36,6 +41,8 @@ export interface ReleaseManifests {
   get(model: string, version: string): Promise<ReleaseInfo | undefined>;
   /** the manifest bytes a reference names; null when no version has them */
   bytesOf(sha256: string): Promise<Uint8Array | null>;
+  /** drops a version just deleted here, so neither lookup finds it again */
+  forget(model: string, version: string): void;
 }
 
 export function infoOf(row: VersionManifestRow): ReleaseInfo {
@@ -72,17 +79,24 @@ function freshSingleFlight(work: () => Promise<void>): () => Promise<void> {
 export function releaseManifests(db: Db): ReleaseManifests {
   const byVersion = new Map<string, ReleaseInfo>();
   const byHash = new Map<string, ReleaseInfo>();
+  // Every row indexed, tombstones included: rows are never removed (a deletion leaves a
+  // tombstone), so the same count means the same set of rows, and requests for unknown hashes
+  // cost one count query, never a scan each.
+  const indexed = new Set<string>();
   const loading = new Map<string, Promise<ReleaseInfo | undefined>>();
   const remember = (info: ReleaseInfo): ReleaseInfo => {
     byVersion.set(`${info.model}@${info.version}`, info);
     byHash.set(info.ref.sha256, info);
     return info;
   };
-  // Versions are never deleted, so the cache holds a subset of the rows: the same count means
-  // the same set, and requests for unknown hashes cost one count query, never a scan each.
   const indexNewVersions = freshSingleFlight(async () => {
-    if ((await countVersions(db)) === byVersion.size) return;
-    for (const row of await listVersionManifests(db)) if (!byVersion.has(`${row.model}@${row.version}`)) remember(infoOf(row));
+    if ((await countVersions(db)) === indexed.size) return;
+    for (const row of await listVersionManifests(db)) {
+      const key = `${row.model}@${row.version}`;
+      if (indexed.has(key)) continue;
+      indexed.add(key);
+      if (row.deletedAt === null && !byVersion.has(key)) remember(infoOf(row));
+    }
   });
   return {
     async get(model, version) {
@@ -95,7 +109,7 @@ export function releaseManifests(db: Db): ReleaseManifests {
         const info = await pending;
         if (info) return info;
       }
-      const lookup = getVersion(db, model, version).then((row) => (row ? remember(infoOf(row)) : undefined));
+      const lookup = getVersion(db, model, version).then((row) => (row && row.deletedAt === null ? remember(infoOf(row)) : undefined));
       loading.set(key, lookup);
       try {
         return await lookup;
@@ -108,6 +122,13 @@ export function releaseManifests(db: Db): ReleaseManifests {
       if (known) return known.bytes;
       await indexNewVersions();
       return byHash.get(sha256)?.bytes ?? null;
+    },
+    forget(model, version) {
+      const key = `${model}@${version}`;
+      const info = byVersion.get(key);
+      byVersion.delete(key);
+      if (info) byHash.delete(info.ref.sha256);
+      indexed.add(key);
     },
   };
 }

@@ -5,13 +5,14 @@
  * stored unless all pass.
  */
 import { tensorToJson, type IoSpec, type Probe, type TensorJson } from '@edgefleet/protocol';
-import { HubError, conflict } from '../../core/errors';
+import { HubError } from '../../core/errors';
 import { MAX_PROBE_JSON_BYTES, buildProbeInputs, defaultedProbeDims, elementCount, shortFloat32, type ProbeHints } from '../../core/probe-inputs';
 import { sampleFeeds, type SampleSet } from '../../core/tensor-files';
 import { PROBE_TOLERANCE } from '../../core/release-manifest';
-import { versionExists } from '../../adapters/db/models';
 import { ModelLoadError, loadModel, readOpset } from '../../adapters/onnx-runtime';
 import type { HubContext } from '../context';
+import { usableDatasetRow } from '../lifecycle/datasets';
+import { refuseTakenLabel } from '../lifecycle/versions';
 import { planReferenceDataset, referenceFromDataset, type DatasetReference, type ReferenceDatasetOptions } from './reference-from-dataset';
 import { registerVersion, type RegisterDeps } from './register-version';
 import { loadSampleSet, requireSampleInputs } from './upload-sample-inputs';
@@ -59,12 +60,14 @@ export type UploadDeps = RegisterDeps & Pick<HubContext, 'artifacts' | 'datasets
 export async function uploadModel(ctx: UploadDeps, input: UploadInput, actor: string): Promise<UploadResult> {
   const { model, version } = input;
   // Cheap refusals before reading a byte of the body.
-  if (version !== undefined && (await versionExists(ctx.db, model, version))) throw conflict(`${model}@${version} already exists`);
+  if (version !== undefined) await refuseTakenLabel(ctx.db, model, version);
   if (input.contentLength !== undefined && input.contentLength > ctx.maxModelBytes) {
     throw new HubError('E_TOO_LARGE', `model file of ${input.contentLength} bytes exceeds the limit of ${ctx.maxModelBytes} bytes`);
   }
   // An unknown dataset or column is refused before the model is read, too.
   const plan = input.reference ? await planReferenceDataset(ctx, input.reference) : null;
+  // A new reference is new use: an archived dataset takes none.
+  if (plan) usableDatasetRow(plan.dataset, plan.dataset.id);
   if (input.samples !== undefined) await requireSampleInputs(ctx, input.samples);
   const staged = await ctx.artifacts.receive(input.body, ctx.maxModelBytes);
   try {

@@ -26,6 +26,7 @@ import { conflict, notFound, validation } from '../../core/errors';
 import { applyAction, type RolloutAction } from '../../core/rollouts/actions';
 import { ACTIVE_STATES, reconcile, type ControllerEvent } from '../../core/rollouts/controller';
 import { defaultPlan, planProblems, rolloutPlanSchema, type RolloutPlan } from '../../core/rollouts/plan';
+import { ringStepWarnings, type StepWarning } from '../../core/rollouts/step-coverage';
 import type { HubContext } from '../context';
 import { kickDelivery, queueNotification, type NotificationKind } from '../drift/notifications';
 import { adoptIssuedDocs, issue, rollbacksNotIssued } from './issue';
@@ -93,6 +94,7 @@ async function passOf(deps: RolloutDeps, id: string, actor: string): Promise<voi
     return { row, result, assignments: [...result.assignments, ...owed] };
   });
   if (!pass) return;
+  for (const event of pass.result.events) if (event.action === 'rollout.step.empty') deps.logger.warn('rollout ring step took no device', { rollout: id, model: pass.row.model, version: pass.row.version, ...event.details });
   if (pass.result.events.some((e) => e.notify)) kickDelivery(deps);
   await issue(deps, pass.row, pass.result.status.step, pass.assignments, `rollout:${id}`);
 }
@@ -179,17 +181,26 @@ export interface RolloutCheck {
   plan: RolloutPlan;
   /** the model's active rollouts: a create is refused while there are any, unless it supersedes them */
   active: { id: string; version: string; state: string }[];
+  /** ring steps that would take no device if they ran now (a create is not refused for them) */
+  warnings: StepWarning[];
+}
+
+/** Ring steps of `plan` that take no device of the fleet as it is now. */
+async function planWarnings(deps: Pick<HubContext, 'db'>, input: CreateRolloutInput, plan: RolloutPlan): Promise<StepWarning[]> {
+  return ringStepWarnings(plan, await fleetView(deps.db), { model: input.model, version: input.version });
 }
 
 /** A dry run of createRollout: the same checks and errors, nothing written (the console validates as the admin types). */
 export async function checkRollout(deps: Pick<HubContext, 'db'>, input: CreateRolloutInput): Promise<RolloutCheck> {
   const plan = await checkedPlan(deps, input);
   const active = (await rolloutsOfModel(deps.db, input.model, ACTIVE_STATES)).map((r) => ({ id: r.id, version: r.version, state: r.state }));
-  return { plan, active };
+  return { plan, active, warnings: await planWarnings(deps, input, plan) };
 }
 
 export async function createRollout(deps: RolloutDeps, input: CreateRolloutInput, actor: string): Promise<RolloutView> {
   const plan = await checkedPlan(deps, input);
+  // Accepted all the same (devices may join the ring before the step comes), but said, and audited.
+  const warnings = await planWarnings(deps, input, plan);
 
   const id = randomUUID();
   const now = deps.now();
@@ -208,7 +219,7 @@ export async function createRollout(deps: RolloutDeps, input: CreateRolloutInput
     // Older completed rollouts stop enrolling late devices: the new one does that now.
     for (const done of await rolloutsOfModel(tx, input.model, ['completed'])) if (done.supersededBy === null) await updateRollout(tx, done.id, { supersededBy: id, updatedAt: iso });
     await insertRollout(tx, { id, model: input.model, version: input.version, plan, state: 'running', step: 0, stepStartedAt: iso, advance: false, reverted: false, halt: null, gate: null, supersedes: active[0]?.id ?? null, supersededBy: null, createdBy: actor, createdAt: iso, updatedAt: iso });
-    await writeAudit(tx, { at: now, actor, action: 'rollout.created', subject: `rollout:${id}`, details: { model: input.model, version: input.version, steps: plan.steps.length, superseded: active.map((r) => r.id) } });
+    await writeAudit(tx, { at: now, actor, action: 'rollout.created', subject: `rollout:${id}`, details: { model: input.model, version: input.version, steps: plan.steps.length, superseded: active.map((r) => r.id), ...(warnings.length > 0 ? { warnings: warnings.map((w) => w.message) } : {}) } });
   });
   await reconcileRollout(deps, id, actor);
   return rolloutView(deps, id);

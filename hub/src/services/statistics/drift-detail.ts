@@ -2,7 +2,8 @@
  * What the console draws beside a drift verdict (GET .../drift): each input feature's reference and
  * current distribution on the reference's bins, and a verdict per hour (that hour's statistics
  * alone against the reference, not the scheduled job's persistence rule), so an admin sees when a
- * scope started drifting.
+ * scope started drifting. With a shorter drift period (EDGEFLEET_DRIFT_PERIOD_S) each "hour" is a
+ * bucket of that period: the field keeps its name.
  */
 import { sumStatsWindows, type ReferenceFeature, type ReferenceProfile, type StatsWindow } from '@edgefleet/protocol';
 import type { StatsBucketRow } from '../../adapters/db/stats';

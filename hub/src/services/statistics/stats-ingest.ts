@@ -1,7 +1,9 @@
 /**
  * Statistics windows from devices (DRIFT "What a device sends"): checked against the version
  * they claim, deduplicated on msgId, and merged by addition into one bucket per device x version
- * x hour, so storage grows with device-hours, never with the raw window count.
+ * x hour, so storage grows with device-hours, never with the raw window count. ("Hour" is the
+ * drift period, EDGEFLEET_DRIFT_PERIOD_S: an hour by default, as little as a minute for demos;
+ * the `hour` column then holds the period's start, and there are 3600/period times the rows.)
  *
  * A window's shadow section (ROLLOUTS "Shadow") goes to its own bucket per device x serving
  * version x hour x shadow candidate (adapters/db/shadow-stats.ts), and the serving version's
@@ -20,6 +22,7 @@ import { getShadowBucket, pruneShadowBuckets, upsertShadowBucket, type ShadowBuc
 import { claimStatsMessage, getStatsBucket, getStatsBucketHead, pruneStatsBuckets, pruneStatsMessages, upsertStatsBucket, type StatsBucketKey } from '../../adapters/db/stats';
 import type { HubContext } from '../context';
 import { oodProblem, shapeMismatch } from '../../core/drift/window-checks';
+import { periodStart } from '../../core/drift/period';
 import { referenceOf } from './stats-view';
 
 /** Windows that started longer ago than this are refused; older msgIds and buckets are pruned. */
@@ -30,6 +33,7 @@ export const STATS_MAX_CLOCK_SKEW_MS = 3_600_000;
 const PRUNE_EVERY_MS = 3_600_000;
 
 const HOUR_MS = 3_600_000;
+/** The start of the hour holding `iso`: a lower bound of every bucket in that hour, whatever the drift period. */
 export const hourOf = (iso: string): string => new Date(Math.floor(Date.parse(iso) / HOUR_MS) * HOUR_MS).toISOString();
 
 export type StatsOutcome = { stored: true; duplicate: boolean } | { stored: false; code: string; message: string };
@@ -56,7 +60,7 @@ export class StaleBucketError extends Error {
   }
 }
 
-type Deps = Pick<HubContext, 'db'>;
+type Deps = Pick<HubContext, 'db'> & Partial<Pick<HubContext, 'driftPeriodS'>>;
 
 const lastPrune = new WeakMap<Deps, number>();
 
@@ -218,7 +222,7 @@ export async function ingestStatsWindows(deps: Deps, tx: Db, items: readonly Sta
     const problem = await check(deps, tx, deviceId, window, nowMs);
     if (problem) return problem;
     const { shadow, ...served } = window;
-    const key: StatsBucketKey = { deviceId, model: window.model, version: window.version, hour: hourOf(window.windowStart) };
+    const key: StatsBucketKey = { deviceId, model: window.model, version: window.version, hour: periodStart(window.windowStart, deps.driftPeriodS) };
     const keyText = `${key.deviceId}\u0000${key.model}\u0000${key.version}\u0000${key.hour}`;
     const shadowKey: ShadowBucketKey | null = shadow ? { ...key, shadowModel: shadow.model, shadowVersion: shadow.version, shadowSha256: shadow.sha256 } : null;
     const shadowKeyText = shadow ? `${keyText}\u0000${shadow.model}\u0000${shadow.version}\u0000${shadow.sha256}` : '';

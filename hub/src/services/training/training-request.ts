@@ -5,11 +5,12 @@
  */
 import { z } from 'zod';
 import { modelNameSchema, sha256Schema, versionLabelSchema } from '@edgefleet/protocol';
-import { conflict, notFound, validation } from '../../core/errors';
+import { conflict, validation } from '../../core/errors';
 import { DEFAULT_FRACTIONS, TRAINERS, createRandom, gridPoints, sampleParams, type GridSpace, type RandomSpace } from '../../core/training';
 import { getDataset } from '../../adapters/db/datasets';
 import { versionExists } from '../../adapters/db/models';
 import type { HubContext } from '../context';
+import { usableDatasetRow } from '../lifecycle/datasets';
 import {
   DEFAULT_TRAINER,
   TASK_METRICS,
@@ -62,8 +63,8 @@ const fieldError = (path: string, message: string) => validation(`${path}: ${mes
 export const defaultModelName = (dataset: string, task: string): string => `${dataset.slice(0, 63 - task.length)}-${task}`;
 
 export async function resolveTrainingRequest(deps: Pick<HubContext, 'db'>, request: TrainingRequest): Promise<TrainingSpec> {
-  const dataset = await getDataset(deps.db, request.dataset);
-  if (!dataset) throw notFound(`dataset ${request.dataset}`);
+  // A new run is new use: 404 once deleted, 409 E_ARCHIVED while archived.
+  const dataset = usableDatasetRow(await getDataset(deps.db, request.dataset), request.dataset);
   const columns = datasetColumnsSchema.parse(dataset.columns);
   const kindOf = new Map(columns.map((c) => [c.name, c.kind]));
   const { task } = request;

@@ -81,6 +81,7 @@ function releaseCatalog(counters: Record<string, number>, onLookup: (key: string
       return infos.get(`${model}@${version}`);
     },
     bytesOf: async () => null,
+    forget: () => undefined,
   };
 }
 

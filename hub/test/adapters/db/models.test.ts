@@ -11,7 +11,7 @@
  *  - a replica's manifest cache finds a version another replica registered after it missed.
  */
 import { createHash } from 'node:crypto';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sql } from 'drizzle-orm';
@@ -42,12 +42,18 @@ const databases = useBothDatabases();
 let dir = '';
 let keys: HubKeys;
 let probes: ArtifactStore;
+let artifacts: ArtifactStore;
+let datasets: ArtifactStore;
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'edgefleet-models-db-'));
   await mkdir(join(dir, 'keys'), { recursive: true });
   keys = await loadOrCreateKeys(dir, NOW, silentLogger);
   probes = await createArtifactStore(dir, 'probes');
+  artifacts = await createArtifactStore(dir, 'artifacts');
+  datasets = await createArtifactStore(dir, 'datasets');
+  // Registering checks the model file is stored (a deletion may have removed it): its content is not read here.
+  await writeFile(artifacts.pathOf(SHA), 'model file');
 });
 afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
@@ -59,6 +65,8 @@ const replica = (db: Db): RegisterDeps => ({
   now: () => NOW,
   logger: silentLogger,
   probes,
+  artifacts,
+  datasets,
   keys,
   urls: { publicUrl: 'https://hub.example', mqttUrl: 'mqtt://hub.example', wsUrl: 'ws://hub.example' },
   locks: { devices: new KeyedLock(), models: new KeyedLock(), rollouts: new KeyedLock() },
@@ -116,14 +124,14 @@ describe.each(ENGINES)('models and datasets on %s', (engine) => {
       name: model,
       createdAt: AT,
       versions: [
-        { version: '2.0', releaseCounter: 2, sha256: SHA, size: 1234, createdAt: AT },
-        { version: '1.0', releaseCounter: 1, sha256: SHA, size: 1234, createdAt: AT },
+        { version: '2.0', releaseCounter: 2, sha256: SHA, size: 1234, createdAt: AT, archivedAt: null },
+        { version: '1.0', releaseCounter: 1, sha256: SHA, size: 1234, createdAt: AT, archivedAt: null },
       ],
     });
     const manifests = (await listVersionManifests(db())).filter((m) => m.model === model).sort((a, b) => a.releaseCounter - b.releaseCounter);
     expect(manifests).toEqual([
-      { model, version: '1.0', releaseCounter: 1, manifest: first.envelope },
-      { model, version: '2.0', releaseCounter: 2, manifest: second.envelope },
+      { model, version: '1.0', releaseCounter: 1, manifest: first.envelope, deletedAt: null },
+      { model, version: '2.0', releaseCounter: 2, manifest: second.envelope, deletedAt: null },
     ]);
   });
 
@@ -231,7 +239,7 @@ describe.each(ENGINES)('models and datasets on %s', (engine) => {
     const dataset = { id: id(1), name: 'iris', rows: 3, sizeBytes: 42, columns, summary, createdAt: '2030-01-01T00:00:00.000Z' };
     expect(await insertDataset(db(), dataset)).toBe(true);
     expect(await insertDataset(db(), { ...dataset, name: 'again' })).toBe(false);
-    expect(await getDataset(db(), id(1))).toEqual(dataset);
+    expect(await getDataset(db(), id(1))).toEqual({ ...dataset, archivedAt: null, deletedAt: null });
     expect(await getDataset(db(), id(99))).toBeUndefined();
 
     // The same file stored by several replicas at once: exactly one creates it.
@@ -241,8 +249,8 @@ describe.each(ENGINES)('models and datasets on %s', (engine) => {
 
     const listed = (await listDatasets(db())).filter((d) => d.id === id(1) || d.id === id(2));
     expect(listed).toEqual([
-      { id: id(2), name: 'iris', rows: 3, sizeBytes: 42, columns, createdAt: '2030-01-02T00:00:00.000Z' },
-      { id: id(1), name: 'iris', rows: 3, sizeBytes: 42, columns, createdAt: '2030-01-01T00:00:00.000Z' },
+      { id: id(2), name: 'iris', rows: 3, sizeBytes: 42, columns, createdAt: '2030-01-02T00:00:00.000Z', archivedAt: null },
+      { id: id(1), name: 'iris', rows: 3, sizeBytes: 42, columns, createdAt: '2030-01-01T00:00:00.000Z', archivedAt: null },
     ]);
   });
 });

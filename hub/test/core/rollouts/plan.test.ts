@@ -30,7 +30,7 @@ describe('rollout plans', () => {
     });
     expect(planProblems(plan, ['canary', 'main'])).toEqual([
       { path: 'steps.0', message: 'a plan starts with a ring step (it has no devices to bake yet)' },
-      { path: 'steps.1.ring', message: 'no ring "lab" (rings: canary, main)' },
+      { path: 'steps.1.ring', message: 'no ring "lab" (rings: canary, main): create it with PUT /api/v1/rings/lab {"position": <n>}, or enrol a device in it ("ring": "lab")' },
       { path: 'steps.3.percent', message: '20% of the fleet was already reached at 50%: a later step must grow it' },
       { path: 'steps.4.metrics.0', message: 'install-success takes a min, not a max' },
       { path: 'steps.4.metrics.1', message: "input-drift is judged by the drift engine's verdict: it takes no min or max" },

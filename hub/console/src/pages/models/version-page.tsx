@@ -61,6 +61,14 @@ function Facts({ detail }: { detail: VersionDetail }) {
       ) : null}
       <dt>Release</dt>
       <dd>{detail.releaseCounter}</dd>
+      {detail.archivedAt ? (
+        <>
+          <dt>Archived</dt>
+          <dd>
+            <span class="badge">archived</span> since {detail.archivedAt}: no new assignments, shadows, rollouts or quantization
+          </dd>
+        </>
+      ) : null}
       <dt>Size</dt>
       <dd title={`${detail.size} bytes`}>{formatBytes(detail.size)}</dd>
       <dt>SHA-256</dt>

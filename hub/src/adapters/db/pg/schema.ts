@@ -59,8 +59,15 @@ export const modelVersions = pgTable(
     /** the signed release manifest envelope, exactly as signed */
     manifest: jsonb('manifest').$type<Json>().notNull(),
     createdAt: text('created_at').notNull(),
+    archivedAt: text('archived_at'),
+    /** the row stays as a tombstone once deleted */
+    deletedAt: text('deleted_at'),
   },
-  (t) => [uniqueIndex('model_versions_model_version').on(t.model, t.version), uniqueIndex('model_versions_model_counter').on(t.model, t.releaseCounter)],
+  (t) => [
+    uniqueIndex('model_versions_model_version').on(t.model, t.version),
+    uniqueIndex('model_versions_model_counter').on(t.model, t.releaseCounter),
+    index('model_versions_sha256').on(t.sha256),
+  ],
 );
 
 export const assignments = pgTable('assignments', {
@@ -129,6 +136,9 @@ export const datasets = pgTable(
     /** the exploration summary per column */
     summary: jsonb('summary').$type<Json>().notNull(),
     createdAt: text('created_at').notNull(),
+    archivedAt: text('archived_at'),
+    /** the row stays as a tombstone once deleted; the same bytes uploaded again revive it */
+    deletedAt: text('deleted_at'),
   },
   (t) => [index('datasets_name').on(t.name, t.createdAt)],
 );
