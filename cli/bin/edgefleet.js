@@ -1,3 +1,7 @@
 #!/usr/bin/env node
-// placeholder: replaced by the CLI work
-console.log("edgefleet");
+// The `edgefleet` command. Plain JS: it registers tsx so the TypeScript sources run as they are.
+import { register } from 'tsx/esm/api';
+
+register();
+const { main } = await import('../src/main.ts');
+process.exitCode = await main(process.argv);
