@@ -207,4 +207,18 @@ describe('drift alerts, webhook and continuous training', () => {
     await expect.poll(() => deliveries.map((d) => d.headers['x-edgefleet-event'])).toContain('alert.resolved');
     expect((await evaluate()).alert).toBeNull();
   });
+
+  it('skips a deleted version: its last windows open no alert', async () => {
+    // Drifted windows again, then the version goes: devices decommissioned first (they held it).
+    for (const hour of [8, 9]) await publishHour(hour, 4);
+    for (const device of DEVICES) expect((await api(hub, 'DELETE', `/api/v1/devices/${device}`)).status).toBe(200);
+    const deleted = await api(hub, 'DELETE', `/api/v1/models/${MODEL}/versions/${VERSION}`);
+    expect(deleted.status, JSON.stringify(deleted.body)).toBe(200);
+    clock = at(10, 5);
+    const { result } = await runJob('drift-evaluation');
+    const mine = (result as { versions: Array<{ model: string; version: string; skipped?: string }> }).versions.find((v) => v.model === MODEL && v.version === VERSION);
+    expect(mine).toMatchObject({ skipped: 'deleted' });
+    const { body } = await api<{ alerts: Alert[] }>(hub, 'GET', `/api/v1/alerts?status=open&model=${MODEL}`);
+    expect(body.alerts).toEqual([]);
+  });
 });
