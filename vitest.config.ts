@@ -7,6 +7,9 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 30_000,
     pool: 'forks',
+    // Two files at a time on the 2-core CI machine (the default leaves one core idle): most tests
+    // wait on brokers, agents and child processes rather than compute.
+    maxWorkers: 2,
     // EDGEFLEET_TEST_DATABASE=postgres: the hubs of the run use a private PostgreSQL instead of SQLite.
     // The admin console is built once for the browser tests (test/support/console-global-setup.ts).
     globalSetup: [fileURLToPath(new URL('./test/support/postgres-global-setup.ts', import.meta.url)), fileURLToPath(new URL('./test/support/console-global-setup.ts', import.meta.url))],

@@ -197,6 +197,8 @@ describe('console browser enrolment', () => {
     await page.keyboard.press('Enter');
     const issued = page.getByRole('region', { name: 'Enrolment link for ring canary (phone)' });
     await issued.waitFor();
+    // The panel takes focus in an effect after it renders: wait for that before pressing Tab.
+    await expect.poll(() => issued.evaluate((panel) => panel === document.activeElement)).toBe(true);
     // From the focused panel, Tab reaches the link and its copy button.
     await page.keyboard.press('Tab');
     expect(await page.evaluate(() => document.activeElement?.id)).toBe('enrol-link');
