@@ -5,6 +5,7 @@
  * exposed; they get no range, and quantizeStatic then converts those nodes weight-only and says so.
  */
 import ort from 'onnxruntime-node';
+import { HUB_SESSION_OPTIONS } from './onnx-runtime';
 import { tensorFromJson, type TensorData, type TensorJson, type TypedTensorData } from '@edgefleet/protocol';
 import { rangesFrom, type CalibrationMethod, type CalibrationRanges } from '../core/quantize/calibrate';
 import { exposeTensors } from '../core/quantize/expose-tensors';
@@ -31,7 +32,7 @@ export async function calibrate(modelBytes: Uint8Array, batches: readonly Calibr
   const exposure = exposeTensors(model, tensorNames);
   const wanted = [...exposure.added, ...exposure.alreadyVisible];
   if (wanted.length === 0) return {};
-  const session = await ort.InferenceSession.create(encodeModel(model), { logSeverityLevel: 3 });
+  const session = await ort.InferenceSession.create(encodeModel(model), HUB_SESSION_OPTIONS);
   const samples: Record<string, Float32Array[]> = Object.fromEntries(wanted.map((name) => [name, []]));
   try {
     for (const batch of batches) {

@@ -16,6 +16,17 @@ export interface LoadedModel {
   release(): Promise<void>;
 }
 
+/**
+ * Options of every session the hub opens (uploads, probes, quantization, calibration, training
+ * export checks). The hub shares its cores with the broker, HTTP and the database: onnxruntime's
+ * worker threads must not spin waiting for work between runs (their default), which starved the
+ * rest of the machine for seconds during a quantization.
+ */
+export const HUB_SESSION_OPTIONS = {
+  logSeverityLevel: 3,
+  extra: { session: { intra_op: { allow_spinning: '0' }, inter_op: { allow_spinning: '0' } } },
+} as const;
+
 /** Thrown when a file is not something onnxruntime can load, with ort's own words. */
 export class ModelLoadError extends Error {
   override readonly name = 'ModelLoadError';
@@ -34,7 +45,7 @@ function toIoSpec(meta: ValueMetadata): IoSpec {
 export async function loadModel(path: string): Promise<LoadedModel> {
   let session: Session;
   try {
-    session = await ort.InferenceSession.create(path, { logSeverityLevel: 3 });
+    session = await ort.InferenceSession.create(path, HUB_SESSION_OPTIONS);
   } catch (error) {
     throw new ModelLoadError(error instanceof Error ? error.message : String(error), { cause: error });
   }

@@ -4,6 +4,7 @@
  */
 import { medianMicros } from '../../adapters/latency';
 import ort from 'onnxruntime-node';
+import { HUB_SESSION_OPTIONS } from '../../adapters/onnx-runtime';
 import type { TypedTensorData } from '@edgefleet/protocol';
 import type { RunOutputs } from '../../core/quantize/output-agreement';
 
@@ -24,7 +25,7 @@ export interface QuantizeSession {
 
 /** `foldQdq` folds weight DequantizeLinear nodes at load (ML.md: session option disable_quant_qdq). */
 export async function openSession(bytes: Uint8Array, options: { foldQdq?: boolean } = {}): Promise<QuantizeSession> {
-  const session = await ort.InferenceSession.create(bytes, { logSeverityLevel: 3, ...(options.foldQdq ? { extra: { session: { disable_quant_qdq: '1' } } } : {}) });
+  const session = await ort.InferenceSession.create(bytes, options.foldQdq ? { ...HUB_SESSION_OPTIONS, extra: { session: { ...HUB_SESSION_OPTIONS.extra.session, disable_quant_qdq: '1' } } } : HUB_SESSION_OPTIONS);
   return {
     inputNames: session.inputNames,
     outputNames: session.outputNames,

@@ -4,6 +4,7 @@
  * missing). Returns every output as a typed array with its ort type and dims.
  */
 import ort from 'onnxruntime-node';
+import { HUB_SESSION_OPTIONS } from '../../adapters/onnx-runtime';
 import type { IoSpec, TensorType } from '@edgefleet/protocol';
 import { CATEGORICAL_INPUT, NUMERIC_INPUT } from '../../core/onnx';
 import type { RawRows } from './training-data';
@@ -29,7 +30,7 @@ function ioOf(meta: Session['inputMetadata'][number]): IoSpec {
 }
 
 export async function openOnnx(bytes: Uint8Array): Promise<OnnxSession> {
-  const session = await ort.InferenceSession.create(bytes, { logSeverityLevel: 3 });
+  const session = await ort.InferenceSession.create(bytes, HUB_SESSION_OPTIONS);
   return {
     io: { inputs: session.inputMetadata.map(ioOf), outputs: session.outputMetadata.map(ioOf) },
     async run(raw) {
