@@ -46,6 +46,8 @@ export class DocShell {
   private readonly cwdFile: string;
   private readonly binDir: string;
   private readonly groups: Running[] = [];
+  /** the reader's npm cache: installing the packed agent needs no download it already made */
+  private npmCache = '';
   private counter = 0;
 
   private constructor(private readonly options: DocShellOptions) {
@@ -78,6 +80,7 @@ export class DocShell {
       }
       await symlink(join(this.options.repoRoot, entry), join(this.clone, entry));
     }
+    this.npmCache = execFileSync('npm', ['config', 'get', 'cache'], { encoding: 'utf8' }).trim();
     const realCurl = execFileSync('sh', ['-c', 'command -v curl'], { encoding: 'utf8' }).trim();
     await writeFile(
       join(this.binDir, 'curl'),
@@ -96,14 +99,12 @@ export class DocShell {
   }
 
   private environment(allowHttpErrors: boolean): NodeJS.ProcessEnv {
-    const npmCache = execFileSync('npm', ['config', 'get', 'cache'], { encoding: 'utf8' }).trim();
     const env: NodeJS.ProcessEnv = {
       PATH: `${this.binDir}:${process.env.PATH ?? ''}`,
       HOME: this.home,
       LANG: 'C.UTF-8',
       TERM: 'dumb',
-      // The reader's npm cache: installing the packed agent needs no download it already made.
-      npm_config_cache: npmCache,
+      npm_config_cache: this.npmCache,
       npm_config_update_notifier: 'false',
       ...this.options.env,
     };
