@@ -245,10 +245,12 @@ describe.each(ENGINES)('statistics repositories on %s', (engine) => {
       });
       await read.opened;
       const second = db.transaction((tx) => ingest(tx, 'stale-0002', 20));
+      // Handled from the start: it may reject while the test still awaits `first`.
+      const secondRefused = expect(second).rejects.toBeInstanceOf(StaleBucketError);
       await waitUntilBlockedOnLock(db);
       release.open();
       expect(await first).toEqual([{ stored: true, duplicate: false }]);
-      await expect(second).rejects.toBeInstanceOf(StaleBucketError);
+      await secondRefused;
       // Rolled back whole: its msgId was not claimed, so applying it again stores it.
       expect(await getStatsMessage(db, 'stale-0002')).toBeUndefined();
     } else {
