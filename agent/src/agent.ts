@@ -6,14 +6,16 @@
  */
 import { join } from 'node:path';
 import type { DeviceEvent, ReportedState } from '@edgefleet/protocol';
-import { cachedFilesOf, DEFAULT_STATS_INTERVAL_S, giveUpInstall, isShadowInstallStep, msgIdSource, type Observed, type TypedTensor } from '@edgefleet/device-core';
+import { cachedFilesOf, DEFAULT_STATS_INTERVAL_S, giveUpInstall, isShadowInstallStep, msgIdSource, PersistedInstallAttempts, type Observed, type TypedTensor } from '@edgefleet/device-core';
 import { basicAuth, fetchReleaseManifest } from './adapters/hub-client';
 import { hubHttp } from './adapters/hub-http';
 import { createLocalApi, serveLocalApi, type LocalServer } from './adapters/local-api';
 import { ModelFiles } from './adapters/model-files';
 import { connectMqttLink, redactUrl as redactedBroker, type MqttLink } from './adapters/mqtt-link';
 import { Outbox } from './adapters/outbox';
+import { fetchTrustVersion } from './adapters/trust-fetch';
 import { RUNTIME_VERSION } from './adapters/runtime';
+import { SandboxPassed } from './adapters/sandbox-passed';
 import { AgentStore } from './adapters/store';
 import { bootstrap } from './bootstrap';
 import { resolveOptions, type AgentOptions } from './config';
@@ -116,7 +118,8 @@ export async function startAgent(input: AgentOptions): Promise<Agent> {
   const describeServing = servingDescriber(world, files);
   let server: LocalServer;
   try {
-    server = await serveLocalApi(createLocalApi({ status, model: describeServing, predict: (body) => predictor.json(body) }), options.host, options.port);
+    const access = { bindHost: options.host, allowedOrigins: options.allowedOrigins, allowedHosts: options.allowedHosts };
+    server = await serveLocalApi(createLocalApi({ status, model: describeServing, predict: (body) => predictor.json(body), access }), options.host, options.port);
   } catch (error) {
     stopServingWatch();
     stopShadowWatch();
@@ -128,6 +131,7 @@ export async function startAgent(input: AgentOptions): Promise<Agent> {
   }
 
   let closing: Promise<void> | null = null;
+  const sandboxPassed = new SandboxPassed(options.dataDir);
   const reconciler = new Reconciler({
     observe: async (): Promise<Observed> => ({
       serving: world.serving?.release ?? null,
@@ -143,7 +147,7 @@ export async function startAgent(input: AgentOptions): Promise<Agent> {
       const desired = world.persisted.desired;
       return desired ? { seq: desired.seq, release: desired.release.manifest, downgrade: desired.downgrade, shadow: desired.shadow?.manifest ?? null } : null;
     },
-    run: (step, signal) => runStep(step, { world, files, options, authorization, fetch: http.fetch, logger, signal }),
+    run: (step, signal) => runStep(step, { world, files, options, authorization, fetch: http.fetch, logger, sandboxPassed, signal }),
     giveUp: async (step, error) => {
       await giveUpInstall(step, error, world, { reportable, logger });
       // A network failure must not strand the device on its old model until the next doc or
@@ -152,6 +156,8 @@ export async function startAgent(input: AgentOptions): Promise<Agent> {
     },
     settled: () => world.setActivity({ kind: 'settled' }),
     retry: { baseMs: options.tuning.retryBaseMs, maxMs: options.tuning.retryMaxMs, maxAttempts: options.tuning.maxInstallAttempts },
+    // Counted on disk before each load and probe: a model that gets the agent killed gives up too.
+    attempts: new PersistedInstallAttempts(store.installAttempts),
     logger,
   });
 
@@ -175,6 +181,7 @@ export async function startAgent(input: AgentOptions): Promise<Agent> {
     logger,
     onAccepted,
     fetchRelease: (ref) => fetchReleaseManifest(options.hubUrl, authorization, ref, undefined, http.fetch),
+    fetchTrust: (version) => fetchTrustVersion(options.hubUrl, authorization, version, http.fetch),
     retry: { baseMs: options.tuning.retryBaseMs, maxMs: options.tuning.retryMaxMs },
   });
 

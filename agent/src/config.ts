@@ -5,6 +5,7 @@
 import { deviceIdSchema, describeIssues } from '@edgefleet/protocol';
 import { z } from 'zod';
 import { caCertificates } from './core/ca-bundle';
+import { normalizeOrigin } from './core/local-access';
 import { AgentError } from './errors';
 import type { AgentLogger } from './logger';
 
@@ -31,12 +32,29 @@ export interface AgentOptions {
   port?: number;
   /** local API bind address; default 127.0.0.1 (the API has no authentication) */
   host?: string;
+  /**
+   * EDGEFLEET_AGENT_ALLOWED_ORIGINS (comma-separated): origins (`https://console.example:8443`)
+   * whose web pages may call the local API; default none, a request with any other Origin is 403
+   */
+  allowedOrigins?: readonly string[];
+  /**
+   * EDGEFLEET_AGENT_ALLOWED_HOSTS (comma-separated): host names the local API is reached by
+   * besides localhost and IP addresses (a proxy on the device); any other Host is 403
+   */
+  allowedHosts?: readonly string[];
   /** clock for expiry checks and timestamps; default () => new Date() */
   now?: () => Date;
   /** structured logger; default JSON lines on stdout */
   logger?: Partial<AgentLogger>;
   /** refuse artifacts larger than this before downloading; default 512 MiB */
   maxArtifactBytes?: number;
+  /**
+   * EDGEFLEET_AGENT_MODEL_MEMORY_MB: memory (MiB) a model this device has not run yet may use
+   * while the sandbox opens and probes it (adapters/probe-sandbox.ts); default 512, at least 128
+   */
+  modelMemoryMb?: number;
+  /** EDGEFLEET_AGENT_PROBE_TIMEOUT_S (seconds there, milliseconds here): that load and probe's deadline; default 60 s */
+  probeTimeoutMs?: number;
   /** timing knobs; defaults suit production, tests shorten them */
   tuning?: Partial<AgentTuning>;
 }
@@ -96,6 +114,24 @@ export const DEFAULT_PORT = 8181;
 /** relative to the working directory: right for `npm run agent`; the service gets an absolute one */
 export const DEFAULT_DATA_DIR = './agent-data';
 export const DEFAULT_MAX_ARTIFACT_BYTES = 512 * 1024 * 1024;
+/**
+ * The sandbox's memory: node and onnxruntime alone take about 100 MiB of it, so 512 leaves some
+ * 400 for the model (Silero VAD and MNIST CNNs need a few MiB; a small device has 1 to 2 GiB).
+ */
+export const DEFAULT_MODEL_MEMORY_MB = 512;
+const MIN_MODEL_MEMORY_MB = 128;
+const MAX_MODEL_MEMORY_MB = 1024 * 1024;
+export const DEFAULT_PROBE_TIMEOUT_MS = 60_000;
+
+function modelLimitsOf(options: AgentOptions): ResolvedOptions['modelLimits'] {
+  const memoryMb = options.modelMemoryMb ?? DEFAULT_MODEL_MEMORY_MB;
+  const timeoutMs = options.probeTimeoutMs ?? DEFAULT_PROBE_TIMEOUT_MS;
+  if (!Number.isInteger(memoryMb) || memoryMb < MIN_MODEL_MEMORY_MB || memoryMb > MAX_MODEL_MEMORY_MB) {
+    throw new AgentError('E_CONFIG', `invalid modelMemoryMb: must be a whole number of MiB from ${MIN_MODEL_MEMORY_MB} to ${MAX_MODEL_MEMORY_MB}`);
+  }
+  if (!Number.isInteger(timeoutMs) || timeoutMs < 100 || timeoutMs > 3_600_000) throw new AgentError('E_CONFIG', 'invalid probeTimeoutMs: must be a whole number from 100 to 3600000');
+  return { memoryMb, timeoutMs };
+}
 
 export interface ResolvedOptions {
   hubUrl: string;
@@ -107,8 +143,12 @@ export interface ResolvedOptions {
   ca: readonly string[] | null;
   port: number;
   host: string;
+  allowedOrigins: readonly string[];
+  allowedHosts: readonly string[];
   now: () => Date;
   maxArtifactBytes: number;
+  /** the model sandbox's limits (adapters/probe-sandbox.ts) */
+  modelLimits: { memoryMb: number; timeoutMs: number };
   tuning: AgentTuning;
 }
 
@@ -127,11 +167,34 @@ export function resolveOptions(options: AgentOptions): ResolvedOptions {
     ca: options.ca === undefined ? null : caCertificates(options.ca.toString(), 'ca'),
     port: options.port ?? DEFAULT_PORT,
     host: options.host ?? '127.0.0.1',
+    allowedOrigins: checkedList(options.allowedOrigins ?? [], originSchema, 'allowedOrigins'),
+    allowedHosts: checkedList(options.allowedHosts ?? [], hostNameSchema, 'allowedHosts'),
     now: options.now ?? (() => new Date()),
     maxArtifactBytes: options.maxArtifactBytes ?? DEFAULT_MAX_ARTIFACT_BYTES,
+    modelLimits: modelLimitsOf(options),
     tuning: { ...DEFAULT_TUNING, ...options.tuning },
   };
 }
+
+/** `scheme://host[:port]` exactly, as browsers send it in Origin */
+const originSchema = z.string().max(300).refine((value) => normalizeOrigin(value) !== null, 'must be an origin: http:// or https://, a host and an optional port, nothing after');
+/** a DNS name (IP addresses are always accepted) */
+const hostNameSchema = z.string().max(253).regex(/^(?=.*[a-z])[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/i, 'must be a host name such as edge-box.local');
+
+function checkedList(values: readonly string[], schema: z.ZodType<string>, name: string): string[] {
+  values.forEach((value, i) => {
+    const result = schema.safeParse(value);
+    if (!result.success) throw new AgentError('E_CONFIG', `invalid ${name}[${i}]: ${describeIssues(result.error)}`);
+  });
+  return [...values];
+}
+
+/** A comma-separated list variable; blanks around commas and empty items ignored. */
+const commaList = <S extends z.ZodType<string>>(item: S) =>
+  z.preprocess(
+    (value) => (typeof value === 'string' ? value.split(',').map((part) => part.trim()).filter((part) => part !== '') : value),
+    z.array(item).max(32),
+  );
 
 // An empty variable counts as unset, the way shells and .env files are usually written.
 const optional = <S extends z.ZodType>(schema: S) => z.preprocess((value) => (value === '' ? undefined : value), schema.optional());
@@ -146,6 +209,10 @@ const envSchema = z.object({
   // systemd's StateDirectory= sets it (colon-separated when the unit names several)
   STATE_DIRECTORY: optional(z.string()),
   EDGEFLEET_AGENT_PORT: optional(z.coerce.number().int().min(0).max(65_535)),
+  EDGEFLEET_AGENT_MODEL_MEMORY_MB: optional(z.coerce.number().int().min(MIN_MODEL_MEMORY_MB).max(MAX_MODEL_MEMORY_MB)),
+  EDGEFLEET_AGENT_PROBE_TIMEOUT_S: optional(z.coerce.number().int().min(1).max(3600)),
+  EDGEFLEET_AGENT_ALLOWED_ORIGINS: optional(commaList(originSchema)),
+  EDGEFLEET_AGENT_ALLOWED_HOSTS: optional(commaList(hostNameSchema)),
 });
 
 /** Where the secret and the extra CAs come from: values, or files still to be read (adapters/env-files.ts). */
@@ -176,6 +243,10 @@ export function parseAgentEnv(env: NodeJS.ProcessEnv): AgentEnv {
       deviceId: parsed.EDGEFLEET_DEVICE_ID,
       dataDir: parsed.EDGEFLEET_AGENT_DATA_DIR ?? (stateDirectory || DEFAULT_DATA_DIR),
       port: parsed.EDGEFLEET_AGENT_PORT ?? DEFAULT_PORT,
+      ...(parsed.EDGEFLEET_AGENT_MODEL_MEMORY_MB === undefined ? {} : { modelMemoryMb: parsed.EDGEFLEET_AGENT_MODEL_MEMORY_MB }),
+      ...(parsed.EDGEFLEET_AGENT_PROBE_TIMEOUT_S === undefined ? {} : { probeTimeoutMs: parsed.EDGEFLEET_AGENT_PROBE_TIMEOUT_S * 1000 }),
+      ...(parsed.EDGEFLEET_AGENT_ALLOWED_ORIGINS === undefined ? {} : { allowedOrigins: parsed.EDGEFLEET_AGENT_ALLOWED_ORIGINS }),
+      ...(parsed.EDGEFLEET_AGENT_ALLOWED_HOSTS === undefined ? {} : { allowedHosts: parsed.EDGEFLEET_AGENT_ALLOWED_HOSTS }),
     },
     secret: secretFile !== undefined ? { kind: 'file', path: secretFile } : { kind: 'value', value: secretValue ?? '' },
     caFile: parsed.EDGEFLEET_CA_FILE ?? null,

@@ -20,6 +20,8 @@ export interface DocHandlerDeps {
   onAccepted(): void;
   /** a release manifest the doc names by reference, from the hub (the caller checks its hash) */
   fetchRelease(ref: ReleaseRef): Promise<Uint8Array>;
+  /** one version of the hub's trust chain (null: the hub has none), to walk from the pinned version */
+  fetchTrust(version: number): Promise<Uint8Array | null>;
   /** a doc whose manifest could not be fetched (hub unreachable) is tried again after this, doubling */
   retry: { baseMs: number; maxMs: number };
 }
@@ -35,6 +37,7 @@ export class DocHandler extends DeploymentDocs<AgentError> {
       runtime: { version: RUNTIME_VERSION, maxOpset: MAX_OPSET },
       onAccepted: deps.onAccepted,
       fetchRelease: deps.fetchRelease,
+      fetchTrust: deps.fetchTrust,
       retry: deps.retry,
       errors: { toError: toAgentError, reportable },
       schedule: (fn, ms) => {

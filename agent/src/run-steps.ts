@@ -7,7 +7,9 @@ import type { ReleaseManifest } from '@edgefleet/protocol';
 import { downloadArtifact } from './adapters/download';
 import type { HubFetch } from './adapters/hub-http';
 import type { ModelFiles } from './adapters/model-files';
-import { LoadedModel } from './adapters/runtime';
+import { checkNewModel, LoadedModel } from './adapters/runtime';
+import type { SandboxReport } from './adapters/probe-sandbox';
+import type { SandboxPassed } from './adapters/sandbox-passed';
 import type { ResolvedOptions } from './config';
 import { probeOf } from './probe-source';
 import { AgentError } from './errors';
@@ -23,6 +25,8 @@ export interface StepContext {
   /** the HTTP client for the hub and artifact URLs (hub-http.ts: extra CAs) */
   fetch: HubFetch;
   logger: AgentLogger;
+  /** model files that already passed the sandbox on this device */
+  sandboxPassed: SandboxPassed;
   /** aborted when a newer doc supersedes this apply, or on shutdown */
   signal: AbortSignal;
 }
@@ -56,8 +60,9 @@ export const executors: Executors = {
     stage(ctx, 'verifying', step.seq, release);
     const bytes = await ctx.files.readVerified(release.artifact.sha256, release.artifact.size);
     stage(ctx, 'loading', step.seq, release);
-    // Blue-green: the candidate gets its own session beside the serving one.
-    ctx.world.candidate = { model: await LoadedModel.load(bytes, release), probed: false };
+    // Blue-green: the candidate gets its own session beside the serving one, once the sandbox
+    // has opened and probed it within this device's limits.
+    ctx.world.candidate = { model: await loadGuarded(bytes, release, ctx), probed: false };
   },
 
   async 'share-serving'(step, ctx) {
@@ -128,7 +133,7 @@ export const executors: Executors = {
   async 'load-shadow'(step, ctx) {
     const { release } = step;
     const bytes = await ctx.files.readVerified(release.artifact.sha256, release.artifact.size);
-    ctx.world.setShadow({ model: await LoadedModel.load(bytes, release), probed: false });
+    ctx.world.setShadow({ model: await loadGuarded(bytes, release, ctx), probed: false });
   },
 
   async 'share-serving-shadow'(step, ctx) {
@@ -149,12 +154,43 @@ export const executors: Executors = {
   },
 };
 
+/**
+ * Sandbox checks under way in this process, by bytes and memory limit: the agents of one process
+ * (a simulated fleet) installing the same model share one child instead of starting one each.
+ */
+const checking = new Map<string, Promise<SandboxReport>>();
+
+/**
+ * Bytes new to this device are scanned, opened and probed in the sandbox (runtime.ts
+ * checkNewModel), then loaded here; bytes that passed before (a restart, a rollback) are loaded at once.
+ */
+async function loadGuarded(bytes: Uint8Array, release: ReleaseManifest, ctx: StepContext): Promise<LoadedModel> {
+  const { sha256 } = release.artifact;
+  const { memoryMb } = ctx.options.modelLimits;
+  if (!(await ctx.sandboxPassed.has(sha256, memoryMb))) {
+    const key = `${sha256}:${memoryMb}`;
+    let check = checking.get(key);
+    if (!check) {
+      // Registered before its first await, so an agent arriving meanwhile finds it.
+      check = (async () => checkNewModel(bytes, release, await probeOf(release, ctx), ctx.options.modelLimits, ctx.signal))().finally(() => checking.delete(key));
+      checking.set(key, check);
+    }
+    const sandbox = await check;
+    ctx.logger.info('model passed the sandbox', { model: release.model, version: release.version, ...sandbox });
+    await ctx.sandboxPassed.add(sha256, memoryMb);
+  }
+  return LoadedModel.load(bytes, release);
+}
+
 /** Downloads a release's artifact into the cache (hash and size checked while streaming). */
 async function fetchArtifact(release: ReleaseManifest, ctx: StepContext): Promise<void> {
   if (release.artifact.size > ctx.options.maxArtifactBytes) {
     throw new AgentError('E_TOO_LARGE', `artifact is ${release.artifact.size} bytes, this device accepts at most ${ctx.options.maxArtifactBytes}`);
   }
-  if (!/^https?:\/\//.test(release.artifact.url)) throw new AgentError('E_BAD_PATH', `artifact url must be http(s): ${release.artifact.url.slice(0, 200)}`);
+  // THREATS 13: http(s) only, and nothing a URL parser would quietly rewrite (NUL, other control characters, spaces).
+  if (!/^https?:\/\/[^\u0000-\u0020\u007f]+$/.test(release.artifact.url)) {
+    throw new AgentError('E_BAD_PATH', `artifact url must be http(s) without control characters or spaces: ${JSON.stringify(release.artifact.url.slice(0, 200))}`);
+  }
   const { tuning } = ctx.options;
   const result = await downloadArtifact({
     url: release.artifact.url,

@@ -129,7 +129,7 @@ describe('agent.predict: the in-process API', () => {
       expect(out?.dims).toEqual(direct[name]?.dims);
       expect(Array.from(out?.data ?? [], Number)).toEqual(direct[name]?.data);
     }
-    const res = await fetch(`${agent.localUrl}/v1/predict`, { method: 'POST', body: JSON.stringify({ inputs }) });
+    const res = await fetch(`${agent.localUrl}/v1/predict`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ inputs }) });
     expect(res.status).toBe(200);
     const overHttp = (await res.json()) as { outputs: Record<string, TensorJson>; predictionIds: string[] };
     expect(overHttp.outputs.output).toEqual({ type: 'float32', dims: [3, 1], data: Array.from(answer.outputs.output?.data ?? [], Number) });

@@ -43,7 +43,7 @@ describe('prediction ids from the local API', () => {
   let v1: SileroRelease;
 
   const predict = async (inputs: Record<string, TensorJson>): Promise<PredictBody> => {
-    const res = await fetch(`${agent.localUrl}/v1/predict`, { method: 'POST', body: JSON.stringify({ inputs }) });
+    const res = await fetch(`${agent.localUrl}/v1/predict`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ inputs }) });
     expect(res.status).toBe(200);
     return (await res.json()) as PredictBody;
   };

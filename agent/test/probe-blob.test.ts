@@ -32,7 +32,7 @@ describe('agent: probes kept out of the manifest as blobs', () => {
     return { ...v1.manifest, version: String(version), releaseCounter: version, probe: { sha256, size: declared.length, tolerance: inlineProbe(v1.manifest.probe, 'v1').tolerance } };
   };
   const predictVersion = async (inputs: Record<string, TensorJson>): Promise<string> => {
-    const res = await fetch(`${agent.localUrl}/v1/predict`, { method: 'POST', body: JSON.stringify({ inputs }) });
+    const res = await fetch(`${agent.localUrl}/v1/predict`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ inputs }) });
     return ((await res.json()) as { version: string }).version;
   };
   const expectRefused = async (release: ReleaseManifest, code: string, serving: string): Promise<DeviceEvent> => {

@@ -52,7 +52,7 @@ describe('a new version with the same bytes as the serving one', () => {
   const deploy = async (seq: number, manifest: ReleaseManifest, shadow: ReleaseManifest | null = null) =>
     device.deploy(seq, manifest, { shadow: shadow ? await device.signed(shadow) : null, statsIntervalS: 86_400 });
   const predict = async (inputs: Record<string, TensorJson>): Promise<PredictBody> => {
-    const res = await fetch(`${agent.localUrl}/v1/predict`, { method: 'POST', body: JSON.stringify({ inputs }) });
+    const res = await fetch(`${agent.localUrl}/v1/predict`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ inputs }) });
     expect(res.status).toBe(200);
     return (await res.json()) as PredictBody;
   };

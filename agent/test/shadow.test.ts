@@ -33,7 +33,7 @@ describe('agent shadow mode against a fake hub', () => {
   /** v1 answers exactly as a bare onnxruntime session does */
   const expectServedByV1 = async (seed: number) => {
     const inputs: Record<string, TensorJson> = sileroInputs(seed);
-    const res = await fetch(`${agent.localUrl}/v1/predict`, { method: 'POST', body: JSON.stringify({ inputs }) });
+    const res = await fetch(`${agent.localUrl}/v1/predict`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ inputs }) });
     expect(res.status).toBe(200);
     const body = (await res.json()) as { version: string; outputs: Record<string, TensorJson> };
     expect(body.version).toBe('1');

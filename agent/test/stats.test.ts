@@ -35,7 +35,7 @@ describe('agent statistics against a fake hub', () => {
   const decoded = (payload: unknown): StatsWindow => decodeStatsWindow(utf8Encode(JSON.stringify(payload)), 'stats');
   const windows = () => hub.published.filter((m) => m.topic === topic).map((m) => decoded(m.payload));
   const outboxFiles = () => readdir(join(device.dataDir, 'outbox'));
-  const predict = async (inputs: Record<string, TensorJson>) => (await fetch(`${agent.localUrl}/v1/predict`, { method: 'POST', body: JSON.stringify({ inputs }) })).status;
+  const predict = async (inputs: Record<string, TensorJson>) => (await fetch(`${agent.localUrl}/v1/predict`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ inputs }) })).status;
 
   // A long interval: the tests close windows themselves (flushStats, activation), never the timer.
   const deploy = (seq: number, manifest: SileroRelease['manifest']) => device.deploy(seq, manifest, { statsIntervalS: 86_400 });

@@ -18,6 +18,9 @@ const GROUPS: ReadonlyArray<{ commands: readonly string[]; load: () => Promise<R
   { commands: ['train'], load: async () => (await import('./commands/train')).registerTrain },
   { commands: ['rollouts'], load: async () => (await import('./commands/rollouts')).registerRollouts },
   { commands: ['alerts', 'jobs', 'audit', 'enrolment-tokens'], load: async () => (await import('./commands/ops')).registerOps },
+  { commands: ['tokens'], load: async () => (await import('./commands/tokens')).registerTokens },
+  { commands: ['keys'], load: async () => (await import('./commands/keys')).registerKeys },
+  { commands: ['trust'], load: async () => (await import('./commands/trust')).registerTrust },
 ];
 
 /** The groups `argv` needs: the one its command belongs to, or all of them. */

@@ -20,6 +20,8 @@ export * from './deployment/deployment-docs';
 
 export * from './trust/trust-state';
 export * from './trust/trust-updates';
+export * from './trust/trust-walk';
+export * from './trust/trust-follower';
 
 export * from './state/device-state';
 export * from './state/device-ledger';
@@ -27,9 +29,12 @@ export * from './reconcile/plan';
 export * from './reconcile/probe-check';
 export * from './reconcile/reconcile-loop';
 export * from './reconcile/give-up';
+export * from './reconcile/install-attempts';
 export * from './runtime/ports';
 export * from './runtime/secret-guard';
 export * from './retry/backoff';
+
+export * from './model-checks/onnx-scan';
 
 export * from './tensors/typed-tensor';
 export * from './tensors/input-check';

@@ -75,6 +75,13 @@ export interface HubOptions {
   publicUrl?: string;
   /** largest model upload; default 256 MiB (EDGEFLEET_MAX_MODEL_BYTES) */
   maxModelBytes?: number;
+  /**
+   * memory (MiB) one uploaded model may use while the model sandbox loads, probes, calibrates or
+   * evaluates it (EDGEFLEET_MODEL_MEMORY_LIMIT_MB, 256 to 1048576); default 2048
+   */
+  modelMemoryLimitMb?: number;
+  /** time (s) each of those loads and runs may take (EDGEFLEET_MODEL_TIMEOUT_S, 1 to 3600); default 120 */
+  modelTimeoutS?: number;
   /** lifetime of a deployment doc; default 7 days (EDGEFLEET_DEPLOYMENT_TTL_S) */
   deploymentTtlS?: number;
   /** where alerts are POSTed as JSON (EDGEFLEET_ALERT_WEBHOOK_URL); default: none, alerts are only stored */
@@ -96,6 +103,10 @@ export interface HubOptions {
   statsIntervalS?: number;
   /** cron schedule of the rollout controller tick (seconds field first); default every 10 s */
   rolloutSchedule?: string;
+  /** cron schedule of the stored-file integrity check (EDGEFLEET_INTEGRITY_SCHEDULE); default every 10 minutes */
+  integritySchedule?: string;
+  /** how fast that check reads (EDGEFLEET_INTEGRITY_RATE_MB_S, in MiB/s); default 32 MiB/s */
+  integrityRateBytesPerS?: number;
   /** rate limits on device publishes (embedded broker); default DEFAULT_ADMISSION_LIMITS (PERF.md) */
   admissionLimits?: AdmissionLimits;
   /** injected clock; default () => new Date() */
@@ -117,6 +128,7 @@ export const DEFAULTS = {
   driftSchedule: '5 * * * *',
   retrainSchedule: '20 * * * *',
   rolloutSchedule: '*/10 * * * * *',
+  integritySchedule: '*/10 * * * *',
 } as const;
 
 const port = z.coerce.number().int().min(0).max(65_535);
@@ -140,6 +152,8 @@ const envSchema = z.object({
   EDGEFLEET_TLS_KEY: z.string().min(1).max(4096).optional(),
   EDGEFLEET_BROKER_CA_FILE: z.string().min(1).max(4096).optional(),
   EDGEFLEET_MAX_MODEL_BYTES: positiveInt.optional(),
+  EDGEFLEET_MODEL_MEMORY_LIMIT_MB: z.coerce.number().int().min(256).max(1_048_576).optional(),
+  EDGEFLEET_MODEL_TIMEOUT_S: z.coerce.number().int().min(1).max(3600).optional(),
   EDGEFLEET_DEPLOYMENT_TTL_S: positiveInt.optional(),
   EDGEFLEET_STATS_INTERVAL_S: z.coerce.number().int().min(5).max(86_400).optional(),
   EDGEFLEET_ALERT_WEBHOOK_URL: z.url({ protocol: /^https?$/ }).optional(),
@@ -147,6 +161,8 @@ const envSchema = z.object({
   EDGEFLEET_DRIFT_SCHEDULE: cronSchema.optional(),
   EDGEFLEET_DRIFT_PERIOD_S: z.coerce.number({ error: DRIFT_PERIOD_RULE }).refine(isDriftPeriod, DRIFT_PERIOD_RULE).optional(),
   EDGEFLEET_RETRAIN_SCHEDULE: cronSchema.optional(),
+  EDGEFLEET_INTEGRITY_SCHEDULE: cronSchema.optional(),
+  EDGEFLEET_INTEGRITY_RATE_MB_S: z.coerce.number().int().min(1).max(10_000).optional(),
   EDGEFLEET_BROKER_PROVISIONING: z.enum(['none', 'mosquitto-dynsec']).optional(),
   EDGEFLEET_BROKER_SHARE_GROUP: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'letters, digits, _ and -, at most 64').optional(),
   EDGEFLEET_BROKER_HOOK_TOKEN: z.string().min(24, 'at least 24 characters').max(256).optional(),
@@ -204,6 +220,8 @@ export function hubOptionsFromEnv(env: NodeJS.ProcessEnv): HubOptions {
     options.brokerCaFile = e.EDGEFLEET_BROKER_CA_FILE;
   }
   if (e.EDGEFLEET_MAX_MODEL_BYTES !== undefined) options.maxModelBytes = e.EDGEFLEET_MAX_MODEL_BYTES;
+  if (e.EDGEFLEET_MODEL_MEMORY_LIMIT_MB !== undefined) options.modelMemoryLimitMb = e.EDGEFLEET_MODEL_MEMORY_LIMIT_MB;
+  if (e.EDGEFLEET_MODEL_TIMEOUT_S !== undefined) options.modelTimeoutS = e.EDGEFLEET_MODEL_TIMEOUT_S;
   if (e.EDGEFLEET_DEPLOYMENT_TTL_S !== undefined) options.deploymentTtlS = e.EDGEFLEET_DEPLOYMENT_TTL_S;
   if (e.EDGEFLEET_STATS_INTERVAL_S !== undefined) options.statsIntervalS = e.EDGEFLEET_STATS_INTERVAL_S;
   if (e.EDGEFLEET_ALERT_WEBHOOK_URL !== undefined) options.alertWebhookUrl = e.EDGEFLEET_ALERT_WEBHOOK_URL;
@@ -211,6 +229,8 @@ export function hubOptionsFromEnv(env: NodeJS.ProcessEnv): HubOptions {
   if (e.EDGEFLEET_DRIFT_SCHEDULE !== undefined) options.driftSchedule = e.EDGEFLEET_DRIFT_SCHEDULE;
   if (e.EDGEFLEET_DRIFT_PERIOD_S !== undefined) options.driftPeriodS = e.EDGEFLEET_DRIFT_PERIOD_S;
   if (e.EDGEFLEET_RETRAIN_SCHEDULE !== undefined) options.retrainSchedule = e.EDGEFLEET_RETRAIN_SCHEDULE;
+  if (e.EDGEFLEET_INTEGRITY_SCHEDULE !== undefined) options.integritySchedule = e.EDGEFLEET_INTEGRITY_SCHEDULE;
+  if (e.EDGEFLEET_INTEGRITY_RATE_MB_S !== undefined) options.integrityRateBytesPerS = e.EDGEFLEET_INTEGRITY_RATE_MB_S * 1024 * 1024;
   return options;
 }
 

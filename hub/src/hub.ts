@@ -24,7 +24,8 @@ import { deviceDecommissionedAt, deviceSecretStore, markAllOffline } from './ada
 import { singletonGate } from './services/singleton-work';
 import { leaseTimingFor } from './core/leases/lease-policy';
 import { openDatabase, type OpenedDb } from './adapters/db/open';
-import { loadOrCreateKeys } from './adapters/keys';
+import { TrustChain } from './services/trust/trust-chain';
+import { watchTrust } from './services/trust/follow-up';
 import { closeHttp, createHttpServer, listen, tlsTargets } from './adapters/http-server';
 import { loadTls, readCaFile, serverTlsOptions, tlsReloader, warnAboutCertificate, type TlsMaterial, type TlsReloadOutcome } from './adapters/tls';
 import { jsonLogger } from './adapters/logger';
@@ -32,7 +33,6 @@ import { deviceCredentialVerifier } from './adapters/secrets';
 import { DEFAULTS, deviceUrls, localHost, type HubOptions } from './config';
 import { parseBrokerUrl } from './core/broker-url';
 import { createApp } from './http/app';
-import { syncDocSigner } from './adapters/doc-signer';
 import { releaseManifests } from './services/models/release-manifests';
 import type { HubContext } from './services/context';
 import { refreshExpiringDocs, republishRetained } from './services/devices/deployments';
@@ -44,6 +44,9 @@ import { driftJobSchedule, runDriftEvaluation } from './services/drift/drift-job
 import { reconcileAllRollouts } from './services/rollouts/rollouts';
 import { deliverDueNotifications } from './services/drift/notifications';
 import { recordAuthFailure } from './services/auth-failures';
+import { INTEGRITY_JOB, watchFileIntegrity } from './services/artifacts/integrity-events';
+import { runIntegrityCheck } from './services/artifacts/integrity-check';
+import { DEFAULT_SANDBOX_LIMITS, closeIdleSandboxes, configureModelSandbox } from './adapters/model-sandbox/sandbox';
 
 export interface Hub {
   /** e.g. http://127.0.0.1:41234 (https:// with tls) */
@@ -80,8 +83,13 @@ export async function startHub(options: HubOptions): Promise<Hub> {
   if (tls && options.publicUrl?.startsWith('http:')) throw new Error('publicUrl (EDGEFLEET_PUBLIC_URL) must be https:// when TLS is on: the hub serves HTTPS only');
   const brokerCa = options.brokerCaFile === undefined ? undefined : await readCaFile(options.brokerCaFile, 'EDGEFLEET_BROKER_CA_FILE');
   await mkdir(join(dataDir, 'keys'), { recursive: true, mode: 0o700 });
+  // Uploaded models load and run in sandbox children under these limits (issue 16, item 2).
+  configureModelSandbox({
+    memoryMb: options.modelMemoryLimitMb ?? DEFAULT_SANDBOX_LIMITS.memoryMb,
+    timeoutMs: options.modelTimeoutS === undefined ? DEFAULT_SANDBOX_LIMITS.timeoutMs : options.modelTimeoutS * 1000,
+  });
 
-  const keys = await loadOrCreateKeys(dataDir, now(), logger);
+  const keys = await TrustChain.open(dataDir, now(), logger);
   const adminToken = options.adminToken !== undefined ? { token: options.adminToken, generated: false, path: '' } : await loadOrCreateAdminToken(dataDir);
   if (adminToken.generated) {
     // Printed once, to the console rather than the log stream, and never again.
@@ -89,6 +97,8 @@ export async function startHub(options: HubOptions): Promise<Hub> {
   }
 
   const cleanups: Array<() => Promise<void> | void> = [];
+  // Idle sandbox children go with the hub (they would exit on their own a little later).
+  cleanups.push(() => closeIdleSandboxes());
   const closeAll = async (): Promise<void> => {
     for (const cleanup of cleanups.reverse()) {
       try {
@@ -179,7 +189,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
       probes,
       codeVersion: await readCodeVersion(),
       keys,
-      signDoc: syncDocSigner([keys.release]),
+      signDoc: keys.signDoc,
       releases: releaseManifests(db),
       broker,
       provisioner,
@@ -200,6 +210,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
       jobs: createScheduler(logger, now, jobsGate),
     };
     ctxRef.current = ctx;
+    watchFileIntegrity(ctx);
 
     // Device messages are committed in batches; a handler's promise settles once its batch
     // committed (the broker holds the PUBACK on it). On close, what is queued is committed before
@@ -212,6 +223,8 @@ export async function startHub(options: HubOptions): Promise<Hub> {
     // The retained cache is complete before the first device can connect (the embedded broker is
     // seeded straight from the database: 10,000 docs in well under a second).
     const republished = await republishRetained(ctx);
+    // Trust versions other replicas publish, and what follows them (services/trust/follow-up.ts).
+    cleanups.push(watchTrust(ctx));
     addScheduledJobs(ctx, options);
 
     const mqttPort = embedded ? await embedded.listen(options.mqttPort ?? (tls ? DEFAULTS.mqttTlsPort : DEFAULTS.mqttPort), host) : null;
@@ -251,13 +264,15 @@ export async function startHub(options: HubOptions): Promise<Hub> {
       mqttUrl: external ?? `mqtt${s}://${local}:${mqttPort}`,
       wsUrl: external ?? `ws${s}://${local}:${httpPort}/mqtt`,
       adminToken: adminToken.token,
-      releaseKey: keys.release,
+      get releaseKey() {
+        return keys.release;
+      },
       publish: (topic, payload, opts) => broker.publish(topic, payload, opts),
       reloadTls: (next) => reloader?.reload(next) ?? Promise.resolve({ ok: false, reason: 'TLS is off (EDGEFLEET_TLS_CERT is not set)' }),
       close: once(closeAll),
     };
     // The pid is what SIGHUP (reload the certificate) goes to: `npm start` does not pass it on.
-    logger.info('hub started', { http: hub.httpUrl, mqtt: hub.mqttUrl, ws: hub.wsUrl, publicUrl: ctx.urls.publicUrl, dataDir, republished, trustKeyid: keys.root.keyid, pid: process.pid, ...(tls ? { tlsCertificate: tls.summary } : {}) });
+    logger.info('hub started', { http: hub.httpUrl, mqtt: hub.mqttUrl, ws: hub.wsUrl, publicUrl: ctx.urls.publicUrl, dataDir, republished, trustVersion: keys.trust.version, pid: process.pid, ...(tls ? { tlsCertificate: tls.summary } : {}) });
     return hub;
   } catch (error) {
     await closeAll();
@@ -287,6 +302,12 @@ function addScheduledJobs(ctx: HubContext, options: HubOptions): void {
   });
   ctx.jobs.add({ name: 'webhook-delivery', description: 'delivers queued notifications to the alert webhook, with retries', schedule: '* * * * *', run: () => deliverDueNotifications(ctx) });
   ctx.jobs.add({ name: 'refresh-deployment-docs', description: 're-signs deployment docs past half their lifetime', schedule: '17 * * * *', run: () => refreshExpiringDocs(ctx) });
+  ctx.jobs.add({
+    name: INTEGRITY_JOB,
+    description: 're-hashes stored model files, probe blobs, datasets and sample inputs not hashed in a day, at a bounded rate; a corrupt one is not served until the same bytes are uploaded again',
+    schedule: options.integritySchedule ?? DEFAULTS.integritySchedule,
+    run: () => runIntegrityCheck(ctx, options.integrityRateBytesPerS === undefined ? {} : { rateBytesPerS: options.integrityRateBytesPerS }),
+  });
 }
 
 function once(fn: () => Promise<void>): () => Promise<void> {

@@ -47,7 +47,7 @@ describe('console sessions', () => {
     expect(signedIn.body.expiresAt).toBe(new Date(clockMs + 8 * HOUR_MS).toISOString());
 
     expect((await withCookie(cookie, 'GET', '/api/v1/devices')).status).toBe(200);
-    expect(await (await withCookie(cookie, 'GET', '/api/v1/session')).json()).toEqual({ csrfToken: csrf, expiresAt: signedIn.body.expiresAt });
+    expect(await (await withCookie(cookie, 'GET', '/api/v1/session')).json()).toEqual({ csrfToken: csrf, expiresAt: signedIn.body.expiresAt, scope: 'admin', token: null });
     const noCsrf = await withCookie(cookie, 'POST', '/api/v1/devices', {}, { id: 'session-dev-1' });
     expect(noCsrf.status).toBe(403);
     expect(((await noCsrf.json()) as { error: { code: string } }).error.code).toBe('E_FORBIDDEN');

@@ -123,7 +123,7 @@ describe('drift alerts, webhook and continuous training', () => {
 
   it('lists the scheduled jobs with their cron schedules', async () => {
     const { body } = await api<{ jobs: { name: string; schedule: string; nextRunAt: string | null }[] }>(hub, 'GET', '/api/v1/jobs');
-    expect(body.jobs.map((j) => j.name).sort()).toEqual(['continuous-training', 'drift-evaluation', 'refresh-deployment-docs', 'rollout-controller', 'webhook-delivery']);
+    expect(body.jobs.map((j) => j.name).sort()).toEqual(['artifact-integrity', 'continuous-training', 'drift-evaluation', 'refresh-deployment-docs', 'rollout-controller', 'webhook-delivery']);
     expect(body.jobs.find((j) => j.name === 'drift-evaluation')?.schedule).toBe('5 * * * *');
     expect((await api(hub, 'POST', '/api/v1/jobs/no-such-job/run')).status).toBe(404);
     expect((await api(hub, 'POST', '/api/v1/jobs/Bad_Name/run')).status).toBe(400);

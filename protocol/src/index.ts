@@ -1,6 +1,8 @@
 export * from './errors';
 export * from './topics';
 export * from './bytes';
+export * from './doc-limits';
+export * from './mqtt-frame-guard';
 export * from './parse';
 export * from './envelope';
 export * from './verify-doc';
@@ -16,6 +18,7 @@ export * from './schemas/events';
 export * from './schemas/stats';
 export * from './schemas/enrolment';
 export * from './trust-builder';
+export * from './trust-chain';
 export * from './tensor';
 export * from './bins';
 export * from './stats-window';

@@ -160,6 +160,10 @@ export function decodeStatsWindow(bytes: Uint8Array, what: string): StatsWindow 
   if (typeof value !== 'object' || value === null || !('v' in value)) return parseWith(statsWindowSchema, value, what);
   const fast = fastUnpackStatsWindow(value);
   if (fast) return fast;
-  if (value.v !== STATS_ENCODING_VERSION) throw new ProtocolError('E_SCHEMA', `${what}: v: unsupported statistics encoding ${JSON.stringify(value.v)} (this side reads ${STATS_ENCODING_VERSION})`);
+  if (value.v !== STATS_ENCODING_VERSION) {
+    // Only a scalar is quoted: JSON.stringify of a hostile, deeply nested `v` overflowed the stack.
+    const shown = typeof value.v !== 'object' || value.v === null ? String(JSON.stringify(value.v)).slice(0, 64) : Array.isArray(value.v) ? 'an array' : 'an object';
+    throw new ProtocolError('E_SCHEMA', `${what}: v: unsupported statistics encoding ${shown} (this side reads ${STATS_ENCODING_VERSION})`);
+  }
   return parseWith(statsWindowSchema, unpackStatsWindow(parseWith(packedStatsWindowSchema, value, what)), what);
 }

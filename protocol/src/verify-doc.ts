@@ -11,6 +11,7 @@ import { verifyEnvelopeSignatures, type PublicKeyring } from './envelope';
 import { ProtocolError } from './errors';
 import { parseJsonBytes, parseWith } from './parse';
 import { fromBase64 } from './bytes';
+import { checkEnvelopeSize } from './doc-limits';
 import type { z } from 'zod';
 
 type DocType = 'release' | 'deployment' | 'trust';
@@ -19,6 +20,8 @@ const keyringOf = (trust: TrustDoc): PublicKeyring => ({ get: (keyid) => trust.k
 
 /** Accepts an envelope as bytes (off the wire) or as an already-parsed value (embedded). */
 export function parseEnvelope(input: Uint8Array | unknown, what: string): Envelope {
+  // Before any parsing: an oversized document costs nothing but this comparison (doc-limits.ts).
+  if (input instanceof Uint8Array) checkEnvelopeSize(input.length, what);
   const value = input instanceof Uint8Array ? parseJsonBytes(input, what) : input;
   return parseWith(envelopeSchema, value, `${what} envelope`);
 }
@@ -34,7 +37,8 @@ async function openSigned<S extends z.ZodType>(
   const payload = parseJsonBytes(payloadBytes, `${type} payload`);
   const actualType = typeof payload === 'object' && payload !== null && 'type' in payload ? payload.type : undefined;
   // THREATS 5: a validly signed doc of another type must never be taken for this one.
-  if (actualType !== type) throw new ProtocolError('E_WRONG_TYPE', `expected a ${type} document, got ${JSON.stringify(actualType)}`);
+  // Only a string is quoted: JSON.stringify of a deeply nested `type` overflowed the call stack.
+  if (actualType !== type) throw new ProtocolError('E_WRONG_TYPE', `expected a ${type} document, got ${typeof actualType === 'string' ? JSON.stringify(actualType.slice(0, 64)) : typeof actualType}`);
   return parseWith(schema, payload, type);
 }
 
@@ -59,9 +63,11 @@ export async function verifyInitialTrust(input: Uint8Array | unknown, now: Date)
 
 /**
  * Trust document N+1: signed by a threshold of N's root keys and of its own (THREATS 10).
- * Versions are walked one at a time; anything else is E_ROOT_CHAIN.
+ * Versions are walked one at a time; anything else is E_ROOT_CHAIN. Only the version a walk ends
+ * on is checked for expiry (`checkExpiry: false` for the ones on the way, as TUF does): a device
+ * a year behind must still be able to walk through versions that have expired since.
  */
-export async function verifyTrustUpdate(current: TrustDoc, input: Uint8Array | unknown, now: Date): Promise<TrustDoc> {
+export async function verifyTrustUpdate(current: TrustDoc, input: Uint8Array | unknown, now: Date, options: { checkExpiry?: boolean } = {}): Promise<TrustDoc> {
   const envelope = parseEnvelope(input, 'trust');
   const claimed = openUnverifiedTrust(envelope);
   if (claimed.version !== current.version + 1) {
@@ -73,7 +79,7 @@ export async function verifyTrustUpdate(current: TrustDoc, input: Uint8Array | u
   } catch (cause) {
     throw new ProtocolError('E_ROOT_CHAIN', `trust version ${claimed.version} is not signed by both root thresholds`, { cause });
   }
-  checkNotExpired(claimed.expires, now, 'trust document');
+  if (options.checkExpiry !== false) checkNotExpired(claimed.expires, now, `trust document version ${claimed.version}`);
   return claimed;
 }
 

@@ -49,7 +49,7 @@ describe('verifyDeployment', () => {
     expect(await codeOf(verifyDeployment(new Uint8Array([0xff, 0xfe]), ctx))).toBe('E_BAD_JSON');
   });
 
-  it('THREATS 2: a flipped payload byte or re-serialised JSON is E_SIG_INVALID', async () => {
+  it('(verifier rule, threat row 2) a flipped payload byte or re-serialised JSON is E_SIG_INVALID', async () => {
     const envelope = await signPayload(deployment(), [t.release]);
     const bytes = fromBase64(envelope.payload)!;
     bytes[10] = (bytes[10]! ^ 0x01) & 0x7f;
@@ -58,13 +58,13 @@ describe('verifyDeployment', () => {
     expect(await codeOf(verifyDeployment({ ...envelope, payload: toBase64(pretty) }, ctx))).toBe('E_SIG_INVALID');
   });
 
-  it('THREATS 3: unknown key and root key in the release role are E_SIG_UNTRUSTED', async () => {
+  it('(verifier rule, threat row 3) unknown key and root key in the release role are E_SIG_UNTRUSTED', async () => {
     const stranger = (await generateSigningKey()).key;
     expect(await codeOf(verifyDeployment(await signPayload(deployment(), [stranger]), ctx))).toBe('E_SIG_UNTRUSTED');
     expect(await codeOf(verifyDeployment(await signPayload(deployment(), [t.root]), ctx))).toBe('E_SIG_UNTRUSTED');
   });
 
-  it('THREATS 4: threshold games', async () => {
+  it('(verifier rule, threat row 4) threshold games', async () => {
     const second = (await generateSigningKey()).key;
     const twoOfTwo = buildTrustDoc({ version: 1, expires: new Date(Date.now() + 1e9), rootKeys: [t.root], releaseKeys: [t.release, second], releaseThreshold: 2 });
     const strict = { ...ctx, trust: twoOfTwo };
@@ -81,23 +81,23 @@ describe('verifyDeployment', () => {
     expect(await codeOf(verifyDeployment(garbage, ctx))).toBe('ok');
   });
 
-  it('THREATS 5: a validly signed release delivered as a deployment is E_WRONG_TYPE', async () => {
+  it('(verifier rule, threat row 5) a validly signed release delivered as a deployment is E_WRONG_TYPE', async () => {
     expect(await codeOf(verifyDeployment(releaseEnvelope, ctx))).toBe('E_WRONG_TYPE');
   });
 
-  it('THREATS 6: an expired doc is E_EXPIRED, a newer valid one still passes', async () => {
-    const expired = await signPayload(deployment({ expires: new Date(Date.now() - 1000).toISOString() }), [t.release]);
+  it('(verifier rule, threat row 6) an expired doc is E_EXPIRED, a newer valid one still passes', async () => {
+    const expired = await signPayload(deployment({ expires: new Date(ctx.now.getTime() - 1000).toISOString() }), [t.release]);
     expect(await codeOf(verifyDeployment(expired, ctx))).toBe('E_EXPIRED');
     expect(await codeOf(verifyDeployment(await signPayload(deployment({ seq: 5 }), [t.release]), ctx))).toBe('ok');
   });
 
-  it('THREATS 7: older seq is E_ROLLBACK, same seq is ignored', async () => {
+  it('(verifier rule, threat row 7) older seq is E_ROLLBACK, same seq is ignored', async () => {
     expect(await codeOf(verifyDeployment(await signPayload(deployment({ seq: 2 }), [t.release]), ctx))).toBe('E_ROLLBACK');
     const same = await verifyDeployment(await signPayload(deployment({ seq: 3, statsIntervalS: 5 }), [t.release]), ctx);
     expect(same.kind).toBe('ignore');
   });
 
-  it('THREATS 8: a lower releaseCounter needs allowDowngrade', async () => {
+  it('(verifier rule, threat row 8) a lower releaseCounter needs allowDowngrade', async () => {
     const active = { model: 'vad', releaseCounter: 9 };
     const doc = await signPayload(deployment(), [t.release]);
     expect(await codeOf(verifyDeployment(doc, { ...ctx, active }))).toBe('E_DOWNGRADE_NOT_AUTHORIZED');
@@ -106,17 +106,17 @@ describe('verifyDeployment', () => {
     expect(await codeOf(verifyDeployment(doc, { ...ctx, active: { model: 'other', releaseCounter: 9 } }))).toBe('ok');
   });
 
-  it.each([Number.MAX_SAFE_INTEGER, -1, 4.5, 0])('THREATS 9: seq %d is a schema error', async (seq) => {
+  it.each([Number.MAX_SAFE_INTEGER, -1, 4.5, 0])('(verifier rule, threat row 9) seq %d is a schema error', async (seq) => {
     expect(await codeOf(verifyDeployment(await signPayload(deployment({ seq }), [t.release]), ctx))).toBe('E_SCHEMA');
   });
 
-  it('THREATS 11: the signature of doc A on the payload of doc B is E_SIG_INVALID', async () => {
+  it('(verifier rule, threat row 11) the signature of doc A on the payload of doc B is E_SIG_INVALID', async () => {
     const a = await signPayload(deployment({ seq: 10 }), [t.release]);
     const b = await signPayload(deployment({ seq: 11 }), [t.release]);
     expect(await codeOf(verifyDeployment({ payload: b.payload, signatures: a.signatures }, ctx))).toBe('E_SIG_INVALID');
   });
 
-  it('THREATS 12: another device is E_NOT_FOR_DEVICE; a newer opset or runtime is E_INCOMPATIBLE', async () => {
+  it('(verifier rule, threat row 12) another device is E_NOT_FOR_DEVICE; a newer opset or runtime is E_INCOMPATIBLE', async () => {
     expect(await codeOf(verifyDeployment(await signPayload(deployment({ device: 'dev-2' }), [t.release]), ctx))).toBe('E_NOT_FOR_DEVICE');
     const futureRelease = await signPayload(makeRelease({ compat: { opset: 99 } }), [t.release]);
     expect(await codeOf(verifyDeployment(await signPayload(makeDeployment(futureRelease, { seq: 4 }), [t.release]), ctx))).toBe('E_INCOMPATIBLE');
@@ -188,7 +188,7 @@ describe('verifyRelease and trust', () => {
     expect(await codeOf(verifyInitialTrust(t.trustEnvelope, new Date(Date.now() + 400 * 86_400_000)))).toBe('E_EXPIRED');
   });
 
-  it('THREATS 10: rotation needs the next version signed by old and new roots', async () => {
+  it('(verifier rule, threat row 10) rotation needs the next version signed by old and new roots', async () => {
     const newRoot: SigningKey = (await generateSigningKey()).key;
     const next = buildTrustDoc({ version: 2, expires: new Date(Date.now() + 1e10), rootKeys: [newRoot], releaseKeys: [t.release] });
     const now = new Date();

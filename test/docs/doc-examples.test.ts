@@ -32,6 +32,7 @@ const DOC_FILES = [
   'docs/api.md',
   'docs/web-runtime.md',
   'docs/tls.md',
+  'docs/keys.md',
   'docs/operations.md',
   'docs/protocol.md',
   'docs/drift.md',

@@ -75,7 +75,7 @@ describe('ground-truth labels for an imported model served by a real agent', () 
 
   it('labels posted by prediction id become accuracy per device; the windows are judged for drift', async () => {
     const rows = rowsOf(12);
-    const response = await fetch(`${agent.localUrl}/v1/predict`, { method: 'POST', body: JSON.stringify({ inputs: { x: { type: 'float32', dims: [12, 3], data: rows.flat() } } }) });
+    const response = await fetch(`${agent.localUrl}/v1/predict`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ inputs: { x: { type: 'float32', dims: [12, 3], data: rows.flat() } } }) });
     expect(response.status).toBe(200);
     const body = (await response.json()) as Predicted;
     expect(body.predictionIds).toHaveLength(12);

@@ -96,7 +96,7 @@ describe('walking skeleton: a signed model from the hub to a serving agent', () 
 
     const publishDoc = async (envelope: Envelope) => hub.publish(desiredTopic(DEVICE), JSON.stringify(envelope), { retain: false });
 
-    it('THREATS 1: a flipped byte in the served artifact is E_HASH_MISMATCH and nothing is cached', async () => {
+    it('through the hub (threat row 1): a flipped byte in the served artifact is E_HASH_MISMATCH and nothing is cached', async () => {
       const v3 = await uploadModel(hub, 'vad', models.sileroLegacy, '3');
       const artifact = join(scenario.hubDir.path, 'artifacts', v3.sha256);
       const bytes = await readFile(artifact);
@@ -110,23 +110,23 @@ describe('walking skeleton: a signed model from the hub to a serving agent', () 
       expect(cached.some((name) => name.startsWith(v3.sha256))).toBe(false);
     });
 
-    it('THREATS 3: a doc signed by an unknown key is E_SIG_UNTRUSTED', async () => {
+    it('through the hub (threat row 3): a doc signed by an unknown key is E_SIG_UNTRUSTED', async () => {
       const stranger = (await generateSigningKey()).key;
       const doc = await currentDoc();
       await expectRejected('E_SIG_UNTRUSTED', async () => publishDoc(await signPayload(doc, [stranger])));
     });
 
-    it('THREATS 6: an expired doc is E_EXPIRED', async () => {
+    it('through the hub (threat row 6): an expired doc is E_EXPIRED', async () => {
       const doc = { ...(await currentDoc()), expires: new Date(Date.now() - 60_000).toISOString() };
       await expectRejected('E_EXPIRED', async () => publishDoc(await signPayload(doc, [hub.releaseKey])));
     });
 
-    it('THREATS 7: a replayed older seq is E_ROLLBACK', async () => {
+    it('through the hub (threat row 7): a replayed older seq is E_ROLLBACK', async () => {
       const doc = await currentDoc();
       await expectRejected('E_ROLLBACK', async () => publishDoc(await signPayload({ ...doc, seq: doc.seq - 2 }, [hub.releaseKey])));
     });
 
-    it('THREATS 12: a doc for another device is E_NOT_FOR_DEVICE', async () => {
+    it('through the hub (threat row 12): a doc for another device is E_NOT_FOR_DEVICE', async () => {
       const doc = { ...(await currentDoc()), device: 'edge-02' };
       await expectRejected('E_NOT_FOR_DEVICE', async () => publishDoc(await signPayload(doc, [hub.releaseKey])));
     });

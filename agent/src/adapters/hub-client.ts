@@ -19,7 +19,7 @@ export type DeviceConfig = z.infer<typeof deviceConfigSchema>;
  * E_DOWNLOAD_FAILED, a 401 (or 429) the hub refusing the id and secret (E_CREDENTIALS_REJECTED,
  * tried again slowly: the operator may fix it on the hub).
  */
-async function getFromHub(http: HubFetch, url: string, authorization: string, signal: AbortSignal): Promise<Response> {
+export async function getFromHub(http: HubFetch, url: string, authorization: string, signal: AbortSignal): Promise<Response> {
   let response: Response;
   try {
     response = await http(url, { headers: { authorization, accept: 'application/json' }, signal });

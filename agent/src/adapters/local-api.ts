@@ -1,12 +1,16 @@
 /**
  * The local inference API (CONTRACT "HTTP (agent, local)"), bound to 127.0.0.1 by default.
  * Built on Hono so tests drive it with app.request() and production serves it with node-server.
+ * Web pages are kept out (core/local-access.ts): a foreign Host or Origin is refused with 403
+ * before any route runs, and a POST must say `Content-Type: application/json` (415 otherwise),
+ * which a page can only send cross-origin after a preflight the API answers for allowed origins only.
  */
 import { serve } from '@hono/node-server';
 import { Hono, type Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import type { AddressInfo } from 'node:net';
 import type { TensorJson } from '@edgefleet/protocol';
+import { checkAccess, DEFAULT_LOCAL_ACCESS, isJsonContentType, originAllowed, type LocalAccessPolicy } from '../core/local-access';
 import type { ModelDescription } from '../core/model-description';
 import { AgentError, type AgentErrorCode } from '../errors';
 import type { LocalStatus } from '../hub-link';
@@ -31,7 +35,13 @@ export interface LocalApiDeps {
    * E_SCHEMA naming the field) and runs it; throws AgentError
    */
   predict(body: unknown): Promise<PredictResponse>;
+  /** which Host and Origin headers are accepted; default: loopback and 127.0.0.1, no origin */
+  access?: LocalAccessPolicy;
 }
+
+/** Refusals of the HTTP layer itself, before any route: never reported to the hub. */
+type RequestRefusal = 'E_FORBIDDEN_HOST' | 'E_FORBIDDEN_ORIGIN' | 'E_UNSUPPORTED_MEDIA_TYPE';
+const refusal = (c: Context, code: RequestRefusal, message: string, status: 403 | 415): Response => c.json({ error: { code, message } }, status);
 
 const MAX_BODY_BYTES = 32 * 1024 * 1024;
 export const SCHEMA_HINT = 'GET /v1/model describes the inputs and gives an example body';
@@ -45,6 +55,31 @@ const STATUS_OF: Partial<Record<AgentErrorCode, 400 | 413 | 500 | 503>> = {
 
 export function createLocalApi(deps: LocalApiDeps): Hono {
   const app = new Hono();
+  const access = deps.access ?? DEFAULT_LOCAL_ACCESS;
+  app.use(async (c, next) => {
+    const header = c.req.header('host');
+    const urlHost = new URL(c.req.url).host;
+    // An absolute-form request target names a host of its own, besides the header's.
+    const hosts = header === undefined || header.toLowerCase() === urlHost.toLowerCase() ? [urlHost] : [header, urlHost];
+    const origin = c.req.header('origin');
+    const verdict = checkAccess({ hosts, origin }, access);
+    if (!verdict.ok) return refusal(c, verdict.code, verdict.message, 403);
+    if (origin !== undefined && originAllowed(origin, access)) {
+      c.header('Access-Control-Allow-Origin', origin);
+      c.header('Vary', 'Origin');
+      // The preflight of a JSON POST from an allowed page.
+      if (c.req.method === 'OPTIONS') {
+        c.header('Access-Control-Allow-Methods', 'GET, POST');
+        c.header('Access-Control-Allow-Headers', 'content-type');
+        c.header('Access-Control-Max-Age', '600');
+        return c.body(null, 204);
+      }
+    }
+    if (c.req.method === 'POST' && !isJsonContentType(c.req.header('content-type'))) {
+      return refusal(c, 'E_UNSUPPORTED_MEDIA_TYPE', `POST bodies must be sent with Content-Type: application/json (got ${JSON.stringify((c.req.header('content-type') ?? 'none').slice(0, 100))})`, 415);
+    }
+    await next();
+  });
   app.get('/healthz', (c) => c.json({ status: 'ok' }));
   app.get('/v1/status', (c) => c.json(deps.status()));
   app.get('/v1/model', async (c) => c.json(await deps.model()));

@@ -5,17 +5,23 @@
  * are the exception: the outbox keeps them on disk and sends them only while connected.
  */
 import mqtt from 'mqtt';
-import { TRUST_TOPIC, desiredTopic, encodeStatsWindow, eventsTopic, onlineTopic, stateTopic, statsTopic, type DeviceEvent, type OnlineMessage, type ReportedState, type StatsWindow } from '@edgefleet/protocol';
+import { MAX_DEVICE_PACKET_BYTES, TRUST_TOPIC, desiredTopic, encodeStatsWindow, eventsTopic, onlineTopic, stateTopic, statsTopic, type DeviceEvent, type OnlineMessage, type ReportedState, type StatsWindow } from '@edgefleet/protocol';
 import { withPublicRoots } from '../core/ca-bundle';
 import type { AgentLogger } from '../logger';
+import { limitIncomingPackets } from './packet-limit';
 
 export interface MqttLinkOptions {
   brokerUrl: string;
   deviceId: string;
   secret: string;
   reconnectPeriodMs: number;
-  /** the reconnect period after the broker refused the credential (slow: each try is a failed login) */
+  /**
+   * the reconnect period after the broker refused the credential (slow: each try is a failed
+   * login) or sent a packet over the limit (it would send the same retained doc again)
+   */
   refusedReconnectPeriodMs: number;
+  /** largest MQTT packet read; a larger one ends the connection from its header; default MAX_DEVICE_PACKET_BYTES */
+  maxPacketBytes?: number;
   /** extra CAs for mqtts:// and wss:// (config ca), or null for the public ones */
   ca: readonly string[] | null;
   logger: AgentLogger;
@@ -57,6 +63,7 @@ const online = (value: boolean): string => JSON.stringify({ online: value } sati
 export function connectMqttLink(options: MqttLinkOptions): MqttLink {
   const { deviceId, logger } = options;
   const desired = desiredTopic(deviceId);
+  const maxPacketBytes = options.maxPacketBytes ?? MAX_DEVICE_PACKET_BYTES;
   const client = mqtt.connect(options.brokerUrl, {
     clientId: deviceId,
     username: deviceId,
@@ -69,9 +76,22 @@ export function connectMqttLink(options: MqttLinkOptions): MqttLink {
     // mqtt.js stops reconnecting after any refused CONNACK unless told otherwise; a hub that is
     // busy (3) or an operator fixing the credential (4, 5) are both worth another try.
     reconnectOnConnackError: true,
+    // The first connection too must be guarded (limitIncomingPackets), so it is opened below.
+    manualConnect: true,
+    // Over WebSocket the `ws` library buffers a whole message before the stream sees it: its own limit.
+    wsOptions: { maxPayload: maxPacketBytes },
     will: { topic: onlineTopic(deviceId), payload: Buffer.from(online(false)), qos: 1, retain: false },
     ...(options.ca === null ? {} : { ca: withPublicRoots(options.ca) }),
   });
+
+  // A broker (or someone between) sending more than any document a device accepts: the
+  // connection ends before the packet is buffered, and the next try waits the slow period.
+  limitIncomingPackets(client, maxPacketBytes, (reason) => {
+    client.options.reconnectPeriod = options.refusedReconnectPeriodMs;
+    logger.warn('mqtt packet too large; disconnecting', { reason, limit: maxPacketBytes });
+    options.onError(`the broker sent a packet over the limit (${reason})`);
+  });
+  client.connect();
 
   // One warning per outage; the reconnect attempts after it would repeat it every few seconds.
   let warned = false;

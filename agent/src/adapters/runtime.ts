@@ -4,12 +4,17 @@
  * Releases of the same bytes (another version of the same artifact) share one native session:
  * each LoadedModel is a release's view with its own in-flight count, and the session is freed
  * when the last view retires.
+ *
+ * A model this device has not run yet passes `checkNewModel` first (issue 16, items 2 and 7): its
+ * file is scanned (external data, constant intermediates over the memory limit), then opened and
+ * probed in the memory-capped sandbox (probe-sandbox.ts); only then is it loaded here.
  */
 import * as ort from 'onnxruntime-node';
 import { ProtocolError, tensorFromJson, tensorToJson, type Probe, type ReleaseManifest, type TensorJson } from '@edgefleet/protocol';
-import { AgentError } from '../errors';
-import { checkProbe, typedTensorOf, type TypedTensor } from '@edgefleet/device-core';
+import { AgentError, toAgentError } from '../errors';
+import { checkProbe, describeExternalData, describeOversized, scanOnnxModel, typedTensorOf, type TypedTensor } from '@edgefleet/device-core';
 import { checkInputs } from '../core/predict-request';
+import { probeInSandbox, type SandboxLimits, type SandboxReport } from './probe-sandbox';
 
 export const RUNTIME_VERSION = ort.env.versions.node ?? ort.env.versions.common;
 /** The highest ONNX opset onnxruntime 1.30 implements; manifests asking for more are E_INCOMPATIBLE. */
@@ -157,6 +162,35 @@ export class LoadedModel {
     if (this.inflight > 0) await new Promise<void>((resolve) => (this.drained = resolve));
     this.state = 'released';
     if (--this.shared.views === 0) await this.session.release();
+  }
+}
+
+/**
+ * The checks bytes this device has not run yet pass before `LoadedModel.load` opens them here:
+ * refused (nothing opened in this process) when the file keeps data in external files
+ * (E_LOAD_FAILED), has a constant intermediate larger than `limits.memoryMb` (E_PROBE_FAILED), or
+ * cannot be opened and probed in the sandbox within the limits (probe-sandbox.ts). The probe's
+ * result is checked again on the session opened here.
+ */
+export async function checkNewModel(bytes: Uint8Array, release: ReleaseManifest, probe: Probe, limits: SandboxLimits, signal?: AbortSignal): Promise<SandboxReport> {
+  const scan = scanOnnxModel(bytes, { maxIntermediateBytes: limits.memoryMb * 1024 * 1024 });
+  if (!scan.ok) throw new AgentError('E_LOAD_FAILED', `${label(release)}: not an ONNX model: ${scan.reason}`);
+  if (scan.externalData) {
+    throw new AgentError('E_LOAD_FAILED', `${label(release)}: refused before loading: ${describeExternalData(scan.externalData)}; a device runs a model from its one signed file only`);
+  }
+  if (scan.oversized) {
+    throw new AgentError('E_PROBE_FAILED', `${label(release)}: refused before loading: ${describeOversized(scan.oversized)}, more than this device allows models (${limits.memoryMb} MiB, EDGEFLEET_AGENT_MODEL_MEMORY_MB)`);
+  }
+  let feeds;
+  try {
+    feeds = Object.fromEntries(Object.entries(checkInputs(probe.inputs, release.io.inputs, 'probe.inputs')).map(([name, tensor]) => [name, tensorFromJson(tensor)]));
+  } catch (cause) {
+    throw new AgentError('E_PROBE_FAILED', `${label(release)}: probe could not run: ${messageOf(cause)}`, { cause });
+  }
+  try {
+    return await probeInSandbox(bytes, feeds, limits, signal);
+  } catch (error) {
+    throw toAgentError(error, 'E_LOAD_FAILED', label(release));
   }
 }
 

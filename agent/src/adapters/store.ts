@@ -6,7 +6,7 @@
 import { envelopeSchema, releaseManifestSchema, reportedErrorSchema, type Envelope } from '@edgefleet/protocol';
 import { join } from 'node:path';
 import { z } from 'zod';
-import type { PersistedState } from '@edgefleet/device-core';
+import type { AttemptRecord, AttemptStore, PersistedState } from '@edgefleet/device-core';
 import { readTextIfExists, removeLeftoverTemps, writeFileAtomic } from './atomic-file';
 
 const installedSchema = z.strictObject({ envelope: envelopeSchema, manifest: releaseManifestSchema });
@@ -40,16 +40,38 @@ void _sameShape;
 
 const trustFileSchema = z.strictObject({ envelope: envelopeSchema });
 
+/** dataDir/install-attempts.json (device-core reconcile/install-attempts.ts): a few records of the current doc. */
+const attemptsFileSchema = z.strictObject({
+  attempts: z
+    .array(z.strictObject({ seq: z.number().int().min(0), sha256: z.string().regex(/^[0-9a-f]{64}$/), shadow: z.boolean(), begun: z.number().int().min(1) }))
+    .max(16),
+});
+
 export type Loaded<T> = { kind: 'missing' } | { kind: 'ok'; value: T } | { kind: 'corrupt'; reason: string };
 
 export class AgentStore {
   readonly statePath: string;
   readonly trustPath: string;
+  readonly attemptsPath: string;
 
   constructor(dataDir: string) {
     this.statePath = join(dataDir, 'state.json');
     this.trustPath = join(dataDir, 'trust.json');
+    this.attemptsPath = join(dataDir, 'install-attempts.json');
   }
+
+  /**
+   * Install attempts, counted before each risky step so they survive the agent being killed in
+   * it. An unreadable file counts as none: it only ever costs one more round of attempts.
+   */
+  readonly installAttempts: AttemptStore = {
+    load: async (): Promise<AttemptRecord[]> => {
+      await removeLeftoverTemps(this.attemptsPath);
+      const loaded = parseFile(await readTextIfExists(this.attemptsPath), attemptsFileSchema);
+      return loaded.kind === 'ok' ? loaded.value.attempts : [];
+    },
+    save: (attempts) => writeFileAtomic(this.attemptsPath, JSON.stringify({ attempts }, null, 2)),
+  };
 
   async loadState(): Promise<Loaded<PersistedState>> {
     await removeLeftoverTemps(this.statePath);

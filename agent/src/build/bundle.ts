@@ -7,7 +7,7 @@
  * leaves half a dist behind.
  */
 import { chmod, copyFile, mkdir, open, rename, rm, stat } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 
@@ -19,6 +19,11 @@ export const BIN_FILE = 'edgefleet-agent.js';
 /** packages that stay imports in the bundle: native code, installed as dependencies */
 export const EXTERNAL = ['onnxruntime-node'];
 const DEPLOY_FILES = ['edgefleet-agent.service', 'agent.env.example'];
+/**
+ * Plain-JS child entries, shipped beside the bundle as they are: the bundle finds them next to
+ * itself (new URL('./<name>', import.meta.url)), as the sources do next to theirs.
+ */
+const CHILD_FILES = [join('src', 'adapters', 'probe-sandbox-child.mjs')];
 
 // CommonJS packages inside an ESM bundle call require() for Node's builtins; ESM has none.
 const BANNER = ['#!/usr/bin/env node', "import { createRequire as __edgefleetCreateRequire } from 'node:module';", 'const require = __edgefleetCreateRequire(import.meta.url);'].join('\n');
@@ -52,8 +57,9 @@ export async function buildAgent(outDir = DEFAULT_DIST_DIR): Promise<AgentBuild>
       logLevel: 'warning',
     });
     await chmod(join(staging, BIN_FILE), 0o755);
+    for (const file of CHILD_FILES) await copyFile(join(AGENT_ROOT, file), join(staging, basename(file)));
     for (const file of DEPLOY_FILES) await copyFile(join(REPO_ROOT, 'deploy', 'agent', file), join(staging, 'deploy', file));
-    for (const file of [BIN_FILE, ...DEPLOY_FILES.map((name) => join('deploy', name))]) await fsync(join(staging, file));
+    for (const file of [BIN_FILE, ...CHILD_FILES.map((name) => basename(name)), ...DEPLOY_FILES.map((name) => join('deploy', name))]) await fsync(join(staging, file));
     await fsync(join(staging, 'deploy'));
     await fsync(staging);
     await replaceDir(staging, outDir);

@@ -1,10 +1,11 @@
 /**
  * A small stand-in for the hub, built to the interface the agent talks to: GET /device/v1/config,
- * /device/v1/releases/<sha256> and /artifacts/<sha256> (Basic auth, Range) over node:http, and a real aedes broker on port 0
+ * /device/v1/releases/<sha256>, /device/v1/trust/<version> and /artifacts/<sha256> (Basic auth,
+ * Range) over node:http, and a real aedes broker on port 0
  * that authenticates the device and refuses publishes outside its own topics.
  */
 import { Aedes, type Client } from 'aedes';
-import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
+import { createServer as createHttpServer, type IncomingMessage, type Server as HttpServer, type ServerResponse } from 'node:http';
 import { createServer as createNetServer, type Server as NetServer } from 'node:net';
 import type { AddressInfo, Socket } from 'node:net';
 import { DEVICE_PUBLISH_KINDS, desiredTopic, parseDeviceTopic, type Envelope } from '@edgefleet/protocol';
@@ -25,10 +26,23 @@ export interface FakeHub {
   refusedPublishes: string[];
   /** hashes answered with 503, as a hub under maintenance would */
   unavailable: Set<string>;
-  publish(topic: string, payload: string, retain?: boolean): Promise<void>;
+  /**
+   * hashes whose GET /artifacts/<sha> a test answers itself (after the credential check, counted
+   * in `downloads`): a hostile or broken server that drips, streams on, or cuts the connection
+   */
+  artifactHandlers: Map<string, (req: IncomingMessage, res: ServerResponse) => void>;
+  /** the hub's chain of trust documents by version (GET /device/v1/trust/<version>; 404 for the others) */
+  trustVersions: Map<number, Uint8Array>;
+  publish(topic: string, payload: string | Uint8Array, retain?: boolean): Promise<void>;
   publishDesired(deviceId: string, envelope: Envelope): Promise<void>;
   /** resolves with the first publish (already received or future) on `topic` matching `predicate` */
   nextPublish(topic: string, predicate: (payload: unknown) => boolean, timeoutMs?: number): Promise<unknown>;
+  /**
+   * resolves when `clientId` next subscribes (after this call), once the broker has its
+   * subscriptions in place: aedes handles the packets of one read at once, so a publish the
+   * client sent after its SUBSCRIBE may be seen before the subscription exists
+   */
+  nextSubscribe(clientId: string, timeoutMs?: number): Promise<void>;
   /** closes the MQTT listener and drops every client connection (the broker is "down") */
   stopMqtt(): Promise<void>;
   /** listens again on the same port */
@@ -58,6 +72,10 @@ export async function startFakeHub(opts: { deviceId: string; secret: string; tru
   const mqttPort = (mqttServer.address() as AddressInfo).port;
   const mqttUrl = `mqtt://127.0.0.1:${mqttPort}`;
   const publishWaiters = new Set<(message: { topic: string; payload: unknown }) => void>();
+  const subscribeWaiters = new Set<(clientId: string) => void>();
+  broker.on('subscribe', (_subscriptions, client) => {
+    for (const waiter of [...subscribeWaiters]) waiter(client.id);
+  });
 
   const expectedAuth = `Basic ${Buffer.from(`${opts.deviceId}:${opts.secret}`).toString('base64')}`;
   const http: HttpServer = createHttpServer((req, res) => {
@@ -66,6 +84,13 @@ export async function startFakeHub(opts: { deviceId: string; secret: string; tru
       hub.configFetches++;
       res.writeHead(200, { 'content-type': 'application/json' });
       return void res.end(JSON.stringify({ mqttUrl, wsUrl: 'ws://unused', trust: opts.trust }));
+    }
+    const trustVersion = /^\/device\/v1\/trust\/(\d{1,15})$/.exec(req.url ?? '')?.[1];
+    if (trustVersion) {
+      const doc = hub.trustVersions.get(Number(trustVersion));
+      if (!doc) return void res.writeHead(404).end();
+      res.writeHead(200, { 'content-type': 'application/json', 'content-length': doc.length });
+      return void res.end(doc);
     }
     const release = /^\/device\/v1\/releases\/([0-9a-f]{64})$/.exec(req.url ?? '')?.[1];
     if (release) {
@@ -79,6 +104,11 @@ export async function startFakeHub(opts: { deviceId: string; secret: string; tru
     const sha = /^\/artifacts\/([0-9a-f]{64})$/.exec(req.url ?? '')?.[1];
     const bytes = sha ? hub.artifacts.get(sha) : undefined;
     if (sha && hub.unavailable.has(sha)) return void res.writeHead(503).end();
+    const handler = sha ? hub.artifactHandlers.get(sha) : undefined;
+    if (sha && handler) {
+      hub.downloads.set(sha, (hub.downloads.get(sha) ?? 0) + 1);
+      return void handler(req, res);
+    }
     if (!sha || !bytes) return void res.writeHead(404).end();
     hub.downloads.set(sha, (hub.downloads.get(sha) ?? 0) + 1);
     const start = Number(/^bytes=(\d+)-$/.exec(req.headers.range ?? '')?.[1] ?? 0);
@@ -113,6 +143,8 @@ export async function startFakeHub(opts: { deviceId: string; secret: string; tru
     published: [],
     refusedPublishes: [],
     unavailable: new Set(),
+    artifactHandlers: new Map(),
+    trustVersions: new Map(),
     publish: (topic, payload, retain = true) =>
       new Promise<void>((resolve, reject) =>
         broker.publish({ cmd: 'publish', topic, payload: Buffer.from(payload), qos: 1, retain, dup: false }, (error) => (error ? reject(error) : resolve())),
@@ -133,6 +165,20 @@ export async function startFakeHub(opts: { deviceId: string; secret: string; tru
           resolve(message.payload);
         };
         publishWaiters.add(waiter);
+      }),
+    nextSubscribe: (clientId, timeoutMs = 15_000) =>
+      new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => {
+          subscribeWaiters.delete(waiter);
+          reject(new Error(`timed out waiting for ${clientId} to subscribe`));
+        }, timeoutMs);
+        const waiter = (id: string) => {
+          if (id !== clientId) return;
+          clearTimeout(timer);
+          subscribeWaiters.delete(waiter);
+          resolve();
+        };
+        subscribeWaiters.add(waiter);
       }),
     stopMqtt: async () => {
       const closed = new Promise<void>((resolve) => mqttServer.close(() => resolve()));

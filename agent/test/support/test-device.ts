@@ -6,7 +6,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { DeploymentDoc, Envelope, ReleaseManifest, ReportedState } from '@edgefleet/protocol';
+import type { DeploymentDoc, Envelope, ReleaseManifest, ReportedState, SigningKey } from '@edgefleet/protocol';
 import { startAgent, type Agent } from '../../src/agent';
 import type { AgentOptions } from '../../src/config';
 import { makeDeployment, makeTestTrust, sign, type TestTrust } from '../../../test/fixtures/signing';
@@ -20,7 +20,7 @@ export interface TestDevice {
   readonly dataDir: string;
   /** Starts an agent of this device on the hub and data dir (again, after a close, to restart it). */
   start(over?: Partial<AgentOptions>): Promise<Agent>;
-  /** `payload` signed with the release key the device trusts. */
+  /** `payload` signed with the release key(s) the device trusts. */
   signed(payload: unknown): Promise<Envelope>;
   /** A signed deployment doc for this device naming the signed `manifest`. */
   deploy(seq: number, manifest: ReleaseManifest, over?: Partial<DeploymentDoc>): Promise<Envelope>;
@@ -30,13 +30,17 @@ export interface TestDevice {
   close(): Promise<void>;
 }
 
-export async function startTestDevice(opts: { deviceId: string; secret?: string; tmpPrefix: string }): Promise<TestDevice> {
+/**
+ * `trust`: the keys and trust document the hub hands out (default: a fresh one, one root and one
+ * release key); `signers`: the keys `signed` and `deploy` sign with (default: the release key).
+ */
+export async function startTestDevice(opts: { deviceId: string; secret?: string; tmpPrefix: string; trust?: TestTrust; signers?: readonly SigningKey[] }): Promise<TestDevice> {
   const { deviceId, secret = 'the-device-secret-value' } = opts;
-  const trust = await makeTestTrust();
+  const trust = opts.trust ?? (await makeTestTrust());
   const hub = await startFakeHub({ deviceId, secret, trust: trust.trustEnvelope });
   const dataDir = await mkdtemp(join(tmpdir(), opts.tmpPrefix));
   let agent: Agent | undefined;
-  const signed = (payload: unknown): Promise<Envelope> => sign(payload, [trust.release]);
+  const signed = (payload: unknown): Promise<Envelope> => sign(payload, opts.signers ?? [trust.release]);
   return {
     trust,
     hub,

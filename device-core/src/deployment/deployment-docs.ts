@@ -1,8 +1,8 @@
 /**
  * Messages from the hub's retained topics, for every device runtime. Whether a deployment doc is
- * taken and whether a trust message rotates the pinned trust are judgeDeployment,
- * judgeTrustMessage and rotateTrust (on protocol `verifyDeployment` and `verifyTrustUpdate`); this
- * class adds the queue, retries, persistence and reports. Handled one at a time, in arrival
+ * taken is judgeDeployment (on protocol `verifyDeployment`); how the pinned trust follows the
+ * hub's chain is trust/trust-follower.ts (on `verifyTrustUpdate`); this class adds the queue,
+ * retries, persistence and reports. Handled one at a time, in arrival
  * order, because each verdict depends on what the previous one stored (lastSeq, trust). A
  * rejection changes nothing trusted: it is reported (state.error + a doc-rejected event) and the
  * serving model keeps answering.
@@ -11,7 +11,8 @@ import type { DeviceEvent, Envelope, ReleaseRef, ReportedError } from '@edgeflee
 import type { CoreLogger, RuntimeErrors, RuntimeFailure, ScheduleOnce } from '../runtime/ports';
 import type { PersistedState } from '../state/device-state';
 import type { TrustState } from '../trust/trust-state';
-import { judgeTrustMessage, rotateTrust } from '../trust/trust-updates';
+import { TrustFollower } from '../trust/trust-follower';
+import type { TrustFetcher } from '../trust/trust-walk';
 import { judgeDeployment, type DeploymentDecision } from './deployment-acceptance';
 import { heldReleaseBytes } from './held-releases';
 
@@ -40,6 +41,12 @@ export interface DeploymentDocsDeps<E extends RuntimeFailure> {
   onAccepted(): void;
   /** a release manifest the doc names by reference, from the hub (its hash is checked here) */
   fetchRelease(ref: ReleaseRef): Promise<Uint8Array>;
+  /**
+   * The hub's trust document of a version (null: the hub has none), so a device behind by more
+   * than one rotation can walk the chain (trust/trust-follower.ts); without it only the next
+   * version is taken off the trust topic.
+   */
+  fetchTrust?: TrustFetcher;
   /** a doc whose manifest could not be fetched (hub unreachable) is tried again after this, doubling */
   retry: { baseMs: number; maxMs: number };
   errors: RuntimeErrors<E>;
@@ -50,12 +57,28 @@ export class DeploymentDocs<E extends RuntimeFailure> {
   private queue: Promise<void> = Promise.resolve();
   private cancelRetry: (() => void) | null = null;
   private retryDelayMs = 0;
+  private readonly trustChain: TrustFollower<E>;
 
-  constructor(private readonly deps: DeploymentDocsDeps<E>) {}
+  constructor(private readonly deps: DeploymentDocsDeps<E>) {
+    this.trustChain = new TrustFollower({
+      state: deps.state,
+      saveTrust: deps.saveTrust,
+      fetchTrust: deps.fetchTrust,
+      now: deps.now,
+      logger: deps.logger,
+      errors: deps.errors,
+      schedule: deps.schedule,
+      retry: deps.retry,
+      reject: (error) => this.reject(error),
+      enqueue: (task) => void this.enqueue(task),
+      rejudge: (bytes) => this.handleDesired(bytes, true),
+    });
+  }
 
   desired(bytes: Uint8Array): Promise<void> {
     // A newer message replaces a doc waiting to be tried again.
     this.stopRetry();
+    this.trustChain.dropHeld();
     return this.enqueue(() => this.handleDesired(bytes));
   }
 
@@ -66,6 +89,7 @@ export class DeploymentDocs<E extends RuntimeFailure> {
   /** Stops a pending retry (the device is closing). */
   close(): void {
     this.stopRetry();
+    this.trustChain.close();
   }
 
   /** Resolves once every message received so far has been handled. */
@@ -101,7 +125,8 @@ export class DeploymentDocs<E extends RuntimeFailure> {
     return (await heldReleaseBytes(this.deps.state.persisted, ref)) ?? this.deps.fetchRelease(ref);
   }
 
-  private async handleDesired(bytes: Uint8Array): Promise<void> {
+  /** `afterRotation`: judged again after the trust moved on; it does not ask the hub for newer trust again. */
+  private async handleDesired(bytes: Uint8Array, afterRotation = false): Promise<void> {
     const { state, logger, errors } = this.deps;
     let verdict: DeploymentDecision;
     try {
@@ -117,6 +142,12 @@ export class DeploymentDocs<E extends RuntimeFailure> {
       const error = errors.toError(thrown, 'E_SCHEMA', 'deployment doc rejected');
       // The hub out of reach is not the doc's fault: nothing is refused, the doc waits.
       if (error.transient) return this.retryLater(bytes, error);
+      // THREATS "Keys": signed by a key a newer trust document names (the release key rotated
+      // while this device was away): walk the hub's chain, then judge the doc again.
+      if (error.code === 'E_SIG_UNTRUSTED' && !afterRotation) {
+        if (await this.trustChain.catchUp()) return this.handleDesired(bytes, true);
+        this.trustChain.hold(bytes);
+      }
       return this.reject(error);
     }
     if (verdict.kind === 'refuse') return this.reject(errors.toError(verdict.error, 'E_TRUST_STATE'));
@@ -149,24 +180,8 @@ export class DeploymentDocs<E extends RuntimeFailure> {
     this.deps.onAccepted();
   }
 
-  private async handleTrust(bytes: Uint8Array): Promise<void> {
-    const { state, logger, errors } = this.deps;
-    const verdict = judgeTrustMessage(state.trust, bytes);
-    if (verdict.kind === 'refuse') return this.reject(errors.toError(verdict.error, 'E_TRUST_STATE'));
-    // First trust only comes from the authenticated config endpoint, never from the topic.
-    if (verdict.kind === 'skip') return;
-    if (verdict.kind === 'ignore') {
-      logger.debug('trust message ignored', { reason: verdict.reason });
-      return;
-    }
-    try {
-      const next = await rotateTrust(verdict.current, bytes, this.deps.now());
-      await this.deps.saveTrust(next.envelope);
-      state.trust = next;
-      logger.info('trust document rotated', { from: verdict.current.version, to: next.doc.version });
-    } catch (error) {
-      return this.reject(errors.toError(error, 'E_ROOT_CHAIN', 'trust update rejected'));
-    }
+  private handleTrust(bytes: Uint8Array): Promise<void> {
+    return this.trustChain.message(bytes);
   }
 
   private reject(error: E): void {

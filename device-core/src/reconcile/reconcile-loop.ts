@@ -4,10 +4,14 @@
  * doc aborts the current apply through its AbortSignal unless the running download fetches the
  * same bytes; transient failures back off and retry a bounded number of times per doc, then the
  * install is given up (`giveUp`) and reported. Steps run through the runtime's `run`; waiting goes
- * through its `sleep`: the loop itself does no I/O.
+ * through its `sleep`: the loop itself does no I/O. With `attempts`, each start of a candidate
+ * session is counted and stored before it runs (install-attempts.ts), so a runtime killed in the
+ * middle of a load or probe still gives up after `retry.maxAttempts` starts.
  */
+import { DeviceCoreError } from '../errors';
 import { backoffDelay, type BackoffPolicy } from '../retry/backoff';
 import type { CoreLogger, RuntimeErrors, RuntimeFailure, Sleep } from '../runtime/ports';
+import { attemptBegunBy, attemptFinishedBy, type InstallAttempts } from './install-attempts';
 import { plan, type DesiredView, type Observed, type Step } from './plan';
 
 export interface ReconcileLoopDeps<E extends RuntimeFailure> {
@@ -22,6 +26,8 @@ export interface ReconcileLoopDeps<E extends RuntimeFailure> {
   logger: CoreLogger;
   errors: Pick<RuntimeErrors<E>, 'toError'>;
   sleep: Sleep;
+  /** attempts that survive a restart; absent: only the in-memory count of failed steps */
+  attempts?: InstallAttempts;
 }
 
 export class ReconcileLoop<E extends RuntimeFailure> {
@@ -90,7 +96,13 @@ export class ReconcileLoop<E extends RuntimeFailure> {
       this.current = step;
       try {
         this.deps.logger.debug('step', { kind: step.kind, seq });
+        if (seq !== null && (await this.attemptsSpent(step))) {
+          await this.deps.giveUp({ ...step, seq }, this.deps.errors.toError(new DeviceCoreError('E_PROBE_FAILED', this.spentMessage(step)), 'E_PROBE_FAILED'));
+          continue;
+        }
         await this.deps.run(step, controller.signal);
+        const finished = attemptFinishedBy(step);
+        if (finished) await this.deps.attempts?.finish(finished);
       } catch (thrown) {
         if (controller.signal.aborted) continue; // superseded or closing: re-plan from what is observed now
         const error = this.deps.errors.toError(thrown, 'E_DOWNLOAD_FAILED', step.kind);
@@ -107,6 +119,21 @@ export class ReconcileLoop<E extends RuntimeFailure> {
         this.current = null;
       }
     }
+  }
+
+  /**
+   * Counts (and stores) the attempt `step` begins; true when the starts allowed are already
+   * spent: the runtime died during the earlier ones (killed for memory during a probe, say).
+   */
+  private async attemptsSpent(step: Step): Promise<boolean> {
+    const key = this.deps.attempts ? attemptBegunBy(step) : null;
+    if (!key || !this.deps.attempts) return false;
+    return (await this.deps.attempts.begin(key)) > this.deps.retry.maxAttempts;
+  }
+
+  private spentMessage(step: Step): string {
+    const release = 'release' in step ? `${step.release.model}@${step.release.version}` : 'the release';
+    return `${release}: loading and probing it was started ${this.deps.retry.maxAttempts} times without finishing (the device runtime stopped during them: out of memory?); given up`;
   }
 
   /** true when the failure is worth another attempt (after the backoff delay has passed). */

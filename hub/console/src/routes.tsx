@@ -12,6 +12,7 @@ import type { PageRoute } from './pages/page-route';
 import { rolloutsRoutes } from './pages/rollouts/routes';
 import { trainingRoutes } from './pages/training/routes';
 import { webhooksRoutes } from './pages/webhooks/routes';
+import { tokensRoutes } from './pages/tokens/routes';
 
 export const ROUTES: PageRoute[] = [
   { path: '/', component: OverviewPage },
@@ -26,4 +27,5 @@ export const ROUTES: PageRoute[] = [
   ...auditRoutes,
   ...webhooksRoutes,
   ...jobsRoutes,
+  ...tokensRoutes,
 ];

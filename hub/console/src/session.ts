@@ -1,12 +1,18 @@
 /**
  * The console session: the HttpOnly cookie itself is invisible to the page; the page keeps only the
- * CSRF token the hub returns, in memory (never in storage), and re-reads it on load.
+ * CSRF token the hub returns, in memory (never in storage), and re-reads it on load. The hub also
+ * says the session's scope (that of the token that signed in), which scope.tsx uses to show only
+ * the controls it allows; the hub enforces it either way.
  */
 import { useEffect, useState } from 'preact/hooks';
 import { api, ApiError, ok, onUnauthorized, useCsrfToken } from './api/client';
 import { startLive, stopLive } from './api/live';
 
-export type SessionState = { kind: 'loading' } | { kind: 'signed-out'; reason?: string } | { kind: 'signed-in'; expiresAt: string };
+export type Scope = 'read' | 'operator' | 'admin';
+export type SessionState =
+  | { kind: 'loading' }
+  | { kind: 'signed-out'; reason?: string }
+  | { kind: 'signed-in'; expiresAt: string; scope: Scope; token: { id: string; name: string } | null };
 
 type Listener = (state: SessionState) => void;
 const listeners = new Set<Listener>();
@@ -19,9 +25,9 @@ function set(next: SessionState): void {
   for (const listener of listeners) listener(next);
 }
 
-function adopt(view: { csrfToken: string; expiresAt: string }): void {
+function adopt(view: { csrfToken: string; expiresAt: string; scope: Scope; token: { id: string; name: string } | null }): void {
   useCsrfToken(view.csrfToken);
-  set({ kind: 'signed-in', expiresAt: view.expiresAt });
+  set({ kind: 'signed-in', expiresAt: view.expiresAt, scope: view.scope, token: view.token });
 }
 
 /** On load: is there a live session cookie? */

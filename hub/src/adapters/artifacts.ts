@@ -1,10 +1,21 @@
 /**
- * Content-addressed model files: `dataDir/artifacts/<sha256>`. Uploads stream to `dataDir/tmp`
- * while hashed and counted, with the size cap enforced as bytes arrive (never buffered whole),
- * then fsync + rename into place. Files are served as stored, never re-hashed: agents verify.
+ * Content-addressed files: `dataDir/<folder>/<sha256>`. Uploads stream to `dataDir/tmp` while
+ * hashed and counted, with the size cap enforced as bytes arrive (never buffered whole), then
+ * fsync + rename into place.
+ *
+ * A stored file can still go bad (a disk, a careless hand): then its bytes no longer have the
+ * hash it is named by, and every device would fetch it and fail E_HASH_MISMATCH forever. So the
+ * name is never trusted alone: a commit whose name already exists hashes the stored file and
+ * replaces it (atomically: rename over it) when it differs; `verify` hashes a file before it is
+ * served unless this process already hashed the same file (inode and size) within the hour; the
+ * periodic check (services/artifacts/integrity-check.ts) re-hashes the rest at a bounded rate.
+ * Bit rot changes no file time, so none is trusted: a file replaced, truncated or grown is hashed
+ * again at once, one whose bytes changed in place at the next hour or check (a restarted hub
+ * hashes each file before serving it). What each finds goes to `integrity` listeners (logged and
+ * audited by the hub).
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { createReadStream, createWriteStream, type ReadStream } from 'node:fs';
+import { createReadStream, createWriteStream, type ReadStream, type Stats } from 'node:fs';
 import { mkdir, open, readdir, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable, Transform } from 'node:stream';
@@ -16,17 +27,46 @@ import { syncDirectory } from './atomic-file';
 export const SHA256_NAME = /^[0-9a-f]{64}$/;
 
 const NOUNS = { artifacts: 'model file', datasets: 'dataset file', probes: 'probe blob' } as const;
+export type StoreFolder = keyof typeof NOUNS;
 
 export interface StagedArtifact {
   tmpPath: string;
   sha256: string;
   size: number;
-  /** moves the file to its content address; the staged path is gone afterwards */
+  /** moves the file to its content address (replacing a stored file whose bytes went bad); the staged path is gone afterwards */
   commit(): Promise<void>;
   discard(): Promise<void>;
 }
 
+export type FileState = 'ok' | 'corrupt' | 'missing';
+
+export interface IntegrityEvent {
+  folder: StoreFolder;
+  sha256: string;
+  /** corrupt: found with other bytes than its name says; repaired: replaced by an upload of the right bytes */
+  kind: 'corrupt' | 'repaired';
+  found: 'serve' | 'commit' | 'check';
+  /** the hash the bad bytes had */
+  actual?: string;
+}
+
+export interface IntegrityCounts {
+  /** files hashed by verify (serve, periodic check) since start */
+  verified: number;
+  corrupt: number;
+  repaired: number;
+}
+
+export interface VerifyOptions {
+  /** hash even when verified recently (the periodic check) */
+  force?: boolean;
+  found?: 'serve' | 'check';
+  /** awaited after every chunk hashed: the periodic check's rate limit */
+  pace?: (bytes: number) => Promise<void>;
+}
+
 export interface ArtifactStore {
+  readonly folder: StoreFolder;
   receive(body: ReadableStream<Uint8Array> | null, maxBytes: number): Promise<StagedArtifact>;
   pathOf(sha256: string): string;
   sizeOf(sha256: string): Promise<number | null>;
@@ -34,6 +74,69 @@ export interface ArtifactStore {
   has(sha256: string): Promise<boolean>;
   /** stores bytes made by the hub itself (trained, quantized); same crash safety as uploads */
   put(bytes: Uint8Array): Promise<{ sha256: string; size: number }>;
+  /** whether the stored bytes still have their name's hash (see the header) */
+  verify(sha256: string, options?: VerifyOptions): Promise<{ state: FileState; size: number }>;
+  /** the content-addressed names stored */
+  list(): Promise<string[]>;
+  /** when this process last hashed the file as it is now (epoch ms); undefined: never, or it changed since */
+  verifiedAt(sha256: string): number | undefined;
+  readonly integrity: {
+    counts(): IntegrityCounts;
+    /** files found corrupt and not repaired since, as this process knows them */
+    corrupt(): string[];
+    onEvent(listener: (event: IntegrityEvent) => void): void;
+  };
+}
+
+export interface ArtifactStoreOptions {
+  /** a verified file is hashed again before serving after this long; default 1 hour */
+  reverifyAfterMs?: number;
+  now?: () => number;
+}
+
+/** What makes a file "the same as when hashed": replaced (rename), truncated or grown since, it differs. */
+const identityOf = (info: Stats): string => `${info.dev}:${info.ino}:${info.size}`;
+
+interface Verified {
+  identity: string;
+  state: 'ok' | 'corrupt';
+  at: number;
+}
+
+/** Entries kept; past it the oldest go (they are hashed again when next served). */
+const MAX_VERIFIED = 100_000;
+
+async function statFile(path: string): Promise<Stats | null> {
+  try {
+    const info = await stat(path);
+    return info.isFile() ? info : null;
+  } catch {
+    return null;
+  }
+}
+
+/** The file's hash and the identity of the inode hashed; identity null when it changed while read. */
+async function hashFile(path: string, pace?: (bytes: number) => Promise<void>): Promise<{ sha256: string; size: number; identity: string | null } | null> {
+  let handle;
+  try {
+    handle = await open(path, 'r');
+  } catch {
+    return null;
+  }
+  try {
+    const before = await handle.stat();
+    const hash = createHash('sha256');
+    let size = 0;
+    for await (const chunk of handle.createReadStream({ highWaterMark: 1024 * 1024, autoClose: false }) as AsyncIterable<Buffer>) {
+      hash.update(chunk);
+      size += chunk.length;
+      if (pace) await pace(chunk.length);
+    }
+    const after = await handle.stat();
+    return { sha256: hash.digest('hex'), size, identity: identityOf(before) === identityOf(after) ? identityOf(after) : null };
+  } finally {
+    await handle.close();
+  }
 }
 
 /**
@@ -41,10 +144,12 @@ export interface ArtifactStore {
  * (`datasets`, never served to devices) and probe blobs (`probes`, served only to devices a
  * release assigned to them names them for) share the mechanism, not the namespace.
  */
-export async function createArtifactStore(dataDir: string, folder: 'artifacts' | 'datasets' | 'probes' = 'artifacts'): Promise<ArtifactStore> {
+export async function createArtifactStore(dataDir: string, folder: StoreFolder = 'artifacts', options: ArtifactStoreOptions = {}): Promise<ArtifactStore> {
   const dir = join(dataDir, folder);
   const noun = NOUNS[folder];
   const tmpDir = join(dataDir, 'tmp');
+  const now = options.now ?? Date.now;
+  const reverifyAfterMs = options.reverifyAfterMs ?? 60 * 60_000;
   await mkdir(dir, { recursive: true });
   await mkdir(tmpDir, { recursive: true });
   // Leftovers of uploads interrupted by a crash.
@@ -54,20 +159,67 @@ export async function createArtifactStore(dataDir: string, folder: 'artifacts' |
     if (!SHA256_NAME.test(sha256)) throw new HubError('E_VALIDATION', 'artifact name must be 64 lowercase hex digits');
     return join(dir, sha256);
   };
-  const sizeOf = async (sha256: string): Promise<number | null> => {
-    try {
-      const info = await stat(pathOf(sha256));
-      return info.isFile() ? info.size : null;
-    } catch {
-      return null;
+  const sizeOf = async (sha256: string): Promise<number | null> => (await statFile(pathOf(sha256)))?.size ?? null;
+
+  const verified = new Map<string, Verified>();
+  const counts: IntegrityCounts = { verified: 0, corrupt: 0, repaired: 0 };
+  const listeners: Array<(event: IntegrityEvent) => void> = [];
+  const inFlight = new Map<string, Promise<{ state: FileState; size: number }>>();
+  const emit = (event: Omit<IntegrityEvent, 'folder'>): void => {
+    for (const listener of listeners) listener({ folder, ...event });
+  };
+  const remember = (sha256: string, identity: string, state: Verified['state']): void => {
+    verified.delete(sha256); // re-inserted last: the Map's order is the eviction order
+    verified.set(sha256, { identity, state, at: now() });
+    if (verified.size > MAX_VERIFIED) verified.delete(verified.keys().next().value as string);
+  };
+  /** The file as committed just now is the bytes just hashed: no need to read it again to serve it. */
+  const rememberCommitted = async (sha256: string): Promise<void> => {
+    const info = await statFile(pathOf(sha256));
+    if (info) remember(sha256, identityOf(info), 'ok');
+  };
+
+  const hashAndRecord = async (sha256: string, found: 'serve' | 'check', pace?: (bytes: number) => Promise<void>): Promise<{ state: FileState; size: number }> => {
+    const hashed = await hashFile(pathOf(sha256), pace);
+    if (!hashed) return { state: 'missing', size: 0 };
+    counts.verified++;
+    const state = hashed.sha256 === sha256 ? 'ok' : 'corrupt';
+    const wasCorrupt = verified.get(sha256)?.state === 'corrupt';
+    if (hashed.identity !== null) remember(sha256, hashed.identity, state);
+    if (state === 'corrupt' && !wasCorrupt) {
+      counts.corrupt++;
+      emit({ sha256, kind: 'corrupt', found, actual: hashed.sha256 });
     }
+    return { state, size: hashed.size };
   };
 
   const store: ArtifactStore = {
+    folder,
     pathOf,
     sizeOf,
     has: async (sha256) => (await sizeOf(sha256)) !== null,
     open: (sha256, range) => createReadStream(pathOf(sha256), range ? { start: range.start, end: range.end } : {}),
+    async verify(sha256, verifyOptions = {}) {
+      const info = await statFile(pathOf(sha256));
+      if (!info) return { state: 'missing', size: 0 };
+      const known = verified.get(sha256);
+      if (!verifyOptions.force && known && known.identity === identityOf(info) && now() - known.at < reverifyAfterMs) return { state: known.state, size: info.size };
+      // Five thousand devices asking for the same new file hash it once.
+      const running = inFlight.get(sha256);
+      if (running) return running;
+      const run = hashAndRecord(sha256, verifyOptions.found ?? 'serve', verifyOptions.pace).finally(() => inFlight.delete(sha256));
+      inFlight.set(sha256, run);
+      return run;
+    },
+    list: async () => (await readdir(dir)).filter((name) => SHA256_NAME.test(name)),
+    verifiedAt(sha256) {
+      return verified.get(sha256)?.at;
+    },
+    integrity: {
+      counts: () => ({ ...counts }),
+      corrupt: () => [...verified].filter(([, entry]) => entry.state === 'corrupt').map(([sha256]) => sha256),
+      onEvent: (listener) => void listeners.push(listener),
+    },
     async receive(body, maxBytes) {
       if (!body) throw new HubError('E_VALIDATION', `body: the ${noun} is required`);
       const tmpPath = join(tmpDir, `upload-${randomBytes(8).toString('hex')}`);
@@ -102,13 +254,27 @@ export async function createArtifactStore(dataDir: string, folder: 'artifacts' |
         sha256,
         size,
         async commit() {
-          if (await sizeOf(sha256) !== null) {
-            // Same content already stored (another model or label): keep the existing file.
-            await rm(tmpPath, { force: true });
+          const target = pathOf(sha256);
+          if ((await statFile(target)) !== null) {
+            // Same content already stored (another model or label), unless its bytes went bad.
+            const stored = await hashFile(target);
+            if (stored?.sha256 === sha256) {
+              await rm(tmpPath, { force: true });
+              if (stored.identity !== null) remember(sha256, stored.identity, 'ok');
+              return;
+            }
+            // rename() replaces the bad file in one step: a reader (another replica serving it)
+            // sees the old inode or the new one, never a half-written file.
+            await rename(tmpPath, target);
+            await syncDirectory(dir);
+            await rememberCommitted(sha256);
+            counts.repaired++;
+            emit({ sha256, kind: 'repaired', found: 'commit', ...(stored ? { actual: stored.sha256 } : {}) });
             return;
           }
-          await rename(tmpPath, pathOf(sha256));
+          await rename(tmpPath, target);
           await syncDirectory(dir);
+          await rememberCommitted(sha256);
         },
         discard: () => rm(tmpPath, { force: true }),
       };

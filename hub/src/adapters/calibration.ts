@@ -3,9 +3,10 @@
  * extra graph outputs (core exposeTensors), runs every calibration batch, and reduces what it
  * saw to ranges (core rangesFrom). Tensors that live inside If/Loop/Scan bodies cannot be
  * exposed; they get no range, and quantizeStatic then converts those nodes weight-only and says so.
+ * The session runs in the model sandbox (model-sandbox/sandbox.ts): the model is an upload.
  */
-import ort from 'onnxruntime-node';
 import { HUB_SESSION_OPTIONS } from './onnx-runtime';
+import { checkModelFile, openSandboxed, type SandboxTensor } from './model-sandbox/sandbox';
 import { tensorFromJson, type TensorData, type TensorJson, type TypedTensorData } from '@edgefleet/protocol';
 import { rangesFrom, type CalibrationMethod, type CalibrationRanges } from '../core/quantize/calibrate';
 import { exposeTensors } from '../core/quantize/expose-tensors';
@@ -32,14 +33,16 @@ export async function calibrate(modelBytes: Uint8Array, batches: readonly Calibr
   const exposure = exposeTensors(model, tensorNames);
   const wanted = [...exposure.added, ...exposure.alreadyVisible];
   if (wanted.length === 0) return {};
-  const session = await ort.InferenceSession.create(encodeModel(model), HUB_SESSION_OPTIONS);
+  const exposed = encodeModel(model);
+  checkModelFile(exposed);
+  const session = await openSandboxed({ bytes: exposed }, HUB_SESSION_OPTIONS);
   const samples: Record<string, Float32Array[]> = Object.fromEntries(wanted.map((name) => [name, []]));
   try {
     for (const batch of batches) {
-      const feeds: Record<string, ort.Tensor> = {};
+      const feeds: Record<string, SandboxTensor> = {};
       for (const [name, feed] of Object.entries(batch)) {
         const typed = toTyped(name, feed);
-        feeds[name] = new ort.Tensor(typed.type, typed.data, typed.dims);
+        feeds[name] = typed;
         if (name in samples && typed.data instanceof Float32Array) samples[name]?.push(typed.data);
       }
       const fetches = wanted.filter((name) => session.outputNames.includes(name));

@@ -1,33 +1,34 @@
 /**
- * The hub's signing keys and its trust document, created on first start and reloaded after
- * (same keys, same trust). PEM PKCS#8 files with mode 0600 written atomically.
+ * The hub's signing keys and its chain of trust documents, as files in the data dir:
+ * - `trust/<version>.json`: every version of the trust document (signed envelopes, 0644). Devices
+ *   walk from the version they pinned to the newest, so none is ever removed. Replicas share the
+ *   data dir: a version is created exclusively (hard link), never overwritten.
+ * - `trust.json`: a copy of the newest version, for tools and older habits (the chain counts).
+ * - `keys/release*.pem`: release keys (Ed25519 PKCS#8 PEM, 0600). The hub signs with those the
+ *   newest trust document names; others (revoked) stay unused.
+ * - `keys/root.pem`: only on a development hub, which made its own root key on first start. A
+ *   production hub has no root key: the root keys stay offline with their holders (docs/keys.md).
  */
-import { createPrivateKey } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+import { createPrivateKey, randomBytes } from 'node:crypto';
+import { link, mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   buildTrustDoc,
   generateSigningKey,
   importSigningKey,
+  MAX_TRUST_DOC_BYTES,
   parseEnvelope,
   signTrustDoc,
   verifyInitialTrust,
-  ProtocolError,
   type Envelope,
   type SigningKey,
-  type TrustDoc,
 } from '@edgefleet/protocol';
-import { writeFileAtomic } from './atomic-file';
+import { syncDirectory, writeFileAtomic } from './atomic-file';
 import type { Logger } from './logger';
 
 const TRUST_LIFETIME_MS = 365 * 86_400_000;
-
-export interface HubKeys {
-  root: SigningKey;
-  release: SigningKey;
-  trust: TrustDoc;
-  trustEnvelope: Envelope;
-}
+const VERSION_FILE = /^([1-9][0-9]{0,15})\.json$/;
+const RELEASE_KEY_FILE = /^release.*\.pem$/;
 
 export function pkcs8ToPem(pkcs8: Uint8Array): string {
   return createPrivateKey({ key: Buffer.from(pkcs8), format: 'der', type: 'pkcs8' }).export({ format: 'pem', type: 'pkcs8' }).toString();
@@ -40,57 +41,131 @@ export async function readSigningKeyPem(path: string): Promise<SigningKey> {
   return importSigningKey(new Uint8Array(der));
 }
 
-async function exists(path: string): Promise<boolean> {
-  return readFile(path).then(
-    () => true,
-    (error: NodeJS.ErrnoException) => {
-      if (error.code === 'ENOENT') return false;
-      throw error;
-    },
-  );
+export const trustDir = (dataDir: string): string => join(dataDir, 'trust');
+export const keysDir = (dataDir: string): string => join(dataDir, 'keys');
+export const trustVersionPath = (dataDir: string, version: number): string => join(trustDir(dataDir), `${version}.json`);
+/** Where an operator places a release key a trust document names (any keys/release*.pem works). */
+export const releaseKeyPath = (dataDir: string, keyid: string): string => join(keysDir(dataDir), `release-${keyid.slice(0, 16)}.pem`);
+
+async function readIfExists(path: string): Promise<Buffer | null> {
+  return readFile(path).catch((error: NodeJS.ErrnoException) => {
+    if (error.code === 'ENOENT') return null;
+    throw error;
+  });
 }
 
-export async function loadOrCreateKeys(dataDir: string, now: Date, logger: Logger): Promise<HubKeys> {
-  const rootPath = join(dataDir, 'keys', 'root.pem');
-  const releasePath = join(dataDir, 'keys', 'release.pem');
-  const trustPath = join(dataDir, 'trust.json');
-  const [haveRoot, haveRelease] = await Promise.all([exists(rootPath), exists(releasePath)]);
-  if (haveRoot !== haveRelease) {
-    // Silently minting a new key here would orphan every device that trusts the old one.
-    throw new Error(`${haveRoot ? releasePath : rootPath} is missing while ${haveRoot ? rootPath : releasePath} exists; restore it from backup`);
-  }
-  if (!haveRoot) {
-    const root = await generateSigningKey();
-    const release = await generateSigningKey();
-    await writeFileAtomic(rootPath, pkcs8ToPem(root.pkcs8));
-    await writeFileAtomic(releasePath, pkcs8ToPem(release.pkcs8));
-    logger.info('generated root and release keys', { rootKeyid: root.key.keyid, releaseKeyid: release.key.keyid });
-  }
-  const root = await readSigningKeyPem(rootPath);
-  const release = await readSigningKeyPem(releasePath);
-
-  if (await exists(trustPath)) {
-    const trustEnvelope = parseEnvelope(new Uint8Array(await readFile(trustPath)), 'trust.json');
-    const trust = await openOwnTrust(trustEnvelope, now, logger);
-    if (!trust.roles.release.keyids.includes(release.keyid) || !trust.roles.root.keyids.includes(root.keyid)) {
-      throw new Error(`${trustPath} does not name the keys in ${join(dataDir, 'keys')}`);
-    }
-    return { root, release, trust, trustEnvelope };
-  }
-  const trust = buildTrustDoc({ version: 1, expires: new Date(now.getTime() + TRUST_LIFETIME_MS), rootKeys: [root], releaseKeys: [release] });
-  const trustEnvelope = await signTrustDoc(trust, [root]);
-  await writeFileAtomic(trustPath, `${JSON.stringify(trustEnvelope, null, 2)}\n`, 0o644);
-  logger.info('created trust document', { version: trust.version, expires: trust.expires });
-  return { root, release, trust, trustEnvelope };
+/** The versions in trust/, ascending. */
+export async function listTrustVersions(dataDir: string): Promise<number[]> {
+  const names = await readdir(trustDir(dataDir)).catch((error: NodeJS.ErrnoException) => {
+    if (error.code === 'ENOENT') return [];
+    throw error;
+  });
+  return names.flatMap((name) => {
+    const match = VERSION_FILE.exec(name);
+    return match?.[1] ? [Number(match[1])] : [];
+  }).sort((a, b) => a - b);
 }
 
-/** Our own trust doc must verify; an expired one still loads (agents will say so) with a warning. */
-async function openOwnTrust(envelope: Envelope, now: Date, logger: Logger): Promise<TrustDoc> {
+/** One version's envelope bytes, or null when there is no such file. */
+export async function readTrustVersion(dataDir: string, version: number): Promise<Uint8Array | null> {
+  const bytes = await readIfExists(trustVersionPath(dataDir, version));
+  if (bytes && bytes.length > MAX_TRUST_DOC_BYTES) throw new Error(`${trustVersionPath(dataDir, version)} is larger than ${MAX_TRUST_DOC_BYTES} bytes`);
+  return bytes ? new Uint8Array(bytes) : null;
+}
+
+const envelopeText = (envelope: Envelope): string => `${JSON.stringify({ payload: envelope.payload, signatures: envelope.signatures }, null, 2)}\n`;
+
+/**
+ * Creates trust/<version>.json, unless that version exists already (another replica published
+ * it first): written to a temp file, flushed, then hard-linked into place, which fails rather
+ * than replace an existing version. Then trust.json gets a copy.
+ */
+export async function writeTrustVersion(dataDir: string, version: number, envelope: Envelope): Promise<'written' | 'exists'> {
+  const dir = trustDir(dataDir);
+  await mkdir(dir, { recursive: true, mode: 0o755 });
+  const temp = join(dir, `.${version}.${randomBytes(6).toString('hex')}.tmp`);
+  await writeFileAtomic(temp, envelopeText(envelope), 0o644);
   try {
-    return await verifyInitialTrust(envelope, now);
+    await link(temp, trustVersionPath(dataDir, version));
   } catch (error) {
-    if (!(error instanceof ProtocolError) || error.code !== 'E_EXPIRED') throw error;
-    logger.warn('trust document has expired; devices will refuse it until it is renewed');
-    return verifyInitialTrust(envelope, new Date(0));
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return 'exists';
+    throw error;
+  } finally {
+    await rm(temp, { force: true });
   }
+  await syncDirectory(dir);
+  await writeFileAtomic(join(dataDir, 'trust.json'), envelopeText(envelope), 0o644);
+  return 'written';
+}
+
+export interface HeldKey {
+  key: SigningKey;
+  file: string;
+}
+
+/** Every keys/release*.pem, by keyid. A file that does not load stops the hub, named. */
+export async function readReleaseKeys(dataDir: string): Promise<HeldKey[]> {
+  const names = (await readdir(keysDir(dataDir)).catch(() => [])).filter((name) => RELEASE_KEY_FILE.test(name)).sort();
+  const held: HeldKey[] = [];
+  for (const name of names) {
+    const file = join(keysDir(dataDir), name);
+    try {
+      held.push({ key: await readSigningKeyPem(file), file });
+    } catch (cause) {
+      throw new Error(`${file} is not an Ed25519 private key (PKCS#8 PEM): ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+    }
+  }
+  return held;
+}
+
+/**
+ * Makes sure trust/ holds a chain before the hub loads it:
+ * - trust/ has versions: nothing to do (root keys offline, or a development hub restarting);
+ * - an older hub's trust.json: copied in as its version;
+ * - an older hub's keys/root.pem and keys/release.pem without trust.json: version 1 from them;
+ * - nothing at all: a development hub. It makes a root key, a release key and version 1 (a year),
+ *   and says that its root key is online.
+ * A release key without any trust document stops the start: silently minting a root key would
+ * orphan every device that trusts the old one.
+ */
+export async function prepareTrustChain(dataDir: string, now: Date, logger: Logger): Promise<void> {
+  await mkdir(trustDir(dataDir), { recursive: true, mode: 0o755 });
+  if ((await listTrustVersions(dataDir)).length > 0) return;
+  const legacy = await readIfExists(join(dataDir, 'trust.json'));
+  if (legacy) {
+    const envelope = parseEnvelope(new Uint8Array(legacy), 'trust.json');
+    const doc = await verifyInitialTrust(envelope, new Date(0));
+    await writeTrustVersion(dataDir, doc.version, envelope);
+    logger.info('copied trust.json into the trust chain', { version: doc.version, file: trustVersionPath(dataDir, doc.version) });
+    return;
+  }
+  const rootPath = join(keysDir(dataDir), 'root.pem');
+  const releasePath = join(keysDir(dataDir), 'release.pem');
+  const [root, release] = await Promise.all([readIfExists(rootPath), readIfExists(releasePath)]);
+  const heldRelease = await readReleaseKeys(dataDir);
+  if (!root && heldRelease.length > 0) {
+    throw new Error(`${trustDir(dataDir)} holds no trust document, and there is no root key to make one: place the trust document (version 1, signed offline) as ${trustVersionPath(dataDir, 1)} (docs/keys.md)`);
+  }
+  // A root key with neither a release key nor any trust document is a first start killed between
+  // the two key files: no device can trust anything yet (devices pin a trust document), so the
+  // release key is made now rather than refusing to start forever.
+  if (root && !release) logger.warn('keys/root.pem without keys/release.pem and no trust document: completing an interrupted first start', { releasePath });
+  const rootKey = root ? await readSigningKeyPem(rootPath) : (await generateKeyFile(rootPath)).key;
+  const releaseKey = release ? await readSigningKeyPem(releasePath) : (await generateKeyFile(releasePath)).key;
+  if (!root || !release) logger.info('generated signing keys', { rootKeyid: rootKey.keyid, releaseKeyid: releaseKey.keyid, generated: [...(root ? [] : ['root']), ...(release ? [] : ['release'])] });
+  const doc = buildTrustDoc({ version: 1, expires: new Date(now.getTime() + TRUST_LIFETIME_MS), rootKeys: [rootKey], releaseKeys: [releaseKey] });
+  await writeTrustVersion(dataDir, 1, await signTrustDoc(doc, [rootKey]));
+  logger.info('created trust document', { version: 1, expires: doc.expires });
+}
+
+async function generateKeyFile(path: string): Promise<{ key: SigningKey }> {
+  const { key, pkcs8 } = await generateSigningKey();
+  await writeFileAtomic(path, pkcs8ToPem(pkcs8));
+  return { key };
+}
+
+/** Whether keys/root.pem is on the hub (a development setup: the root key is online). */
+export async function rootKeyOnline(dataDir: string): Promise<string | null> {
+  const path = join(keysDir(dataDir), 'root.pem');
+  return (await readIfExists(path)) ? path : null;
 }

@@ -1,14 +1,14 @@
 /**
- * onnxruntime-node for uploads: open the model (is it loadable?), read its io, run its probe.
- * Converts between ort tensors and protocol TensorJson (int64 as plain numbers).
+ * onnxruntime for uploads: open the model (is it loadable?), read its io, run its probe. The
+ * session lives in the model sandbox (model-sandbox/sandbox.ts: a child process under memory and
+ * time limits), after the file passed its scan (external data, oversized constants): an upload is
+ * a model the hub did not make. Converts between tensors and protocol TensorJson (int64 as plain
+ * numbers).
  */
-import { open } from 'node:fs/promises';
-import ort from 'onnxruntime-node';
-import { tensorFromJson, tensorToJson, type IoSpec, type TensorJson, type TensorType } from '@edgefleet/protocol';
+import { open, readFile } from 'node:fs/promises';
+import { tensorFromJson, tensorToJson, type IoSpec, type TensorData, type TensorJson, type TensorType } from '@edgefleet/protocol';
 import { readOnnxOpset } from '../core/onnx-opset';
-
-type Session = Awaited<ReturnType<typeof ort.InferenceSession.create>>;
-type ValueMetadata = Session['inputMetadata'][number];
+import { checkModelFile, isSandboxRefusal, openSandboxed, type SandboxSession, type SandboxValueMetadata } from './model-sandbox/sandbox';
 
 export interface LoadedModel {
   io: { inputs: IoSpec[]; outputs: IoSpec[] };
@@ -34,37 +34,39 @@ export class ModelLoadError extends Error {
 
 const PROTOCOL_TYPES: ReadonlySet<string> = new Set<TensorType>(['float32', 'float64', 'int8', 'uint8', 'int16', 'int32', 'int64', 'bool', 'string', 'float16']);
 
-function toIoSpec(meta: ValueMetadata): IoSpec {
+function toIoSpec(meta: SandboxValueMetadata): IoSpec {
   if (!meta.isTensor) throw new ModelLoadError(`${meta.name} is not a tensor; only tensor inputs and outputs are supported`);
-  if (!PROTOCOL_TYPES.has(meta.type)) throw new ModelLoadError(`${meta.name} has tensor type ${meta.type}, which edgefleet does not support`);
+  const type = meta.type ?? '';
+  if (!PROTOCOL_TYPES.has(type)) throw new ModelLoadError(`${meta.name} has tensor type ${type}, which edgefleet does not support`);
   // Symbolic dims come back as names, sometimes '' (anonymous); unknown numeric dims as -1.
-  const shape = meta.shape.map((dim) => (typeof dim === 'number' && dim >= 0 ? dim : typeof dim === 'string' ? dim.slice(0, 64) : ''));
-  return { name: meta.name, type: meta.type as TensorType, shape };
+  const shape = (meta.shape ?? []).map((dim) => (typeof dim === 'number' && dim >= 0 ? dim : typeof dim === 'string' ? dim.slice(0, 64) : ''));
+  return { name: meta.name, type: type as TensorType, shape };
 }
 
+/**
+ * The model at `path`, opened in the sandbox. ModelLoadError when onnxruntime refuses it;
+ * HubError E_EXTERNAL_DATA, E_MODEL_RESOURCES or E_INVALID_MODEL from the scan and the sandbox.
+ */
 export async function loadModel(path: string): Promise<LoadedModel> {
-  let session: Session;
+  checkModelFile(new Uint8Array(await readFile(path)));
+  let session: SandboxSession;
   try {
-    session = await ort.InferenceSession.create(path, HUB_SESSION_OPTIONS);
+    session = await openSandboxed({ path }, HUB_SESSION_OPTIONS);
   } catch (error) {
-    throw new ModelLoadError(error instanceof Error ? error.message : String(error), { cause: error });
+    if (isSandboxRefusal(error)) throw new ModelLoadError(error.message, { cause: error });
+    throw error;
   }
   try {
     const io = { inputs: session.inputMetadata.map(toIoSpec), outputs: session.outputMetadata.map(toIoSpec) };
     return {
       io,
       async run(inputs) {
-        const feeds: Record<string, ort.Tensor> = {};
-        for (const [name, tensor] of Object.entries(inputs)) {
-          const typed = tensorFromJson(tensor);
-          feeds[name] = new ort.Tensor(typed.type, typed.data, typed.dims);
-        }
-        // ort logs failed runs at ERROR on stderr; the caller reports the error itself.
-        const outputs = await session.run(feeds, { logSeverityLevel: 4 });
+        const feeds = Object.fromEntries(Object.entries(inputs).map(([name, tensor]) => [name, tensorFromJson(tensor)]));
+        const outputs = await session.run(feeds);
         const result: Record<string, TensorJson> = {};
         for (const name of session.outputNames) {
           const value = outputs[name];
-          if (value) result[name] = probeOutput(value as ort.Tensor);
+          if (value) result[name] = probeOutput(value.type, value.data as TensorData, value.dims);
         }
         return result;
       },
@@ -77,8 +79,8 @@ export async function loadModel(path: string): Promise<LoadedModel> {
 }
 
 /** Probe outputs are stored as JSON numbers: NaN or Infinity would make a useless probe. */
-function probeOutput(tensor: ort.Tensor): TensorJson {
-  const json = tensorToJson(tensor.type, tensor.data, tensor.dims);
+function probeOutput(type: string, data: TensorData, dims: readonly number[]): TensorJson {
+  const json = tensorToJson(type, data, dims);
   if (json.data.some((value) => typeof value === 'number' && !Number.isFinite(value))) throw new Error('probe output contains NaN or Infinity');
   return json;
 }

@@ -189,6 +189,11 @@ export class AuthAdmission {
     });
   }
 
+  /** Failures the source may still make right now (core/sign-in-admission bounds its checks in flight by it). */
+  failuresLeft(source: string, nowMs: number): number {
+    return this.sourceTokens(source, this.tick(nowMs));
+  }
+
   /** For tests and counters: slow verifications running and waiting. */
   load(): { running: number; waiting: number } {
     return { running: this.runningCount, waiting: this.waitingCount };

@@ -9,11 +9,13 @@ import { brokerHookSpecs, registerBrokerHooks } from './routes/broker-hooks';
 import { artifactSpecs, registerArtifacts } from './routes/artifacts';
 import { deviceConfigSpecs, registerDeviceConfig } from './routes/device-config';
 import { deviceReleaseSpecs, registerDeviceReleases } from './routes/device-releases';
+import { registerTrust, trustSpecs } from './routes/trust';
 import { driftSpecs, registerDrift } from './routes/drift';
 import { feedbackSpecs, registerFeedback } from './routes/feedback';
 import { datasetSpecs, registerDatasets } from './routes/datasets';
 import { deviceSpecs, registerDevices } from './routes/devices';
 import { enrolmentTokenSpecs, registerEnrolmentTokens } from './routes/enrolment-tokens';
+import { adminTokenSpecs, registerAdminTokens } from './routes/admin-tokens';
 import { healthSpecs, registerHealth } from './routes/health';
 import { jobSpecs, registerJobs } from './routes/jobs';
 import { modelSpecs, registerModels } from './routes/models';
@@ -32,9 +34,9 @@ import { DEFAULT_CONSOLE_DIR } from '../console/build';
 
 export const OPENAPI_PATH = '/api/v1/openapi.json';
 
-const openApiSpecs: RouteSpec[] = [{ method: 'get', path: OPENAPI_PATH, summary: 'This document', auth: 'none', responses: { 200: { description: 'OpenAPI 3.1' } } }];
+const openApiSpecs: RouteSpec[] = [{ method: 'get', path: OPENAPI_PATH, summary: 'This document', auth: 'none', scope: 'none', responses: { 200: { description: 'OpenAPI 3.1' } } }];
 
-export const ROUTE_SPECS: readonly RouteSpec[] = [...healthSpecs, ...openApiSpecs, ...deviceSpecs, ...enrolmentTokenSpecs, ...modelSpecs, ...driftSpecs, ...shadowSpecs, ...feedbackSpecs, ...alertSpecs, ...jobSpecs, ...rolloutSpecs, ...quantizeSpecs, ...datasetSpecs, ...trainingRunSpecs, ...operationSpecs, ...artifactSpecs, ...deviceConfigSpecs, ...deviceReleaseSpecs, ...brokerHookSpecs, ...sessionSpecs, ...streamSpecs, ...overviewSpecs, ...consoleSpecs, ...webPageSpecs, ...webRuntimeSpecs];
+export const ROUTE_SPECS: readonly RouteSpec[] = [...healthSpecs, ...openApiSpecs, ...deviceSpecs, ...enrolmentTokenSpecs, ...adminTokenSpecs, ...modelSpecs, ...driftSpecs, ...shadowSpecs, ...feedbackSpecs, ...alertSpecs, ...jobSpecs, ...rolloutSpecs, ...quantizeSpecs, ...datasetSpecs, ...trainingRunSpecs, ...operationSpecs, ...artifactSpecs, ...deviceConfigSpecs, ...deviceReleaseSpecs, ...trustSpecs, ...brokerHookSpecs, ...sessionSpecs, ...streamSpecs, ...overviewSpecs, ...consoleSpecs, ...webPageSpecs, ...webRuntimeSpecs];
 
 /** `consoleDir`: the built admin console served at `/` (default hub/dist/console). */
 /** The OpenAPI document `GET /api/v1/openapi.json` serves (and the console's types are generated from). */
@@ -53,10 +55,12 @@ export function createApp(ctx: HubContext, options: { consoleDir?: string } = {}
   app.get(OPENAPI_PATH, (c) => c.json(openApi));
 
   // Everything else under /api/v1 is the admin API.
+  // Built once: it holds the scope each route's spec states.
+  const admin = requireAdmin(ctx, ROUTE_SPECS);
   app.use('/api/v1/*', async (c, next) => {
     // The document is public; signing in is how a browser gets its credentials.
     if (c.req.path === OPENAPI_PATH || (c.req.path === SESSION_PATH && c.req.method === 'POST')) return next();
-    return requireAdmin(ctx)(c, next);
+    return admin(c, next);
   });
   registerSession(app, ctx);
   registerStream(app, ctx);
@@ -64,6 +68,7 @@ export function createApp(ctx: HubContext, options: { consoleDir?: string } = {}
   registerDevices(app, ctx);
   // Its admin routes sit behind the middleware above; POST /device/v1/enrol is public (the token is the credential).
   registerEnrolmentTokens(app, ctx);
+  registerAdminTokens(app, ctx);
   registerModels(app, ctx);
   registerDrift(app, ctx);
   registerShadow(app, ctx);
@@ -78,6 +83,7 @@ export function createApp(ctx: HubContext, options: { consoleDir?: string } = {}
   registerArtifacts(app, ctx);
   registerDeviceConfig(app, ctx);
   registerDeviceReleases(app, ctx);
+  registerTrust(app, ctx);
   registerBrokerHooks(app, ctx, ctx.brokerHookToken);
   return app;
 }

@@ -4,7 +4,7 @@ import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { HTTPException } from 'hono/http-exception';
 import { HubError, type HubErrorCode } from '../core/errors';
 import type { Logger } from '../adapters/logger';
-import { DatasetError } from '../core/datasets/dataset-error';
+import { DATASET_LIMIT_CODES, DatasetError } from '../core/datasets/dataset-error';
 import { QuantizeError } from '../core/quantize/quantize-error';
 import { TrainingError } from '../core/training/training-error';
 
@@ -17,10 +17,17 @@ export const STATUS_OF: Record<HubErrorCode, ContentfulStatusCode> = {
   E_ARCHIVED: 409,
   E_IN_USE: 409,
   E_TOO_LARGE: 413,
+  E_DOC_TOO_LARGE: 422,
   E_INVALID_MODEL: 422,
+  E_MODEL_RESOURCES: 422,
+  E_EXTERNAL_DATA: 422,
   E_PROBE_FAILED: 422,
   E_QUALITY_GATE: 422,
   E_BROKER: 502,
+  E_ROOT_CHAIN: 422,
+  E_NO_RELEASE_KEY: 409,
+  E_UNAVAILABLE: 503,
+  E_ARTIFACT_CORRUPT: 503,
   E_INTERNAL: 500,
 };
 
@@ -58,7 +65,7 @@ function closeIfBodyUnread(c: Context, status: number): void {
  */
 function domainStatus(error: unknown): { code: string; message: string; details: unknown; status: ContentfulStatusCode } | null {
   if (error instanceof DatasetError) {
-    const status = error.code === 'E_TOO_MANY_ROWS' || error.code === 'E_TOO_MANY_COLUMNS' ? 413 : 400;
+    const status = DATASET_LIMIT_CODES.has(error.code) ? 413 : 400;
     return { code: error.code, message: error.message, details: error.details, status };
   }
   if (error instanceof TrainingError) return { code: error.code, message: error.message, details: error.details, status: error.code === 'E_ABORTED' ? 409 : 400 };
@@ -77,6 +84,8 @@ export function handleError(error: unknown, c: Context, logger: Logger): Respons
     const status = STATUS_OF[hubError.code];
     if (status >= 500) logger.error('request failed', { method: c.req.method, path: c.req.path, error: hubError.message });
     closeIfBodyUnread(c, status);
+    const retryAfterS = (hubError.details as { retryAfterS?: unknown } | undefined)?.retryAfterS;
+    if (typeof retryAfterS === 'number') c.header('Retry-After', String(Math.ceil(retryAfterS)));
     return c.json(errorBody(hubError.code, hubError.message, hubError.details), status);
   }
   if (error instanceof HTTPException) {

@@ -1,21 +1,29 @@
 /** The OpenAPI 3.1 document, generated from the route specs and their zod schemas. */
 import { z } from 'zod';
 import { errorResponse } from './schemas';
+import { SCOPE_SUMMARY, type Scope } from '../services/admin-tokens/scopes';
 
 export type Auth = 'none' | 'admin' | 'device' | 'device-or-admin' | 'broker-hook';
 
-export interface RouteSpec {
+interface RouteSpecBase {
   method: 'get' | 'post' | 'put' | 'patch' | 'delete';
   /** OpenAPI style: `/api/v1/devices/{id}` */
   path: string;
   summary: string;
-  auth: Auth;
   params?: z.ZodObject;
   query?: z.ZodObject;
   /** a zod schema for JSON bodies, or a media type for raw bodies */
   body?: z.ZodType | { mediaType: string; description: string };
   responses: Record<number, { description: string; schema?: z.ZodType; mediaType?: string }>;
 }
+
+/**
+ * A route and who may call it. `scope` is required on every spec, so a new route cannot forget
+ * it: the admin scope (services/admin-tokens/scopes.ts) an admin token or console session needs
+ * on routes admin tokens open, and 'none' on the others (public, device and broker-hook routes).
+ * The admin middleware enforces it from the route a request matched (http/auth.ts).
+ */
+export type RouteSpec = RouteSpecBase & ({ auth: 'admin' | 'device-or-admin'; scope: Scope } | { auth: 'none' | 'device' | 'broker-hook'; scope: 'none' });
 
 type JsonSchema = Record<string, unknown>;
 
@@ -55,7 +63,9 @@ export function buildOpenApi(specs: readonly RouteSpec[], info: { version: strin
       responses[status] = { description: response.description, ...(response.schema || response.mediaType ? { content: { [media]: response.schema ? { schema: jsonSchema(response.schema, 'output') } : {} } } : {}) };
     }
     responses.default = { description: 'error', content: { 'application/json': { schema: jsonSchema(errorResponse, 'output') } } };
-    const operation: JsonSchema = { summary: spec.summary, security: SECURITY[spec.auth], parameters: parameters(spec), responses };
+    // OpenAPI 3.1 lets a non-OAuth requirement name roles: the scope an admin token needs.
+    const security = spec.scope === 'none' ? SECURITY[spec.auth] : SECURITY[spec.auth]?.map((requirement) => ('adminToken' in requirement ? { adminToken: [spec.scope] } : requirement));
+    const operation: JsonSchema = { summary: spec.summary, security, parameters: parameters(spec), responses, ...(spec.scope === 'none' ? {} : { 'x-edgefleet-scope': spec.scope }) };
     if (spec.body) {
       operation.requestBody =
         spec.body instanceof z.ZodType
@@ -69,7 +79,11 @@ export function buildOpenApi(specs: readonly RouteSpec[], info: { version: strin
     info: { title: 'edgefleet hub', version: info.version, description: 'Admin and device API of the edgefleet hub. Errors are { "error": { "code", "message", "details"? } }.' },
     components: {
       securitySchemes: {
-        adminToken: { type: 'http', scheme: 'bearer', description: 'EDGEFLEET_ADMIN_TOKEN or dataDir/admin-token' },
+        adminToken: {
+          type: 'http',
+          scheme: 'bearer',
+          description: `EDGEFLEET_ADMIN_TOKEN or dataDir/admin-token (scope admin), or a token made with POST /api/v1/admin-tokens of scope read (${SCOPE_SUMMARY.read}), operator (${SCOPE_SUMMARY.operator}) or admin (${SCOPE_SUMMARY.admin}); each operation names the scope it needs (x-edgefleet-scope)`,
+        },
         deviceBasic: { type: 'http', scheme: 'basic', description: 'device id and secret' },
         brokerHookToken: { type: 'http', scheme: 'bearer', description: "EDGEFLEET_BROKER_HOOK_TOKEN: what an external broker's HTTP authentication and authorization hooks send" },
       },

@@ -170,6 +170,16 @@ const embeddedBrokerCounters = z.object({
   willDenied: z.number().int(),
   oversizedPackets: z.number().int(),
   publishRateLimited: z.number().int().describe('publishes over a device or fleet rate limit (admission control); each ends the connection, the device sends again later'),
+  connectsRefused: z
+    .object({
+      unsupportedProtocolVersion: z.number().int().describe('CONNECTs of MQTT 5 (or 3.1) clients: the embedded broker speaks MQTT 3.1.1 only (CONNACK 1, reason 132 to an MQTT 5 client)'),
+      identifierRejected: z.number().int(),
+      serverUnavailable: z.number().int(),
+      badCredentials: z.number().int(),
+      notAuthorized: z.number().int(),
+      other: z.number().int(),
+    })
+    .describe('every CONNECT refused with a CONNACK, by reason'),
 });
 const externalBrokerCounters = z.object({
   kind: z.literal('external'),

@@ -1,10 +1,17 @@
 /** Parse at the edge: request parts -> typed values, or a 400 naming the field. */
 import type { Context } from 'hono';
 import type { z } from 'zod';
-import { describeIssues } from '@edgefleet/protocol';
+import { describeIssues, findUnstorableString } from '@edgefleet/protocol';
 import { HubError } from '../core/errors';
 
 export function parseInput<S extends z.ZodType>(schema: S, value: unknown): z.infer<S> {
+  // PostgreSQL refuses both in text (a 500 and a failed transaction) and SQLite stores a lone
+  // surrogate as U+FFFD (another value than was sent): refused here, naming the field.
+  const unstorable = findUnstorableString(value);
+  if (unstorable !== null) {
+    const message = 'a string holds U+0000 or an unpaired surrogate';
+    throw new HubError('E_VALIDATION', `${unstorable || '(root)'}: ${message}`, { details: [{ path: unstorable, message }] });
+  }
   const result = schema.safeParse(value);
   if (!result.success) {
     const details = result.error.issues.map((issue) => ({ path: issue.path.map(String).join('.'), message: issue.message }));

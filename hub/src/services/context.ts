@@ -5,7 +5,7 @@ import type { ArtifactStore } from '../adapters/artifacts';
 import type { BrokerAdapter } from '../adapters/broker/broker';
 import type { BrokerProvisioner } from '../adapters/broker/provisioner';
 import type { Db } from '../adapters/db/open';
-import type { HubKeys } from '../adapters/keys';
+import type { HubKeys } from './trust/trust-chain';
 import type { Logger } from '../adapters/logger';
 import type { Scheduler } from '../adapters/scheduler';
 import type { WebhookTarget } from '../adapters/webhook';

@@ -15,7 +15,7 @@ import { createArtifactStore } from '../../src/adapters/artifacts';
 import { openDatabase, type OpenedDb } from '../../src/adapters/db/open';
 import { datasets } from '../../src/adapters/db/schema';
 import { claimRun, getRun, listLogs, updateHeldRun } from '../../src/adapters/db/training-runs';
-import { loadOrCreateKeys, type HubKeys } from '../../src/adapters/keys';
+import { TrustChain, type HubKeys } from '../../src/services/trust/trust-chain';
 import { KeyedLock } from '../../src/core/keyed-lock';
 import { createTrainingRunner, type TrainingDeps, type TrainingRunner } from '../../src/services/training/training-runner';
 import { trainingRequestSchema } from '../../src/services/training/training-request';
@@ -69,7 +69,7 @@ describe('training runs spread over two replicas sharing one PostgreSQL', () => 
     server = await startPostgres();
     dir = await makeTempDir();
     await mkdir(join(dir.path, 'keys'), { recursive: true, mode: 0o700 });
-    keys = await loadOrCreateKeys(dir.path, new Date(), silentLogger);
+    keys = await TrustChain.open(dir.path, new Date(), silentLogger);
     const setup = await replica('setup');
     const bytes = syntheticCsv(600);
     dataset = (await setup.deps.datasets.put(bytes)).sha256;

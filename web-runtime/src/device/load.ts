@@ -112,6 +112,7 @@ async function start(options: LoadOptions, hubUrl: string, database: string, rel
       installer.trigger();
     },
     fetchRelease: (ref) => hub.release(ref),
+    fetchTrust: (version) => hub.trust(version),
     retry: { baseMs: TIMING.retryBaseMs, maxMs: TIMING.retryMaxMs },
     errors: { toError: toWebError, reportable },
     schedule: (fn, ms) => {

@@ -1,12 +1,12 @@
 /**
  * The page's HTTP calls to the hub, with the device's credentials as HTTP Basic: enrolment (the
- * one anonymous call), the bootstrap config, release manifests by hash, and model files and probe
- * blobs by hash. Every body is read up to the size the caller expects and not a byte more, while
+ * one anonymous call), the bootstrap config, trust versions, release manifests by hash, and model
+ * files and probe blobs by hash. Every body is read up to the size the caller expects and not a byte more, while
  * it streams (THREATS 14); bytes that are then handed on were checked against their signed
  * SHA-256 and size first (THREATS 1). Network and server failures are transient, a refusal is not.
  */
 import { checkModelBytes } from '@edgefleet/device-core';
-import { describeIssues, deviceConfigSchema, enrolResponseSchema, type DeviceConfig, type EnrolResponse, type ReleaseRef } from '@edgefleet/protocol';
+import { describeIssues, deviceConfigSchema, enrolResponseSchema, MAX_TRUST_DOC_BYTES, type DeviceConfig, type EnrolResponse, type ReleaseRef } from '@edgefleet/protocol';
 import type { z } from 'zod';
 import { WebRuntimeError } from '../errors';
 
@@ -112,6 +112,18 @@ export class HubHttp {
     const response = await request(url, { headers: { authorization: this.authorization }, signal: AbortSignal.timeout(30_000) });
     if (!response.ok) throw failure(url, response);
     return readBounded(url, response, ref.size, true);
+  }
+
+  /** One version of the hub's trust chain (null: the hub has none), for walking from the pinned one; verified by the caller. */
+  async trust(version: number): Promise<Uint8Array | null> {
+    const url = `${this.hubUrl}/device/v1/trust/${version}`;
+    const response = await request(url, { headers: { authorization: this.authorization }, signal: AbortSignal.timeout(30_000) });
+    if (response.status === 404) {
+      await response.body?.cancel();
+      return null;
+    }
+    if (!response.ok) throw failure(url, response);
+    return readBounded(url, response, MAX_TRUST_DOC_BYTES, false);
   }
 
   /**

@@ -1048,6 +1048,309 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/admin-tokens": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Admin tokens with their scope, state and last use (never the tokens) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description the tokens */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description newest first; the tokens themselves are never shown again */
+                            tokens: {
+                                /** Format: uuid */
+                                id: string;
+                                name: string;
+                                /** @enum {string} */
+                                scope: "read" | "operator" | "admin";
+                                /**
+                                 * @description revoked, else expired, else active
+                                 * @enum {string}
+                                 */
+                                state: "active" | "expired" | "revoked";
+                                createdAt: string;
+                                /** @description the audit actor that created it */
+                                createdBy: string;
+                                /** @description to the minute */
+                                lastUsedAt: string | null;
+                                expiresAt: string | null;
+                                rotatedAt: string | null;
+                                revokedAt: string | null;
+                            }[];
+                        };
+                    };
+                };
+                /** @description error */
+                default: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** Create an admin token of scope read, operator or admin, optionally expiring; the token is returned once */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description who or what holds it; the audit trail names its actions token:<name>; unique for good */
+                        name: string;
+                        /**
+                         * @description read: reads (GET) of the admin API; operator: reads, rollouts, rings, assignments, placement, alerts, feedback, jobs, models, datasets, training and quantization; admin: everything, including devices (enrol, secret, decommission), enrolment tokens, admin tokens and trust
+                         * @enum {string}
+                         */
+                        scope: "read" | "operator" | "admin";
+                        /** @description seconds it stays valid (60 s to 366 days); absent: until revoked */
+                        ttlS?: number;
+                    };
+                };
+            };
+            responses: {
+                /** @description created */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** Format: uuid */
+                            id: string;
+                            name: string;
+                            /** @enum {string} */
+                            scope: "read" | "operator" | "admin";
+                            /**
+                             * @description revoked, else expired, else active
+                             * @enum {string}
+                             */
+                            state: "active" | "expired" | "revoked";
+                            createdAt: string;
+                            /** @description the audit actor that created it */
+                            createdBy: string;
+                            /** @description to the minute */
+                            lastUsedAt: string | null;
+                            expiresAt: string | null;
+                            rotatedAt: string | null;
+                            revokedAt: string | null;
+                            /** @description shown once: the hub keeps only its SHA-256 */
+                            token: string;
+                        };
+                    };
+                };
+                /** @description the name is taken (also by a revoked token), or too many live tokens */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description error */
+                default: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin-tokens/{id}/rotate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** A new secret for an active token, returned once: the old one is refused from now on, and console sessions it opened end */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description rotated */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** Format: uuid */
+                            id: string;
+                            name: string;
+                            /** @enum {string} */
+                            scope: "read" | "operator" | "admin";
+                            /**
+                             * @description revoked, else expired, else active
+                             * @enum {string}
+                             */
+                            state: "active" | "expired" | "revoked";
+                            createdAt: string;
+                            /** @description the audit actor that created it */
+                            createdBy: string;
+                            /** @description to the minute */
+                            lastUsedAt: string | null;
+                            expiresAt: string | null;
+                            rotatedAt: string | null;
+                            revokedAt: string | null;
+                            /** @description shown once: the hub keeps only its SHA-256 */
+                            token: string;
+                        };
+                    };
+                };
+                /** @description the token is revoked or expired */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description error */
+                default: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin-tokens/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Revoke an admin token: refused from now on, its console sessions end (idempotent) */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description revoked */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** Format: uuid */
+                            id: string;
+                            name: string;
+                            /** @enum {string} */
+                            scope: "read" | "operator" | "admin";
+                            /**
+                             * @description revoked, else expired, else active
+                             * @enum {string}
+                             */
+                            state: "active" | "expired" | "revoked";
+                            createdAt: string;
+                            /** @description the audit actor that created it */
+                            createdBy: string;
+                            /** @description to the minute */
+                            lastUsedAt: string | null;
+                            expiresAt: string | null;
+                            rotatedAt: string | null;
+                            revokedAt: string | null;
+                        };
+                    };
+                };
+                /** @description error */
+                default: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/models/{model}/versions": {
         parameters: {
             query?: never;
@@ -4322,6 +4625,20 @@ export interface paths {
                         };
                     };
                 };
+                /** @description past a limit, checked as the file streams: size, rows, columns, cells, cell, column name or record length (docs/training.md "Dataset limits"); details name the row, the column and the limit */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description E_UNAVAILABLE: the dataset workers and their queue are full; retry after Retry-After seconds */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
                 /** @description error */
                 default: {
                     headers: {
@@ -5201,6 +5518,16 @@ export interface paths {
                                 oversizedPackets: number;
                                 /** @description publishes over a device or fleet rate limit (admission control); each ends the connection, the device sends again later */
                                 publishRateLimited: number;
+                                /** @description every CONNECT refused with a CONNACK, by reason */
+                                connectsRefused: {
+                                    /** @description CONNECTs of MQTT 5 (or 3.1) clients: the embedded broker speaks MQTT 3.1.1 only (CONNACK 1, reason 132 to an MQTT 5 client) */
+                                    unsupportedProtocolVersion: number;
+                                    identifierRejected: number;
+                                    serverUnavailable: number;
+                                    badCredentials: number;
+                                    notAuthorized: number;
+                                    other: number;
+                                };
                             } | {
                                 /** @constant */
                                 kind: "external";
@@ -5371,6 +5698,13 @@ export interface paths {
                     };
                     content?: never;
                 };
+                /** @description E_ARTIFACT_CORRUPT: the stored file no longer has this hash; not served until the same bytes are uploaded again */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
                 /** @description error */
                 default: {
                     headers: {
@@ -5471,6 +5805,367 @@ export interface paths {
                 header?: never;
                 path: {
                     sha256: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description the envelope bytes */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": unknown;
+                    };
+                };
+                /** @description error */
+                default: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/trust": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The newest trust document, its expiry, and the release keys the hub holds and signs with */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description trust */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            version: number;
+                            expires: string;
+                            root: {
+                                keyids: string[];
+                                threshold: number;
+                            };
+                            release: {
+                                keyids: string[];
+                                threshold: number;
+                            };
+                            /** @description days until expires (negative once expired) */
+                            expiresInDays: number;
+                            /** @description within 30 days of expiry, and after: what to do */
+                            warning: string | null;
+                            /** @description the oldest version kept; devices pinned below it cannot walk to the newest */
+                            firstVersion: number;
+                            /** @description the release keys the hub signs with: held, and named by the newest version */
+                            signingKeyids: string[];
+                            /** @description every keys/release*.pem in the data dir */
+                            heldReleaseKeys: {
+                                keyid: string;
+                                file: string;
+                                signing: boolean;
+                            }[];
+                            envelope: {
+                                payload: string;
+                                signatures: {
+                                    keyid: string;
+                                    sig: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description error */
+                default: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** Publish the next trust document version (signed offline by the root thresholds of the newest version and of its own) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        payload: string;
+                        signatures: {
+                            keyid: string;
+                            sig: string;
+                        }[];
+                    };
+                };
+            };
+            responses: {
+                /** @description the same document was published already */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            version: number;
+                            expires: string;
+                            root: {
+                                keyids: string[];
+                                threshold: number;
+                            };
+                            release: {
+                                keyids: string[];
+                                threshold: number;
+                            };
+                            /** @description false: this exact document was published already */
+                            created: boolean;
+                            /** @description signed again under the new release keys */
+                            resigned: {
+                                manifests: number;
+                                deploymentDocs: number;
+                            };
+                        };
+                    };
+                };
+                /** @description published: stored, audited, retained on the trust topic; what the old release keys signed is signed again */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            version: number;
+                            expires: string;
+                            root: {
+                                keyids: string[];
+                                threshold: number;
+                            };
+                            release: {
+                                keyids: string[];
+                                threshold: number;
+                            };
+                            /** @description false: this exact document was published already */
+                            created: boolean;
+                            /** @description signed again under the new release keys */
+                            resigned: {
+                                manifests: number;
+                                deploymentDocs: number;
+                            };
+                        };
+                    };
+                };
+                /** @description error */
+                default: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/trust/versions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every version of the trust document the hub keeps, oldest first */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description versions */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            versions: {
+                                version: number;
+                                expires: string;
+                                root: {
+                                    keyids: string[];
+                                    threshold: number;
+                                };
+                                release: {
+                                    keyids: string[];
+                                    threshold: number;
+                                };
+                            }[];
+                        };
+                    };
+                };
+                /** @description error */
+                default: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/trust/versions/{version}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One version of the trust document with its signed envelope */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    version: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description the version */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            version: number;
+                            expires: string;
+                            root: {
+                                keyids: string[];
+                                threshold: number;
+                            };
+                            release: {
+                                keyids: string[];
+                                threshold: number;
+                            };
+                            envelope: {
+                                payload: string;
+                                signatures: {
+                                    keyid: string;
+                                    sig: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description error */
+                default: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/device/v1/trust/{version}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One version of the trust document, as its signed envelope bytes (devices walk the chain one version at a time) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    version: number;
                 };
                 cookie?: never;
             };
@@ -5647,7 +6342,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The current session (its CSRF token and expiry) */
+        /** The current session (its CSRF token, expiry and scope) */
         get: {
             parameters: {
                 query?: never;
@@ -5666,7 +6361,18 @@ export interface paths {
                         "application/json": {
                             /** @description send it back in X-CSRF-Token on POST, PUT, PATCH and DELETE */
                             csrfToken: string;
+                            /** @description at the latest 8 hours after sign-in, sooner if the token that signed in expires sooner */
                             expiresAt: string;
+                            /**
+                             * @description what the session may do: the scope of the token that signed in
+                             * @enum {string}
+                             */
+                            scope: "read" | "operator" | "admin";
+                            /** @description the admin token that signed in; null for the bootstrap token */
+                            token: {
+                                id: string;
+                                name: string;
+                            } | null;
                         };
                     };
                 };
@@ -5695,7 +6401,7 @@ export interface paths {
             };
         };
         put?: never;
-        /** Sign in with the admin token: sets the HttpOnly session cookie */
+        /** Sign in with an admin token or a sign-in link: sets the HttpOnly session cookie */
         post: {
             parameters: {
                 query?: never;
@@ -5706,7 +6412,7 @@ export interface paths {
             requestBody: {
                 content: {
                     "application/json": {
-                        /** @description the admin token */
+                        /** @description an admin token: the bootstrap one, or one made with POST /api/v1/admin-tokens */
                         token: string;
                     } | {
                         /** @description the code of a one-time sign-in link (POST /api/v1/session/links) */
@@ -5724,12 +6430,30 @@ export interface paths {
                         "application/json": {
                             /** @description send it back in X-CSRF-Token on POST, PUT, PATCH and DELETE */
                             csrfToken: string;
+                            /** @description at the latest 8 hours after sign-in, sooner if the token that signed in expires sooner */
                             expiresAt: string;
+                            /**
+                             * @description what the session may do: the scope of the token that signed in
+                             * @enum {string}
+                             */
+                            scope: "read" | "operator" | "admin";
+                            /** @description the admin token that signed in; null for the bootstrap token */
+                            token: {
+                                id: string;
+                                name: string;
+                            } | null;
                         };
                     };
                 };
-                /** @description wrong token */
+                /** @description wrong token, or a spent, expired or unknown link */
                 401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description too many failed sign-ins from this address; see Retry-After */
+                429: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -5800,7 +6524,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** A one-time console sign-in link (what `npm run demo` prints): the first browser to open it is signed in; the body may be empty */
+        /** A one-time console sign-in link (what `npm run demo` prints): the first browser to open it is signed in, with the scope of the token that made the link; the body may be empty */
         post: {
             parameters: {
                 query?: never;

@@ -2,9 +2,10 @@
 import type { ComponentChildren } from 'preact';
 import { Link, useLocation } from 'wouter-preact';
 import { useLiveStatus } from '../api/live';
-import { signOut } from '../session';
+import { useCan } from '../scope';
+import { signOut, useSession } from '../session';
 
-const NAV: { href: string; label: string }[] = [
+const NAV: { href: string; label: string; adminOnly?: boolean }[] = [
   { href: '/', label: 'Overview' },
   { href: '/devices', label: 'Devices' },
   { href: '/enrolment', label: 'Browser enrolment' },
@@ -17,6 +18,7 @@ const NAV: { href: string; label: string }[] = [
   { href: '/audit', label: 'Audit log' },
   { href: '/webhooks', label: 'Webhooks' },
   { href: '/jobs', label: 'Jobs' },
+  { href: '/tokens', label: 'Admin tokens', adminOnly: true },
 ];
 
 const LIVE_TEXT = { connecting: 'connecting…', live: 'live', reconnecting: 'reconnecting…', off: 'offline' } as const;
@@ -28,6 +30,8 @@ function isCurrent(location: string, href: string): boolean {
 export function Layout({ children }: { children: ComponentChildren }) {
   const [location] = useLocation();
   const live = useLiveStatus();
+  const session = useSession();
+  const isAdmin = useCan('admin');
   return (
     <>
       <a class="skip" href="#main" onClick={(event) => {
@@ -39,6 +43,11 @@ export function Layout({ children }: { children: ComponentChildren }) {
         <span class={`live live-${live}`} role="status" aria-live="polite">
           Updates: {LIVE_TEXT[live]}
         </span>
+        {session.kind === 'signed-in' ? (
+          <span class="who" data-scope={session.scope}>
+            {session.token ? `Token ${session.token.name}` : 'Admin token'} · scope {session.scope}
+          </span>
+        ) : null}
         <button type="button" class="quiet" onClick={() => void signOut()}>
           Sign out
         </button>
@@ -46,7 +55,7 @@ export function Layout({ children }: { children: ComponentChildren }) {
       <div class="frame">
         <nav aria-label="Console">
           <ul>
-            {NAV.map((item) => (
+            {NAV.filter((item) => !item.adminOnly || isAdmin).map((item) => (
               <li key={item.href}>
                 <Link href={item.href} aria-current={isCurrent(location, item.href) ? 'page' : undefined}>
                   {item.label}

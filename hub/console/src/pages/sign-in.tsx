@@ -1,4 +1,4 @@
-/** Sign in with the admin token (dataDir/admin-token or EDGEFLEET_ADMIN_TOKEN); the token is sent once and never kept by the page. */
+/** Sign in with an admin token (dataDir/admin-token, EDGEFLEET_ADMIN_TOKEN, or a scoped one); the token is sent once and never kept by the page. */
 import { useState } from 'preact/hooks';
 import { errorText } from '../api/client';
 import { signIn } from '../session';
@@ -27,7 +27,7 @@ export function SignInPage({ reason }: { reason?: string | undefined }) {
       <form onSubmit={(event) => void submit(event)}>
         <label for="token">Admin token</label>
         <input id="token" name="token" type="password" autoComplete="current-password" required value={token} onInput={(event) => setToken(event.currentTarget.value)} />
-        <p class="hint">The hub prints where it keeps the token at start (dataDir/admin-token, or EDGEFLEET_ADMIN_TOKEN).</p>
+        <p class="hint">The hub prints where it keeps the token at start (dataDir/admin-token, or EDGEFLEET_ADMIN_TOKEN), or use a token an admin made for you (read, operator or admin): the console shows what its scope allows.</p>
         {error ? (
           <p class="error" role="alert">
             {error}

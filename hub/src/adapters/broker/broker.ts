@@ -60,6 +60,32 @@ export interface EmbeddedBrokerCounters {
   authThrottled: number;
   /** CONNECTs refused because the slow (legacy scrypt) verification queue was full: CONNACK 3 */
   authBusy: number;
+  /**
+   * Every CONNECT refused with a CONNACK, by its return code's reason (the counters above split
+   * some of them further). `unsupportedProtocolVersion`: an MQTT 5 (or 3.1) client; aedes speaks
+   * 3.1.1 only and answers return code 1, which MQTT 5 clients report as reason 132.
+   */
+  connectsRefused: Record<ConnectRefusal, number>;
+}
+
+export type ConnectRefusal = 'unsupportedProtocolVersion' | 'identifierRejected' | 'serverUnavailable' | 'badCredentials' | 'notAuthorized' | 'other';
+
+/** The reason of an MQTT 3.1.1 CONNACK return code (section 3.2.2.3). */
+export function connectRefusalOf(returnCode: number): ConnectRefusal {
+  switch (returnCode) {
+    case 1:
+      return 'unsupportedProtocolVersion';
+    case 2:
+      return 'identifierRejected';
+    case 3:
+      return 'serverUnavailable';
+    case 4:
+      return 'badCredentials';
+    case 5:
+      return 'notAuthorized';
+    default:
+      return 'other';
+  }
 }
 
 /** Counters of the hub's client of an external broker; the broker's own are the operator's to read. */

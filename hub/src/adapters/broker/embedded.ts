@@ -18,7 +18,8 @@ import { topicMatches } from '../../core/topic-filter';
 import { devicePublishDecision, deviceSubscribeDecision, deviceWillDecision, type AccessDecision } from '../../core/access-policy';
 import type { AuthOutcome } from '../../core/auth-admission';
 import type { Logger } from '../logger';
-import type { BrokerAdapter, BrokerMessage, EmbeddedBrokerCounters } from './broker';
+import { KeyedLogLimiter } from '../../core/log-limiter';
+import { connectRefusalOf, type BrokerAdapter, type BrokerMessage, type EmbeddedBrokerCounters } from './broker';
 import { withPacketSizeLimit } from './packet-size-guard';
 import { RetainedStore, useRetainedStore } from './retained-store';
 
@@ -85,7 +86,10 @@ export async function createEmbeddedBroker(options: BrokerOptions): Promise<Embe
     publishRateLimited: 0,
     authThrottled: 0,
     authBusy: 0,
+    connectsRefused: { unsupportedProtocolVersion: 0, identifierRejected: 0, serverUnavailable: 0, badCredentials: 0, notAuthorized: 0, other: 0 },
   };
+  // A client retrying an unsupported protocol every second is said once a minute per address.
+  const protocolLog = new KeyedLogLimiter();
   const live = new Set<Duplex>();
 
   /**
@@ -163,6 +167,19 @@ export async function createEmbeddedBroker(options: BrokerOptions): Promise<Embe
     maxClientsIdLength: 64,
     maxTopicLevels: 16,
     preConnect(client, packet, callback) {
+      // aedes refuses anything but 3.1 and 3.1.1 with CONNACK 1 (counted at 'connackSent'); said here, where the version is known.
+      if (packet.protocolVersion !== 3 && packet.protocolVersion !== 4) {
+        const source = remoteAddresses.get(client.conn) ?? 'unknown';
+        const decision = protocolLog.admit(`protocol:${source}`, Date.now());
+        if (decision.log) {
+          logger.warn('mqtt connect refused: the embedded broker speaks MQTT 3.1.1 only (CONNACK 1, which MQTT 5 clients report as 132); connect with protocol version 4, or use an external broker for MQTT 5', {
+            clientId: packet.clientId.slice(0, 64),
+            source,
+            protocolVersion: packet.protocolVersion,
+            suppressed: decision.suppressed,
+          });
+        }
+      }
       // Remembered for authenticate, which can then refuse with a proper CONNACK.
       if (packet.will) pendingWills.set(client, { topic: packet.will.topic, retain: packet.will.retain ?? false });
       callback(null, true);
@@ -253,6 +270,10 @@ export async function createEmbeddedBroker(options: BrokerOptions): Promise<Embe
   aedes.on('clientDisconnect', (client: Client) => {
     if (sessions.get(client.id) === client) sessions.delete(client.id);
     options.onDeviceDisconnected?.(client.id);
+  });
+  aedes.on('connackSent', (packet: { returnCode?: number; reasonCode?: number }) => {
+    const code = packet.returnCode ?? packet.reasonCode ?? 0;
+    if (code !== 0) counters.connectsRefused[connectRefusalOf(code)]++;
   });
   aedes.on('clientError', (client: Client, error: Error) => logger.info('mqtt client dropped', { clientId: client.id, reason: error.message }));
 
@@ -354,7 +375,7 @@ export async function createEmbeddedBroker(options: BrokerOptions): Promise<Embe
     terminateWebSockets() {
       for (const ws of wss.clients) ws.terminate();
     },
-    counters: () => ({ kind: 'embedded', connections: live.size, ...counters }),
+    counters: () => ({ kind: 'embedded', connections: live.size, ...counters, connectsRefused: { ...counters.connectsRefused } }),
     close() {
       closed ??= (async () => {
         await new Promise<void>((resolve) => aedes.close(() => resolve()));

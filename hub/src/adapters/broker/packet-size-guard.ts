@@ -8,7 +8,7 @@
  * of what aedes itself needs (PERF: hub memory per connected device).
  */
 import type { Duplex } from 'node:stream';
-import { MqttFrameGuard } from '../../core/mqtt-frame-guard';
+import { MqttFrameGuard } from '@edgefleet/protocol';
 
 export function withPacketSizeLimit<T extends Duplex>(conn: T, maxPacketBytes: number, onViolation: (reason: string) => void): T {
   const guard = new MqttFrameGuard(maxPacketBytes);

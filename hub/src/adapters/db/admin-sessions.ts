@@ -5,7 +5,7 @@ import { adminSessions, adminSignInLinks } from './schema';
 
 export type AdminSessionRow = typeof adminSessions.$inferSelect;
 
-export async function insertAdminSession(db: Db, row: AdminSessionRow): Promise<void> {
+export async function insertAdminSession(db: Db, row: typeof adminSessions.$inferInsert): Promise<void> {
   await db.insert(adminSessions).values(row);
 }
 

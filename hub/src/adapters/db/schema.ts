@@ -453,8 +453,12 @@ export const adminSessions = sqliteTable(
     csrfToken: text('csrf_token').notNull(),
     createdAt: text('created_at').notNull(),
     expiresAt: text('expires_at').notNull(),
+    /** the scope of the token that signed in (sessions from before scoped tokens came from the bootstrap token: admin) */
+    scope: text('scope').$type<'read' | 'operator' | 'admin'>().notNull().default('admin'),
+    /** the admin token (`admin_tokens.id`) that signed in; null for the bootstrap token */
+    tokenId: text('token_id'),
   },
-  (t) => [index('admin_sessions_expires').on(t.expiresAt)],
+  (t) => [index('admin_sessions_expires').on(t.expiresAt), index('admin_sessions_token').on(t.tokenId)],
 );
 
 /** One-time console sign-in links (`npm run demo` prints one): the SHA-256 of the code, used once, then gone. */
@@ -464,8 +468,11 @@ export const adminSignInLinks = sqliteTable(
     idHash: text('id_hash').primaryKey(),
     createdAt: text('created_at').notNull(),
     expiresAt: text('expires_at').notNull(),
+    /** the session it opens gets its maker's scope and token, never more */
+    scope: text('scope').$type<'read' | 'operator' | 'admin'>().notNull().default('admin'),
+    tokenId: text('token_id'),
   },
-  (t) => [index('admin_sign_in_links_expires').on(t.expiresAt)],
+  (t) => [index('admin_sign_in_links_expires').on(t.expiresAt), index('admin_sign_in_links_token').on(t.tokenId)],
 );
 
 /**
@@ -491,4 +498,32 @@ export const enrolmentTokens = sqliteTable(
     revokedAt: text('revoked_at'),
   },
   (t) => [uniqueIndex('enrolment_tokens_token_hash').on(t.tokenHash), index('enrolment_tokens_created').on(t.createdAt)],
+);
+
+/**
+ * Scoped admin tokens (issue 16): `read`, `operator` or `admin` (services/admin-tokens/scopes.ts),
+ * created, rotated and revoked through the admin API beside the bootstrap token of the data dir.
+ * Only the token's SHA-256 is kept, so a copy of the database authenticates nobody. Names are
+ * unique for good, revoked tokens included: the audit trail says `token:<name>`, and a name that
+ * came back would make old rows point at the wrong holder.
+ */
+export const adminTokens = sqliteTable(
+  'admin_tokens',
+  {
+    id: text('id').primaryKey(),
+    name: text('name').notNull(),
+    scope: text('scope').$type<'read' | 'operator' | 'admin'>().notNull(),
+    /** SHA-256 (hex) of the token; replaced by a rotation */
+    tokenHash: text('token_hash').notNull(),
+    createdAt: text('created_at').notNull(),
+    /** the audit actor that created it */
+    createdBy: text('created_by').notNull(),
+    /** null: until revoked */
+    expiresAt: text('expires_at'),
+    /** written at most once a minute per replica (services/admin-tokens) */
+    lastUsedAt: text('last_used_at'),
+    rotatedAt: text('rotated_at'),
+    revokedAt: text('revoked_at'),
+  },
+  (t) => [uniqueIndex('admin_tokens_token_hash').on(t.tokenHash), uniqueIndex('admin_tokens_name').on(t.name), index('admin_tokens_created').on(t.createdAt)],
 );

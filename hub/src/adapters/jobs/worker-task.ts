@@ -32,13 +32,15 @@ export interface WorkerTask<R> {
 export interface WorkerHandlers<P> {
   onProgress?(progress: P): void;
   onLog?(level: LogLevel, message: string): void;
+  /** caps the thread's heap: past it the thread is stopped and `result` rejects with E_OUT_OF_MEMORY */
+  resourceLimits?: { maxOldGenerationSizeMb?: number; maxYoungGenerationSizeMb?: number };
 }
 
 const BOOTSTRAP = new URL('./worker-bootstrap.mjs', import.meta.url);
 
 /** Starts `entry` (a module that calls `serveWorkerTask`) with `input`. */
 export function startWorkerTask<I, P, R>(entry: URL, input: I, handlers: WorkerHandlers<P> = {}): WorkerTask<R> {
-  const worker = new Worker(BOOTSTRAP, { workerData: { entry: entry.href, input } });
+  const worker = new Worker(BOOTSTRAP, { workerData: { entry: entry.href, input }, ...(handlers.resourceLimits ? { resourceLimits: handlers.resourceLimits } : {}) });
   let cancelled: string | null = null;
   const result = new Promise<R>((resolve, reject) => {
     let settled = false;
@@ -65,7 +67,9 @@ export function startWorkerTask<I, P, R>(entry: URL, input: I, handlers: WorkerH
           break;
       }
     });
-    worker.on('error', (error) => settle(() => reject(new WorkerTaskError('E_WORKER', error.message))));
+    worker.on('error', (error: Error & { code?: string }) =>
+      settle(() => reject(new WorkerTaskError(error.code === 'ERR_WORKER_OUT_OF_MEMORY' ? 'E_OUT_OF_MEMORY' : 'E_WORKER', error.message))),
+    );
     worker.on('exit', (code) => {
       if (cancelled !== null) settle(() => reject(new WorkerTaskError('E_CANCELLED', cancelled ?? 'cancelled')));
       else settle(() => reject(new WorkerTaskError('E_WORKER', `worker exited with code ${code} before returning a result`)));

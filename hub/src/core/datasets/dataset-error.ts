@@ -10,6 +10,10 @@ export const DATASET_ERROR_CODES = [
   'E_DUPLICATE_COLUMN',
   'E_TOO_MANY_COLUMNS',
   'E_TOO_MANY_ROWS',
+  'E_TOO_MANY_CELLS', // rows x columns over the limit
+  'E_CELL_TOO_LONG',
+  'E_COLUMN_NAME_TOO_LONG',
+  'E_LINE_TOO_LONG', // one record's characters over the limit (a line with no newline, a runaway quote)
   'E_INVALID_UTF8',
   'E_CSV_SYNTAX', // unclosed quote and other tokenizer errors
   'E_NOT_NUMERIC', // a non-numeric value in a column declared numeric
@@ -17,6 +21,9 @@ export const DATASET_ERROR_CODES = [
   'E_COLUMN_KIND', // a column has the wrong kind for what is asked of it
 ] as const;
 export type DatasetErrorCode = (typeof DATASET_ERROR_CODES)[number];
+
+/** The refusals of a file bigger than a limit allows (HTTP 413); the others are malformed content (400). */
+export const DATASET_LIMIT_CODES: ReadonlySet<DatasetErrorCode> = new Set<DatasetErrorCode>(['E_TOO_MANY_COLUMNS', 'E_TOO_MANY_ROWS', 'E_TOO_MANY_CELLS', 'E_CELL_TOO_LONG', 'E_COLUMN_NAME_TOO_LONG', 'E_LINE_TOO_LONG']);
 
 export type DatasetErrorDetails = Readonly<Record<string, string | number | null>>;
 

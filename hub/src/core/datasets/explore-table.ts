@@ -22,6 +22,14 @@ export interface ExploreOptions {
   topCategories?: number;
 }
 
+/**
+ * Longest category text a summary keeps: a cell may hold 4,096 characters, and a summary of
+ * 1,000 columns with 20 categories each is stored with the dataset. Longer ones end in `…`.
+ */
+export const MAX_SUMMARY_TEXT = 200;
+
+export const summaryText = (value: string): string => (value.length > MAX_SUMMARY_TEXT ? `${value.slice(0, MAX_SUMMARY_TEXT - 1)}…` : value);
+
 export const QUANTILES = { p01: 0.01, p05: 0.05, p25: 0.25, p50: 0.5, p75: 0.75, p95: 0.95, p99: 0.99 } as const;
 export type QuantileName = keyof typeof QUANTILES;
 
@@ -161,7 +169,7 @@ export function countCategories(values: ArrayLike<string | null>): CategorySumma
 function summarizeCategorical(name: string, values: Array<string | null>, top: number): CategoricalSummary {
   const counts = countCategories(values);
   const count = counts.reduce((s, c) => s + c.count, 0);
-  const listed = counts.slice(0, top);
+  const listed = counts.slice(0, top).map((c) => ({ value: summaryText(c.value), count: c.count }));
   return {
     name,
     kind: 'categorical',
@@ -183,6 +191,6 @@ function summarizeTarget(target: ResolvedTarget): TargetSummary {
     name: target.name,
     kind: 'categorical',
     missing: target.values.length - present,
-    classBalance: counts.map((c) => ({ value: c.value, count: c.count, fraction: c.count / present })),
+    classBalance: counts.map((c) => ({ value: summaryText(c.value), count: c.count, fraction: c.count / present })),
   };
 }

@@ -41,6 +41,9 @@ export const looksLikeDate = (value: string): boolean => {
   return DATE_PATTERNS.some((pattern) => pattern.test(text));
 };
 
+/** An example value in a detail a person reads: cells may be 4,096 characters long. */
+const example = (value: string): string => (value.length > 40 ? `${value.slice(0, 39)}…` : value);
+
 export function idLikeFlag(column: Column): IdLikeFlag | null {
   return column.kind === 'categorical' ? categoricalFlag(column.values) : numericFlag(column.values);
 }
@@ -50,7 +53,7 @@ function categoricalFlag(values: ReadonlyArray<string | null>): IdLikeFlag | nul
   const n = present.length;
   if (n < ID_LIKE_MIN_ROWS) return null;
   const dates = present.reduce((count, v) => count + (looksLikeDate(v) ? 1 : 0), 0);
-  if (dates >= ID_LIKE_SHARE * n) return { reason: 'date-text', detail: `${dates} of ${n} values are dates written as text (e.g. ${JSON.stringify(present[0])})` };
+  if (dates >= ID_LIKE_SHARE * n) return { reason: 'date-text', detail: `${dates} of ${n} values are dates written as text (e.g. ${JSON.stringify(example(present[0] ?? ''))})` };
   const distinct = new Set(present).size;
   if (distinct >= ID_LIKE_SHARE * n) return { reason: 'unique-per-row', detail: `${distinct} distinct values in ${n} rows` };
   return null;

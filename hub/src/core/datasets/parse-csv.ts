@@ -2,11 +2,23 @@
  * CSV text or bytes -> a typed columnar Table. The header row is required; every column is typed
  * numeric or categorical (inferred, or declared by the caller); every failure is a DatasetError
  * naming what is wrong and where.
+ *
+ * csv-parse tokenizes; records go one by one into a TableBuilder (never an array of every
+ * record), and every limit of csv-limits.ts is checked as they come: the tokenizer itself bounds
+ * a record's characters (`max_record_size`) and stops splitting fields past the column limit
+ * (`ignore_last_delimiters`), so no record, not even a line of 60 MB of commas, grows past 1 MiB.
+ * `parseCsvStream` reads chunks (a file being read) and keeps only the table; `parseCsv` takes
+ * what is already in memory.
  */
+import { pipeline } from 'node:stream/promises';
+import { Parser, type Options } from 'csv-parse';
 import { CsvError, parse } from 'csv-parse/sync';
-import type { Column, Table } from '../training/types';
-import { buildColumn, DEFAULT_MISSING_TOKENS, makeMissingTest, type ColumnKind } from './column-inference';
+import type { Table } from '../training/types';
+import type { ColumnKind } from './column-inference';
+import { CSV_LIMITS, type CsvLimits } from './csv-limits';
 import { DatasetError } from './dataset-error';
+import { TableBuilder } from './table-builder';
+import { checkUtf8, Utf8Stream } from './utf8-check';
 
 export interface ParseCsvOptions {
   /** Declared column kinds; undeclared columns are inferred. Default: none. */
@@ -19,97 +31,129 @@ export interface ParseCsvOptions {
   maxColumns?: number;
   /** Most data rows accepted (header not counted). Default 1,000,000. */
   maxRows?: number;
+  /** The other bounds (cells, cell, column name and record lengths); default CSV_LIMITS. */
+  limits?: Partial<CsvLimits>;
 }
 
-export const CSV_DEFAULTS = { delimiter: ',', maxColumns: 1_000, maxRows: 1_000_000 } as const;
+export const CSV_DEFAULTS = { delimiter: ',', maxColumns: CSV_LIMITS.maxColumns, maxRows: CSV_LIMITS.maxRows } as const;
 
+/** Where the bytes come from; called again when a second pass is needed. */
+export type CsvSource = () => AsyncIterable<Uint8Array>;
+
+interface Plan {
+  builder: TableBuilder;
+  limits: CsvLimits;
+  delimiter: string;
+}
+
+function plan(options: ParseCsvOptions): Plan {
+  const limits: CsvLimits = { ...CSV_LIMITS, ...options.limits };
+  if (options.maxColumns !== undefined) limits.maxColumns = options.maxColumns;
+  if (options.maxRows !== undefined) limits.maxRows = options.maxRows;
+  const delimiter = options.delimiter ?? CSV_DEFAULTS.delimiter;
+  return { limits, delimiter, builder: new TableBuilder({ kinds: options.kinds ?? {}, missingTokens: options.missingTokens, delimiter, limits }) };
+}
+
+/** The tokenizer's options; `onRecord` sees every record, the header first. */
+function tokenizerOptions(p: Plan, onRecord: (record: string[]) => void): Options {
+  return {
+    bom: true,
+    delimiter: p.delimiter,
+    relax_column_count: true, // ragged rows are reported by the builder, with row numbers
+    skip_empty_lines: true,
+    trim: true,
+    max_record_size: p.limits.maxLineChars,
+    ignore_last_delimiters: p.limits.maxColumns + 1,
+    on_record: (record: string[]) => {
+      onRecord(record);
+      return null; // kept by the builder, not collected by csv-parse
+    },
+  };
+}
+
+/** csv-parse's own errors as DatasetErrors naming the row and column; ours pass through. */
+function datasetErrorOf(error: unknown, p: Plan): unknown {
+  if (!(error instanceof CsvError)) return error;
+  const line = typeof error['lines'] === 'number' ? error['lines'] : null;
+  if (error.code === 'CSV_MAX_RECORD_SIZE') {
+    const index = typeof error['index'] === 'number' ? error['index'] : 0;
+    const { builder, limits } = p;
+    // Past the last column the line is one field that swallows the rest: too many columns, really.
+    if (!builder.headerSeen && index >= limits.maxColumns) {
+      return new DatasetError('E_TOO_MANY_COLUMNS', `the header has more than ${limits.maxColumns} columns, the limit is ${limits.maxColumns}`, { columns: `more than ${limits.maxColumns}`, limit: limits.maxColumns }, { cause: error });
+    }
+    const row = builder.headerSeen ? builder.rows + 1 : 0;
+    if (builder.headerSeen && index >= builder.columnCount) {
+      return new DatasetError('E_RAGGED', `row ${row} has more than ${builder.columnCount} fields, the header has ${builder.columnCount}`, { row, fields: `more than ${builder.columnCount}`, expected: builder.columnCount }, { cause: error });
+    }
+    const column = builder.columnName(index);
+    const where = row === 0 ? 'the header' : `row ${row}`;
+    return new DatasetError('E_LINE_TOO_LONG', `${where} is longer than ${limits.maxLineChars} characters (at column ${JSON.stringify(column)}, line ${line ?? '?'})`, { row, column, line, limit: limits.maxLineChars }, { cause: error });
+  }
+  return new DatasetError('E_CSV_SYNTAX', `malformed CSV: ${error.message}`, { csvCode: error.code, line }, { cause: error });
+}
+
+/** Thrown by the second pass once it has every row it needs: the rest of the file is not read. */
+const REFILLED = new Error('refilled');
+
+function refillPass(p: Plan): { rows: number; onRecord: (record: string[]) => void } {
+  const rows = p.builder.refillRows;
+  let index = -1; // the header comes first
+  return {
+    rows,
+    onRecord: (record) => {
+      // Blank lines before the header are skipped as in the first pass.
+      if (index < 0 && record.length === 1 && record[0] === '') return;
+      if (index >= 0) p.builder.refill(index, record);
+      if (++index >= rows) throw REFILLED;
+    },
+  };
+}
+
+/** Text or bytes already in memory. */
 export function parseCsv(input: string | Uint8Array, options: ParseCsvOptions = {}): Table {
-  const text = typeof input === 'string' ? input : decodeUtf8(input);
-  if (text.replace(/^\uFEFF/, '').trim() === '') throw new DatasetError('E_EMPTY', 'the file is empty');
-  const maxColumns = options.maxColumns ?? CSV_DEFAULTS.maxColumns;
-  const maxRows = options.maxRows ?? CSV_DEFAULTS.maxRows;
-
-  const records = tokenize(text, options.delimiter ?? CSV_DEFAULTS.delimiter, maxRows);
-  const header = checkHeader(records[0] ?? [], maxColumns);
-  const rows = records.length - 1;
-  if (rows === 0) throw new DatasetError('E_NO_ROWS', 'the file has a header row but no data rows', { columns: header.length });
-  if (rows > maxRows) throw new DatasetError('E_TOO_MANY_ROWS', `the file has more than ${maxRows} data rows`, { limit: maxRows });
-  for (let r = 1; r < records.length; r++) {
-    const fields = records[r]?.length ?? 0;
-    if (fields !== header.length) {
-      throw new DatasetError('E_RAGGED', `row ${r} has ${fields} fields, the header has ${header.length}`, { row: r, fields, expected: header.length });
-    }
-  }
-
-  const kinds = options.kinds ?? {};
-  for (const name of Object.keys(kinds)) {
-    if (!header.includes(name)) throw new DatasetError('E_UNKNOWN_COLUMN', `declared column "${name}" is not in the header`, { column: name });
-  }
-  const isMissing = makeMissingTest(options.missingTokens ?? DEFAULT_MISSING_TOKENS);
-  const columns: Column[] = header.map((name, c) => {
-    const cells = new Array<string>(rows);
-    for (let r = 0; r < rows; r++) cells[r] = records[r + 1]?.[c] ?? '';
-    return buildColumn({ name, cells, isMissing, declared: kinds[name], firstRow: 1 });
-  });
-  return { rows, columns };
-}
-
-function decodeUtf8(bytes: Uint8Array): string {
+  const bytes = typeof input === 'string' ? Buffer.from(input) : input;
+  checkUtf8(bytes);
+  const p = plan(options);
   try {
-    // fatal: invalid sequences throw instead of becoming U+FFFD; a leading BOM is dropped.
-    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+    parse(bytes, tokenizerOptions(p, (record) => p.builder.add(record)));
+    const refill = refillPass(p);
+    if (refill.rows > 0) parse(bytes, tokenizerOptions(p, refill.onRecord));
   } catch (error) {
-    throw new DatasetError('E_INVALID_UTF8', 'the file is not valid UTF-8', { offset: firstInvalidUtf8(bytes) }, { cause: error });
+    if (error !== REFILLED) throw datasetErrorOf(error, p);
   }
+  return p.builder.finish();
 }
 
-/** Byte offset of the first invalid UTF-8 sequence (for the error message), or -1. */
-function firstInvalidUtf8(bytes: Uint8Array): number {
-  let lo = 0;
-  let hi = bytes.length;
-  // Largest prefix that decodes: the byte after it is where decoding fails.
-  while (lo < hi) {
-    const mid = (lo + hi + 1) >> 1;
-    try {
-      // stream: a prefix ending inside a valid multi-byte sequence is not an error.
-      new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(0, mid), { stream: true });
-      lo = mid;
-    } catch {
-      hi = mid - 1;
-    }
-  }
-  return lo < bytes.length ? lo : -1;
-}
-
-function tokenize(text: string, delimiter: string, maxRows: number): string[][] {
+async function pass(source: CsvSource, p: Plan, onRecord: (record: string[]) => void): Promise<void> {
+  const utf8 = new Utf8Stream();
   try {
-    return parse(text, {
-      bom: true,
-      delimiter,
-      relax_column_count: true, // ragged rows are reported by us, with row numbers
-      skip_empty_lines: true,
-      trim: true,
-      to: maxRows + 2, // header + maxRows + one more to detect the overflow without parsing it all
-    });
+    await pipeline(
+      source(),
+      async function* (chunks: AsyncIterable<Uint8Array>) {
+        for await (const chunk of chunks) {
+          utf8.push(chunk);
+          yield chunk;
+        }
+        utf8.end();
+      },
+      new Parser(tokenizerOptions(p, onRecord)),
+      async (records: AsyncIterable<unknown>) => {
+        for await (const _ of records) {
+          // on_record keeps every record: nothing comes out here
+        }
+      },
+    );
   } catch (error) {
-    if (error instanceof CsvError) {
-      const line = typeof error['lines'] === 'number' ? error['lines'] : null;
-      throw new DatasetError('E_CSV_SYNTAX', `malformed CSV: ${error.message}`, { csvCode: error.code, line }, { cause: error });
-    }
-    throw error;
+    if (error !== REFILLED) throw datasetErrorOf(error, p);
   }
 }
 
-function checkHeader(header: readonly string[], maxColumns: number): string[] {
-  if (header.length > maxColumns) {
-    throw new DatasetError('E_TOO_MANY_COLUMNS', `the header has ${header.length} columns, the limit is ${maxColumns}`, { columns: header.length, limit: maxColumns });
-  }
-  const seen = new Set<string>();
-  return header.map((raw, index) => {
-    const name = raw.trim();
-    if (name === '') throw new DatasetError('E_EMPTY_COLUMN_NAME', `column ${index + 1} has an empty name`, { index: index + 1 });
-    if (seen.has(name)) throw new DatasetError('E_DUPLICATE_COLUMN', `column name "${name}" appears twice`, { column: name, index: index + 1 });
-    seen.add(name);
-    return name;
-  });
+/** Bytes read in chunks (a stored file): memory holds the table being built, not the file. */
+export async function parseCsvStream(source: CsvSource, options: ParseCsvOptions = {}): Promise<Table> {
+  const p = plan(options);
+  await pass(source, p, (record) => p.builder.add(record));
+  const refill = refillPass(p);
+  if (refill.rows > 0) await pass(source, p, refill.onRecord);
+  return p.builder.finish();
 }

@@ -73,13 +73,14 @@ const notificationQuery = z.object({
 });
 
 export const alertSpecs: RouteSpec[] = [
-  { method: 'get', path: '/api/v1/alerts', summary: 'Drift alerts, newest first', auth: 'admin', query: alertQuery, responses: { 200: { description: 'alerts', schema: z.object({ alerts: z.array(alertSchema) }) } } },
-  { method: 'get', path: '/api/v1/alerts/{id}', summary: 'One drift alert with its evidence', auth: 'admin', params: alertParams, responses: { 200: { description: 'the alert', schema: alertSchema } } },
+  { method: 'get', path: '/api/v1/alerts', summary: 'Drift alerts, newest first', auth: 'admin', scope: 'read', query: alertQuery, responses: { 200: { description: 'alerts', schema: z.object({ alerts: z.array(alertSchema) }) } } },
+  { method: 'get', path: '/api/v1/alerts/{id}', summary: 'One drift alert with its evidence', auth: 'admin', scope: 'read', params: alertParams, responses: { 200: { description: 'the alert', schema: alertSchema } } },
   {
     method: 'get',
     path: '/api/v1/notifications',
     summary: 'Webhook notifications (alerts, continuous training) and their delivery status, newest first',
     auth: 'admin',
+    scope: 'read',
     query: notificationQuery,
     responses: { 200: { description: 'notifications', schema: z.object({ notifications: z.array(notificationSchema), nextCursor: z.string().nullable().describe('pass as `cursor` for the next (older) page; null on the last page') }) } },
   },

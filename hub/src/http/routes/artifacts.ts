@@ -1,6 +1,9 @@
 /**
  * `GET /artifacts/<sha256>`: model files by content hash for devices (Basic auth) and admins.
- * Served exactly as stored (agents verify the hash), streamed, with single-range support.
+ * Served exactly as stored, streamed, with single-range support; but only once the stored bytes
+ * are known to have their hash (adapters/artifacts.ts `verify`: hashed once per file, then
+ * cached): a corrupt file is a 503 E_ARTIFACT_CORRUPT, never a 200 that every device would fetch
+ * and refuse with E_HASH_MISMATCH, again and again, until someone looked.
  * Probe blobs (large probes out of line, services/models/probe-blobs.ts) are served on the same route,
  * but to a device only when a release assigned to it names the blob (403 otherwise).
  *
@@ -30,12 +33,14 @@ export const artifactSpecs: RouteSpec[] = [
     path: '/artifacts/{sha256}',
     summary: 'A model file (or a probe blob a release assigned to the device names) by content hash; supports Range: bytes=a-b',
     auth: 'device-or-admin',
+    scope: 'read',
     params: artifactParams,
     responses: {
       200: { description: 'the whole file', mediaType: 'application/octet-stream' },
       206: { description: 'the requested range', mediaType: 'application/octet-stream' },
       403: { description: 'a probe blob no release assigned to this device names' },
       416: { description: 'range not satisfiable' },
+      503: { description: 'E_ARTIFACT_CORRUPT: the stored file no longer has this hash; not served until the same bytes are uploaded again' },
     },
   },
 ];
@@ -82,7 +87,12 @@ export function registerArtifacts(app: Hono<AppEnv>, ctx: HubContext): void {
     const name = c.req.param('sha256');
     // Only a hash ever becomes a path: no `..`, separators or NUL can reach the file system.
     if (!SHA256_NAME.test(name)) throw notFound();
-    const { store, size } = await storeHolding(c, ctx, name);
+    const { store } = await storeHolding(c, ctx, name);
+    const { state, size } = await store.verify(name);
+    if (state === 'missing') throw notFound();
+    if (state === 'corrupt') {
+      throw new HubError('E_ARTIFACT_CORRUPT', `${store.folder === 'probes' ? 'probe blob' : 'model file'} ${name} is corrupt on the hub (its bytes no longer have this hash); upload the same file again to repair it`);
+    }
     const headers: Record<string, string> = {
       'Content-Type': 'application/octet-stream',
       'Accept-Ranges': 'bytes',

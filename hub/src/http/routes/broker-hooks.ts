@@ -37,8 +37,8 @@ export const authorizeHookBody = z.object({
 const hookResult = z.object({ result: z.enum(['allow', 'deny', 'ignore']) });
 
 export const brokerHookSpecs: RouteSpec[] = [
-  { method: 'post', path: '/broker/v1/authenticate', summary: "An external broker's authentication hook (EMQX 5 HTTP authenticator): may this client connect?", auth: 'broker-hook', body: authenticateHookBody, responses: { 200: { description: 'allow, deny, or ignore (not a device)', schema: hookResult } } },
-  { method: 'post', path: '/broker/v1/authorize', summary: "An external broker's authorization hook (EMQX 5 HTTP authorizer): may this client publish or subscribe here?", auth: 'broker-hook', body: authorizeHookBody, responses: { 200: { description: 'allow, deny, or ignore (not a device)', schema: hookResult } } },
+  { method: 'post', path: '/broker/v1/authenticate', summary: "An external broker's authentication hook (EMQX 5 HTTP authenticator): may this client connect?", auth: 'broker-hook', scope: 'none', body: authenticateHookBody, responses: { 200: { description: 'allow, deny, or ignore (not a device)', schema: hookResult } } },
+  { method: 'post', path: '/broker/v1/authorize', summary: "An external broker's authorization hook (EMQX 5 HTTP authorizer): may this client publish or subscribe here?", auth: 'broker-hook', scope: 'none', body: authorizeHookBody, responses: { 200: { description: 'allow, deny, or ignore (not a device)', schema: hookResult } } },
 ];
 
 async function standingOf(ctx: Pick<HubContext, 'db'>, username: string): Promise<DeviceStanding> {

@@ -14,7 +14,7 @@ import type { AppEnv } from '../auth';
 import type { RouteSpec } from '../openapi';
 
 export const consoleSpecs: RouteSpec[] = [
-  { method: 'get', path: '/', summary: 'The admin console (sign in with the admin token)', auth: 'none', responses: { 200: { description: 'the console page', mediaType: 'text/html' }, 503: { description: 'the console is not built (npm run build)' } } },
+  { method: 'get', path: '/', summary: 'The admin console (sign in with the admin token)', auth: 'none', scope: 'none', responses: { 200: { description: 'the console page', mediaType: 'text/html' }, 503: { description: 'the console is not built (npm run build)' } } },
 ];
 
 /** The console's policy, directive by directive: this origin only, no inline script, no framing. */

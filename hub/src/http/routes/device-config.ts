@@ -11,12 +11,16 @@ export const deviceConfigSpecs: RouteSpec[] = [
     path: '/device/v1/config',
     summary: 'Broker URLs and the signed trust document, for a device',
     auth: 'device',
+    scope: 'none',
     responses: { 200: { description: 'bootstrap config', schema: deviceConfigResponse } },
   },
 ];
 
 export function registerDeviceConfig(app: Hono<AppEnv>, ctx: HubContext): void {
-  app.get('/device/v1/config', requireDevice(ctx, { allowAdmin: false }), (c) =>
-    c.json({ mqttUrl: ctx.urls.mqttUrl, wsUrl: ctx.urls.wsUrl, trust: ctx.keys.trustEnvelope }),
-  );
+  app.get('/device/v1/config', requireDevice(ctx, { allowAdmin: false }), async (c) => {
+    // Another replica may have published a newer trust version: a device pinning on first use
+    // gets the newest (looked up at most once a second, a readdir).
+    await ctx.keys.refresh(1_000);
+    return c.json({ mqttUrl: ctx.urls.mqttUrl, wsUrl: ctx.urls.wsUrl, trust: ctx.keys.trustEnvelope });
+  });
 }

@@ -17,6 +17,7 @@ export const deviceReleaseSpecs: RouteSpec[] = [
     path: '/device/v1/releases/{sha256}',
     summary: 'A signed release manifest envelope by the SHA-256 of its bytes (as deployment docs name it)',
     auth: 'device-or-admin',
+    scope: 'read',
     params: artifactParams,
     responses: { 200: { description: 'the envelope bytes', mediaType: 'application/json' } },
   },

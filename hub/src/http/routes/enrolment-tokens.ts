@@ -3,22 +3,23 @@
  * /api/v1/enrolment-tokens; a page trades one for device credentials at the public
  * `POST /device/v1/enrol` (services/devices/enrolment-tokens.ts).
  *
- * The public route is the one place an anonymous caller makes the hub look a secret up, so its
- * failures are counted per source address with the same admission control as device logins
- * (core/auth-admission: IPv6 counted by /64, only failures take tokens, refused before any
- * database work). A token is 256 random bits, so guessing is hopeless anyway; the bound keeps a
- * flood of guesses from costing the database and the log more than a trickle.
+ * The public route makes the hub look a secret up for an anonymous caller, so its failures are
+ * counted per source address like admin sign-ins (core/sign-in-admission over the buckets of
+ * device logins: IPv6 counted by /64, only failures take tokens, refused before any database
+ * work) and a source never has more lookups in flight than failures left: a thousand guesses
+ * sent at once no longer all pass before the first fails (issue 16). A token is 256 random bits,
+ * so guessing is hopeless anyway; the bound keeps a flood of guesses from costing the database
+ * and the log more than a trickle.
  */
 import type { Hono } from 'hono';
 import { z } from 'zod';
 import { enrolRequestSchema, enrolResponseSchema } from '@edgefleet/protocol';
-import { AuthAdmission, DEFAULT_AUTH_LIMITS, sourceKey, type AuthLimits } from '../../core/auth-admission';
+import { SignInAdmission, type SignInLimits } from '../../core/sign-in-admission';
 import { HubError } from '../../core/errors';
 import { enrolWithToken, issueEnrolmentToken, listEnrolmentTokenViews, revokeEnrolmentToken } from '../../services/devices/enrolment-tokens';
 import { requestReconcile } from '../../services/rollouts/rollouts';
 import type { HubContext } from '../../services/context';
-import { actorOf, remoteAddress, type AppEnv } from '../auth';
-import { errorBody } from '../errors';
+import { actorOf, underSignInLimits, type AppEnv } from '../auth';
 import type { RouteSpec } from '../openapi';
 import { ringSchema, tagsSchema } from '../schemas';
 import { parseInput, readJsonBody } from '../validate';
@@ -31,19 +32,15 @@ export const MAX_TOKEN_TTL_S = 30 * 24 * 60 * 60;
 
 /**
  * Failed enrolments per source address: 20 at once, then one every 5 s. A lab of pages behind one
- * NAT address enrolling with a good token never counts (successes are free); a page retrying a
- * dead token is slowed, not locked out. The per-id rule of device logins has no id to apply to
- * here (the token is what is unknown), so its bucket never empties.
+ * NAT address enrolling with a good token never counts (successes are free: beyond 20 at once
+ * they wait their turn, they are not refused); a page retrying a dead token is slowed, not locked out.
  */
-export const ENROL_LIMITS: AuthLimits = {
-  ...DEFAULT_AUTH_LIMITS,
+export const ENROL_LIMITS: SignInLimits = {
   perSource: { capacity: 20, perSecond: 0.2 },
-  perDevice: { capacity: Number.POSITIVE_INFINITY, perSecond: 0 },
   maxTracked: 10_000,
-  maxSourcesPerDevice: 1,
+  maxWaitingPerSource: 256,
+  maxWaiting: 4_096,
 };
-/** The "device id" the admission control counts every enrolment failure under. */
-const ENROL_SCOPE = 'enrolment-token';
 
 const tokenTags = tagsSchema
   .refine((tags) => !Object.hasOwn(tags, 'kind'), "kind is reserved: every device a token enrols is tagged kind: 'browser'")
@@ -75,14 +72,15 @@ const issuedToken = tokenView.extend({ token: z.string().describe('shown once: t
 const tokenList = z.object({ tokens: z.array(tokenView).describe('newest first; the tokens themselves are never shown again') });
 
 export const enrolmentTokenSpecs: RouteSpec[] = [
-  { method: 'post', path: '/api/v1/enrolment-tokens', summary: 'Issue a browser enrolment token (scoped to a ring, a number of enrolments and a lifetime); the token is returned once', auth: 'admin', body: issueBody, responses: { 201: { description: 'issued', schema: issuedToken } } },
-  { method: 'get', path: '/api/v1/enrolment-tokens', summary: 'Browser enrolment tokens with their use and state (never the tokens)', auth: 'admin', responses: { 200: { description: 'the tokens', schema: tokenList } } },
-  { method: 'delete', path: '/api/v1/enrolment-tokens/{id}', summary: 'Revoke an enrolment token: it enrols nobody from now on; devices it enrolled stay (idempotent)', auth: 'admin', params: tokenParams, responses: { 200: { description: 'revoked', schema: tokenView } } },
+  { method: 'post', path: '/api/v1/enrolment-tokens', summary: 'Issue a browser enrolment token (scoped to a ring, a number of enrolments and a lifetime); the token is returned once', auth: 'admin', scope: 'admin', body: issueBody, responses: { 201: { description: 'issued', schema: issuedToken } } },
+  { method: 'get', path: '/api/v1/enrolment-tokens', summary: 'Browser enrolment tokens with their use and state (never the tokens)', auth: 'admin', scope: 'read', responses: { 200: { description: 'the tokens', schema: tokenList } } },
+  { method: 'delete', path: '/api/v1/enrolment-tokens/{id}', summary: 'Revoke an enrolment token: it enrols nobody from now on; devices it enrolled stay (idempotent)', auth: 'admin', scope: 'admin', params: tokenParams, responses: { 200: { description: 'revoked', schema: tokenView } } },
   {
     method: 'post',
     path: ENROL_PATH,
     summary: 'A browser enrols itself with an enrolment token: a new device of its ring, tagged kind: browser; the secret is returned once',
     auth: 'none',
+    scope: 'none',
     body: enrolRequestSchema,
     responses: {
       201: { description: 'enrolled', schema: enrolResponseSchema },
@@ -104,21 +102,16 @@ export function registerEnrolmentTokens(app: Hono<AppEnv>, ctx: HubContext): voi
   });
 
   // This app's (this hub process's) count of failures; each replica keeps its own, as for device logins.
-  const admission = new AuthAdmission(ENROL_LIMITS);
+  const admission = new SignInAdmission(ENROL_LIMITS);
   app.post(ENROL_PATH, async (c) => {
     // The body first (bounded, no database work): answering before it is read would leave it on the socket.
     const { token } = parseInput(enrolRequestSchema, await readJsonBody(c));
-    const source = sourceKey(remoteAddress(c));
-    const refused = admission.check(source, ENROL_SCOPE, Date.now());
-    if (refused) return c.json(errorBody('E_THROTTLED', 'too many failed enrolments from this address; retry later'), 429, { 'Retry-After': String(refused.retryAfterS) });
-    try {
-      const enrolled = await enrolWithToken(ctx, token);
-      // A rollout that already reached the token's ring assigns the new device right away.
-      requestReconcile(ctx);
-      return c.json({ ...enrolled, hubUrl: ctx.urls.publicUrl, mqttWsUrl: ctx.urls.wsUrl }, 201);
-    } catch (error) {
-      if (error instanceof HubError && error.code === 'E_UNAUTHORIZED') admission.recordFailure(source, ENROL_SCOPE, Date.now());
-      throw error;
-    }
+    // An E_UNAUTHORIZED (unknown, expired, revoked or used-up token) counts as a failure.
+    const enrolled = await underSignInLimits(c, admission, ctx.now, 'enrolments', () => enrolWithToken(ctx, token));
+    if (enrolled instanceof Response) return enrolled;
+    if (!enrolled) throw new HubError('E_INTERNAL', 'enrolment returned nothing');
+    // A rollout that already reached the token's ring assigns the new device right away.
+    requestReconcile(ctx);
+    return c.json({ ...enrolled, hubUrl: ctx.urls.publicUrl, mqttWsUrl: ctx.urls.wsUrl }, 201);
   });
 }

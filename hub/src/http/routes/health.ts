@@ -4,7 +4,7 @@ import type { RouteSpec } from '../openapi';
 import { healthResponse } from '../schemas';
 
 export const healthSpecs: RouteSpec[] = [
-  { method: 'get', path: '/healthz', summary: 'Liveness probe', auth: 'none', responses: { 200: { description: 'the hub is up', schema: healthResponse } } },
+  { method: 'get', path: '/healthz', summary: 'Liveness probe', auth: 'none', scope: 'none', responses: { 200: { description: 'the hub is up', schema: healthResponse } } },
 ];
 
 export function registerHealth(app: Hono<AppEnv>): void {

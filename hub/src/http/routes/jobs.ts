@@ -28,12 +28,13 @@ const jobSchema = z.object({
 });
 
 export const jobSpecs: RouteSpec[] = [
-  { method: 'get', path: '/api/v1/jobs', summary: 'The scheduled jobs, their schedules and last runs', auth: 'admin', responses: { 200: { description: 'jobs', schema: z.object({ jobs: z.array(jobSchema) }) } } },
+  { method: 'get', path: '/api/v1/jobs', summary: 'The scheduled jobs, their schedules and last runs', auth: 'admin', scope: 'read', responses: { 200: { description: 'jobs', schema: z.object({ jobs: z.array(jobSchema) }) } } },
   {
     method: 'post',
     path: '/api/v1/jobs/{name}/run',
     summary: 'Runs a job now (after a run in progress) and returns its result; jobs: drift-evaluation, continuous-training, webhook-delivery, refresh-deployment-docs',
     auth: 'admin',
+    scope: 'operator',
     params: jobParams,
     responses: { 200: { description: 'the run (ok false with the error when it failed)', schema: runSchema } },
   },

@@ -27,6 +27,7 @@ export const operationSpecs: RouteSpec[] = [
     path: '/api/v1/broker/stats',
     summary: 'Broker counters (connections, refusals) and device message ingestion counters',
     auth: 'admin',
+    scope: 'read',
     responses: { 200: { description: 'counters since start', schema: brokerStatsResponse } },
   },
   {
@@ -34,6 +35,7 @@ export const operationSpecs: RouteSpec[] = [
     path: '/api/v1/audit',
     summary: 'The audit trail, newest first, a page at a time (limit, cursor), filtered by subject, actor and action prefix',
     auth: 'admin',
+    scope: 'read',
     query: auditPageQuery,
     responses: { 200: { description: 'audit entries', schema: auditPageResponse } },
   },

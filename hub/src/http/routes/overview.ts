@@ -16,7 +16,7 @@ const overviewResponse = z.object({
 });
 
 export const overviewSpecs: RouteSpec[] = [
-  { method: 'get', path: '/api/v1/overview', summary: 'The fleet at a glance: devices online and offline, versions in service, active rollouts, open alerts, recent audit', auth: 'admin', responses: { 200: { description: 'the overview', schema: overviewResponse } } },
+  { method: 'get', path: '/api/v1/overview', summary: 'The fleet at a glance: devices online and offline, versions in service, active rollouts, open alerts, recent audit', auth: 'admin', scope: 'read', responses: { 200: { description: 'the overview', schema: overviewResponse } } },
 ];
 
 export function registerOverview(app: Hono<AppEnv>, ctx: HubContext): void {

@@ -71,6 +71,7 @@ export const quantizeSpecs: RouteSpec[] = [
     path: '/api/v1/models/{model}/versions/{version}/quantize',
     summary: 'Quantize a version to int8 as a new signed version, refused (422 E_QUALITY_GATE) when it loses more accuracy, primary metric or agreement than allowed; int8-static without real inputs is refused (422 E_NOT_QUANTIZABLE)',
     auth: 'admin',
+    scope: 'operator',
     params: versionParams,
     body: quantizeBody,
     responses: { 201: { description: 'the new version with its size, accuracy or agreement and latency next to the source', schema: quantizeResponse } },

@@ -112,25 +112,27 @@ const checkSchema = z.object({
 const defaultPlanSchema = z.object({ canary: z.string().describe('the first ring'), rings: z.array(z.string()), plan: rolloutPlanSchema });
 
 export const rolloutSpecs: RouteSpec[] = [
-  { method: 'get', path: '/api/v1/rings', summary: 'Rings in order, with their device counts', auth: 'admin', responses: { 200: { description: 'rings', schema: ringsSchema } } },
-  { method: 'put', path: '/api/v1/rings/{name}', summary: 'Create or reorder a ring (position 0 is the canary)', auth: 'admin', params: ringParams, body: ringBody, responses: { 200: { description: 'the ring' } } },
-  { method: 'post', path: '/api/v1/rollouts', summary: 'Start a staged rollout of a model version', auth: 'admin', body: createBody, responses: { 201: { description: 'the rollout', schema: rolloutSchema } } },
+  { method: 'get', path: '/api/v1/rings', summary: 'Rings in order, with their device counts', auth: 'admin', scope: 'read', responses: { 200: { description: 'rings', schema: ringsSchema } } },
+  { method: 'put', path: '/api/v1/rings/{name}', summary: 'Create or reorder a ring (position 0 is the canary)', auth: 'admin', scope: 'operator', params: ringParams, body: ringBody, responses: { 200: { description: 'the ring' } } },
+  { method: 'post', path: '/api/v1/rollouts', summary: 'Start a staged rollout of a model version', auth: 'admin', scope: 'operator', body: createBody, responses: { 201: { description: 'the rollout', schema: rolloutSchema } } },
   {
     method: 'post',
     path: '/api/v1/rollouts/validate',
     summary: "Check a rollout as POST /api/v1/rollouts would (version, plan) without creating it: 200, or the create's own error naming the field",
     auth: 'admin',
+    scope: 'operator',
     body: createBody,
     responses: { 200: { description: 'the plan is sound', schema: checkSchema } },
   },
-  { method: 'get', path: '/api/v1/rollouts/default-plan', summary: 'The plan a rollout without one gets, over the rings as they are now', auth: 'admin', responses: { 200: { description: 'the default plan', schema: defaultPlanSchema } } },
-  { method: 'get', path: '/api/v1/rollouts', summary: 'Rollouts, newest first', auth: 'admin', responses: { 200: { description: 'rollouts', schema: z.object({ rollouts: z.array(rolloutSchema) }) } } },
-  { method: 'get', path: '/api/v1/rollouts/{id}', summary: 'One rollout: state, current step, per-step device counts, members, latest gate report', auth: 'admin', params: rolloutParams, responses: { 200: { description: 'the rollout', schema: rolloutSchema } } },
+  { method: 'get', path: '/api/v1/rollouts/default-plan', summary: 'The plan a rollout without one gets, over the rings as they are now', auth: 'admin', scope: 'read', responses: { 200: { description: 'the default plan', schema: defaultPlanSchema } } },
+  { method: 'get', path: '/api/v1/rollouts', summary: 'Rollouts, newest first', auth: 'admin', scope: 'read', responses: { 200: { description: 'rollouts', schema: z.object({ rollouts: z.array(rolloutSchema) }) } } },
+  { method: 'get', path: '/api/v1/rollouts/{id}', summary: 'One rollout: state, current step, per-step device counts, members, latest gate report', auth: 'admin', scope: 'read', params: rolloutParams, responses: { 200: { description: 'the rollout', schema: rolloutSchema } } },
   {
     method: 'post',
     path: '/api/v1/rollouts/{id}/{action}',
     summary: 'pause | resume | advance (skip the current wait or approve) | abort (keep, or revert with "revert": true) | rollback (revert every touched device now)',
     auth: 'admin',
+    scope: 'operator',
     params: actionParams,
     body: actionBody,
     responses: { 200: { description: 'the rollout after the action', schema: rolloutSchema } },

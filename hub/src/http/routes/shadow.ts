@@ -47,6 +47,7 @@ export const shadowSpecs: RouteSpec[] = [
     path: '/api/v1/models/{model}/versions/{version}/shadow',
     summary: "Agreement with the served answers and latency of a version devices ran as a shadow (an assignment's `shadow`)",
     auth: 'admin',
+    scope: 'read',
     params: versionParams,
     query: shadowQuery,
     responses: { 200: { description: 'its shadow comparisons summed over devices and time', schema: shadowResponse } },

@@ -30,6 +30,7 @@ export const streamSpecs: RouteSpec[] = [
     path: '/api/v1/stream',
     summary: 'Server-sent events: `audit` for every audit row as it commits (id = the row id; Last-Event-ID resumes)',
     auth: 'admin',
+    scope: 'read',
     responses: { 200: { description: 'text/event-stream', mediaType: 'text/event-stream' }, 503: { description: 'too many streams open on this hub' } },
   },
 ];

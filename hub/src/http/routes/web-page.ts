@@ -22,6 +22,7 @@ export const webPageSpecs: RouteSpec[] = [
     path: WEB_PAGE_PATH,
     summary: "The edge-inference page: draw a digit, the fleet's model answers in the browser (enrol with the operator's link, /web#enrol=<token>)",
     auth: 'none',
+    scope: 'none',
     responses: { 200: { description: 'the page', mediaType: 'text/html' }, 503: { description: 'the page is not built (npm run build)' } },
   },
 ];

@@ -26,6 +26,7 @@ export const webRuntimeSpecs: RouteSpec[] = [
     path: `${ORT_WASM_PATH}/{file}`,
     summary: "onnxruntime-web's wasm runtime for browser runtimes (ort-wasm-simd-threaded.wasm and .mjs); gzipped when the browser accepts it",
     auth: 'none',
+    scope: 'none',
     responses: { 200: { description: 'the file', mediaType: 'application/wasm' }, 404: { description: 'not a file of the wasm runtime' } },
   },
 ];

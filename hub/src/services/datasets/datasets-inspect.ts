@@ -3,8 +3,8 @@
  * exploration summary. A DatasetError travels back as data (code, message, details naming the
  * row or column), since errors crossing a worker boundary lose their class.
  */
-import { readFile } from 'node:fs/promises';
-import { DatasetError, exploreTable, parseCsv, type ColumnKind, type DatasetErrorDetails, type TableSummary } from '../../core/datasets';
+import { createReadStream } from 'node:fs';
+import { DatasetError, exploreTable, parseCsvStream, type ColumnKind, type DatasetErrorDetails, type TableSummary } from '../../core/datasets';
 import type { Table } from '../../core/training';
 import { MAX_DATASET_ROWS } from '../training/training-data';
 
@@ -39,7 +39,8 @@ export type InspectResult =
 
 export async function inspectDataset(input: InspectInput): Promise<InspectResult> {
   try {
-    const table = parseCsv(new Uint8Array(await readFile(input.path)), { ...(input.kinds === undefined ? {} : { kinds: input.kinds }), maxRows: MAX_DATASET_ROWS });
+    // Streamed: memory holds the table being built, never the file (core/datasets/csv-limits.ts).
+    const table = await parseCsvStream(() => createReadStream(input.path, { highWaterMark: 256 * 1024 }), { ...(input.kinds === undefined ? {} : { kinds: input.kinds }), maxRows: MAX_DATASET_ROWS });
     const targetKind = input.target === undefined ? undefined : (input.targetKind ?? guessTargetKind(table, input.target));
     const summary = exploreTable(table, input.target === undefined ? {} : { target: input.target, ...(targetKind === undefined ? {} : { targetKind }) });
     return { ok: true, rows: table.rows, columns: table.columns.map((c) => ({ name: c.name, kind: c.kind })), summary };

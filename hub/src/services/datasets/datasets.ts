@@ -10,17 +10,16 @@ import { HubError } from '../../core/errors';
 import { requirePresent } from '../../core/lifecycle/refusals';
 import { writeAudit } from '../../adapters/db/audit';
 import { getDataset, insertDataset, listDatasets, type DatasetListRow, type DatasetRow } from '../../adapters/db/datasets';
-import { startWorkerTask } from '../../adapters/jobs/worker-task';
 import type { HubContext } from '../context';
 import { guardDatasetFile } from '../lifecycle/content-guard';
 import { inspectDataset, type InspectInput, type InspectResult } from './datasets-inspect';
+import { inspectInWorker } from './dataset-workers';
 import { datasetColumnsSchema, type DatasetColumns } from '../training/training-types';
 
 /** Largest CSV accepted; bigger uploads get 413 (before the body is read when Content-Length says so). */
 export const MAX_DATASET_BYTES = 64 * 1024 * 1024;
 
-const DATASET_WORKER = new URL('../../workers/dataset-worker.ts', import.meta.url);
-/** Files up to this size parse in the request (milliseconds); bigger ones in a worker thread, off the event loop. */
+/** Files up to this size parse in the request (milliseconds); bigger ones in a worker thread, off the event loop (dataset-workers.ts). */
 export const INLINE_PARSE_BYTES = 1024 * 1024;
 
 export interface DatasetView {
@@ -52,7 +51,7 @@ const viewOf = (row: DatasetListRow): DatasetView => ({
 });
 
 async function inspect(input: InspectInput, size: number): Promise<Extract<InspectResult, { ok: true }>> {
-  const result = size <= INLINE_PARSE_BYTES ? await inspectDataset(input) : await startWorkerTask<InspectInput, never, InspectResult>(DATASET_WORKER, input).result;
+  const result = size <= INLINE_PARSE_BYTES ? await inspectDataset(input) : await inspectInWorker(input);
   if (!result.ok) throw new DatasetError(result.error.code, result.error.message, result.error.details);
   return result;
 }
@@ -64,10 +63,12 @@ export async function uploadDataset(ctx: Pick<HubContext, 'db' | 'datasets' | 'n
   }
   const staged = await ctx.datasets.receive(input.body, MAX_DATASET_BYTES);
   try {
-    const audit = async (created: boolean, revived = false): Promise<void> =>
-      writeAudit(ctx.db, { at: ctx.now(), actor, action: 'dataset.uploaded', subject: `dataset:${staged.sha256}`, details: { name: input.name, size: staged.size, created, ...(revived ? { revived } : {}) } });
+    const audit = async (created: boolean, revived = false, db: HubContext['db'] = ctx.db): Promise<void> =>
+      writeAudit(db, { at: ctx.now(), actor, action: 'dataset.uploaded', subject: `dataset:${staged.sha256}`, details: { name: input.name, size: staged.size, created, ...(revived ? { revived } : {}) } });
     const existing = await getDataset(ctx.db, staged.sha256);
     if (existing && existing.deletedAt === null) {
+      // The stored file is hashed: bytes gone bad since are replaced by these (adapters/artifacts.ts).
+      await staged.commit();
       await audit(false);
       return { created: false, dataset: viewOf(existing) };
     }
@@ -77,9 +78,11 @@ export async function uploadDataset(ctx: Pick<HubContext, 'db' | 'datasets' | 'n
     // The file may be a deleted dataset's still being removed: checked under its lock (lifecycle/content-guard.ts).
     const created = await ctx.db.transaction(async (tx) => {
       await guardDatasetFile(ctx, tx, row.id);
-      return insertDataset(tx, row);
+      const inserted = await insertDataset(tx, row);
+      // In the row's transaction: a crash between the two would leave a dataset its audit trail never saw uploaded.
+      await audit(inserted, inserted && existing !== undefined, tx);
+      return inserted;
     });
-    await audit(created, created && existing !== undefined);
     ctx.logger.info('dataset stored', { id: row.id, name: row.name, rows: row.rows, columns: row.columns.length, created });
     return { created, dataset: viewOf(created ? { ...row, archivedAt: null } : ((await getDataset(ctx.db, row.id)) ?? { ...row, archivedAt: null })) };
   } finally {

@@ -16,8 +16,9 @@
  * hands the broker a doc older than one it handed over already (`handOver`), so a slow
  * republish or an earlier assignment finishing late cannot leave an older doc retained.
  */
-import { TRUST_TOPIC, desiredTopic, isReleaseRef, type Envelope } from '@edgefleet/protocol';
+import { MAX_RELEASE_MANIFEST_BYTES, TRUST_TOPIC, desiredTopic, isReleaseRef, type Envelope } from '@edgefleet/protocol';
 import { conflict, notFound } from '../../core/errors';
+import { refuseOversizedDoc, refuseOversizedManifest } from '../../core/doc-size';
 import { planPin, storedDoc, type ReleaseRef } from '../../core/deployment-doc';
 import { getAssignment, getAssignmentTargets, listAssignmentDocs, listAssignmentTargets, listAssignments, upsertAssignment, type AssignmentTarget } from '../../adapters/db/assignments';
 import { writeAudit } from '../../adapters/db/audit';
@@ -25,6 +26,7 @@ import { bumpSeq, getStoredReport, getStoredReports, lockDevices } from '../../a
 import { summarizeReport } from '../../core/reported-state';
 import type { HubContext } from '../context';
 import { refuseArchivedOrDeleted, refuseDeletedTargets } from '../lifecycle/versions';
+import { handOverTrust, retainedTrust } from '../trust/follow-up';
 
 export interface AssignResult {
   device: string;
@@ -63,9 +65,12 @@ type KnownReleases = Map<string, ReleaseRef | null>;
 
 const releaseKey = (model: string, version: string): string => `${model}@${version}`;
 
-async function requireRelease(ctx: Pick<HubContext, 'releases'>, model: string, version: string): Promise<ReleaseRef> {
+/** The release a doc may name: 404 when there is none, 422 E_DOC_TOO_LARGE when devices would refuse its manifest. */
+export async function requireRelease(ctx: Pick<HubContext, 'releases'>, model: string, version: string): Promise<ReleaseRef> {
   const release = await ctx.releases.get(model, version);
   if (!release) throw notFound(`model version ${model}@${version}`);
+  // A version registered before the limit: a doc naming it would be refused by every device.
+  refuseOversizedManifest(release, release.ref.size);
   return release;
 }
 
@@ -150,6 +155,8 @@ async function assignInTx(ctx: AssignDeps, tx: HubContext['db'], deviceId: strin
   const plan = planPin({ device: deviceId, seq, now, ttlS: ctx.deploymentTtlS, statsIntervalS: ctx.statsIntervalS, target: targetRef, current, currentPrevious, servingCounters, rollout: target.rollout ?? null, shadow: shadowRef });
   const shadow = plan.shadow ? { model: plan.shadow.model, version: plan.shadow.version } : null;
   const envelope = ctx.signDoc(plan.doc);
+  // Docs name releases by reference and stay near 1 KB; checked all the same, before it is stored.
+  refuseOversizedDoc(deviceId, JSON.stringify(envelope).length);
   const stored: AssignmentTarget = {
     deviceId,
     model: target.model,
@@ -279,13 +286,14 @@ export async function assignDevice(ctx: AssignDeps, deviceId: string, target: As
  * a newer retained one.
  */
 export async function republishRetained(ctx: Pick<HubContext, 'db' | 'broker' | 'keys'>): Promise<number> {
-  const trust = JSON.stringify(ctx.keys.trustEnvelope);
+  // The newest trust version, after a look for one another replica published (services/trust).
+  const trust = await retainedTrust(ctx);
   if (ctx.broker.seedRetained) {
     const rows = await listAssignmentDocs(ctx.db);
     ctx.broker.seedRetained([[TRUST_TOPIC, trust], ...rows.map((row) => [desiredTopic(row.deviceId), JSON.stringify(row.doc)] as const)]);
     return rows.length;
   }
-  await ctx.broker.publish(TRUST_TOPIC, trust, { retain: true });
+  await handOverTrust(ctx);
   const rows = await listAssignmentTargets(ctx.db);
   for (const { deviceId } of rows) {
     const row = await getAssignment(ctx.db, deviceId);
@@ -310,10 +318,19 @@ export async function refreshExpiringDocs(ctx: AssignDeps): Promise<number> {
     const shadow = row.shadowModel !== null && row.shadowVersion !== null ? { model: row.shadowModel, version: row.shadowVersion } : null;
     due.push({ deviceId: row.deviceId, target: { model: row.model, version: row.version, ...(stored?.rollout ? { rollout: stored.rollout } : {}), shadow } });
   }
+  // A release too large for devices (registered before the limit) would refuse the whole batch: left out, said.
+  const tooLarge = async ({ model, version }: { model: string; version: string }): Promise<boolean> => ((await ctx.releases.get(model, version))?.ref.size ?? 0) > MAX_RELEASE_MANIFEST_BYTES;
+  const deliverable: DeviceAssignment[] = [];
+  const skipped: DeviceAssignment[] = [];
+  for (const item of due) ((await tooLarge(item.target)) || (item.target.shadow && (await tooLarge(item.target.shadow))) ? skipped : deliverable).push(item);
+  if (skipped.length > 0) {
+    const releases = [...new Set(skipped.map(({ target }) => releaseKey(target.model, target.version)))];
+    ctx.logger.warn('deployment docs not refreshed: a release they name is larger than devices accept (E_DOC_TOO_LARGE); assign another version', { devices: skipped.length, releases });
+  }
   try {
-    return (await assignDevices(ctx, due, 'hub:refresh')).length;
+    return (await assignDevices(ctx, deliverable, 'hub:refresh')).length;
   } catch (error) {
-    ctx.logger.error('could not refresh the deployment docs', { devices: due.length, error: error instanceof Error ? error.message : String(error) });
+    ctx.logger.error('could not refresh the deployment docs', { devices: deliverable.length, error: error instanceof Error ? error.message : String(error) });
     return 0;
   }
 }

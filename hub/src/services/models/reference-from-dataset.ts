@@ -101,6 +101,8 @@ async function runRows(modelPath: string, input: IoSpec, fixedBatch: number | nu
       try {
         outputs = await session.run({ [input.name]: input.type === 'float64' ? { type: 'float64', data, dims: [rows, width] } : { type: 'float32', data, dims: [rows, width] } });
       } catch (error) {
+        // The model sandbox's verdicts (E_MODEL_RESOURCES) stand as they are.
+        if (error instanceof HubError) throw error;
         throw new HubError('E_INVALID_MODEL', `referenceDataset: the model failed on the dataset rows: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
       }
       for (const [name, output] of Object.entries(outputs)) {

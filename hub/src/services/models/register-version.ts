@@ -24,6 +24,7 @@ import { probeBlobBytes, signPayload, type Envelope, type IoSpec, type Probe, ty
 import { contentRefsOf } from '../../core/lifecycle/content-refs';
 import { manifestProbe, probeStaysInline } from '../../core/probe-blob';
 import { buildReleaseManifest } from '../../core/release-manifest';
+import { refuseOversizedRelease } from '../../core/doc-size';
 import { writeAudit } from '../../adapters/db/audit';
 import { insertVersion, lockModel, maxReleaseCounter } from '../../adapters/db/models';
 import type { HubContext } from '../context';
@@ -58,10 +59,12 @@ export function registerVersion(deps: RegisterDeps, input: NewVersion, actor: st
     const probe = await placeProbe(deps, input.probe);
     const sign = async (previousCounter: number): Promise<{ manifest: ReleaseManifest; envelope: Envelope }> => {
       const manifest = buildReleaseManifest({ ...input, probe, previousCounter, publicUrl: deps.urls.publicUrl, now });
-      return { manifest, envelope: await signPayload(manifest, [deps.keys.release]) };
+      return { manifest, envelope: await signPayload(manifest, deps.keys.releaseKeys) };
     };
     const previousCounter = await maxReleaseCounter(deps.db, model);
     let presigned: Awaited<ReturnType<typeof sign>> | null = await sign(previousCounter);
+    // Devices fetch the manifest by reference and refuse one over their limit: refused before anything is stored.
+    refuseOversizedRelease(presigned.manifest, presigned.envelope);
     for (;;) {
       const signedFirst = presigned;
       const manifest = await deps.db.transaction(async (tx) => {

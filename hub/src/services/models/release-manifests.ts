@@ -43,6 +43,11 @@ export interface ReleaseManifests {
   bytesOf(sha256: string): Promise<Uint8Array | null>;
   /** drops a version just deleted here, so neither lookup finds it again */
   forget(model: string, version: string): void;
+  /**
+   * forgets everything: after the release key changed, manifests are signed again
+   * (services/trust/resign.ts), the one case where a version's manifest changes
+   */
+  reset(): void;
 }
 
 export function infoOf(row: VersionManifestRow): ReleaseInfo {
@@ -129,6 +134,11 @@ export function releaseManifests(db: Db): ReleaseManifests {
       byVersion.delete(key);
       if (info) byHash.delete(info.ref.sha256);
       indexed.add(key);
+    },
+    reset() {
+      byVersion.clear();
+      byHash.clear();
+      indexed.clear();
     },
   };
 }

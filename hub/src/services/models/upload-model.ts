@@ -124,6 +124,8 @@ async function inspect(ctx: Pick<HubContext, 'datasets'>, path: string, size: nu
     try {
       expected = await loaded.run(inputs);
     } catch (error) {
+      // The sandbox's verdicts (E_MODEL_RESOURCES: too much memory or time) stand as they are.
+      if (error instanceof HubError) throw error;
       const message = error instanceof Error ? error.message : String(error);
       throw new HubError('E_PROBE_FAILED', `probe run failed: ${message}; ${PROBE_HINT}`, { cause: error });
     }

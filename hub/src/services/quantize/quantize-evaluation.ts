@@ -16,7 +16,7 @@ import { seedFromHex } from '../../core/seeded-random';
 import { batchOf, batchable } from './quantize-batches';
 import type { EvaluationSet } from './quantize-evaluation-set';
 import type { RealSamples } from './quantize-samples';
-import { medianMs, numericOutputs, openSession, type Feeds } from './quantize-session';
+import { numericOutputs, openSession, type Feeds } from './quantize-session';
 
 /** Seeded probe-like samples for agreement (and calibration, which static int8 refuses) when there is no real data. */
 const AGREEMENT_SAMPLES = 128;
@@ -141,11 +141,11 @@ export async function measure(bytes: Uint8Array, plan: EvaluationPlan, options: 
   const latencyMs: Measurement['latencyMs'] = { batch1: 0 };
   try {
     for (const feeds of plan.runs) outputs.push(numericOutputs(await session.run(feeds)));
-    latencyMs.batch1 = await medianMs(() => session.run(plan.batch1), LATENCY_RUNS);
+    latencyMs.batch1 = await session.medianMs(plan.batch1, LATENCY_RUNS);
     const batch64 = plan.batch64;
     if (batch64) {
       try {
-        latencyMs.batch64 = await medianMs(() => session.run(batch64), LATENCY_RUNS);
+        latencyMs.batch64 = await session.medianMs(batch64, LATENCY_RUNS);
       } catch {
         // Some graphs declare a symbolic first dim yet tie it to other inputs (Silero's state): no batch-64 figure then.
       }
@@ -156,7 +156,7 @@ export async function measure(bytes: Uint8Array, plan: EvaluationPlan, options: 
   if (options.timeFolded) {
     const folded = await openSession(bytes, { foldQdq: true });
     try {
-      latencyMs.batch1FoldedQdq = await medianMs(() => folded.run(plan.batch1), LATENCY_RUNS);
+      latencyMs.batch1FoldedQdq = await folded.medianMs(plan.batch1, LATENCY_RUNS);
     } finally {
       await folded.release();
     }

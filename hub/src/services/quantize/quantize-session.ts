@@ -1,10 +1,11 @@
 /**
- * onnxruntime-node sessions for quantization checks: typed feeds in, typed outputs out (no JSON
- * round trip, so latency is the model's), and median latency after a warm-up.
+ * onnxruntime sessions for quantization checks and reference-dataset runs: typed feeds in, typed
+ * outputs out. The models are uploads and what quantization makes of them, so the sessions live
+ * in the model sandbox (adapters/model-sandbox/sandbox.ts: a child process under memory and time
+ * limits); latency is timed inside the child, so it is the model's, not the IPC's.
  */
-import { medianMicros } from '../../adapters/latency';
-import ort from 'onnxruntime-node';
 import { HUB_SESSION_OPTIONS } from '../../adapters/onnx-runtime';
+import { checkModelFile, openSandboxed } from '../../adapters/model-sandbox/sandbox';
 import type { TypedTensorData } from '@edgefleet/protocol';
 import type { RunOutputs } from '../../core/quantize/output-agreement';
 
@@ -20,19 +21,20 @@ export interface QuantizeSession {
   inputNames: readonly string[];
   outputNames: readonly string[];
   run(feeds: Feeds): Promise<Record<string, TypedOutput>>;
+  /** median milliseconds of `runs` runs of `feeds` after `warmUp`, timed where the model runs */
+  medianMs(feeds: Feeds, runs: number, warmUp?: number): Promise<number>;
   release(): Promise<void>;
 }
 
 /** `foldQdq` folds weight DequantizeLinear nodes at load (ML.md: session option disable_quant_qdq). */
 export async function openSession(bytes: Uint8Array, options: { foldQdq?: boolean } = {}): Promise<QuantizeSession> {
-  const session = await ort.InferenceSession.create(bytes, options.foldQdq ? { ...HUB_SESSION_OPTIONS, extra: { session: { ...HUB_SESSION_OPTIONS.extra.session, disable_quant_qdq: '1' } } } : HUB_SESSION_OPTIONS);
+  checkModelFile(bytes);
+  const session = await openSandboxed({ bytes }, options.foldQdq ? { ...HUB_SESSION_OPTIONS, extra: { session: { ...HUB_SESSION_OPTIONS.extra.session, disable_quant_qdq: '1' } } } : HUB_SESSION_OPTIONS);
   return {
     inputNames: session.inputNames,
     outputNames: session.outputNames,
     async run(feeds) {
-      const tensors: Record<string, ort.Tensor> = {};
-      for (const [name, feed] of Object.entries(feeds)) tensors[name] = new ort.Tensor(feed.type, feed.data, feed.dims);
-      const outputs = await session.run(tensors, { logSeverityLevel: 4 });
+      const outputs = await session.run(feeds);
       const result: Record<string, TypedOutput> = {};
       for (const [name, tensor] of Object.entries(outputs)) {
         const data = tensor.data;
@@ -42,6 +44,7 @@ export async function openSession(bytes: Uint8Array, options: { foldQdq?: boolea
       }
       return result;
     },
+    medianMs: async (feeds, runs, warmUp = 5) => Number(((await session.medianMicros(feeds, runs, warmUp)) / 1000).toFixed(4)),
     release: () => session.release(),
   };
 }
@@ -53,9 +56,4 @@ export function numericOutputs(outputs: Record<string, TypedOutput>): RunOutputs
     result[name] = { dims: output.dims, data: output.data instanceof BigInt64Array ? Float64Array.from(output.data, Number) : output.data };
   }
   return result;
-}
-
-/** Median wall time of `runs` calls after `warmUp` calls, in milliseconds. */
-export async function medianMs(call: () => Promise<unknown>, runs: number, warmUp = 5): Promise<number> {
-  return Number(((await medianMicros(call, runs, warmUp)) / 1000).toFixed(4));
 }

@@ -29,6 +29,7 @@ import { defaultPlan, planProblems, rolloutPlanSchema, type RolloutPlan } from '
 import { ringStepWarnings, type StepWarning } from '../../core/rollouts/step-coverage';
 import type { HubContext } from '../context';
 import { kickDelivery, queueNotification, type NotificationKind } from '../drift/notifications';
+import { requireRelease } from '../devices/deployments';
 import { adoptIssuedDocs, issue, rollbacksNotIssued } from './issue';
 import { fleetView, gateReport, inheritedTargets, reportingDevices } from './observations';
 import { changedMembers, memberOf, memberRow, planOf, statusOf, type RolloutDeps } from './rows';
@@ -199,6 +200,8 @@ export async function checkRollout(deps: Pick<HubContext, 'db'>, input: CreateRo
 
 export async function createRollout(deps: RolloutDeps, input: CreateRolloutInput, actor: string): Promise<RolloutView> {
   const plan = await checkedPlan(deps, input);
+  // A release devices would refuse for its size (E_DOC_TOO_LARGE) is refused now, not step by step.
+  await requireRelease(deps, input.model, input.version);
   // Accepted all the same (devices may join the ring before the step comes), but said, and audited.
   const warnings = await planWarnings(deps, input, plan);
 

@@ -31,6 +31,7 @@ import {
   type ReportedState,
   type StatsWindow,
 } from '@edgefleet/protocol';
+import { PresenceAuditLimiter } from '../../core/presence-audit';
 import { isStaleReport, notableChanges } from '../../core/reported-state';
 import { writeAudit, type AuditEntry } from '../../adapters/db/audit';
 import type { Db } from '../../adapters/db/db';
@@ -191,7 +192,7 @@ async function applyInTransaction(ctx: IngestDeps, tx: Db, entries: readonly Ent
     results[index] = !outcome.stored ? rejected(deviceId, 'stats', outcome.code, outcome.message) : outcome.duplicate ? { type: 'duplicate', deviceId } : { type: 'accepted', deviceId, kind: 'stats' };
   });
   for (const [deviceId, state] of writes.reports) await updateReportedState(tx, deviceId, state, state.error?.code ?? null, seenAt);
-  await writePresence(tx, writes, enrolled, now);
+  await writePresence(tx, writes, enrolled, now, presenceAuditsOf(ctx.ingest));
   return { outcomes: results, committed };
 }
 
@@ -214,15 +215,29 @@ async function applyState(ctx: Pick<HubContext, 'now'>, tx: Db, writes: DeviceWr
   return { type: 'accepted', deviceId, kind: 'state', changed: changes.length > 0 || previous?.seq !== state.seq };
 }
 
-/** Connection events and `online` messages: one write per device, its last event winning; only a change is audited. */
-async function writePresence(tx: Db, writes: DeviceWrites, stored: ReadonlyMap<string, boolean>, now: Date): Promise<void> {
+/** Each hub's presence audit limiter (core/presence-audit.ts), kept beside its ingestion counters. */
+const presenceAudits = new WeakMap<object, PresenceAuditLimiter>();
+function presenceAuditsOf(ingest: object): PresenceAuditLimiter {
+  let limiter = presenceAudits.get(ingest);
+  if (!limiter) presenceAudits.set(ingest, (limiter = new PresenceAuditLimiter()));
+  return limiter;
+}
+
+/**
+ * Connection events and `online` messages: one write per device, its last event winning; only a
+ * change is audited, at most once per device a minute (a device reconnecting in a loop).
+ */
+async function writePresence(tx: Db, writes: DeviceWrites, stored: ReadonlyMap<string, boolean>, now: Date, audits: PresenceAuditLimiter): Promise<void> {
   if (writes.presence.size === 0) return;
   const seenAt = now.toISOString();
   const bySide: Record<'true' | 'false', string[]> = { true: [], false: [] };
   for (const [deviceId, { online, source }] of writes.presence) {
     bySide[online ? 'true' : 'false'].push(deviceId);
     if (stored.get(deviceId) === online) continue;
-    await writeAudit(tx, { at: now, actor: `device:${deviceId}`, action: online ? 'device.online' : 'device.offline', subject: `device:${deviceId}`, details: { source } });
+    const decision = audits.admit(deviceId, now.getTime());
+    if (!decision.audit) continue;
+    const details = decision.suppressed > 0 ? { source, suppressed: decision.suppressed } : { source };
+    await writeAudit(tx, { at: now, actor: `device:${deviceId}`, action: online ? 'device.online' : 'device.offline', subject: `device:${deviceId}`, details });
   }
   await setOnlineMany(tx, bySide.true, true, seenAt);
   await setOnlineMany(tx, bySide.false, false, seenAt);

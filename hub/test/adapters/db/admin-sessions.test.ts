@@ -11,7 +11,8 @@ describe.each(ENGINES)('admin sessions on %s', (engine) => {
     const row = (idHash: string, expiresAt: string) => ({ idHash: `${engine}-${idHash}`, csrfToken: `csrf-${idHash}`, createdAt: '2026-12-04T00:00:00.000Z', expiresAt });
     await insertAdminSession(db, row('a', '2026-12-04T08:00:00.000Z'));
     await insertAdminSession(db, row('b', '2026-12-04T01:00:00.000Z'));
-    expect(await liveAdminSession(db, `${engine}-a`, '2026-12-04T07:59:59.999Z')).toEqual(row('a', '2026-12-04T08:00:00.000Z'));
+    // Rows without a token were signed in with the bootstrap token: scope admin.
+    expect(await liveAdminSession(db, `${engine}-a`, '2026-12-04T07:59:59.999Z')).toEqual({ ...row('a', '2026-12-04T08:00:00.000Z'), scope: 'admin', tokenId: null });
     expect(await liveAdminSession(db, `${engine}-a`, '2026-12-04T08:00:00.000Z')).toBeUndefined();
     expect(await liveAdminSession(db, `${engine}-nobody`, '2026-12-04T00:00:00.000Z')).toBeUndefined();
     expect(await pruneAdminSessions(db, '2026-12-04T02:00:00.000Z')).toBe(1);

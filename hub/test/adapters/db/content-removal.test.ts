@@ -17,7 +17,7 @@ import { createArtifactStore, type ArtifactStore } from '../../../src/adapters/a
 import type { Db } from '../../../src/adapters/db/db';
 import { lockContent } from '../../../src/adapters/db/holders';
 import { insertVersion, markVersionDeleted } from '../../../src/adapters/db/models';
-import { loadOrCreateKeys, type HubKeys } from '../../../src/adapters/keys';
+import { TrustChain, type HubKeys } from '../../../src/services/trust/trust-chain';
 import type { Logger } from '../../../src/adapters/logger';
 import { artifactKey } from '../../../src/services/lifecycle/content-guard';
 import { removeModelFile, removeProbeBlob } from '../../../src/services/lifecycle/content-removal';
@@ -44,7 +44,7 @@ let probes: ArtifactStore;
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'edgefleet-content-removal-'));
   await mkdir(join(dir, 'keys'), { recursive: true });
-  keys = await loadOrCreateKeys(dir, NOW, silentLogger);
+  keys = await TrustChain.open(dir, NOW, silentLogger);
   artifacts = await createArtifactStore(dir, 'artifacts');
   probes = await createArtifactStore(dir, 'probes');
 });

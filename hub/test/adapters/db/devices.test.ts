@@ -82,6 +82,7 @@ function releaseCatalog(counters: Record<string, number>, onLookup: (key: string
     },
     bytesOf: async () => null,
     forget: () => undefined,
+    reset: () => undefined,
   };
 }
 
@@ -418,7 +419,7 @@ describe.each(ENGINES)('what replicas do at once on %s', (engine) => {
 
     // An external broker's retained cache is rebuilt from the stored docs: the trust doc, then each device's latest.
     const republished = recordingBroker();
-    const keys = { trustEnvelope: { payload: 'trust', signatures: [] } } as unknown as Parameters<typeof republishRetained>[0]['keys'];
+    const keys = { trustEnvelope: { payload: 'trust', signatures: [] }, trust: { version: 1 }, refresh: async () => false } as unknown as Parameters<typeof republishRetained>[0]['keys'];
     expect(await republishRetained({ db, broker: republished, keys })).toBeGreaterThanOrEqual(1);
     expect(republished.published[0]).toMatchObject({ topic: TRUST_TOPIC, retain: true });
     expect(republished.published.find((p) => p.topic === desiredTopic('twice-a'))?.payload).toBe(JSON.stringify((await getAssignment(db, 'twice-a'))?.doc));

@@ -44,7 +44,7 @@ import {
 } from '../../../src/adapters/db/models';
 import { insertRollout, upsertMembers } from '../../../src/adapters/db/rollouts';
 import { insertRun } from '../../../src/adapters/db/training-runs';
-import { loadOrCreateKeys, type HubKeys } from '../../../src/adapters/keys';
+import { TrustChain, type HubKeys } from '../../../src/services/trust/trust-chain';
 import type { Logger } from '../../../src/adapters/logger';
 import { registerVersion, type NewVersion, type RegisterDeps } from '../../../src/services/models/register-version';
 import { releaseManifests } from '../../../src/services/models/release-manifests';
@@ -66,7 +66,7 @@ let stores: { artifacts: ArtifactStore; probes: ArtifactStore; datasets: Artifac
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'edgefleet-lifecycle-db-'));
   await mkdir(join(dir, 'keys'), { recursive: true });
-  keys = await loadOrCreateKeys(dir, NOW, silentLogger);
+  keys = await TrustChain.open(dir, NOW, silentLogger);
   stores = { artifacts: await createArtifactStore(dir, 'artifacts'), probes: await createArtifactStore(dir, 'probes'), datasets: await createArtifactStore(dir, 'datasets') };
 });
 afterAll(async () => {

@@ -23,7 +23,7 @@ import { createArtifactStore, type ArtifactStore } from '../../../src/adapters/a
 import type { Db } from '../../../src/adapters/db/db';
 import { getDataset, insertDataset, listDatasets } from '../../../src/adapters/db/datasets';
 import { countVersions, getVersion, insertVersion, listModels, listVersionManifests, lockModel, maxReleaseCounter, versionExists } from '../../../src/adapters/db/models';
-import { loadOrCreateKeys, type HubKeys } from '../../../src/adapters/keys';
+import { TrustChain, type HubKeys } from '../../../src/services/trust/trust-chain';
 import { registerVersion, type NewVersion, type RegisterDeps } from '../../../src/services/models/register-version';
 import { releaseManifests } from '../../../src/services/models/release-manifests';
 import type { Logger } from '../../../src/adapters/logger';
@@ -48,7 +48,7 @@ let datasets: ArtifactStore;
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'edgefleet-models-db-'));
   await mkdir(join(dir, 'keys'), { recursive: true });
-  keys = await loadOrCreateKeys(dir, NOW, silentLogger);
+  keys = await TrustChain.open(dir, NOW, silentLogger);
   probes = await createArtifactStore(dir, 'probes');
   artifacts = await createArtifactStore(dir, 'artifacts');
   datasets = await createArtifactStore(dir, 'datasets');

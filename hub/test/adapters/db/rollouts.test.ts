@@ -42,7 +42,7 @@ import {
 } from '../../../src/adapters/db/rollouts';
 import { rollouts } from '../../../src/adapters/db/schema';
 import { syncDocSigner } from '../../../src/adapters/doc-signer';
-import { loadOrCreateKeys, type HubKeys } from '../../../src/adapters/keys';
+import { TrustChain, type HubKeys } from '../../../src/services/trust/trust-chain';
 import type { Logger } from '../../../src/adapters/logger';
 import { storedDoc } from '../../../src/core/deployment-doc';
 import { buildReleaseManifest } from '../../../src/core/release-manifest';
@@ -69,7 +69,7 @@ let keys: HubKeys;
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'edgefleet-rollouts-db-'));
   await mkdir(join(dir, 'keys'), { recursive: true });
-  keys = await loadOrCreateKeys(dir, NOW, silentLogger);
+  keys = await TrustChain.open(dir, NOW, silentLogger);
 });
 afterAll(async () => {
   await rm(dir, { recursive: true, force: true });

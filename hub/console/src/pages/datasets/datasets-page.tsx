@@ -2,6 +2,7 @@
 import { Link } from 'wouter-preact';
 import { useResource } from '../../api/use-resource';
 import { Empty, ErrorNote, Loading, PageTitle, When } from '../../components/status';
+import { Can, NeedsScope } from '../../scope';
 import { formatBytes } from '../models/format';
 import { datasetHref, loadDatasets } from './datasets-api';
 import { UploadDatasetForm } from './upload-dataset-form';
@@ -49,7 +50,9 @@ export function DatasetsPage() {
           </tbody>
         </table>
       )}
-      <UploadDatasetForm onUploaded={datasets.reload} />
+      <Can needs="operator" otherwise={<NeedsScope needs="operator" what="Uploading a dataset" />}>
+        <UploadDatasetForm onUploaded={datasets.reload} />
+      </Can>
     </>
   );
 }

@@ -8,6 +8,7 @@ import { api, ok } from '../../api/client';
 import type { AuditEvent } from '../../api/live';
 import { useResource } from '../../api/use-resource';
 import { ErrorNote, Loading, PageTitle } from '../../components/status';
+import { Can, NeedsScope } from '../../scope';
 import { AssignmentForm } from './assignment-form';
 import { DeviceActions } from './device-actions';
 import { DeviceEvents } from './device-events';
@@ -25,7 +26,7 @@ export function DevicePage({ params }: { params: Record<string, string | undefin
   const data = device.data;
   return (
     <>
-      <PageTitle actions={data ? <DeviceActions device={data} onChanged={device.reload} /> : undefined}>Device {id}</PageTitle>
+      <PageTitle actions={data ? <Can needs="admin"><DeviceActions device={data} onChanged={device.reload} /></Can> : undefined}>Device {id}</PageTitle>
       <p>
         <Link href="/devices">All devices</Link>
       </p>
@@ -37,11 +38,15 @@ export function DevicePage({ params }: { params: Record<string, string | undefin
           <div class="columns">
             <DeviceFacts device={data} />
             {/* keyed by the assignment so the form starts from the new one after a change */}
-            <AssignmentForm key={`${data.assignment?.seq ?? 0}-${data.decommissionedAt ?? ''}`} device={data} onAssigned={device.reload} />
+            <Can needs="operator" otherwise={<NeedsScope needs="operator" what="Assigning a version" />}>
+              <AssignmentForm key={`${data.assignment?.seq ?? 0}-${data.decommissionedAt ?? ''}`} device={data} onAssigned={device.reload} />
+            </Can>
           </div>
           <div class="columns">
             <DeviceStatistics device={data} />
-            <PlacementForm device={data} onPlaced={device.reload} />
+            <Can needs="operator">
+              <PlacementForm device={data} onPlaced={device.reload} />
+            </Can>
           </div>
           <DeviceEvents events={events} />
         </>

@@ -11,6 +11,7 @@ import { api, ok } from '../../api/client';
 import type { AuditEvent } from '../../api/live';
 import { useResource } from '../../api/use-resource';
 import { ErrorNote, Loading, PageTitle } from '../../components/status';
+import { Can, NeedsScope } from '../../scope';
 import { IssueForm } from './issue-form';
 import { IssuedLink } from './issued-link';
 import { TokenTable } from './token-table';
@@ -46,10 +47,12 @@ export function EnrolmentPage() {
         A browser joins the fleet through the edge inference page (<a href="/web">/web</a>): it runs the ring’s models in the page, verified like any device. An enrolment link lets
         a bounded number of browsers enrol into one ring until it expires or is revoked; each becomes an ordinary device tagged <code>kind:browser</code>.
       </p>
-      <IssueForm rings={rings.data ?? []} onIssued={(token) => {
-        setIssued(token);
-        tokens.reload();
-      }} />
+      <Can needs="admin" otherwise={<NeedsScope needs="admin" what="Issuing or revoking an enrolment link" />}>
+        <IssueForm rings={rings.data ?? []} onIssued={(token) => {
+          setIssued(token);
+          tokens.reload();
+        }} />
+      </Can>
       {issued ? <IssuedLink key={issued.id} issued={issued} onDone={() => {
         setIssued(null);
         document.getElementById('enrol-issue-title')?.focus();

@@ -7,6 +7,7 @@ import { Link } from 'wouter-preact';
 import { api, ok } from '../../api/client';
 import { ConfirmButton } from '../../components/confirm';
 import { Badge, When } from '../../components/status';
+import { Can } from '../../scope';
 import { browserDevicesPath, stateAt, tagTexts, type EnrolmentToken } from './tokens';
 
 const COLUMNS = ['Label', 'Ring', 'Used', 'State', 'Created', 'Expires', 'Actions'] as const;
@@ -90,7 +91,7 @@ export function TokenTable({ tokens, now, busy, onChanged }: { tokens: readonly 
               <td data-label="Expires">
                 <When at={token.expiresAt} />
               </td>
-              <td data-label="Actions">{state === 'active' ? <Revoke token={token} onRevoked={onChanged} /> : <span class="muted">—</span>}</td>
+              <td data-label="Actions">{state === 'active' ? <Can needs="admin" otherwise={<span class="muted">—</span>}><Revoke token={token} onRevoked={onChanged} /></Can> : <span class="muted">—</span>}</td>
             </tr>
           );
         })}

@@ -9,6 +9,7 @@ import { api, ok } from '../../api/client';
 import { useResource } from '../../api/use-resource';
 import { ConfirmButton } from '../../components/confirm';
 import { Badge, Empty, ErrorNote, Loading, PageTitle, When } from '../../components/status';
+import { Can } from '../../scope';
 import { JsonDetails } from '../audit/json-details';
 import '../audit/audit.css';
 import './jobs.css';
@@ -93,10 +94,12 @@ export function JobsPage() {
                 <td class="num">{job.counts.failed}</td>
                 <td>{job.lastRun?.error ? <span class="error-text">{job.lastRun.error}</span> : <span class="muted">—</span>}</td>
                 <td>
-                  <ConfirmButton label={`Run ${job.name} now`} title={`Run ${job.name} now?`} onConfirm={() => run(job.name)}>
-                    <p>{job.description}</p>
-                    <p class="hint">It runs after any run in progress; the page shows its outcome.</p>
-                  </ConfirmButton>
+                  <Can needs="operator" otherwise={<span class="muted">—</span>}>
+                    <ConfirmButton label={`Run ${job.name} now`} title={`Run ${job.name} now?`} onConfirm={() => run(job.name)}>
+                      <p>{job.description}</p>
+                      <p class="hint">It runs after any run in progress; the page shows its outcome.</p>
+                    </ConfirmButton>
+                  </Can>
                 </td>
               </tr>
             ))}

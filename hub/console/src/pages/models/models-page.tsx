@@ -2,6 +2,7 @@
 import { Link } from 'wouter-preact';
 import { useResource } from '../../api/use-resource';
 import { Empty, ErrorNote, Loading, PageTitle, When } from '../../components/status';
+import { Can, NeedsScope } from '../../scope';
 import { formatBytes } from './format';
 import { isVersionEvent, loadModels, versionHref } from './models-api';
 import { UploadModelForm } from './upload-model-form';
@@ -62,7 +63,9 @@ export function ModelsPage() {
           ))}
         </table>
       )}
-      <UploadModelForm onUploaded={models.reload} />
+      <Can needs="operator" otherwise={<NeedsScope needs="operator" what="Uploading a model" />}>
+        <UploadModelForm onUploaded={models.reload} />
+      </Can>
     </>
   );
 }

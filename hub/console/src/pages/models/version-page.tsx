@@ -8,6 +8,7 @@ import { Link } from 'wouter-preact';
 import { useState } from 'preact/hooks';
 import { useResource } from '../../api/use-resource';
 import { Badge, ErrorNote, Loading, PageTitle, When } from '../../components/status';
+import { Can } from '../../scope';
 import { datasetHref } from '../datasets/datasets-api';
 import { BaselineMetrics } from './baseline-metrics';
 import { CompareSource } from './compare-source';
@@ -137,7 +138,11 @@ export function VersionPage({ params }: { params: Record<string, string | undefi
           <QuantizationFacts mode={data.manifest.quantization} lineage={data.manifest.lineage} />
           <LineageParams lineage={data.manifest.lineage} />
           <DerivedVersions source={data} refresh={quantized} />
-          {data.manifest.quantization === 'none' ? <QuantizeForm key={`${model}@${version}`} model={model} version={version} onQuantized={() => setQuantized((count) => count + 1)} /> : null}
+          {data.manifest.quantization === 'none' ? (
+            <Can needs="operator">
+              <QuantizeForm key={`${model}@${version}`} model={model} version={version} onQuantized={() => setQuantized((count) => count + 1)} />
+            </Can>
+          ) : null}
         </>
       )}
     </>

@@ -9,6 +9,7 @@ import { Link } from 'wouter-preact';
 import { api, ok } from '../../api/client';
 import { useResource } from '../../api/use-resource';
 import { Badge, ErrorNote, Loading, PageTitle, Progress, When } from '../../components/status';
+import { Can } from '../../scope';
 import { RolloutActions } from './actions';
 import { MemberTable } from './members';
 import { DeviceCounts, StepList } from './step-list';
@@ -30,7 +31,7 @@ export function RolloutPage({ params }: { params: Record<string, string | undefi
   const data = acted && acted.id === id && rollout.data && acted.updatedAt > rollout.data.updatedAt ? acted : rollout.data;
   return (
     <>
-      <PageTitle actions={data ? <RolloutActions rollout={data} onDone={setActed} /> : null}>{data ? `Rollout of ${data.model}@${data.version}` : 'Rollout'}</PageTitle>
+      <PageTitle actions={data ? <Can needs="operator"><RolloutActions rollout={data} onDone={setActed} /></Can> : null}>{data ? `Rollout of ${data.model}@${data.version}` : 'Rollout'}</PageTitle>
       <ErrorNote error={rollout.error} />
       {data ? <RolloutView rollout={data} /> : rollout.error ? null : <Loading what="the rollout" />}
     </>

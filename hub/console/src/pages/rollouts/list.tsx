@@ -3,6 +3,7 @@ import { Link } from 'wouter-preact';
 import { api, ok } from '../../api/client';
 import { useResource } from '../../api/use-resource';
 import { Badge, Empty, ErrorNote, Loading, PageTitle, Progress, When } from '../../components/status';
+import { Can } from '../../scope';
 import './rollouts.css';
 
 export function RolloutsPage() {
@@ -11,9 +12,11 @@ export function RolloutsPage() {
     <>
       <PageTitle
         actions={
-          <Link href="/rollouts/new" class="button primary">
-            New rollout
-          </Link>
+          <Can needs="operator">
+            <Link href="/rollouts/new" class="button primary">
+              New rollout
+            </Link>
+          </Can>
         }
       >
         Rollouts

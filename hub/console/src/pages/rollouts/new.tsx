@@ -8,6 +8,7 @@ import { Link, useLocation } from 'wouter-preact';
 import { api, ok } from '../../api/client';
 import { useResource } from '../../api/use-resource';
 import { ErrorNote, Loading, PageTitle } from '../../components/status';
+import { Can, NeedsScope } from '../../scope';
 import { draftOf, type Draft } from './draft';
 import { CheckField, FieldMessages, fieldId, SelectField } from './fields';
 import { NO_MESSAGES, placeError, type Messages } from './messages';
@@ -24,7 +25,9 @@ export function NewRolloutPage() {
     <>
       <PageTitle>New rollout</PageTitle>
       <ErrorNote error={setup.error} />
-      {setup.data ? <RolloutForm models={setup.data.models} defaultDraft={draftOf(setup.data.plan)} rings={setup.data.rings} /> : setup.error ? null : <Loading what="models and the default plan" />}
+      <Can needs="operator" otherwise={<NeedsScope needs="operator" what="Starting a rollout" />}>
+        {setup.data ? <RolloutForm models={setup.data.models} defaultDraft={draftOf(setup.data.plan)} rings={setup.data.rings} /> : setup.error ? null : <Loading what="models and the default plan" />}
+      </Can>
     </>
   );
 }

@@ -8,6 +8,7 @@ import { api, ok } from '../../api/client';
 import { useResource } from '../../api/use-resource';
 import { ConfirmButton } from '../../components/confirm';
 import { Badge, ErrorNote, Loading, PageTitle, Progress, When } from '../../components/status';
+import { Can } from '../../scope';
 import { LossChart } from './loss-chart';
 import { MetricsTable } from './metrics-table';
 import { MetricVerdict } from './metric-verdict';
@@ -35,9 +36,11 @@ function RunPage({ id }: { id: string }) {
       <PageTitle
         actions={
           data && isActive(data.status) ? (
-            <ConfirmButton label="Cancel run" title={`Cancel training run ${shortId(id)}?`} danger onConfirm={cancel}>
-              <p>The run stops; nothing is registered. A finished run cannot be cancelled.</p>
-            </ConfirmButton>
+            <Can needs="operator">
+              <ConfirmButton label="Cancel run" title={`Cancel training run ${shortId(id)}?`} danger onConfirm={cancel}>
+                <p>The run stops; nothing is registered. A finished run cannot be cancelled.</p>
+              </ConfirmButton>
+            </Can>
           ) : null
         }
       >

@@ -3,6 +3,7 @@ import { useState } from 'preact/hooks';
 import { api, ok } from '../../api/client';
 import { useResource } from '../../api/use-resource';
 import { ErrorNote, Loading, PageTitle } from '../../components/status';
+import { Can, NeedsScope } from '../../scope';
 import { compareHash } from './compare-ids';
 import { RunsTable } from './runs-table';
 import { StartForm } from './start-form';
@@ -34,7 +35,9 @@ export function TrainingRunsPage() {
       </p>
       <ErrorNote error={runs.error} />
       {runs.data ? <RunsTable runs={runs.data} picked={picked} onPick={toggle} /> : runs.error ? null : <Loading what="training runs" />}
-      <StartForm />
+      <Can needs="operator" otherwise={<NeedsScope needs="operator" what="Starting a training run" />}>
+        <StartForm />
+      </Can>
     </>
   );
 }

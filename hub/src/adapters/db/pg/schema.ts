@@ -406,8 +406,10 @@ export const adminSessions = pgTable(
     csrfToken: text('csrf_token').notNull(),
     createdAt: text('created_at').notNull(),
     expiresAt: text('expires_at').notNull(),
+    scope: text('scope').$type<'read' | 'operator' | 'admin'>().notNull().default('admin'),
+    tokenId: text('token_id'),
   },
-  (t) => [index('admin_sessions_expires').on(t.expiresAt)],
+  (t) => [index('admin_sessions_expires').on(t.expiresAt), index('admin_sessions_token').on(t.tokenId)],
 );
 
 /** One-time console sign-in links (`npm run demo` prints one): the SHA-256 of the code, used once, then gone. */
@@ -417,8 +419,10 @@ export const adminSignInLinks = pgTable(
     idHash: text('id_hash').primaryKey(),
     createdAt: text('created_at').notNull(),
     expiresAt: text('expires_at').notNull(),
+    scope: text('scope').$type<'read' | 'operator' | 'admin'>().notNull().default('admin'),
+    tokenId: text('token_id'),
   },
-  (t) => [index('admin_sign_in_links_expires').on(t.expiresAt)],
+  (t) => [index('admin_sign_in_links_expires').on(t.expiresAt), index('admin_sign_in_links_token').on(t.tokenId)],
 );
 
 /** Browser enrolment tokens (issue 14): only the token's SHA-256 is kept; `used` grows in one conditional update. */
@@ -438,4 +442,22 @@ export const enrolmentTokens = pgTable(
     revokedAt: text('revoked_at'),
   },
   (t) => [uniqueIndex('enrolment_tokens_token_hash').on(t.tokenHash), index('enrolment_tokens_created').on(t.createdAt)],
+);
+
+/** Scoped admin tokens (issue 16): only the token's SHA-256 is kept; names are unique for good. */
+export const adminTokens = pgTable(
+  'admin_tokens',
+  {
+    id: text('id').primaryKey(),
+    name: text('name').notNull(),
+    scope: text('scope').$type<'read' | 'operator' | 'admin'>().notNull(),
+    tokenHash: text('token_hash').notNull(),
+    createdAt: text('created_at').notNull(),
+    createdBy: text('created_by').notNull(),
+    expiresAt: text('expires_at'),
+    lastUsedAt: text('last_used_at'),
+    rotatedAt: text('rotated_at'),
+    revokedAt: text('revoked_at'),
+  },
+  (t) => [uniqueIndex('admin_tokens_token_hash').on(t.tokenHash), uniqueIndex('admin_tokens_name').on(t.name), index('admin_tokens_created').on(t.createdAt)],
 );
