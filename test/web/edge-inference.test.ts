@@ -14,7 +14,7 @@ import mqtt from 'mqtt';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startAgent, type Agent } from '@edgefleet/agent';
-import { desiredTopic, generateSigningKey, signPayload, type DeploymentDoc, type Envelope, type ErrorCode, type TensorJson } from '@edgefleet/protocol';
+import { desiredTopic, generateSigningKey, releaseRefOf, signPayload, type DeploymentDoc, type Envelope, type ErrorCode, type TensorJson } from '@edgefleet/protocol';
 import { mnistCsv, mnistRows } from '../fixtures/datasets';
 import { expectAccessible, launchChromium, openConsole, saveScreenshot } from '../support/browser';
 import { enrol, predict, testLogger, waitForReport, FAST_AGENT_TUNING, tempDir, type TempDir } from '../support/harness';
@@ -146,7 +146,7 @@ describe('browser edge inference', () => {
     /** The hub's doc for the page, to derive forged variants from. */
     async function currentDoc(): Promise<DeploymentDoc> {
       const view = await hubApi<{ assignment: { seq: number } }>('GET', `/api/v1/devices/${page.device}`);
-      return { type: 'deployment', v: 1, device: page.device, seq: view.body.assignment.seq + 1, expires: new Date(Date.now() + 3_600_000).toISOString(), rollout: null, active: v1.manifestEnvelope, previous: null, allowDowngrade: false, statsIntervalS: 60 };
+      return { type: 'deployment', v: 1, device: page.device, seq: view.body.assignment.seq + 1, expires: new Date(Date.now() + 3_600_000).toISOString(), rollout: null, active: await releaseRefOf(v1.manifestEnvelope), previous: null, allowDowngrade: false, statsIntervalS: 60 };
     }
     const publishDoc = (envelope: Envelope) => fleet.hub.publish(desiredTopic(page.device), JSON.stringify(envelope), { retain: false });
 
@@ -175,7 +175,8 @@ describe('browser edge inference', () => {
 
     it('a release manifest signed by an unknown key is E_SIG_UNTRUSTED', async () => {
       const stranger = (await generateSigningKey()).key;
-      const doc = { ...(await currentDoc()), active: await signPayload(v1.manifest, [stranger]) };
+      // Inline, as older hubs sent it: without its reference profile, well under the size a device takes.
+      const doc = { ...(await currentDoc()), active: await signPayload({ ...v1.manifest, reference: null }, [stranger]) };
       await expectRefused('E_SIG_UNTRUSTED', async () => publishDoc(await signPayload(doc, [fleet.hub.releaseKey])));
     });
 

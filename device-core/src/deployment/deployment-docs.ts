@@ -57,6 +57,12 @@ export class DeploymentDocs<E extends RuntimeFailure> {
   private queue: Promise<void> = Promise.resolve();
   private cancelRetry: (() => void) | null = null;
   private retryDelayMs = 0;
+  /**
+   * Counts deployment messages: a doc waiting for its manifest is tried again only while no newer
+   * message came. Stopping the timer is not enough: the older doc may be in the middle of its
+   * fetch when the newer one arrives, and would schedule its retry after the newer one was taken.
+   */
+  private generation = 0;
   private readonly trustChain: TrustFollower<E>;
 
   constructor(private readonly deps: DeploymentDocsDeps<E>) {
@@ -79,7 +85,8 @@ export class DeploymentDocs<E extends RuntimeFailure> {
     // A newer message replaces a doc waiting to be tried again.
     this.stopRetry();
     this.trustChain.dropHeld();
-    return this.enqueue(() => this.handleDesired(bytes));
+    const generation = ++this.generation;
+    return this.enqueue(() => this.handleDesired(bytes, false, generation));
   }
 
   trust(bytes: Uint8Array): Promise<void> {
@@ -107,13 +114,14 @@ export class DeploymentDocs<E extends RuntimeFailure> {
     return this.queue;
   }
 
-  private retryLater(bytes: Uint8Array, error: E): void {
+  private retryLater(bytes: Uint8Array, error: E, generation: number): void {
     const { retry, logger } = this.deps;
+    if (generation !== this.generation) return;
     this.retryDelayMs = Math.min(retry.maxMs, this.retryDelayMs === 0 ? retry.baseMs : this.retryDelayMs * 2);
     logger.warn('deployment doc not checked yet: its release manifest could not be fetched; trying again', { code: error.code, message: error.message, inMs: this.retryDelayMs });
     this.cancelRetry = this.deps.schedule(() => {
       this.cancelRetry = null;
-      void this.enqueue(() => this.handleDesired(bytes));
+      if (generation === this.generation) void this.enqueue(() => this.handleDesired(bytes, false, generation));
     }, this.retryDelayMs);
   }
 
@@ -126,7 +134,7 @@ export class DeploymentDocs<E extends RuntimeFailure> {
   }
 
   /** `afterRotation`: judged again after the trust moved on; it does not ask the hub for newer trust again. */
-  private async handleDesired(bytes: Uint8Array, afterRotation = false): Promise<void> {
+  private async handleDesired(bytes: Uint8Array, afterRotation = false, generation = this.generation): Promise<void> {
     const { state, logger, errors } = this.deps;
     let verdict: DeploymentDecision;
     try {
@@ -141,7 +149,7 @@ export class DeploymentDocs<E extends RuntimeFailure> {
     } catch (thrown) {
       const error = errors.toError(thrown, 'E_SCHEMA', 'deployment doc rejected');
       // The hub out of reach is not the doc's fault: nothing is refused, the doc waits.
-      if (error.transient) return this.retryLater(bytes, error);
+      if (error.transient) return this.retryLater(bytes, error, generation);
       // THREATS "Keys": signed by a key a newer trust document names (the release key rotated
       // while this device was away): walk the hub's chain, then judge the doc again.
       if (error.code === 'E_SIG_UNTRUSTED' && !afterRotation) {

@@ -233,6 +233,9 @@ describe('fuzzing the HTTP API of a real hub', () => {
           range.map((r) => ({ path: `/artifacts/${detail.sha256}`, range: r })),
         ),
         async ({ path, range: header }) => {
+          // `..` segments are resolved by the client: one that leaves the routes under test (e.g. to
+          // the console's `/`, 503 while it is not built) is not what this property is about.
+          fc.pre(/^\/(api\/v1|device\/v1|artifacts)\//.test(new URL(path, 'http://hub').pathname));
           const sent = await send('GET', path, undefined, header === undefined ? {} : { range: header });
           const what = `GET ${path.slice(0, 300)} (Range ${header}): ${sent.status} ${sent.text.slice(0, 300)}`;
           expect(sent.status, what).toBeLessThan(500);
