@@ -4,7 +4,7 @@
  * which a hub restart under load produced (test/e2e/hub-crash.test.ts).
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { buildTrustDoc, envelopeBytes, generateSigningKey, releaseRefOf, signPayload, signTrustDoc, type Envelope, type ReportedError, type SigningKey } from '@edgefleet/protocol';
+import { buildTrustDoc, envelopeBytes, generateSigningKey, releaseRefOf, signPayload, signTrustDoc, type ReportedError, type SigningKey } from '@edgefleet/protocol';
 import { DeploymentDocs, emptyPersistedState, type PersistedState, type RuntimeFailure, type TrustState } from '../../src/index';
 import { makeDeployment, makeRelease } from '../../../test/fixtures/signing';
 
