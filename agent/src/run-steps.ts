@@ -12,6 +12,7 @@ import type { SandboxReport } from './adapters/probe-sandbox';
 import type { SandboxPassed } from './adapters/sandbox-passed';
 import type { ResolvedOptions } from './config';
 import { probeOf } from './probe-source';
+import { SharedWork } from './core/shared-work';
 import { AgentError } from './errors';
 import type { AgentLogger } from './logger';
 import type { World } from './world';
@@ -158,7 +159,7 @@ export const executors: Executors = {
  * Sandbox checks under way in this process, by bytes and memory limit: the agents of one process
  * (a simulated fleet) installing the same model share one child instead of starting one each.
  */
-const checking = new Map<string, Promise<SandboxReport>>();
+const checking = new SharedWork<SandboxReport>();
 
 /**
  * Bytes new to this device are scanned, opened and probed in the sandbox (runtime.ts
@@ -168,14 +169,8 @@ async function loadGuarded(bytes: Uint8Array, release: ReleaseManifest, ctx: Ste
   const { sha256 } = release.artifact;
   const { memoryMb } = ctx.options.modelLimits;
   if (!(await ctx.sandboxPassed.has(sha256, memoryMb))) {
-    const key = `${sha256}:${memoryMb}`;
-    let check = checking.get(key);
-    if (!check) {
-      // Registered before its first await, so an agent arriving meanwhile finds it.
-      check = (async () => checkNewModel(bytes, release, await probeOf(release, ctx), ctx.options.modelLimits, ctx.signal))().finally(() => checking.delete(key));
-      checking.set(key, check);
-    }
-    const sandbox = await check;
+    // Each agent waits under its own signal: a newer doc for one of them ends its wait at once.
+    const sandbox = await checking.join(`${sha256}:${memoryMb}`, ctx.signal, async (signal) => checkNewModel(bytes, release, await probeOf(release, ctx), ctx.options.modelLimits, signal));
     ctx.logger.info('model passed the sandbox', { model: release.model, version: release.version, ...sandbox });
     await ctx.sandboxPassed.add(sha256, memoryMb);
   }
