@@ -1,5 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
+import { LongestFirstSequencer } from './test/support/sequencer';
 
 export default defineConfig({
   test: {
@@ -10,6 +11,7 @@ export default defineConfig({
     // Two files at a time on the 2-core CI machine (the default leaves one core idle): most tests
     // wait on brokers, agents and child processes rather than compute.
     maxWorkers: 2,
+    sequence: { sequencer: LongestFirstSequencer },
     // EDGEFLEET_TEST_DATABASE=postgres: the hubs of the run use a private PostgreSQL instead of SQLite.
     // The admin console is built once for the browser tests (test/support/console-global-setup.ts).
     globalSetup: [fileURLToPath(new URL('./test/support/postgres-global-setup.ts', import.meta.url)), fileURLToPath(new URL('./test/support/console-global-setup.ts', import.meta.url))],
