@@ -1,6 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
-import { LongestFirstSequencer } from './test/support/sequencer';
+import { LongestFirstSequencer } from './test/support/sequencer.ts';
 
 export default defineConfig({
   test: {

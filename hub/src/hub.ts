@@ -110,7 +110,9 @@ export async function startHub(options: HubOptions): Promise<Hub> {
   };
 
   try {
-    const opened: OpenedDb = await openDatabase(options.databaseUrl !== undefined ? { url: options.databaseUrl } : { path: join(dataDir, 'edgefleet.db') });
+    const opened: OpenedDb = await openDatabase(options.databaseUrl !== undefined ? { url: options.databaseUrl } : { path: join(dataDir, 'edgefleet.db') }, {
+      onIdleConnectionLost: (error) => logger.warn('database connection lost while idle; the next query connects again', { reason: error.message }),
+    });
     cleanups.push(() => opened.close());
     for (const warning of opened.warnings) logger.warn(warning);
     const { db } = opened;

@@ -39,6 +39,9 @@ const NOT_LINKED = new Set(['.git', 'data', 'agent-data', 'dist-agent']);
  */
 const COPIED = new Set(['agent']);
 
+/** Environment variables that say how this machine reaches the network, passed to examples as they are. */
+const NETWORK_ENV = ['NODE_EXTRA_CA_CERTS', 'SSL_CERT_FILE', 'SSL_CERT_DIR', 'HTTP_PROXY', 'HTTPS_PROXY', 'NO_PROXY', 'http_proxy', 'https_proxy', 'no_proxy', 'npm_config_registry', 'npm_config_cafile', 'npm_config_proxy', 'npm_config_https_proxy', 'npm_config_noproxy'];
+
 export class DocShell {
   private readonly clone: string;
   private readonly home: string;
@@ -100,6 +103,9 @@ export class DocShell {
 
   private environment(allowHttpErrors: boolean): NodeJS.ProcessEnv {
     const env: NodeJS.ProcessEnv = {
+      // The reader's network settings come along (a registry behind a proxy or a private CA):
+      // docs/agent.md installs the packed agent's dependencies from the registry.
+      ...Object.fromEntries(NETWORK_ENV.flatMap((name) => (process.env[name] === undefined ? [] : [[name, process.env[name]]]))),
       PATH: `${this.binDir}:${process.env.PATH ?? ''}`,
       HOME: this.home,
       LANG: 'C.UTF-8',

@@ -37,8 +37,17 @@ const POSTGRES_MIGRATIONS = fileURLToPath(new URL('../../../drizzle-pg', import.
 /** Any fixed key: replicas starting together take turns migrating instead of racing. */
 const MIGRATION_LOCK_KEY = 0x6564_6765;
 
-export async function openDatabase(target: DatabaseTarget): Promise<OpenedDb> {
-  return 'url' in target ? openPostgres(target.url) : openSqlite(target.path);
+export interface OpenOptions {
+  /**
+   * PostgreSQL: an idle pooled connection ended from the server's side (a restart, a failover,
+   * an administrator's pg_terminate_backend). The pool drops it and the next query connects
+   * anew; without a listener node-postgres raises it as an uncaught exception and the hub dies.
+   */
+  onIdleConnectionLost?: (error: Error) => void;
+}
+
+export async function openDatabase(target: DatabaseTarget, options: OpenOptions = {}): Promise<OpenedDb> {
+  return 'url' in target ? openPostgres(target.url, options) : openSqlite(target.path);
 }
 
 function openSqlite(path: string): OpenedDb {
@@ -59,8 +68,9 @@ function openSqlite(path: string): OpenedDb {
   };
 }
 
-async function openPostgres(url: string): Promise<OpenedDb> {
+async function openPostgres(url: string, options: OpenOptions): Promise<OpenedDb> {
   const pool = postgresPool(url);
+  pool.on('error', (error) => options.onIdleConnectionLost?.(error));
   try {
     const client = await pool.connect();
     try {
