@@ -95,7 +95,7 @@ function retainedArrivals(timings: readonly DeviceTimings[], since: number, from
 
 const serving = (version: string) => (devices: readonly DeviceSnapshot[]) => devices.every((d) => d.phase === 'serving' && d.active?.version === version);
 
-async function cpuOver<T>(hub: Pick<HubProcess, 'usage'>, run: () => Promise<T>): Promise<{ result: T; cpuMicros: number }> {
+async function cpuOver<T>(hub: { usage(): Promise<Pick<HubUsage, 'cpuMicros'>> }, run: () => Promise<T>): Promise<{ result: T; cpuMicros: number }> {
   const before = await hub.usage();
   const result = await run();
   const after = await hub.usage();
@@ -103,7 +103,7 @@ async function cpuOver<T>(hub: Pick<HubProcess, 'usage'>, run: () => Promise<T>)
 }
 
 /** RSS once the process settled: a second idle, then a full GC where the process allows it. */
-async function idleRss(target: { gc?: () => Promise<void>; usage(): Promise<HubUsage> }): Promise<number> {
+async function idleRss(target: { gc?: () => Promise<void>; usage(): Promise<Pick<HubUsage, 'rssBytes'>> }): Promise<number> {
   await sleep(1_000);
   await target.gc?.();
   return (await target.usage()).rssBytes;

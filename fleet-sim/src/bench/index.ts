@@ -25,6 +25,7 @@ import { databaseSection } from './database-bench';
 import { devicePagesSection } from './device-pages-bench';
 import { consoleDevicesSection } from './console-devices-bench';
 import { webRuntimeSection } from './web-runtime-bench';
+import { hostileInputsSection } from './hostile-inputs-bench';
 
 const EPOCHS = Number(process.env.BENCH_EPOCHS ?? 3);
 const RUNS = { batch1: 2000, batch64: 300 };
@@ -114,6 +115,7 @@ function sections(quick: boolean): Array<[string, () => Promise<string> | string
     ['device-pages', () => devicePagesSection({ devices: quick ? 2_000 : 10_000 })],
     ['console-devices', () => consoleDevicesSection({ devices: quick ? 2_000 : 10_000 })],
     ['web-runtime', webRuntimeSection],
+    ['hostile-inputs', () => hostileInputsSection({ quick })],
   ];
 }
 

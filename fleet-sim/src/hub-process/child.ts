@@ -6,6 +6,7 @@
  * 'stop' }` with `{ id, result }`. When its parent goes away (IPC disconnect) it closes the hub
  * and exits.
  */
+import { readFile, writeFile } from 'node:fs/promises';
 import { startHub, type Hub } from '@edgefleet/hub';
 import { z } from 'zod';
 
@@ -46,9 +47,18 @@ export interface HubUsage {
   /** user + system CPU since start, microseconds */
   cpuMicros: number;
   connections: number;
+  /** the process's peak resident set since it started or since the last 'reset-peak' (Linux VmHWM) */
+  peakRssBytes: number;
 }
 
-const commandSchema = z.strictObject({ id: z.number().int(), cmd: z.enum(['usage', 'gc', 'stop']) });
+const commandSchema = z.strictObject({ id: z.number().int(), cmd: z.enum(['usage', 'gc', 'reset-peak', 'stop']) });
+
+/** VmHWM from /proc/self/status; elsewhere the peak Node reports (which no reset affects). */
+async function peakRss(): Promise<number> {
+  const status = await readFile('/proc/self/status', 'utf8').catch(() => '');
+  const kib = /^VmHWM:\s+(\d+) kB/m.exec(status)?.[1];
+  return (kib === undefined ? process.resourceUsage().maxRSS : Number(kib)) * 1024;
+}
 
 const toStderr = (message: string, fields?: object): void => {
   process.stderr.write(`hub: ${message}${fields ? ` ${JSON.stringify(fields).slice(0, 300)}` : ''}\n`);
@@ -77,10 +87,16 @@ async function main(): Promise<void> {
     if (cmd === 'gc') {
       globalThis.gc?.();
       answer(null);
+    } else if (cmd === 'reset-peak') {
+      // Linux: "5" resets the peak resident set (VmHWM) to the current one (proc(5), clear_refs).
+      void writeFile('/proc/self/clear_refs', '5').then(
+        () => answer(true),
+        () => answer(false),
+      );
     } else if (cmd === 'usage') {
       const cpu = process.cpuUsage();
       const memory = process.memoryUsage();
-      void connections().then((count) => answer({ rssBytes: memory.rss, heapUsedBytes: memory.heapUsed, cpuMicros: cpu.user + cpu.system, connections: count } satisfies HubUsage));
+      void Promise.all([connections(), peakRss()]).then(([count, peak]) => answer({ rssBytes: memory.rss, heapUsedBytes: memory.heapUsed, cpuMicros: cpu.user + cpu.system, connections: count, peakRssBytes: peak } satisfies HubUsage));
     } else {
       // Exit once the answer is on its way (process.exit right after send could drop it).
       void close().then(() => answer(null, () => process.exit(0)));

@@ -98,6 +98,11 @@ export class HubProcess {
     return (await this.current().request('usage')) as HubUsage;
   }
 
+  /** Resets the peak resident set that usage() reports to the current one (Linux); false where it cannot. */
+  async resetPeak(): Promise<boolean> {
+    return (await this.current().request('reset-peak')) === true;
+  }
+
   /** a full garbage collection (the child runs with --expose-gc), before reading memory */
   async gc(): Promise<void> {
     await this.current().request('gc');

@@ -18,7 +18,8 @@ export interface RawFleet {
   publishAll(): Promise<void>;
   /** arrival times (epoch ms) per device since the last call */
   arrivals(): Promise<Map<string, number[]>>;
-  usage(): Promise<HubUsage>;
+  /** the bare broker's process (no peak: it is never reset) */
+  usage(): Promise<Omit<HubUsage, 'peakRssBytes'>>;
   close(): Promise<void>;
 }
 
@@ -48,7 +49,7 @@ export async function startRawFleet(devices: readonly string[], options: { docBy
       for (const part of await all('arrivals')) for (const [device, times] of Object.entries(part as Record<string, number[]>)) out.set(device, times);
       return out;
     },
-    usage: async () => (await broker.request('usage')) as HubUsage,
+    usage: async () => (await broker.request('usage')) as Omit<HubUsage, 'peakRssBytes'>,
     close: async () => {
       await Promise.all(clients.map((c) => c.request('stop').catch(() => undefined)));
       await broker.request('stop').catch(() => undefined);
