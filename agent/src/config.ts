@@ -118,10 +118,10 @@ export const DEFAULT_MAX_ARTIFACT_BYTES = 512 * 1024 * 1024;
  * The sandbox's memory: node and onnxruntime alone take about 100 MiB of it, so 512 leaves some
  * 400 for the model (Silero VAD and MNIST CNNs need a few MiB; a small device has 1 to 2 GiB).
  */
-export const DEFAULT_MODEL_MEMORY_MB = 512;
+const DEFAULT_MODEL_MEMORY_MB = 512;
 const MIN_MODEL_MEMORY_MB = 128;
 const MAX_MODEL_MEMORY_MB = 1024 * 1024;
-export const DEFAULT_PROBE_TIMEOUT_MS = 60_000;
+const DEFAULT_PROBE_TIMEOUT_MS = 60_000;
 
 function modelLimitsOf(options: AgentOptions): ResolvedOptions['modelLimits'] {
   const memoryMb = options.modelMemoryMb ?? DEFAULT_MODEL_MEMORY_MB;

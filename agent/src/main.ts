@@ -18,6 +18,8 @@ Configured by the environment:
   EDGEFLEET_BROKER_URL           the MQTT broker (default: what the hub says)
   EDGEFLEET_AGENT_DATA_DIR       state and models (default: $STATE_DIRECTORY under systemd, else ./agent-data)
   EDGEFLEET_AGENT_PORT           the local API on 127.0.0.1 (default 8181)
+  EDGEFLEET_AGENT_ALLOWED_ORIGINS  web origins (https://host:port, comma-separated) whose pages may call that API (default none)
+  EDGEFLEET_AGENT_ALLOWED_HOSTS    host names that API answers to besides localhost and IP addresses (comma-separated)
   EDGEFLEET_AGENT_MODEL_MEMORY_MB  memory a new model may use in the sandbox probe (default 512)
   EDGEFLEET_AGENT_PROBE_TIMEOUT_S  time that probe may take (default 60)
 Options: --help, --version

@@ -8,12 +8,25 @@
  * that verifies but does not parse is E_PROBE_FAILED. Either way the install fails and what
  * serves keeps serving.
  */
+import { createHash } from 'node:crypto';
 import { isProbeRef, openProbeBlob, ProtocolError, type Probe, type ProbeRef, type ReleaseManifest } from '@edgefleet/protocol';
 import { downloadArtifact } from './adapters/download';
 import { AgentError, toAgentError } from './errors';
 import type { StepContext } from './run-steps';
 
-export async function probeOf(release: ReleaseManifest, ctx: StepContext): Promise<Probe> {
+/** What fetching a probe uses of one agent's step: its files, credentials, hub and signal. */
+export type ProbeContext = Pick<StepContext, 'files' | 'options' | 'authorization' | 'fetch' | 'logger' | 'signal'>;
+
+/**
+ * What a sandbox check of a release's bytes depends on besides the bytes and the limits: its
+ * probe (inline, or the blob's hash) and the inputs it declares (the probe's tensors are checked
+ * against them). Two releases of the same bytes with another probe are checked again.
+ */
+export function probeIdentity(release: ReleaseManifest): string {
+  return createHash('sha256').update(JSON.stringify({ probe: release.probe, inputs: release.io.inputs })).digest('hex');
+}
+
+export async function probeOf(release: ReleaseManifest, ctx: ProbeContext): Promise<Probe> {
   const { probe } = release;
   if (!isProbeRef(probe)) return probe;
   const context = `${release.model}@${release.version}: probe blob ${probe.sha256.slice(0, 12)}`;
@@ -31,7 +44,7 @@ export async function probeOf(release: ReleaseManifest, ctx: StepContext): Promi
   }
 }
 
-async function fetchProbeBlob(ref: ProbeRef, ctx: StepContext): Promise<Uint8Array> {
+async function fetchProbeBlob(ref: ProbeRef, ctx: ProbeContext): Promise<Uint8Array> {
   const { tuning, hubUrl } = ctx.options;
   await downloadArtifact({
     url: `${hubUrl}/artifacts/${ref.sha256}`,

@@ -11,7 +11,7 @@ import { checkNewModel, LoadedModel } from './adapters/runtime';
 import type { SandboxReport } from './adapters/probe-sandbox';
 import type { SandboxPassed } from './adapters/sandbox-passed';
 import type { ResolvedOptions } from './config';
-import { probeOf } from './probe-source';
+import { probeIdentity, probeOf, type ProbeContext } from './probe-source';
 import { SharedWork } from './core/shared-work';
 import { AgentError } from './errors';
 import type { AgentLogger } from './logger';
@@ -156,23 +156,33 @@ export const executors: Executors = {
 };
 
 /**
- * Sandbox checks under way in this process, by bytes and memory limit: the agents of one process
+ * Sandbox checks under way in this process, by bytes, limits and probe: the agents of one process
  * (a simulated fleet) installing the same model share one child instead of starting one each.
  */
 const checking = new SharedWork<SandboxReport>();
 
+/** What loading a model through the sandbox uses of one agent's step (tests give it without a World). */
+export type GuardContext = ProbeContext & Pick<StepContext, 'sandboxPassed'>;
+
 /**
  * Bytes new to this device are scanned, opened and probed in the sandbox (runtime.ts
- * checkNewModel), then loaded here; bytes that passed before (a restart, a rollback) are loaded at once.
+ * checkNewModel), then loaded here; bytes that passed before with the same probe (a restart, a
+ * rollback) are loaded at once.
  */
-async function loadGuarded(bytes: Uint8Array, release: ReleaseManifest, ctx: StepContext): Promise<LoadedModel> {
+export async function loadGuarded(bytes: Uint8Array, release: ReleaseManifest, ctx: GuardContext): Promise<LoadedModel> {
   const { sha256 } = release.artifact;
-  const { memoryMb } = ctx.options.modelLimits;
-  if (!(await ctx.sandboxPassed.has(sha256, memoryMb))) {
+  const limits = ctx.options.modelLimits;
+  const probeId = probeIdentity(release);
+  if (!(await ctx.sandboxPassed.has(sha256, limits.memoryMb, probeId))) {
+    // The probe is this agent's own (its files, credentials and signal): fetched inside the shared
+    // check, the first agent's newer doc would fail the check for every agent waiting on it.
+    const probe = await probeOf(release, ctx);
     // Each agent waits under its own signal: a newer doc for one of them ends its wait at once.
-    const sandbox = await checking.join(`${sha256}:${memoryMb}`, ctx.signal, async (signal) => checkNewModel(bytes, release, await probeOf(release, ctx), ctx.options.modelLimits, signal));
+    // Nothing of one agent's context is used inside: only values the key pins and the shared signal.
+    const key = `${sha256}:${limits.memoryMb}:${limits.timeoutMs}:${probeId}`;
+    const sandbox = await checking.join(key, ctx.signal, (signal) => checkNewModel(bytes, release, probe, limits, signal));
     ctx.logger.info('model passed the sandbox', { model: release.model, version: release.version, ...sandbox });
-    await ctx.sandboxPassed.add(sha256, memoryMb);
+    await ctx.sandboxPassed.add(sha256, limits.memoryMb, probeId);
   }
   return LoadedModel.load(bytes, release);
 }

@@ -21,7 +21,7 @@ export const MAX_SIGNED_DOC_BYTES = 256 * 1024;
 export const MAX_DEVICE_PACKET_BYTES = MAX_SIGNED_DOC_BYTES + 1024;
 
 /** The limit for an envelope of this kind: `release` manifests have their own, every other document MAX_SIGNED_DOC_BYTES. */
-export const envelopeLimit = (what: string): number => (what === 'release' ? MAX_RELEASE_MANIFEST_BYTES : MAX_SIGNED_DOC_BYTES);
+const envelopeLimit = (what: string): number => (what === 'release' ? MAX_RELEASE_MANIFEST_BYTES : MAX_SIGNED_DOC_BYTES);
 
 /** Throws E_TOO_LARGE naming the size and the limit when `size` bytes of `what` exceed it. */
 export function checkEnvelopeSize(size: number, what: string): void {

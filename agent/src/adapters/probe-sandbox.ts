@@ -75,11 +75,18 @@ async function residentBytes(pid: number): Promise<{ rss: number; peak: number }
 /**
  * Opens `bytes` and runs `feeds` once in a fresh child under `limits`; resolves when both went
  * through, else throws the AgentError that says why (see the file comment). `signal` stops the
- * child at once (a newer doc superseded the install): a transient E_LOAD_FAILED.
+ * child at once (a newer doc superseded the install): a transient E_LOAD_FAILED. `launch` is how
+ * the child is started (tests give one that cannot start).
  */
-export function probeInSandbox(bytes: Uint8Array, feeds: Readonly<Record<string, TypedTensorData>>, limits: SandboxLimits, signal?: AbortSignal): Promise<SandboxReport> {
+export function probeInSandbox(
+  bytes: Uint8Array,
+  feeds: Readonly<Record<string, TypedTensorData>>,
+  limits: SandboxLimits,
+  signal?: AbortSignal,
+  launch: { file: string; args: string[] } = command(limits.memoryMb),
+): Promise<SandboxReport> {
   const limitBytes = limits.memoryMb * MIB;
-  const { file, args } = command(limits.memoryMb);
+  const { file, args } = launch;
   return new Promise<SandboxReport>((resolve, reject) => {
     let child: ChildProcess;
     try {
@@ -139,7 +146,9 @@ export function probeInSandbox(bytes: Uint8Array, feeds: Readonly<Record<string,
     if (signal?.aborted) onAbort();
     signal?.addEventListener('abort', onAbort, { once: true });
     child.on('error', (cause) => stop({ kind: 'error', error: new AgentError('E_LOAD_FAILED', `the model sandbox could not start: ${cause.message}`, { transient: true, cause }) }));
-    child.on('exit', (code, killedBy) => {
+    // 'close', not 'exit': a spawn that fails after spawn() returned (EAGAIN, EACCES, ENOENT)
+    // emits 'error' and 'close' but never 'exit', and 'close' also comes after stderr's last words.
+    child.on('close', (code, killedBy) => {
       clearInterval(watch);
       clearTimeout(deadline);
       signal?.removeEventListener('abort', onAbort);

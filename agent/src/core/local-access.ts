@@ -26,7 +26,7 @@ export type AccessVerdict = { ok: true } | { ok: false; code: 'E_FORBIDDEN_HOST'
 const WILDCARDS = new Set(['0.0.0.0', '::', '[::]', '']);
 
 /** The hostname of a Host header value (`name`, `name:port`, `[v6]:port`), lower case; null when malformed. */
-export function hostnameOf(host: string): string | null {
+function hostnameOf(host: string): string | null {
   try {
     const url = new URL(`http://${host}`);
     // Anything beyond host and port (a path, credentials) is not a Host value.
@@ -57,7 +57,7 @@ const isLoopback = (hostname: string): boolean => hostname === 'localhost' || /^
  * Whether a Host names this agent. An address cannot be rebound, so any address the API listens
  * on is fine: the bound one, loopback, or any when it listens on all of them.
  */
-export function hostAllowed(hostname: string, policy: LocalAccessPolicy): boolean {
+function hostAllowed(hostname: string, policy: LocalAccessPolicy): boolean {
   if (isLoopback(hostname) || policy.allowedHosts.some((name) => name.toLowerCase() === hostname)) return true;
   const bound = WILDCARDS.has(policy.bindHost) ? null : hostnameOf(policy.bindHost.includes(':') && !policy.bindHost.startsWith('[') ? `[${policy.bindHost}]` : policy.bindHost);
   if (bound === null) return isAddress(hostname);

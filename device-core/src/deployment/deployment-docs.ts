@@ -77,7 +77,7 @@ export class DeploymentDocs<E extends RuntimeFailure> {
       retry: deps.retry,
       reject: (error) => this.reject(error),
       enqueue: (task) => void this.enqueue(task),
-      rejudge: (bytes) => this.handleDesired(bytes, true),
+      rejudge: (bytes, generation) => this.handleDesired(bytes, true, generation),
     });
   }
 
@@ -133,8 +133,12 @@ export class DeploymentDocs<E extends RuntimeFailure> {
     return (await heldReleaseBytes(this.deps.state.persisted, ref)) ?? this.deps.fetchRelease(ref);
   }
 
-  /** `afterRotation`: judged again after the trust moved on; it does not ask the hub for newer trust again. */
-  private async handleDesired(bytes: Uint8Array, afterRotation = false, generation = this.generation): Promise<void> {
+  /**
+   * `afterRotation`: judged again after the trust moved on; it does not ask the hub for newer
+   * trust again. `generation`: the message count when this doc arrived, kept through every
+   * re-judgement (the count may have moved on meanwhile: a newer doc supersedes this one).
+   */
+  private async handleDesired(bytes: Uint8Array, afterRotation: boolean, generation: number): Promise<void> {
     const { state, logger, errors } = this.deps;
     let verdict: DeploymentDecision;
     try {
@@ -153,8 +157,12 @@ export class DeploymentDocs<E extends RuntimeFailure> {
       // THREATS "Keys": signed by a key a newer trust document names (the release key rotated
       // while this device was away): walk the hub's chain, then judge the doc again.
       if (error.code === 'E_SIG_UNTRUSTED' && !afterRotation) {
-        if (await this.trustChain.catchUp()) return this.handleDesired(bytes, true);
-        this.trustChain.hold(bytes);
+        const caughtUp = await this.trustChain.catchUp();
+        if (caughtUp === 'rotated') return this.handleDesired(bytes, true, generation);
+        // A newer doc that came during the walk dropped the held one: this doc must not come back.
+        if (generation === this.generation) this.trustChain.hold(bytes, generation);
+        // The hub's chain was refused and reported: that, not this doc, is what the device says.
+        if (caughtUp === 'refused') return;
       }
       return this.reject(error);
     }

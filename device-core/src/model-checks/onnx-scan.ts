@@ -45,7 +45,7 @@ export interface ScanOptions {
 // Field numbers of onnx.proto (onnx-buf's generated code names them).
 const MODEL = { graph: 7, trainingInfo: 20, functions: 25 } as const;
 const TRAINING_INFO = { initialization: 1, algorithm: 2 } as const;
-const FUNCTION = { node: 7 } as const;
+const FUNCTION = { node: 7, attributeProto: 11 } as const;
 const GRAPH = { node: 1, initializer: 5, sparseInitializer: 15 } as const;
 const NODE = { input: 1, output: 2, name: 3, opType: 4, attribute: 5 } as const;
 const ATTRIBUTE = { name: 1, i: 3, t: 5, g: 6, ints: 8, tensors: 10, graphs: 11, sparseTensor: 22, sparseTensors: 23 } as const;
@@ -101,7 +101,12 @@ class Scanner {
         while (inner.next()) if (inner.wireType === WIRE.bytes && (inner.number === TRAINING_INFO.initialization || inner.number === TRAINING_INFO.algorithm)) this.graph(inner.span(), 0);
       } else if (fields.number === MODEL.functions) {
         const inner = fieldsOf(this.bytes, fields);
-        while (inner.next()) if (inner.wireType === WIRE.bytes && inner.number === FUNCTION.node) this.node(inner.span(), 0);
+        while (inner.next()) {
+          if (inner.wireType !== WIRE.bytes) continue;
+          if (inner.number === FUNCTION.node) this.node(inner.span(), 0);
+          // The defaults of a function's attributes: tensors (external data) and graphs like a node's.
+          else if (inner.number === FUNCTION.attributeProto) this.attribute(inner.span(), 0, 'function', undefined, null);
+        }
       }
     }
   }

@@ -22,7 +22,7 @@ export interface Span {
 
 const TWO_POW_53 = 2 ** 53;
 
-export class WireCursor implements Span {
+class WireCursor implements Span {
   /** the current field (after next() returned true) */
   number = 0;
   wireType = 0;

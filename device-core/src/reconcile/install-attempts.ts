@@ -5,7 +5,8 @@
  * loaded again after every restart, forever. So an attempt is counted, and stored, BEFORE the
  * risky step runs: the start of a candidate session (load, or sharing the serving one) begins an
  * attempt, the probe passing ends it. A start that finds the limit already spent gives up instead
- * (reconcile-loop.ts), which is reported and persisted like any other given-up install.
+ * (reconcile-loop.ts), which is reported and persisted like any other given-up install. A load or
+ * probe the runtime stopped itself (a graceful restart, a newer doc) takes its attempt back.
  *
  * The records are data; where they live is the runtime's (the agent: a file in its state dir,
  * written atomically). Only the current doc's attempts are kept: a newer seq starts from zero.
@@ -34,6 +35,8 @@ export interface InstallAttempts {
   begin(key: AttemptKey): Promise<number>;
   /** the attempt passed its probe: forget it */
   finish(key: AttemptKey): Promise<void>;
+  /** the attempt under way was stopped on purpose, not by the runtime dying: count it no more */
+  abandon(key: AttemptKey): Promise<void>;
 }
 
 /** Steps that start a candidate session: a process dying from here to the probe's end is an attempt spent. */
@@ -63,6 +66,10 @@ export function beginAttempt(records: readonly AttemptRecord[], key: AttemptKey)
 
 export const finishAttempt = (records: readonly AttemptRecord[], key: AttemptKey): AttemptRecord[] => records.filter((record) => !sameKey(record, key));
 
+/** `records` less the one attempt at `key` under way; earlier starts that died stay counted. */
+export const abandonAttempt = (records: readonly AttemptRecord[], key: AttemptKey): AttemptRecord[] =>
+  records.flatMap((record) => (!sameKey(record, key) ? [record] : record.begun > 1 ? [{ ...record, begun: record.begun - 1 }] : []));
+
 /**
  * The records in memory, written through `store` on every change (changes are rare: twice per
  * install). Calls are serialised so two writes never race each other to the disk.
@@ -83,12 +90,20 @@ export class PersistedInstallAttempts implements InstallAttempts {
   }
 
   finish(key: AttemptKey): Promise<void> {
+    return this.change(key, finishAttempt);
+  }
+
+  abandon(key: AttemptKey): Promise<void> {
+    return this.change(key, abandonAttempt);
+  }
+
+  private change(key: AttemptKey, next: (records: readonly AttemptRecord[], key: AttemptKey) => AttemptRecord[]): Promise<void> {
     return this.serialised(async () => {
       const current = await this.current();
       if (!current.some((record) => sameKey(record, key))) return;
-      const next = finishAttempt(current, key);
-      await this.store.save(next);
-      this.records = next;
+      const records = next(current, key);
+      await this.store.save(records);
+      this.records = records;
     });
   }
 

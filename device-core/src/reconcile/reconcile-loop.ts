@@ -6,7 +6,8 @@
  * install is given up (`giveUp`) and reported. Steps run through the runtime's `run`; waiting goes
  * through its `sleep`: the loop itself does no I/O. With `attempts`, each start of a candidate
  * session is counted and stored before it runs (install-attempts.ts), so a runtime killed in the
- * middle of a load or probe still gives up after `retry.maxAttempts` starts.
+ * middle of a load or probe still gives up after `retry.maxAttempts` starts; a load or probe the
+ * loop aborts itself (close, a newer doc) did not die, and is not counted.
  */
 import { DeviceCoreError } from '../errors';
 import { backoffDelay, type BackoffPolicy } from '../retry/backoff';
@@ -103,8 +104,14 @@ export class ReconcileLoop<E extends RuntimeFailure> {
         await this.deps.run(step, controller.signal);
         const finished = attemptFinishedBy(step);
         if (finished) await this.deps.attempts?.finish(finished);
+        // A load that ignored the abort and returned: stopped on purpose all the same.
+        else if (controller.signal.aborted) await this.uncount(step);
       } catch (thrown) {
-        if (controller.signal.aborted) continue; // superseded or closing: re-plan from what is observed now
+        if (controller.signal.aborted) {
+          // Superseded or closing: re-plan from what is observed now.
+          await this.uncount(step);
+          continue;
+        }
         const error = this.deps.errors.toError(thrown, 'E_DOWNLOAD_FAILED', step.kind);
         if (seq === null) {
           // Housekeeping (garbage collection) failing is not worth a retry storm: next trigger.
@@ -129,6 +136,22 @@ export class ReconcileLoop<E extends RuntimeFailure> {
     const key = this.deps.attempts ? attemptBegunBy(step) : null;
     if (!key || !this.deps.attempts) return false;
     return (await this.deps.attempts.begin(key)) > this.deps.retry.maxAttempts;
+  }
+
+  /**
+   * A load or probe that ended because the loop aborted it (a graceful restart during a slow load,
+   * a newer doc) was not the runtime dying in it: left counted, a few restarts would give a good
+   * model up as "out of memory?". Only that one start is taken back: earlier ones that died still
+   * count. Not taken back (store unwritable): counted, the safe side.
+   */
+  private async uncount(step: Step): Promise<void> {
+    const key = attemptBegunBy(step) ?? attemptFinishedBy(step);
+    if (!key || !this.deps.attempts) return;
+    try {
+      await this.deps.attempts.abandon(key);
+    } catch (error) {
+      this.deps.logger.warn('could not take back an aborted install attempt', { kind: step.kind, error });
+    }
   }
 
   private spentMessage(step: Step): string {

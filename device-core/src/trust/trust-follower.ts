@@ -17,7 +17,7 @@ import { judgeTrustMessage, rotateTrust } from './trust-updates';
 import { walkTrustChain, type TrustFetcher } from './trust-walk';
 
 /** After a catch-up found nothing newer, E_SIG_UNTRUSTED docs do not ask the hub again for this long. */
-export const TRUST_CATCH_UP_QUIET_MS = 60_000;
+const TRUST_CATCH_UP_QUIET_MS = 60_000;
 
 export interface TrustFollowerDeps<E extends RuntimeFailure> {
   state: { trust: TrustState };
@@ -33,8 +33,8 @@ export interface TrustFollowerDeps<E extends RuntimeFailure> {
   enqueue(task: () => Promise<void>): void;
   schedule: ScheduleOnce;
   retry: { baseMs: number; maxMs: number };
-  /** judges a deployment doc again, inside the queue (one held back as E_SIG_UNTRUSTED) */
-  rejudge(bytes: Uint8Array): Promise<void>;
+  /** judges a deployment doc again, inside the queue (one held back as E_SIG_UNTRUSTED, with the generation it was held under) */
+  rejudge(bytes: Uint8Array, generation: number): Promise<void>;
   /** versions per step of a walk (protocol TRUST_WALK_CAP by default) */
   cap?: number;
   quietMs?: number;
@@ -42,7 +42,7 @@ export interface TrustFollowerDeps<E extends RuntimeFailure> {
 
 export class TrustFollower<E extends RuntimeFailure> {
   /** the last deployment doc refused E_SIG_UNTRUSTED: judged again once a rotation lands */
-  private held: Uint8Array | null = null;
+  private held: { bytes: Uint8Array; generation: number } | null = null;
   private quietUntil = 0;
   private cancelRetry: (() => void) | null = null;
   private retryDelayMs = 0;
@@ -81,36 +81,40 @@ export class TrustFollower<E extends RuntimeFailure> {
 
   /**
    * A deployment doc was refused E_SIG_UNTRUSTED: walks to the hub's newest trust version, if
-   * it has a newer one. True when the pinned trust moved (judge the doc again). A refused chain
-   * is reported here; a hub out of reach is only logged.
+   * it has a newer one. 'rotated' when the pinned trust moved (judge the doc again); 'refused'
+   * when the hub's chain was refused, which is reported here (the doc's own refusal would only
+   * hide why); a hub out of reach is only logged ('unchanged').
    */
-  async catchUp(): Promise<boolean> {
+  async catchUp(): Promise<'rotated' | 'unchanged' | 'refused'> {
     const { state, fetchTrust, logger, errors } = this.deps;
     const from = state.trust;
-    if (!fetchTrust || from.kind !== 'pinned') return false;
+    if (!fetchTrust || from.kind !== 'pinned') return 'unchanged';
     const at = this.deps.now().getTime();
-    if (at < this.quietUntil) return false;
+    if (at < this.quietUntil) return 'unchanged';
     try {
       await this.walk(from, null);
     } catch (thrown) {
       const error = errors.toError(thrown, 'E_ROOT_CHAIN', 'trust chain from the hub rejected');
       this.quietUntil = at + (this.deps.quietMs ?? TRUST_CATCH_UP_QUIET_MS);
-      if (error.transient) logger.warn('could not ask the hub for newer trust documents', { code: error.code, message: error.message });
-      else this.deps.reject(error);
-      return false;
+      if (error.transient) {
+        logger.warn('could not ask the hub for newer trust documents', { code: error.code, message: error.message });
+        return 'unchanged';
+      }
+      this.deps.reject(error);
+      return 'refused';
     }
     const now = this.deps.state.trust;
     if (now.kind === 'pinned' && now.doc.version > from.doc.version) {
       this.quietUntil = 0;
-      return true;
+      return 'rotated';
     }
     this.quietUntil = at + (this.deps.quietMs ?? TRUST_CATCH_UP_QUIET_MS);
-    return false;
+    return 'unchanged';
   }
 
   /** Keeps the doc refused E_SIG_UNTRUSTED, to judge it again after the next rotation. */
-  hold(bytes: Uint8Array): void {
-    this.held = bytes;
+  hold(bytes: Uint8Array, generation: number): void {
+    this.held = { bytes, generation };
   }
 
   /** A newer deployment doc arrived: the held one no longer matters. */
@@ -150,7 +154,7 @@ export class TrustFollower<E extends RuntimeFailure> {
     const held = this.held;
     this.held = null;
     this.quietUntil = 0;
-    if (held) await this.deps.rejudge(held);
+    if (held) await this.deps.rejudge(held.bytes, held.generation);
   }
 
   private retryLater(bytes: Uint8Array, error: E): void {

@@ -7,7 +7,7 @@
 import { readFile } from 'node:fs/promises';
 import { create } from '@bufbuild/protobuf';
 import fc from 'fast-check';
-import { AttributeProtoSchema, AttributeProto_AttributeType, TensorProto_DataLocation } from 'onnx-buf';
+import { AttributeProtoSchema, AttributeProto_AttributeType, FunctionProtoSchema, TensorProto_DataLocation } from 'onnx-buf';
 import { describe, expect, it } from 'vitest';
 import { describeExternalData, describeOversized, scanOnnxModel } from '../../src/model-checks/onnx-scan';
 import { GraphBuilder, attr, decodeModel, encodeModel, makeTensor } from '../../../hub/src/core/onnx';
@@ -79,7 +79,7 @@ describe('scanOnnxModel', () => {
     expect(scanOnnxModel(nested, LIMIT)).toMatchObject({ oversized: { opType: 'ConstantOfShape', elements: 4e8, bytes: 1.6e9 } });
   });
 
-  it('finds external data in an initializer, a Constant node, a node attribute in a nested body, a sparse initializer', () => {
+  it('finds external data in an initializer, a Constant node, a node attribute in a nested body, a sparse initializer, a function attribute default', () => {
     expect(scanOnnxModel(externalDataModel(), LIMIT)).toEqual({ ok: true, externalData: { tensor: 'w', where: 'initializer' }, oversized: null });
     expect(scanOnnxModel(externalDataModel('constant'), LIMIT)).toMatchObject({ externalData: { tensor: 'w', where: 'attribute of a Constant' } });
     expect(describeExternalData({ tensor: 'w', where: 'initializer' })).toBe("initializer 'w' keeps its data in an external file");
@@ -112,6 +112,22 @@ describe('scanOnnxModel', () => {
     const values = decodeModel(externalDataModel()).graph?.initializer[0];
     identity.attribute.push(create(AttributeProtoSchema, { name: 'unused', type: AttributeProto_AttributeType.SPARSE_TENSOR, sparseTensor: { values, dims: [1n] } }));
     expect(scanOnnxModel(encodeModel(sparse), LIMIT)).toMatchObject({ externalData: { tensor: 'w', where: 'attribute of a Identity' } });
+
+    // A model-local function whose attribute default (attribute_proto) is an external tensor.
+    const withFunction = decodeModel(single('Identity', () => ({ inputs: ['x'] })));
+    const external = decodeModel(externalDataModel()).graph?.initializer[0];
+    withFunction.functions.push(
+      create(FunctionProtoSchema, {
+        name: 'scaled',
+        domain: 'local',
+        input: ['a'],
+        output: ['b'],
+        attribute: [],
+        attributeProto: [create(AttributeProtoSchema, { name: 'w', type: AttributeProto_AttributeType.TENSOR, t: external })],
+        node: [],
+      }),
+    );
+    expect(scanOnnxModel(encodeModel(withFunction), LIMIT)).toMatchObject({ externalData: { tensor: 'w', where: 'attribute of a function' } });
   });
 
   it('says a malformed file is malformed: truncated, garbage, nested past 64 graphs', async () => {

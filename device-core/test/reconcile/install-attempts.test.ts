@@ -1,12 +1,13 @@
 /**
  * Install attempts that survive the runtime dying (issue 16, item 2), on the real ReconcileLoop:
- * a load that never returns (the process killed during it) is closed and the loop started again
- * on the same store, as a restarted agent would be; the start after the allowed ones gives the
- * install up (E_PROBE_FAILED) without running the step again.
+ * a load that never returns (the process killed during it) is left behind and the loop started
+ * again on the same store, as a restarted agent would be; the start after the allowed ones gives
+ * the install up (E_PROBE_FAILED) without running the step again. A load the loop aborts itself
+ * (close: a graceful restart) takes its attempt back.
  */
 import { describe, expect, it } from 'vitest';
 import { DeviceCoreError } from '../../src/errors';
-import { beginAttempt, finishAttempt, PersistedInstallAttempts, attemptBegunBy, type AttemptRecord, type AttemptStore } from '../../src/reconcile/install-attempts';
+import { abandonAttempt, beginAttempt, finishAttempt, PersistedInstallAttempts, attemptBegunBy, type AttemptRecord, type AttemptStore } from '../../src/reconcile/install-attempts';
 import { ReconcileLoop } from '../../src/reconcile/reconcile-loop';
 import type { DesiredView, Observed, Step } from '../../src/reconcile/plan';
 import type { RuntimeFailure } from '../../src/runtime/ports';
@@ -42,8 +43,11 @@ function memoryStore(): AttemptStore & { saved: AttemptRecord[][] } {
 
 const silent = { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} };
 
-/** One life of the runtime: v1 serves, the doc wants v2; `load` runs `onLoad`. */
-function startLoop(store: AttemptStore, onLoad: (step: Step) => Promise<void>) {
+/**
+ * One life of the runtime: v1 serves, the doc wants v2; `load` runs `onLoad`. An aborted load
+ * returns (a runtime that finishes opening the session anyway) or, with `abortThrows`, fails.
+ */
+function startLoop(store: AttemptStore, onLoad: (step: Step) => Promise<void>, abortThrows = false) {
   const ran: string[] = [];
   const gaveUp: Array<{ step: Step; error: Failure }> = [];
   let failedSeq: number | null = null;
@@ -57,7 +61,10 @@ function startLoop(store: AttemptStore, onLoad: (step: Step) => Promise<void>) {
     run: async (step, signal) => {
       ran.push(step.kind);
       if (step.kind === 'load') {
-        await Promise.race([onLoad(step), new Promise((resolve) => signal.addEventListener('abort', resolve))]);
+        const aborted = new Promise<void>((resolve, reject) =>
+          signal.addEventListener('abort', () => (abortThrows ? reject(new Failure('E_LOAD_FAILED', 'load stopped', true)) : resolve())),
+        );
+        await Promise.race([onLoad(step), aborted]);
         candidate = { release: v2, probed: false };
       }
       if (step.kind === 'probe' && candidate) candidate = { ...candidate, probed: true };
@@ -91,6 +98,8 @@ describe('install attempts', () => {
     expect(shadow.begun).toBe(1);
     expect(shadow.records).toEqual([{ ...key, begun: 2 }, { ...key, shadow: true, begun: 1 }]);
     expect(finishAttempt(shadow.records, key)).toEqual([{ ...key, shadow: true, begun: 1 }]);
+    expect(abandonAttempt(shadow.records, key)).toEqual([{ ...key, begun: 1 }, { ...key, shadow: true, begun: 1 }]);
+    expect(abandonAttempt(shadow.records, { ...key, shadow: true })).toEqual([{ ...key, begun: 2 }]);
     expect(attemptBegunBy({ kind: 'load', seq: 2, release: v2 })).toEqual(key);
     expect(attemptBegunBy({ kind: 'share-serving-shadow', seq: 2, release: v2 })).toEqual({ ...key, shadow: true });
     expect(attemptBegunBy({ kind: 'download', seq: 2, release: v2 })).toBeNull();
@@ -101,15 +110,14 @@ describe('install attempts', () => {
     for (let life = 1; life <= 3; life++) {
       let loading!: () => void;
       const started = new Promise<void>((resolve) => (loading = resolve));
-      // The load never returns: the process "dies" in it (the loop is closed, its step aborted).
-      const { loop, gaveUp } = startLoop(store, async () => {
+      // The load never returns: the process "dies" in it (the loop is left behind, nothing of it runs again).
+      const { gaveUp } = startLoop(store, async () => {
         loading();
         await new Promise(() => {});
       });
       await started;
       // Counted and stored before the step ran.
       expect(await store.load()).toEqual([{ ...key, begun: life }]);
-      await loop.close();
       expect(gaveUp).toEqual([]);
     }
     const last = startLoop(store, async () => {
@@ -123,6 +131,51 @@ describe('install attempts', () => {
     expect(given?.error.code).toBe('E_PROBE_FAILED');
     expect(given?.error.message).toBe('vad@2: loading and probing it was started 3 times without finishing (the device runtime stopped during them: out of memory?); given up');
     expect(given?.error.transient).toBe(false);
+  });
+
+  it.each([false, true])('a load stopped by a graceful restart is not counted: more restarts than attempts allowed, then the model installs (the aborted load fails: %s)', async (abortThrows) => {
+    const store = memoryStore();
+    for (let life = 1; life <= 4; life++) {
+      let loading!: () => void;
+      const started = new Promise<void>((resolve) => (loading = resolve));
+      const { loop, gaveUp } = startLoop(
+        store,
+        async () => {
+          loading();
+          await new Promise(() => {});
+        },
+        abortThrows,
+      );
+      await started;
+      expect(await store.load()).toEqual([{ ...key, begun: 1 }]);
+      // close() aborts the load: the runtime did not die in it.
+      await loop.close();
+      expect(await store.load()).toEqual([]);
+      expect(gaveUp).toEqual([]);
+    }
+    const last = startLoop(store, async () => {});
+    await expect.poll(() => last.ran.includes('activate')).toBe(true);
+    await last.loop.close();
+    expect(last.gaveUp).toEqual([]);
+  });
+
+  it('a graceful restart takes back only its own attempt: a start the runtime died in stays counted', async () => {
+    const store = memoryStore();
+    const hang = (started: () => void) => async () => {
+      started();
+      await new Promise(() => {});
+    };
+    let died!: () => void;
+    const diedStarted = new Promise<void>((resolve) => (died = resolve));
+    startLoop(store, hang(died));
+    await diedStarted;
+    let stopped!: () => void;
+    const stoppedStarted = new Promise<void>((resolve) => (stopped = resolve));
+    const graceful = startLoop(store, hang(stopped));
+    await stoppedStarted;
+    expect(await store.load()).toEqual([{ ...key, begun: 2 }]);
+    await graceful.loop.close();
+    expect(await store.load()).toEqual([{ ...key, begun: 1 }]);
   });
 
   it('a probe that passes forgets the attempt: later restarts start from zero', async () => {

@@ -83,8 +83,8 @@ class Failure extends Error implements RuntimeFailure {
   }
 }
 
-/** A device's docs handler with a hub holding trust versions up to `hubNewest`. */
-function device(pinned: number, hubNewest: { value: number }) {
+/** A device's docs handler with a hub holding trust versions up to `hubNewest` (`serve` answers instead when given). */
+function device(pinned: number, hubNewest: { value: number }, serve?: (version: number) => Uint8Array | null) {
   let persisted: PersistedState = { ...emptyPersistedState(), trustPinned: true };
   const reported: ReportedError[] = [];
   const saved: number[] = [];
@@ -113,6 +113,7 @@ function device(pinned: number, hubNewest: { value: number }) {
     },
     fetchTrust: async (version) => {
       fetches.push(version);
+      if (serve) return serve(version);
       return version <= hubNewest.value ? envelopeBytes(chain[version] as Envelope) : null;
     },
     retry: { baseMs: 10, maxMs: 10 },
@@ -165,6 +166,16 @@ describe('following the chain (DeploymentDocs with fetchTrust)', () => {
     await d.docs.trust(envelopeBytes(chain[14] as Envelope));
     expect(d.state.trust.kind === 'pinned' && d.state.trust.doc.version).toBe(14);
     expect(d.persisted().lastSeq).toBe(2);
+  });
+
+  it('a doc whose key sends the device to a chain it refuses: it reports the E_ROOT_CHAIN, not E_SIG_UNTRUSTED after it', async () => {
+    const stranger = (await generateSigningKey()).key;
+    const forged = envelopeBytes(await signTrustDoc(buildTrustDoc({ version: 11, expires: new Date(Date.now() + DAY), rootKeys: [stranger], releaseKeys: [stranger] }), [stranger]));
+    const d = device(10, { value: 10 }, (version) => (version === 11 ? forged : null));
+    await d.docs.desired(await docSignedUnder(12, 1));
+    expect(d.reported.map((e) => e.code)).toEqual(['E_ROOT_CHAIN']);
+    expect(d.saved).toEqual([]);
+    expect(d.state.trust.kind === 'pinned' && d.state.trust.doc.version).toBe(10);
   });
 
   it('a trust message further ahead than the hub can prove is E_ROOT_CHAIN; nothing pinned changes', async () => {

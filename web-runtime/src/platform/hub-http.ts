@@ -114,10 +114,14 @@ export class HubHttp {
     return readBounded(url, response, ref.size, true);
   }
 
-  /** One version of the hub's trust chain (null: the hub has none), for walking from the pinned one; verified by the caller. */
+  /**
+   * One version of the hub's trust chain (null: the hub has none), for walking from the pinned
+   * one; verified by the caller. A short timeout, as the agent's (trust-fetch.ts): a doc waiting
+   * on this in the device's message queue holds the messages after it.
+   */
   async trust(version: number): Promise<Uint8Array | null> {
     const url = `${this.hubUrl}/device/v1/trust/${version}`;
-    const response = await request(url, { headers: { authorization: this.authorization }, signal: AbortSignal.timeout(30_000) });
+    const response = await request(url, { headers: { authorization: this.authorization }, signal: AbortSignal.timeout(10_000) });
     if (response.status === 404) {
       await response.body?.cancel();
       return null;
