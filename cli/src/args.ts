@@ -103,6 +103,27 @@ export const timeArg =
     return new Date(ms).toISOString();
   };
 
+const DAY_MS = 86_400_000;
+
+/**
+ * When a trust document expires: a duration from now with its unit (`365d`, `48h`; a bare number
+ * is refused: `2027` meant as a year would be 34 minutes) or an ISO date, at least a day ahead
+ * (devices refuse an expired document, and signing and publishing take longer than minutes).
+ */
+export const expiresArg =
+  (now: () => Date) =>
+  (value: string): Date => {
+    const from = now().getTime();
+    let ms: number;
+    if (/^\d+(?:\.\d+)?\s*[smhd]$/.test(value.trim())) ms = from + durationArg(value) * 1000;
+    else {
+      ms = Date.parse(value);
+      if (!/^\d{4}-\d\d-\d\d/.test(value) || Number.isNaN(ms)) throw new InvalidArgumentError(`expected a duration with its unit (365d, 90d, 48h) or an ISO date (2027-12-01), got ${JSON.stringify(value)}.`);
+    }
+    if (ms < from + DAY_MS) throw new InvalidArgumentError(`a trust document must expire at least 1 day from now (365d is usual), got ${JSON.stringify(value)}.`);
+    return new Date(ms);
+  };
+
 /** `--params '{"epochs": 5}'` or `--params @params.json`: the JSON is parsed (or the file read) by the command. */
 export type JsonSource = { kind: 'inline'; value: unknown } | { kind: 'file'; path: string };
 export function jsonArg(value: string): JsonSource {

@@ -2,7 +2,7 @@
 import { randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { Readable } from 'node:stream';
-import { chmod, mkdir, open, rename, rm, stat } from 'node:fs/promises';
+import { chmod, link, mkdir, open, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { usageError } from './errors';
 
@@ -54,6 +54,11 @@ export interface AtomicFile {
   write(chunk: Uint8Array): Promise<void>;
   /** fsync, rename over the target, fsync the directory */
   commit(): Promise<void>;
+  /**
+   * fsync, then hard-link into place, which fails with EEXIST (the target left as it was) when the
+   * target exists, even one created a moment ago by another process; the temp file is removed either way
+   */
+  commitNew(): Promise<void>;
   /** removes the temp file (after a failure) */
   abort(): Promise<void>;
 }
@@ -73,23 +78,38 @@ export async function atomicFile(path: string, mode: number): Promise<AtomicFile
       await handle.close();
     }
   };
+  const seal = async (): Promise<void> => {
+    await handle.sync();
+    await close();
+    // open() applies the umask to mode; the file must have exactly `mode`.
+    await chmod(temp, mode);
+  };
+  const syncDir = async (): Promise<void> => {
+    const dir = await open(dirname(path), 'r');
+    try {
+      await dir.sync();
+    } finally {
+      await dir.close();
+    }
+  };
   return {
     async write(chunk) {
       let offset = 0;
       while (offset < chunk.length) offset += (await handle.write(chunk, offset, chunk.length - offset)).bytesWritten;
     },
     async commit() {
-      await handle.sync();
-      await close();
-      // open() applies the umask to mode; the file must have exactly `mode`.
-      await chmod(temp, mode);
+      await seal();
       await rename(temp, path);
-      const dir = await open(dirname(path), 'r');
+      await syncDir();
+    },
+    async commitNew() {
       try {
-        await dir.sync();
+        await seal();
+        await link(temp, path);
       } finally {
-        await dir.close();
+        await rm(temp, { force: true });
       }
+      await syncDir();
     },
     async abort() {
       await close().catch(() => undefined);
@@ -103,6 +123,22 @@ export async function writeFileAtomic(path: string, data: Uint8Array | string, m
   try {
     await file.write(typeof data === 'string' ? Buffer.from(data, 'utf8') : data);
     await file.commit();
+  } catch (error) {
+    await file.abort();
+    throw error;
+  }
+}
+
+/**
+ * Writes a new file at `path` whole (temp file, fsync, link), never replacing one: fails with
+ * EEXIST when `path` exists. A crash leaves either no file or the whole one (at worst a stray
+ * `.name.*.tmp` next to it), so a re-run is never blocked by a half-written file.
+ */
+export async function writeNewFile(path: string, data: Uint8Array | string, mode: number): Promise<void> {
+  const file = await atomicFile(path, mode);
+  try {
+    await file.write(typeof data === 'string' ? Buffer.from(data, 'utf8') : data);
+    await file.commitNew();
   } catch (error) {
     await file.abort();
     throw error;

@@ -6,7 +6,7 @@
 import { createPrivateKey, createPublicKey, generateKeyPairSync } from 'node:crypto';
 import { fromBase64, importSigningKey, keyidOf, parseWith, trustDraftSchema, type SigningKey, type TrustDraft } from '@edgefleet/protocol';
 import { usageError } from './errors';
-import { exists, readJsonFile, readSmallFile, writeFileAtomic } from './files';
+import { readJsonFile, readSmallFile, writeFileAtomic, writeNewFile } from './files';
 
 const MAX_KEY_FILE_BYTES = 16 * 1024;
 const MAX_TRUST_FILE_BYTES = 64 * 1024;
@@ -23,11 +23,23 @@ export interface KeyFile extends PublicKeyFile {
   signing: SigningKey | null;
 }
 
+/**
+ * Writes `text` to a new file; `exists` is the usage error when `path` is taken. Checked by the
+ * link that puts the file in place, not before: a file another process made meanwhile is kept.
+ */
+export async function writeNewTextFile(path: string, text: string, mode: number, exists: string): Promise<void> {
+  try {
+    await writeNewFile(path, text, mode);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') throw usageError(exists);
+    throw error;
+  }
+}
+
 /** Writes a new Ed25519 private key (PKCS#8 PEM, 0600); refuses to replace an existing file. */
 export async function createKeyFile(path: string): Promise<PublicKeyFile> {
-  if (await exists(path)) throw usageError(`${path} exists already: a key is never overwritten (choose another file name)`);
   const { privateKey } = generateKeyPairSync('ed25519');
-  await writeFileAtomic(path, privateKey.export({ format: 'pem', type: 'pkcs8' }).toString(), 0o600);
+  await writeNewTextFile(path, privateKey.export({ format: 'pem', type: 'pkcs8' }).toString(), 0o600, `${path} exists already: a key is never overwritten (choose another file name)`);
   const key = await readKeyFile(path, 'the new key');
   return { keyid: key.keyid, publicRaw: key.publicRaw, publicPem: key.publicPem };
 }
@@ -76,10 +88,10 @@ export async function readTrustFile(path: string, what: string): Promise<TrustDr
   }
 }
 
-export const trustFileText = (draft: TrustDraft): string => `${JSON.stringify({ payload: draft.payload, signatures: draft.signatures }, null, 2)}\n`;
+const trustFileText = (draft: TrustDraft): string => `${JSON.stringify({ payload: draft.payload, signatures: draft.signatures }, null, 2)}\n`;
 
 /** Writes a trust file (0644: it holds public keys and signatures only). */
 export async function writeTrustFile(path: string, draft: TrustDraft, options: { replace: boolean }): Promise<void> {
-  if (!options.replace && (await exists(path))) throw usageError(`${path} exists already; choose another file name`);
-  await writeFileAtomic(path, trustFileText(draft), 0o644);
+  if (options.replace) await writeFileAtomic(path, trustFileText(draft), 0o644);
+  else await writeNewTextFile(path, trustFileText(draft), 0o644, `${path} exists already; choose another file name`);
 }

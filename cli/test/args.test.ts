@@ -2,7 +2,7 @@
 import { InvalidArgumentError } from 'commander';
 import { DEVICE_ID_PATTERN as PROTOCOL_DEVICE_ID, MODEL_NAME_PATTERN as PROTOCOL_MODEL, SHA256_PATTERN as PROTOCOL_SHA256, VERSION_LABEL_PATTERN as PROTOCOL_VERSION } from '@edgefleet/protocol';
 import { describe, expect, it } from 'vitest';
-import { DEVICE_ID_PATTERN, durationArg, intArg, jsonArg, keyValueArg, kindsArg, listArg, MODEL_NAME_PATTERN, numberArg, SHA256_PATTERN, timeArg, VERSION_LABEL_PATTERN } from '../src/args';
+import { DEVICE_ID_PATTERN, durationArg, expiresArg, intArg, jsonArg, keyValueArg, kindsArg, listArg, MODEL_NAME_PATTERN, numberArg, SHA256_PATTERN, timeArg, VERSION_LABEL_PATTERN } from '../src/args';
 import { isFullUuid, resolvePrefix, uuidRefArg } from '../src/refs';
 
 describe('argument parsers', () => {
@@ -31,6 +31,16 @@ describe('argument parsers', () => {
     expect(timeArg(now)('2h')).toBe('2026-11-25T10:00:00.000Z');
     expect(timeArg(now)('2026-11-24T00:00:00Z')).toBe('2026-11-24T00:00:00.000Z');
     expect(() => timeArg(now)('yesterday')).toThrow(/ISO time/);
+  });
+
+  it('a trust expiry: a duration with its unit or an ISO date, at least a day ahead', () => {
+    const now = () => new Date('2026-11-25T12:00:00Z');
+    expect(expiresArg(now)('365d').toISOString()).toBe('2027-11-25T12:00:00.000Z');
+    expect(expiresArg(now)('24h').toISOString()).toBe('2026-11-26T12:00:00.000Z');
+    expect(expiresArg(now)('2027-12-01').toISOString()).toBe('2027-12-01T00:00:00.000Z');
+    // A bare number was seconds: 2027 meant as a year expired in 34 minutes, 0 at once.
+    for (const bare of ['2027', '0', '31536000']) expect(() => expiresArg(now)(bare), bare).toThrow(/with its unit/);
+    for (const soon of ['23h', '0d', '2026-11-26']) expect(() => expiresArg(now)(soon), soon).toThrow(new InvalidArgumentError(`a trust document must expire at least 1 day from now (365d is usual), got "${soon}".`));
   });
 
   it('JSON options: inline or @file; bad JSON is a usage error', () => {

@@ -2,9 +2,10 @@
  * `edgefleet tokens` through the real bin against a real hub: an admin creates a read-only token
  * (shown once, or written to a 0600 file), lists it (never the secret), a CLI logged in with it
  * reads but is refused a rollout with exit 3 and the scope named; rotating refuses the old secret
- * at once; revoking ends it; a token that is not admin cannot manage tokens.
+ * at once (and a token file that cannot take the new one names the token to rotate again);
+ * revoking ends it; a token that is not admin cannot manage tokens.
  */
-import { readFile, stat } from 'node:fs/promises';
+import { mkdir, readFile, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { json, loggedIn, runCli, startCliHub, type CliEnv, type CliHub } from './support/cli';
@@ -81,10 +82,27 @@ describe('edgefleet tokens', { timeout: 240_000 }, () => {
     expect(old.stderr).toContain('E_UNAUTHORIZED');
     expect((await runCli(as(second, 'ci-2'), ['rollouts', 'list'])).code).toBe(0);
 
+    // The hub rotates, then the file cannot take the new secret (a directory is in the way): no
+    // temp file keeps it, nothing prints it, and the error names the token to rotate again.
+    const id = json<{ tokens: TokenView[] }>(await runCli(admin, ['tokens', 'list', '--json'])).tokens.find((t) => t.name === 'ci')?.id ?? '';
+    const inTheWay = join(h.work, 'in-the-way');
+    await mkdir(inTheWay);
+    const before = await readdir(h.work);
+    const lost = await runCli(admin, ['tokens', 'rotate', 'ci', '--token-file', inTheWay]);
+    expect(lost.code).toBe(1);
+    expect(lost.stderr).toContain(`E_FAILED Admin token ci (id ${id}) was rotated (its old secret no longer works), but ${inTheWay} could not be written (EISDIR)`);
+    expect(lost.stderr).toContain(`Rotate it again: edgefleet tokens rotate ${id} --token-file <path>`);
+    expect(lost.stdout + lost.stderr).not.toContain('efa_');
+    expect(await readdir(h.work)).toEqual(before);
+    expect((await runCli(as(second, 'ci-lost'), ['rollouts', 'list'])).code).toBe(3);
+    expect((await runCli(admin, ['tokens', 'rotate', id, '--token-file', file])).code).toBe(0);
+    const third = (await readFile(file, 'utf8')).trim();
+    expect((await runCli(as(third, 'ci-3'), ['rollouts', 'list'])).code).toBe(0);
+
     const revoked = await runCli(admin, ['tokens', 'revoke', 'ci']);
     expect(revoked.code, revoked.stderr).toBe(0);
     expect(revoked.stdout).toBe('Admin token ci (operator) is revoked.\n');
-    expect((await runCli(as(second, 'ci-3'), ['rollouts', 'list'])).code).toBe(3);
+    expect((await runCli(as(third, 'ci-4'), ['rollouts', 'list'])).code).toBe(3);
     const again = await runCli(admin, ['tokens', 'create', 'ci', '--scope', 'read']);
     expect(again.code).toBe(5);
     expect(again.stderr).toContain('E_CONFLICT');

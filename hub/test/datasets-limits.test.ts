@@ -141,16 +141,20 @@ describe('dataset limits while streaming', () => {
     const held = new Promise<void>((resolve) => (release = resolve));
     // One running and every waiting place taken.
     const holders = Array.from({ length: DATASET_WORKER_LIMITS.concurrency + DATASET_WORKER_LIMITS.maxWaiting }, () => datasetWorkerSlots.tryRun(() => held));
-    expect(holders.every((h) => h !== null)).toBe(true);
-    expect(datasetWorkerSlots.state()).toEqual({ running: DATASET_WORKER_LIMITS.concurrency, waiting: DATASET_WORKER_LIMITS.maxWaiting });
-    const before = await datasets();
-    const response = await fetch(`${hub.httpUrl}/api/v1/datasets?name=busy`, { method: 'POST', headers: { authorization: `Bearer ${hub.adminToken}`, 'content-type': 'text/csv' }, body: csv as BodyInit });
-    expect(response.status).toBe(503);
-    expect(response.headers.get('retry-after')).toBe(String(DATASET_WORKER_LIMITS.retryAfterS));
-    expect(((await response.json()) as ErrorReply).error).toMatchObject({ code: 'E_UNAVAILABLE', details: { retryAfterS: DATASET_WORKER_LIMITS.retryAfterS } });
-    expect(await datasets()).toEqual(before);
-    release();
-    await Promise.all(holders);
+    // The slots are the module's, shared by every hub of this file: freed even when an expectation fails.
+    try {
+      expect(holders.every((h) => h !== null)).toBe(true);
+      expect(datasetWorkerSlots.state()).toEqual({ running: DATASET_WORKER_LIMITS.concurrency, waiting: DATASET_WORKER_LIMITS.maxWaiting });
+      const before = await datasets();
+      const response = await fetch(`${hub.httpUrl}/api/v1/datasets?name=busy`, { method: 'POST', headers: { authorization: `Bearer ${hub.adminToken}`, 'content-type': 'text/csv' }, body: csv as BodyInit });
+      expect(response.status).toBe(503);
+      expect(response.headers.get('retry-after')).toBe(String(DATASET_WORKER_LIMITS.retryAfterS));
+      expect(((await response.json()) as ErrorReply).error).toMatchObject({ code: 'E_UNAVAILABLE', details: { retryAfterS: DATASET_WORKER_LIMITS.retryAfterS } });
+      expect(await datasets()).toEqual(before);
+    } finally {
+      release();
+      await Promise.all(holders);
+    }
     const retried = await api<{ rows: number }>(hub, 'POST', '/api/v1/datasets?name=busy', { bytes: csv });
     expect([retried.status, retried.body.rows]).toEqual([201, 40_000]);
   }, 60_000);

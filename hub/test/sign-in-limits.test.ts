@@ -36,7 +36,12 @@ function from(localAddress: string, method: string, path: string, options: { hea
       res.on('data', (chunk: Buffer) => chunks.push(chunk));
       res.on('end', () => {
         const text = Buffer.concat(chunks).toString('utf8');
-        resolve({ status: res.statusCode ?? 0, headers: res.headers, body: text ? (JSON.parse(text) as Reply['body']) : {} });
+        // Thrown in this handler, a parse error would be uncaught instead of failing the request.
+        try {
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, body: text ? (JSON.parse(text) as Reply['body']) : {} });
+        } catch (error) {
+          reject(new Error(`${method} ${path}: ${res.statusCode ?? 0} with a body that is not JSON: ${text.slice(0, 200)}`, { cause: error }));
+        }
       });
       res.on('error', reject);
     });

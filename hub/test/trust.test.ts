@@ -11,6 +11,7 @@ import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { TRUST_TOPIC, desiredTopic, parseEnvelope, readTrustPayload, verifyDeployment, verifyInitialTrust, verifyTrustUpdate, type Envelope, type TrustDoc } from '@edgefleet/protocol';
 import type { Hub } from '../src/index';
+import { writeTrustVersion } from '../src/adapters/keys';
 import { offlineKey, placeOfflineTrust, placeReleaseKey, signedTrust, type OfflineKey } from '../../test/support/trust-keys';
 import { until } from '../../test/support/process';
 import { SILERO_PROBE, SILERO_V5, api, basicAuth, connectDevice, enrol, makeTempDir, nextMessage, releaseFetcher, testHub, type TempDir } from './support';
@@ -140,7 +141,8 @@ describe('trust chain with offline root keys', () => {
     releaseC = await offlineKey();
     await placeReleaseKey(dir.path, releaseC);
     const v3 = await signedTrust({ version: 3, roots, rootThreshold: 2, releases: [releaseC] }, roots);
-    await writeFile(join(dir.path, 'trust', '3.json'), JSON.stringify(v3));
+    // As a replica stores it (temp file, then linked into place): the running hub never reads it half-written.
+    expect(await writeTrustVersion(dir.path, 3, v3)).toBe('written');
     const config = await until(async () => {
       const body = (await (await deviceGet('/device/v1/config', 'dev-t', secret)).json()) as { trust: Envelope };
       return readTrustPayload(body.trust).version === 3 ? body : undefined;

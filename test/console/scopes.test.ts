@@ -4,7 +4,8 @@
  * no rollout controls, no New rollout, no assignment or placement form, no device actions, no
  * upload and no tokens page, and the header names its token and scope; an operator session gets
  * the rollout controls and the assignment form but not the device actions, enrolment or tokens;
- * an admin session manages tokens from the page (created, shown once, revoked).
+ * an admin session manages tokens from the page (created, shown once, revoked), and cannot rotate
+ * the token it signed in with (the hub would end the session, and the new secret with the page).
  */
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -143,6 +144,26 @@ describe('console scopes', { timeout: 120_000 }, () => {
     await expect.poll(() => row.textContent()).toContain('revoked');
     expect((await api(scenario.hub, 'GET', '/api/v1/devices', undefined, { token: shown })).status).toBe(401);
     expect(await page.content()).not.toContain(shown);
+    expectCleanPage(console);
+    await console.close();
+  });
+
+  it('a session signed in with an admin token cannot rotate that token, only others', async () => {
+    const created = await api<{ token: string }>(scenario.hub, 'POST', '/api/v1/admin-tokens', { name: 'console-admin', scope: 'admin' });
+    expect(created.status).toBe(201);
+    const console = await signedIn(created.body.token);
+    const { page } = console;
+    await expect.poll(() => page.locator('.who').textContent()).toBe('Token console-admin · scope admin');
+    await visit(page, '#/tokens', 'Admin tokens');
+    const own = page.getByRole('row', { name: /console-admin/ });
+    const rotateOwn = own.getByRole('button', { name: 'Rotate' });
+    await rotateOwn.waitFor();
+    expect(await rotateOwn.isDisabled()).toBe(true);
+    const why = await rotateOwn.getAttribute('aria-describedby');
+    expect(await page.locator(`#${why ?? 'none'}`).textContent()).toBe('This session signed in with it: sign in with another token to rotate this one.');
+    expect(await own.getByRole('button', { name: 'Revoke' }).isEnabled()).toBe(true);
+    expect(await page.getByRole('row', { name: /console-read/ }).getByRole('button', { name: 'Rotate' }).isEnabled()).toBe(true);
+    await expectAccessible(page);
     expectCleanPage(console);
     await console.close();
   });

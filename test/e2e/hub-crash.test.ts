@@ -88,12 +88,16 @@ describe('the hub killed (SIGKILL) during writes', { timeout: 600_000 }, () => {
   }, 300_000);
 
   afterAll(async () => {
-    for (const { agent, dir: agentDir } of agents.values()) {
-      await agent.close();
-      await rm(agentDir, { recursive: true, force: true });
+    // The hub is killed and its dir removed even when an agent fails to close.
+    try {
+      for (const { agent, dir: agentDir } of agents.values()) {
+        await agent.close();
+        await rm(agentDir, { recursive: true, force: true });
+      }
+    } finally {
+      await hub?.kill();
+      if (dir) await rm(dir, { recursive: true, force: true });
     }
-    await hub?.kill();
-    if (dir) await rm(dir, { recursive: true, force: true });
   });
 
   const writersFor = (round: number, onAck?: (count: number) => void) =>

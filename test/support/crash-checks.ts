@@ -5,26 +5,39 @@
  * and every content-addressed file holds the bytes its name says.
  */
 import { createHash } from 'node:crypto';
+import { copyFileSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { readFile, readdir } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 
-export const CONTENT_FOLDERS = ['artifacts', 'datasets', 'probes'] as const;
+const CONTENT_FOLDERS = ['artifacts', 'datasets', 'probes'] as const;
 
 /**
- * Opens the hub's SQLite file as the next start will (recovering its WAL) while no hub runs, and
- * returns the problems `integrity_check` and `foreign_key_check` report (empty: consistent).
+ * Checks the hub's SQLite file as the next start will see it (its WAL recovered) while no hub
+ * runs, and returns the problems `integrity_check` and `foreign_key_check` report (empty:
+ * consistent). It checks a copy of the file and its -wal and -shm: closing a connection on the
+ * data dir itself would checkpoint and delete the WAL, doing the recovery the restart is there to do.
  */
 export function sqliteProblems(dataDir: string): string[] {
-  const db = new Database(join(dataDir, 'edgefleet.db'));
+  const copy = mkdtempSync(join(tmpdir(), 'edgefleet-sqlite-check-'));
   try {
-    const integrity = db.pragma('integrity_check') as Array<{ integrity_check: string }>;
-    const problems = integrity.map((row) => row.integrity_check).filter((text) => text !== 'ok');
-    const foreign = db.pragma('foreign_key_check') as Array<{ table: string; rowid: number; parent: string }>;
-    for (const row of foreign) problems.push(`foreign key: ${row.table} row ${row.rowid} names a missing ${row.parent}`);
-    return problems;
+    for (const suffix of ['', '-wal', '-shm']) {
+      const from = join(dataDir, `edgefleet.db${suffix}`);
+      if (suffix === '' || existsSync(from)) copyFileSync(from, join(copy, `edgefleet.db${suffix}`));
+    }
+    const db = new Database(join(copy, 'edgefleet.db'));
+    try {
+      const integrity = db.pragma('integrity_check') as Array<{ integrity_check: string }>;
+      const problems = integrity.map((row) => row.integrity_check).filter((text) => text !== 'ok');
+      const foreign = db.pragma('foreign_key_check') as Array<{ table: string; rowid: number; parent: string }>;
+      for (const row of foreign) problems.push(`foreign key: ${row.table} row ${row.rowid} names a missing ${row.parent}`);
+      return problems;
+    } finally {
+      db.close();
+    }
   } finally {
-    db.close();
+    rmSync(copy, { recursive: true, force: true });
   }
 }
 

@@ -83,7 +83,7 @@ export interface Mutated {
 }
 
 /** Every path in `value` (the root is []). */
-export function pathsOf(value: Json, at: JsonPath = []): JsonPath[] {
+function pathsOf(value: Json, at: JsonPath = []): JsonPath[] {
   const here: JsonPath[] = [at];
   if (Array.isArray(value)) value.forEach((item, i) => here.push(...pathsOf(item, [...at, i])));
   else if (value !== null && typeof value === 'object') for (const [key, item] of Object.entries(value)) here.push(...pathsOf(item, [...at, key]));
@@ -172,9 +172,6 @@ export function mutationOf(valid: Json): fc.Arbitrary<Mutated> {
   }
   return fc.oneof(...options);
 }
-
-/** `a.b.0.c`, as protocol and hub errors write a field. */
-export const dotted = (path: JsonPath): string => path.map(String).join('.');
 
 /**
  * Whether an error message names the field a mutation touched or a field holding it (a strict

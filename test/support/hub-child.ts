@@ -79,7 +79,14 @@ export class HubChild {
     const child = spawn(process.execPath, ['--import', 'tsx', 'hub/src/main.ts'], { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
     this.child = child;
     this.starts++;
-    this.exited = new Promise((resolve) => child.once('exit', () => resolve()));
+    this.exited = new Promise((resolve) => {
+      child.once('exit', () => resolve());
+      // Without a listener an 'error' would be uncaught; a spawn that failed (no pid) may never emit 'exit'.
+      child.on('error', (error) => {
+        this.keep(`spawn error: ${error.message}`);
+        if (child.pid === undefined) resolve();
+      });
+    });
     void this.exited.then(() => {
       if (this.child === child) this.child = null;
     });
@@ -96,9 +103,12 @@ export class HubChild {
     child.stderr?.on('data', (chunk: Buffer) => this.keep(`stderr: ${chunk.toString().trimEnd()}`));
     const timeoutMs = this.options.startTimeoutMs ?? 120_000;
     await new Promise<void>((resolve, reject) => {
+      let timedOut = false;
       const timer = setTimeout(() => {
+        timedOut = true;
         stop();
-        reject(new Error(`the hub did not start within ${timeoutMs} ms\n${this.output()}`));
+        // Not left running: the caller's next start() would refuse, and its kill() would not know it.
+        child.kill('SIGKILL');
       }, timeoutMs);
       const stop = this.onLog((line) => {
         if (line.msg !== 'hub started') return;
@@ -109,7 +119,7 @@ export class HubChild {
       void this.exited.then(() => {
         clearTimeout(timer);
         stop();
-        reject(new Error(`the hub exited before it started\n${this.output()}`));
+        reject(new Error(timedOut ? `the hub did not start within ${timeoutMs} ms (killed)\n${this.output()}` : `the hub exited before it started\n${this.output()}`));
       });
     });
   }

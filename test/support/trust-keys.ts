@@ -29,7 +29,7 @@ export interface TrustSpec {
   expires?: Date;
 }
 
-export const trustDocOf = (spec: TrustSpec): TrustDoc =>
+const trustDocOf = (spec: TrustSpec): TrustDoc =>
   buildTrustDoc({
     version: spec.version,
     expires: spec.expires ?? new Date(Date.now() + 365 * 86_400_000),

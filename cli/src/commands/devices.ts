@@ -73,7 +73,12 @@ export function registerDevices(program: Command, ctx: Ctx): void {
     .option('--secret-file <path>', 'write the secret to this file (mode 0600) instead of printing it')
     .action(async (id: string, options: { ring?: string; tag?: Record<string, string>; secretFile?: string }) => {
       const hub = await ctx.hub();
-      const enrolled = await withSecretFile(options.secretFile, () => ok(hub, hub.client.POST('/api/v1/devices', { body: { id, ...(options.ring ? { ring: options.ring } : {}), ...(options.tag ? { tags: options.tag } : {}) } })));
+      const enrolled = await withSecretFile(
+        options.secretFile,
+        '--secret-file',
+        () => ok(hub, hub.client.POST('/api/v1/devices', { body: { id, ...(options.ring ? { ring: options.ring } : {}), ...(options.tag ? { tags: options.tag } : {}) } })),
+        () => ({ issued: `Device ${id} was enrolled`, again: `Give it a new secret: edgefleet devices rotate-secret ${id} --secret-file <path>` }),
+      );
       const data = options.secretFile === undefined ? enrolled : { id: enrolled.id, secretFile: options.secretFile };
       ctx.out.result(data, () => secretLines(enrolled.id, enrolled.secret, options.secretFile));
     });
@@ -85,7 +90,12 @@ export function registerDevices(program: Command, ctx: Ctx): void {
     .option('--secret-file <path>', 'write the new secret to this file (mode 0600) instead of printing it')
     .action(async (id: string, options: { secretFile?: string }) => {
       const hub = await ctx.hub();
-      const rotated = await withSecretFile(options.secretFile, () => ok(hub, hub.client.POST('/api/v1/devices/{id}/secret', { params: { path: { id } } })));
+      const rotated = await withSecretFile(
+        options.secretFile,
+        '--secret-file',
+        () => ok(hub, hub.client.POST('/api/v1/devices/{id}/secret', { params: { path: { id } } })),
+        () => ({ issued: `Device ${id} has a new secret (its old one no longer works)`, again: `Rotate it again: edgefleet devices rotate-secret ${id} --secret-file <path>` }),
+      );
       const data = options.secretFile === undefined ? rotated : { id: rotated.id, sessionEnded: rotated.sessionEnded, secretFile: options.secretFile };
       ctx.out.result(data, () => [...secretLines(rotated.id, rotated.secret, options.secretFile), rotated.sessionEnded ? 'Its live MQTT session was ended.' : 'It had no live session on the embedded broker.']);
     });

@@ -3,12 +3,9 @@
  * offline (docs/keys.md). A root key belongs on an offline machine with its holder; a release key
  * goes into the hub's data dir as keys/release-<keyid>.pem.
  */
-import { writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import type { Ctx } from '../context';
-import { usageError } from '../errors';
-import { exists } from '../files';
-import { createKeyFile, readKeyFile } from '../key-files';
+import { createKeyFile, readKeyFile, writeNewTextFile } from '../key-files';
 
 export function registerKeys(program: Command, ctx: Ctx): void {
   const keys = program.command('keys').description('Ed25519 keys for trust documents (offline: never talks to a hub)');
@@ -27,10 +24,7 @@ export function registerKeys(program: Command, ctx: Ctx): void {
     .option('--out <file>', 'also write the public key there (an existing file is never replaced)')
     .action(async (file: string, o: { out?: string }) => {
       const key = await readKeyFile(file, 'key');
-      if (o.out !== undefined) {
-        if (await exists(o.out)) throw usageError(`--out: ${o.out} exists already; choose another file name`);
-        await writeFile(o.out, key.publicPem, { mode: 0o644, flag: 'wx' });
-      }
+      if (o.out !== undefined) await writeNewTextFile(o.out, key.publicPem, 0o644, `--out: ${o.out} exists already; choose another file name`);
       ctx.out.result({ keyid: key.keyid, file, private: key.signing !== null, publicKey: key.publicPem, ...(o.out === undefined ? {} : { out: o.out }) }, () => [
         `keyid ${key.keyid}`,
         ...(o.out === undefined ? key.publicPem.trimEnd().split('\n') : [`Public key written to ${o.out}.`]),

@@ -11,7 +11,7 @@ import type { Ctx } from '../context';
 import { CliError, EXIT, usageError } from '../errors';
 import { keyValues, shortTime, table } from '../output';
 import { isFullUuid, resolvePrefix } from '../refs';
-import { prepareSecretFile } from '../secret-file';
+import { lostSecret, prepareSecretFile } from '../secret-file';
 
 type TokenList = Reply<'/api/v1/admin-tokens', 'get'>;
 type Issued = Reply<'/api/v1/admin-tokens', 'post', 201>;
@@ -44,7 +44,7 @@ function tokensTable(tokens: TokenList['tokens'], width: number): string[] {
 
 /** Prints the token once (or writes it to `file`); the JSON result never carries it when it went to a file. */
 async function showOnce(ctx: Ctx, call: () => Promise<Issued>, file: string | undefined, verb: string): Promise<void> {
-  const secretFile = file === undefined ? undefined : await prepareSecretFile(file);
+  const secretFile = file === undefined ? undefined : await prepareSecretFile(file, '--token-file');
   let issued: Issued;
   try {
     issued = await call();
@@ -52,7 +52,14 @@ async function showOnce(ctx: Ctx, call: () => Promise<Issued>, file: string | un
     await secretFile?.abort();
     throw error;
   }
-  await secretFile?.commit(issued.token);
+  if (secretFile && file !== undefined) {
+    try {
+      await secretFile.commit(issued.token);
+    } catch (error) {
+      const old = verb === 'rotated' ? ' (its old secret no longer works)' : '';
+      throw lostSecret(file, error, `Admin token ${issued.name} (id ${issued.id}) was ${verb}${old}`, `Rotate it again: edgefleet tokens rotate ${issued.id} --token-file <path>`);
+    }
+  }
   const { token, ...view } = issued;
   const facts = keyValues([
     ['name', view.name],

@@ -7,38 +7,16 @@
 import type { Command } from 'commander';
 import { addTrustSignature, readTrustPayload, tallyTrustSignatures, trustDraftSchema, type TrustDoc } from '@edgefleet/protocol';
 import { ok } from '../api';
-import { durationArg, intArg } from '../args';
+import { expiresArg, intArg } from '../args';
 import type { Ctx } from '../context';
 import { failed, usageError } from '../errors';
 import { readSigningKeyFile, readTrustFile, writeTrustFile } from '../key-files';
-import { buildDraft, describeTrust, payloadOf, verifyFiles } from '../trust-offline';
+import { buildDraft, describeTrust, payloadOf, verifyFiles, type BuildInput } from '../trust-offline';
 
 const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
 
-/** `365d`, `90d`, or an ISO date: when the document expires. */
-const expiresArg =
-  (now: () => Date) =>
-  (value: string): Date => {
-    if (/^\d+(?:\.\d+)?\s*[smhd]?$/.test(value.trim())) return new Date(now().getTime() + durationArg(value) * 1000);
-    const ms = Date.parse(value);
-    if (!/^\d{4}-\d\d-\d\d/.test(value) || Number.isNaN(ms)) throw usageError(`--expires: expected a duration (365d) or an ISO date (2027-12-01), got ${JSON.stringify(value)}`);
-    return new Date(ms);
-  };
-
-interface BuildOptions {
-  out: string;
-  from?: string;
-  version?: number;
-  expires?: Date;
-  root: string[];
-  release: string[];
-  addRoot: string[];
-  addRelease: string[];
-  removeRoot: string[];
-  removeRelease: string[];
-  rootThreshold?: number;
-  releaseThreshold?: number;
-}
+/** The command line's options: BuildInput's, with the file to write and `--from`/`--expires` as given. */
+type BuildOptions = Omit<BuildInput, 'from' | 'expires'> & { out: string; from?: string; expires?: Date };
 
 const summary = (doc: TrustDoc) => ({ version: doc.version, expires: doc.expires, root: doc.roles.root, release: doc.roles.release });
 
@@ -50,7 +28,7 @@ export function registerTrust(program: Command, ctx: Ctx): void {
     .requiredOption('--out <file>', 'where to write the draft (an existing file is never replaced)')
     .option('--from <file>', 'the current version (edgefleet trust show --out): its keys and thresholds are kept unless changed')
     .option('--version <n>', 'the version (default 1, or the one after --from)', intArg(1, Number.MAX_SAFE_INTEGER - 1))
-    .option('--expires <when>', 'a duration from now (365d) or an ISO date (default 365d)', expiresArg(ctx.now))
+    .option('--expires <when>', 'a duration from now with its unit (365d) or an ISO date, at least 1 day ahead (default 365d)', expiresArg(ctx.now))
     .option('--root <key file>', 'a root key (private or public PEM; repeatable)', collect, [])
     .option('--release <key file>', 'a release key (repeatable)', collect, [])
     .option('--add-root <key file>', 'with --from: add a root key (repeatable)', collect, [])

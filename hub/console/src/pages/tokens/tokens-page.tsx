@@ -2,7 +2,9 @@
  * #/tokens: admin tokens with scopes (issue 16), for an admin session only. Create one (the
  * secret is shown once, then only its hash exists), see each one's scope, state and last use,
  * rotate it (a new secret once; the old one stops at once) or revoke it. Reloaded on the tokens'
- * audit rows. The same as `edgefleet tokens create|list|rotate|revoke`.
+ * audit rows. The same as `edgefleet tokens create|list|rotate|revoke`. The token this session
+ * signed in with cannot be rotated here: the hub would end this session with it, the page would
+ * sign out, and the new secret, shown once, would be gone with it.
  */
 import { useState } from 'preact/hooks';
 import { api, errorText, ok } from '../../api/client';
@@ -11,7 +13,7 @@ import { ConfirmButton } from '../../components/confirm';
 import { Badge, Empty, ErrorNote, Loading, PageTitle, When } from '../../components/status';
 import { SubmitRow } from '../../components/submit-row';
 import { Can, NeedsScope } from '../../scope';
-import type { Scope } from '../../session';
+import { useSession, type Scope } from '../../session';
 import { Field, hintId } from '../models/field';
 import './tokens.css';
 
@@ -49,6 +51,8 @@ export function TokensPage() {
 function Tokens() {
   const tokens = useResource(async () => ok(await api.GET('/api/v1/admin-tokens')).tokens, [], { live: (event) => event.action.startsWith('admin-token.') });
   const [shown, setShown] = useState<Shown | null>(null);
+  const session = useSession();
+  const ownId = session.kind === 'signed-in' ? session.token?.id : undefined;
   const act = async (id: string, how: 'rotate' | 'revoke'): Promise<void> => {
     if (how === 'rotate') setShown(ok(await api.POST('/api/v1/admin-tokens/{id}/rotate', { params: { path: { id } } })));
     else ok(await api.DELETE('/api/v1/admin-tokens/{id}', { params: { path: { id } } }));
@@ -110,11 +114,22 @@ function Tokens() {
                 <td>
                   {token.state === 'active' ? (
                     <>
-                      <ConfirmButton label="Rotate" title={`Rotate the token ${token.name}?`} onConfirm={() => act(token.id, 'rotate')}>
-                        <p>A new secret is shown once; the current one stops working at once, and console sessions it opened end.</p>
-                      </ConfirmButton>{' '}
+                      {token.id === ownId ? (
+                        <>
+                          <button type="button" disabled aria-describedby={`token-own-${token.id}`}>
+                            Rotate
+                          </button>{' '}
+                          <span class="hint" id={`token-own-${token.id}`}>
+                            This session signed in with it: sign in with another token to rotate this one.
+                          </span>
+                        </>
+                      ) : (
+                        <ConfirmButton label="Rotate" title={`Rotate the token ${token.name}?`} onConfirm={() => act(token.id, 'rotate')}>
+                          <p>A new secret is shown once; the current one stops working at once, and console sessions it opened end.</p>
+                        </ConfirmButton>
+                      )}{' '}
                       <ConfirmButton label="Revoke" title={`Revoke the token ${token.name}?`} danger onConfirm={() => act(token.id, 'revoke')}>
-                        <p>It stops working at once, and console sessions it opened end. Its name stays taken.</p>
+                        <p>It stops working at once, and console sessions it opened end{token.id === ownId ? ', this one included: you will be signed out' : ''}. Its name stays taken.</p>
                       </ConfirmButton>
                     </>
                   ) : (
