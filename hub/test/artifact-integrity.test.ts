@@ -7,7 +7,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHash } from 'node:crypto';
-import { open, readFile, rename, stat, writeFile } from 'node:fs/promises';
+import { open, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Hub } from '../src/index';
 import { until } from '../../test/support/process';
@@ -157,6 +157,44 @@ describe('the periodic integrity check', () => {
       expect(second.checked).toBe(2);
       expect(at(leftOver)).toBeGreaterThan(before);
       expect(second.counts.artifacts).toEqual({ verified: 4, corrupt: 0, repaired: 0 });
+    } finally {
+      await dir.remove();
+    }
+  });
+
+  it('forgets a corrupt file once it is deleted', async () => {
+    const dir = await makeTempDir();
+    try {
+      const stores = { artifacts: await createArtifactStore(dir.path), probes: await createArtifactStore(dir.path, 'probes'), datasets: await createArtifactStore(dir.path, 'datasets') };
+      const { sha256: name } = await stores.artifacts.put(new Uint8Array(64 * 1024).fill(7));
+      const path = join(dir.path, 'artifacts', name);
+      await flipInPlace(path);
+      expect((await runIntegrityCheck(stores, { reverifyAfterMs: 0 })).knownCorrupt).toEqual({ artifacts: [name] });
+      // Removed as a deleted version's file is: by path, the store not told.
+      await rm(path);
+      expect((await runIntegrityCheck(stores, { reverifyAfterMs: 0 })).knownCorrupt).toEqual({});
+      expect(stores.artifacts.integrity.corrupt()).toEqual([]);
+    } finally {
+      await dir.remove();
+    }
+  });
+
+  it("a download's hash does not wait for the integrity check's paced read of the same file", async () => {
+    const dir = await makeTempDir();
+    try {
+      const store = await createArtifactStore(dir.path, 'artifacts', { reverifyAfterMs: 0 });
+      const { sha256: name } = await store.put(new Uint8Array(3 * 1024 * 1024).fill(3));
+      let reading!: () => void;
+      const started = new Promise<void>((resolve) => (reading = resolve));
+      let release!: () => void;
+      const held = new Promise<void>((resolve) => (release = resolve));
+      // The check's read is held after its first chunk until the download's hash is done.
+      const check = store.verify(name, { force: true, found: 'check', pace: async () => (reading(), held) });
+      await started;
+      const served = await Promise.race([store.verify(name), new Promise<'waited'>((resolve) => setTimeout(() => resolve('waited'), 10_000).unref())]);
+      release();
+      expect(served).toEqual({ state: 'ok', size: 3 * 1024 * 1024 });
+      expect(await check).toEqual({ state: 'ok', size: 3 * 1024 * 1024 });
     } finally {
       await dir.remove();
     }

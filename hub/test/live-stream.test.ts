@@ -17,7 +17,13 @@ interface AuditEvent {
 type SseEvent = { event: string; id?: string; data: string };
 
 /** The server-sent events of `response`, read on demand: `until` reads on until a condition holds (or the deadline). */
-function eventReader(response: Response): { events: SseEvent[]; until(done: (events: SseEvent[]) => boolean, deadlineMs?: number): Promise<SseEvent[]>; close(): Promise<void> } {
+function eventReader(response: Response): {
+  events: SseEvent[];
+  until(done: (events: SseEvent[]) => boolean, deadlineMs?: number): Promise<SseEvent[]>;
+  close(): Promise<void>;
+  /** true once the hub ended the stream, false if it still runs at the deadline */
+  ended(deadlineMs?: number): Promise<boolean>;
+} {
   const reader = (response.body as ReadableStream<Uint8Array>).getReader();
   const decoder = new TextDecoder();
   const events: SseEvent[] = [];
@@ -41,6 +47,18 @@ function eventReader(response: Response): { events: SseEvent[]; until(done: (eve
       return events;
     },
     close: () => reader.cancel(),
+    async ended(deadlineMs = 5_000) {
+      const deadline = Date.now() + deadlineMs;
+      for (;;) {
+        const left = deadline - Date.now();
+        if (left <= 0) return false;
+        let timer: NodeJS.Timeout | undefined;
+        const read = await Promise.race([reader.read(), new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), left)))]);
+        clearTimeout(timer);
+        if (read === 'late') return false;
+        if (read.done) return true;
+      }
+    },
   };
 }
 
@@ -77,5 +95,45 @@ describe('live stream', () => {
     const again = audits(await resumed.until((got) => audits(got).some((a) => a.subject === 'device:live-2')));
     await resumed.close();
     expect(again.filter((a) => a.subject.startsWith('device:live-')).map((a) => a.subject)).toEqual(['device:live-2']);
+  });
+
+  const newToken = async (name: string): Promise<{ id: string; token: string }> => {
+    const made = await api<{ id: string; token: string }>(hub, 'POST', '/api/v1/admin-tokens', { json: { name, scope: 'read' } });
+    expect(made.status).toBe(201);
+    return made.body;
+  };
+
+  it('ends a stream whose token is revoked, and only that one', async () => {
+    const scoped = await newToken('stream-revoked');
+    const response = await fetch(`${hub.httpUrl}/api/v1/stream`, { headers: { authorization: `Bearer ${scoped.token}` } });
+    expect(response.status).toBe(200);
+    const stream = eventReader(response);
+    const other = eventReader(await open());
+    await stream.until((events) => events.some((e) => e.event === 'ready'));
+    await other.until((events) => events.some((e) => e.event === 'ready'));
+
+    expect((await api(hub, 'DELETE', `/api/v1/admin-tokens/${scoped.id}`)).status).toBe(200);
+    // Well before the 15 s heartbeat: the revocation's audit row triggers the re-check.
+    expect(await stream.ended(5_000)).toBe(true);
+    expect(audits(stream.events).some((a) => a.action === 'admin-token.revoked')).toBe(false);
+    // The bootstrap token's stream saw the revocation and goes on.
+    await other.until((got) => audits(got).some((a) => a.action === 'admin-token.revoked' && a.subject === `admin-token:${scoped.id}`));
+    expect((await api(hub, 'POST', '/api/v1/devices', { json: { id: 'live-after-revoke' } })).status).toBe(201);
+    await other.until((got) => audits(got).some((a) => a.subject === 'device:live-after-revoke'));
+    await other.close();
+    expect((await fetch(`${hub.httpUrl}/api/v1/stream`, { headers: { authorization: `Bearer ${scoped.token}` } })).status).toBe(401);
+  });
+
+  it("ends a console session's stream when its token is rotated", async () => {
+    const scoped = await newToken('stream-rotated');
+    const signedIn = await fetch(`${hub.httpUrl}/api/v1/session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ token: scoped.token }) });
+    expect(signedIn.status).toBe(201);
+    const cookie = (signedIn.headers.get('set-cookie') ?? '').split(';')[0] as string;
+    const response = await fetch(`${hub.httpUrl}/api/v1/stream`, { headers: { cookie } });
+    expect(response.status).toBe(200);
+    const stream = eventReader(response);
+    await stream.until((events) => events.some((e) => e.event === 'ready'));
+    expect((await api(hub, 'POST', `/api/v1/admin-tokens/${scoped.id}/rotate`)).status).toBe(200);
+    expect(await stream.ended(5_000)).toBe(true);
   });
 });

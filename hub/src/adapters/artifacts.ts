@@ -164,7 +164,7 @@ export async function createArtifactStore(dataDir: string, folder: StoreFolder =
   const verified = new Map<string, Verified>();
   const counts: IntegrityCounts = { verified: 0, corrupt: 0, repaired: 0 };
   const listeners: Array<(event: IntegrityEvent) => void> = [];
-  const inFlight = new Map<string, Promise<{ state: FileState; size: number }>>();
+  const inFlight = new Map<string, { run: Promise<{ state: FileState; size: number }>; paced: boolean }>();
   const emit = (event: Omit<IntegrityEvent, 'folder'>): void => {
     for (const listener of listeners) listener({ folder, ...event });
   };
@@ -181,7 +181,11 @@ export async function createArtifactStore(dataDir: string, folder: StoreFolder =
 
   const hashAndRecord = async (sha256: string, found: 'serve' | 'check', pace?: (bytes: number) => Promise<void>): Promise<{ state: FileState; size: number }> => {
     const hashed = await hashFile(pathOf(sha256), pace);
-    if (!hashed) return { state: 'missing', size: 0 };
+    if (!hashed) {
+      // Deleted (a removed version): not corrupt any more, whatever it was.
+      verified.delete(sha256);
+      return { state: 'missing', size: 0 };
+    }
     counts.verified++;
     const state = hashed.sha256 === sha256 ? 'ok' : 'corrupt';
     const wasCorrupt = verified.get(sha256)?.state === 'corrupt';
@@ -201,15 +205,23 @@ export async function createArtifactStore(dataDir: string, folder: StoreFolder =
     open: (sha256, range) => createReadStream(pathOf(sha256), range ? { start: range.start, end: range.end } : {}),
     async verify(sha256, verifyOptions = {}) {
       const info = await statFile(pathOf(sha256));
-      if (!info) return { state: 'missing', size: 0 };
+      if (!info) {
+        verified.delete(sha256);
+        return { state: 'missing', size: 0 };
+      }
       const known = verified.get(sha256);
       if (!verifyOptions.force && known && known.identity === identityOf(info) && now() - known.at < reverifyAfterMs) return { state: known.state, size: info.size };
-      // Five thousand devices asking for the same new file hash it once.
+      // Five thousand devices asking for the same new file hash it once; but a request that is
+      // not paced does not wait on the integrity check's paced read of the same file.
+      const paced = verifyOptions.pace !== undefined;
       const running = inFlight.get(sha256);
-      if (running) return running;
-      const run = hashAndRecord(sha256, verifyOptions.found ?? 'serve', verifyOptions.pace).finally(() => inFlight.delete(sha256));
-      inFlight.set(sha256, run);
-      return run;
+      if (running && (paced || !running.paced)) return running.run;
+      const entry = { run: hashAndRecord(sha256, verifyOptions.found ?? 'serve', verifyOptions.pace), paced };
+      inFlight.set(sha256, entry);
+      void entry.run.finally(() => {
+        if (inFlight.get(sha256) === entry) inFlight.delete(sha256);
+      }).catch(() => undefined);
+      return entry.run;
     },
     list: async () => (await readdir(dir)).filter((name) => SHA256_NAME.test(name)),
     verifiedAt(sha256) {

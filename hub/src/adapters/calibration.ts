@@ -12,6 +12,12 @@ import { rangesFrom, type CalibrationMethod, type CalibrationRanges } from '../c
 import { exposeTensors } from '../core/quantize/expose-tensors';
 import { decodeModel, encodeModel } from '../core/quantize/model-codec';
 
+/**
+ * What one calibration run may send back: every exposed activation of a batch, far more than a
+ * prediction (the sandbox's default) but still bounded.
+ */
+const CALIBRATION_MAX_OUTPUT = { bytes: 256 * 1024 * 1024 };
+
 /** A feed as protocol JSON, or typed (TypedTensorData, or anything ort.Tensor-shaped). */
 export type CalibrationFeed = TensorJson | TypedTensorData | { type: string; data: unknown; dims: readonly number[] };
 
@@ -47,7 +53,7 @@ export async function calibrate(modelBytes: Uint8Array, batches: readonly Calibr
       }
       const fetches = wanted.filter((name) => session.outputNames.includes(name));
       if (fetches.length === 0) continue;
-      const outputs = await session.run(feeds, fetches);
+      const outputs = await session.run(feeds, { fetches, maxOutput: CALIBRATION_MAX_OUTPUT });
       for (const name of fetches) {
         const data = outputs[name]?.data;
         if (data instanceof Float32Array) samples[name]?.push(data);

@@ -41,8 +41,8 @@ export async function readSigningKeyPem(path: string): Promise<SigningKey> {
   return importSigningKey(new Uint8Array(der));
 }
 
-export const trustDir = (dataDir: string): string => join(dataDir, 'trust');
-export const keysDir = (dataDir: string): string => join(dataDir, 'keys');
+const trustDir = (dataDir: string): string => join(dataDir, 'trust');
+const keysDir = (dataDir: string): string => join(dataDir, 'keys');
 export const trustVersionPath = (dataDir: string, version: number): string => join(trustDir(dataDir), `${version}.json`);
 /** Where an operator places a release key a trust document names (any keys/release*.pem works). */
 export const releaseKeyPath = (dataDir: string, keyid: string): string => join(keysDir(dataDir), `release-${keyid.slice(0, 16)}.pem`);
@@ -103,9 +103,16 @@ export interface HeldKey {
   file: string;
 }
 
-/** Every keys/release*.pem, by keyid. A file that does not load stops the hub, named. */
+/**
+ * Every keys/release*.pem, by keyid. A file that does not load stops the hub, named. No keys/ is
+ * no keys; a keys/ that cannot be read (EACCES) throws, rather than pass for an empty one.
+ */
 export async function readReleaseKeys(dataDir: string): Promise<HeldKey[]> {
-  const names = (await readdir(keysDir(dataDir)).catch(() => [])).filter((name) => RELEASE_KEY_FILE.test(name)).sort();
+  const listed = await readdir(keysDir(dataDir)).catch((error: NodeJS.ErrnoException) => {
+    if (error.code === 'ENOENT') return [];
+    throw new Error(`cannot read the release keys in ${keysDir(dataDir)}: ${error.message}`, { cause: error });
+  });
+  const names = listed.filter((name) => RELEASE_KEY_FILE.test(name)).sort();
   const held: HeldKey[] = [];
   for (const name of names) {
     const file = join(keysDir(dataDir), name);

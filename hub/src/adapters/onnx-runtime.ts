@@ -8,11 +8,12 @@
 import { open, readFile } from 'node:fs/promises';
 import { tensorFromJson, tensorToJson, type IoSpec, type TensorData, type TensorJson, type TensorType } from '@edgefleet/protocol';
 import { readOnnxOpset } from '../core/onnx-opset';
-import { checkModelFile, isSandboxRefusal, openSandboxed, type SandboxSession, type SandboxValueMetadata } from './model-sandbox/sandbox';
+import { checkModelFile, isSandboxRefusal, openSandboxed, type OutputLimit, type SandboxSession, type SandboxValueMetadata } from './model-sandbox/sandbox';
 
 export interface LoadedModel {
   io: { inputs: IoSpec[]; outputs: IoSpec[] };
-  run(inputs: Record<string, TensorJson>): Promise<Record<string, TensorJson>>;
+  /** outputs over `maxOutput` (the sandbox's default without it) reject with E_MODEL_RESOURCES before any conversion */
+  run(inputs: Record<string, TensorJson>, maxOutput?: OutputLimit): Promise<Record<string, TensorJson>>;
   release(): Promise<void>;
 }
 
@@ -60,9 +61,9 @@ export async function loadModel(path: string): Promise<LoadedModel> {
     const io = { inputs: session.inputMetadata.map(toIoSpec), outputs: session.outputMetadata.map(toIoSpec) };
     return {
       io,
-      async run(inputs) {
+      async run(inputs, maxOutput) {
         const feeds = Object.fromEntries(Object.entries(inputs).map(([name, tensor]) => [name, tensorFromJson(tensor)]));
-        const outputs = await session.run(feeds);
+        const outputs = await session.run(feeds, maxOutput ? { maxOutput } : {});
         const result: Record<string, TensorJson> = {};
         for (const name of session.outputNames) {
           const value = outputs[name];

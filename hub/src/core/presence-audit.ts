@@ -24,7 +24,7 @@ interface DeviceState {
   suppressedAt: number;
 }
 
-export const PRESENCE_AUDIT_INTERVAL_MS = 60_000;
+const PRESENCE_AUDIT_INTERVAL_MS = 60_000;
 
 export class PresenceAuditLimiter {
   private readonly devices = new Map<string, DeviceState>();

@@ -23,6 +23,8 @@ export type ProbeHints = Record<string, ProbeHint>;
 export const MAX_PROBE_INPUT_ELEMENTS = 262_144;
 /** inputs and expected outputs as JSON (below protocol MAX_PROBE_BLOB_BYTES, what agents accept) */
 export const MAX_PROBE_JSON_BYTES = 2_250_000;
+/** Expected outputs ride in the signed manifest over MQTT: keep them small (the sandbox refuses more at run time). */
+export const MAX_PROBE_OUTPUT_ELEMENTS = 65_536;
 
 export const elementCount = (dims: readonly number[]): number => dims.reduce((n, d) => n * d, 1);
 

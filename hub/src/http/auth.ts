@@ -126,6 +126,21 @@ async function authenticateAdmin(c: Context, ctx: HubContext): Promise<AdminIden
 }
 
 /**
+ * A re-check of the credentials an admin request came with (its bearer token or session cookie):
+ * true while they still open the API. For long-lived responses (the event stream) that must not
+ * outlive a revoked or rotated token or an ended session. Not a sign-in: no limits apply.
+ */
+export function credentialsStillLive(c: Context, ctx: HubContext): () => Promise<boolean> {
+  const header = c.req.header('authorization');
+  if (header === undefined) {
+    const secret = getCookie(c, SESSION_COOKIE);
+    return async () => secret !== undefined && (await sessionOf(ctx, secret)) !== undefined;
+  }
+  const token = bearerToken(header);
+  return async () => token !== null && (await identityOfToken(ctx, token)) !== null;
+}
+
+/**
  * The admin API: authenticates (authenticateAdmin), then holds the caller to the scope the
  * matched route's spec states (403 E_FORBIDDEN naming both scopes).
  */

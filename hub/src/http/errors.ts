@@ -73,6 +73,13 @@ function domainStatus(error: unknown): { code: string; message: string; details:
   return null;
 }
 
+/**
+ * 5xx answers the hub gives on purpose and tells of elsewhere: a corrupt file is logged and
+ * audited once by the integrity events, a full worker queue is load to retry after. A fleet
+ * retrying either would otherwise write one error line per request.
+ */
+const DELIBERATE: ReadonlySet<HubErrorCode> = new Set(['E_ARTIFACT_CORRUPT', 'E_UNAVAILABLE']);
+
 export function handleError(error: unknown, c: Context, logger: Logger): Response {
   const domain = domainStatus(error);
   if (domain) {
@@ -82,7 +89,7 @@ export function handleError(error: unknown, c: Context, logger: Logger): Respons
   const hubError = findHubError(error);
   if (hubError) {
     const status = STATUS_OF[hubError.code];
-    if (status >= 500) logger.error('request failed', { method: c.req.method, path: c.req.path, error: hubError.message });
+    if (status >= 500 && !DELIBERATE.has(hubError.code)) logger.error('request failed', { method: c.req.method, path: c.req.path, error: hubError.message });
     closeIfBodyUnread(c, status);
     const retryAfterS = (hubError.details as { retryAfterS?: unknown } | undefined)?.retryAfterS;
     if (typeof retryAfterS === 'number') c.header('Retry-After', String(Math.ceil(retryAfterS)));

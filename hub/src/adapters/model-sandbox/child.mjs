@@ -3,7 +3,8 @@
 // under the memory limits its parent set, so a model that asks for gigabytes exhausts this
 // process, never the hub. Requests come over IPC, one reply each:
 //   { id, op: 'open', path | bytes, options } -> { id, ok, session, inputNames, outputNames, inputMetadata, outputMetadata }
-//   { id, op: 'run', session, feeds, fetches? } -> { id, ok, outputs: { name: { type, dims, data } } }
+//   { id, op: 'run', session, feeds, fetches?, maxOutput: { elements?, bytes? } } -> { id, ok, outputs: { name: { type, dims, data } } }
+//     or, when the outputs together hold more than maxOutput, { id, ok: false, outputTooLarge: { name, type, dims, elements, bytes, limit } }
 //   { id, op: 'time', session, feeds, runs, warmUp } -> { id, ok, micros }   (median, measured here: no IPC in it)
 //   { id, op: 'release', session } -> { id, ok }
 // and { id, ok: false, message } for a failure. It says { ready } once started.
@@ -49,6 +50,32 @@ function tensors(feeds) {
   return result;
 }
 
+/** Thrown by a run whose outputs are over the request's maxOutput: the parent words the refusal. */
+class OutputTooLarge extends Error {
+  constructor(fields) {
+    super(`output ${fields.name} is too large`);
+    this.fields = fields;
+  }
+}
+
+const tensorBytes = (tensor) => (Array.isArray(tensor.data) ? tensor.data.reduce((n, value) => n + Buffer.byteLength(String(value)), 0) : tensor.data.byteLength);
+
+// Checked before anything is sent: a shape computed at run time can make an output of gigabytes
+// under this child's memory limit, and IPC would copy all of it into the hub.
+function refuseOversized(outputs, limit) {
+  let elements = 0;
+  let bytes = 0;
+  for (const [name, tensor] of Object.entries(outputs)) {
+    const own = tensor.dims.reduce((n, d) => n * d, 1);
+    const ownBytes = tensorBytes(tensor);
+    elements += own;
+    bytes += ownBytes;
+    if ((limit.elements !== undefined && elements > limit.elements) || (limit.bytes !== undefined && bytes > limit.bytes)) {
+      throw new OutputTooLarge({ name, type: tensor.type, dims: [...tensor.dims], elements: own, bytes: ownBytes, limit });
+    }
+  }
+}
+
 const OPS = {
   async open(request) {
     // From bytes, even for a path: onnxruntime then has no directory to resolve external data in.
@@ -63,6 +90,7 @@ const OPS = {
     const feeds = tensors(request.feeds);
     // ort logs failed runs at ERROR on stderr; the parent reports the error itself.
     const outputs = request.fetches ? await found.run(feeds, request.fetches, { logSeverityLevel: 4 }) : await found.run(feeds, { logSeverityLevel: 4 });
+    refuseOversized(outputs, request.maxOutput ?? {});
     const result = {};
     for (const [name, tensor] of Object.entries(outputs)) result[name] = { type: tensor.type, dims: [...tensor.dims], data: tensor.data };
     return { outputs: result };
@@ -95,7 +123,8 @@ process.on('message', async (request) => {
     if (!op) throw new Error(`unknown op ${request.op}`);
     await send({ id: request.id, ok: true, ...(await op(request)) });
   } catch (error) {
-    await send({ id: request.id, ok: false, message: messageOf(error) });
+    if (error instanceof OutputTooLarge) await send({ id: request.id, ok: false, message: error.message, outputTooLarge: error.fields });
+    else await send({ id: request.id, ok: false, message: messageOf(error) });
   }
 });
 process.on('disconnect', () => process.exit(0));

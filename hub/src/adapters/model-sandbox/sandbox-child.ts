@@ -9,10 +9,15 @@
  * - Elsewhere: the child checks its own resident memory (best effort).
  * - Everywhere: each request has a deadline, and the child asks the kernel's OOM killer to pick
  *   it before the hub.
+ * - Everywhere: a run's outputs are capped (OutputLimit): the child refuses to send more.
  *
  * A request the model made too big (memory or time) rejects with HubError E_MODEL_RESOURCES and
- * the child is killed; any other failure of the model (onnxruntime refusing it) rejects with a
- * SandboxRefusal carrying onnxruntime's words, and the child lives on.
+ * the child is killed; outputs over the cap reject with E_MODEL_RESOURCES too, the child lives
+ * on; any other failure of the model (onnxruntime refusing it) rejects with a SandboxRefusal
+ * carrying onnxruntime's words, and the child lives on.
+ *
+ * The sandbox bounds resources and strips the environment; it does not isolate privileges (same
+ * user, same filesystem as the hub).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -28,6 +33,22 @@ export interface SandboxLimits {
   timeoutMs: number;
 }
 
+/** The most one run may send back, over all its outputs together (the child refuses before sending). */
+export interface OutputLimit {
+  elements?: number;
+  bytes?: number;
+}
+
+/** An output the child would not send (child.mjs refuseOversized), or the parent would not take. */
+interface OversizedOutput {
+  name: string;
+  type: string;
+  dims: readonly number[];
+  elements: number;
+  bytes: number;
+  limit: OutputLimit;
+}
+
 /** onnxruntime refused the model or its inputs (not a resource limit): its own words. */
 export class SandboxRefusal extends Error {
   override readonly name = 'SandboxRefusal';
@@ -40,6 +61,7 @@ interface ChildMessage {
   message?: string;
   ready?: true;
   memory?: number;
+  outputTooLarge?: OversizedOutput;
   [field: string]: unknown;
 }
 
@@ -91,7 +113,10 @@ export class SandboxChild {
 
   constructor(private readonly limits: SandboxLimits) {
     const { file, args } = command(limits.memoryMb);
-    // No inherited environment: the child needs none, and the hub's secrets stay here.
+    // No inherited environment: the child needs none, and secrets in the hub's environment stay
+    // out of it. Not privilege isolation: the child runs as the hub's user and could read what the
+    // hub can (its data dir, keys/), so running the hub under its own user with a 0700 data dir
+    // bounds what an exploit of onnxruntime could read.
     this.child = spawn(file, args, {
       stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
       serialization: 'advanced',
@@ -131,7 +156,22 @@ export class SandboxChild {
         this.limits.timeoutMs,
       );
       this.pending.set(id, { resolve, reject, stage, timer });
-      this.child.send({ ...message, id });
+      const failed = (error: Error): void => {
+        // Only if still waiting: the child may have answered, or end() rejected it already.
+        if (this.pending.get(id)?.timer !== timer) return;
+        clearTimeout(timer);
+        this.pending.delete(id);
+        reject(new Error(`the model sandbox could not take the request: ${error.message}`, { cause: error }));
+      };
+      try {
+        // The channel can close between the check above and here (the child exiting): send throws
+        // synchronously, or reports through its callback.
+        this.child.send({ ...message, id }, (error) => {
+          if (error) failed(error);
+        });
+      } catch (error) {
+        failed(error instanceof Error ? error : new Error(String(error)));
+      }
     });
   }
 
@@ -176,6 +216,10 @@ export class SandboxChild {
       pending.resolve(message);
       return;
     }
+    if (message.outputTooLarge) {
+      pending.reject(outputTooLarge(message.outputTooLarge));
+      return;
+    }
     const said = message.message ?? 'the sandbox gave no reason';
     if (OUT_OF_MEMORY.test(said)) {
       // An allocation refused under the rlimit: the child may be in a poor state, so it goes too.
@@ -211,6 +255,36 @@ export class SandboxChild {
     if (rss === null || !this.alive) return;
     this.rss = rss;
     if (rss > this.limits.memoryMb * MIB) this.end(this.tooMuch(this.currentStage(), `its resident memory reached ${Math.round(rss / MIB)} MiB`));
+  }
+}
+
+const limitText = (limit: OutputLimit): string =>
+  [limit.elements === undefined ? '' : `${limit.elements} elements`, limit.bytes === undefined ? '' : `${limit.bytes} bytes`].filter(Boolean).join(' or ');
+
+/** 422 E_MODEL_RESOURCES naming the output, its size at run time and the limit. */
+export function outputTooLarge(output: OversizedOutput): HubError {
+  return new HubError(
+    'E_MODEL_RESOURCES',
+    `the model's outputs of one run are over what the hub takes from a model (${limitText(output.limit)} in all): output '${output.name}' holds ${output.elements} elements (${output.bytes} bytes, ${output.type} [${output.dims.join(', ')}]) at run time`,
+    { details: { stage: 'output', output: output.name, dims: output.dims, elements: output.elements, bytes: output.bytes, limit: output.limit } },
+  );
+}
+
+/**
+ * The parent's own check of a run's outputs, before anything converts them (a copy into JSON
+ * numbers is several times their size): the dims' element count, and the data's bytes.
+ */
+export function checkOutputs(outputs: Readonly<Record<string, { type: string; dims: readonly number[]; data: unknown }>>, limit: OutputLimit): void {
+  let elements = 0;
+  let bytes = 0;
+  for (const [name, tensor] of Object.entries(outputs)) {
+    const own = tensor.dims.reduce((n, d) => n * d, 1);
+    const ownBytes = ArrayBuffer.isView(tensor.data) ? tensor.data.byteLength : 0;
+    elements += own;
+    bytes += ownBytes;
+    if ((limit.elements !== undefined && elements > limit.elements) || (limit.bytes !== undefined && bytes > limit.bytes)) {
+      throw outputTooLarge({ name, type: tensor.type, dims: tensor.dims, elements: own, bytes: ownBytes, limit });
+    }
   }
 }
 

@@ -17,9 +17,9 @@
  */
 import { describeExternalData, describeOversized, scanOnnxModel } from '@edgefleet/device-core';
 import { HubError } from '../../core/errors';
-import { SandboxChild, SandboxRefusal, type SandboxLimits } from './sandbox-child';
+import { SandboxChild, SandboxRefusal, checkOutputs, type OutputLimit, type SandboxLimits } from './sandbox-child';
 
-export { SandboxRefusal, type SandboxLimits } from './sandbox-child';
+export { SandboxRefusal, type OutputLimit, type SandboxLimits } from './sandbox-child';
 
 /** Tensors in and out: a type name, dims, and the typed array (or string array) onnxruntime uses. */
 export interface SandboxTensor {
@@ -41,8 +41,11 @@ export interface SandboxSession {
   readonly outputNames: readonly string[];
   readonly inputMetadata: readonly SandboxValueMetadata[];
   readonly outputMetadata: readonly SandboxValueMetadata[];
-  /** one run; `fetches` limits the outputs (calibration asks for exposed activations) */
-  run(feeds: Readonly<Record<string, SandboxTensor>>, fetches?: readonly string[]): Promise<Record<string, SandboxTensor>>;
+  /**
+   * One run; `fetches` limits the outputs (calibration asks for exposed activations). Outputs
+   * over `maxOutput` (default DEFAULT_MAX_OUTPUT) reject with E_MODEL_RESOURCES, never reach the hub.
+   */
+  run(feeds: Readonly<Record<string, SandboxTensor>>, options?: { fetches?: readonly string[]; maxOutput?: OutputLimit }): Promise<Record<string, SandboxTensor>>;
   /** median microseconds of `runs` runs after `warmUp`, timed inside the child (no IPC in it) */
   medianMicros(feeds: Readonly<Record<string, SandboxTensor>>, runs: number, warmUp: number): Promise<number>;
   release(): Promise<void>;
@@ -55,6 +58,12 @@ export const DEFAULT_SANDBOX_LIMITS: SandboxLimits = { memoryMb: 2048, timeoutMs
 const IDLE_MS = 30_000;
 const MAX_IDLE = 2;
 const MIB = 1024 * 1024;
+/**
+ * What one run may send back unless its caller says otherwise: a shape computed at run time can
+ * make outputs of gigabytes under the child's memory limit, all of them copied into the hub.
+ * Far above any prediction (a 512-row reference batch, a segmentation mask).
+ */
+export const DEFAULT_MAX_OUTPUT: OutputLimit = { bytes: 64 * MIB };
 
 let limits: SandboxLimits = DEFAULT_SANDBOX_LIMITS;
 const idle: Array<{ child: SandboxChild; timer: NodeJS.Timeout }> = [];
@@ -65,8 +74,6 @@ export function configureModelSandbox(next: SandboxLimits): void {
   limits = { ...next };
   closeIdleSandboxes();
 }
-
-export const modelSandboxLimits = (): SandboxLimits => limits;
 
 /** Stops the idle children (the hub closing); sessions in use keep theirs. */
 export function closeIdleSandboxes(): void {
@@ -145,9 +152,12 @@ export async function openSandboxed(model: SandboxModel, options: Record<string,
     outputNames: opened.outputNames as string[],
     inputMetadata: opened.inputMetadata as SandboxValueMetadata[],
     outputMetadata: opened.outputMetadata as SandboxValueMetadata[],
-    async run(feeds, fetches) {
-      const reply = await child.request({ op: 'run', session: id, feeds, ...(fetches ? { fetches: [...fetches] } : {}) }, 'run');
-      return reply.outputs as Record<string, SandboxTensor>;
+    async run(feeds, options = {}) {
+      const maxOutput = options.maxOutput ?? DEFAULT_MAX_OUTPUT;
+      const reply = await child.request({ op: 'run', session: id, feeds, maxOutput, ...(options.fetches ? { fetches: [...options.fetches] } : {}) }, 'run');
+      const outputs = reply.outputs as Record<string, SandboxTensor>;
+      checkOutputs(outputs, maxOutput);
+      return outputs;
     },
     async medianMicros(feeds, runs, warmUp) {
       const reply = await child.request({ op: 'time', session: id, feeds, runs, warmUp }, 'run');

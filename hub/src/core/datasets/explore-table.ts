@@ -26,9 +26,9 @@ export interface ExploreOptions {
  * Longest category text a summary keeps: a cell may hold 4,096 characters, and a summary of
  * 1,000 columns with 20 categories each is stored with the dataset. Longer ones end in `…`.
  */
-export const MAX_SUMMARY_TEXT = 200;
+const MAX_SUMMARY_TEXT = 200;
 
-export const summaryText = (value: string): string => (value.length > MAX_SUMMARY_TEXT ? `${value.slice(0, MAX_SUMMARY_TEXT - 1)}…` : value);
+const summaryText = (value: string): string => (value.length > MAX_SUMMARY_TEXT ? `${value.slice(0, MAX_SUMMARY_TEXT - 1)}…` : value);
 
 export const QUANTILES = { p01: 0.01, p05: 0.05, p25: 0.25, p50: 0.5, p75: 0.75, p95: 0.95, p99: 0.99 } as const;
 export type QuantileName = keyof typeof QUANTILES;

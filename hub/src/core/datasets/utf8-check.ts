@@ -10,7 +10,7 @@ const invalid = (offset: number, cause?: unknown): DatasetError =>
   new DatasetError('E_INVALID_UTF8', `the file is not valid UTF-8 (byte ${offset})`, { offset }, cause === undefined ? undefined : { cause });
 
 /** Byte offset of the first invalid UTF-8 sequence in `bytes` (the slow path, only after a failed check). */
-export function firstInvalidUtf8(bytes: Uint8Array): number {
+function firstInvalidUtf8(bytes: Uint8Array): number {
   let lo = 0;
   let hi = bytes.length;
   // Largest prefix that decodes: the byte after it is where decoding fails.

@@ -13,7 +13,7 @@ import type { RouteSpec } from '../openapi';
 import { parseInput, readJsonBody } from '../validate';
 
 /** The longest a token may be made to live, when it is given a lifetime at all. */
-export const MAX_ADMIN_TOKEN_TTL_S = 366 * 24 * 60 * 60;
+const MAX_ADMIN_TOKEN_TTL_S = 366 * 24 * 60 * 60;
 
 const scopeSchema = z.enum(SCOPES).describe(`read: ${SCOPE_SUMMARY.read}; operator: ${SCOPE_SUMMARY.operator}; admin: ${SCOPE_SUMMARY.admin}`);
 

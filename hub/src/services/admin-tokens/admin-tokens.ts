@@ -29,7 +29,7 @@ export interface AdminIdentity {
   expiresAt: string | null;
 }
 
-export const BOOTSTRAP_IDENTITY: AdminIdentity = { scope: 'admin', token: null, expiresAt: null };
+const BOOTSTRAP_IDENTITY: AdminIdentity = { scope: 'admin', token: null, expiresAt: null };
 
 /** The identity a live token row gives. */
 export const identityOfRow = (row: Pick<AdminTokenRow, 'id' | 'name' | 'scope' | 'expiresAt'>): AdminIdentity => ({ scope: row.scope, token: { id: row.id, name: row.name }, expiresAt: row.expiresAt });
@@ -60,9 +60,9 @@ export interface CreateInput {
 }
 
 /** Live tokens at most: the list stays one page, and a script gone wrong cannot fill the table. */
-export const MAX_LIVE_ADMIN_TOKENS = 1_000;
+const MAX_LIVE_ADMIN_TOKENS = 1_000;
 /** Recognisable in a leaked log or a secret scanner's rules; the rest is 256 random bits. */
-export const ADMIN_TOKEN_PREFIX = 'efa_';
+const ADMIN_TOKEN_PREFIX = 'efa_';
 /** `last used` is written at most this often per token and replica: a script's every request is no write. */
 const LAST_USED_EVERY_MS = 60_000;
 

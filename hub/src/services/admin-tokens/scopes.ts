@@ -21,8 +21,6 @@ const RANK: Record<Scope, number> = { read: 0, operator: 1, admin: 2 };
 /** Whether a token of scope `held` may use a route that needs `needed`. */
 export const allows = (held: Scope, needed: Scope): boolean => RANK[held] >= RANK[needed];
 
-export const isScope = (value: unknown): value is Scope => typeof value === 'string' && (SCOPES as readonly string[]).includes(value);
-
 /** For refusals and the docs: what each scope lets a token do. */
 export const SCOPE_SUMMARY: Record<Scope, string> = {
   read: 'reads (GET) of the admin API',

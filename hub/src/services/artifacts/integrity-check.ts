@@ -20,7 +20,7 @@ export interface IntegrityCheckOptions {
   now?: () => number;
 }
 
-export const INTEGRITY_DEFAULTS = { rateBytesPerS: 32 * 1024 * 1024, budgetBytes: 4 * 1024 ** 3, reverifyAfterMs: 24 * 60 * 60_000 } as const;
+const INTEGRITY_DEFAULTS = { rateBytesPerS: 32 * 1024 * 1024, budgetBytes: 4 * 1024 ** 3, reverifyAfterMs: 24 * 60 * 60_000 } as const;
 
 export interface IntegrityReport {
   checked: number;
@@ -77,6 +77,8 @@ export async function runIntegrityCheck(ctx: Pick<HubContext, 'artifacts' | 'pro
     if (state === 'corrupt') report.corrupt.push({ folder: file.store.folder, sha256: file.sha256 });
   }
   for (const store of stores) {
+    // A corrupt file deleted since (its version removed, maybe by another replica) is forgotten.
+    for (const sha256 of store.integrity.corrupt()) if (!(await store.has(sha256))) await store.verify(sha256);
     const corrupt = store.integrity.corrupt();
     if (corrupt.length > 0) report.knownCorrupt[store.folder] = corrupt;
     report.counts[store.folder] = store.integrity.counts();

@@ -40,12 +40,23 @@ export async function runDatasetWorker(input: InspectInput, heapMb: number = DAT
   }
 }
 
+function busy(): HubError {
+  const { running, waiting } = datasetWorkerState();
+  return new HubError('E_UNAVAILABLE', `the hub is parsing ${running} large dataset(s) with ${waiting} waiting; retry in ${DATASET_WORKER_LIMITS.retryAfterS} s`, { details: { retryAfterS: DATASET_WORKER_LIMITS.retryAfterS, running, waiting } });
+}
+
+/**
+ * 503 now when a large file's parse would be refused: before its upload (up to 64 MiB) is read,
+ * hashed and written. A slot may still be taken by the time the file is in; then inspectInWorker refuses.
+ */
+export function refuseWhenWorkersFull(): void {
+  const { running, waiting } = datasetWorkerState();
+  if (running >= slots.concurrency && waiting >= slots.maxWaiting) throw busy();
+}
+
 /** Waits for a worker slot, or is refused at once (503, Retry-After) when the queue is full. */
 export function inspectInWorker(input: InspectInput): Promise<InspectResult> {
   const run = slots.tryRun(() => runDatasetWorker(input));
-  if (run === null) {
-    const { running, waiting } = slots.state();
-    throw new HubError('E_UNAVAILABLE', `the hub is parsing ${running} large dataset(s) with ${waiting} waiting; retry in ${DATASET_WORKER_LIMITS.retryAfterS} s`, { details: { retryAfterS: DATASET_WORKER_LIMITS.retryAfterS, running, waiting } });
-  }
+  if (run === null) throw busy();
   return run;
 }

@@ -13,7 +13,7 @@ import { getDataset, insertDataset, listDatasets, type DatasetListRow, type Data
 import type { HubContext } from '../context';
 import { guardDatasetFile } from '../lifecycle/content-guard';
 import { inspectDataset, type InspectInput, type InspectResult } from './datasets-inspect';
-import { inspectInWorker } from './dataset-workers';
+import { inspectInWorker, refuseWhenWorkersFull } from './dataset-workers';
 import { datasetColumnsSchema, type DatasetColumns } from '../training/training-types';
 
 /** Largest CSV accepted; bigger uploads get 413 (before the body is read when Content-Length says so). */
@@ -61,6 +61,7 @@ export async function uploadDataset(ctx: Pick<HubContext, 'db' | 'datasets' | 'n
   if (input.contentLength !== undefined && input.contentLength > MAX_DATASET_BYTES) {
     throw new HubError('E_TOO_LARGE', `dataset file of ${input.contentLength} bytes exceeds the limit of ${MAX_DATASET_BYTES} bytes`);
   }
+  if (input.contentLength !== undefined && input.contentLength > INLINE_PARSE_BYTES) refuseWhenWorkersFull();
   const staged = await ctx.datasets.receive(input.body, MAX_DATASET_BYTES);
   try {
     const audit = async (created: boolean, revived = false, db: HubContext['db'] = ctx.db): Promise<void> =>

@@ -6,7 +6,7 @@
  */
 import { tensorToJson, type IoSpec, type Probe, type TensorJson } from '@edgefleet/protocol';
 import { HubError } from '../../core/errors';
-import { MAX_PROBE_JSON_BYTES, buildProbeInputs, defaultedProbeDims, elementCount, shortFloat32, type ProbeHints } from '../../core/probe-inputs';
+import { MAX_PROBE_JSON_BYTES, MAX_PROBE_OUTPUT_ELEMENTS, buildProbeInputs, defaultedProbeDims, shortFloat32, type ProbeHints } from '../../core/probe-inputs';
 import { sampleFeeds, type SampleSet } from '../../core/tensor-files';
 import { PROBE_TOLERANCE } from '../../core/release-manifest';
 import { ModelLoadError, loadModel, readOpset } from '../../adapters/onnx-runtime';
@@ -51,8 +51,6 @@ export interface UploadResult {
   warnings: string[];
 }
 
-/** Expected outputs ride in the signed manifest over MQTT: keep them small. */
-const MAX_PROBE_OUTPUT_ELEMENTS = 65_536;
 const PROBE_HINT = 'pass ?probe={"<input>":{"dims":[...]}} with input dims the model accepts (and "data" for inputs that need exact values), or ?samples= with real inputs';
 
 export type UploadDeps = RegisterDeps & Pick<HubContext, 'artifacts' | 'datasets' | 'maxModelBytes'>;
@@ -88,6 +86,8 @@ export async function uploadModel(ctx: UploadDeps, input: UploadInput, actor: st
   }
 }
 
+const isOutputRefusal = (error: HubError): boolean => typeof error.details === 'object' && error.details !== null && (error.details as { stage?: unknown }).stage === 'output';
+
 /** The first sample of each input the samples cover, as probe tensors. */
 function firstSample(set: SampleSet): Record<string, TensorJson> {
   const probe: Record<string, TensorJson> = {};
@@ -122,16 +122,15 @@ async function inspect(ctx: Pick<HubContext, 'datasets'>, path: string, size: nu
     const inputs = buildProbeInputs(loaded.io.inputs, hints, sha256, given);
     let expected: Record<string, TensorJson>;
     try {
-      expected = await loaded.run(inputs);
+      // Outputs over the probe's limit are refused in the sandbox, before they reach the hub.
+      expected = await loaded.run(inputs, { elements: MAX_PROBE_OUTPUT_ELEMENTS });
     } catch (error) {
-      // The sandbox's verdicts (E_MODEL_RESOURCES: too much memory or time) stand as they are.
+      // The sandbox's verdicts (E_MODEL_RESOURCES: too much memory, time or output) stand; outputs
+      // too large may only need smaller probe dims.
+      if (error instanceof HubError && isOutputRefusal(error)) throw new HubError(error.code, `${error.message}; ${PROBE_HINT}`, { cause: error, details: error.details });
       if (error instanceof HubError) throw error;
       const message = error instanceof Error ? error.message : String(error);
       throw new HubError('E_PROBE_FAILED', `probe run failed: ${message}; ${PROBE_HINT}`, { cause: error });
-    }
-    const outputElements = Object.values(expected).reduce((n, tensor) => n + elementCount(tensor.dims), 0);
-    if (outputElements > MAX_PROBE_OUTPUT_ELEMENTS) {
-      throw new HubError('E_PROBE_FAILED', `probe outputs hold ${outputElements} elements (limit ${MAX_PROBE_OUTPUT_ELEMENTS}); ${PROBE_HINT}`);
     }
     const probe: Probe = { inputs, expected, tolerance: { ...PROBE_TOLERANCE } };
     const probeBytes = JSON.stringify(probe).length;

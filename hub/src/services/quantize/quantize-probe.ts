@@ -7,6 +7,7 @@
 import type { IoSpec, Probe, TensorJson } from '@edgefleet/protocol';
 import { HubError } from '../../core/errors';
 import { PROBE_TOLERANCE } from '../../core/release-manifest';
+import { MAX_PROBE_OUTPUT_ELEMENTS } from '../../core/probe-inputs';
 import { compareOutputs } from '../../core/onnx/compare';
 import { loadModel } from '../../adapters/onnx-runtime';
 
@@ -25,7 +26,7 @@ export async function quantizedProbe(path: string, source: Probe): Promise<Quant
   try {
     let expected: Record<string, TensorJson>;
     try {
-      expected = await loaded.run(source.inputs);
+      expected = await loaded.run(source.inputs, { elements: MAX_PROBE_OUTPUT_ELEMENTS });
     } catch (error) {
       throw new HubError('E_PROBE_FAILED', `the quantized model fails on the source's probe inputs: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
     }

@@ -56,6 +56,20 @@ function releaseKeysChangedLast(ctx: Pick<HubContext, 'keys'>): boolean {
 }
 
 /**
+ * A publish repeated (the version is stored already): what its first follow-up may have left
+ * undone, when it failed or the process ended midway. The broker gets the newest version unless
+ * this process handed it over; stale signatures are signed again (resign.ts touches only those).
+ */
+export async function followUpAgain(ctx: ResignDeps): Promise<Resigned> {
+  await ctx.keys.refresh();
+  const { version } = ctx.keys.trust;
+  const handed = (handedOver.get(ctx.broker) ?? 0) >= version;
+  const signingChanged = releaseKeysChangedLast(ctx);
+  if (handed && !signingChanged) return { manifests: 0, deploymentDocs: 0 };
+  return followTrustChange(ctx, { from: version, to: version, signingChanged });
+}
+
+/**
  * Looks at the data dir every `periodMs` for versions other replicas published, follows each
  * change, and warns once a day while the newest version is about to expire. At start, when the
  * newest version changed the release keys, it also signs again anything still signed by a key it

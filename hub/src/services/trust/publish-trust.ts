@@ -8,7 +8,7 @@ import { basename } from 'node:path';
 import type { Envelope, TrustDoc } from '@edgefleet/protocol';
 import { writeAudit } from '../../adapters/db/audit';
 import type { HubContext } from '../context';
-import { followTrustChange } from './follow-up';
+import { followTrustChange, followUpAgain } from './follow-up';
 import type { Resigned, ResignDeps } from './resign';
 
 export interface TrustVersionView {
@@ -68,14 +68,20 @@ export interface PublishedTrust extends TrustVersionView {
 
 export async function publishTrust(ctx: ResignDeps & Pick<HubContext, 'db'>, input: unknown, actor: string): Promise<PublishedTrust> {
   const { change, created, doc } = await ctx.keys.add(input, ctx.now());
-  if (!created) return { ...versionView(doc), created, resigned: { manifests: 0, deploymentDocs: 0 } };
-  await writeAudit(ctx.db, {
-    at: ctx.now(),
-    actor,
-    action: 'trust.published',
-    subject: `trust:${doc.version}`,
-    details: { from: change.from, ...versionView(doc), signingChanged: change.signingChanged },
-  });
-  const resigned = await followTrustChange(ctx, change);
+  if (!created) return { ...versionView(doc), created, resigned: await followUpAgain(ctx) };
+  let resigned: Resigned;
+  try {
+    await writeAudit(ctx.db, {
+      at: ctx.now(),
+      actor,
+      action: 'trust.published',
+      subject: `trust:${doc.version}`,
+      details: { from: change.from, ...versionView(doc), signingChanged: change.signingChanged },
+    });
+  } finally {
+    // The version is stored and signed with already: the broker and the signatures follow even
+    // when the audit row could not be written.
+    resigned = await followTrustChange(ctx, change);
+  }
   return { ...versionView(doc), created, resigned };
 }

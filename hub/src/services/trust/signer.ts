@@ -14,7 +14,7 @@ export interface BytesSigner {
   payload(value: unknown): Envelope;
 }
 
-export function bytesSigner(keys: readonly SigningKey[]): BytesSigner {
+function bytesSigner(keys: readonly SigningKey[]): BytesSigner {
   const signers = keys.map((key) => ({ keyid: key.keyid, keyObject: KeyObject.from(key.privateKey) }));
   const bytes = (payload: Uint8Array): Envelope => ({ payload: toBase64(payload), signatures: signers.map((s) => ({ keyid: s.keyid, sig: toBase64(sign(null, payload, s.keyObject)) })) });
   return { keyids: signers.map((s) => s.keyid), bytes, payload: (value) => bytes(encodePayload(value)) };

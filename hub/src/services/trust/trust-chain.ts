@@ -19,7 +19,7 @@ import { signingFor, type Signing } from './signer';
 import { asEnvelope, toHubError } from './trust-input';
 
 /** The newest version's expiry is warned about this long before it. */
-export const TRUST_EXPIRY_WARNING_MS = 30 * 86_400_000;
+const TRUST_EXPIRY_WARNING_MS = 30 * 86_400_000;
 
 export interface TrustChange {
   from: number;
@@ -228,8 +228,9 @@ export class TrustChain {
     let previous = newest;
     for (let version = newest.version + 1; version <= (versions[versions.length - 1] ?? 0); version++) {
       if (this.refused.has(version)) break;
-      const bytes = await readTrustVersion(this.dataDir, version);
       try {
+        // Inside: a file that cannot be read (permissions, over the size limit) is refused like one that does not verify.
+        const bytes = await readTrustVersion(this.dataDir, version);
         if (!bytes) throw new Error('the file is missing');
         const doc = await verifyTrustUpdate(previous, bytes, new Date(0), { checkExpiry: false });
         added.push({ doc, envelope: parseEnvelope(bytes, 'trust') });
