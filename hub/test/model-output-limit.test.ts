@@ -5,7 +5,7 @@
  * E_MODEL_RESOURCES naming the output and its size, the hub never holds them, nothing is stored,
  * and the child serves the next run.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Hub } from '../src/index';
@@ -13,7 +13,7 @@ import { GraphBuilder, attr, encodeModel, makeTensor } from '../src/core/onnx';
 import { MAX_PROBE_OUTPUT_ELEMENTS } from '../src/core/probe-inputs';
 import { HubError } from '../src/core/errors';
 import { DEFAULT_MAX_OUTPUT, openSandboxed } from '../src/adapters/model-sandbox/sandbox';
-import { api, makeTempDir, testHub, type TempDir } from './support';
+import { api, useTestHub, type TempDir } from './support';
 
 interface ErrorReply {
   error: { code: string; message: string; details?: Record<string, unknown> };
@@ -35,14 +35,7 @@ const probeOf = (n: number): string => encodeURIComponent(JSON.stringify({ n: { 
 describe('outputs computed at run time', () => {
   let dir: TempDir;
   let hub: Hub;
-  beforeAll(async () => {
-    dir = await makeTempDir();
-    hub = await testHub(dir.path);
-  });
-  afterAll(async () => {
-    await hub?.close();
-    await dir?.remove();
-  });
+  useTestHub((started) => ({ hub, dir } = started));
 
   it('a probe output over the probe limit is refused in the sandbox: 422 E_MODEL_RESOURCES naming it, nothing stored, the hub serves on', async () => {
     const elements = 8_000_000;

@@ -7,18 +7,9 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildTrustDoc, envelopeBytes, generateSigningKey, releaseRefOf, signPayload, signTrustDoc, type Envelope, type ReportedError, type SigningKey } from '@edgefleet/protocol';
-import { DeploymentDocs, emptyPersistedState, type PersistedState, type RuntimeFailure, type TrustState } from '../../src/index';
+import { DeploymentDocs, emptyPersistedState, type PersistedState, type TrustState } from '../../src/index';
 import { makeDeployment, makeRelease } from '../../../test/fixtures/signing';
-
-class Failure extends Error implements RuntimeFailure {
-  constructor(
-    readonly code: string,
-    message: string,
-    readonly transient = false,
-  ) {
-    super(message);
-  }
-}
+import { Failure } from '../support/failure';
 
 /** Trust versions 1 and 2 by one root key: version 1 names release key `release`, version 2 `rotated`. */
 let release: SigningKey;

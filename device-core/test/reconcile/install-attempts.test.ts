@@ -10,22 +10,12 @@ import { DeviceCoreError } from '../../src/errors';
 import { abandonAttempt, beginAttempt, finishAttempt, PersistedInstallAttempts, attemptBegunBy, type AttemptRecord, type AttemptStore } from '../../src/reconcile/install-attempts';
 import { ReconcileLoop } from '../../src/reconcile/reconcile-loop';
 import type { DesiredView, Observed, Step } from '../../src/reconcile/plan';
-import type { RuntimeFailure } from '../../src/runtime/ports';
 import { makeRelease } from '../../../test/fixtures/signing';
+import { Failure } from '../support/failure';
 
 const v1 = makeRelease({ version: '1', releaseCounter: 1, artifact: { sha256: 'a'.repeat(64), size: 10, url: 'http://hub/artifacts/a' } });
 const v2 = makeRelease({ version: '2', releaseCounter: 2, artifact: { sha256: 'b'.repeat(64), size: 10, url: 'http://hub/artifacts/b' } });
 const key = { seq: 2, sha256: v2.artifact.sha256, shadow: false };
-
-class Failure extends Error implements RuntimeFailure {
-  constructor(
-    readonly code: string,
-    message: string,
-    readonly transient = false,
-  ) {
-    super(message);
-  }
-}
 
 /** The store a restarted runtime finds again: records in memory, every save kept. */
 function memoryStore(): AttemptStore & { saved: AttemptRecord[][] } {

@@ -7,8 +7,9 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildTrustDoc, envelopeBytes, generateSigningKey, signPayload, signTrustDoc, type Envelope, type ReportedError, type SigningKey, type TrustDoc } from '@edgefleet/protocol';
-import { DeploymentDocs, emptyPersistedState, walkTrustChain, type PersistedState, type PinnedTrust, type RuntimeFailure, type TrustState } from '../../src/index';
+import { DeploymentDocs, emptyPersistedState, walkTrustChain, type PersistedState, type PinnedTrust, type TrustState } from '../../src/index';
 import { makeDeployment, makeRelease } from '../../../test/fixtures/signing';
+import { Failure } from '../support/failure';
 
 const DAY = 86_400_000;
 let root: SigningKey;
@@ -72,16 +73,6 @@ describe('walkTrustChain', () => {
     await expect(walkTrustChain({ from: pinnedAt(1), fetch: hubHaving(9), target: null, now: new Date(), pin })).rejects.toMatchObject({ code: 'E_EXPIRED' });
   });
 });
-
-class Failure extends Error implements RuntimeFailure {
-  constructor(
-    readonly code: string,
-    message: string,
-    readonly transient = false,
-  ) {
-    super(message);
-  }
-}
 
 /** A device's docs handler with a hub holding trust versions up to `hubNewest` (`serve` answers instead when given). */
 function device(pinned: number, hubNewest: { value: number }, serve?: (version: number) => Uint8Array | null) {

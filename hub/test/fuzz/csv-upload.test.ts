@@ -3,12 +3,12 @@
  * parsed dataset, or 400/413 with a dataset error code and details saying where; never a 5xx,
  * and a refused upload stores nothing (no dataset, no file). Fixed seed, bounded runs.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { join } from 'node:path';
 import type { Hub } from '../../src/index';
 import { DATASET_ERROR_CODES } from '../../src/core/datasets/dataset-error';
-import { api, makeTempDir, testHub, type TempDir } from '../support';
+import { api, useTestHub, type TempDir } from '../support';
 import { fuzz, hostileBytes } from '../../../test/support/fuzz';
 import { filesUnder } from './support';
 
@@ -35,14 +35,7 @@ const kinds = (): fc.Arbitrary<string | undefined> =>
 describe('fuzzing dataset uploads through a real hub', () => {
   let dir: TempDir;
   let hub: Hub;
-  beforeAll(async () => {
-    dir = await makeTempDir();
-    hub = await testHub(dir.path);
-  });
-  afterAll(async () => {
-    await hub?.close();
-    await dir?.remove();
-  });
+  useTestHub((started) => ({ hub, dir } = started));
 
   it('any body and kinds: a dataset, or a 400/413 naming where, and a refusal stores nothing', async () => {
     await fuzz(
