@@ -16,7 +16,7 @@ import { readFile } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectAsync, type IClientOptions, type MqttClient } from 'mqtt';
-import { desiredTopic, stateTopic, type ReportedState } from '@edgefleet/protocol';
+import { MAX_DEVICE_PACKET_BYTES, desiredTopic, stateTopic, type ReportedState } from '@edgefleet/protocol';
 import type { Hub } from '../src/index';
 import { SILERO_PROBE, SILERO_V5, api, closed, enrol, makeTempDir, nextMessage, report, testHub, type TempDir } from './support';
 import { MOSQUITTO_HUB, startMosquitto, type Mosquitto } from '../../test/support/mosquitto';
@@ -107,6 +107,22 @@ describe('an external Mosquitto provisioned by the hub (dynamic security)', () =
     expect(await refused('dev-m4', rotated.body.secret)).toBe(true);
   });
 
+  it('disconnects a device sending a packet over MAX_DEVICE_PACKET_BYTES before the broker forwards it; its next report gets through', async () => {
+    const conf = await readFile(new URL('../../deploy/mosquitto/mosquitto.conf', import.meta.url), 'utf8');
+    expect(Number(/^max_packet_size (\d+)$/m.exec(conf)?.[1])).toBe(MAX_DEVICE_PACKET_BYTES);
+    const secret = await enrol(hub, 'dev-big');
+    const device = await connectAs('dev-big', secret);
+    const ended = closed(device);
+    const huge = report('dev-big', { phase: 'serving', error: { code: 'E_INFERENCE', message: 'x'.repeat(MAX_DEVICE_PACKET_BYTES) } });
+    // QoS 0: the broker drops the connection instead of acknowledging, so no answer is awaited.
+    device.publish(stateTopic('dev-big'), JSON.stringify(huge), { qos: 0 });
+    await ended;
+    const small = report('dev-big', { phase: 'serving' });
+    const again = await connectAs('dev-big', secret);
+    await again.publishAsync(stateTopic('dev-big'), JSON.stringify(small), { qos: 1 });
+    await expect.poll(() => stateOf('dev-big'), { timeout: 10_000 }).toEqual(small);
+  });
+
   it('replaces a stale broker account left under an id the database does not know', async () => {
     // As a crash after the broker part of an enrolment and before its row would leave it.
     const ctrl = (...args: string[]) => promisify(execFile)('mosquitto_ctrl', ['-h', '127.0.0.1', '-p', String(mosquitto.port), '-u', MOSQUITTO_HUB.username, '-P', MOSQUITTO_HUB.password, 'dynsec', ...args]);
@@ -145,7 +161,7 @@ describe('an external Mosquitto provisioned by the hub (dynamic security)', () =
   });
 
   it('keeps the accounts of devices in service across a restart, removing only those of decommissioned ones', async () => {
-    const kept = await enrol(hub, 'dev-m9');
+    const kept = await enrol(hub, 'dev-m20');
     const dropped = await enrol(hub, 'dev-m10');
     // Decommissioned while the broker part is left behind (as a crash after the commit would).
     const ctrl = (...args: string[]) => promisify(execFile)('mosquitto_ctrl', ['-h', '127.0.0.1', '-p', String(mosquitto.port), '-u', MOSQUITTO_HUB.username, '-P', MOSQUITTO_HUB.password, 'dynsec', ...args]);
@@ -155,7 +171,7 @@ describe('an external Mosquitto provisioned by the hub (dynamic security)', () =
     await ctrl('addClientRole', 'dev-m10', 'edgefleet-device-dev-m10');
     await hub.close();
     hub = await startHub();
-    const device = await connectAs('dev-m9', kept);
+    const device = await connectAs('dev-m20', kept);
     expect(device.connected).toBe(true);
     expect(await refused('dev-m10', dropped)).toBe(true);
   });
