@@ -12,6 +12,7 @@ import { api, connectDevice, enrol, useTestHub } from './support';
 
 type AuditRow = { action: string; details: { source?: string; suppressed?: number } };
 const DEVICE = 'dev-flap';
+const SENTINEL = 'dev-sentinel';
 const CYCLES = 200;
 
 describe('presence audit rows under a reconnect loop', () => {
@@ -23,8 +24,22 @@ describe('presence audit rows under a reconnect loop', () => {
     (await api<{ entries: AuditRow[] }>(hub, 'GET', `/api/v1/audit?subject=device:${DEVICE}&action=device.o&limit=1000`)).body.entries;
   const online = async (): Promise<boolean> => (await api<{ online: boolean }>(hub, 'GET', `/api/v1/devices/${DEVICE}`)).body.online;
 
+  /**
+   * Every change of the loop applied: the broker holds no connection (each close handed its change
+   * to ingestion), then a sentinel device's change, queued after all of them, is seen applied
+   * (ingestion applies in order). The flag alone can read false while the loop's last changes wait.
+   */
+  const settled = async (): Promise<void> => {
+    await expect.poll(async () => (await api<{ broker: { connections: number } }>(hub, 'GET', '/api/v1/broker/stats')).body.broker.connections, { timeout: 10_000 }).toBe(0);
+    const sentinel = await connectDevice(hub, SENTINEL, sentinelSecret);
+    await expect.poll(async () => (await api<{ online: boolean }>(hub, 'GET', `/api/v1/devices/${SENTINEL}`)).body.online, { timeout: 10_000 }).toBe(true);
+    await sentinel.endAsync();
+  };
+  let sentinelSecret = '';
+
   it('keeps at most one row per device a minute, counts the rest, and still tracks the device', async () => {
     const secret = await enrol(hub, DEVICE);
+    sentinelSecret = await enrol(hub, SENTINEL);
     const started = Date.now();
     // The first connection is seen by the hub before it ends, so at least one change is audited
     // (a connection that comes and goes within one ingest batch changes nothing, on a fast machine every time).
@@ -38,6 +53,7 @@ describe('presence audit rows under a reconnect loop', () => {
     }
     const elapsedMs = Date.now() - started;
     await expect.poll(online, { timeout: 10_000 }).toBe(false);
+    await settled();
 
     const rows = await presenceRows();
     // One row, plus one per minute the loop took on a slow machine.

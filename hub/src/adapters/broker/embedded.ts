@@ -268,7 +268,10 @@ export async function createEmbeddedBroker(options: BrokerOptions): Promise<Embe
     options.onDeviceConnected?.(client.id);
   });
   aedes.on('clientDisconnect', (client: Client) => {
-    if (sessions.get(client.id) === client) sessions.delete(client.id);
+    // A connection that another one under the same id already replaced (a takeover, or a close
+    // the broker handled late): the device is still online through the newer one.
+    if (sessions.get(client.id) !== client) return;
+    sessions.delete(client.id);
     options.onDeviceDisconnected?.(client.id);
   });
   aedes.on('connackSent', (packet: { returnCode?: number; reasonCode?: number }) => {
