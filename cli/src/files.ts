@@ -119,14 +119,7 @@ export async function atomicFile(path: string, mode: number): Promise<AtomicFile
 }
 
 export async function writeFileAtomic(path: string, data: Uint8Array | string, mode: number): Promise<void> {
-  const file = await atomicFile(path, mode);
-  try {
-    await file.write(typeof data === 'string' ? Buffer.from(data, 'utf8') : data);
-    await file.commit();
-  } catch (error) {
-    await file.abort();
-    throw error;
-  }
+  await writeWhole(path, data, mode, 'replace');
 }
 
 /**
@@ -135,10 +128,14 @@ export async function writeFileAtomic(path: string, data: Uint8Array | string, m
  * `.name.*.tmp` next to it), so a re-run is never blocked by a half-written file.
  */
 export async function writeNewFile(path: string, data: Uint8Array | string, mode: number): Promise<void> {
+  await writeWhole(path, data, mode, 'new');
+}
+
+async function writeWhole(path: string, data: Uint8Array | string, mode: number, put: 'replace' | 'new'): Promise<void> {
   const file = await atomicFile(path, mode);
   try {
     await file.write(typeof data === 'string' ? Buffer.from(data, 'utf8') : data);
-    await file.commitNew();
+    await (put === 'replace' ? file.commit() : file.commitNew());
   } catch (error) {
     await file.abort();
     throw error;
