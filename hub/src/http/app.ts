@@ -21,6 +21,7 @@ import { jobSpecs, registerJobs } from './routes/jobs';
 import { modelSpecs, registerModels } from './routes/models';
 import { operationSpecs, registerOperations } from './routes/operations';
 import { quantizeSpecs, registerQuantize } from './routes/quantize';
+import { derivedSpecs, registerDerived } from './routes/derived';
 import { registerRollouts, rolloutSpecs } from './routes/rollouts';
 import { registerShadow, shadowSpecs } from './routes/shadow';
 import { registerTrainingRuns, trainingRunSpecs } from './routes/training-runs';
@@ -36,7 +37,7 @@ export const OPENAPI_PATH = '/api/v1/openapi.json';
 
 const openApiSpecs: RouteSpec[] = [{ method: 'get', path: OPENAPI_PATH, summary: 'This document', auth: 'none', scope: 'none', responses: { 200: { description: 'OpenAPI 3.1' } } }];
 
-export const ROUTE_SPECS: readonly RouteSpec[] = [...healthSpecs, ...openApiSpecs, ...deviceSpecs, ...enrolmentTokenSpecs, ...adminTokenSpecs, ...modelSpecs, ...driftSpecs, ...shadowSpecs, ...feedbackSpecs, ...alertSpecs, ...jobSpecs, ...rolloutSpecs, ...quantizeSpecs, ...datasetSpecs, ...trainingRunSpecs, ...operationSpecs, ...artifactSpecs, ...deviceConfigSpecs, ...deviceReleaseSpecs, ...trustSpecs, ...brokerHookSpecs, ...sessionSpecs, ...streamSpecs, ...overviewSpecs, ...consoleSpecs, ...webPageSpecs, ...webRuntimeSpecs];
+export const ROUTE_SPECS: readonly RouteSpec[] = [...healthSpecs, ...openApiSpecs, ...deviceSpecs, ...enrolmentTokenSpecs, ...adminTokenSpecs, ...modelSpecs, ...driftSpecs, ...shadowSpecs, ...feedbackSpecs, ...alertSpecs, ...jobSpecs, ...rolloutSpecs, ...quantizeSpecs, ...derivedSpecs, ...datasetSpecs, ...trainingRunSpecs, ...operationSpecs, ...artifactSpecs, ...deviceConfigSpecs, ...deviceReleaseSpecs, ...trustSpecs, ...brokerHookSpecs, ...sessionSpecs, ...streamSpecs, ...overviewSpecs, ...consoleSpecs, ...webPageSpecs, ...webRuntimeSpecs];
 
 /** `consoleDir`: the built admin console served at `/` (default hub/dist/console). */
 /** The OpenAPI document `GET /api/v1/openapi.json` serves (and the console's types are generated from). */
@@ -77,6 +78,7 @@ export function createApp(ctx: HubContext, options: { consoleDir?: string } = {}
   registerJobs(app, ctx);
   registerRollouts(app, ctx);
   registerQuantize(app, ctx);
+  registerDerived(app, ctx);
   registerDatasets(app, ctx);
   registerTrainingRuns(app, ctx);
   registerOperations(app, ctx);

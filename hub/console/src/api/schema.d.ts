@@ -4499,6 +4499,227 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/models/{model}/versions/{version}/prune": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Prune a hub-trained version (structured: remove hidden units; magnitude: zero small weights), fine-tune it on the parent's training split and register it when it passes the quality gate against the parent (the run fails with E_QUALITY_GATE otherwise) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    model: string;
+                    version: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /**
+                         * @description structured: remove whole hidden units (a smaller, faster graph); magnitude: zero the smallest weights (same graph; smaller once compressed)
+                         * @default structured
+                         * @enum {string}
+                         */
+                        method?: "structured" | "magnitude";
+                        /** @description structured: fraction of every hidden layer's units removed (default 0.5); magnitude: fraction of every layer's weights zeroed (default 0.8) */
+                        sparsity?: number;
+                        /**
+                         * @description epochs of fine-tuning on the parent's training split after pruning (early stopping on its validation split)
+                         * @default 3
+                         */
+                        fineTuneEpochs?: number;
+                        /** @description label of the new version; default its release counter */
+                        version?: string;
+                        /**
+                         * @description largest accuracy loss against the parent, in percentage points (classifiers)
+                         * @default 1
+                         */
+                        maxAccuracyLossPp?: number;
+                        /**
+                         * @description largest loss of the parent run's primary metric (pp; percent for errors)
+                         * @default 1
+                         */
+                        maxMetricLossPp?: number;
+                        /**
+                         * @description regression: smallest share of test rows where pruned and parent predictions agree within 2%
+                         * @default 0.95
+                         */
+                        minAgreement?: number;
+                    };
+                };
+            };
+            responses: {
+                /** @description queued as a training run: follow it at /api/v1/training-runs/{id} */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                        };
+                    };
+                };
+                /** @description error */
+                default: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/models/{model}/versions/{version}/distill": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Distil a version (the teacher, any registered version, uploads included) into a student trained on the teacher's soft targets over a dataset; registered when it passes the quality gate against the teacher */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    model: string;
+                    version: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description the dataset the teacher labels (id) */
+                        dataset: string;
+                        /** @description the label column: hard labels, and what accuracy is measured against */
+                        target: string;
+                        /**
+                         * @default classification
+                         * @enum {string}
+                         */
+                        task?: "classification" | "regression";
+                        /** @description feature columns; default the teacher's own (a teacher a training run exported), else every column but the target */
+                        features?: string[];
+                        /**
+                         * @description the student
+                         * @default mlp
+                         * @enum {string}
+                         */
+                        trainer?: "mlp" | "linear";
+                        /**
+                         * @description the student trainer's params (mlp: hidden sizes, epochs, ...)
+                         * @default {}
+                         */
+                        params?: {
+                            [key: string]: unknown;
+                        };
+                        /**
+                         * @description softens the teacher's scores: higher shows more of how it ranks the wrong classes
+                         * @default 4
+                         */
+                        temperature?: number;
+                        /**
+                         * @description weight of the hard labels in the loss; 0 = the teacher alone
+                         * @default 0.3
+                         */
+                        hardWeight?: number;
+                        /** @description the teacher output holding class scores (probabilities or logits) or the prediction; default chosen from the graph */
+                        teacherOutput?: string;
+                        /** @description the teacher's class names in output order; default its metadata, else "0".."K-1" */
+                        teacherClasses?: string[];
+                        split?: {
+                            train: number;
+                            validation: number;
+                            test: number;
+                        };
+                        /**
+                         * @description oversampling repeats rows the teacher labelled once: not offered
+                         * @default none
+                         * @enum {string}
+                         */
+                        balance?: "none" | "class-weights";
+                        /** @default 1 */
+                        seed?: number;
+                        /** @description model to register the student under; default the teacher's */
+                        model?: string;
+                        version?: string;
+                        /**
+                         * @description largest accuracy loss against the teacher on the run's test rows, in percentage points
+                         * @default 2
+                         */
+                        maxAccuracyLossPp?: number;
+                        /**
+                         * @description largest loss of the primary metric against the teacher
+                         * @default 3
+                         */
+                        maxMetricLossPp?: number;
+                        /**
+                         * @description regression: smallest share of test rows where student and teacher agree within 2%
+                         * @default 0.9
+                         */
+                        minAgreement?: number;
+                    };
+                };
+            };
+            responses: {
+                /** @description queued as a training run: follow it at /api/v1/training-runs/{id} */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                        };
+                    };
+                };
+                /** @description error */
+                default: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                details?: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/datasets": {
         parameters: {
             query?: never;
@@ -5017,7 +5238,7 @@ export interface paths {
                                 /** @enum {string} */
                                 status: "queued" | "running" | "succeeded" | "failed" | "cancelled";
                                 /** @enum {string} */
-                                stage: "queued" | "loading" | "preparing" | "baseline" | "training" | "evaluating" | "exporting" | "parity" | "profiling" | "registering" | "done";
+                                stage: "queued" | "loading" | "preparing" | "baseline" | "training" | "evaluating" | "exporting" | "parity" | "comparing" | "profiling" | "registering" | "done";
                                 progress: number;
                                 dataset: {
                                     id: string;
@@ -5204,7 +5425,7 @@ export interface paths {
                             /** @enum {string} */
                             status: "queued" | "running" | "succeeded" | "failed" | "cancelled";
                             /** @enum {string} */
-                            stage: "queued" | "loading" | "preparing" | "baseline" | "training" | "evaluating" | "exporting" | "parity" | "profiling" | "registering" | "done";
+                            stage: "queued" | "loading" | "preparing" | "baseline" | "training" | "evaluating" | "exporting" | "parity" | "comparing" | "profiling" | "registering" | "done";
                             progress: number;
                             dataset: {
                                 id: string;
@@ -5389,7 +5610,7 @@ export interface paths {
                             /** @enum {string} */
                             status: "queued" | "running" | "succeeded" | "failed" | "cancelled";
                             /** @enum {string} */
-                            stage: "queued" | "loading" | "preparing" | "baseline" | "training" | "evaluating" | "exporting" | "parity" | "profiling" | "registering" | "done";
+                            stage: "queued" | "loading" | "preparing" | "baseline" | "training" | "evaluating" | "exporting" | "parity" | "comparing" | "profiling" | "registering" | "done";
                             progress: number;
                             dataset: {
                                 id: string;

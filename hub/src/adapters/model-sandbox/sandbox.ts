@@ -75,6 +75,9 @@ export function configureModelSandbox(next: SandboxLimits): void {
   closeIdleSandboxes();
 }
 
+/** The limits children start under now (a training worker thread applies the hub's to its own children). */
+export const modelSandboxLimits = (): SandboxLimits => ({ ...limits });
+
 /** Stops the idle children (the hub closing); sessions in use keep theirs. */
 export function closeIdleSandboxes(): void {
   for (const { child, timer } of idle.splice(0)) {

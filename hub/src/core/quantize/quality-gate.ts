@@ -29,6 +29,14 @@ export type GateMeasurement =
   | { kind: 'accuracy'; source: number; result: number; primary?: MetricComparison }
   | { kind: 'agreement'; result: number; primary?: MetricComparison };
 
+/** What the two sides are called in a refusal's reason: int8 and fp32 unless said otherwise (a pruned model and its parent, a student and its teacher). */
+export interface GateNames {
+  result: string;
+  source: string;
+}
+
+const QUANTIZED: GateNames = { result: 'int8', source: 'fp32' };
+
 export type GateVerdict =
   | { pass: true; measured: Record<string, number> }
   | { pass: false; reason: string; measured: Record<string, number>; limit: Record<string, number> };
@@ -43,14 +51,14 @@ function metricLoss(primary: MetricComparison): number {
   return (primary.source - primary.result) * 100;
 }
 
-function primaryVerdict(primary: MetricComparison, limits: GateLimits, measured: Record<string, number>): GateVerdict {
+function primaryVerdict(primary: MetricComparison, limits: GateLimits, measured: Record<string, number>, names: GateNames): GateVerdict {
   const loss = metricLoss(primary);
   const all = { ...measured, [`source_${primary.metric}`]: round(primary.source), [`result_${primary.metric}`]: round(primary.result), metricLossPp: round(loss, 3) };
   if (Number.isNaN(loss) || loss > limits.maxMetricLossPp) {
     const unit = ERROR_METRICS.has(primary.metric) ? '%' : ' pp';
     return {
       pass: false,
-      reason: `int8 ${primary.metric} ${round(primary.result)} is ${loss.toFixed(2)}${unit} worse than fp32 ${round(primary.source)} (limit ${limits.maxMetricLossPp}${unit})`,
+      reason: `${names.result} ${primary.metric} ${round(primary.result)} is ${loss.toFixed(2)}${unit} worse than ${names.source} ${round(primary.source)} (limit ${limits.maxMetricLossPp}${unit})`,
       measured: all,
       limit: { maxMetricLossPp: limits.maxMetricLossPp },
     };
@@ -58,19 +66,19 @@ function primaryVerdict(primary: MetricComparison, limits: GateLimits, measured:
   return { pass: true, measured: all };
 }
 
-export function qualityGate(measurement: GateMeasurement, limits: GateLimits): GateVerdict {
+export function qualityGate(measurement: GateMeasurement, limits: GateLimits, names: GateNames = QUANTIZED): GateVerdict {
   let measured: Record<string, number>;
   if (measurement.kind === 'accuracy') {
     const lossPp = (measurement.source - measurement.result) * 100;
     measured = { sourceAccuracy: round(measurement.source), resultAccuracy: round(measurement.result), accuracyLossPp: round(lossPp, 3) };
     if (Number.isNaN(lossPp) || lossPp > limits.maxAccuracyLossPp) {
-      return { pass: false, reason: `int8 accuracy ${(measurement.result * 100).toFixed(2)}% is ${lossPp.toFixed(2)} pp below fp32 ${(measurement.source * 100).toFixed(2)}% (limit ${limits.maxAccuracyLossPp} pp)`, measured, limit: { maxAccuracyLossPp: limits.maxAccuracyLossPp } };
+      return { pass: false, reason: `${names.result} accuracy ${(measurement.result * 100).toFixed(2)}% is ${lossPp.toFixed(2)} pp below ${names.source} ${(measurement.source * 100).toFixed(2)}% (limit ${limits.maxAccuracyLossPp} pp)`, measured, limit: { maxAccuracyLossPp: limits.maxAccuracyLossPp } };
     }
   } else {
     measured = { agreement: round(measurement.result) };
     if (Number.isNaN(measurement.result) || measurement.result < limits.minAgreement) {
-      return { pass: false, reason: `int8 outputs agree with fp32 on ${(measurement.result * 100).toFixed(2)}% of rows (minimum ${(limits.minAgreement * 100).toFixed(2)}%)`, measured, limit: { minAgreement: limits.minAgreement } };
+      return { pass: false, reason: `${names.result} outputs agree with ${names.source} on ${(measurement.result * 100).toFixed(2)}% of rows (minimum ${(limits.minAgreement * 100).toFixed(2)}%)`, measured, limit: { minAgreement: limits.minAgreement } };
     }
   }
-  return measurement.primary ? primaryVerdict(measurement.primary, limits, measured) : { pass: true, measured };
+  return measurement.primary ? primaryVerdict(measurement.primary, limits, measured, names) : { pass: true, measured };
 }

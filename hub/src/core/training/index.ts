@@ -10,3 +10,14 @@ export * from './metrics';
 export * from './flat-metrics';
 export * from './search';
 export * from './trainers';
+export { MIN_PROBABILITY, checkTeacherOutput, softTargets, teacherLogits, type TeacherOutputKind } from './teacher-targets';
+export {
+  regressionDistillation,
+  sigmoidDistillation,
+  softmaxDistillation,
+  type RegressionDistillationOptions,
+  type SigmoidDistillationOptions,
+  type SoftmaxDistillationOptions,
+} from './trainers/distillation';
+export type { Objective } from './trainers/losses';
+export type { TeacherOutputs } from './trainers/trainer';

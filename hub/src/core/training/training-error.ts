@@ -2,7 +2,7 @@
  * Training's small error family: a string `code` and plain-JSON `details`. An aborted run throws
  * code 'E_ABORTED' with name 'AbortError', like fetch does, so generic abort handling works.
  */
-export const TRAINING_ERROR_CODES = ['E_ABORTED', 'E_INVALID_DATA', 'E_INVALID_PARAMS', 'E_UNSUPPORTED_TASK'] as const;
+export const TRAINING_ERROR_CODES = ['E_ABORTED', 'E_INVALID_DATA', 'E_INVALID_PARAMS', 'E_UNSUPPORTED_TASK', 'E_QUALITY_GATE'] as const;
 export type TrainingErrorCode = (typeof TRAINING_ERROR_CODES)[number];
 
 export class TrainingError extends Error {

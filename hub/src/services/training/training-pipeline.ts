@@ -7,7 +7,7 @@
  * Runs inside the training worker; registration happens back in the main thread.
  */
 import { DEFAULT_OPSET, compareOutputs, encodeFeatures, exportNetwork, predictNetwork } from '../../core/onnx';
-import { TrainingError, createRandom, encodeTable, headlineMetrics, trainWith, type TrainedNetwork } from '../../core/training';
+import { TrainingError, createRandom, encodeTable, headlineMetrics, predictEncoded, trainWith, type FeatureSpec, type TrainedNetwork } from '../../core/training';
 import { prepareSplit, rawRows, readTable } from './training-data';
 import { fitParams, fitTrial } from './training-fit';
 import { evaluateBody, noSkillAnomalyMetrics } from './training-metrics';
@@ -15,7 +15,9 @@ import { numericOutputs, openOnnx } from './training-onnx';
 import { buildProbe, buildReference, featureNames, probeRows } from './training-profile';
 import { classReport, formatMetrics as fmt, stoppingLine } from './training-report';
 import { encodeSets } from './training-sets';
-import { STAGE_START, trainingProgressAt, type TrainingInput, type TrainingOutcome, type TrainingProgress, type TrainingResult, type TrainingStage } from './training-types';
+import { feedsOf } from '../quantize/quantize-evaluation-set';
+import { fitDerived, judgeDerived, parentOf, type DerivedReport } from '../derived/derived-run';
+import { STAGE_START, trainingProgressAt, type DerivedComparison, type TrainingInput, type TrainingOutcome, type TrainingProgress, type TrainingResult, type TrainingStage } from './training-types';
 
 export interface PipelineReport {
   progress(progress: TrainingProgress): void;
@@ -33,7 +35,7 @@ export async function runTrainingUnit(input: TrainingInput, report: PipelineRepo
 }
 
 /** The split and the encoded sets, as every unit of the run rebuilds them (same bytes, spec and seed: same rows). */
-async function prepareData(input: TrainingInput, report: PipelineReport, verbose: boolean) {
+async function prepareData(input: TrainingInput, report: PipelineReport, verbose: boolean, features?: FeatureSpec) {
   const { spec } = input;
   const table = await readTable(input.csvPath, input.columns);
   if (verbose) report.log('info', `loaded ${table.rows} rows x ${table.columns.length} columns from dataset ${spec.dataset.slice(0, 12)}`);
@@ -43,7 +45,7 @@ async function prepareData(input: TrainingInput, report: PipelineReport, verbose
   if (split.train.length === 0 || split.test.length === 0) {
     throw new TrainingError('E_INVALID_DATA', `too few rows with a target: ${split.train.length} train, ${split.test.length} test`, { train: split.train.length, test: split.test.length });
   }
-  const sets = encodeSets(table, prepared, spec);
+  const sets = encodeSets(table, prepared, spec, features);
   if (verbose) {
     report.log('info', `split ${split.train.length} / ${split.validation.length} / ${split.test.length} rows (seed ${spec.seed}); ${sets.data.train.width} encoded features; balance ${spec.balance}`);
     report.log('info', `features: ${spec.features.join(', ')}`);
@@ -68,7 +70,9 @@ export async function runTrainingPipeline(input: TrainingInput, report: Pipeline
   const stage = (name: TrainingStage): void => report.progress({ stage: name, progress: STAGE_START[name] ?? 0 });
 
   stage('loading');
-  const { table, split, sets } = await prepareData(input, report, true);
+  // A pruned run encodes with its parent's preprocessing, exactly as the parent's graph holds it.
+  const parent = await parentOf(input);
+  const { table, split, sets } = await prepareData(input, report, true, parent?.network.features);
   const { unit } = input;
   if (unit.kind !== 'run') throw new Error('runTrainingPipeline runs a run, not a trial');
 
@@ -81,7 +85,14 @@ export async function runTrainingPipeline(input: TrainingInput, report: Pipeline
   const best = unit.best;
   if (best !== undefined) report.log('info', `refitting trial ${best.index}'s params (the best validation ${best.metric}, ${best.value.toFixed(4)}): ${JSON.stringify(unit.params)}`);
   // A search's epochs are its trials'; the refit repeats the best one's, so only its progress is reported.
-  const fit = await fitParams(sets.data, spec, unit.params, (epoch, fraction) => report.progress(best === undefined ? { stage: 'training', progress: trainingProgressAt(fraction), epoch } : { stage: 'training', progress: trainingProgressAt(fraction) }));
+  const derivedReport: DerivedReport = {
+    training: (fraction, epoch) => report.progress({ stage: 'training', progress: trainingProgressAt(fraction), ...(epoch === undefined ? {} : { epoch }) }),
+    log: (message) => report.log('info', message),
+  };
+  const derivedFit = spec.derive === null ? undefined : await fitDerived(input, parent, { table, split, sets }, derivedReport);
+  const fit =
+    derivedFit ??
+    (await fitParams(sets.data, spec, unit.params, (epoch, fraction) => report.progress(best === undefined ? { stage: 'training', progress: trainingProgressAt(fraction), epoch } : { stage: 'training', progress: trainingProgressAt(fraction) })));
 
   if (best !== undefined) {
     const value = headlineMetrics(evaluateBody(fit.body, sets.data.validation, spec.task))[best.metric];
@@ -114,6 +125,25 @@ export async function runTrainingPipeline(input: TrainingInput, report: Pipeline
     }
     report.log('info', `parity: onnxruntime matches the trained network on ${raw.rows} test rows (max |diff| ${parity.maxAbsDiff.toExponential(2)})`);
 
+    let derived: DerivedComparison | undefined;
+    if (derivedFit !== undefined) {
+      stage('comparing');
+      const predicted = predictEncoded(net, sets.test.x, sets.test.rows);
+      derived = await judgeDerived(
+        input,
+        derivedFit,
+        {
+          onnx,
+          io: session.io,
+          metrics,
+          predicted: predicted.kind === 'classification' ? { kind: 'labels', labels: predicted.labels } : { kind: 'values', values: predicted.kind === 'regression' ? predicted.prediction : predicted.score },
+          feeds: feedsOf(rawRows(table, featureNames(net), split.test.slice(0, 64))),
+          rows: sets.test.rows,
+        },
+        derivedReport.log,
+      );
+    }
+
     stage('profiling');
     const reference = buildReference(net, table, split.train, encodeTable(net.features, table, split.train));
     const probe = await buildProbe(session, probeRows(net, table, split.test));
@@ -129,6 +159,7 @@ export async function runTrainingPipeline(input: TrainingInput, report: Pipeline
       classes: sets.classes,
       rows: { train: split.train.length, validation: split.validation.length, test: split.test.length },
       parity: { rows: raw.rows, maxAbsDiff: parity.maxAbsDiff },
+      ...(derived === undefined ? {} : { derived }),
     };
   } finally {
     await session.release();

@@ -114,6 +114,7 @@ export async function resolveTrainingRequest(deps: Pick<HubContext, 'db'>, reque
     register: request.register,
     metric,
     excludedFeatures,
+    derive: null,
   };
 }
 

@@ -23,6 +23,8 @@
  * (and at every stage change); log lines are written as they come, in order.
  */
 import { hostname } from 'node:os';
+import { getVersion } from '../../adapters/db/models';
+import { decodeStoredManifest } from '../../core/release-manifest';
 import { getDataset } from '../../adapters/db/datasets';
 import {
   claimRun,
@@ -49,8 +51,9 @@ import type { HubContext } from '../context';
 import { chooseBest, noFiniteTrial, searchPoints } from './training-fit';
 import { runLog } from './training-log';
 import type { RegisterDeps } from '../models/register-version';
-import { registerTrainedVersion } from './training-register';
-import { searchRecord, triggerOf } from './training-runs';
+import { derivedMetrics, registerTrainedVersion } from './training-register';
+import { describeRun, searchRecord, triggerOf } from './training-runs';
+import { modelSandboxLimits } from '../../adapters/model-sandbox/sandbox';
 import {
   STAGE_START,
   datasetColumnsSchema,
@@ -81,6 +84,16 @@ export interface TrainingRunnerOptions {
 
 /** What running and registering needs of the hub's context. */
 export type TrainingDeps = Pick<HubContext, 'db' | 'now' | 'logger' | 'datasets' | 'artifacts' | 'codeVersion'> & RegisterDeps;
+
+/** What a derived run's worker needs beyond the spec: the source's file, the sandbox's limits, a teacher's inputs and outputs. */
+async function deriveInput(c: TrainingDeps, derive: NonNullable<TrainingSpec['derive']>): Promise<NonNullable<TrainingInput['derive']>> {
+  const base = { sourcePath: c.artifacts.pathOf(derive.kind === 'prune' ? derive.parentSha256 : derive.teacherSha256), sandbox: modelSandboxLimits() };
+  if (derive.kind === 'prune') return base;
+  const at = derive.teacher.lastIndexOf('@');
+  const row = await getVersion(c.db, derive.teacher.slice(0, at), derive.teacher.slice(at + 1));
+  if (!row) throw Object.assign(new Error(`the teacher ${derive.teacher} is gone`), { code: 'E_NOT_FOUND' });
+  return { ...base, teacherIo: decodeStoredManifest(row.manifest).io };
+}
 
 export interface TrainingRunner {
   readonly replicaId: string;
@@ -251,7 +264,7 @@ export function createTrainingRunner(options: TrainingRunnerOptions = {}): Train
       line =
         row.status === 'running'
           ? `run resumed on ${replicaId} (claim ${claim.attempt}): the replica running it stopped; restarted from the start (same seed, same result)`
-          : `run started on ${replicaId}: ${spec.trainer} ${spec.task} of "${spec.target}" on dataset ${dataset.name} (${spec.features.length} features, seed ${spec.seed})`;
+          : `run started on ${replicaId}: ${describeRun(spec)} on dataset ${dataset.name} (${spec.features.length} features, seed ${spec.seed})`;
     } else {
       const trials = await listTrials(c.db, id);
       if (trials.length === 0) return plan(c, live, row, spec, dataset.name, claim);
@@ -279,6 +292,7 @@ export function createTrainingRunner(options: TrainingRunnerOptions = {}): Train
       spec,
       codeVersion: c.codeVersion,
       unit: { kind: 'run', params, ...(best === undefined ? {} : { best }) },
+      ...(spec.derive === null ? {} : { derive: await deriveInput(c, spec.derive) }),
     };
     const result = await runWorker(c, live, input);
     if (result.kind !== 'run') throw new Error('the training worker returned a trial for a run');
@@ -298,7 +312,8 @@ export function createTrainingRunner(options: TrainingRunnerOptions = {}): Train
       epochs: record.epochs,
       trials: record.trials,
       params: outcome.params,
-      metrics: outcome.metrics,
+      // A derived run shows its comparison with the source beside its test metrics (sourceAccuracy, sizeRatio, latencyRatioBatch64, ...).
+      metrics: outcome.derived === undefined ? outcome.metrics : { ...derivedMetrics(outcome.derived), ...outcome.metrics },
       baselineMetrics: outcome.baselineMetrics,
       resultVersion: version,
       finishedAt: end.toISOString(),

@@ -134,16 +134,28 @@ export type RunTrigger = z.infer<typeof runTriggerSchema>;
 
 /** Queues a run: any replica's worker claims it (issue 12); this replica looks at once. */
 export async function createRun(ctx: Pick<HubContext, 'db' | 'now' | 'codeVersion' | 'training'>, request: TrainingRequest, actor: string, trigger?: RunTrigger): Promise<{ id: string }> {
-  const spec = await resolveTrainingRequest(ctx, request);
+  return queueRun(ctx, await resolveTrainingRequest(ctx, request), actor, trigger);
+}
+
+/** Queues a resolved spec (an ordinary run, or one deriving a pruned or distilled version). */
+export async function queueRun(ctx: Pick<HubContext, 'db' | 'now' | 'codeVersion' | 'training'>, spec: TrainingSpec, actor: string, trigger?: RunTrigger): Promise<{ id: string }> {
   const id = randomUUID();
   const now = ctx.now();
   await ctx.db.transaction(async (tx) => {
     await insertRun(tx, { id, status: 'queued', stage: 'queued', request: spec, datasetId: spec.dataset, model: spec.model, codeVersion: ctx.codeVersion, createdAt: now.toISOString(), trigger: trigger ?? null });
-    await writeAudit(tx, { at: now, actor, action: 'training.run.created', subject: `training-run:${id}`, details: { dataset: spec.dataset, task: spec.task, target: spec.target, trainer: spec.trainer, model: spec.model, ...(trigger ? { trigger } : {}) } });
+    await writeAudit(tx, { at: now, actor, action: 'training.run.created', subject: `training-run:${id}`, details: { dataset: spec.dataset, task: spec.task, target: spec.target, trainer: spec.trainer, model: spec.model, ...(trigger ? { trigger } : {}), ...(spec.derive ? { derive: spec.derive } : {}) } });
   });
-  await runLog(ctx, id, 'info', `queued: ${spec.trainer} ${spec.task} of "${spec.target}" -> ${spec.model}${spec.register ? '' : ' (not registered)'}`);
+  await runLog(ctx, id, 'info', `queued: ${describeRun(spec)} -> ${spec.model}${spec.register ? '' : ' (not registered)'}`);
   void ctx.training.wake();
   return { id };
+}
+
+/** What a run does, in a log line. */
+export function describeRun(spec: TrainingSpec): string {
+  const derive = spec.derive;
+  if (derive?.kind === 'prune') return `${derive.method} pruning of ${derive.parent} (sparsity ${derive.sparsity}, ${derive.fineTuneEpochs} fine-tuning epochs)`;
+  if (derive?.kind === 'distill') return `distillation of ${derive.teacher} into a ${spec.trainer} student (${spec.task} of "${spec.target}", temperature ${derive.temperature}, hard-label weight ${derive.hardWeight})`;
+  return `${spec.trainer} ${spec.task} of "${spec.target}"`;
 }
 
 /**

@@ -32,9 +32,10 @@ export interface EncodedSets {
   classes: string[] | null;
 }
 
-export function encodeSets(table: Table, prepared: PreparedSplit, spec: TrainingSpec): EncodedSets {
+/** `given`: encode with this preprocessing instead of fitting one (a pruned run keeps its parent's). */
+export function encodeSets(table: Table, prepared: PreparedSplit, spec: TrainingSpec, given?: FeatureSpec): EncodedSets {
   const { target, split } = prepared;
-  const features = fitFeatures(table, spec.features, split.train);
+  const features = given ?? fitFeatures(table, spec.features, split.train);
   const width = encodedWidth(features);
   const labelsOf = (rows: readonly number[]): Int32Array | Float32Array =>
     target.task === 'regression' ? Float32Array.from(rows, (r) => target.y[r] as number) : Int32Array.from(rows, (r) => target.y[r] as number);

@@ -13,8 +13,8 @@ export const RUN_STATUSES = ['queued', 'running', 'succeeded', 'failed', 'cancel
 export type RunStatus = (typeof RUN_STATUSES)[number];
 export const isFinished = (status: string): boolean => status === 'succeeded' || status === 'failed' || status === 'cancelled';
 
-/** Stages in the order a run goes through them (`registering` happens in the main thread). */
-export const TRAINING_STAGES = ['queued', 'loading', 'preparing', 'baseline', 'training', 'evaluating', 'exporting', 'parity', 'profiling', 'registering', 'done'] as const;
+/** Stages in the order a run goes through them (`registering` happens in the main thread; only derived runs are `comparing`). */
+export const TRAINING_STAGES = ['queued', 'loading', 'preparing', 'baseline', 'training', 'evaluating', 'exporting', 'parity', 'comparing', 'profiling', 'registering', 'done'] as const;
 export type TrainingStage = (typeof TRAINING_STAGES)[number];
 
 /** Metrics each task reports (flat numbers); the first is the default metric a run is judged on. */
@@ -41,6 +41,44 @@ export const taskSchema = z.enum(['classification', 'regression', 'anomaly']);
 export const trainerNameSchema = z.enum(['baseline', 'linear', 'mlp', 'autoencoder']);
 export const balanceSchema = z.enum(['none', 'class-weights', 'oversample']);
 
+/** The limits a derived version must stay within, as quantization's gate takes them (core/quantize/quality-gate.ts). */
+export const gateLimitsSchema = z.strictObject({ maxAccuracyLossPp: z.number().min(0).max(100), maxMetricLossPp: z.number().min(0).max(100), minAgreement: z.number().min(0).max(1) });
+
+/**
+ * A run that derives a smaller version from a registered one (issue 17): `prune` fine-tunes a
+ * pruned copy of a hub-trained parent on the parent's own split; `distill` trains a student on a
+ * teacher's soft targets (any registered version, run in the model sandbox). Null for an
+ * ordinary run (and runs stored before derivation existed).
+ */
+export const deriveSpecSchema = z.discriminatedUnion('kind', [
+  z.strictObject({
+    kind: z.literal('prune'),
+    /** `model@version` of the parent */
+    parent: z.string(),
+    parentSha256: sha256Schema,
+    method: z.enum(['structured', 'magnitude']),
+    /** structured: fraction of every hidden layer's units removed; magnitude: fraction of every layer's weights zeroed */
+    sparsity: z.number(),
+    fineTuneEpochs: z.number().int(),
+    gate: gateLimitsSchema,
+  }),
+  z.strictObject({
+    kind: z.literal('distill'),
+    /** `model@version` of the teacher */
+    teacher: z.string(),
+    teacherSha256: sha256Schema,
+    /** the teacher output read as class scores (or the regression prediction); null = chosen from the graph */
+    teacherOutput: z.string().nullable(),
+    /** the teacher's class names in output order; null = from its metadata, else "0".."K-1" */
+    teacherClasses: z.array(z.string()).nullable(),
+    temperature: z.number(),
+    /** weight of the hard labels in the loss (0 = soft targets only) */
+    hardWeight: z.number(),
+    gate: gateLimitsSchema,
+  }),
+]);
+export type DeriveSpec = z.infer<typeof deriveSpecSchema>;
+
 /** A run's request with every default resolved: what it ran with, and what re-evaluating it needs. */
 export const trainingSpecSchema = z.strictObject({
   dataset: sha256Schema,
@@ -64,6 +102,7 @@ export const trainingSpecSchema = z.strictObject({
    * before this field existed read as [].
    */
   excludedFeatures: z.array(z.strictObject({ column: z.string(), reason: z.string(), detail: z.string() })).default([]),
+  derive: deriveSpecSchema.nullable().default(null),
 });
 export type TrainingSpec = z.infer<typeof trainingSpecSchema>;
 
@@ -89,7 +128,7 @@ export interface TrialEntry {
 }
 
 /** Where each stage starts on a run's 0..1 progress bar; training (or the search) fills the gap up to `evaluating`. */
-export const STAGE_START: Partial<Record<TrainingStage, number>> = { loading: 0, preparing: 0.05, baseline: 0.1, training: 0.12, evaluating: 0.85, exporting: 0.88, parity: 0.91, profiling: 0.95 };
+export const STAGE_START: Partial<Record<TrainingStage, number>> = { loading: 0, preparing: 0.05, baseline: 0.1, training: 0.12, evaluating: 0.85, exporting: 0.88, parity: 0.91, comparing: 0.93, profiling: 0.95 };
 
 /** The run's progress when `fraction` (0..1) of its training, or of its search's trials, is done. */
 export function trainingProgressAt(fraction: number): number {
@@ -122,6 +161,8 @@ export interface TrainingInput {
   spec: TrainingSpec;
   codeVersion: string;
   unit: TrainingUnit;
+  /** a derived run: the parent's or teacher's file, and the model sandbox's limits (the worker opens a teacher there, never in its own thread) */
+  derive?: { sourcePath: string; sandbox: { memoryMb: number; timeoutMs: number }; teacherIo?: { inputs: IoSpec[]; outputs: IoSpec[] } };
 }
 
 /** What the worker hands back: a trial's validation metrics, or the run's outcome. */
@@ -140,4 +181,19 @@ export interface TrainingOutcome {
   classes: string[] | null;
   rows: { train: number; validation: number; test: number };
   parity: { rows: number; maxAbsDiff: number };
+  /** a derived run: the parent or teacher beside the result on the same test rows, and the gate's verdict */
+  derived?: DerivedComparison;
+}
+
+export interface DerivedSide {
+  size: number;
+  metrics: Record<string, number>;
+  latencyMs: { batch1: number; batch64?: number };
+}
+
+export interface DerivedComparison {
+  source: DerivedSide & { version: string };
+  result: DerivedSide & { sizeRatio: number; latencyRatio: { batch1: number; batch64?: number }; agreement: number; compressedSize: number; sourceCompressedSize: number };
+  /** what the derivation did: removed units, sparsity, teacher output, ... */
+  details: Record<string, unknown>;
 }

@@ -37,6 +37,11 @@ export interface FitOptions {
   /** epochs without a validation-loss improvement before stopping; 0 = never stop early */
   patience: number;
   ctx: TrainContext;
+  /**
+   * Called after every optimiser step, before anything reads the layers (validation, the kept
+   * best copy): a pruning mask re-applied here stays exact through fine-tuning.
+   */
+  afterStep?: () => void;
 }
 
 /** Relative decrease of the validation loss that counts as progress for `patience`. */
@@ -71,6 +76,7 @@ export async function fitNetwork(options: FitOptions): Promise<DenseLayer[]> {
       weightSum += weight;
       backward(layers, acts, dOut, size, l2, grads);
       step(grads);
+      options.afterStep?.();
     }
     const report: { epoch: number; loss: number; valLoss?: number; valMetric?: number } = { epoch, loss: weightSum > 0 ? lossSum / weightSum : 0 };
     if (validation !== undefined && valX !== undefined) {

@@ -7,3 +7,4 @@ export { linearParamsSchema, linearTrainer, type LinearParams } from './linear';
 export { mlpParamsSchema, mlpTrainer, type MlpParams } from './mlp';
 export { f1OptimalThreshold, quantileThreshold } from './anomaly-threshold';
 export type { EpochReport, TrainContext, TrainData, TrainedBody, Trainer } from './trainer';
+export { fineTuneSupervised, type SupervisedParams } from './supervised';

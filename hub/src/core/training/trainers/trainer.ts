@@ -12,10 +12,27 @@ import type { EncodedData, TrainedNetwork, Task } from '../types';
  * optional: when present it holds 0/1 labels (1 = anomaly) used to drop anomalies from
  * training and to choose the threshold.
  */
-export type TrainData =
+export type TrainData = (
   | { task: 'classification'; classes: string[]; train: EncodedData; validation: EncodedData }
   | { task: 'regression'; train: EncodedData; validation: EncodedData }
-  | { task: 'anomaly'; train: EncodedData; validation: EncodedData };
+  | { task: 'anomaly'; train: EncodedData; validation: EncodedData }
+) & { teacher?: TeacherOutputs };
+
+/**
+ * A teacher's outputs for knowledge distillation (supervised trainers only), row-aligned with
+ * train and validation, row-major [rows x width]. Classification: the teacher's logits, one per
+ * student output (K for softmax, 1 for a binary head), softened at `temperature`. Regression:
+ * the teacher's prediction in target units (width 1; the student standardises it like its
+ * target; temperature unused). The validation rows' distillation loss drives early stopping.
+ */
+export interface TeacherOutputs {
+  train: Float32Array;
+  validation: Float32Array;
+  width: number;
+  temperature: number;
+  /** in [0, 1]: the hard labels' share of the loss; 0 = the teacher alone */
+  hardWeight: number;
+}
 
 export interface EpochReport {
   /** 1-based */
