@@ -12,6 +12,7 @@ export const LONGEST_FIRST = [
   'test/docs/doc-examples.test.ts', // 330 s
   'test/e2e/int8-accuracy-fallback.test.ts', // 190 s
   'test/e2e/replicas.test.ts', // 56 s
+  'hub/test/derived-versions.test.ts', // 40 s
   'test/e2e/hub-crash.test.ts', // 47 s
   'agent/test/threats/row-17-crash-mid-update.test.ts', // 39 s
   'test/e2e/hub-crash-stats.test.ts', // 37 s

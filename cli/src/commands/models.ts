@@ -8,6 +8,7 @@ import { time } from '../output';
 import { accuracyView, driftView, shadowView, statsView } from '../views/stats';
 import { modelsTable, modelVersions, versionDetailView } from '../views/models';
 import { registerModelTransfers } from './models-transfer';
+import { registerModelDerivations } from './models-derive';
 
 interface ScopeOptions {
   ring?: string;
@@ -38,7 +39,7 @@ async function showDrift(ctx: Ctx, model: string, version: string, o: ScopeOptio
 }
 
 export function registerModels(program: Command, ctx: Ctx): void {
-  const models = program.command('models').description('model versions: upload, inspect, quantize, download, statistics, drift, archive, delete');
+  const models = program.command('models').description('model versions: upload, inspect, quantize, prune, distil, download, statistics, drift, archive, delete');
 
   models
     .command('list')
@@ -69,6 +70,7 @@ export function registerModels(program: Command, ctx: Ctx): void {
     });
 
   registerModelTransfers(models, ctx);
+  registerModelDerivations(models, ctx);
 
   scoped(models.command('stats').description("a version's prediction statistics merged over devices and time (default: the last 24 h)"), ctx, true).action(async (model: string, version: string, o: ScopeOptions) => {
     const hub = await ctx.hub();

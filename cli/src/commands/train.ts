@@ -4,7 +4,7 @@ import { ok, type Hub } from '../api';
 import type { TrainingRequest } from '../api-types';
 import { intArg, jsonArg, listArg, modelArg, numberArg, versionArg, type JsonSource } from '../args';
 import type { Ctx } from '../context';
-import { failed, usageError } from '../errors';
+import { CliError, EXIT, failed, usageError } from '../errors';
 import { readJsonFile } from '../files';
 import { isFullUuid, resolvePrefix, uuidRefArg } from '../refs';
 import { logLine, runOutcome, runsTable, runView } from '../views/training';
@@ -14,7 +14,7 @@ import { watchRun } from './train-watch';
 const MAX_JSON_OPTION_BYTES = 64 * 1024;
 
 /** The object of a JSON option (inline or @file); `what` names the option in errors. */
-async function jsonObject(source: JsonSource, what: string): Promise<Record<string, unknown>> {
+export async function jsonObject(source: JsonSource, what: string): Promise<Record<string, unknown>> {
   const value = source.kind === 'inline' ? source.value : await readJsonFile(source.path, MAX_JSON_OPTION_BYTES, what);
   if (typeof value !== 'object' || value === null || Array.isArray(value)) throw usageError(`${what}: must be a JSON object`);
   return value as Record<string, unknown>;
@@ -34,7 +34,7 @@ async function runId(hub: Hub, ref: string): Promise<string> {
   return resolvePrefix(ref, runs.map((r) => r.id), 'training run');
 }
 
-const intervalArg = (value: string): number => Math.round(numberArg(0.2, 60)(value) * 1000);
+export const intervalArg = (value: string): number => Math.round(numberArg(0.2, 60)(value) * 1000);
 
 interface StartOptions {
   dataset: string;
@@ -54,11 +54,17 @@ interface StartOptions {
   interval: number;
 }
 
-/** Waits for the run, prints how it ended; a run that failed or was cancelled exits 1. */
-async function follow(ctx: Ctx, hub: Hub, id: string, intervalMs: number): Promise<void> {
+/**
+ * Waits for the run, prints how it ended; a run that failed or was cancelled exits 1, one whose
+ * result the quality gate refused (a pruned or distilled version) exits 5 as a refused quantization does.
+ */
+export async function follow(ctx: Ctx, hub: Hub, id: string, intervalMs: number): Promise<void> {
   const run = await watchRun(ctx, hub, id, intervalMs);
   ctx.out.result(run, () => runOutcome(run));
-  if (run.status !== 'succeeded') throw failed(`training run ${id} ${run.status}${run.error ? `: ${run.error.code} ${run.error.message}` : ''}`);
+  if (run.status === 'succeeded') return;
+  const message = `training run ${id} ${run.status}${run.error ? `: ${run.error.code} ${run.error.message}` : ''}`;
+  if (run.error?.code === 'E_QUALITY_GATE') throw new CliError(run.error.code, message, EXIT.conflict);
+  throw failed(message);
 }
 
 export function registerTrain(program: Command, ctx: Ctx): void {
