@@ -17,8 +17,10 @@ import { fetchTrustVersion } from './adapters/trust-fetch';
 import { RUNTIME_VERSION } from './adapters/runtime';
 import { SandboxPassed } from './adapters/sandbox-passed';
 import { AgentStore } from './adapters/store';
+import { startBatch, type Batch } from './batch/start';
 import { bootstrap } from './bootstrap';
 import { resolveOptions, type AgentOptions } from './config';
+import type { BatchSummary } from './core/batch/job';
 import type { ModelDescription } from './core/model-description';
 import { servingDescriber } from './describe-serving';
 import { DocHandler } from './doc-handler';
@@ -50,13 +52,15 @@ export interface Agent {
    * as many elements as the dims say; the arrays are handed to onnxruntime as they are (not
    * copied, elements not inspected), so they must not change until the returned promise settles.
    * The request is counted in the statistics window and offered to a running shadow (a copy)
-   * exactly like an HTTP one.
+   * exactly like an HTTP one. `options.key` is the request key of a traffic ramp-up (1 to 256
+   * characters, as `key` of POST /v1/predict): while the doc gives its shadow a share of the
+   * requests, the same key is always answered by the same version; `model` and `version` say which.
    * Throws AgentError: E_NO_MODEL before a model serves, E_SCHEMA naming the input and field
    * (`inputs.state.dims: ...`), E_INFERENCE when onnxruntime fails.
    */
-  predict(inputs: Readonly<Record<string, TypedTensor>>): Promise<Prediction>;
-  /** the same body as GET /v1/status: the reported state's fields and `hub` (connected, credentials refused, ...) */
-  status(): LocalStatus;
+  predict(inputs: Readonly<Record<string, TypedTensor>>, options?: PredictOptions): Promise<Prediction>;
+  /** the same body as GET /v1/status: the reported state's fields, `hub` (connected, credentials refused, ...) and `batch` (the batch jobs queued and running) */
+  status(): AgentStatus;
   /** the same body as GET /v1/model: the serving model's inputs, outputs and an example request; AgentError E_NO_MODEL before one serves */
   describeModel(): Promise<ModelDescription>;
   /** every reported state, also while offline; returns an unsubscribe function */
@@ -71,6 +75,14 @@ export interface Agent {
   flushStats(): Promise<void>;
   /** stops the loop, MQTT, the local API and the sessions; idempotent */
   close(): Promise<void>;
+}
+
+export type AgentStatus = LocalStatus & { batch: BatchSummary | null };
+
+/** Per request options of the in-process `predict`. */
+export interface PredictOptions {
+  /** sticky routing during a traffic ramp-up (POST /v1/predict `key`) */
+  key?: string;
 }
 
 export async function startAgent(input: AgentOptions): Promise<Agent> {
@@ -92,7 +104,8 @@ export async function startAgent(input: AgentOptions): Promise<Agent> {
     runtime: `onnxruntime-node ${RUNTIME_VERSION}`,
     agentVersion: AGENT_VERSION,
   });
-  const status = (): LocalStatus => ({ ...world.status(), hub: hubLink.status() });
+  let batch: Batch | null = null;
+  const status = (): AgentStatus => ({ ...world.status(), hub: hubLink.status(), batch: batch?.summary() ?? null });
   if (trust.kind === 'corrupt') world.setError({ code: 'E_TRUST_STATE', message: trust.reason.slice(0, 2000) });
   world.freeDiskBytes = await files.freeBytes();
 
@@ -116,11 +129,18 @@ export async function startAgent(input: AgentOptions): Promise<Agent> {
   const ids: PredictionIds = { device: options.deviceId, nowMs, nonce: msgIdSource() };
   const predictor = new Predictor(world, stats, shadows, ids);
   const describeServing = servingDescriber(world, files);
+  // Batch jobs run on the serving model beside live requests, counted in the same statistics.
+  const batchTuning = { checkpointRows: options.tuning.batchCheckpointRows, runRows: options.tuning.batchRunRows, liveWaitMs: options.tuning.batchLiveWaitMs };
+  const jobs = await startBatch({ batchDir: options.batchDir, dataDir: options.dataDir, serving: () => world.serving, stats, logger, tuning: batchTuning, now: options.now });
+  batch = jobs;
+  const stopBatchWatch = world.onServingChanged(() => jobs.servingChanged());
   let server: LocalServer;
   try {
     const access = { bindHost: options.host, allowedOrigins: options.allowedOrigins, allowedHosts: options.allowedHosts };
-    server = await serveLocalApi(createLocalApi({ status, model: describeServing, predict: (body) => predictor.json(body), access }), options.host, options.port);
+    server = await serveLocalApi(createLocalApi({ status, model: describeServing, predict: (body) => predictor.json(body), access, batch: jobs.api, live: jobs.live }), options.host, options.port);
   } catch (error) {
+    stopBatchWatch();
+    await jobs.close();
     stopServingWatch();
     stopShadowWatch();
     await shadows.close();
@@ -241,6 +261,8 @@ export async function startAgent(input: AgentOptions): Promise<Agent> {
       clearImmediate(firstStaleCheck);
       bootstrapAbort.abort();
       await bootstrapped;
+      stopBatchWatch();
+      await jobs.close();
       await reconciler.close();
       await docs.idle();
       stopServingWatch();
@@ -261,7 +283,7 @@ export async function startAgent(input: AgentOptions): Promise<Agent> {
 
   return {
     localUrl: server.url,
-    predict: (inputs) => predictor.typed(inputs),
+    predict: (inputs, predictOptions) => jobs.live.track(() => predictor.typed(inputs, predictOptions?.key)),
     status,
     describeModel: describeServing,
     onReport: (listener) => world.onReport(listener),

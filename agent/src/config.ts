@@ -2,6 +2,7 @@
  * Agent options, their defaults, and the one place the environment is parsed (CONTRACT
  * "Environment (agent)"). Everything downstream receives a fully resolved `ResolvedOptions`.
  */
+import { join } from 'node:path';
 import { deviceIdSchema, describeIssues } from '@edgefleet/protocol';
 import { z } from 'zod';
 import { caCertificates } from './core/ca-bundle';
@@ -28,6 +29,11 @@ export interface AgentOptions {
    * broker's mqtts:// or wss://, beside the system's usual CAs (a private CA, a self-signed hub)
    */
   ca?: string | Buffer;
+  /**
+   * EDGEFLEET_AGENT_BATCH_DIR: where batch job inputs and results live (a job's files must be
+   * inside it) and its `inbox/`; default `<dataDir>/batch`
+   */
+  batchDir?: string;
   /** EDGEFLEET_AGENT_PORT: local inference API port; default 8181; 0 picks a free port */
   port?: number;
   /** local API bind address; default 127.0.0.1 (the API has no authentication) */
@@ -91,6 +97,12 @@ export interface AgentTuning {
    * on the hub, e.g. a decommissioned id enrolled again); slow: every try is a failed login there
    */
   credentialRetryMs: number;
+  /** batch jobs: rows between checkpoints (results fsynced, the job's file written) */
+  batchCheckpointRows: number;
+  /** batch jobs: rows per model run (a live request waits at most one such run) */
+  batchRunRows: number;
+  /** batch jobs: how long a model run waits for live requests in flight before it goes anyway */
+  batchLiveWaitMs: number;
 }
 
 export const DEFAULT_TUNING: AgentTuning = {
@@ -108,6 +120,9 @@ export const DEFAULT_TUNING: AgentTuning = {
   shadowQueueMax: 32,
   stateRefreshMs: 5 * 60_000,
   credentialRetryMs: 60_000,
+  batchCheckpointRows: 512,
+  batchRunRows: 32,
+  batchLiveWaitMs: 50,
 };
 
 export const DEFAULT_PORT = 8181;
@@ -139,6 +154,7 @@ export interface ResolvedOptions {
   deviceId: string;
   deviceSecret: string;
   dataDir: string;
+  batchDir: string;
   /** extra trusted CA certificates (one PEM each, parsed), or null for the public CAs alone */
   ca: readonly string[] | null;
   port: number;
@@ -164,6 +180,7 @@ export function resolveOptions(options: AgentOptions): ResolvedOptions {
     deviceId: options.deviceId,
     deviceSecret: options.deviceSecret,
     dataDir: options.dataDir,
+    batchDir: options.batchDir ?? join(options.dataDir, 'batch'),
     ca: options.ca === undefined ? null : caCertificates(options.ca.toString(), 'ca'),
     port: options.port ?? DEFAULT_PORT,
     host: options.host ?? '127.0.0.1',
@@ -206,6 +223,7 @@ const envSchema = z.object({
   EDGEFLEET_DEVICE_SECRET_FILE: optional(z.string().max(4096)),
   EDGEFLEET_CA_FILE: optional(z.string().max(4096)),
   EDGEFLEET_AGENT_DATA_DIR: optional(z.string().max(4096)),
+  EDGEFLEET_AGENT_BATCH_DIR: optional(z.string().max(4096)),
   // systemd's StateDirectory= sets it (colon-separated when the unit names several)
   STATE_DIRECTORY: optional(z.string()),
   EDGEFLEET_AGENT_PORT: optional(z.coerce.number().int().min(0).max(65_535)),
@@ -242,6 +260,7 @@ export function parseAgentEnv(env: NodeJS.ProcessEnv): AgentEnv {
       ...(parsed.EDGEFLEET_BROKER_URL === undefined ? {} : { brokerUrl: parsed.EDGEFLEET_BROKER_URL }),
       deviceId: parsed.EDGEFLEET_DEVICE_ID,
       dataDir: parsed.EDGEFLEET_AGENT_DATA_DIR ?? (stateDirectory || DEFAULT_DATA_DIR),
+      ...(parsed.EDGEFLEET_AGENT_BATCH_DIR === undefined ? {} : { batchDir: parsed.EDGEFLEET_AGENT_BATCH_DIR }),
       port: parsed.EDGEFLEET_AGENT_PORT ?? DEFAULT_PORT,
       ...(parsed.EDGEFLEET_AGENT_MODEL_MEMORY_MB === undefined ? {} : { modelMemoryMb: parsed.EDGEFLEET_AGENT_MODEL_MEMORY_MB }),
       ...(parsed.EDGEFLEET_AGENT_PROBE_TIMEOUT_S === undefined ? {} : { probeTimeoutMs: parsed.EDGEFLEET_AGENT_PROBE_TIMEOUT_S * 1000 }),

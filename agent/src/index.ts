@@ -1,5 +1,5 @@
 /** The agent's public face: start it in-process, or configure it from the environment. */
-export { startAgent, type Agent } from './agent';
+export { startAgent, type Agent, type PredictOptions } from './agent';
 export { DEFAULT_TUNING, type AgentOptions, type AgentTuning } from './config';
 export { agentOptionsFromEnv, type EnvOptions } from './adapters/env-files';
 export type { AgentStatus } from '@edgefleet/device-core';

@@ -1,16 +1,17 @@
 /**
- * The agent's prediction path: one request through the serving model, counted in the statistics
- * window, given prediction ids and offered to the shadow (see Predictor).
+ * The agent's prediction path: one request through the serving model (or, during a traffic
+ * ramp-up, the candidate for its share), counted in the statistics window of the version that
+ * answered, given prediction ids and offered to the shadow (see Predictor).
  */
-import { predictionIdsOf, predictionReaderOf, readPredicted, type PredictionReader, type TypedTensor } from '@edgefleet/device-core';
+import { predictionIdsOf, predictionReaderOf, readPredicted, routeToCandidate, type PredictionReader, type TypedTensor } from '@edgefleet/device-core';
 import { tensorToJson, type PredictedValue, type ReleaseManifest, type TensorJson } from '@edgefleet/protocol';
 import type { PredictResponse } from './adapters/local-api';
 import type { LoadedModel } from './adapters/runtime';
-import { checkTypedInputs, parsePredictBody } from './core/predict-request';
+import { checkPredictKey, checkTypedInputs, parsePredictBody, predictKeyOf } from './core/predict-request';
 import { AgentError, toAgentError } from './errors';
 import type { ShadowRunner } from './shadow-runner';
 import type { StatsRecorder } from './stats-recorder';
-import type { World } from './world';
+import type { Traffic, World } from './world';
 
 /** What the in-process `predict` answers. */
 export interface Prediction {
@@ -38,6 +39,11 @@ export interface PredictionIds {
  * failure (a request the model refuses included). Each row gets a prediction id naming this
  * device, the version and what it predicted. A successful request is then offered to the shadow,
  * if one runs: an O(1) enqueue, so the answer is neither changed nor held up by it.
+ * Traffic ramp-up (World.traffic: the doc gives its shadow a share): the candidate answers its
+ * share of the requests itself (device-core traffic-split.ts: sticky per request key, drawn with
+ * `random` without one), checked against its own inputs, counted in its own window and named in
+ * the response and the prediction ids; the serving model answers the rest. Nothing is offered to
+ * the shadow then: each request runs on one version only.
  * Both entries run the model on typed arrays; they differ in what they take and give back:
  * - `typed` (Agent.predict): the caller's typed arrays, checked without looking at elements;
  *   prediction ids encoded when first read;
@@ -45,67 +51,83 @@ export interface PredictionIds {
  *   the shadow read the request's JSON numbers as they always have.
  */
 export class Predictor {
-  /** the serving release's prediction reader, derived once per release rather than per request */
-  private reader: { release: ReleaseManifest; reader: PredictionReader } | null = null;
+  /** each answering release's prediction reader, derived once per release rather than per request */
+  private readonly readers = new WeakMap<ReleaseManifest, PredictionReader>();
 
   constructor(
     private readonly world: World,
     private readonly stats: StatsRecorder,
     private readonly shadows: ShadowRunner,
     private readonly ids: PredictionIds,
+    /** uniform in [0, 1): where a request without a key goes during a ramp-up */
+    private readonly random: () => number = Math.random,
   ) {}
 
   // runCounted inlined and a promise chain, not an async function: for a 40 us model every
   // async frame and allocation shows.
-  typed(inputs: Readonly<Record<string, TypedTensor>>): Promise<Prediction> {
-    let release: ReleaseManifest;
+  typed(inputs: Readonly<Record<string, TypedTensor>>, key?: string): Promise<Prediction> {
+    let release: ReleaseManifest | undefined;
     let running: Promise<Record<string, TypedTensor>>;
     let started: number;
+    let traffic: Traffic | null;
     try {
-      const model = this.serving();
+      const serving = this.serving();
+      traffic = this.world.traffic();
+      const model = this.answering(serving, traffic, checkPredictKey(key));
       release = model.release;
       checkTypedInputs(inputs, release.io.inputs);
       started = performance.now();
       running = model.runTyped(inputs);
     } catch (error) {
-      this.countError(error);
+      this.countError(error, release);
       return Promise.reject(error);
     }
+    const answered = release;
     return running.then(
       (outputs) => {
-        this.stats.record(release, inputs, outputs, performance.now() - started);
+        this.stats.record(answered, inputs, outputs, performance.now() - started);
         const at = this.ids.nowMs();
-        const predicted = this.predictedOf(release, inputs, outputs);
+        const predicted = this.predictedOf(answered, inputs, outputs);
         // The shadow keeps the request until it runs: a copy (as JSON, what it takes), since the
-        // caller may reuse its arrays; only paid while a shadow runs.
-        if (this.world.runningShadow()) this.shadows.offer(release, jsonOf(inputs), jsonOf(outputs));
-        return new TypedPrediction(release, outputs, this.ids, at, predicted);
+        // caller may reuse its arrays; only paid while a shadow runs beside.
+        if (traffic === null && this.world.runningShadow()) this.shadows.offer(answered, jsonOf(inputs), jsonOf(outputs));
+        return new TypedPrediction(answered, outputs, this.ids, at, predicted);
       },
       (error: unknown) => {
-        this.countError(error);
+        this.countError(error, answered);
         throw error;
       },
     );
   }
 
   async json(body: unknown): Promise<PredictResponse> {
-    const model = this.serving();
-    const release = model.release;
+    const serving = this.serving();
+    let model = serving;
+    let traffic: Traffic | null = null;
     let inputs: Record<string, TensorJson>;
     let outputs: Record<string, TypedTensor>;
     try {
-      const parsed = parsePredictBody(body, release.io.inputs);
+      // The key picks the version first: the inputs are checked against the one that answers.
+      traffic = this.world.traffic();
+      model = this.answering(serving, traffic, predictKeyOf(body));
+      const parsed = parsePredictBody(body, model.release.io.inputs);
       inputs = parsed.json;
       outputs = await this.runCounted(model, parsed.typed, inputs);
     } catch (error) {
-      this.countError(error);
+      this.countError(error, model.release);
       throw error;
     }
+    const release = model.release;
     const predicted = this.predictedOf(release, inputs, outputs);
     const predictionIds = predictionIdsOf({ device: this.ids.device, release, at: this.ids.nowMs(), nonce: this.ids.nonce(), predicted });
     const jsonOutputs = jsonOf(outputs);
-    this.shadows.offer(release, inputs, jsonOutputs);
+    if (traffic === null) this.shadows.offer(release, inputs, jsonOutputs);
     return { model: release.model, version: release.version, outputs: jsonOutputs, predictionIds };
+  }
+
+  /** The model that answers this request: the candidate for its share during a ramp-up, else the serving one. */
+  private answering(serving: LoadedModel, traffic: Traffic | null, key: string | undefined): LoadedModel {
+    return traffic !== null && routeToCandidate(traffic.share, key, this.random) ? traffic.candidate : serving;
   }
 
   private serving(): LoadedModel {
@@ -122,16 +144,17 @@ export class Predictor {
     return outputs;
   }
 
-  private countError(error: unknown): void {
+  /** `release`: the version that was to answer (its window counts it), when one was picked. */
+  private countError(error: unknown, release?: ReleaseManifest): void {
     // The local API maps the error itself (unknown ones stay "internal error"); only count it here.
-    this.stats.recordError(toAgentError(error, 'E_INFERENCE').code);
+    this.stats.recordError(toAgentError(error, 'E_INFERENCE').code, release);
   }
 
   /** Each row's predicted value, read now: the outputs are the caller's once returned. */
   private predictedOf(release: ReleaseManifest, inputs: StatsInputs, outputs: Record<string, TypedTensor>): ReadonlyArray<PredictedValue | undefined> {
-    let cached = this.reader;
-    if (cached?.release !== release) cached = this.reader = { release, reader: predictionReaderOf(release) };
-    return readPredicted(cached.reader, inputs, outputs);
+    let reader = this.readers.get(release);
+    if (reader === undefined) this.readers.set(release, (reader = predictionReaderOf(release)));
+    return readPredicted(reader, inputs, outputs);
   }
 }
 

@@ -2,12 +2,13 @@
  * When statistics windows close, on the agent's clock: every `statsIntervalS` of the deployment
  * doc at a random phase, and whenever the serving version or the running shadow changes. What a
  * window holds and when a change closes one are the device core's rules (statistics/stats-windows.ts:
- * a window never mixes two versions or two shadow candidates, empty windows are not sent); this
- * class adds the timer and hands closed windows to `sink` (the outbox). Timers, clock and
- * randomness are injected so tests drive time.
+ * a window never mixes two versions or two shadow candidates, empty windows are not sent;
+ * statistics/split-windows.ts: during a traffic ramp-up the candidate's answers are counted in
+ * windows of its own, closed on the same timer); this class adds the timer and hands closed
+ * windows to `sink` (the outbox). Timers, clock and randomness are injected so tests drive time.
  */
 import type { ReleaseManifest, StatsWindow } from '@edgefleet/protocol';
-import { firstCloseDelayMs, StatsWindows, type ShadowComparison, type StatsTensors } from '@edgefleet/device-core';
+import { firstCloseDelayMs, SplitStatsWindows, type ShadowComparison, type StatsTensors } from '@edgefleet/device-core';
 import type { AgentLogger } from './logger';
 
 /** Runs `fn` once after `ms`; returns a cancel function. */
@@ -31,7 +32,7 @@ export interface StatsRecorderDeps {
 }
 
 export class StatsRecorder {
-  private readonly windows: StatsWindows;
+  private readonly windows: SplitStatsWindows;
   private intervalS = 0;
   private cancelTimer: (() => void) | null = null;
   private stopped = false;
@@ -39,7 +40,7 @@ export class StatsRecorder {
 
   constructor(private readonly deps: StatsRecorderDeps) {
     this.schedule = deps.schedule ?? realTimer;
-    this.windows = new StatsWindows({ device: deps.device, now: deps.now, msgId: deps.msgId });
+    this.windows = new SplitStatsWindows({ device: deps.device, now: deps.now, msgId: deps.msgId });
   }
 
   /** The serving release changed (or is gone): close the old version's window, start the new one. */
@@ -48,7 +49,7 @@ export class StatsRecorder {
     void this.send(this.windows.activate(release));
   }
 
-  /** The running shadow changed (or is gone): later comparisons count for `release`. */
+  /** The running shadow changed (or is gone): later comparisons, and requests it answers, count for `release`. */
   setShadow(release: ReleaseManifest | null): void {
     if (this.stopped) return;
     void this.send(this.windows.setShadow(release));
@@ -77,17 +78,17 @@ export class StatsRecorder {
     this.arm(firstCloseDelayMs(seconds, this.deps.random()));
   }
 
-  /** A successful request on `release` (not counted when it raced with a model switch). */
+  /** A successful request answered by `release`, the serving version or the candidate (not counted when it raced with a model switch). */
   record(release: ReleaseManifest, inputs: StatsTensors, outputs: StatsTensors, latencyMs: number): void {
     this.windows.record(release, inputs, outputs, latencyMs);
   }
 
-  /** A failed request, counted on the serving version's window (none without one). */
-  recordError(code: string): void {
-    this.windows.recordError(code);
+  /** A failed request, counted on the window of `release` when it is the candidate, else on the serving version's (none without one). */
+  recordError(code: string, release?: ReleaseManifest): void {
+    this.windows.recordError(code, release);
   }
 
-  /** Closes the current window now and hands it to the sink, unless it is empty; resolves once stored. */
+  /** Closes the current windows now and hands them to the sink, except empty ones; resolves once stored. */
   closeWindow(): Promise<void> {
     return this.send(this.windows.close());
   }
@@ -101,9 +102,14 @@ export class StatsRecorder {
     return last;
   }
 
-  private send(window: StatsWindow | null): Promise<void> {
-    if (!window) return Promise.resolve();
-    return this.deps.sink(window).catch((error: unknown) => this.deps.logger.error('statistics window could not be stored', { msgId: window.msgId, error }));
+  private send(windows: readonly StatsWindow[]): Promise<void> {
+    // In order: the outbox keeps windows in the order they were added.
+    let stored = Promise.resolve();
+    for (const window of windows) {
+      const sent = this.deps.sink(window).catch((error: unknown) => this.deps.logger.error('statistics window could not be stored', { msgId: window.msgId, error }));
+      stored = stored.then(() => sent);
+    }
+    return stored;
   }
 
   private arm(ms: number): void {

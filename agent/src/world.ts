@@ -4,7 +4,20 @@
  * to local listeners always and to MQTT once a link exists (mqtt.js queues while offline).
  */
 import { randomUUID } from 'node:crypto';
-import { DeviceLedger, phaseOf, refOf, reportedStateOf, type Activity, type AgentInfo, type AgentStatus, type PersistedState, type TrustState } from '@edgefleet/device-core';
+import {
+  DeviceLedger,
+  phaseOf,
+  refOf,
+  reportedStateOf,
+  sameRelease,
+  trafficShareOf,
+  type AcceptedDesired,
+  type Activity,
+  type AgentInfo,
+  type AgentStatus,
+  type PersistedState,
+  type TrustState,
+} from '@edgefleet/device-core';
 import type { AgentPhase, DeviceEvent, ModelRef, ReportedError, ReportedState } from '@edgefleet/protocol';
 import type { LoadedModel } from './adapters/runtime';
 import type { AgentStore } from './adapters/store';
@@ -18,6 +31,12 @@ export interface Candidate {
 /** The shadow session: a candidate run beside the serving model, never serving (ROLLOUTS "Shadow"). */
 export type Shadow = Candidate;
 
+/** Traffic ramp-up: the running shadow answers `share` of the requests instead of running beside. */
+export interface Traffic {
+  candidate: LoadedModel;
+  share: number;
+}
+
 export type { Outbound } from '@edgefleet/device-core';
 
 /** Persistence, events and the stale check are the device core's DeviceLedger; this adds the agent's sessions and status. */
@@ -27,6 +46,8 @@ export class World extends DeviceLedger {
   candidate: Candidate | null = null;
   private shadowSession: Shadow | null = null;
   private readonly shadowListeners = new Set<(model: LoadedModel | null) => void>();
+  /** the traffic share of the doc last looked at, read from it once (trafficShareOf) */
+  private shareOf: { desired: AcceptedDesired | null; share: number | null } = { desired: null, share: null };
   /** the shadow given up on for one doc (in memory: after a restart it is tried once more) */
   shadowFailure: { seq: number; sha256: string } | null = null;
   announcedSeq: number | null = null;
@@ -71,6 +92,22 @@ export class World extends DeviceLedger {
     return this.shadowSession?.probed ? this.shadowSession.model : null;
   }
 
+  /**
+   * The running shadow and its share while the accepted doc splits traffic to it, else null. Only
+   * the shadow that doc names answers: between a doc naming another shadow (or none) and the
+   * unload of the old one, every request is the serving model's. Called per request: without a
+   * running shadow it costs one field read.
+   */
+  traffic(): Traffic | null {
+    const candidate = this.runningShadow();
+    if (!candidate) return null;
+    const desired = this.persisted.desired;
+    if (this.shareOf.desired !== desired) this.shareOf = { desired, share: trafficShareOf(desired) };
+    const { share } = this.shareOf;
+    if (share === null || !desired?.shadow || !sameRelease(desired.shadow.manifest, candidate.release)) return null;
+    return { candidate, share };
+  }
+
   /** Replaces the shadow session (null: none); tells the listeners when the running shadow changes. */
   setShadow(shadow: Shadow | null): void {
     const before = this.runningShadow();
@@ -87,6 +124,7 @@ export class World extends DeviceLedger {
 
   status(): AgentStatus {
     const shadow = this.runningShadow();
+    const traffic = this.traffic();
     return {
       device: this.deps.deviceId,
       phase: phaseOf(this.activity, this.serving !== null, this.persisted.failure),
@@ -94,6 +132,7 @@ export class World extends DeviceLedger {
       active: this.serving ? refOf(this.serving.release) : null,
       previous: this.persisted.previous ? refOf(this.persisted.previous.manifest) : null,
       shadow: shadow ? refOf(shadow.release) : null,
+      traffic: traffic ? { candidate: refOf(traffic.candidate.release), share: traffic.share } : null,
       seq: this.persisted.lastSeq,
       error: this.error,
     };

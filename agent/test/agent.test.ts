@@ -61,7 +61,18 @@ describe('agent end to end against a fake hub', () => {
 
   it('starts idle, pins trust on first use, installs the first doc and serves it', async () => {
     await start();
-    expect(agent.status()).toEqual({ device: DEVICE, phase: 'idle', active: null, previous: null, shadow: null, seq: 0, error: null, hub: expect.objectContaining({ credentialsRejected: false }) });
+    expect(agent.status()).toEqual({
+      device: DEVICE,
+      phase: 'idle',
+      active: null,
+      previous: null,
+      shadow: null,
+      traffic: null,
+      seq: 0,
+      error: null,
+      hub: expect.objectContaining({ credentialsRejected: false }),
+      batch: { dir: expect.any(String), queued: 0, running: null },
+    });
     expect((await predict(sileroInputs())).status).toBe(503);
 
     const serving = nextReport(agent, (s) => s.phase === 'serving' && s.active?.version === '1', 'serving v1');

@@ -17,6 +17,7 @@ export * from './deployment/deployment-acceptance';
 export * from './deployment/held-releases';
 export * from './deployment/model-bytes';
 export * from './deployment/deployment-docs';
+export * from './deployment/traffic-share';
 
 export * from './trust/trust-state';
 export * from './trust/trust-updates';
@@ -40,12 +41,14 @@ export * from './tensors/typed-tensor';
 export * from './tensors/input-check';
 export * from './tensors/output-reader';
 export * from './predictions/prediction-summary';
+export * from './predictions/traffic-split';
 
 export * from './statistics/bin-counter';
 export * from './statistics/ood-threshold';
 export * from './statistics/msg-id';
 export * from './statistics/stats-accumulator';
 export * from './statistics/stats-windows';
+export * from './statistics/split-windows';
 
 export * from './shadow/shadow-compare';
 export * from './shadow/shadow-queue';

@@ -14,6 +14,7 @@ import { checkAccess, DEFAULT_LOCAL_ACCESS, isJsonContentType, originAllowed, ty
 import type { ModelDescription } from '../core/model-description';
 import { AgentError, type AgentErrorCode } from '../errors';
 import type { LocalStatus } from '../hub-link';
+import type { BatchApi } from '../batch/api';
 
 export interface PredictResponse {
   model: string;
@@ -37,6 +38,10 @@ export interface LocalApiDeps {
   predict(body: unknown): Promise<PredictResponse>;
   /** which Host and Origin headers are accepted; default: loopback and 127.0.0.1, no origin */
   access?: LocalAccessPolicy;
+  /** batch jobs (/v1/batch-jobs); without it those routes are 404 */
+  batch?: BatchApi;
+  /** counts POST /v1/predict requests in flight, from the route's start to the answer (batch jobs step aside for them) */
+  live?: { enter(): () => void };
 }
 
 /** Refusals of the HTTP layer itself, before any route: never reported to the hub. */
@@ -69,7 +74,7 @@ export function createLocalApi(deps: LocalApiDeps): Hono {
       c.header('Vary', 'Origin');
       // The preflight of a JSON POST from an allowed page.
       if (c.req.method === 'OPTIONS') {
-        c.header('Access-Control-Allow-Methods', 'GET, POST');
+        c.header('Access-Control-Allow-Methods', 'GET, POST, DELETE');
         c.header('Access-Control-Allow-Headers', 'content-type');
         c.header('Access-Control-Max-Age', '600');
         return c.body(null, 204);
@@ -85,6 +90,14 @@ export function createLocalApi(deps: LocalApiDeps): Hono {
   app.get('/v1/model', async (c) => c.json(await deps.model()));
   app.post(
     '/v1/predict',
+    async (_c, next) => {
+      const leave = deps.live?.enter();
+      try {
+        await next();
+      } finally {
+        leave?.();
+      }
+    },
     bodyLimit({ maxSize: MAX_BODY_BYTES, onError: (c) => errorResponse(c, new AgentError('E_TOO_LARGE', `request body exceeds ${MAX_BODY_BYTES} bytes`)) }),
     async (c) => {
       let body: unknown;
@@ -102,6 +115,31 @@ export function createLocalApi(deps: LocalApiDeps): Hono {
       }
     },
   );
+  const batch = deps.batch;
+  if (batch) {
+    app.post('/v1/batch-jobs', bodyLimit({ maxSize: 64 * 1024, onError: (c) => errorResponse(c, new AgentError('E_TOO_LARGE', 'request body exceeds 65536 bytes')) }), async (c) => {
+      let body: unknown;
+      try {
+        body = JSON.parse(await c.req.text());
+      } catch {
+        throw new AgentError('E_BAD_JSON', 'request body is not valid JSON');
+      }
+      const reply = await batch.submit(body);
+      return c.json(reply.body, reply.status);
+    });
+    app.get('/v1/batch-jobs', (c) => {
+      const reply = batch.list();
+      return c.json(reply.body, reply.status);
+    });
+    app.get('/v1/batch-jobs/:id', (c) => {
+      const reply = batch.get(c.req.param('id'));
+      return c.json(reply.body, reply.status);
+    });
+    app.delete('/v1/batch-jobs/:id', async (c) => {
+      const reply = await batch.cancel(c.req.param('id'));
+      return c.json(reply.body, reply.status);
+    });
+  }
   app.notFound((c) => c.json({ error: { code: 'E_NOT_FOUND', message: `no route ${c.req.method} ${c.req.path}` } }, 404));
   // hono's single onError: every AgentError becomes { error: { code, message } } with its status.
   app.onError((error, c) => errorResponse(c, error instanceof AgentError ? error : new AgentError('E_INFERENCE', 'internal error', { cause: error })));

@@ -30,20 +30,46 @@ import { AgentError, toAgentError } from '../errors';
 export interface ParsedPredictBody {
   json: Record<string, TensorJson>;
   typed: Record<string, TypedTensor>;
+  /** the request key: which version answers during a traffic ramp-up is sticky per key */
+  key?: string;
 }
+
+/** Longest request key (a user or session id, a hash of one): it is hashed per request. */
+export const MAX_PREDICT_KEY_LENGTH = 256;
 
 const schemaError = (message: string): AgentError => new AgentError('E_SCHEMA', message);
 const TENSOR_FIELDS: ReadonlySet<string> = new Set(['type', 'dims', 'data']);
 
 /**
- * The body `{ "inputs": { "<name>": { "type"?, "dims", "data" } } }`, checked and converted in one
+ * A request key as the caller gave it (`where`: how the refusal names it): absent, or a string of
+ * 1 to MAX_PREDICT_KEY_LENGTH characters.
+ */
+export function checkPredictKey(key: unknown, where = 'key'): string | undefined {
+  if (key === undefined) return undefined;
+  if (typeof key !== 'string') throw schemaError(`${where}: expected a string, got ${describe(key)}`);
+  if (key.length === 0 || key.length > MAX_PREDICT_KEY_LENGTH) throw schemaError(`${where}: expected 1 to ${MAX_PREDICT_KEY_LENGTH} characters, got ${key.length}`);
+  return key;
+}
+
+/**
+ * The body's request key, checked before the inputs are: it decides which version answers
+ * (traffic ramp-up), and the inputs are checked against that version's.
+ */
+export function predictKeyOf(body: unknown): string | undefined {
+  if (!isPlainObject(body)) throw schemaError(`(root): expected an object { "inputs": { "<name>": { "dims", "data" } } }, got ${describe(body)}`);
+  return checkPredictKey(body.key);
+}
+
+/**
+ * The body `{ "inputs": { "<name>": { "type"?, "dims", "data" } }, "key"? }`, checked and converted in one
  * pass; `type` defaults to the model's (GET /v1/model lists them).
  */
 export function parsePredictBody(body: unknown, specs: readonly IoSpec[]): ParsedPredictBody {
-  if (!isPlainObject(body)) throw schemaError(`(root): expected an object { "inputs": { "<name>": { "dims", "data" } } }, got ${describe(body)}`);
+  const requestKey = predictKeyOf(body);
+  if (!isPlainObject(body)) throw schemaError('(root): expected an object'); // predictKeyOf refused it already
   const inputs = body.inputs;
   if (!isPlainObject(inputs)) throw schemaError(`inputs: expected an object of named tensors, got ${inputs === undefined ? 'nothing' : describe(inputs)}`);
-  for (const key in body) if (key !== 'inputs') throw schemaError(`${key}: unknown field (the body holds only "inputs")`);
+  for (const key in body) if (key !== 'inputs' && key !== 'key') throw schemaError(`${key}: unknown field (the body holds "inputs" and an optional "key")`);
   rejectUnknownNames(inputs, specs, 'inputs');
   const json: Record<string, TensorJson> = {};
   const typed: Record<string, TypedTensor> = {};
@@ -73,7 +99,7 @@ export function parsePredictBody(body: unknown, specs: readonly IoSpec[]): Parse
     // typedFromJson has checked every element against `type`: the array is JSON tensor data.
     json[spec.name] = { type, dims: shape, data: items as TensorJson['data'] };
   }
-  return { json, typed };
+  return requestKey === undefined ? { json, typed } : { json, typed, key: requestKey };
 }
 
 /** The body's inputs as JSON tensors, checked (what the local API took before it ran typed arrays). */

@@ -76,8 +76,22 @@ export interface AgentStatus {
   previous: ModelRef | null;
   /** the shadow candidate running beside the active model (loaded and probed), if any */
   shadow: ModelRef | null;
+  /**
+   * Traffic ramp-up: the shadow candidate answers `share` of the requests (sticky per request
+   * key), `active` the rest; null when every request is answered by `active`. Absent from
+   * runtimes that do not split traffic (the browser runtime runs the shadow beside only).
+   * Local only: the reported state carries `shadow`, the hub knows the share it sent.
+   */
+  traffic?: TrafficStatus | null;
   seq: number;
   error: ReportedError | null;
+}
+
+export interface TrafficStatus {
+  /** the version answering the share (the running shadow) */
+  candidate: ModelRef;
+  /** 0 < share < 1: the doc's trafficShare */
+  share: number;
 }
 
 export const refOf = (manifest: ReleaseManifest): ModelRef => ({

@@ -16,6 +16,7 @@ import { driftSection } from './drift-bench';
 import { rolloutSection } from './rollout-bench';
 import { statsCostSection } from './stats-cost';
 import { agentSection } from './agent-bench';
+import { batchSection } from './batch-bench';
 import { artifactSection } from './artifact-bench';
 import { fleetSection } from './fleet-bench';
 import { ingestSection, runIngestBench } from './ingest-bench';
@@ -109,6 +110,7 @@ function sections(quick: boolean): Array<[string, () => Promise<string> | string
     ['fleet', () => fleetSection({ sizes })],
     ['ingest', async () => ingestSection(await runIngestBench(quick ? { devices: 100, windowsPerDevice: 20 } : {}))],
     ['agent', () => agentSection({ quick })],
+    ['batch', () => batchSection({ quick })],
     ['artifact', () => artifactSection({ quick })],
     ['provisioning', () => provisioningSection({ devices: quick ? 300 : 2000 })],
     ['database', () => databaseSection({ quick })],

@@ -28,7 +28,16 @@ export const deploymentDocSchema = z.strictObject({
   active: releaseSourceSchema,
   previous: releaseSourceSchema.nullable(),
   shadow: releaseSourceSchema.nullable().optional(),
+  /**
+   * Traffic ramp-up (ROLLOUTS "Shadow"): the shadow candidate answers this share of the device's
+   * requests instead of running beside (sticky per request key), the serving release the rest.
+   * Absent: the shadow only runs beside. Only with a shadow.
+   */
+  trafficShare: z.number().gt(0).lt(1).optional(),
   allowDowngrade: z.boolean(),
   statsIntervalS: z.number().int().min(1).max(86_400),
+}).refine((doc) => doc.trafficShare === undefined || (doc.shadow !== undefined && doc.shadow !== null), {
+  message: 'trafficShare needs a shadow: the share of requests goes to the shadow candidate',
+  path: ['trafficShare'],
 });
 export type DeploymentDoc = z.infer<typeof deploymentDocSchema>;
