@@ -12,6 +12,7 @@ import type { Hub } from '../src/index';
 import { openDatabase } from '../src/adapters/db/open';
 import { testDatabase } from '../../test/support/test-database';
 import { shadowAgreement } from '../src/services/statistics/shadow-stats';
+import { sameDesiredState } from '../src/services/devices/deployments';
 import { SILERO_PROBE, SILERO_V5, api, connectDevice, enrol, makeTempDir, nextMessage, testHub } from './support';
 import { SILERO_V6 } from '../../test/fixtures/silero';
 
@@ -106,6 +107,35 @@ describe('shadow mode on the hub', () => {
     const plain = await api(hub, 'PUT', '/api/v1/devices/sh-b/assignment', { json: { model: 'vad', version: '1' } });
     expect(plain.body).toMatchObject({ shadow: null });
     expect((await api<{ assignment: { shadow: unknown } }>(hub, 'GET', '/api/v1/devices/sh-b')).body.assignment.shadow).toBeNull();
+  });
+
+  it('an assignment may let the shadow answer a share of the requests (ramp-up): signed into the doc, kept when the doc is issued again, refused without a shadow', async () => {
+    const client = clients['sh-a'] as MqttClient;
+    const docs: DeploymentDoc[] = [];
+    client.on('message', (topic, payload) => {
+      if (topic === desiredTopic('sh-a')) docs.push(open<DeploymentDoc>(JSON.parse(payload.toString()) as Envelope));
+    });
+    await client.subscribeAsync(desiredTopic('sh-a'), { qos: 1 });
+    /** the doc of seq `seq`, once the broker delivered it */
+    const docOf = async (seq: number): Promise<DeploymentDoc> => {
+      await expect.poll(() => docs.some((d) => d.seq === seq), { timeout: 5_000, interval: 20 }).toBe(true);
+      return docs.find((d) => d.seq === seq) as DeploymentDoc;
+    };
+    const reply = await api<{ seq: number }>(hub, 'PUT', '/api/v1/devices/sh-a/assignment', { json: { model: 'vad', version: '1', shadow: { model: 'vad', version: '2' }, trafficShare: 0.25 } });
+    expect(reply.status, JSON.stringify(reply.body)).toBe(200);
+    const doc = await docOf(reply.body.seq);
+    expect(doc.trafficShare).toBe(0.25);
+    expect(doc.shadow && (await manifestOf(doc.shadow))).toMatchObject({ version: '2' });
+    // Expiry refreshes and key rotations issue the same desired state again: the share with it.
+    expect(sameDesiredState({ model: 'vad', version: '1', shadowModel: 'vad', shadowVersion: '2' }, doc)).toEqual({ model: 'vad', version: '1', shadow: { model: 'vad', version: '2' }, trafficShare: 0.25 });
+
+    const alone = await api<{ error: { message: string } }>(hub, 'PUT', '/api/v1/devices/sh-a/assignment', { json: { model: 'vad', version: '1', trafficShare: 0.5 } });
+    expect(alone.status).toBe(400);
+    expect(alone.body.error.message).toMatch(/trafficShare/);
+    expect((await api(hub, 'PUT', '/api/v1/devices/sh-a/assignment', { json: { model: 'vad', version: '1', shadow: { model: 'vad', version: '2' }, trafficShare: 1 } })).status).toBe(400);
+    const beside = await api<{ seq: number }>(hub, 'PUT', '/api/v1/devices/sh-a/assignment', { json: { model: 'vad', version: '1', shadow: { model: 'vad', version: '2' } } });
+    expect(beside.status).toBe(200);
+    expect((await docOf(beside.body.seq)).trafficShare).toBeUndefined();
   });
 
   it('windows with a shadow section: the serving version merges as before, each candidate is summed on its own', async () => {

@@ -15,6 +15,7 @@
 import { expect } from 'vitest';
 import { startHub, type Hub, type HubOptions } from '@edgefleet/hub';
 import { startAgent, type Agent } from '@edgefleet/agent';
+import { routeToCandidate } from '../../device-core/src/predictions/traffic-split';
 import type { DeviceEvent, ReportedState } from '@edgefleet/protocol';
 import { MACHINE_FEATURES, MACHINE_TARGET, machineCsv, machineRows, type MachineFeature, type MachineRow } from '../fixtures/machine-data';
 import { startArtifactCounter, type ArtifactCounter } from './artifact-counter';
@@ -264,21 +265,28 @@ export class RolloutFleet {
 
   /**
    * `rows` readings of each device's own stream (shifted by `shift` sds) through its local
-   * API, `batch` rows a request; returns the failed requests. What the hub should count is noted.
+   * API, `batch` rows a request; returns the failed requests. What the hub should count is noted,
+   * per version: with `ramp`, requests carry keys and the candidate answers its share of them.
    */
-  async feed(which: readonly FleetDevice[], rows: number, options: { batch?: number; shift?: Partial<Record<MachineFeature, number>> } = {}): Promise<number> {
+  async feed(which: readonly FleetDevice[], rows: number, options: { batch?: number; shift?: Partial<Record<MachineFeature, number>>; ramp?: { candidate: string; share: number; keys?: number } } = {}): Promise<number> {
     const batch = options.batch ?? 10;
     let failures = 0;
     await Promise.all(
       which.map(async (device) => {
         const agent = this.agentOf(device);
-        const version = agent.status().active?.version;
-        if (!version) throw new Error(`${device.id} serves nothing`);
+        const serving = agent.status().active?.version;
+        if (!serving) throw new Error(`${device.id} serves nothing`);
         const drawn = machineRows(device.drawn + rows, device.seed, options.shift ?? {}).slice(device.drawn);
+        const first = device.drawn;
         device.drawn += rows;
         for (let at = 0; at < drawn.length; at += batch) {
           const chunk = drawn.slice(at, at + batch);
-          const response = await fetch(`${agent.localUrl}/v1/predict`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ inputs: { numeric: this.tensorOf(chunk) } }) });
+          // Ramp-up: each request carries a key (one of `keys` per device, when set, so keys come
+          // back), and the key says which version answers it (device-core's rule).
+          const ramp = options.ramp;
+          const key = ramp ? `${device.id}:${ramp.keys === undefined ? first + at : (first + at) % ramp.keys}` : undefined;
+          const version = ramp && routeToCandidate(ramp.share, key, Math.random) ? ramp.candidate : serving;
+          const response = await fetch(`${agent.localUrl}/v1/predict`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ inputs: { numeric: this.tensorOf(chunk) }, ...(key === undefined ? {} : { key }) }) });
           const body = (await response.json()) as { version?: string };
           const counted = this.fed.get(version) ?? { rows: 0, errors: 0 };
           if (response.status === 200) {

@@ -12,7 +12,7 @@ export interface RolloutView {
   reverted: boolean;
   steps: { index: number; kind: string; state: string; devices?: Record<string, number> }[];
   devices: Record<string, number>;
-  members: { device: string; step: number; status: string; previous: string | null; error: string | null }[];
+  members: { device: string; step: number; mode: 'active' | 'shadow'; trafficShare: number | null; status: string; previous: string | null; error: string | null }[];
   gate: GateView | null;
   supersedes: string | null;
   supersededBy: string | null;
@@ -20,7 +20,7 @@ export interface RolloutView {
 
 export interface GateView {
   verdict: string;
-  metrics: { metric: string; outcome: string; value: number | null; control: number | null; evidence: string }[];
+  metrics: { metric: string; outcome: string; value: number | null; control: number | null; samples?: number | null; controlSamples?: number | null; evidence: string }[];
   failed: string[];
   inconclusive: string[];
 }

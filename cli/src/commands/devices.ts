@@ -1,7 +1,7 @@
 /** `edgefleet devices ...` and `edgefleet rings ...`. */
 import { Option, type Command } from 'commander';
 import { ok } from '../api';
-import { deviceIdArg, intArg, keyValueArg, modelArg, ringArg, tagFilter, versionArg } from '../args';
+import { deviceIdArg, intArg, keyValueArg, modelArg, numberArg, ringArg, tagFilter, versionArg } from '../args';
 import type { Ctx } from '../context';
 import { assignmentProgress } from '../assignment-wait';
 import { CliError, EXIT, usageError } from '../errors';
@@ -119,11 +119,14 @@ export function registerDevices(program: Command, ctx: Ctx): void {
     .argument('<model>', 'model name', modelArg)
     .argument('<version>', 'version label', versionArg)
     .option('--shadow <model:version>', 'a version the device runs on the same inputs without serving it', versionRefArg)
+    .option('--traffic <percent>', 'with --shadow: let the shadow answer this percent of the requests instead (ramp-up; sticky by request key)', numberArg(0.001, 99.999))
     .option('--wait [seconds]', 'return once the device serves it (and its shadow); exit 1 if its install fails or after the time (default 120)', intArg(1, 3600))
-    .action(async (id: string, model: string, version: string, options: { shadow?: { model: string; version: string }; wait?: number | true }) => {
+    .action(async (id: string, model: string, version: string, options: { shadow?: { model: string; version: string }; traffic?: number; wait?: number | true }) => {
+      if (options.traffic !== undefined && options.shadow === undefined) throw usageError('--traffic needs --shadow: the share of requests goes to the shadow version');
       const hub = await ctx.hub();
-      const reply = await ok(hub, hub.client.PUT('/api/v1/devices/{id}/assignment', { params: { path: { id } }, body: { model, version, shadow: options.shadow ?? null } }));
-      const assigned = `${reply.model}@${reply.version}${reply.shadow ? ` with shadow ${reply.shadow.model}@${reply.shadow.version}` : ''}`;
+      const trafficShare = options.traffic === undefined ? null : options.traffic / 100;
+      const reply = await ok(hub, hub.client.PUT('/api/v1/devices/{id}/assignment', { params: { path: { id } }, body: { model, version, shadow: options.shadow ?? null, trafficShare } }));
+      const assigned = `${reply.model}@${reply.version}${reply.shadow ? ` with ${trafficShare === null ? 'shadow' : `${options.traffic}% of requests to`} ${reply.shadow.model}@${reply.shadow.version}` : ''}`;
       if (options.wait !== undefined) {
         const seconds = options.wait === true ? 120 : options.wait;
         const wanted = { model: reply.model, version: reply.version, seq: reply.seq, shadow: reply.shadow ?? null };

@@ -29,6 +29,8 @@ export interface PinInput {
    * model; it never serves, so downgrade rules do not apply to it. Absent or null: none.
    */
   shadow?: ReleaseRef | null;
+  /** ramp-up: the share of requests the shadow answers instead of the target (only with a shadow) */
+  trafficShare?: number | null;
 }
 
 export interface PinPlan {
@@ -57,6 +59,7 @@ export function planPin(input: PinInput): PinPlan {
     previous: previous && !sameRelease(previous, target) ? { ...previous.ref } : null,
     // Only docs that name a shadow carry the field, so every other doc reads as before.
     ...(input.shadow ? { shadow: { ...input.shadow.ref } } : {}),
+    ...(input.shadow && input.trafficShare != null ? { trafficShare: input.trafficShare } : {}),
     allowDowngrade,
     statsIntervalS: input.statsIntervalS,
   };

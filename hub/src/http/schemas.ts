@@ -47,7 +47,14 @@ export const assignmentBody = z.strictObject({
     .nullable()
     .optional()
     .describe('a version (of this or any model) the device runs in shadow mode on the same inputs, never serving it, reporting agreement and latency; absent or null: none'),
-});
+  trafficShare: z
+    .number()
+    .gt(0)
+    .lt(1)
+    .nullable()
+    .optional()
+    .describe('ramp-up: the share of requests the shadow answers instead of the version (sticky by request key); needs a shadow; absent or null: the shadow only runs beside'),
+}).refine((body) => body.trafficShare == null || body.shadow != null, { message: 'trafficShare needs a shadow: the share of requests goes to the shadow', path: ['trafficShare'] });
 export const assignmentResponse = z.object({ device: deviceIdSchema, model: modelNameSchema, version: versionLabelSchema, seq: z.number().int(), shadow: versionRef.nullable() });
 
 export const probeHintsSchema = z.record(

@@ -638,6 +638,8 @@ export interface paths {
                             model: string;
                             version: string;
                         } | null;
+                        /** @description ramp-up: the share of requests the shadow answers instead of the version (sticky by request key); needs a shadow; absent or null: the shadow only runs beside */
+                        trafficShare?: number | null;
                     };
                 };
             };
@@ -3361,6 +3363,7 @@ export interface paths {
                                         deadlineMinutes: number;
                                         /** @default false */
                                         shadow: boolean;
+                                        traffic?: number;
                                     } | {
                                         /** @constant */
                                         kind: "bake";
@@ -3436,6 +3439,13 @@ export interface paths {
                                 members: {
                                     device: string;
                                     step: number;
+                                    /**
+                                     * @description shadow: the new version runs beside the old one
+                                     * @enum {string}
+                                     */
+                                    mode: "active" | "shadow";
+                                    /** @description ramp-up: the share of requests the new version answers on the device (a traffic step); null otherwise */
+                                    trafficShare: number | null;
                                     status: string;
                                     previous: string | null;
                                     error: string | null;
@@ -3561,6 +3571,7 @@ export interface paths {
                                     deadlineMinutes: number;
                                     /** @default false */
                                     shadow: boolean;
+                                    traffic?: number;
                                 } | {
                                     /** @constant */
                                     kind: "bake";
@@ -3636,6 +3647,13 @@ export interface paths {
                             members: {
                                 device: string;
                                 step: number;
+                                /**
+                                 * @description shadow: the new version runs beside the old one
+                                 * @enum {string}
+                                 */
+                                mode: "active" | "shadow";
+                                /** @description ramp-up: the share of requests the new version answers on the device (a traffic step); null otherwise */
+                                trafficShare: number | null;
                                 status: string;
                                 previous: string | null;
                                 error: string | null;
@@ -3763,6 +3781,7 @@ export interface paths {
                                     deadlineMinutes: number;
                                     /** @default false */
                                     shadow: boolean;
+                                    traffic?: number;
                                 } | {
                                     /** @constant */
                                     kind: "bake";
@@ -3878,6 +3897,7 @@ export interface paths {
                                     deadlineMinutes: number;
                                     /** @default false */
                                     shadow: boolean;
+                                    traffic?: number;
                                 } | {
                                     /** @constant */
                                     kind: "bake";
@@ -3995,6 +4015,7 @@ export interface paths {
                                     deadlineMinutes: number;
                                     /** @default false */
                                     shadow: boolean;
+                                    traffic?: number;
                                 } | {
                                     /** @constant */
                                     kind: "bake";
@@ -4070,6 +4091,13 @@ export interface paths {
                             members: {
                                 device: string;
                                 step: number;
+                                /**
+                                 * @description shadow: the new version runs beside the old one
+                                 * @enum {string}
+                                 */
+                                mode: "active" | "shadow";
+                                /** @description ramp-up: the share of requests the new version answers on the device (a traffic step); null otherwise */
+                                trafficShare: number | null;
                                 status: string;
                                 previous: string | null;
                                 error: string | null;
@@ -4208,6 +4236,7 @@ export interface paths {
                                     deadlineMinutes: number;
                                     /** @default false */
                                     shadow: boolean;
+                                    traffic?: number;
                                 } | {
                                     /** @constant */
                                     kind: "bake";
@@ -4283,6 +4312,13 @@ export interface paths {
                             members: {
                                 device: string;
                                 step: number;
+                                /**
+                                 * @description shadow: the new version runs beside the old one
+                                 * @enum {string}
+                                 */
+                                mode: "active" | "shadow";
+                                /** @description ramp-up: the share of requests the new version answers on the device (a traffic step); null otherwise */
+                                trafficShare: number | null;
                                 status: string;
                                 previous: string | null;
                                 error: string | null;

@@ -5,7 +5,7 @@
  * an assignment is asked for only when a device's desired state differs from what it should be.
  */
 import type { GateReport } from './gates';
-import { ringStepIncludes, type RingStep, type RolloutPlan } from './plan';
+import { ringStepIncludes, trafficShareOf, type RingStep, type RolloutPlan } from './plan';
 import { emptyStepReason, stepWarning } from './step-coverage';
 
 export type RolloutState = 'running' | 'paused' | 'completed' | 'halted' | 'rolled-back' | 'aborted' | 'superseded';
@@ -34,7 +34,10 @@ export interface RolloutMember {
   deviceId: string;
   /** the ring step that added it (or promoted it from shadow) */
   step: number;
-  /** `shadow`: it runs the rollout's version beside what it serves (a shadow ring step) */
+  /**
+   * `shadow`: it runs the rollout's version beside what it serves (a shadow ring step), and lets
+   * it answer a share of its requests when its step is a traffic step (ramp-up)
+   */
   mode: 'active' | 'shadow';
   /** what it was assigned before the rollout (its rollback target), null when nothing */
   previous: ModelVersion | null;
@@ -81,6 +84,8 @@ export interface Assignment extends ModelVersion {
   reason: 'rollout' | 'rollback';
   /** a shadow step: the device keeps serving `model@version` and runs this beside it */
   shadow?: ModelVersion;
+  /** a traffic step: the share of requests (0..1) the shadow answers instead of `model@version` */
+  trafficShare?: number;
 }
 
 export interface ControllerEvent {
@@ -190,6 +195,20 @@ export function reconcile(rollout: RolloutInput, current: RolloutStatus, current
   const reachedRings = rollout.plan.steps.map((s, i) => ({ s, i })).filter(({ s, i }) => s.kind === 'ring' && i <= status.step);
   // Indexed by device, not searched: a pass covers every device of a 10,000-device fleet.
   const known = new Map(members.map((m, index) => [m.deviceId, index]));
+  // A device moved twice in one pass (a late joiner of a shadow step that a later step promotes
+  // or raises) gets one doc: the last wanted state.
+  const asking = new Map<string, number>();
+  const ask = (a: Assignment): void => {
+    const at = asking.get(a.deviceId);
+    if (at === undefined) {
+      asking.set(a.deviceId, assignments.length);
+      assignments.push(a);
+    } else assignments[at] = a;
+  };
+  const beside = (previous: ModelVersion, step: number): Assignment => {
+    const share = trafficShareOf(rollout.plan, step);
+    return { deviceId: '', ...previous, shadow: target, ...(share === undefined ? {} : { trafficShare: share }), reason: 'rollout' };
+  };
   const join = (): void => {
     for (const { s, i } of reachedRings) {
       if (s.kind !== 'ring') continue;
@@ -197,22 +216,27 @@ export function reconcile(rollout: RolloutInput, current: RolloutStatus, current
         if (!ringStepIncludes(s, device)) continue;
         const index = known.get(device.id);
         if (index !== undefined) {
-          // A full ring step over a device that ran the version as a shadow promotes it.
+          // A full ring step over a device that ran the version as a shadow promotes it; a traffic
+          // step with a higher share than the member's raises it (ramp-up).
           const member = members[index];
-          if (!s.shadow && member?.mode === 'shadow') {
+          const besideStep = s.shadow || s.traffic !== undefined;
+          if (!besideStep && member?.mode === 'shadow') {
             members[index] = { ...member, mode: 'active', step: i, assignedSeq: null, assignedAt: iso, status: 'pending', error: null };
-            assignments.push({ deviceId: device.id, ...target, reason: 'rollout' });
+            ask({ deviceId: device.id, ...target, reason: 'rollout' });
+          } else if (s.traffic !== undefined && member?.mode === 'shadow' && member.previous && (trafficShareOf(rollout.plan, member.step) ?? 0) < s.traffic / 100) {
+            members[index] = { ...member, step: i, assignedSeq: null, assignedAt: iso, status: 'pending', error: null };
+            ask({ ...beside(member.previous, i), deviceId: device.id });
           }
           continue;
         }
         if (device.assignment && device.assignment.model !== rollout.model) continue;
-        if (s.shadow) {
+        if (s.shadow || s.traffic !== undefined) {
           // Shadowing needs a model to serve beside it; a device on the target already has nothing to compare.
           if (!device.assignment || same(device.assignment, target)) continue;
           known.set(device.id, members.length);
           const serving = { model: device.assignment.model, version: device.assignment.version };
           members.push({ deviceId: device.id, step: i, mode: 'shadow', previous: serving, assignedSeq: null, assignedAt: iso, status: 'pending', error: null });
-          assignments.push({ deviceId: device.id, ...serving, shadow: target, reason: 'rollout' });
+          ask({ ...beside(serving, i), deviceId: device.id });
           continue;
         }
         known.set(device.id, members.length);
@@ -221,7 +245,7 @@ export function reconcile(rollout: RolloutInput, current: RolloutStatus, current
         const inherited = device.assignment && same(device.assignment, target) ? obs.inherited?.get(device.id) : undefined;
         const previous = device.assignment && !same(device.assignment, target) ? { model: device.assignment.model, version: device.assignment.version } : inherited ?? null;
         members.push({ deviceId: device.id, step: i, mode: 'active', previous, assignedSeq: inherited && device.assignment ? device.assignment.seq : null, assignedAt: iso, status: 'pending', error: null });
-        if (!same(device.assignment, target)) assignments.push({ deviceId: device.id, ...target, reason: 'rollout' });
+        if (!same(device.assignment, target)) ask({ deviceId: device.id, ...target, reason: 'rollout' });
       }
     }
   };
@@ -230,7 +254,7 @@ export function reconcile(rollout: RolloutInput, current: RolloutStatus, current
   const asked = new Set(assignments.map((a) => a.deviceId));
   for (const m of members) {
     if (m.assignedSeq !== null || asked.has(m.deviceId)) continue;
-    if (m.mode === 'shadow' && m.previous) assignments.push({ deviceId: m.deviceId, ...m.previous, shadow: target, reason: 'rollout' });
+    if (m.mode === 'shadow' && m.previous) assignments.push({ ...beside(m.previous, m.step), deviceId: m.deviceId });
     else if (m.mode === 'active' && !same(byId.get(m.deviceId)?.assignment, target)) assignments.push({ deviceId: m.deviceId, ...target, reason: 'rollout' });
   }
   if (status.state === 'completed') return { status, members, assignments, events };

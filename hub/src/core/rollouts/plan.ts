@@ -31,6 +31,13 @@ export const ringStepSchema = z.strictObject({
    * agreement and latency for a `shadow-agreement` gate; a later ring step over them promotes it
    */
   shadow: z.boolean().default(false),
+  /**
+   * gradual ramp-up (ROLLOUTS "Ramp-up"): each device of the step loads the new version beside the
+   * one it serves and lets it answer this percent of its requests (sticky by the request's key);
+   * a later ring step over them with a higher `traffic` raises it, one without it switches them
+   * over; a rollback unloads the new version (no download)
+   */
+  traffic: z.number().gt(0).lt(100).optional(),
 });
 
 export const bakeStepSchema = z.strictObject({
@@ -110,14 +117,24 @@ export function planProblems(plan: RolloutPlan, rings: readonly string[]): PlanP
   const first = plan.steps[0];
   if (first && first.kind !== 'ring') problems.push({ path: 'steps.0', message: `a plan starts with a ring step (it has no devices to ${first.kind === 'bake' ? 'bake' : first.kind === 'gate' ? 'gate' : 'approve'} yet)` });
   if (!plan.steps.some((s) => s.kind === 'ring')) problems.push({ path: 'steps', message: 'a plan needs at least one ring step' });
-  const reached = new Map<string, number>();
+  const reached = new Map<string, { percent: number; traffic: number }>();
   plan.steps.forEach((step, i) => {
     if (step.kind === 'ring') {
       if (step.ring !== ALL_RINGS && !rings.includes(step.ring)) problems.push({ path: `steps.${i}.ring`, message: `no ring "${step.ring}" (rings: ${rings.join(', ') || 'none'}): create it with PUT /api/v1/rings/${step.ring} {"position": <n>}, or enrol a device in it ("ring": "${step.ring}")` });
-      const key = `${step.ring}|${JSON.stringify(step.tags ?? {})}|${step.shadow}`;
+      if (step.shadow && step.traffic !== undefined) problems.push({ path: `steps.${i}.traffic`, message: 'a traffic step already runs the new version beside the old one and lets it answer that share of requests: drop "shadow"' });
+      // Shadow and traffic steps both load the new version beside the old; traffic 0 is a shadow.
+      const beside = step.shadow || step.traffic !== undefined;
+      const traffic = step.traffic ?? 0;
+      const key = `${step.ring}|${JSON.stringify(step.tags ?? {})}|${beside}`;
       const before = reached.get(key);
-      if (before !== undefined && step.percent <= before) problems.push({ path: `steps.${i}.percent`, message: `${step.percent}% of ${step.ring === ALL_RINGS ? 'the fleet' : `ring ${step.ring}`} was already reached at ${before}%: a later step must grow it` });
-      reached.set(key, Math.max(before ?? 0, step.percent));
+      if (before !== undefined && step.percent <= before.percent && !(beside && traffic > before.traffic)) {
+        const where = step.ring === ALL_RINGS ? 'the fleet' : `ring ${step.ring}`;
+        problems.push({
+          path: `steps.${i}.${beside ? 'traffic' : 'percent'}`,
+          message: beside ? `${step.percent}% of ${where} already ran the new version beside the old at ${before.traffic}% of traffic: a later step must raise traffic or percent` : `${step.percent}% of ${where} was already reached at ${before.percent}%: a later step must grow it`,
+        });
+      }
+      reached.set(key, { percent: Math.max(before?.percent ?? 0, step.percent), traffic: Math.max(before?.traffic ?? 0, traffic) });
     }
     if (step.kind === 'gate') {
       step.metrics.forEach((m, j) => {
@@ -149,6 +166,12 @@ const defaultGate = (): PlanStep => ({
 });
 
 const ringStep = (ring: string, percent: number): PlanStep => ({ kind: 'ring', ring, percent, successThreshold: 0.9, maxFailures: 0.1, deadlineMinutes: 60, shadow: false });
+
+/** The share of requests (0..1) the new version answers on a member added by `step`; undefined when it is not a traffic step. */
+export function trafficShareOf(plan: RolloutPlan, step: number): number | undefined {
+  const s = plan.steps[step];
+  return s?.kind === 'ring' && s.traffic !== undefined ? s.traffic / 100 : undefined;
+}
 const bake = (minutes: number): PlanStep => ({ kind: 'bake', minutes, minReporting: 1 });
 
 /** ROLLOUTS.md's default: the canary ring (the first ring), then 10%, 50% and 100% of the fleet, with bake and gates between. */

@@ -51,7 +51,7 @@ export function emptyStepReason(step: RingStep, devices: readonly CoverageDevice
   if (selected.length === 0) return `${step.percent}% of the ${plural(tagged.length, 'device')} of ${ringName(step)} selects none of them (a stable hash of the device id chooses): raise percent`;
   const eligible = selected.filter((d) => takes(step, d, target));
   if (eligible.length === 0) {
-    return step.shadow
+    return besideOld(step)
       ? `none of its ${plural(selected.length, 'device')} serves another version of ${target.model} to run ${target.version} beside`
       : `its ${plural(selected.length, 'device')} ${selected.length === 1 ? 'serves another model' : 'serve other models'} than ${target.model}`;
   }
@@ -70,21 +70,25 @@ export function ringStepWarnings(plan: RolloutPlan, devices: readonly CoverageDe
   const shadowed = new Set<string>();
   plan.steps.forEach((step, index) => {
     if (step.kind !== 'ring') return;
-    // A full step promotes the shadows of an earlier shadow step: only active members are skipped by it.
-    const joined = step.shadow ? new Set([...active, ...shadowed]) : active;
+    // A full step promotes the shadows of an earlier shadow step, and a traffic step raises their
+    // share: only active members are skipped by those.
+    const joined = step.shadow && step.traffic === undefined ? new Set([...active, ...shadowed]) : active;
     if (index >= (options.from ?? 0)) {
       const reason = emptyStepReason(step, devices, target, joined);
       if (reason !== null) warnings.push(stepWarning(index, step, reason));
     }
-    for (const device of devices) if (takes(step, device, target)) (step.shadow ? shadowed : active).add(device.id);
+    for (const device of devices) if (takes(step, device, target)) (besideOld(step) ? shadowed : active).add(device.id);
   });
   return warnings;
 }
 
+/** Shadow and traffic steps load the new version beside the one a device serves. */
+const besideOld = (step: RingStep): boolean => step.shadow || step.traffic !== undefined;
+
 /** Whether `step` would make `device` a member (whatever earlier steps did). */
 function takes(step: RingStep, device: CoverageDevice, target: { model: string; version: string }): boolean {
   if (!ringStepIncludes(step, device)) return false;
-  if (step.shadow) return device.assignment !== null && device.assignment.model === target.model && device.assignment.version !== target.version;
+  if (besideOld(step)) return device.assignment !== null && device.assignment.model === target.model && device.assignment.version !== target.version;
   return device.assignment === null || device.assignment.model === target.model;
 }
 

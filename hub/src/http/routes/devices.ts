@@ -122,8 +122,8 @@ export function registerDevices(app: Hono<AppEnv>, ctx: HubContext): void {
   });
   app.put('/api/v1/devices/:id/assignment', async (c) => {
     const { id } = parseInput(deviceParams, c.req.param());
-    const { model, version, shadow } = parseInput(assignmentBody, await readJsonBody(c));
-    return c.json(await assignDevice(ctx, id, { model, version, shadow: shadow ?? null }, actorOf(c.get('principal'))));
+    const { model, version, shadow, trafficShare } = parseInput(assignmentBody, await readJsonBody(c));
+    return c.json(await assignDevice(ctx, id, { model, version, shadow: shadow ?? null, trafficShare: trafficShare ?? null }, actorOf(c.get('principal'))));
   });
   app.post('/api/v1/devices/:id/secret', async (c) => {
     const { id } = parseInput(deviceParams, c.req.param());

@@ -92,7 +92,17 @@ const rolloutSchema = z
       }),
     ),
     devices: z.record(z.string(), z.number()).describe('devices by status: pending, offline, downloading, serving, failed, timed-out, reverting, reverted, detached, kept'),
-    members: z.array(z.object({ device: z.string(), step: z.number(), status: z.string(), previous: z.string().nullable(), error: z.string().nullable() })),
+    members: z.array(
+      z.object({
+        device: z.string(),
+        step: z.number(),
+        mode: z.enum(['active', 'shadow']).describe('shadow: the new version runs beside the old one'),
+        trafficShare: z.number().nullable().describe('ramp-up: the share of requests the new version answers on the device (a traffic step); null otherwise'),
+        status: z.string(),
+        previous: z.string().nullable(),
+        error: z.string().nullable(),
+      }),
+    ),
     gate: gateReportSchema.nullable().describe('the latest gate report'),
     warnings: warningsSchema.describe('ring steps that take no device: steps still to come as the fleet is now (running, paused, halted rollouts), steps passed as recorded (rollout.step.empty in the audit trail; one-rollout view and the create reply)'),
     supersedes: z.string().nullable(),

@@ -19,7 +19,7 @@ import { rawRows } from '../training/training-data';
 import { feedsOf } from '../quantize/quantize-evaluation-set';
 
 /** Rows per teacher run: bounded IPC messages whatever the dataset's size. */
-const CHUNK_ROWS = 1024;
+const CHUNK_ROWS = 256;
 const LATENCY_RUNS = 40;
 
 export interface TeacherInfo {

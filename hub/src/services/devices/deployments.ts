@@ -16,7 +16,7 @@
  * hands the broker a doc older than one it handed over already (`handOver`), so a slow
  * republish or an earlier assignment finishing late cannot leave an older doc retained.
  */
-import { MAX_RELEASE_MANIFEST_BYTES, TRUST_TOPIC, desiredTopic, isReleaseRef, type Envelope } from '@edgefleet/protocol';
+import { MAX_RELEASE_MANIFEST_BYTES, TRUST_TOPIC, desiredTopic, isReleaseRef, type DeploymentDoc, type Envelope } from '@edgefleet/protocol';
 import { conflict, notFound } from '../../core/errors';
 import { refuseOversizedDoc, refuseOversizedManifest } from '../../core/doc-size';
 import { planPin, storedDoc, type ReleaseRef } from '../../core/deployment-doc';
@@ -48,11 +48,22 @@ export interface AssignTarget {
    * "Shadow"). The doc is the whole desired state: absent or null means no shadow.
    */
   shadow?: { model: string; version: string } | null;
+  /**
+   * Ramp-up (ROLLOUTS "Ramp-up"): the share of requests (0 < share < 1) the shadow answers
+   * instead of the target; only with a shadow. Absent or null: the shadow only runs beside.
+   */
+  trafficShare?: number | null;
 }
 
 export interface DeviceAssignment {
   deviceId: string;
   target: AssignTarget;
+}
+
+/** What a stored assignment asks for, to issue it again (a new seq, a fresh expiry, another key). */
+export function sameDesiredState(row: { model: string; version: string; shadowModel: string | null; shadowVersion: string | null }, stored: DeploymentDoc | null): AssignTarget {
+  const shadow = row.shadowModel !== null && row.shadowVersion !== null ? { model: row.shadowModel, version: row.shadowVersion } : null;
+  return { model: row.model, version: row.version, ...(stored?.rollout ? { rollout: stored.rollout } : {}), shadow, ...(shadow && stored?.trafficShare !== undefined ? { trafficShare: stored.trafficShare } : {}) };
 }
 
 /** Devices per transaction when assigning many. */
@@ -145,6 +156,7 @@ async function assignInTx(ctx: AssignDeps, tx: HubContext['db'], deviceId: strin
   if (!targetRef) throw notFound(`model version ${target.model}@${target.version}`);
   const shadowRef = target.shadow ? releaseOf(target.shadow.model, target.shadow.version) : null;
   if (target.shadow && !shadowRef) throw notFound(`model version ${target.shadow.model}@${target.shadow.version}`);
+  const trafficShare = shadowRef && target.trafficShare != null ? target.trafficShare : null;
   const current = assignment ? releaseOf(assignment.model, assignment.version) : null;
   const currentPrevious = assignment ? releaseOf(assignment.previousModel, assignment.previousVersion) : null;
   const reportedRef = reported ? releaseOf(reported.model, reported.version) : null;
@@ -152,7 +164,7 @@ async function assignInTx(ctx: AssignDeps, tx: HubContext['db'], deviceId: strin
 
   // PROTOCOL: seq strictly increases per device; committed with the doc that carries it.
   const seq = await bumpSeq(tx, deviceId);
-  const plan = planPin({ device: deviceId, seq, now, ttlS: ctx.deploymentTtlS, statsIntervalS: ctx.statsIntervalS, target: targetRef, current, currentPrevious, servingCounters, rollout: target.rollout ?? null, shadow: shadowRef });
+  const plan = planPin({ device: deviceId, seq, now, ttlS: ctx.deploymentTtlS, statsIntervalS: ctx.statsIntervalS, target: targetRef, current, currentPrevious, servingCounters, rollout: target.rollout ?? null, shadow: shadowRef, trafficShare });
   const shadow = plan.shadow ? { model: plan.shadow.model, version: plan.shadow.version } : null;
   const envelope = ctx.signDoc(plan.doc);
   // Docs name releases by reference and stay near 1 KB; checked all the same, before it is stored.
@@ -182,6 +194,7 @@ async function assignInTx(ctx: AssignDeps, tx: HubContext['db'], deviceId: strin
       allowDowngrade: plan.doc.allowDowngrade,
       ...(target.rollout ? { rollout: target.rollout.id, step: target.rollout.step } : {}),
       ...(shadow ? { shadow: `${shadow.model}@${shadow.version}` } : {}),
+      ...(trafficShare !== null ? { trafficShare } : {}),
     },
   });
   return { result: { device: deviceId, model: target.model, version: target.version, seq, shadow }, envelope, stored };
@@ -314,9 +327,8 @@ export async function refreshExpiringDocs(ctx: AssignDeps): Promise<number> {
   for (const row of await listAssignments(ctx.db)) {
     const stored = storedDoc(row.doc);
     if (stored && Date.parse(stored.expires) > horizon && isReleaseRef(stored.active)) continue;
-    // The same desired state again: the same rollout step and the same shadow.
-    const shadow = row.shadowModel !== null && row.shadowVersion !== null ? { model: row.shadowModel, version: row.shadowVersion } : null;
-    due.push({ deviceId: row.deviceId, target: { model: row.model, version: row.version, ...(stored?.rollout ? { rollout: stored.rollout } : {}), shadow } });
+    // The same desired state again: the same rollout step, the same shadow and traffic share.
+    due.push({ deviceId: row.deviceId, target: sameDesiredState(row, stored) });
   }
   // A release too large for devices (registered before the limit) would refuse the whole batch: left out, said.
   const tooLarge = async ({ model, version }: { model: string; version: string }): Promise<boolean> => ((await ctx.releases.get(model, version))?.ref.size ?? 0) > MAX_RELEASE_MANIFEST_BYTES;

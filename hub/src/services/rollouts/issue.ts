@@ -28,7 +28,7 @@ export async function issue(deps: RolloutDeps, row: RolloutRow, step: number, as
   if (assignments.length === 0) return;
   let results: AssignResult[];
   try {
-    results = await assignDevices(deps, assignments.map((a) => ({ deviceId: a.deviceId, target: { model: a.model, version: a.version, rollout: { id: row.id, step }, shadow: a.shadow ?? null } })), actor);
+    results = await assignDevices(deps, assignments.map((a) => ({ deviceId: a.deviceId, target: { model: a.model, version: a.version, rollout: { id: row.id, step }, shadow: a.shadow ?? null, trafficShare: a.trafficShare ?? null } })), actor);
   } catch (error) {
     deps.logger.error('rollout could not assign its devices', { rollout: row.id, devices: assignments.length, error: error instanceof Error ? error.message : String(error) });
     return;

@@ -14,7 +14,7 @@ import { devicesReportingSince, listStatsBuckets } from '../../adapters/db/stats
 import { summarizeReport } from '../../core/reported-state';
 import { countMembers, type DeviceView, type ModelVersion, type RolloutMember, type RolloutStatus } from '../../core/rollouts/controller';
 import { evaluateGate, type GateReport } from '../../core/rollouts/gates';
-import type { RolloutPlan } from '../../core/rollouts/plan';
+import { trafficShareOf, type RolloutPlan } from '../../core/rollouts/plan';
 import { shadowAgreement } from '../statistics/shadow-stats';
 import { hourOf } from '../statistics/stats-ingest';
 import { referenceOf, sumBuckets } from '../statistics/stats-view';
@@ -63,9 +63,12 @@ export async function gateReport(db: Db, logger: Logger, now: Date, row: Rollout
   for (const m of members) if (m.status === 'failed' && m.error) errors[m.error] = (errors[m.error] ?? 0) + 1;
   const to = new Date(now.getTime() + 3_600_000).toISOString();
   const candidate = await mergeBuckets(db, logger, row.model, row.version, row.createdAt, to, members.map((m) => m.deviceId));
-  // The control: the version most members came from, on every device still running it, same window.
+  // The control: the version most members came from, same window: on the ramp-up members, which
+  // serve it beside the new version (same devices, requests split at random or by key), else on
+  // every device still running it.
   const previous = mostCommon(members.map((m) => m.previous?.version).filter((v): v is string => v !== undefined));
-  const control = previous ? await mergeBuckets(db, logger, row.model, previous, row.createdAt, to) : null;
+  const ramp = members.filter((m) => m.mode === 'shadow' && m.status !== 'detached' && trafficShareOf(plan, m.step) !== undefined).map((m) => m.deviceId);
+  const control = previous ? await mergeBuckets(db, logger, row.model, previous, row.createdAt, to, ramp.length > 0 ? ramp : undefined) : null;
   const previousVersion = previous ? await getVersion(db, row.model, previous) : undefined;
   const version = await getVersion(db, row.model, row.version);
   return evaluateGate(step, {

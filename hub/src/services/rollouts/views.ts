@@ -4,7 +4,7 @@ import { getRollout, listMembers, listRollouts, lockRollout, type RolloutRow } f
 import { notFound } from '../../core/errors';
 import { ACTIVE_STATES, type RolloutMember, type RolloutState, type RolloutStatus } from '../../core/rollouts/controller';
 import type { GateReport } from '../../core/rollouts/gates';
-import type { RolloutPlan } from '../../core/rollouts/plan';
+import { trafficShareOf, type RolloutPlan } from '../../core/rollouts/plan';
 import { ringStepWarnings, type StepWarning } from '../../core/rollouts/step-coverage';
 import { fleetView } from './observations';
 import type { HubContext } from '../context';
@@ -43,7 +43,8 @@ export interface RolloutView {
   steps: StepView[];
   /** all devices of the rollout by status */
   devices: Record<string, number>;
-  members: { device: string; step: number; status: string; previous: string | null; error: string | null }[];
+  /** `shadow`: the new version runs beside the old; `trafficShare`: the share of requests it answers there (ramp-up) */
+  members: { device: string; step: number; mode: 'active' | 'shadow'; trafficShare: number | null; status: string; previous: string | null; error: string | null }[];
   gate: unknown;
   /**
    * Ring steps that take no device: for steps still to come (of a running, paused or halted
@@ -140,7 +141,15 @@ function viewOf(row: RolloutRow, members: RolloutMember[], gates: ReadonlyMap<nu
       ...(gates.has(index) ? { gate: gates.get(index) } : {}),
     })),
     devices: byStatus(members),
-    members: members.map((m) => ({ device: m.deviceId, step: m.step, status: m.status, previous: m.previous ? `${m.previous.model}@${m.previous.version}` : null, error: m.error })),
+    members: members.map((m) => ({
+      device: m.deviceId,
+      step: m.step,
+      mode: m.mode,
+      trafficShare: m.mode === 'shadow' ? (trafficShareOf(plan, m.step) ?? null) : null,
+      status: m.status,
+      previous: m.previous ? `${m.previous.model}@${m.previous.version}` : null,
+      error: m.error,
+    })),
     gate: row.gate,
     warnings: [...warnings],
     supersedes: row.supersedes,

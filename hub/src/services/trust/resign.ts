@@ -17,7 +17,7 @@ import { liveVersionManifests } from '../../adapters/db/models';
 import { setVersionManifest } from '../../adapters/db/release-signatures';
 import { storedDoc } from '../../core/deployment-doc';
 import type { HubContext } from '../context';
-import { assignDevices, type DeviceAssignment } from '../devices/deployments';
+import { assignDevices, sameDesiredState, type DeviceAssignment } from '../devices/deployments';
 import { signedByRole } from './signer';
 
 export interface Resigned {
@@ -47,9 +47,7 @@ export async function resignForTrust(ctx: ResignDeps): Promise<Resigned> {
   for (const row of await listAssignments(ctx.db)) {
     const doc = envelopeSchema.safeParse(row.doc);
     if (doc.success && signedByRole(doc.data, role)) continue;
-    const stored = storedDoc(row.doc);
-    const shadow = row.shadowModel !== null && row.shadowVersion !== null ? { model: row.shadowModel, version: row.shadowVersion } : null;
-    due.push({ deviceId: row.deviceId, target: { model: row.model, version: row.version, ...(stored?.rollout ? { rollout: stored.rollout } : {}), shadow } });
+    due.push({ deviceId: row.deviceId, target: sameDesiredState(row, storedDoc(row.doc)) });
   }
   let deploymentDocs = 0;
   if (due.length > 0) {
