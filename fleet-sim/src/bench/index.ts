@@ -3,12 +3,12 @@
  * this machine. MNIST 784-512-10 (trained here, seeded) and Silero VAD v5 (third-party), each
  * fp32 vs int8 in onnxruntime-node and onnxruntime-web (wasm, one thread): size ratio, accuracy
  * delta or output agreement, and latency ratio at batch 1 (and 64 for the MLP), with the goals;
+ * MNIST also beside its pruned and distilled versions (mnist-derived.ts);
  * then static int8 on a third-party CNN (PaddleOCR's MobileNetV3 classifier, cnn-int8-bench.ts)
  * beside its uploaded and graph-rewritten fp32 baselines.
  */
 import { arch, cpus } from 'node:os';
-import { trainMnist } from './mnist-model';
-import { measureVariant, mnistVariants, type VariantFigures } from './mnist-bench';
+import { mnistSection } from './mnist-bench';
 import { fixed, goal, micros, speedup, table, withGoal } from './report';
 import type { RuntimeName } from './runtimes';
 import { SILERO_BYTES, agreementOf, measureSilero, sileroInt8, type SileroFigures } from './silero-bench';
@@ -31,37 +31,6 @@ import { hostileInputsSection } from './hostile-inputs-bench';
 const EPOCHS = Number(process.env.BENCH_EPOCHS ?? 3);
 const RUNS = { batch1: 2000, batch64: 300 };
 const RUNTIMES: RuntimeName[] = ['node', 'web'];
-const GOALS = { sizeRatio: 0.27, accuracyLossPp: 0.2, speedup64: 2 };
-
-async function mnistSection(): Promise<string> {
-  const model = await trainMnist(EPOCHS);
-  const variants = await mnistVariants(model);
-  const figures: VariantFigures[] = [];
-  for (const runtime of RUNTIMES) for (const variant of variants) figures.push(await measureVariant(variant, runtime, model.test, RUNS));
-  const rows = figures.map((f) => {
-    const base = figures.find((b) => b.runtime === f.runtime && b.variant === 'fp32') ?? f;
-    const isInt8 = f.variant !== 'fp32';
-    const ratio = f.bytes / base.bytes;
-    const lossPp = (base.accuracy - f.accuracy) * 100;
-    const up1 = speedup(base.micros1, f.micros1);
-    const up64 = speedup(base.micros64, f.micros64);
-    return [
-      f.variant,
-      f.runtime,
-      `${(f.bytes / 1024).toFixed(0)} KiB`,
-      withGoal(`${fixed(ratio, 3)}x`, isInt8 ? goal(`<= ${GOALS.sizeRatio}x`, ratio <= GOALS.sizeRatio) : undefined),
-      `${fixed(f.accuracy * 100, 2)}%`,
-      isInt8 ? withGoal(`${lossPp >= 0 ? '-' : '+'}${fixed(Math.abs(lossPp), 2)} pp`, goal(`loss <= ${GOALS.accuracyLossPp} pp`, lossPp <= GOALS.accuracyLossPp)) : '',
-      `${micros(f.micros1)}${isInt8 ? ` (${fixed(up1, 2)}x)` : ''}`,
-      `${micros(f.micros64)}${isInt8 ? ` (${withGoal(`${fixed(up64, 2)}x`, f.runtime === 'node' && f.variant === 'int8-dynamic' ? goal(`>= ${GOALS.speedup64}x`, up64 >= GOALS.speedup64) : undefined)})` : ''}`,
-    ];
-  });
-  return [
-    `MNIST MLP 784-512-10 as a training run registers it (standardisation in the graph): trained ${EPOCHS} epochs on ${model.train.rows} digits (90% train, 10% validation) in ${model.trainSeconds.toFixed(1)} s; accuracy on ${model.test.rows} held-out digits`,
-    table(['variant', 'runtime', 'size', 'size ratio', 'accuracy', 'delta', 'batch 1 (speed-up)', 'batch 64 (speed-up)'], rows),
-  ].join('\n');
-}
-
 async function sileroSection(): Promise<string> {
   const int8 = sileroInt8();
   const figures: SileroFigures[] = [];
@@ -101,7 +70,7 @@ function sections(quick: boolean): Array<[string, () => Promise<string> | string
   // take tens of minutes on 2 cores.
   const sizes = (process.env.BENCH_FLEET_SIZES ?? (quick ? '200' : '1000,5000,10000')).split(',').map(Number);
   return [
-    ['mnist', mnistSection],
+    ['mnist', () => mnistSection({ epochs: EPOCHS, runs: RUNS, runtimes: RUNTIMES })],
     ['silero', sileroSection],
     ['cnn', () => cnnSection({ quick })],
     ['stats-cost', statsCostSection],

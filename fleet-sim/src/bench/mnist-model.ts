@@ -10,6 +10,7 @@ import { exportNetwork } from '../../../hub/src/core/onnx/export-network';
 import { fitFeatures } from '../../../hub/src/core/training/features';
 import { createRandom } from '../../../hub/src/core/training/random';
 import { TRAINERS } from '../../../hub/src/core/training/trainers';
+import type { TrainData } from '../../../hub/src/core/training/trainers/trainer';
 import type { EncodedData, FeatureSpec, TrainedNetwork } from '../../../hub/src/core/training/types';
 
 const require = createRequire(import.meta.url);
@@ -33,6 +34,13 @@ export interface MnistModel {
   train: Rows;
   test: Rows;
   trainSeconds: number;
+  /** the run's encoded train and validation splits (its preprocessing), what derived runs fine-tune and distil on */
+  data: TrainData;
+  /** the run's trainer params, defaults filled (a prune run fine-tunes with them) */
+  params: Record<string, unknown>;
+  /** the run's preprocessing, fitted on its training rows (a student trained on the same rows gets the same) */
+  features: FeatureSpec;
+  seed: number;
 }
 
 function rowsOf(samples: Array<{ pixels: number[]; label: number }>): Rows {
@@ -76,13 +84,11 @@ export async function trainMnist(epochs: number, seed = 1): Promise<MnistModel> 
   const { train, test } = loadMnist();
   const validationStart = Math.floor(train.rows * 0.9);
   const spec = fitPixels(train, validationStart);
+  const data: TrainData = { task: 'classification', classes: ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'], train: encode(spec, train, 0, validationStart), validation: encode(spec, train, validationStart, train.rows) };
+  const params = TRAINERS.mlp.paramsSchema.parse({ hidden: [512], epochs, patience: 0, batchSize: 64 });
   const started = performance.now();
-  const body = await TRAINERS.mlp.train(
-    { task: 'classification', classes: ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'], train: encode(spec, train, 0, validationStart), validation: encode(spec, train, validationStart, train.rows) },
-    TRAINERS.mlp.paramsSchema.parse({ hidden: [512], epochs, patience: 0, batchSize: 64 }),
-    { random: createRandom(seed) },
-  );
+  const body = await TRAINERS.mlp.train(data, params, { random: createRandom(seed) });
   const trainSeconds = (performance.now() - started) / 1000;
   const net: TrainedNetwork = { features: spec, ...body };
-  return { onnx: exportNetwork(net), train, test, trainSeconds };
+  return { onnx: exportNetwork(net), train, test, trainSeconds, data, params: { ...params }, features: spec, seed };
 }
