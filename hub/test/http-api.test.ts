@@ -294,6 +294,22 @@ describe('hub HTTP API', () => {
         expect(audit.body.entries[0]?.details).toMatchObject({ allowDowngrade: true, previous: 'vad@2' });
       });
 
+      it('a pin older than a release the device may still serve allows the downgrade, even when the device skipped the pin in between', async () => {
+        // A device acts on the newest retained doc: after pins of 3 and then 1.0.0 in quick
+        // succession it may still serve 3 (it never read the second doc) while its last report is
+        // older still. A pin of 2 must then allow the downgrade from 3, or the device refuses it.
+        const third = await api<{ version: string }>(hub, 'POST', `/api/v1/models/vad/versions?version=3&probe=${SILERO_PROBE}`, { bytes: silero });
+        expect([201, 409]).toContain(third.status);
+        await enrol(hub, 'dev-skip');
+        for (const version of ['3', '1.0.0', '2']) expect((await api(hub, 'PUT', '/api/v1/devices/dev-skip/assignment', { json: { model: 'vad', version } })).status).toBe(200);
+        const audit = await api<{ entries: Array<{ details: { seq: number; allowDowngrade: boolean } }> }>(hub, 'GET', '/api/v1/audit?subject=device:dev-skip&action=device.assigned&limit=10');
+        expect(audit.body.entries.map((e) => [e.details.seq, e.details.allowDowngrade]).sort((a, b) => Number(a[0]) - Number(b[0]))).toEqual([
+          [1, false],
+          [2, true],
+          [3, true],
+        ]);
+      });
+
       it('404 for an unknown device or version, 400 for a bad body', async () => {
         const unknownDevice = await api<ErrorReply>(hub, 'PUT', '/api/v1/devices/ghost/assignment', { json: { model: 'vad', version: '1.0.0' } });
         expect(unknownDevice.status).toBe(404);

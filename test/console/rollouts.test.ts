@@ -96,6 +96,12 @@ describe('console rollouts', { timeout: 120_000 }, () => {
     await percent.fill('10');
     await page.getByText(`The hub accepts this plan (${defaults.steps.length} steps)`).waitFor();
     expect(await page.locator('#f-plan-steps-3-percent-errors').count()).toBe(0);
+    // A ramp-up share must stay under 100%: the hub's word appears beside that field too.
+    const traffic = page.getByRole('group', { name: 'Step 4: ring' }).getByLabel('Traffic share (%)');
+    await traffic.fill('150');
+    await expect.poll(() => page.locator('#f-plan-steps-3-traffic-errors').textContent(), { timeout: 10_000 }).toMatch(/100/);
+    await traffic.fill('');
+    await page.getByText(`The hub accepts this plan (${defaults.steps.length} steps)`).waitFor();
     await page.getByText('Edit the plan as JSON').click();
     await page.getByLabel('Plan (JSON)').fill(JSON.stringify(PLAN, null, 2));
     await page.getByText(`The hub accepts this plan (${PLAN.steps.length} steps)`).waitFor();

@@ -14,10 +14,12 @@
  */
 import { constants } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import type { ReleaseManifest, TensorJson } from '@edgefleet/protocol';
 import type { TypedTensor } from '@edgefleet/device-core';
 import { progressDue, resumePoint, sameVersion, versionChanged, type BatchJob, type ModelVersionRef, type ProgressMark } from '../core/batch/job';
 import { errorLine, resultLine, sliceOutputs, stackableModel, stackRows, wholeOutputs, type RowInputs } from '../core/batch/row-tensors';
+import { fsyncDir } from '../adapters/atomic-file';
 import { toAgentError } from '../errors';
 import type { AgentLogger } from '../logger';
 import type { LiveLoad } from './live-load';
@@ -78,6 +80,9 @@ export async function executeJob(job: BatchJob, deps: ExecuteDeps): Promise<Outc
   try {
     out = await open(job.output, constants.O_RDWR | constants.O_CREAT | NO_FOLLOW, 0o644);
     const point = resumePoint(job, source.dataStart);
+    // The file's directory entry is made durable before any checkpoint counts bytes in it: after a
+    // power cut a checkpoint never points into a results file that vanished with its directory entry.
+    if (point.outputBytes === 0) await fsyncDir(dirname(job.output));
     // Results past the checkpoint are from rows a crash interrupted: they are written again.
     await out.truncate(point.outputBytes);
     if (job.rowsTotal === null) {

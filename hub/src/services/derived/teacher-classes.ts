@@ -6,7 +6,8 @@
  * teacher's; teacher classes the dataset never shows are dropped (the softmax renormalises over
  * the rest). A two-class student has one logit: the teacher's log-odds of the second class.
  */
-import { TrainingError } from '../../core/training';
+import { TrainingError, argmaxRows, softmaxRows } from '../../core/training';
+import { sigmoid } from '../../core/training/forward';
 
 /** The teacher's class names in output order. */
 export function teacherClassNames(width: number, requested: readonly string[] | null, fromMetadata: readonly string[] | null): string[] {
@@ -47,35 +48,17 @@ export function alignTeacherLogits(logits: Float32Array, rows: number, width: nu
 
 /** Class index per row (argmax; the first on ties) from aligned logits; width 1 = log-odds. */
 export function argmaxLogits(logits: Float32Array, rows: number, width: number): Int32Array {
-  const labels = new Int32Array(rows);
-  for (let r = 0; r < rows; r++) {
-    if (width === 1) {
-      labels[r] = (logits[r] as number) > 0 ? 1 : 0;
-      continue;
-    }
-    let best = 0;
-    for (let c = 1; c < width; c++) if ((logits[r * width + c] as number) > (logits[r * width + best] as number)) best = c;
-    labels[r] = best;
-  }
-  return labels;
+  return width === 1 ? Int32Array.from(logits.subarray(0, rows), (z) => (z > 0 ? 1 : 0)) : argmaxRows(logits, rows, width);
 }
 
 /** Probabilities [rows x K] (K = 2 for a one-logit row) at temperature 1, for the teacher's metrics. */
 export function logitsToProbabilities(logits: Float32Array, rows: number, width: number): Float32Array {
-  const k = width === 1 ? 2 : width;
-  const out = new Float32Array(rows * k);
+  if (width !== 1) return softmaxRows(logits, rows, width);
+  const out = new Float32Array(rows * 2);
   for (let r = 0; r < rows; r++) {
-    if (width === 1) {
-      const p = 1 / (1 + Math.exp(-(logits[r] as number)));
-      out[r * 2] = 1 - p;
-      out[r * 2 + 1] = p;
-      continue;
-    }
-    let max = -Infinity;
-    for (let c = 0; c < k; c++) max = Math.max(max, logits[r * k + c] as number);
-    let sum = 0;
-    for (let c = 0; c < k; c++) sum += Math.exp((logits[r * k + c] as number) - max);
-    for (let c = 0; c < k; c++) out[r * k + c] = Math.exp((logits[r * k + c] as number) - max) / sum;
+    const p = sigmoid(logits[r] as number);
+    out[r * 2] = 1 - p;
+    out[r * 2 + 1] = p;
   }
   return out;
 }

@@ -160,7 +160,10 @@ async function assignInTx(ctx: AssignDeps, tx: HubContext['db'], deviceId: strin
   const current = assignment ? releaseOf(assignment.model, assignment.version) : null;
   const currentPrevious = assignment ? releaseOf(assignment.previousModel, assignment.previousVersion) : null;
   const reportedRef = reported ? releaseOf(reported.model, reported.version) : null;
-  const servingCounters = [current, reportedRef].filter((ref) => ref !== null && ref.model === target.model).map((ref) => ref?.releaseCounter ?? 0);
+  // What the device may be serving: its last report, its current doc, and the doc before it (a
+  // device acts on the newest retained doc, so it may have skipped the current one and still
+  // serve the previous pin while its report is older still).
+  const servingCounters = [current, currentPrevious, reportedRef].filter((ref) => ref !== null && ref.model === target.model).map((ref) => ref?.releaseCounter ?? 0);
 
   // PROTOCOL: seq strictly increases per device; committed with the doc that carries it.
   const seq = await bumpSeq(tx, deviceId);

@@ -23,8 +23,6 @@
  * (and at every stage change); log lines are written as they come, in order.
  */
 import { hostname } from 'node:os';
-import { getVersion } from '../../adapters/db/models';
-import { decodeStoredManifest } from '../../core/release-manifest';
 import { getDataset } from '../../adapters/db/datasets';
 import {
   claimRun,
@@ -53,7 +51,7 @@ import { runLog } from './training-log';
 import type { RegisterDeps } from '../models/register-version';
 import { derivedMetrics, registerTrainedVersion } from './training-register';
 import { describeRun, searchRecord, triggerOf } from './training-runs';
-import { modelSandboxLimits } from '../../adapters/model-sandbox/sandbox';
+import { deriveInput } from '../derived/derive-input';
 import {
   STAGE_START,
   datasetColumnsSchema,
@@ -84,16 +82,6 @@ export interface TrainingRunnerOptions {
 
 /** What running and registering needs of the hub's context. */
 export type TrainingDeps = Pick<HubContext, 'db' | 'now' | 'logger' | 'datasets' | 'artifacts' | 'codeVersion'> & RegisterDeps;
-
-/** What a derived run's worker needs beyond the spec: the source's file, the sandbox's limits, a teacher's inputs and outputs. */
-async function deriveInput(c: TrainingDeps, derive: NonNullable<TrainingSpec['derive']>): Promise<NonNullable<TrainingInput['derive']>> {
-  const base = { sourcePath: c.artifacts.pathOf(derive.kind === 'prune' ? derive.parentSha256 : derive.teacherSha256), sandbox: modelSandboxLimits() };
-  if (derive.kind === 'prune') return base;
-  const at = derive.teacher.lastIndexOf('@');
-  const row = await getVersion(c.db, derive.teacher.slice(0, at), derive.teacher.slice(at + 1));
-  if (!row) throw Object.assign(new Error(`the teacher ${derive.teacher} is gone`), { code: 'E_NOT_FOUND' });
-  return { ...base, teacherIo: decodeStoredManifest(row.manifest).io };
-}
 
 export interface TrainingRunner {
   readonly replicaId: string;

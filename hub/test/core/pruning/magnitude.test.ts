@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { HubError } from '../../../src/core/errors';
+import { refusal } from './refusal';
 import { applyMasks, magnitudePrune, sparsityOf } from '../../../src/core/pruning';
 import { createRandom } from '../../../src/core/training/random';
 import { allRows, fitNetwork } from '../../../src/core/training/trainers/fit-loop';
@@ -13,16 +13,6 @@ const IDENTITY = { kind: 'identity', targetMean: 0, targetSd: 1 } as const;
 
 function layer(inputs: number, outputs: number, weights: number[]): DenseLayer {
   return { inputs, outputs, activation: 'none', weights: Float32Array.from(weights), bias: Float32Array.from({ length: outputs }, (_, k) => k + 0.5) };
-}
-
-function refusal(run: () => unknown): HubError {
-  try {
-    run();
-  } catch (error) {
-    if (error instanceof HubError) return error;
-    throw error;
-  }
-  throw new Error('accepted');
 }
 
 describe('magnitudePrune', () => {

@@ -1,7 +1,8 @@
 import { create } from '@bufbuild/protobuf';
 import { TensorProto_DataType, TensorProtoSchema, type ModelProto } from 'onnx-buf';
 import { describe, expect, it } from 'vitest';
-import { HubError } from '../../../src/core/errors';
+import { refusal } from './refusal';
+import type { HubError } from '../../../src/core/errors';
 import { GraphBuilder, decodeModel, encodeModel } from '../../../src/core/onnx/builder';
 import { exportNetwork } from '../../../src/core/onnx/export-network';
 import { usableSd } from '../../../src/core/onnx/feature-spec';
@@ -41,15 +42,7 @@ const CASES: Array<[string, TrainedNetwork]> = [
   ['reconstruction over mixed features', randomNetwork(7, MIXED_FEATURES, RECONSTRUCTION)],
 ];
 
-function refusal(model: ModelProto): HubError {
-  try {
-    networkFromOnnx(model);
-  } catch (error) {
-    if (error instanceof HubError) return error;
-    throw error;
-  }
-  throw new Error('networkFromOnnx accepted the model');
-}
+const refused = (model: ModelProto): HubError => refusal(() => networkFromOnnx(model));
 
 describe('networkFromOnnx', () => {
   it.each(CASES)('reads back %s', (_name, net) => {
@@ -68,14 +61,14 @@ describe('networkFromOnnx', () => {
 
   it('refuses an int8-dynamic quantized export, pointing at the float model', () => {
     const quantized = quantizeDynamic(exportNetwork(randomNetwork(8, NUMERIC_ONLY, SOFTMAX))).model;
-    const error = refusal(decodeModel(quantized));
+    const error = refused(decodeModel(quantized));
     expect(error.code).toBe('E_VALIDATION');
     expect(error.message).toMatch(/^not a network exported by an edgefleet training run: no layer0_weight initializer \(its weights are quantized/);
   });
 
   it('refuses a weights-only quantized export', () => {
     const quantized = quantizeWeightsOnly(exportNetwork(randomNetwork(9, NUMERIC_ONLY, IDENTITY)), { minElements: 1 }).model;
-    expect(refusal(decodeModel(quantized)).message).toMatch(/no layer0_weight initializer \(its weights are quantized/);
+    expect(refused(decodeModel(quantized)).message).toMatch(/no layer0_weight initializer \(its weights are quantized/);
   });
 
   it('refuses an edgefleet-looking graph whose weights are not float', () => {
@@ -86,7 +79,7 @@ describe('networkFromOnnx', () => {
     const original = graph.initializer[index];
     if (original === undefined) throw new Error('no layer1_weight');
     graph.initializer[index] = create(TensorProtoSchema, { name: 'layer1_weight', dims: original.dims, dataType: TensorProto_DataType.INT8, rawData: new Uint8Array(Number(original.dims[0]) * Number(original.dims[1])) });
-    expect(refusal(model).message).toMatch(/initializer layer1_weight is not readable float32 data/);
+    expect(refused(model).message).toMatch(/initializer layer1_weight is not readable float32 data/);
   });
 
   it('refuses a third-party graph, saying what is missing', () => {
@@ -96,11 +89,11 @@ describe('networkFromOnnx', () => {
     g.node('Relu', [g.op('MatMul', [x, w])], ['y']);
     g.output('y', 'float32', ['N', 2]);
     const bare = decodeModel(encodeModel(g.build()));
-    expect(refusal(bare)).toMatchObject({ code: 'E_VALIDATION', message: 'not a network exported by an edgefleet training run: no edgefleet.head metadata' });
+    expect(refused(bare)).toMatchObject({ code: 'E_VALIDATION', message: 'not a network exported by an edgefleet training run: no edgefleet.head metadata' });
     const labelled = decodeModel(encodeModel(g.build({ metadata: { 'edgefleet.head': JSON.stringify(SOFTMAX), 'edgefleet.features': JSON.stringify({ numeric: ['a', 'b', 'c'], categorical: [] }) } })));
-    expect(refusal(labelled).message).toBe('not a network exported by an edgefleet training run: no layer0_weight initializer');
+    expect(refused(labelled).message).toBe('not a network exported by an edgefleet training run: no layer0_weight initializer');
     const badHead = decodeModel(encodeModel(g.build({ metadata: { 'edgefleet.head': '{"kind":"softmax"}' } })));
-    expect(refusal(badHead).message).toMatch(/edgefleet\.head metadata: classes/);
+    expect(refused(badHead).message).toMatch(/edgefleet\.head metadata: classes/);
   });
 
   it('refuses an export missing its scaling constants', () => {
@@ -108,7 +101,7 @@ describe('networkFromOnnx', () => {
     const graph = model.graph;
     if (graph === undefined) throw new Error('no graph');
     graph.initializer = graph.initializer.filter((t) => t.name !== 'sd');
-    expect(refusal(model).message).toBe('not a network exported by an edgefleet training run: no sd initializer');
+    expect(refused(model).message).toBe('not a network exported by an edgefleet training run: no sd initializer');
   });
 
   it('refuses an export whose metadata no longer matches its layers', () => {
@@ -116,6 +109,6 @@ describe('networkFromOnnx', () => {
     const head = model.metadataProps.find((p) => p.key === 'edgefleet.head');
     if (head === undefined) throw new Error('no head metadata');
     head.value = JSON.stringify({ kind: 'softmax', classes: ['a', 'b'] });
-    expect(refusal(model).message).toBe('not a network exported by an edgefleet training run: last layer gives 3 outputs, softmax head needs 2');
+    expect(refused(model).message).toBe('not a network exported by an edgefleet training run: last layer gives 3 outputs, softmax head needs 2');
   });
 });

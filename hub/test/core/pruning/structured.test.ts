@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { HubError } from '../../../src/core/errors';
+import { refusal } from './refusal';
 import { mulberry32 } from '../../../src/core/seeded-random';
 import { structuredPrune, type PruneSample } from '../../../src/core/pruning';
 import { forwardLayers } from '../../../src/core/training/forward';
@@ -30,16 +30,6 @@ function netWithDeadAndConstantUnits(): TrainedNetwork {
   const out = randomLayer(random, 6, 3, 'none');
   out.weights.set([4, -5, 6], 4 * 3);
   return { features: FEATURES, layers: [hidden, out], head: { kind: 'softmax', classes: ['x', 'y', 'z'] } };
-}
-
-function refusal(run: () => unknown): HubError {
-  try {
-    run();
-  } catch (error) {
-    if (error instanceof HubError) return error;
-    throw error;
-  }
-  throw new Error('accepted');
 }
 
 describe('structuredPrune', () => {

@@ -65,7 +65,8 @@ export function describeStep(step: PlanStepLike): string {
     case 'ring': {
       const where = step.ring === '*' ? 'the whole fleet' : `ring ${String(step.ring)}`;
       const percent = typeof step.percent === 'number' && step.percent < 100 ? `${step.percent}% of ` : '';
-      return `${percent}${where}${step.shadow === true ? ' (shadow)' : ''}`;
+      const traffic = typeof step.traffic === 'number' ? ` (${step.traffic}% of requests to the new version)` : '';
+      return `${percent}${where}${step.shadow === true ? ' (shadow)' : ''}${traffic}`;
     }
     case 'bake':
       return `bake ${String(step.minutes)} min, ${String(step.minReporting ?? 1)} reporting`;

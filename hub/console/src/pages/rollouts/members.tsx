@@ -1,10 +1,16 @@
-/** The rollout's devices: which step took them, where they stand, what they ran before (a page of them at a time). */
+/** The rollout's devices: which step took them, where they stand, how they run the new version, what they ran before (a page of them at a time). */
 import { useState } from 'preact/hooks';
 import { Link } from 'wouter-preact';
 import { Badge, Empty } from '../../components/status';
 import type { Rollout } from './types';
 
 const PAGE = 25;
+
+/** What the new version does on the device: serves, runs beside the old one, or answers a share of its requests (ramp-up). */
+function runsText(m: Rollout['members'][number]): string {
+  if (m.mode === 'active') return 'the new version';
+  return m.trafficShare === null ? 'beside (shadow)' : `${Math.round(m.trafficShare * 1000) / 10}% of requests`;
+}
 
 export function MemberTable({ rollout }: { rollout: Rollout }) {
   const [page, setPage] = useState(0);
@@ -19,12 +25,13 @@ export function MemberTable({ rollout }: { rollout: Rollout }) {
             <th scope="col">Device</th>
             <th scope="col" class="num">Step</th>
             <th scope="col">Status</th>
+            <th scope="col">Runs</th>
             <th scope="col">Previous</th>
             <th scope="col">Error</th>
           </tr>
         </thead>
         <tbody>
-          {members.length === 0 ? <Empty colSpan={5}>No device has joined yet.</Empty> : null}
+          {members.length === 0 ? <Empty colSpan={6}>No device has joined yet.</Empty> : null}
           {shown.map((m) => (
             <tr key={m.device}>
               <td>
@@ -34,6 +41,7 @@ export function MemberTable({ rollout }: { rollout: Rollout }) {
               <td>
                 <Badge value={m.status} />
               </td>
+              <td>{runsText(m)}</td>
               <td>{m.previous ?? <span class="muted">nothing</span>}</td>
               <td>{m.error ?? ''}</td>
             </tr>

@@ -7,7 +7,7 @@ import type { Messages } from './messages';
 export function stepAnchors(step: DraftStep, index: number): string[] {
   const at = `plan.steps.${index}`;
   const fields: Record<DraftStep['kind'], string[]> = {
-    ring: ['ring', 'percent', 'successThreshold', 'maxFailures', 'deadlineMinutes', 'shadow'],
+    ring: ['ring', 'percent', 'successThreshold', 'maxFailures', 'deadlineMinutes', 'shadow', 'traffic'],
     bake: ['minutes', 'minReporting'],
     gate: ['metrics', 'maxFailed', 'maxInconclusive', 'deadlineMinutes'],
     approve: ['note'],
@@ -58,6 +58,7 @@ export function StepEditor({ step, index, count, rings, messages, onChange, onMo
           {number('maxFailures', 'Max failures (0-1)', 'share of failed installs that halts the rollout')}
           {number('deadlineMinutes', 'Deadline (min)')}
           <CheckField path={`${at}.shadow`} label="Shadow" messages={messages} value={step.shadow} onChange={set('shadow')} />
+          {number('traffic', 'Traffic share (%)', 'ramp-up: the new version answers this percent of each device’s requests beside the old one; empty: all of them')}
         </FieldRow>
       ) : null}
       {step.kind === 'bake' ? (
