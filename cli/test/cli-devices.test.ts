@@ -55,6 +55,13 @@ describe('edgefleet: devices and operator views', () => {
     const assign = await runCli(env, ['devices', 'assign', 'dev-a', 'vad', '1']);
     expect(assign.code, assign.stderr).toBe(0);
     expect(assign.stdout).toMatch(/^Device dev-a assigned vad@1 \(deployment seq \d+\)\.$/m);
+    // A ramp-up by hand: the shadow answers 10% of the requests; --traffic alone is a usage error.
+    const ramp = await runCli(env, ['devices', 'assign', 'dev-b', 'vad', '1', '--shadow', 'vad:1', '--traffic', '10']);
+    expect(ramp.code, ramp.stderr).toBe(0);
+    expect(ramp.stdout).toMatch(/^Device dev-b assigned vad@1 with 10% of requests to vad@1 \(deployment seq \d+\)\.$/m);
+    const alone = await runCli(env, ['devices', 'assign', 'dev-b', 'vad', '1', '--traffic', '10']);
+    expect(alone.code).toBe(2);
+    expect(alone.stderr).toMatch(/--traffic needs --shadow/);
     const shown = await runCli(env, ['devices', 'show', 'dev-a']);
     expect(shown.stdout).toMatch(/^assigned +vad@1, seq \d+/m);
     expect(shown.stdout).toMatch(/^tags +site=lab$/m);
