@@ -18,8 +18,9 @@ import { batchOf } from '../quantize/quantize-batches';
 import { rawRows } from '../training/training-data';
 import { feedsOf } from '../quantize/quantize-evaluation-set';
 
-/** Rows per teacher run: bounded IPC messages whatever the dataset's size. */
+/** Rows per teacher run, and the most input bytes one run sends: bounded IPC messages whatever the dataset's size or width. */
 const CHUNK_ROWS = 256;
+const CHUNK_BYTES = 8 * 1024 * 1024;
 const LATENCY_RUNS = 40;
 
 export interface TeacherInfo {
@@ -136,8 +137,9 @@ export async function runTeacher(
     let width = 0;
     // A graph with a fixed batch dim takes exactly that many rows a run.
     const first = io.inputs[0]?.shape[0];
-    const chunkRows = typeof first === 'number' && first > 0 ? first : CHUNK_ROWS;
-    if (chunkRows !== CHUNK_ROWS && rows.length % chunkRows !== 0) throw invalid(`the teacher takes batches of exactly ${chunkRows} rows; ${rows.length} rows do not divide into them`, { batch: chunkRows });
+    const fixedBatch = typeof first === 'number' && first > 0;
+    const chunkRows = fixedBatch ? first : Math.max(1, Math.min(CHUNK_ROWS, Math.floor(CHUNK_BYTES / (4 * Math.max(1, features.length)))));
+    if (fixedBatch && rows.length % chunkRows !== 0) throw invalid(`the teacher takes batches of exactly ${chunkRows} rows; ${rows.length} rows do not divide into them`, { batch: chunkRows });
     for (let start = 0; start < rows.length; start += chunkRows) {
       const chunk = rows.slice(start, start + chunkRows);
       const result = (await session.run(feeder.feeds(chunk)))[output];
