@@ -67,7 +67,18 @@ export interface WebStatus extends AgentStatus {
   refused: boolean;
 }
 
+export interface PredictOptions {
+  /**
+   * The request key: a string of 1 to 256 characters naming who or what the request is for (a
+   * user, a session), as the agent's POST /v1/predict `key`. During a traffic ramp-up (the
+   * deployment doc gives its shadow a `trafficShare`) the same key is always answered by the same
+   * version; a request without one is drawn at random. Otherwise it changes nothing.
+   */
+  key?: string;
+}
+
 export interface WebPrediction {
+  /** the release that answered: the serving one, or during a traffic ramp-up the candidate for its share */
   model: ModelRef;
   /** onnxruntime-web's output arrays (fresh per call: yours to keep) */
   outputs: Record<string, TypedTensor>;
@@ -91,11 +102,12 @@ export interface EdgeDevice {
   readonly device: string;
   /**
    * Runs the serving model on `inputs` (one per `release.io.inputs`, typed arrays of the declared
-   * type and shape). Counted in the statistics window like an agent's request. Throws
-   * WebRuntimeError E_NO_MODEL before a model serves, E_SCHEMA naming the input and field, and
-   * E_INFERENCE when onnxruntime-web fails.
+   * type and shape); during a traffic ramp-up the candidate answers its share instead (sticky per
+   * `options.key`), and the answer names it. Counted in the statistics window of the version that
+   * answered, like an agent's request. Throws WebRuntimeError E_NO_MODEL before a model serves,
+   * E_SCHEMA naming the input and field (or the key), and E_INFERENCE when onnxruntime-web fails.
    */
-  predict(inputs: Readonly<Record<string, TypedTensor>>): Promise<WebPrediction>;
+  predict(inputs: Readonly<Record<string, TypedTensor>>, options?: PredictOptions): Promise<WebPrediction>;
   status(): WebStatus;
   /** subscribes; returns the unsubscribe function */
   on<K extends keyof WebRuntimeEvents>(kind: K, listener: (value: WebRuntimeEvents[K]) => void): () => void;

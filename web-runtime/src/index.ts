@@ -7,4 +7,4 @@
  */
 export { load, MAX_ARTIFACT_BYTES, WEB_RUNTIME_VERSION } from './device/load';
 export { WebRuntimeError, type WebErrorCode, type PageErrorCode } from './errors';
-export type { EdgeDevice, LoadOptions, Verification, WebLogger, WebPrediction, WebRuntimeEvents, WebStatus, TypedTensor, DeviceEvent, ModelRef, ReportedState } from './api';
+export type { EdgeDevice, LoadOptions, PredictOptions, Verification, WebLogger, WebPrediction, WebRuntimeEvents, WebStatus, TypedTensor, DeviceEvent, ModelRef, ReportedState } from './api';

@@ -78,8 +78,8 @@ export interface AgentStatus {
   shadow: ModelRef | null;
   /**
    * Traffic ramp-up: the shadow candidate answers `share` of the requests (sticky per request
-   * key), `active` the rest; null when every request is answered by `active`. Absent from
-   * runtimes that do not split traffic (the browser runtime runs the shadow beside only).
+   * key), `active` the rest; null when every request is answered by `active`. Optional: a
+   * runtime that does not split traffic leaves it out (the agent and the browser runtime split).
    * Local only: the reported state carries `shadow`, the hub knows the share it sent.
    */
   traffic?: TrafficStatus | null;

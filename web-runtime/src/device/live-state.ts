@@ -4,7 +4,7 @@
  * last error. Every change the hub should see goes out through `report()`; every change a page
  * shows goes to `status` listeners.
  */
-import { DeviceLedger, phaseOf, refOf, reportedStateOf, type Activity, type PersistedState, type TrustState } from '@edgefleet/device-core';
+import { DeviceLedger, phaseOf, refOf, reportedStateOf, sameRelease, trafficShareOf, type AcceptedDesired, type Activity, type PersistedState, type TrustState } from '@edgefleet/device-core';
 import type { DeviceEvent, ModelRef, ReportedError, ReportedState } from '@edgefleet/protocol';
 import type { Verification, WebLogger, WebRuntimeEvents, WebStatus } from '../api';
 import type { DeviceStore } from '../platform/device-store';
@@ -14,6 +14,12 @@ import type { LoadedModel } from '../runtime/ort-web';
 export interface Installed {
   model: LoadedModel;
   verification: Verification;
+}
+
+/** Traffic ramp-up: the running shadow answers `share` of the requests instead of running beside (as the agent's World). */
+export interface Traffic {
+  candidate: LoadedModel;
+  share: number;
 }
 
 export interface LiveStateDeps {
@@ -32,6 +38,8 @@ export class LiveState extends DeviceLedger {
   private servingModel: Installed | null = null;
   candidate: Installed | null = null;
   private shadowModel: Installed | null = null;
+  /** the traffic share of the doc last looked at, read from it once (trafficShareOf) */
+  private shareOf: { desired: AcceptedDesired | null; share: number | null } = { desired: null, share: null };
   shadowFailure: { seq: number; sha256: string } | null = null;
   announcedSeq: number | null = null;
   connected = false;
@@ -76,6 +84,22 @@ export class LiveState extends DeviceLedger {
     return this.shadowModel?.verification.probed ? this.shadowModel.model : null;
   }
 
+  /**
+   * The running shadow and its share while the accepted doc splits traffic to it, else null. Only
+   * the shadow that doc names answers: between a doc naming another shadow (or none) and the
+   * unload of the old one, every request is the serving model's. Called per request: without a
+   * running shadow it costs one field read.
+   */
+  traffic(): Traffic | null {
+    const candidate = this.runningShadow();
+    if (!candidate) return null;
+    const desired = this.persisted.desired;
+    if (this.shareOf.desired !== desired) this.shareOf = { desired, share: trafficShareOf(desired) };
+    const { share } = this.shareOf;
+    if (share === null || !desired?.shadow || !sameRelease(desired.shadow.manifest, candidate.release)) return null;
+    return { candidate, share };
+  }
+
   setShadow(shadow: Installed | null): void {
     const before = this.runningShadow();
     this.shadowModel = shadow;
@@ -91,6 +115,7 @@ export class LiveState extends DeviceLedger {
 
   status(): WebStatus {
     const shadow = this.runningShadow();
+    const traffic = this.traffic();
     const serving = this.servingModel;
     return {
       device: this.deps.deviceId,
@@ -98,6 +123,7 @@ export class LiveState extends DeviceLedger {
       active: serving ? refOf(serving.model.release) : null,
       previous: this.persisted.previous ? refOf(this.persisted.previous.manifest) : null,
       shadow: shadow ? refOf(shadow.release) : null,
+      traffic: traffic ? { candidate: refOf(traffic.candidate.release), share: traffic.share } : null,
       seq: this.persisted.lastSeq,
       error: this.error,
       ring: this.deps.ring,

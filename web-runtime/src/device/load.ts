@@ -5,7 +5,7 @@
  * offline and never waits for the network to answer), then the MQTT session that follows the
  * retained desired doc and carries state, events and statistics windows.
  */
-import { DEFAULT_STATS_INTERVAL_S, DeploymentDocs, emptyPersistedState, firstCloseDelayMs, msgIdSource, pinFirstTrust, recoverTrust, StatsWindows } from '@edgefleet/device-core';
+import { DEFAULT_STATS_INTERVAL_S, DeploymentDocs, emptyPersistedState, firstCloseDelayMs, msgIdSource, pinFirstTrust, recoverTrust, SplitStatsWindows } from '@edgefleet/device-core';
 import type { StatsWindow } from '@edgefleet/protocol';
 import type { EdgeDevice, LoadOptions } from '../api';
 import { reportable, toWebError, WebRuntimeError } from '../errors';
@@ -88,9 +88,11 @@ async function start(options: LoadOptions, hubUrl: string, database: string, rel
   await serveFromCache(state, cache, installer, logger);
 
   outbox = await StatsOutbox.open(store, { logger, changed: () => state.changed() });
-  const windows = new StatsWindows({ device: credential.id, now: () => new Date(), msgId: msgIdSource() });
-  const sink = (window: StatsWindow | null) => {
-    if (window) outbox?.add(window).catch((error: unknown) => logger.error('statistics window could not be stored', { error: String(error) }));
+  // Split: during a traffic ramp-up the candidate's answers go in windows of its own release.
+  const windows = new SplitStatsWindows({ device: credential.id, now: () => new Date(), msgId: msgIdSource() });
+  const sink = (closed: readonly StatsWindow[]) => {
+    // In order (the serving version's first): the outbox keeps windows in the order they were added.
+    for (const window of closed) outbox?.add(window).catch((error: unknown) => logger.error('statistics window could not be stored', { error: String(error) }));
   };
   sink(windows.activate(state.serving?.model.release ?? null));
   const stopServingWatch = state.onServingChanged((model) => sink(windows.activate(model?.release ?? null)));
@@ -109,6 +111,8 @@ async function start(options: LoadOptions, hubUrl: string, database: string, rel
     runtime: { version: RUNTIME_VERSION, maxOpset: MAX_OPSET },
     onAccepted: () => {
       applyInterval();
+      // A doc may change only the traffic share of the shadow that runs: status() reads it from the doc.
+      state.changed();
       installer.trigger();
     },
     fetchRelease: (ref) => hub.release(ref),
@@ -173,7 +177,7 @@ async function start(options: LoadOptions, hubUrl: string, database: string, rel
     })());
   return {
     device: credential.id,
-    predict: (inputs) => predictor.predict(inputs),
+    predict: (inputs, options) => predictor.predict(inputs, options),
     status: () => state.status(),
     on: (kind, listener) => state.on(kind, listener),
     flushStats: async () => {
