@@ -9,9 +9,7 @@ import {
   phaseOf,
   refOf,
   reportedStateOf,
-  sameRelease,
-  trafficShareOf,
-  type AcceptedDesired,
+  TrafficShares,
   type Activity,
   type AgentInfo,
   type AgentStatus,
@@ -46,8 +44,7 @@ export class World extends DeviceLedger {
   candidate: Candidate | null = null;
   private shadowSession: Shadow | null = null;
   private readonly shadowListeners = new Set<(model: LoadedModel | null) => void>();
-  /** the traffic share of the doc last looked at, read from it once (trafficShareOf) */
-  private shareOf: { desired: AcceptedDesired | null; share: number | null } = { desired: null, share: null };
+  private readonly shares = new TrafficShares();
   /** the shadow given up on for one doc (in memory: after a restart it is tried once more) */
   shadowFailure: { seq: number; sha256: string } | null = null;
   announcedSeq: number | null = null;
@@ -92,20 +89,11 @@ export class World extends DeviceLedger {
     return this.shadowSession?.probed ? this.shadowSession.model : null;
   }
 
-  /**
-   * The running shadow and its share while the accepted doc splits traffic to it, else null. Only
-   * the shadow that doc names answers: between a doc naming another shadow (or none) and the
-   * unload of the old one, every request is the serving model's. Called per request: without a
-   * running shadow it costs one field read.
-   */
+  /** The running shadow and its share while the accepted doc splits traffic to it (TrafficShares), else null; asked per request. */
   traffic(): Traffic | null {
     const candidate = this.runningShadow();
-    if (!candidate) return null;
-    const desired = this.persisted.desired;
-    if (this.shareOf.desired !== desired) this.shareOf = { desired, share: trafficShareOf(desired) };
-    const { share } = this.shareOf;
-    if (share === null || !desired?.shadow || !sameRelease(desired.shadow.manifest, candidate.release)) return null;
-    return { candidate, share };
+    const share = this.shares.shareOf(this.persisted.desired, candidate?.release ?? null);
+    return candidate && share !== null ? { candidate, share } : null;
   }
 
   /** Replaces the shadow session (null: none); tells the listeners when the running shadow changes. */

@@ -2,7 +2,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { deploymentDocSchema, envelopeBytes, ProtocolError, type DeploymentDoc, type Envelope } from '@edgefleet/protocol';
 import { judgeDeployment } from '../../src/deployment/deployment-acceptance';
-import { trafficShareOf } from '../../src/deployment/traffic-share';
+import { TrafficShares, trafficShareOf } from '../../src/deployment/traffic-share';
 import { emptyPersistedState, type AcceptedDesired } from '../../src/state/device-state';
 import { makeDeployment, makeRelease, makeTestTrust, sign, type TestTrust } from '../../../test/fixtures/signing';
 
@@ -61,5 +61,21 @@ describe('deployment doc trafficShare', () => {
     const desired = await accepted(makeDeployment(active, { shadow: stranger, trafficShare: 0.25 }));
     expect(desired.shadow).toBeNull();
     expect(trafficShareOf(desired)).toBeNull();
+  });
+});
+
+describe('TrafficShares', () => {
+  it('gives the share only to the running shadow the doc names, reading each doc once', async () => {
+    const desired = await accepted(makeDeployment(active, { shadow, trafficShare: 0.25 }));
+    const shares = new TrafficShares();
+    const named = desired.shadow?.manifest ?? null;
+    expect(named?.version).toBe('2');
+    expect(shares.shareOf(desired, named)).toBe(0.25);
+    // No shadow running yet, or another one still loaded: the serving model answers everything.
+    expect(shares.shareOf(desired, null)).toBeNull();
+    expect(shares.shareOf(desired, makeRelease({ version: '7' }))).toBeNull();
+    // A newer doc without a share: read again, none.
+    expect(shares.shareOf(await accepted(makeDeployment(active, { shadow })), named)).toBeNull();
+    expect(shares.shareOf(null, named)).toBeNull();
   });
 });

@@ -4,7 +4,7 @@
  * last error. Every change the hub should see goes out through `report()`; every change a page
  * shows goes to `status` listeners.
  */
-import { DeviceLedger, phaseOf, refOf, reportedStateOf, sameRelease, trafficShareOf, type AcceptedDesired, type Activity, type PersistedState, type TrustState } from '@edgefleet/device-core';
+import { DeviceLedger, phaseOf, refOf, reportedStateOf, TrafficShares, type Activity, type PersistedState, type TrustState } from '@edgefleet/device-core';
 import type { DeviceEvent, ModelRef, ReportedError, ReportedState } from '@edgefleet/protocol';
 import type { Verification, WebLogger, WebRuntimeEvents, WebStatus } from '../api';
 import type { DeviceStore } from '../platform/device-store';
@@ -38,8 +38,7 @@ export class LiveState extends DeviceLedger {
   private servingModel: Installed | null = null;
   candidate: Installed | null = null;
   private shadowModel: Installed | null = null;
-  /** the traffic share of the doc last looked at, read from it once (trafficShareOf) */
-  private shareOf: { desired: AcceptedDesired | null; share: number | null } = { desired: null, share: null };
+  private readonly shares = new TrafficShares();
   shadowFailure: { seq: number; sha256: string } | null = null;
   announcedSeq: number | null = null;
   connected = false;
@@ -84,20 +83,11 @@ export class LiveState extends DeviceLedger {
     return this.shadowModel?.verification.probed ? this.shadowModel.model : null;
   }
 
-  /**
-   * The running shadow and its share while the accepted doc splits traffic to it, else null. Only
-   * the shadow that doc names answers: between a doc naming another shadow (or none) and the
-   * unload of the old one, every request is the serving model's. Called per request: without a
-   * running shadow it costs one field read.
-   */
+  /** The running shadow and its share while the accepted doc splits traffic to it (TrafficShares), else null; asked per request. */
   traffic(): Traffic | null {
     const candidate = this.runningShadow();
-    if (!candidate) return null;
-    const desired = this.persisted.desired;
-    if (this.shareOf.desired !== desired) this.shareOf = { desired, share: trafficShareOf(desired) };
-    const { share } = this.shareOf;
-    if (share === null || !desired?.shadow || !sameRelease(desired.shadow.manifest, candidate.release)) return null;
-    return { candidate, share };
+    const share = this.shares.shareOf(this.persisted.desired, candidate?.release ?? null);
+    return candidate && share !== null ? { candidate, share } : null;
   }
 
   setShadow(shadow: Installed | null): void {
