@@ -130,7 +130,7 @@ export async function startAgent(input: AgentOptions): Promise<Agent> {
   const predictor = new Predictor(world, stats, shadows, ids);
   const describeServing = servingDescriber(world, files);
   // Batch jobs run on the serving model beside live requests, counted in the same statistics.
-  const batchTuning = { checkpointRows: options.tuning.batchCheckpointRows, runRows: options.tuning.batchRunRows, liveWaitMs: options.tuning.batchLiveWaitMs };
+  const batchTuning = { checkpointRows: options.tuning.batchCheckpointRows, checkpointMs: options.tuning.batchCheckpointMs, runRows: options.tuning.batchRunRows, liveWaitMs: options.tuning.batchLiveWaitMs };
   const jobs = await startBatch({ batchDir: options.batchDir, dataDir: options.dataDir, serving: () => world.serving, stats, logger, tuning: batchTuning, now: options.now });
   batch = jobs;
   const stopBatchWatch = world.onServingChanged(() => jobs.servingChanged());

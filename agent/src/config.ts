@@ -97,8 +97,13 @@ export interface AgentTuning {
    * on the hub, e.g. a decommissioned id enrolled again); slow: every try is a failed login there
    */
   credentialRetryMs: number;
-  /** batch jobs: rows between checkpoints (results fsynced, the job's file written) */
+  /** batch jobs: rows between checkpoints (results fsynced, the job's file written), at the least */
   batchCheckpointRows: number;
+  /**
+   * batch jobs: and at least this long between checkpoints (EDGEFLEET_AGENT_BATCH_CHECKPOINT_MS):
+   * what a crash makes the job do again, against fsyncs a second (flash wear, live latency)
+   */
+  batchCheckpointMs: number;
   /** batch jobs: rows per model run (a live request waits at most one such run) */
   batchRunRows: number;
   /** batch jobs: how long a model run waits for live requests in flight before it goes anyway */
@@ -121,6 +126,7 @@ export const DEFAULT_TUNING: AgentTuning = {
   stateRefreshMs: 5 * 60_000,
   credentialRetryMs: 60_000,
   batchCheckpointRows: 512,
+  batchCheckpointMs: 1000,
   batchRunRows: 32,
   batchLiveWaitMs: 50,
 };
@@ -229,6 +235,7 @@ const envSchema = z.object({
   EDGEFLEET_AGENT_PORT: optional(z.coerce.number().int().min(0).max(65_535)),
   EDGEFLEET_AGENT_MODEL_MEMORY_MB: optional(z.coerce.number().int().min(MIN_MODEL_MEMORY_MB).max(MAX_MODEL_MEMORY_MB)),
   EDGEFLEET_AGENT_PROBE_TIMEOUT_S: optional(z.coerce.number().int().min(1).max(3600)),
+  EDGEFLEET_AGENT_BATCH_CHECKPOINT_MS: optional(z.coerce.number().int().min(0).max(600_000)),
   EDGEFLEET_AGENT_ALLOWED_ORIGINS: optional(commaList(originSchema)),
   EDGEFLEET_AGENT_ALLOWED_HOSTS: optional(commaList(hostNameSchema)),
 });
@@ -266,6 +273,7 @@ export function parseAgentEnv(env: NodeJS.ProcessEnv): AgentEnv {
       ...(parsed.EDGEFLEET_AGENT_PROBE_TIMEOUT_S === undefined ? {} : { probeTimeoutMs: parsed.EDGEFLEET_AGENT_PROBE_TIMEOUT_S * 1000 }),
       ...(parsed.EDGEFLEET_AGENT_ALLOWED_ORIGINS === undefined ? {} : { allowedOrigins: parsed.EDGEFLEET_AGENT_ALLOWED_ORIGINS }),
       ...(parsed.EDGEFLEET_AGENT_ALLOWED_HOSTS === undefined ? {} : { allowedHosts: parsed.EDGEFLEET_AGENT_ALLOWED_HOSTS }),
+      ...(parsed.EDGEFLEET_AGENT_BATCH_CHECKPOINT_MS === undefined ? {} : { tuning: { batchCheckpointMs: parsed.EDGEFLEET_AGENT_BATCH_CHECKPOINT_MS } }),
     },
     secret: secretFile !== undefined ? { kind: 'file', path: secretFile } : { kind: 'value', value: secretValue ?? '' },
     caFile: parsed.EDGEFLEET_CA_FILE ?? null,

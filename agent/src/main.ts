@@ -22,6 +22,7 @@ Configured by the environment:
   EDGEFLEET_AGENT_ALLOWED_HOSTS    host names that API answers to besides localhost and IP addresses (comma-separated)
   EDGEFLEET_AGENT_MODEL_MEMORY_MB  memory a new model may use in the sandbox probe (default 512)
   EDGEFLEET_AGENT_BATCH_DIR        where batch-job inputs may live; files renamed into <dir>/inbox become jobs (default <data dir>/batch)
+  EDGEFLEET_AGENT_BATCH_CHECKPOINT_MS  least time between a batch job's checkpoints (default 1000)
   EDGEFLEET_AGENT_PROBE_TIMEOUT_S  time that probe may take (default 60)
 Options: --help, --version
 `;

@@ -53,7 +53,7 @@ function model(manifest: ReleaseManifest, fixture: Pick<Fixture, 'log' | 'onRun'
   };
 }
 
-async function fixture(tuning = { checkpointRows: 100, runRows: 10, liveWaitMs: 60_000 }): Promise<Fixture> {
+async function fixture(tuning = { checkpointRows: 100, checkpointMs: 0, runRows: 10, liveWaitMs: 60_000 }): Promise<Fixture> {
   const dir = await mkdtemp(join(tmpdir(), 'edgefleet-batch-'));
   dirs.push(dir);
   const f = { dir, batchDir: join(dir, 'batch'), log: [] as string[], statsRows: 0, serving: null as ServingModel | null } as Fixture;
@@ -139,7 +139,7 @@ describe('batch runner', () => {
   });
 
   it('serves a live request that arrives during a model run before the next batch run', async () => {
-    const f = await fixture({ checkpointRows: 100, runRows: 10, liveWaitMs: 60_000 });
+    const f = await fixture({ checkpointRows: 100, checkpointMs: 0, runRows: 10, liveWaitMs: 60_000 });
     await writeFile(join(f.batchDir, 'rows.csv'), csv(40));
     f.onRun = () => {
       if (f.log.length !== 2) return;
@@ -168,6 +168,20 @@ describe('batch runner', () => {
     expect(done).toMatchObject({ state: 'failed', rowsDone: 200, error: { code: 'E_VERSION_CHANGED' } });
     expect(done.error?.message).toContain('from lin@1 to lin@2 after 200 rows');
     expect((await results(done.output)).map((line) => line.row)).toEqual(Array.from({ length: 200 }, (_, i) => i));
+  });
+
+  it('checkpoints no more often than checkpointMs: rows past the last checkpoint are what a failure leaves undone', async () => {
+    // Same job and the same version change at run 25 (row 250), but checkpoints at most once a minute: none came.
+    const f = await fixture({ checkpointRows: 100, checkpointMs: 60_000, runRows: 10, liveWaitMs: 60_000 });
+    await writeFile(join(f.batchDir, 'rows.csv'), csv(1000));
+    f.onRun = () => {
+      if (f.log.length === 25) f.serving = model(release('2'), f);
+    };
+    const job = await submit(f.batch, { input: 'rows.csv' });
+    const done = await finished(f.batch, job.id);
+    expect(done).toMatchObject({ state: 'failed', rowsDone: 0, error: { code: 'E_VERSION_CHANGED' } });
+    expect(await readFile(done.output, 'utf8')).toBe('');
+    expect(f.statsRows).toBe(0);
   });
 
   it('writes an error line for a bad row and goes on; JSON Lines rows are POST /v1/predict bodies', async () => {

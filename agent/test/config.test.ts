@@ -47,6 +47,10 @@ describe('agent environment', () => {
     const { options } = await agentOptionsFromEnv({ ...env, EDGEFLEET_BROKER_URL: 'mqtt://hub:1883', EDGEFLEET_AGENT_DATA_DIR: '/var/lib/ef', EDGEFLEET_AGENT_PORT: '0' });
     expect(options).toMatchObject({ brokerUrl: 'mqtt://hub:1883', dataDir: '/var/lib/ef', port: 0 });
     expect((await agentOptionsFromEnv({ ...env, EDGEFLEET_BROKER_URL: '', EDGEFLEET_AGENT_PORT: '', EDGEFLEET_CA_FILE: '' })).options).toMatchObject({ port: 8181 });
+    // Batch jobs: where their files live, and how often they checkpoint (a tuning value).
+    const batch = await agentOptionsFromEnv({ ...env, EDGEFLEET_AGENT_BATCH_DIR: '/srv/batch', EDGEFLEET_AGENT_BATCH_CHECKPOINT_MS: '250' });
+    expect(batch.options).toMatchObject({ batchDir: '/srv/batch', tuning: { batchCheckpointMs: 250 } });
+    await expect(agentOptionsFromEnv({ ...env, EDGEFLEET_AGENT_BATCH_CHECKPOINT_MS: '-1' })).rejects.toThrow(/EDGEFLEET_AGENT_BATCH_CHECKPOINT_MS/);
   });
 
   it("defaults the data dir to systemd's StateDirectory (the first one), an explicit one wins", () => {

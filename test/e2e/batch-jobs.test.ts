@@ -54,7 +54,7 @@ describe('batch jobs on a real agent', { timeout: 120_000 }, () => {
     output = '';
     child = spawn(process.execPath, ['--import', 'tsx', 'agent/src/main.ts'], {
       cwd: repoRoot,
-      env: { ...process.env, EDGEFLEET_HUB_URL: scenario.hub.httpUrl, EDGEFLEET_DEVICE_ID: DEVICE, EDGEFLEET_DEVICE_SECRET: secret, EDGEFLEET_AGENT_DATA_DIR: scenario.agentDir.path, EDGEFLEET_AGENT_PORT: String(port) },
+      env: { ...process.env, EDGEFLEET_HUB_URL: scenario.hub.httpUrl, EDGEFLEET_DEVICE_ID: DEVICE, EDGEFLEET_DEVICE_SECRET: secret, EDGEFLEET_AGENT_DATA_DIR: scenario.agentDir.path, EDGEFLEET_AGENT_PORT: String(port), EDGEFLEET_AGENT_BATCH_CHECKPOINT_MS: '0' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     child.stdout?.on('data', (chunk: Buffer) => (output = (output + chunk.toString()).slice(-20_000)));

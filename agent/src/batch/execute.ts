@@ -4,7 +4,7 @@
  * 1. read a sub-batch (runRows) of rows, wait for the runner's turn (live requests first,
  *    LiveLoad.turn), check the serving version is still the job's, run the rows as one request
  *    (one at a time for a model whose inputs or outputs are not per row), make their lines;
- * 2. every checkpointRows rows (and at the end): append the lines to the output, fsync it, then
+ * 2. every checkpointRows rows once checkpointMs passed (or 8 MiB of lines, and at the end): append the lines to the output, fsync it, then
  *    save the job with its new checkpoint (atomic file), and only then count the rows in the
  *    statistics window, so a row is counted once whatever the moment of a crash (at most once:
  *    rows the crash interrupted before their checkpoint are run and counted again after it).
@@ -32,8 +32,10 @@ export interface ServingModel {
 }
 
 export interface BatchTuning {
-  /** rows between checkpoints (output fsync + job file) */
+  /** rows between checkpoints (output fsync + job file), at the least */
   checkpointRows: number;
+  /** and at least this long between them: a fast model would otherwise fsync hundreds of times a second */
+  checkpointMs: number;
   /** rows per model run */
   runRows: number;
   /** longest a model run waits for live requests in flight */
@@ -51,6 +53,9 @@ export interface ExecuteDeps {
   /** 'close' or 'cancel' once the job must stop at its next step */
   stopping(job: BatchJob): 'close' | 'cancel' | null;
 }
+
+/** Result lines held in memory before a checkpoint writes them, whatever the time (characters; about bytes). */
+const MAX_BUFFERED = 8 * 1024 * 1024;
 
 export type Outcome = { kind: 'done' } | { kind: 'failed'; error: { code: string; message: string } } | { kind: 'stopped'; why: 'close' | 'cancel' } | { kind: 'wait' };
 
@@ -103,6 +108,7 @@ export async function executeJob(job: BatchJob, deps: ExecuteDeps): Promise<Outc
 async function runChunks(job: BatchJob, pinned: ModelVersionRef, source: RowSource, out: FileHandle, start: BatchJob['checkpoint'], deps: ExecuteDeps): Promise<Outcome> {
   const checkpointRows = Math.max(1, deps.tuning.checkpointRows);
   const runRows = Math.max(1, Math.min(deps.tuning.runRows, checkpointRows));
+  let lastCheckpoint = Date.now();
   let point = start;
   let mark: ProgressMark = { at: Date.now(), rowsDone: point.rowsDone };
   const rate = { at: Date.now(), rows: point.rowsDone };
@@ -114,8 +120,10 @@ async function runChunks(job: BatchJob, pinned: ModelVersionRef, source: RowSour
     let failed = 0;
     let end = point.inputOffset;
     let exhausted = false;
-    while (rows < checkpointRows) {
-      const taken = await source.take(Math.min(runRows, checkpointRows - rows));
+    let buffered = 0;
+    // A checkpoint once both enough rows and enough time went by, or the lines held reach MAX_BUFFERED.
+    while ((rows < checkpointRows || Date.now() - lastCheckpoint < deps.tuning.checkpointMs) && buffered < MAX_BUFFERED) {
+      const taken = await source.take(runRows);
       if (taken.rows.length === 0) {
         exhausted = true;
         break;
@@ -125,11 +133,10 @@ async function runChunks(job: BatchJob, pinned: ModelVersionRef, source: RowSour
       taken.rows.forEach((_, i) => {
         const row = point.rowsDone + rows + i;
         const result = results[i];
-        if (result && 'outputs' in result) lines.push(resultLine(row, result.outputs));
-        else {
-          failed++;
-          lines.push(errorLine(row, result?.error ?? { code: 'E_INFERENCE', message: 'no result' }));
-        }
+        const line = result && 'outputs' in result ? resultLine(row, result.outputs) : errorLine(row, result?.error ?? { code: 'E_INFERENCE', message: 'no result' });
+        if (!(result && 'outputs' in result)) failed++;
+        lines.push(line);
+        buffered += line.length;
       });
       for (const result of results) if (result.stat) pending.push(result.stat);
       rows += taken.rows.length;
@@ -142,6 +149,7 @@ async function runChunks(job: BatchJob, pinned: ModelVersionRef, source: RowSour
       point = { rowsDone: point.rowsDone + rows, rowsFailed: point.rowsFailed + failed, outputBytes: point.outputBytes + bytes.length, inputOffset: end };
       job.checkpoint = point;
       await deps.save(job);
+      lastCheckpoint = Date.now();
       for (const stat of pending) {
         if ('code' in stat) deps.stats.recordError(stat.code);
         else deps.stats.record(stat.release, stat.inputs, stat.outputs, stat.latencyMs);

@@ -101,7 +101,7 @@ export async function batchSection(options: { quick: boolean }): Promise<string>
 
     const us = (value: number): string => `${fixed(value, 0)} us`;
     return [
-      `Batch jobs beside live requests (issue 17): a real agent process (agent/src/main.ts) serving the machine-health linear classifier (trained here); live = sequential POST /v1/predict of one row over keep-alive from this process (${requests.toLocaleString('en-US')} per phase alone, as many as fit while the job runs); the job: ${ROWS.toLocaleString('en-US')} CSV rows, 32 rows per model run, a checkpoint (fsync) every 512; ${options.quick ? 'quick mode' : 'full run'}`,
+      `Batch jobs beside live requests (issue 17): a real agent process (agent/src/main.ts) serving the machine-health linear classifier (trained here); live = sequential POST /v1/predict of one row over keep-alive from this process (${requests.toLocaleString('en-US')} per phase alone, as many as fit while the job runs); the job: ${ROWS.toLocaleString('en-US')} CSV rows, 32 rows per model run, a checkpoint (fsyncs) every 512 rows and at most once a second (the defaults); ${options.quick ? 'quick mode' : 'full run'}`,
       machineLine(),
       table(
         ['phase', 'live requests', 'p50', 'p99', 'max', 'batch rows/s'],
