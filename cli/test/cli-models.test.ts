@@ -78,6 +78,7 @@ describe('edgefleet: models, datasets and training runs', () => {
     expect(Buffer.compare(await readFile(file), await readFile(models.sileroV5))).toBe(0);
     const again = await runCli(env, ['models', 'upload', 'vad', '1', models.sileroV5]);
     expect(again.code).toBe(5);
+    expect(again.stderr).toMatch(/vad@1 already exists/);
   });
 
   it('uploads a CSV dataset and explores it against its target', async () => {

@@ -109,6 +109,10 @@ export function registerModelTransfers(models: Command, ctx: Ctx): void {
       // Checked before the sample file goes up, so a typo costs no upload.
       await openSized(file, '<file>');
       const hub = await ctx.hub();
+      // A label that is taken is refused before the file goes up: the hub refuses it too, but
+      // early, and on a busy link its answer can be lost with the connection it closes.
+      const existing = await hub.client.GET('/api/v1/models/{model}/versions/{version}', { params: { path: { model, version } } });
+      if (existing.response.status === 200) throw new CliError('E_CONFLICT', `${model}@${version} already exists`, EXIT.conflict);
       const samples = options.samples === undefined ? undefined : await samplesId(ctx, hub, options.samples);
       const path = `/api/v1/models/${seg(model)}/versions${query({ version, probe, samples, referenceDataset: options.referenceDataset, columns: options.columns?.join(','), target: options.target })}`;
       const uploaded = await uploadFile<Uploaded>(ctx, hub, file, 'model', path, 'application/octet-stream');
