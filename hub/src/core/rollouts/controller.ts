@@ -205,9 +205,10 @@ export function reconcile(rollout: RolloutInput, current: RolloutStatus, current
       assignments.push(a);
     } else assignments[at] = a;
   };
-  const beside = (previous: ModelVersion, step: number): Assignment => {
+  /** The doc of a member that runs the new version beside `previous` (shadow, or traffic at its step's share). */
+  const beside = (deviceId: string, previous: ModelVersion, step: number): Assignment => {
     const share = trafficShareOf(rollout.plan, step);
-    return { deviceId: '', ...previous, shadow: target, ...(share === undefined ? {} : { trafficShare: share }), reason: 'rollout' };
+    return { deviceId, ...previous, shadow: target, ...(share === undefined ? {} : { trafficShare: share }), reason: 'rollout' };
   };
   const join = (): void => {
     for (const { s, i } of reachedRings) {
@@ -225,7 +226,7 @@ export function reconcile(rollout: RolloutInput, current: RolloutStatus, current
             ask({ deviceId: device.id, ...target, reason: 'rollout' });
           } else if (s.traffic !== undefined && member?.mode === 'shadow' && member.previous && (trafficShareOf(rollout.plan, member.step) ?? 0) < s.traffic / 100) {
             members[index] = { ...member, step: i, assignedSeq: null, assignedAt: iso, status: 'pending', error: null };
-            ask({ ...beside(member.previous, i), deviceId: device.id });
+            ask(beside(device.id, member.previous, i));
           }
           continue;
         }
@@ -236,7 +237,7 @@ export function reconcile(rollout: RolloutInput, current: RolloutStatus, current
           known.set(device.id, members.length);
           const serving = { model: device.assignment.model, version: device.assignment.version };
           members.push({ deviceId: device.id, step: i, mode: 'shadow', previous: serving, assignedSeq: null, assignedAt: iso, status: 'pending', error: null });
-          ask({ ...beside(serving, i), deviceId: device.id });
+          ask(beside(device.id, serving, i));
           continue;
         }
         known.set(device.id, members.length);
@@ -254,7 +255,7 @@ export function reconcile(rollout: RolloutInput, current: RolloutStatus, current
   const asked = new Set(assignments.map((a) => a.deviceId));
   for (const m of members) {
     if (m.assignedSeq !== null || asked.has(m.deviceId)) continue;
-    if (m.mode === 'shadow' && m.previous) assignments.push({ ...beside(m.previous, m.step), deviceId: m.deviceId });
+    if (m.mode === 'shadow' && m.previous) assignments.push(beside(m.deviceId, m.previous, m.step));
     else if (m.mode === 'active' && !same(byId.get(m.deviceId)?.assignment, target)) assignments.push({ deviceId: m.deviceId, ...target, reason: 'rollout' });
   }
   if (status.state === 'completed') return { status, members, assignments, events };

@@ -58,7 +58,7 @@ export interface DerivedFit extends FitResult {
 type OnEpoch = (entry: EpochEntry, fraction: number) => void;
 type Log = (message: string) => void;
 
-function predictedOf(net: Pick<TrainedNetwork, 'layers' | 'head'>, x: Float32Array, rows: number): Predicted {
+export function predictedOf(net: Pick<TrainedNetwork, 'layers' | 'head'>, x: Float32Array, rows: number): Predicted {
   const p = predictEncoded(net, x, rows);
   if (p.kind === 'classification') return { kind: 'labels', labels: p.labels };
   if (p.kind === 'regression') return { kind: 'values', values: p.prediction };
@@ -138,7 +138,9 @@ export async function distilledFit(input: DistillInput, onTeacher: (fraction: nu
   if (spec.task === 'anomaly') throw new TrainingError('E_UNSUPPORTED_TASK', 'distillation trains classifiers and regressors', { task: spec.task });
   const bytes = new Uint8Array(await readFile(input.teacherPath));
   const rows = [...split.train, ...split.validation, ...split.test];
-  const teacher = await runTeacher(bytes, input.teacherIo, table, spec.features, derive.teacherOutput, rows, split.test, onTeacher);
+  // Decoded once: the feeding, the output's choice and the class names all read its metadata.
+  const info = teacherInfo(bytes);
+  const teacher = await runTeacher(bytes, info, input.teacherIo, table, spec.features, derive.teacherOutput, rows, split.test, onTeacher);
   const { values, width, output, feeding } = teacher.outputs;
   log(`teacher ${derive.teacher}: ${rows.length} rows fed ${feeding}; output ${output} (${width} per row)`);
   let logits = values;
@@ -146,7 +148,6 @@ export async function distilledFit(input: DistillInput, onTeacher: (fraction: nu
   const details: Record<string, unknown> = { teacher: derive.teacher, teacherOutput: output, temperature: derive.temperature, hardWeight: derive.hardWeight };
   if (spec.task === 'classification') {
     const converted = teacherLogits(values, rows.length, width);
-    const info = teacherInfo(bytes);
     const fromMetadata = info.head !== null && (info.head.kind === 'softmax' || info.head.kind === 'sigmoid-binary') ? info.head.classes : null;
     const names = teacherClassNames(width, derive.teacherClasses, fromMetadata);
     const lined = alignTeacherLogits(converted.logits, rows.length, width, names, sets.classes ?? []);

@@ -9,10 +9,11 @@
 import { z } from 'zod';
 import { modelNameSchema, sha256Schema, versionLabelSchema } from '@edgefleet/protocol';
 import { HubError } from '../../core/errors';
-import { FEATURES_METADATA_KEY, NUMERIC_INPUT, decodeModel, metadataOf } from '../../core/onnx';
+import { NUMERIC_INPUT } from '../../core/onnx';
 import type { HubContext } from '../context';
 import { loadSourceVersion } from '../quantize/quantize-source';
 import { resolveTrainingRequest } from '../training/training-request';
+import { teacherInfo } from './teacher-run';
 import { balanceSchema, splitSchema, type TrainingSpec } from '../training/training-types';
 
 export const distillRequestSchema = z.strictObject({
@@ -40,16 +41,8 @@ export type DistillRequest = z.infer<typeof distillRequestSchema>;
 /** The feature names a teacher exported by a training run takes, in order; null for any other model. */
 function teacherFeatures(bytes: Uint8Array, inputs: readonly { name: string }[]): string[] | null {
   if (!inputs.some((input) => input.name === NUMERIC_INPUT)) return null;
-  const raw = metadataOf(decodeModel(bytes))[FEATURES_METADATA_KEY];
-  if (raw === undefined) return null;
-  try {
-    const parsed = JSON.parse(raw) as { numeric?: unknown; categorical?: unknown };
-    const numeric = Array.isArray(parsed.numeric) ? parsed.numeric.map(String) : [];
-    const categorical = Array.isArray(parsed.categorical) ? parsed.categorical.map((c: unknown) => (typeof c === 'object' && c !== null && 'name' in c ? String(c.name) : String(c))) : [];
-    return [...numeric, ...categorical];
-  } catch {
-    return null;
-  }
+  const names = teacherInfo(bytes).features;
+  return names === null ? null : [...names.numeric, ...names.categorical];
 }
 
 export async function resolveDistillRequest(ctx: Pick<HubContext, 'db' | 'artifacts'>, model: string, version: string, request: DistillRequest): Promise<TrainingSpec> {

@@ -115,11 +115,13 @@ export interface TeacherRun {
 }
 
 /**
- * Runs the teacher over `rows` (table row indices) in chunks and times it at batch 1 and 64 on
- * the first rows of `timingRows`. `onChunk` reports the fraction done.
+ * Runs the teacher (`info`: teacherInfo of its bytes) over `rows` (table row indices) in chunks
+ * and times it at batch 1 and 64 on the first rows of `timingRows`. `onChunk` reports the
+ * fraction done.
  */
 export async function runTeacher(
   bytes: Uint8Array,
+  info: TeacherInfo,
   io: { inputs: IoSpec[]; outputs: IoSpec[] },
   table: Table,
   features: readonly string[],
@@ -128,7 +130,6 @@ export async function runTeacher(
   timingRows: readonly number[],
   onChunk: (fraction: number) => void,
 ): Promise<TeacherRun> {
-  const info = teacherInfo(bytes);
   const session = await openSession(bytes);
   try {
     const feeder = feederFor(session, io.inputs, info, table, features);

@@ -7,7 +7,7 @@
  * Runs inside the training worker; registration happens back in the main thread.
  */
 import { DEFAULT_OPSET, compareOutputs, encodeFeatures, exportNetwork, predictNetwork } from '../../core/onnx';
-import { TrainingError, createRandom, encodeTable, headlineMetrics, predictEncoded, trainWith, type FeatureSpec, type TrainedNetwork } from '../../core/training';
+import { TrainingError, createRandom, encodeTable, headlineMetrics, trainWith, type FeatureSpec, type TrainedNetwork } from '../../core/training';
 import { prepareSplit, rawRows, readTable } from './training-data';
 import { fitParams, fitTrial } from './training-fit';
 import { evaluateBody, noSkillAnomalyMetrics } from './training-metrics';
@@ -16,6 +16,7 @@ import { buildProbe, buildReference, featureNames, probeRows } from './training-
 import { classReport, formatMetrics as fmt, stoppingLine } from './training-report';
 import { encodeSets } from './training-sets';
 import { feedsOf } from '../quantize/quantize-evaluation-set';
+import { predictedOf } from '../derived/derived-fit';
 import { fitDerived, judgeDerived, parentOf, type DerivedReport } from '../derived/derived-run';
 import { STAGE_START, trainingProgressAt, type DerivedComparison, type TrainingInput, type TrainingOutcome, type TrainingProgress, type TrainingResult, type TrainingStage } from './training-types';
 
@@ -128,7 +129,6 @@ export async function runTrainingPipeline(input: TrainingInput, report: Pipeline
     let derived: DerivedComparison | undefined;
     if (derivedFit !== undefined) {
       stage('comparing');
-      const predicted = predictEncoded(net, sets.test.x, sets.test.rows);
       derived = await judgeDerived(
         input,
         derivedFit,
@@ -136,7 +136,7 @@ export async function runTrainingPipeline(input: TrainingInput, report: Pipeline
           onnx,
           io: session.io,
           metrics,
-          predicted: predicted.kind === 'classification' ? { kind: 'labels', labels: predicted.labels } : { kind: 'values', values: predicted.kind === 'regression' ? predicted.prediction : predicted.score },
+          predicted: predictedOf(net, sets.test.x, sets.test.rows),
           feeds: feedsOf(rawRows(table, featureNames(net), split.test.slice(0, 64))),
           rows: sets.test.rows,
         },

@@ -12,13 +12,35 @@
 import { sigmoid } from '../forward';
 import { TrainingError, invalidData } from '../training-error';
 import { checkTemperature } from '../teacher-targets';
-import type { Objective } from './losses';
+import { weightSum, type Objective } from './losses';
 
-function weightSum(batch: ArrayLike<number>, weights: Float32Array | undefined): number {
-  if (weights === undefined) return batch.length;
-  let s = 0;
-  for (let b = 0; b < batch.length; b++) s += weights[batch[b] as number] as number;
-  return s;
+/** One row's loss and dLoss/dz, written by a one-output objective's row function (reused: no allocation per row). */
+interface RowTerms {
+  loss: number;
+  grad: number;
+}
+
+/**
+ * The batch loop of an objective with one output per row: sample weights, the batch's total and
+ * the gradient's scaling around `row`, which fills `terms` for output `z` of data row `index`.
+ */
+function oneOutputObjective(weights: Float32Array | undefined, row: (z: number, index: number, terms: RowTerms) => void): Objective {
+  const terms: RowTerms = { loss: 0, grad: 0 };
+  return {
+    outputs: 1,
+    evaluate(out, batch, grad) {
+      const total = weightSum(batch, weights);
+      let loss = 0;
+      for (let b = 0; b < batch.length; b++) {
+        const index = batch[b] as number;
+        const w = weights === undefined ? 1 : (weights[index] as number);
+        row(out[b] as number, index, terms);
+        loss += w * terms.loss;
+        if (grad !== undefined) grad[b] = total > 0 ? (terms.grad * w) / total : 0;
+      }
+      return { loss: total > 0 ? loss / total : 0, weight: total };
+    },
+  };
 }
 
 function checkHardWeight(hardWeight: number): void {
@@ -113,35 +135,24 @@ export function sigmoidDistillation(options: SigmoidDistillationOptions): Object
   checkHardWeight(alpha);
   checkRows('hard', hard, soft.length);
   checkRows('weights', weights, soft.length);
-  return {
-    outputs: 1,
-    evaluate(out, batch, grad) {
-      const total = weightSum(batch, weights);
-      let loss = 0;
-      for (let b = 0; b < batch.length; b++) {
-        const row = batch[b] as number;
-        const w = weights === undefined ? 1 : (weights[row] as number);
-        const label = hard === undefined ? -1 : (hard[row] as number);
-        const a = label >= 0 ? alpha : 0;
-        const z = out[b] as number;
-        let l = 0;
-        let g = 0;
-        if (a > 0) {
-          const y = label > 0 ? 1 : 0;
-          l += a * binaryCrossEntropy(z, y);
-          g += a * (sigmoid(z) - y);
-        }
-        if (a < 1) {
-          const s = soft[row] as number;
-          l += (1 - a) * t * t * binaryCrossEntropy(z / t, s);
-          g += (1 - a) * t * (sigmoid(z / t) - s);
-        }
-        loss += w * l;
-        if (grad !== undefined) grad[b] = total > 0 ? (g * w) / total : 0;
-      }
-      return { loss: total > 0 ? loss / total : 0, weight: total };
-    },
-  };
+  return oneOutputObjective(weights, (z, row, terms) => {
+    const label = hard === undefined ? -1 : (hard[row] as number);
+    const a = label >= 0 ? alpha : 0;
+    let l = 0;
+    let g = 0;
+    if (a > 0) {
+      const y = label > 0 ? 1 : 0;
+      l += a * binaryCrossEntropy(z, y);
+      g += a * (sigmoid(z) - y);
+    }
+    if (a < 1) {
+      const s = soft[row] as number;
+      l += (1 - a) * t * t * binaryCrossEntropy(z / t, s);
+      g += (1 - a) * t * (sigmoid(z / t) - s);
+    }
+    terms.loss = l;
+    terms.grad = g;
+  });
 }
 
 export interface RegressionDistillationOptions {
@@ -159,33 +170,22 @@ export function regressionDistillation(options: RegressionDistillationOptions): 
   checkHardWeight(alpha);
   checkRows('target', target, teacher.length);
   checkRows('weights', weights, teacher.length);
-  return {
-    outputs: 1,
-    evaluate(out, batch, grad) {
-      const total = weightSum(batch, weights);
-      let loss = 0;
-      for (let b = 0; b < batch.length; b++) {
-        const row = batch[b] as number;
-        const w = weights === undefined ? 1 : (weights[row] as number);
-        const y = target === undefined ? Number.NaN : (target[row] as number);
-        const a = Number.isNaN(y) ? 0 : alpha;
-        const z = out[b] as number;
-        let l = 0;
-        let g = 0;
-        if (a > 0) {
-          const d = z - y;
-          l += a * d * d;
-          g += a * d;
-        }
-        if (a < 1) {
-          const d = z - (teacher[row] as number);
-          l += (1 - a) * d * d;
-          g += (1 - a) * d;
-        }
-        loss += w * l;
-        if (grad !== undefined) grad[b] = total > 0 ? (2 * g * w) / total : 0;
-      }
-      return { loss: total > 0 ? loss / total : 0, weight: total };
-    },
-  };
+  return oneOutputObjective(weights, (z, row, terms) => {
+    const y = target === undefined ? Number.NaN : (target[row] as number);
+    const a = Number.isNaN(y) ? 0 : alpha;
+    let l = 0;
+    let g = 0;
+    if (a > 0) {
+      const d = z - y;
+      l += a * d * d;
+      g += a * d;
+    }
+    if (a < 1) {
+      const d = z - (teacher[row] as number);
+      l += (1 - a) * d * d;
+      g += (1 - a) * d;
+    }
+    terms.loss = l;
+    terms.grad = 2 * g;
+  });
 }

@@ -12,7 +12,8 @@ export interface Objective {
   evaluate(out: Float32Array, batch: ArrayLike<number>, grad?: Float32Array): { loss: number; weight: number };
 }
 
-function weightSum(batch: ArrayLike<number>, weights: Float32Array | undefined): number {
+/** Sum of the batch rows' sample weights (the batch's size without weights). */
+export function weightSum(batch: ArrayLike<number>, weights: Float32Array | undefined): number {
   if (weights === undefined) return batch.length;
   let s = 0;
   for (let b = 0; b < batch.length; b++) s += weights[batch[b] as number] as number;
