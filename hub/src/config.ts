@@ -1,4 +1,5 @@
 /** Hub options: their defaults, and how they are read from the environment (CONTRACT "Environment (hub)"). */
+import { misspeltSettings, type MisspeltSetting } from '@edgefleet/protocol';
 import { z } from 'zod';
 import type { Logger } from './adapters/logger';
 import { isCronExpression } from './adapters/scheduler';
@@ -82,7 +83,7 @@ export interface HubOptions {
   modelMemoryLimitMb?: number;
   /** time (s) each of those loads and runs may take (EDGEFLEET_MODEL_TIMEOUT_S, 1 to 3600); default 120 */
   modelTimeoutS?: number;
-  /** lifetime of a deployment doc; default 7 days (EDGEFLEET_DEPLOYMENT_TTL_S) */
+  /** lifetime of a deployment doc; default 7 days (EDGEFLEET_DEPLOYMENT_TTL_S, at least 7200) */
   deploymentTtlS?: number;
   /** where alerts are POSTed as JSON (EDGEFLEET_ALERT_WEBHOOK_URL); default: none, alerts are only stored */
   alertWebhookUrl?: string;
@@ -154,7 +155,9 @@ const envSchema = z.object({
   EDGEFLEET_MAX_MODEL_BYTES: positiveInt.optional(),
   EDGEFLEET_MODEL_MEMORY_LIMIT_MB: z.coerce.number().int().min(256).max(1_048_576).optional(),
   EDGEFLEET_MODEL_TIMEOUT_S: z.coerce.number().int().min(1).max(3600).optional(),
-  EDGEFLEET_DEPLOYMENT_TTL_S: positiveInt.optional(),
+  // The refresh job runs hourly and re-signs docs within half a lifetime of expiring: under two
+  // hours a doc could expire between two runs and devices would call it stale.
+  EDGEFLEET_DEPLOYMENT_TTL_S: z.coerce.number().int().min(7200, 'must be at least 7200 (2 hours): docs are re-signed hourly once past half their lifetime').optional(),
   EDGEFLEET_STATS_INTERVAL_S: z.coerce.number().int().min(5).max(86_400).optional(),
   EDGEFLEET_ALERT_WEBHOOK_URL: z.url({ protocol: /^https?$/ }).optional(),
   EDGEFLEET_ALERT_WEBHOOK_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
@@ -181,6 +184,12 @@ const envSchema = z.object({
     })
     .optional(),
 });
+
+/** Every EDGEFLEET_* name the hub reads (EDGEFLEET_CODE_VERSION: adapters/code-version.ts). */
+const HUB_SETTING_NAMES: readonly string[] = [...Object.keys(envSchema.shape), 'EDGEFLEET_CODE_VERSION'];
+
+/** Variables that look like a misspelt hub setting: the hub warns at start instead of ignoring them silently. */
+export const misspeltHubSettings = (env: NodeJS.ProcessEnv): MisspeltSetting[] => misspeltSettings(env, HUB_SETTING_NAMES);
 
 /** Reads hub options from the environment; a bad value throws an error naming the variable. */
 export function hubOptionsFromEnv(env: NodeJS.ProcessEnv): HubOptions {

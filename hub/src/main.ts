@@ -1,5 +1,7 @@
 /** CLI entry (`npm start`): environment -> startHub -> close on SIGINT/SIGTERM, TLS reload on SIGHUP. */
+import { describeMisspeltSettings } from '@edgefleet/protocol';
 import { hubOptionsFromEnv, startHub } from './index';
+import { misspeltHubSettings } from './config';
 import { jsonLogger } from './adapters/logger';
 import { consoleIsBuilt, DEFAULT_CONSOLE_DIR, ensureConsoleBuilt, stopConsoleBuilder } from './console/build';
 
@@ -13,6 +15,8 @@ async function main(): Promise<void> {
     process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
     process.exit(2);
   }
+  const misspelt = misspeltHubSettings(process.env);
+  if (misspelt.length > 0) logger.warn(`ignoring variables the hub does not read: ${describeMisspeltSettings(misspelt)}`);
   // `npm start` from a fresh clone (or over a build older than the /web page): the console and the
   // edge-inference page are built once, before the hub serves them.
   const consoleDir = options.consoleDir ?? DEFAULT_CONSOLE_DIR;

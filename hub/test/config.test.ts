@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { hubOptionsFromEnv } from '../src/index';
-import { deviceUrls } from '../src/config';
+import { deviceUrls, misspeltHubSettings } from '../src/config';
 
 describe('hubOptionsFromEnv', () => {
   it('defaults to ./data with nothing set', () => {
@@ -17,7 +17,7 @@ describe('hubOptionsFromEnv', () => {
         EDGEFLEET_ADMIN_TOKEN: 'a-long-enough-token',
         EDGEFLEET_PUBLIC_URL: 'https://hub.example.com',
         EDGEFLEET_MAX_MODEL_BYTES: '1024',
-        EDGEFLEET_DEPLOYMENT_TTL_S: '60',
+        EDGEFLEET_DEPLOYMENT_TTL_S: '7200',
         EDGEFLEET_ALERT_WEBHOOK_URL: 'https://alerts.example.com/hook',
         EDGEFLEET_ALERT_WEBHOOK_SECRET: 'a-webhook-signing-key',
         EDGEFLEET_DRIFT_SCHEDULE: '*/15 * * * *',
@@ -32,7 +32,7 @@ describe('hubOptionsFromEnv', () => {
       adminToken: 'a-long-enough-token',
       publicUrl: 'https://hub.example.com',
       maxModelBytes: 1024,
-      deploymentTtlS: 60,
+      deploymentTtlS: 7200,
       alertWebhookUrl: 'https://alerts.example.com/hook',
       alertWebhookSecret: 'a-webhook-signing-key',
       driftSchedule: '*/15 * * * *',
@@ -55,6 +55,7 @@ describe('hubOptionsFromEnv', () => {
     ['EDGEFLEET_DRIFT_SCHEDULE', 'hourly'],
     ['EDGEFLEET_STATS_INTERVAL_S', '1'],
     ['EDGEFLEET_RETRAIN_SCHEDULE', '61 * * * *'],
+    ['EDGEFLEET_DEPLOYMENT_TTL_S', '3600'],
   ])('names %s when its value is bad', (name, value) => {
     expect(() => hubOptionsFromEnv({ [name]: value })).toThrow(name);
   });
@@ -119,5 +120,12 @@ describe('deviceUrls', () => {
   it('uses localhost for a wildcard bind and the bind address otherwise', () => {
     expect(deviceUrls(undefined, '0.0.0.0', 8080, 1883).publicUrl).toBe('http://localhost:8080');
     expect(deviceUrls(undefined, '127.0.0.1', 4000, 4001)).toEqual({ publicUrl: 'http://127.0.0.1:4000', mqttUrl: 'mqtt://127.0.0.1:4001', wsUrl: 'ws://127.0.0.1:4000/mqtt' });
+  });
+});
+
+describe('misspeltHubSettings', () => {
+  it('names variables a few edits from a hub setting, and passes the settings, EDGEFLEET_CODE_VERSION and the agent\'s', () => {
+    const env = { EDGEFLEET_DATA_DIR: '/srv', EDGEFLEET_CODE_VERSION: 'abc', EDGEFLEET_HUB_URL: 'http://hub', EDGEFLEET_DEVICE_SECRET_FILE: '/s', EDGEFLEET_DRIFT_PERIOD: '60' };
+    expect(misspeltHubSettings(env)).toEqual([{ name: 'EDGEFLEET_DRIFT_PERIOD', closest: 'EDGEFLEET_DRIFT_PERIOD_S' }]);
   });
 });

@@ -26,3 +26,4 @@ export * from './stats-codec';
 export * from './prediction-id';
 export * from './seeded-random';
 export { fastUnpackStatsWindow } from './stats-fast-unpack';
+export * from './settings-names';
