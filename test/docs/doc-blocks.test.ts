@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { shellBlocks, withPorts } from '../support/doc-blocks';
+import { headingAnchors } from '../support/doc-links';
 
 describe('shellBlocks', () => {
   it('finds sh fences, indented ones too, with the directive on the line before', () => {
@@ -46,5 +47,12 @@ describe('withPorts', () => {
     expect(withPorts('curl http://localhost:8080/x http://127.0.0.1:8181/v1 EDGEFLEET_AGENT_PORT=8181 --limit 8080 localhost:9999', ports)).toBe(
       'curl http://localhost:40001/x http://127.0.0.1:40002/v1 EDGEFLEET_AGENT_PORT=40002 --limit 8080 localhost:9999',
     );
+  });
+});
+
+describe('headingAnchors', () => {
+  it("gives GitHub's anchors: punctuation dropped, spaces to dashes, repeats numbered, code fences skipped", () => {
+    const markdown = ['# Local API', '## `GET /v1/model`: what it serves', '## Local API', '```sh', '# not a heading', '```', '### Try it here!'].join('\n');
+    expect([...headingAnchors(markdown)]).toEqual(['local-api', 'get-v1model-what-it-serves', 'local-api-1', 'try-it-here']);
   });
 });

@@ -15,6 +15,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import { dirname, join, relative, resolve } from 'node:path';
 import { shellBlocks, withPorts, type DocBlock } from '../support/doc-blocks';
 import { DocShell } from '../support/doc-shell';
+import { headingAnchors } from '../support/doc-links';
 import { tempDir } from '../support/harness';
 import { freePort } from '../support/process';
 
@@ -61,15 +62,16 @@ describe('documentation', () => {
     }
   });
 
-  it('links only to files in the repository, and each exists', async () => {
+  it('links only to files in the repository, each exists, and each #anchor is a heading there', async () => {
     const broken: string[] = [];
     for (const file of DOC_FILES.filter((name) => existsSync(join(repoRoot, name)))) {
       const text = await readFile(join(repoRoot, file), 'utf8');
       for (const match of text.matchAll(/\]\(([^)\s]+)\)/g)) {
-        const target = (match[1] ?? '').split('#')[0] ?? '';
-        if (target === '' || /^[a-z]+:/i.test(target)) continue;
-        const path = resolve(repoRoot, dirname(file), target);
+        const [target = '', anchor] = (match[1] ?? '').split('#');
+        if (/^[a-z]+:/i.test(target)) continue;
+        const path = target === '' ? join(repoRoot, file) : resolve(repoRoot, dirname(file), target);
         if (relative(repoRoot, path).startsWith('..') || !existsSync(path)) broken.push(`${file}: ${match[1]}`);
+        else if (anchor !== undefined && path.endsWith('.md') && !headingAnchors(await readFile(path, 'utf8')).has(anchor)) broken.push(`${file}: ${match[1]} (no such heading)`);
       }
     }
     expect(broken).toEqual([]);

@@ -67,7 +67,7 @@ export abstract class DeviceLedger {
 
   emit(kind: DeviceEvent['kind'], fields: EventFields = {}): DeviceEvent {
     const event: DeviceEvent = { id: this.ledger.newId(), device: this.ledger.deviceId, kind, at: this.ledger.now().toISOString(), ...fields };
-    this.ledger.logger.info(`event ${kind}`, { seq: event.seq, model: event.model?.version, code: event.error?.code, message: event.error?.message });
+    this.ledger.logger.info(`event ${kind}`, { seq: event.seq, model: event.model?.model, version: event.model?.version, code: event.error?.code, message: event.error?.message });
     this.eventRaised(event);
     if (this.link) this.link.publishEvent(event);
     else if (this.pendingEvents.push(event) > MAX_PENDING_EVENTS) this.pendingEvents.shift();

@@ -102,6 +102,6 @@ export function defaultedProbeDims(inputs: readonly IoSpec[], hints: ProbeHints,
     .filter((input) => hints[input.name] === undefined && given[input.name] === undefined && input.shape.some((d) => typeof d !== 'number'))
     .map((input) => {
       const dims = input.shape.map((d) => (typeof d === 'number' ? d : 1));
-      return `probe.${input.name}: symbolic dims [${input.shape.map((d) => (typeof d === 'number' ? d : JSON.stringify(d))).join(',')}] were set to [${dims.join(',')}]; the probe (and, without samples, any quantization check) runs on that shape: pass ?probe= or ?samples= for realistic inputs`;
+      return `probe.${input.name}: symbolic dims [${input.shape.map((d) => (typeof d === 'number' ? d : JSON.stringify(d))).join(',')}] were set to [${dims.join(',')}]; the probe (and, without samples, any quantization check) runs on that shape: name its dims in the probe (?probe=, the CLI's --probe file) or give real inputs (?samples=, --samples)`;
     });
 }

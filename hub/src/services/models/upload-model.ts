@@ -51,7 +51,7 @@ export interface UploadResult {
   warnings: string[];
 }
 
-const PROBE_HINT = 'pass ?probe={"<input>":{"dims":[...]}} with input dims the model accepts (and "data" for inputs that need exact values), or ?samples= with real inputs';
+const PROBE_HINT = 'pass ?probe={"<input>":{"dims":[...]}} with input dims the model accepts (and "data" for inputs that need exact values), or ?samples= with real inputs (the CLI: models upload --probe <file.json> or --samples <file.npy|.npz>)';
 
 export type UploadDeps = RegisterDeps & Pick<HubContext, 'artifacts' | 'datasets' | 'maxModelBytes'>;
 

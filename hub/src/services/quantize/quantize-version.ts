@@ -63,7 +63,7 @@ export interface QuantizeOutcome {
 }
 
 const SYNTHETIC_WARNING =
-  'agreement was measured on synthetic inputs shaped like the probe, not on real data: it says little about real inputs; upload the version with ?samples= (a .npy/.npz of real inputs) or ?referenceDataset= for trustworthy numbers';
+  'agreement was measured on synthetic inputs shaped like the probe, not on real data: it says little about real inputs; upload the version with ?samples= (a .npy/.npz of real inputs; CLI --samples) or ?referenceDataset= (--reference-dataset) for trustworthy numbers';
 
 /** What the gate saw of one int8 candidate. */
 interface JudgedInt8 {
