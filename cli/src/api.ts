@@ -42,7 +42,7 @@ export async function ok<T>(hub: Hub, call: Promise<{ data?: T; error?: unknown;
   } catch (error) {
     throw unreachable(hub.session.url, error);
   }
-  if (!result.response.ok) throw errorFromReply(result.response.status, result.response.statusText, result.error, hub.session.url);
+  if (!result.response.ok) throw errorFromReply(result.response.status, result.response.statusText, result.error, hub.session.url, hub.session.source.token);
   return result.data as T;
 }
 
@@ -67,7 +67,7 @@ export async function send(hub: Hub, options: SendOptions): Promise<Response> {
   } catch (error) {
     throw unreachable(hub.session.url, error);
   }
-  if (!response.ok) throw errorFromReply(response.status, response.statusText, await bodyOf(response), hub.session.url);
+  if (!response.ok) throw errorFromReply(response.status, response.statusText, await bodyOf(response), hub.session.url, hub.session.source.token);
   return response;
 }
 

@@ -47,6 +47,10 @@ export function checkToken(text: string, what: string): string {
   if (token === '') throw usageError(`${what}: the token is empty`);
   if (token.length > MAX_TOKEN_LENGTH) throw usageError(`${what}: longer than ${MAX_TOKEN_LENGTH} characters`);
   if (/\s/.test(token)) throw usageError(`${what}: a token has no whitespace inside`);
+  // It goes into an Authorization header, which cannot carry these; said here rather than as a
+  // failed request, and without the token in the message.
+  const bad = token.search(/[\u0000-\u001f\u007f]|[^\u0000-\u00ff]/);
+  if (bad >= 0) throw usageError(`${what}: character ${bad + 1} of the token is a control character or outside Latin-1; a token is printable text (the hub's are A-Z a-z 0-9 _ -)`);
   return token;
 }
 

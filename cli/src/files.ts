@@ -142,6 +142,24 @@ async function writeWhole(path: string, data: Uint8Array | string, mode: number,
   }
 }
 
+/**
+ * Where an output file goes, checked before any work: `path` itself, or `name` inside it when it
+ * is a directory (as cp does), or `name` here when no path was given; its directory must exist.
+ */
+export async function outputFile(path: string | undefined, name: string, what: string): Promise<string> {
+  if (path === undefined) return name;
+  const info = await stat(path).catch((error: NodeJS.ErrnoException) => {
+    if (error.code === 'ENOENT') return null;
+    throw usageError(`${what}: cannot use ${path}: ${error.code ?? error.message}`);
+  });
+  if (info?.isDirectory()) return join(path, name);
+  if (info && !info.isFile()) throw usageError(`${what}: ${path} is neither a file nor a directory`);
+  const dir = dirname(path);
+  const parent = await stat(dir).catch(() => null);
+  if (!parent?.isDirectory()) throw usageError(`${what}: ${dir} is not a directory (create it first)`);
+  return path;
+}
+
 /** Creates `dir` (and parents) with `mode` (a config dir: 0700); a directory that exists is left as it is. */
 export async function ensurePrivateDir(dir: string, mode: number): Promise<void> {
   const created = await mkdir(dir, { recursive: true, mode });

@@ -10,6 +10,8 @@ function report(error: unknown, out: Output): ExitCode {
   if (error instanceof CommanderError) {
     // Help and --version end here with code 0; commander has already printed its own message.
     if (error.exitCode === 0) return EXIT.ok;
+    // A command line that names no command (`edgefleet`, `edgefleet devices`): the help was the answer.
+    if (error.code === 'commander.help') return EXIT.usage;
     // Commander printed its own errors (their messages start with "error:"); a parser's error
     // raised inside an action (a --tag, a --split) was not printed yet.
     if (!error.message.startsWith('error:')) out.note(`edgefleet: E_USAGE ${error.message}`);

@@ -61,6 +61,26 @@ export function keyValues(pairs: readonly (readonly [string, string])[], width =
   return pairs.map(([key, value]) => truncate(`${key.padEnd(keyWidth)}  ${clean(value)}`, width).trimEnd());
 }
 
+/**
+ * Prose in lines of at most `width` (words longer than a line are cut), every line after the
+ * first indented by `indent` spaces: a warning that reads whole on an 80-column terminal.
+ */
+export function wrap(text: string, width = DEFAULT_WIDTH, indent = 2): string[] {
+  const lines: string[] = [];
+  let current = '';
+  for (const word of clean(text).split(/ +/).filter((w) => w !== '')) {
+    const room = width - (lines.length === 0 ? 0 : indent);
+    if (current === '') current = truncate(word, room);
+    else if (current.length + 1 + word.length <= room) current = `${current} ${word}`;
+    else {
+      lines.push(current);
+      current = truncate(word, width - indent);
+    }
+  }
+  if (current !== '' || lines.length === 0) lines.push(current);
+  return lines.map((l, i) => (i === 0 ? l : `${' '.repeat(indent)}${l}`));
+}
+
 /** A line cut to `width`. */
 export const line = (text: string, width = DEFAULT_WIDTH): string => truncate(clean(text), width);
 

@@ -74,6 +74,6 @@ export async function upload<T>(hub: Hub, input: Upload): Promise<{ status: numb
   } catch {
     body = text;
   }
-  if (status < 200 || status > 299) throw errorFromReply(status, statusText, body, hub.session.url);
+  if (status < 200 || status > 299) throw errorFromReply(status, statusText, body, hub.session.url, hub.session.source.token);
   return { status, body: body as T };
 }

@@ -1,6 +1,7 @@
 /**
  * Devices and the operator's views through the `edgefleet` bin against a real hub: devices are
- * enrolled (secrets to 0600 files or shown once), listed, shown, assigned and moved; enrolment
+ * enrolled (secrets to 0600 files or shown once), listed, shown, assigned (--wait for a device
+ * that never reports: exit 1), moved, tagged and decommissioned; enrolment
  * tokens, jobs, alerts and the audit trail answer; --json prints the hub's reply as one document.
  */
 import { readFile, stat, writeFile } from 'node:fs/promises';
@@ -75,6 +76,21 @@ describe('edgefleet: devices and operator views', () => {
     expect(rotated.code, rotated.stderr).toBe(0);
     expect((await readFile(secretFile, 'utf8')).trim()).not.toBe(secret);
     expect(rotated.stdout).not.toMatch(/[A-Za-z0-9_-]{40,}/);
+
+    // --wait on a device whose agent never reports ends with exit 1, saying what it waited for.
+    const waited = await runCli(env, ['devices', 'assign', 'dev-a', 'vad', '1', '--wait', '1']);
+    expect([waited.code, lines(waited.stderr)[0]]).toEqual([1, 'edgefleet: E_TIMEOUT device dev-a does not serve vad@1 after 1 s: waiting for the device to report its state (is its agent running?)']);
+
+    const tagged = await runCli(env, ['devices', 'set-tags', 'dev-b', 'site=hq', 'floor=2', '--json']);
+    expect(json<{ tags: Record<string, string> }>(tagged).tags).toEqual({ site: 'hq', floor: '2' });
+    const events = await runCli(env, ['devices', 'events', 'dev-b', '--json']);
+    expect(events.code, events.stderr).toBe(0);
+    expect(json<{ events: unknown[] }>(events).events).toEqual([]);
+    const gone = await runCli(env, ['devices', 'decommission', 'dev-b', '--yes', '--json']);
+    expect(gone.code, gone.stderr).toBe(0);
+    expect(json<{ id: string; decommissionedAt: string }>(gone)).toMatchObject({ id: 'dev-b', decommissionedAt: expect.any(String) });
+    const reenrol = await runCli(env, ['devices', 'enrol', 'dev-b']);
+    expect(reenrol.code).toBe(5);
   });
 
   it('operator views: enrolment tokens, jobs, alerts and the audit trail', async () => {

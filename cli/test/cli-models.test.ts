@@ -3,7 +3,9 @@
  * probe file and one with a .npy of real sample inputs (stored first), int8 quantization judged
  * on those samples, the list, an admin download checked byte for byte; a CSV dataset explored
  * against its target; a training run watched to completion (progress and log printed, exit 0)
- * and a cancelled one (exit 1); and the lifecycle guard (a dataset a version needs: exit 5).
+ * and a cancelled one (exit 1), and on a terminal a progress bar that Ctrl-C takes down cleanly;
+ * a download into a directory; a drift reference from a dataset named by its name; and the
+ * lifecycle (a dataset a version needs: exit 5; archive, unarchive, delete).
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -12,7 +14,8 @@ import { npyBytes } from '../../hub/test/core/tensor-files/numpy-files';
 import { IMAGE, realisticImages, smallCnn } from '../../hub/test/core/tensor-files/small-cnn';
 import { sensorCsv } from '../../test/fixtures/datasets';
 import { models } from '../../test/support/harness';
-import { json, loggedIn, runCli, startCliHub, type CliEnv, type CliHub } from './support/cli';
+import { GraphBuilder, encodeModel } from '../../hub/src/core/onnx';
+import { json, loggedIn, runCli, runCliInTerminal, startCliHub, type CliEnv, type CliHub } from './support/cli';
 
 const SAMPLES = 12;
 
@@ -22,6 +25,15 @@ interface Uploaded {
   sha256: string;
   samples: { count: number; inputs: string[] } | null;
   warnings: string[];
+}
+
+/** y = 0.5 humidity - 0.2 temperature over rows [N, 2]: a model the sensor dataset's columns can feed. */
+function linearOnnx(): Uint8Array {
+  const g = new GraphBuilder('sensor_linear');
+  const x = g.input('x', 'float32', ['N', 2]);
+  g.node('MatMul', [x, g.initializer('w', { type: 'float32', data: Float32Array.from([0.5, -0.2]) }, [2, 1])], ['y']);
+  g.output('y', 'float32', ['N', 1]);
+  return encodeModel(g.build());
 }
 
 describe('edgefleet: models, datasets and training runs', () => {
@@ -76,6 +88,13 @@ describe('edgefleet: models, datasets and training runs', () => {
     const download = await runCli(env, ['models', 'download', 'vad', '1', '-o', file]);
     expect(download.code, download.stderr).toBe(0);
     expect(Buffer.compare(await readFile(file), await readFile(models.sileroV5))).toBe(0);
+    // A directory takes <model>-<version>.onnx, as cp would; a directory that does not exist is a usage error.
+    const intoDir = await runCli(env, ['models', 'download', 'vad', '1', '-o', h.work, '--json']);
+    expect(intoDir.code, intoDir.stderr).toBe(0);
+    expect(json<{ file: string }>(intoDir).file).toBe(join(h.work, 'vad-1.onnx'));
+    expect(Buffer.compare(await readFile(join(h.work, 'vad-1.onnx')), await readFile(models.sileroV5))).toBe(0);
+    const nowhere = await runCli(env, ['models', 'download', 'vad', '1', '-o', join(h.work, 'no-such-dir', 'x.onnx')]);
+    expect([nowhere.code, nowhere.stderr]).toEqual([2, `edgefleet: E_USAGE --output: ${join(h.work, 'no-such-dir')} is not a directory (create it first)\n`]);
     const again = await runCli(env, ['models', 'upload', 'vad', '1', models.sileroV5]);
     expect(again.code).toBe(5);
     expect(again.stderr).toMatch(/vad@1 already exists/);
@@ -99,6 +118,13 @@ describe('edgefleet: models, datasets and training runs', () => {
     expect(show.stdout).toMatch(/^Target label \(categorical\), 0 missing$/m);
     expect(show.stdout).toMatch(/^1 +117 +3\.9%$/m);
     expect(show.stdout.split('\n').every((l) => l.length <= 80)).toBe(true);
+
+    // --reference-dataset takes a dataset as the other options do: by name (the newest), prefix or id.
+    const regressor = join(h.work, 'regressor.onnx');
+    await writeFile(regressor, linearOnnx());
+    const referenced = await runCli(env, ['models', 'upload', 'sensor-linear', '1', regressor, '--reference-dataset', 'sensors', '--columns', 'humidity,temperature', '--json']);
+    expect(referenced.code, referenced.stderr).toBe(0);
+    expect(json<{ reference: { dataset: string; columns: string[] } | null }>(referenced).reference).toMatchObject({ dataset, columns: ['humidity', 'temperature'] });
   });
 
   it('a training run watched to completion prints its progress and log and exits 0; a cancelled one exits 1', async () => {
@@ -134,7 +160,25 @@ describe('edgefleet: models, datasets and training runs', () => {
     expect(cancelAgain.code).toBe(5);
   });
 
-  it('lifecycle: a dataset a version was trained on is not deleted (exit 5, what holds it); a version is archived', async () => {
+  it('on a terminal: a progress bar with the log above it; Ctrl-C gives the terminal back and says the run goes on', async () => {
+    const long = json<{ id: string }>(await runCli(env, ['train', 'start', '--dataset', dataset, '--target', 'label', '--task', 'anomaly', '--features', 'humidity,temperature', '--params', '{"epochs":5000,"patience":5000}', '--no-register', '--json']));
+    try {
+      const watched = await runCliInTerminal(env, ['train', 'watch', long.id, '--interval', '0.2'], /training \[[=-]+\] \d+% training epoch \d+/);
+      expect(watched.code, watched.output).toBe(130);
+      // The log's lines and the bar share the terminal.
+      expect(watched.output).toMatch(/\d\d:\d\d:\d\d info +stage training/);
+      // The bar hid the cursor and turned off line wrapping; both come back after the last bar drawn.
+      const afterBar = watched.output.slice(watched.output.lastIndexOf('training ['));
+      expect(afterBar).toContain('\u001b[?25h');
+      expect(afterBar).toContain('\u001b[?7h');
+      expect(afterBar).toContain(`Stopped watching; training run ${long.id} goes on.`);
+      expect(json<{ status: string }>(await runCli(env, ['train', 'show', long.id, '--json'])).status).toBe('running');
+    } finally {
+      await runCli(env, ['train', 'cancel', long.id]);
+    }
+  }, 60_000);
+
+  it('lifecycle: a dataset a version was trained on is not deleted (exit 5, what holds it); a version archived, unarchived and deleted; a dataset archived and unarchived', async () => {
     const refused = await runCli(env, ['datasets', 'delete', dataset, '--yes']);
     expect(refused.code, refused.stderr).toBe(5);
     expect(refused.stderr).toMatch(/^edgefleet: E_IN_USE /);
@@ -146,5 +190,20 @@ describe('edgefleet: models, datasets and training runs', () => {
       json<{ models: { name: string; versions: { version: string }[] }[] }>(await runCli(env, ['models', 'list', ...flags, '--json'])).models.flatMap((m) => (m.name === 'cnn' ? m.versions.map((v) => v.version) : [])).sort();
     expect(await versions()).toEqual(['1']);
     expect(await versions('--archived')).toEqual(['1', 'int8']);
+    expect((await runCli(env, ['models', 'unarchive', 'cnn', 'int8'])).stdout).toBe('cnn@int8 is in use again.\n');
+    expect(await versions()).toEqual(['1', 'int8']);
+    // Deleting needs --yes; then the version is gone (exit 4 for it afterwards).
+    expect((await runCli(env, ['models', 'delete', 'cnn', 'int8'])).code).toBe(2);
+    const deleted = await runCli(env, ['models', 'delete', 'cnn', 'int8', '--yes']);
+    expect(deleted.code, deleted.stderr).toBe(0);
+    expect(deleted.stdout).toMatch(/^cnn@int8 deleted; its file: /);
+    expect((await runCli(env, ['models', 'show', 'cnn', 'int8'])).code).toBe(4);
+
+    const archivedSet = await runCli(env, ['datasets', 'archive', dataset.slice(0, 8)]);
+    expect(archivedSet.stdout).toBe(`Dataset sensors (${dataset}) archived.\n`);
+    expect(json<{ datasets: unknown[] }>(await runCli(env, ['datasets', 'list', '--json'])).datasets).toEqual([]);
+    expect((await runCli(env, ['datasets', 'unarchive', 'sensors'])).code).toBe(0);
+    expect(json<{ datasets: { id: string }[] }>(await runCli(env, ['datasets', 'list', '--json'])).datasets.map((d) => d.id)).toEqual([dataset]);
+    expect(json<{ runs: { status: string }[] }>(await runCli(env, ['train', 'list', '--json'])).runs.map((r) => r.status)).toEqual(expect.arrayContaining(['succeeded', 'cancelled']));
   });
 });

@@ -102,6 +102,12 @@ describe('edgefleet rollouts: plan file, watch, pause, resume, advance, abort, r
     const second = await runCli(env, ['rollouts', 'create', '--model', 'vad', '--version', '2', '--plan', planFile]);
     expect(second.code).toBe(5);
     expect(second.stderr).toContain('edgefleet rollouts create ... --supersede');
+    // A dry run shows the steps it would start, numbered as rollouts show numbers them, and what is active.
+    const dry = await runCli(env, ['rollouts', 'create', '--model', 'vad', '--version', '2', '--plan', planFile, '--dry-run']);
+    expect(dry.code, dry.stderr).toBe(0);
+    expect(dry.stdout).toMatch(/^The plan is sound: 2 steps\.\n#  KIND +TARGET\n1  ring +ring canary\n2  approve +waits for advance\n/);
+    expect(dry.stdout).toContain(`Active rollouts of vad (a create needs --supersede):`);
+    expect(dry.stdout.split('\n').filter((l) => l.length > 80)).toEqual([]);
 
     const aborted = await runCli(env, ['rollouts', 'abort', id, '--revert', '--json']);
     expect(aborted.code, aborted.stderr).toBe(0);

@@ -29,6 +29,12 @@ describe('errors and exit codes', () => {
     const error = unreachable('http://hub', new TypeError('fetch failed', { cause: Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }) }));
     expect([error.code, error.message, error.exitCode]).toEqual(['E_UNREACHABLE', 'cannot reach the hub at http://hub: ECONNREFUSED', EXIT.unreachable]);
     expect(commanderErrorLine("error: unknown option '--x'\n")).toBe("edgefleet: E_USAGE unknown option '--x'\n");
+    // A TLS failure says what to do about the certificate, not "is the hub running?" (cli-tls.test.ts meets the untrusted one for real).
+    const tls = (code: string): string => unreachable('https://hub', new TypeError('fetch failed', { cause: Object.assign(new Error(code), { code }) })).lines.join(' ');
+    expect(tls('SELF_SIGNED_CERT_IN_CHAIN')).toContain('NODE_EXTRA_CA_CERTS');
+    expect(tls('ERR_TLS_CERT_ALTNAME_INVALID')).toContain('does not name this host');
+    expect(tls('CERT_HAS_EXPIRED')).toContain('validity period');
+    expect(tls('ECONNREFUSED')).toContain('Is the hub running?');
   });
 
   it('loads only the command group a command line names (all of them for help or an unknown command)', () => {

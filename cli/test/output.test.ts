@@ -1,8 +1,16 @@
 /** The readable output's formatting: tables that fit the width, compact numbers and times. */
 import { describe, expect, it } from 'vitest';
-import { bytes, clean, clock, counts, duration, keyValues, num, percent, shortTime, table, time, truncate } from '../src/output';
+import { bytes, clean, clock, counts, duration, keyValues, num, percent, shortTime, table, time, truncate, wrap } from '../src/output';
 
 describe('output formatting', () => {
+  it('wraps prose at word boundaries, indenting the lines after the first; a word longer than a line is cut', () => {
+    expect(wrap('warning: ring step 0 takes no device: ring "empty" has no devices yet', 30)).toEqual(['warning: ring step 0 takes no', '  device: ring "empty" has no', '  devices yet']);
+    expect(wrap('short', 30)).toEqual(['short']);
+    expect(wrap('', 30)).toEqual(['']);
+    expect(wrap(`a ${'x'.repeat(40)}`, 20)).toEqual(['a', `  ${'x'.repeat(17)}…`]);
+    expect(wrap('line\u001b[2Jbreak', 80)).toEqual(['line\\x1b[2Jbreak']);
+  });
+
   it('tables align columns, right-align numbers and fit the width by narrowing the widest column', () => {
     expect(table(['ID', 'N'], [['a', '1'], ['bbb', '22']], { right: [1] })).toEqual(['ID    N', 'a     1', 'bbb  22']);
     const wide = table(['NAME', 'DESCRIPTION'], [['x', 'd'.repeat(200)]], { width: 40 });

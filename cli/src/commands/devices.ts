@@ -5,6 +5,7 @@ import { deviceIdArg, intArg, keyValueArg, modelArg, numberArg, ringArg, tagFilt
 import type { Ctx } from '../context';
 import { assignmentProgress } from '../assignment-wait';
 import { CliError, EXIT, usageError } from '../errors';
+import { patientReads } from '../patience';
 import { sleep } from '../progress';
 import { keyValues } from '../output';
 import { withSecretFile } from '../secret-file';
@@ -131,8 +132,9 @@ export function registerDevices(program: Command, ctx: Ctx): void {
         const seconds = options.wait === true ? 120 : options.wait;
         const wanted = { model: reply.model, version: reply.version, seq: reply.seq, shadow: reply.shadow ?? null };
         const deadline = Date.now() + seconds * 1000;
+        const read = patientReads(ctx.out, seconds * 1000);
         for (;;) {
-          const device = await ok(hub, hub.client.GET('/api/v1/devices/{id}', { params: { path: { id } } }));
+          const device = await read(() => ok(hub, hub.client.GET('/api/v1/devices/{id}', { params: { path: { id } } })));
           const progress = assignmentProgress(device.state, wanted);
           if (progress.done) break;
           if (progress.failed) throw new CliError('E_INSTALL_FAILED', `device ${id} did not install ${assigned}: ${progress.failed} (it keeps serving what it had)`, EXIT.failed);

@@ -3,14 +3,15 @@ import { createHash } from 'node:crypto';
 import { Option, type Command } from 'commander';
 import { ok, query, seg, send, type Hub } from '../api';
 import type { Quantized, QuantizeBody, SampleInputs, Uploaded } from '../api-types';
-import { datasetIdArg, intArg, listArg, modelArg, numberArg, SHA256_PATTERN, versionArg } from '../args';
+import { intArg, listArg, modelArg, numberArg, SHA256_PATTERN, versionArg } from '../args';
 import type { Ctx } from '../context';
 import { CliError, EXIT, usageError } from '../errors';
-import { atomicFile, exists, openSized, readSmallFile } from '../files';
+import { atomicFile, exists, openSized, outputFile, readSmallFile } from '../files';
 import { bytes } from '../output';
 import { terminalBar } from '../progress';
 import { upload } from '../upload';
 import { quantizedView, sampleInputsView, uploadedView } from '../views/models';
+import { datasetRefArg, resolveDatasetId } from './datasets';
 
 /** The hub takes the probe hint in the query string, at most this many characters. */
 const MAX_PROBE_BYTES = 65_536;
@@ -100,7 +101,7 @@ export function registerModelTransfers(models: Command, ctx: Ctx): void {
     .argument('<file>', 'the .onnx file')
     .option('--probe <file.json>', 'probe shapes and values: {"<input>": {"dims": [...], "data"?: [...]}}')
     .option('--samples <file|id>', 'real sample inputs (.npy, or .npz with an array per input and optional labels), stored first; or the id of stored ones')
-    .option('--reference-dataset <id>', 'a dataset whose rows build the drift reference', datasetIdArg)
+    .option('--reference-dataset <id>', 'a dataset whose rows build the drift reference (id, prefix or name)', datasetRefArg)
     .option('--columns <a,b,c>', 'with --reference-dataset: the numeric columns feeding the model, in input order', listArg)
     .option('--target <column>', 'with --reference-dataset: a column to leave out (the label)')
     .action(async (model: string, version: string, file: string, options: UploadOptions) => {
@@ -111,10 +112,18 @@ export function registerModelTransfers(models: Command, ctx: Ctx): void {
       const hub = await ctx.hub();
       // A label that is taken is refused before the file goes up: the hub refuses it too, but
       // early, and on a busy link its answer can be lost with the connection it closes.
-      const existing = await hub.client.GET('/api/v1/models/{model}/versions/{version}', { params: { path: { model, version } } });
-      if (existing.response.status === 200) throw new CliError('E_CONFLICT', `${model}@${version} already exists`, EXIT.conflict);
+      // Through ok(), so a hub that is down or refuses the token says so (exit 6, 3) before any upload.
+      const taken = await ok(hub, hub.client.GET('/api/v1/models/{model}/versions/{version}', { params: { path: { model, version } } })).then(
+        () => true,
+        (error: unknown) => {
+          if (error instanceof CliError && error.exitCode === EXIT.notFound) return false;
+          throw error;
+        },
+      );
+      if (taken) throw new CliError('E_CONFLICT', `${model}@${version} already exists`, EXIT.conflict);
+      const referenceDataset = options.referenceDataset === undefined ? undefined : await resolveDatasetId(hub, options.referenceDataset);
       const samples = options.samples === undefined ? undefined : await samplesId(ctx, hub, options.samples);
-      const path = `/api/v1/models/${seg(model)}/versions${query({ version, probe, samples, referenceDataset: options.referenceDataset, columns: options.columns?.join(','), target: options.target })}`;
+      const path = `/api/v1/models/${seg(model)}/versions${query({ version, probe, samples, referenceDataset, columns: options.columns?.join(','), target: options.target })}`;
       const uploaded = await uploadFile<Uploaded>(ctx, hub, file, 'model', path, 'application/octet-stream');
       ctx.out.result(uploaded, () => uploadedView(uploaded, ctx.out.width));
     });
@@ -124,17 +133,20 @@ export function registerModelTransfers(models: Command, ctx: Ctx): void {
     .description("save a version's ONNX file (checked against its SHA-256 before it is kept)")
     .argument('<model>', 'model name', modelArg)
     .argument('<version>', 'version label', versionArg)
-    .option('-o, --output <file>', 'where to save it (default <model>-<version>.onnx)')
+    .option('-o, --output <file>', 'where to save it: a file, or a directory for <model>-<version>.onnx in it (default <model>-<version>.onnx here)')
     .action(async (model: string, version: string, options: { output?: string }) => {
+      const output = await outputFile(options.output, `${model}-${version}.onnx`, '--output');
       const hub = await ctx.hub();
       const detail = await ok(hub, hub.client.GET('/api/v1/models/{model}/versions/{version}', { params: { path: { model, version } } }));
-      const output = options.output ?? `${model}-${version}.onnx`;
-      const response = await send(hub, { method: 'GET', path: `/artifacts/${detail.sha256}` });
-      const target = await atomicFile(output, 0o644);
+      // Opened before the download starts: a place that cannot take the file fails before any byte moves.
+      const target = await atomicFile(output, 0o644).catch((error: NodeJS.ErrnoException) => {
+        throw usageError(`--output: cannot write ${output}: ${error.code ?? error.message}`);
+      });
       const bar = await terminalBar(ctx.out, 'downloading', detail.size, 'bytes');
       const hash = createHash('sha256');
       let size = 0;
       try {
+        const response = await send(hub, { method: 'GET', path: `/artifacts/${detail.sha256}` });
         if (!response.body) throw new CliError('E_DOWNLOAD', 'the hub sent no body', EXIT.unreachable);
         for await (const chunk of response.body) {
           size += chunk.length;

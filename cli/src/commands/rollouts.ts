@@ -5,9 +5,11 @@ import { modelArg, numberArg, versionArg } from '../args';
 import type { Ctx } from '../context';
 import { CliError, EXIT, failed, usageError } from '../errors';
 import { readJsonFile } from '../files';
+import { patientReads } from '../patience';
 import { sleep } from '../progress';
 import { isFullUuid, resolvePrefix, uuidRefArg } from '../refs';
-import { isSettled, outcomeLine, rolloutsTable, rolloutView, waitingHint, warningsOf, watchLine } from '../views/rollouts';
+import { wrap } from '../output';
+import { isSettled, outcomeLine, planTable, rolloutsTable, rolloutView, waitingHint, warningsOf, watchLine } from '../views/rollouts';
 
 const MAX_PLAN_BYTES = 64 * 1024;
 
@@ -40,7 +42,7 @@ export function registerRollouts(program: Command, ctx: Ctx): void {
     .description("start a staged rollout of a version, with a plan file or the hub's default plan")
     .requiredOption('--model <model>', 'model name', modelArg)
     .requiredOption('--version <version>', 'version label', versionArg)
-    .option('--plan <file.json>', 'the plan: {"steps": [{"kind": "ring", "ring": "canary"}, ...], "autoRollback": true} (default: the hub\'s)')
+    .option('--plan <file.json>', 'the plan: {"steps": [{"kind": "ring", "ring": "canary"}, ...], "autoRollback": true}; step kinds ring, bake, gate, approve (docs/rollouts.md). Default: the hub\'s, which --dry-run --json shows')
     .option('--supersede', "replace the model's active rollout (audited)")
     .option('--dry-run', 'only check the version and plan, as create would; nothing starts')
     .action(async (o: CreateOptions) => {
@@ -50,8 +52,9 @@ export function registerRollouts(program: Command, ctx: Ctx): void {
         const check = await ok(hub, hub.client.POST('/api/v1/rollouts/validate', { body: { model: o.model, version: o.version, ...(plan === undefined ? {} : { plan }) } }));
         ctx.out.result(check, () => [
           `The plan is sound: ${check.plan.steps.length} steps.`,
-          ...(check.active.length > 0 ? [`Active rollouts of ${o.model} (a create needs --supersede): ${check.active.map((a) => `${a.id} ${a.version} ${a.state}`).join(', ')}`] : []),
-          ...warningsOf(check).map((w) => `warning: ${w}`),
+          ...planTable(check.plan.steps, ctx.out.width),
+          ...(check.active.length > 0 ? wrap(`Active rollouts of ${o.model} (a create needs --supersede): ${check.active.map((a) => `${a.id} ${a.version} ${a.state}`).join(', ')}`, ctx.out.width) : []),
+          ...warningsOf(check).flatMap((w) => wrap(`warning: ${w}`, ctx.out.width)),
         ]);
         return;
       }
@@ -85,17 +88,18 @@ export function registerRollouts(program: Command, ctx: Ctx): void {
 
   rollouts
     .command('watch')
-    .description('follow a rollout until it ends: exit 0 completed; 1 halted, rolled back, aborted or superseded')
+    .description('follow a rollout until it ends: exit 0 completed; 1 halted, rolled back, aborted or superseded (a hub that stops answering is waited for up to 2 minutes, then exit 6)')
     .argument('<id>', 'rollout id (or its first characters)', uuidRefArg)
     .addOption(new Option('--interval <seconds>', 'how often to poll (0.2-60)').argParser((v: string) => Math.round(numberArg(0.2, 60)(v) * 1000)).default(2000, '2'))
     .option('--until-approval', 'also stop (exit 0) when the rollout waits for a person: an approval step, or paused')
     .action(async (ref: string, o: { interval: number; untilApproval?: boolean }) => {
       const hub = await ctx.hub();
       const id = await rolloutId(hub, ref);
+      const read = patientReads(ctx.out);
       let shown = '';
       let hinted = '';
       for (;;) {
-        const rollout = await ok(hub, hub.client.GET('/api/v1/rollouts/{id}', { params: { path: { id } } }));
+        const rollout = await read(() => ok(hub, hub.client.GET('/api/v1/rollouts/{id}', { params: { path: { id } } })));
         const line = watchLine(rollout);
         if (line !== shown) {
           shown = line;

@@ -1,5 +1,5 @@
 /** `edgefleet train ...`: start a training run, follow it with a progress bar and its log, cancel it. */
-import { Option, type Command } from 'commander';
+import { InvalidArgumentError, Option, type Command } from 'commander';
 import { ok, type Hub } from '../api';
 import type { TrainingRequest } from '../api-types';
 import { intArg, jsonArg, listArg, modelArg, numberArg, versionArg, type JsonSource } from '../args';
@@ -20,10 +20,16 @@ export async function jsonObject(source: JsonSource, what: string): Promise<Reco
   return value as Record<string, unknown>;
 }
 
-function splitArg(value: string): { train: number; validation: number; test: number } {
-  const parts = value.split(',').map((p) => numberArg(0, 1)(p.trim()));
-  const [train, validation, test] = parts;
-  if (parts.length !== 3 || train === undefined || validation === undefined || test === undefined) throw usageError(`--split: expected train,validation,test fractions such as 0.7,0.15,0.15, got ${JSON.stringify(value)}`);
+type Split = { train: number; validation: number; test: number };
+
+/** `--split 0.7,0.15,0.15`: an option parser, so commander names the option in its error. */
+export function splitArg(value: string): Split {
+  const texts = value.split(',').map((p) => p.trim());
+  const parts = texts.map(Number);
+  if (texts.length !== 3 || texts.some((t) => t === '') || parts.some((n) => !Number.isFinite(n) || n < 0 || n > 1)) {
+    throw new InvalidArgumentError(`expected three fractions from 0 to 1 for train,validation,test such as 0.7,0.15,0.15, got ${JSON.stringify(value)}.`);
+  }
+  const [train = 0, validation = 0, test = 0] = parts;
   return { train, validation, test };
 }
 
@@ -46,7 +52,7 @@ interface StartOptions {
   search?: JsonSource;
   balance?: NonNullable<TrainingRequest['balance']>;
   seed?: number;
-  split?: string;
+  split?: Split;
   model?: string;
   version?: string;
   register: boolean;
@@ -82,7 +88,7 @@ export function registerTrain(program: Command, ctx: Ctx): void {
     .option('--search <json|@file>', 'a hyperparameter search: {"kind":"grid"|"random","space":{...},"metric":"macroF1"}', jsonArg)
     .addOption(new Option('--balance <how>', 'classification: class balancing').choices(['none', 'class-weights', 'oversample']))
     .option('--seed <n>', 'random seed (default 1)', intArg(0, 2 ** 31 - 1))
-    .option('--split <train,validation,test>', 'fractions (default 0.7,0.15,0.15)')
+    .option('--split <train,validation,test>', 'fractions (default 0.7,0.15,0.15)', splitArg)
     .option('--model <name>', 'model to register under (default <dataset name>-<task>)', modelArg)
     .option('--version <label>', 'version label (default the release counter)', versionArg)
     .option('--no-register', 'train and evaluate without registering a version')
@@ -91,7 +97,6 @@ export function registerTrain(program: Command, ctx: Ctx): void {
     .action(async (o: StartOptions) => {
       const params = o.params === undefined ? undefined : await jsonObject(o.params, '--params');
       const search = o.search === undefined ? undefined : await jsonObject(o.search, '--search');
-      const split = o.split === undefined ? undefined : splitArg(o.split);
       const hub = await ctx.hub();
       const dataset = await resolveDatasetId(hub, o.dataset);
       const body = {
@@ -104,7 +109,7 @@ export function registerTrain(program: Command, ctx: Ctx): void {
         ...(search === undefined ? {} : { search: search as TrainingRequest['search'] }),
         ...(o.balance === undefined ? {} : { balance: o.balance }),
         ...(o.seed === undefined ? {} : { seed: o.seed }),
-        ...(split === undefined ? {} : { split }),
+        ...(o.split === undefined ? {} : { split: o.split }),
         ...(o.model === undefined ? {} : { model: o.model }),
         ...(o.version === undefined ? {} : { version: o.version }),
         ...(o.register ? {} : { register: false }),

@@ -1,6 +1,6 @@
 /** Readable views of alerts, scheduled jobs and the audit trail. Pure. */
 import type { AlertList, Audit, JobList, JobRun } from '../api-types';
-import { duration, keyValues, table, time, shortTime } from '../output';
+import { duration, keyValues, line, table, time, shortTime, wrap } from '../output';
 
 type Alert = AlertList['alerts'][number];
 
@@ -25,8 +25,12 @@ export function alertView(a: Alert, width: number): string[] {
     ],
     width,
   );
-  if (a.evidence.signals.length > 0) {
-    lines.push('', ...table(['SIGNAL', 'SEVERITY', 'REASONS', 'DEVICES'], a.evidence.signals.map((s) => [s.name, s.severity, s.reasons.join('; '), String(s.devices.length)]), { width }));
+  // The reasons are the evidence: whole sentences, wrapped rather than cut to a table cell.
+  if (a.evidence.signals.length > 0) lines.push('', 'Evidence:');
+  for (const s of a.evidence.signals) {
+    const devices = s.devices.length === 0 ? '' : ` on ${s.devices.length} device${s.devices.length === 1 ? '' : 's'}: ${s.devices.join(', ')}`;
+    lines.push(line(`${s.name}  ${s.severity}${devices}`, width));
+    for (const reason of s.reasons) lines.push(...wrap(`- ${reason}`, width - 2, 2).map((text) => `  ${text}`));
   }
   return lines;
 }

@@ -1,6 +1,6 @@
 /** Readable views of rollouts: the list, one rollout step by step, and the one-line state a watch prints. Pure. */
 import type { Rollout } from '../api-types';
-import { counts, keyValues, num, table, time, shortTime } from '../output';
+import { counts, keyValues, num, table, time, shortTime, wrap } from '../output';
 
 type PlanStep = Rollout['plan']['steps'][number];
 type GateReport = NonNullable<Rollout['gate']>;
@@ -81,8 +81,17 @@ export function rolloutView(r: Rollout, width: number): string[] {
     ),
   );
   if (r.gate) lines.push('', `Latest gate: ${r.gate.verdict}`, ...gateLines(r.gate, width));
-  for (const warning of warningsOf(r)) lines.push(`warning: ${warning}`);
+  for (const warning of warningsOf(r)) lines.push(...wrap(`warning: ${warning}`, width));
   return lines;
+}
+
+/** A plan's steps as `rollouts show` numbers them: what a dry run would start. */
+export function planTable(steps: readonly PlanStep[], width: number): string[] {
+  return table(
+    ['#', 'KIND', 'TARGET'],
+    steps.map((step, i) => [String(i + 1), step.kind, stepTarget(step)]),
+    { width, right: [0] },
+  );
 }
 
 /** What a watch prints when something changed: state, step and device counts. */

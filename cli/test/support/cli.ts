@@ -32,8 +32,8 @@ function cleanEnv(): Record<string, string> {
   return Object.fromEntries(Object.entries(process.env).filter((entry): entry is [string, string] => entry[1] !== undefined && !entry[0].startsWith('EDGEFLEET_') && entry[0] !== 'XDG_CONFIG_HOME'));
 }
 
-/** Runs `edgefleet ...args`; `input` is written to its stdin (closed either way). */
-export function runCli(env: CliEnv, args: readonly string[], options: { input?: string; cwd?: string; timeoutMs?: number } = {}): Promise<CliResult> {
+/** Runs `edgefleet ...args`; `input` is written to its stdin (closed either way); `onOutput` sees the output so far as it comes. */
+export function runCli(env: CliEnv, args: readonly string[], options: { input?: string; cwd?: string; timeoutMs?: number; onOutput?: (sofar: CliResult) => void } = {}): Promise<CliResult> {
   const child = spawn(process.execPath, [BIN, ...args], {
     cwd: options.cwd ?? REPO,
     env: { ...cleanEnv(), EDGEFLEET_CONFIG: env.config, ...env.vars },
@@ -41,8 +41,14 @@ export function runCli(env: CliEnv, args: readonly string[], options: { input?: 
   });
   let stdout = '';
   let stderr = '';
-  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  child.stdout.on('data', (chunk: Buffer) => {
+    stdout += chunk.toString();
+    options.onOutput?.({ code: null, stdout, stderr });
+  });
+  child.stderr.on('data', (chunk: Buffer) => {
+    stderr += chunk.toString();
+    options.onOutput?.({ code: null, stdout, stderr });
+  });
   child.stdin.end(options.input ?? '');
   return new Promise((resolvePromise, reject) => {
     const timer = setTimeout(() => {
@@ -53,6 +59,45 @@ export function runCli(env: CliEnv, args: readonly string[], options: { input?: 
     child.once('close', (code) => {
       clearTimeout(timer);
       resolvePromise({ code, stdout, stderr });
+    });
+  });
+}
+
+/** util-linux `script` (Debian's essential bsdutils), which runs a command on a pseudo-terminal: the CLI then draws its bars. */
+export const SCRIPT = '/usr/bin/script';
+
+/**
+ * Runs `edgefleet ...args` on a pseudo-terminal (stdout and stderr both a terminal, as for a
+ * person) and types Ctrl-C once its output matches `interruptAt`. The output is the terminal's,
+ * escape sequences included; the code is the command's (130 when a SIGINT ended it).
+ */
+export function runCliInTerminal(env: CliEnv, args: readonly string[], interruptAt: RegExp, timeoutMs = 30_000): Promise<{ code: number | null; output: string }> {
+  const command = [process.execPath, BIN, ...args].map((arg) => `'${arg.replace(/'/g, `'\\''`)}'`).join(' ');
+  const child = spawn(SCRIPT, ['--quiet', '--return', '--command', command, '/dev/null'], {
+    cwd: REPO,
+    env: { ...cleanEnv(), EDGEFLEET_CONFIG: env.config, ...env.vars, COLUMNS: '80', LINES: '24', TERM: 'xterm' },
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  let output = '';
+  let typed = false;
+  child.stdout.on('data', (chunk: Buffer) => {
+    output += chunk.toString();
+    if (!typed && interruptAt.test(output)) {
+      typed = true;
+      // The terminal's line discipline turns it into SIGINT for the command, as a keyboard would.
+      child.stdin.write('\u0003');
+    }
+  });
+  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  return new Promise((resolvePromise, reject) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`edgefleet ${args.join(' ')} on a terminal did not end within ${timeoutMs} ms\noutput: ${output}`));
+    }, timeoutMs);
+    child.once('error', reject);
+    child.once('close', (code) => {
+      clearTimeout(timer);
+      resolvePromise({ code, output });
     });
   });
 }
