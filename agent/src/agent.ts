@@ -234,6 +234,7 @@ export async function startAgent(input: AgentOptions): Promise<Agent> {
         },
         onDisconnect: () => hubLink.disconnected(),
         onRefused: (how) => hubLink.credentialsRejected(how),
+        onUntrusted: (message) => hubLink.untrustedCertificate(message),
         onError: (message) => hubLink.unreachable('E_BROKER_UNREACHABLE', `mqtt ${redactedBroker(brokerUrl)}: ${message}`),
       });
       const current = link;

@@ -50,6 +50,10 @@ export async function bootstrap(deps: BootstrapDeps): Promise<void> {
         // again slowly, as each try is a failed login the hub counts.
         delay = options.tuning.credentialRetryMs;
         deps.hubLink.credentialsRejected(error.message);
+      } else if (error.code === 'E_TLS_UNTRUSTED') {
+        // Not the network either: said as what it is (hub-link.ts), tried again in case the hub's certificate is fixed.
+        delay = backoffDelay(attempt, { baseMs: options.tuning.bootstrapBaseMs, maxMs: options.tuning.bootstrapMaxMs });
+        deps.hubLink.untrustedCertificate(error.message, delay);
       } else {
         // A trust document that does not verify is worth an operator's attention; an unreachable hub is not.
         if (!error.transient) {

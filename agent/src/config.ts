@@ -2,7 +2,8 @@
  * Agent options, their defaults, and the one place the environment is parsed (CONTRACT
  * "Environment (agent)"). Everything downstream receives a fully resolved `ResolvedOptions`.
  */
-import { join } from 'node:path';
+import { homedir } from 'node:os';
+import { isAbsolute, join } from 'node:path';
 import { deviceIdSchema, describeIssues } from '@edgefleet/protocol';
 import { z } from 'zod';
 import { caCertificates } from './core/ca-bundle';
@@ -21,7 +22,7 @@ export interface AgentOptions {
   deviceSecret: string;
   /**
    * EDGEFLEET_AGENT_DATA_DIR: state, trust and model files; from the environment the default is
-   * systemd's $STATE_DIRECTORY when set, else ./agent-data
+   * systemd's $STATE_DIRECTORY when set, else defaultDataDir() (~/.local/state/edgefleet-agent)
    */
   dataDir: string;
   /**
@@ -132,8 +133,18 @@ export const DEFAULT_TUNING: AgentTuning = {
 };
 
 export const DEFAULT_PORT = 8181;
-/** relative to the working directory: right for `npm run agent`; the service gets an absolute one */
-export const DEFAULT_DATA_DIR = './agent-data';
+/**
+ * The data dir when neither EDGEFLEET_AGENT_DATA_DIR nor systemd's $STATE_DIRECTORY names one: a
+ * per-user directory, absolute, so the agent finds its state whatever directory it is started
+ * from. One relative to the working directory made a start elsewhere a new device in all but
+ * name: trust pinned again on first use, replay protection from seq 0, models downloaded again.
+ */
+export function defaultDataDir(env: NodeJS.ProcessEnv, platform: NodeJS.Platform = process.platform): string {
+  const absolute = (value: string | undefined): value is string => value !== undefined && isAbsolute(value);
+  if (platform === 'win32') return join(absolute(env.LOCALAPPDATA) ? env.LOCALAPPDATA : join(homedir(), 'AppData', 'Local'), 'edgefleet-agent');
+  // XDG: a relative XDG_STATE_HOME is invalid and ignored.
+  return join(absolute(env.XDG_STATE_HOME) ? env.XDG_STATE_HOME : join(homedir(), '.local', 'state'), 'edgefleet-agent');
+}
 export const DEFAULT_MAX_ARTIFACT_BYTES = 512 * 1024 * 1024;
 /**
  * The sandbox's memory: node and onnxruntime alone take about 100 MiB of it, so 512 leaves some
@@ -240,6 +251,9 @@ const envSchema = z.object({
   EDGEFLEET_AGENT_ALLOWED_HOSTS: optional(commaList(hostNameSchema)),
 });
 
+/** Every variable the agent reads (EDGEFLEET_DEVICE_SECRET is read beside the schema): what a misspelt one is told apart from. */
+export const AGENT_SETTING_NAMES: readonly string[] = [...Object.keys(envSchema.shape).filter((name) => name.startsWith('EDGEFLEET_')), 'EDGEFLEET_DEVICE_SECRET'];
+
 /** Where the secret and the extra CAs come from: values, or files still to be read (adapters/env-files.ts). */
 export interface AgentEnv {
   options: Omit<AgentOptions, 'deviceSecret' | 'ca'>;
@@ -266,7 +280,7 @@ export function parseAgentEnv(env: NodeJS.ProcessEnv): AgentEnv {
       hubUrl: parsed.EDGEFLEET_HUB_URL,
       ...(parsed.EDGEFLEET_BROKER_URL === undefined ? {} : { brokerUrl: parsed.EDGEFLEET_BROKER_URL }),
       deviceId: parsed.EDGEFLEET_DEVICE_ID,
-      dataDir: parsed.EDGEFLEET_AGENT_DATA_DIR ?? (stateDirectory || DEFAULT_DATA_DIR),
+      dataDir: parsed.EDGEFLEET_AGENT_DATA_DIR ?? (stateDirectory || defaultDataDir(env)),
       ...(parsed.EDGEFLEET_AGENT_BATCH_DIR === undefined ? {} : { batchDir: parsed.EDGEFLEET_AGENT_BATCH_DIR }),
       port: parsed.EDGEFLEET_AGENT_PORT ?? DEFAULT_PORT,
       ...(parsed.EDGEFLEET_AGENT_MODEL_MEMORY_MB === undefined ? {} : { modelMemoryMb: parsed.EDGEFLEET_AGENT_MODEL_MEMORY_MB }),

@@ -9,9 +9,10 @@ import { ProtocolError, type ErrorCode } from '@edgefleet/protocol';
 
 /**
  * Codes that never reach the hub: the hub refusing this device's id and secret (it cannot hear
- * the device then anyway), the broker out of reach, and a configuration the agent cannot start with.
+ * the device then anyway), the broker out of reach, the hub's TLS certificate not trusted, and a
+ * configuration the agent cannot start with.
  */
-export type LocalErrorCode = 'E_CREDENTIALS_REJECTED' | 'E_BROKER_UNREACHABLE' | 'E_CONFIG';
+export type LocalErrorCode = 'E_CREDENTIALS_REJECTED' | 'E_BROKER_UNREACHABLE' | 'E_TLS_UNTRUSTED' | 'E_CONFIG';
 export type AgentErrorCode = ErrorCode | LocalErrorCode;
 
 export class AgentError extends Error {
@@ -39,7 +40,7 @@ export function toAgentError(error: unknown, fallback: ErrorCode, context?: stri
   return new AgentError(fallback, prefix + message, { cause: error });
 }
 
-const LOCAL_CODES: ReadonlySet<AgentErrorCode> = new Set<LocalErrorCode>(['E_CREDENTIALS_REJECTED', 'E_BROKER_UNREACHABLE', 'E_CONFIG']);
+const LOCAL_CODES: ReadonlySet<AgentErrorCode> = new Set<LocalErrorCode>(['E_CREDENTIALS_REJECTED', 'E_BROKER_UNREACHABLE', 'E_TLS_UNTRUSTED', 'E_CONFIG']);
 const isLocalCode = (code: AgentErrorCode): code is LocalErrorCode => LOCAL_CODES.has(code);
 
 /**

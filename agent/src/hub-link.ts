@@ -3,6 +3,7 @@
  * offline, or refused because the hub does not accept this device's id and secret. A refused
  * credential is no network problem and says so, in its own words and code (E_CREDENTIALS_REJECTED),
  * once per refusal; the agent keeps trying, slowly, since the operator may fix it on the hub.
+ * A certificate the agent does not trust is no network problem either (E_TLS_UNTRUSTED).
  */
 import type { AgentStatus } from '@edgefleet/device-core';
 import type { AgentLogger } from './logger';
@@ -28,11 +29,14 @@ export interface LocalStatus extends AgentStatus {
 }
 
 export const CREDENTIALS_REJECTED = 'E_CREDENTIALS_REJECTED';
+export const TLS_UNTRUSTED = 'E_TLS_UNTRUSTED';
 
 export class HubLink {
   private state: HubLinkState = 'connecting';
   private since: Date;
   private lastError: HubLinkStatus['lastError'] = null;
+  /** the certificate failure last logged as an error: repeats of it until a connect are debug lines */
+  private loggedUntrusted: string | null = null;
 
   constructor(private readonly deps: { deviceId: string; now: () => Date; logger: AgentLogger; credentialRetryMs: number }) {
     this.since = deps.now();
@@ -47,6 +51,7 @@ export class HubLink {
   connected(): void {
     if (this.state === 'credentials-rejected') this.deps.logger.info('the hub accepts the device credentials again', { device: this.deps.deviceId });
     this.lastError = null;
+    this.loggedUntrusted = null;
     this.move('connected');
   }
 
@@ -59,6 +64,19 @@ export class HubLink {
   unreachable(code: string, message: string): void {
     if (this.state === 'credentials-rejected') return;
     this.lastError = { code, message, at: this.deps.now().toISOString() };
+  }
+
+  /**
+   * The hub's or the broker's TLS certificate is not trusted (`message` says why and what to do):
+   * logged as an error once, and again when the reason changes; the tries in between, every few
+   * seconds from mqtt.js, are debug lines.
+   */
+  untrustedCertificate(message: string, retryInMs?: number): void {
+    if (this.state === 'credentials-rejected') return;
+    this.lastError = { code: TLS_UNTRUSTED, message, at: this.deps.now().toISOString() };
+    const repeated = this.loggedUntrusted === message;
+    this.loggedUntrusted = message;
+    (repeated ? this.deps.logger.debug : this.deps.logger.error)(message, { code: TLS_UNTRUSTED, device: this.deps.deviceId, ...(retryInMs === undefined ? {} : { retryInMs }) });
   }
 
   /** The hub refused the device id and secret (`how`: HTTP 401 or the CONNACK code); logged every time. */

@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { homedir, tmpdir } from 'node:os';
+import { isAbsolute, join, resolve } from 'node:path';
 import { rootCertificates } from 'node:tls';
 import { agentOptionsFromEnv, MAX_SECRET_FILE_BYTES } from '../src/adapters/env-files';
-import { parseAgentEnv, resolveOptions } from '../src/config';
+import { defaultDataDir, parseAgentEnv, resolveOptions } from '../src/config';
 
 const env = {
   EDGEFLEET_HUB_URL: 'http://127.0.0.1:8080',
@@ -36,11 +36,44 @@ describe('agent environment', () => {
     return path;
   };
 
-  it('applies the documented defaults (data dir made absolute)', async () => {
-    expect(await agentOptionsFromEnv(env)).toEqual({
-      options: { hubUrl: env.EDGEFLEET_HUB_URL, deviceId: 'edge-01', deviceSecret: 'top-secret', dataDir: resolve('./agent-data'), port: 8181 },
+  it('applies the documented defaults (a per-user data dir, the same from any working directory)', async () => {
+    expect(await agentOptionsFromEnv(env, dir)).toEqual({
+      options: { hubUrl: env.EDGEFLEET_HUB_URL, deviceId: 'edge-01', deviceSecret: 'top-secret', dataDir: join(homedir(), '.local', 'state', 'edgefleet-agent'), port: 8181 },
       warnings: [],
     });
+    // A relative EDGEFLEET_AGENT_DATA_DIR is still taken, made absolute for the log and the status.
+    expect((await agentOptionsFromEnv({ ...env, EDGEFLEET_AGENT_DATA_DIR: './agent-data' })).options.dataDir).toBe(resolve('./agent-data'));
+  });
+
+  it('puts the default data dir under XDG_STATE_HOME when it is absolute, and under LOCALAPPDATA on Windows', () => {
+    expect(defaultDataDir({ XDG_STATE_HOME: '/srv/state' }, 'linux')).toBe('/srv/state/edgefleet-agent');
+    expect(defaultDataDir({ XDG_STATE_HOME: 'relative/state' }, 'linux')).toBe(join(homedir(), '.local', 'state', 'edgefleet-agent'));
+    expect(defaultDataDir({}, 'darwin')).toBe(join(homedir(), '.local', 'state', 'edgefleet-agent'));
+    expect(defaultDataDir({ LOCALAPPDATA: '/c/Users/op/AppData/Local' }, 'win32')).toBe(join('/c/Users/op/AppData/Local', 'edgefleet-agent'));
+    expect(isAbsolute(parseAgentEnv({ ...env, XDG_STATE_HOME: '' }).options.dataDir)).toBe(true);
+  });
+
+  it('warns about a variable that looks like a misspelt one it reads, and lets other programs\' variables pass', async () => {
+    const { options, warnings } = await agentOptionsFromEnv({ ...env, EDGEFLEET_AGENT_DATADIR: '/srv/agent', EDGEFLEET_CA_FIEL: '/etc/ca.pem', EDGEFLEET_HTTP_PORT: '8080', EDGEFLEET_TOKEN: 'x' });
+    expect(warnings).toEqual(['ignoring variables the agent does not read: EDGEFLEET_AGENT_DATADIR (did you mean EDGEFLEET_AGENT_DATA_DIR?), EDGEFLEET_CA_FIEL (did you mean EDGEFLEET_CA_FILE?)']);
+    expect(options.dataDir).toBe(defaultDataDir({}));
+  });
+
+  it("keeps using ./agent-data, the earlier agents' default, while it holds state and the new default does not", async () => {
+    const cwd = join(dir, 'legacy-cwd');
+    const stateHome = join(dir, 'legacy-state-home');
+    await mkdir(join(cwd, 'agent-data'), { recursive: true });
+    await writeFile(join(cwd, 'agent-data', 'state.json'), '{}');
+    const upgraded = await agentOptionsFromEnv({ ...env, XDG_STATE_HOME: stateHome }, cwd);
+    expect(upgraded.options.dataDir).toBe(join(cwd, 'agent-data'));
+    expect(upgraded.warnings).toEqual([
+      `using the state in ${join(cwd, 'agent-data')} (the default data dir of earlier agents, relative to the working directory): move it to ${join(stateHome, 'edgefleet-agent')} or set EDGEFLEET_AGENT_DATA_DIR=${join(cwd, 'agent-data')}`,
+    ]);
+    // An explicit data dir wins, and so does state already in the new default.
+    expect((await agentOptionsFromEnv({ ...env, XDG_STATE_HOME: stateHome, EDGEFLEET_AGENT_DATA_DIR: '/srv/agent' }, cwd)).options.dataDir).toBe('/srv/agent');
+    await mkdir(join(stateHome, 'edgefleet-agent'), { recursive: true });
+    await writeFile(join(stateHome, 'edgefleet-agent', 'state.json'), '{}');
+    expect(await agentOptionsFromEnv({ ...env, XDG_STATE_HOME: stateHome }, cwd)).toMatchObject({ options: { dataDir: join(stateHome, 'edgefleet-agent') }, warnings: [] });
   });
 
   it('reads the optional variables, treating empty ones as unset', async () => {

@@ -40,4 +40,21 @@ describe('HubLink: how the agent stands with its hub', () => {
     expect(link.status()).toMatchObject({ state: 'connected', credentialsRejected: false, lastError: null });
     expect(lines.at(-1)).toMatchObject({ level: 'info', message: 'the hub accepts the device credentials again' });
   });
+
+  it('an untrusted certificate is its own code and an error line once per reason, until a connect succeeds', () => {
+    const { link, lines } = setup();
+    const reason = "the hub's TLS certificate is not trusted (unable to verify the first certificate, UNABLE_TO_VERIFY_LEAF_SIGNATURE): set EDGEFLEET_CA_FILE";
+    link.untrustedCertificate(reason, 1_000);
+    link.untrustedCertificate(reason, 2_000);
+    expect(link.status()).toMatchObject({ state: 'connecting', credentialsRejected: false, lastError: { code: 'E_TLS_UNTRUSTED', message: reason } });
+    expect(lines.map((line) => line.level)).toEqual(['error', 'debug']);
+    expect(lines[0]).toEqual({ level: 'error', message: reason, fields: { code: 'E_TLS_UNTRUSTED', device: 'dev-9', retryInMs: 1_000 } });
+    link.untrustedCertificate(`${reason} (another)`);
+    expect(lines.at(-1)?.level).toBe('error');
+    link.connected();
+    link.disconnected();
+    link.untrustedCertificate(reason);
+    expect(lines.at(-1)?.level).toBe('error');
+    expect(link.status()).toMatchObject({ state: 'offline', lastError: { code: 'E_TLS_UNTRUSTED' } });
+  });
 });

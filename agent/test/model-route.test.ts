@@ -161,6 +161,53 @@ describe('describeModel', () => {
   });
 });
 
+describe('describeModel of a model that names its features (as the hub trains them)', () => {
+  const bins = { edges: [0, 1], counts: [1], underflow: 0, overflow: 0, missing: 0, mean: 0.5, sd: 0 };
+  const sensors = makeRelease({
+    model: 'sensors-classification',
+    io: {
+      inputs: [
+        { name: 'numeric', type: 'float32', shape: ['N', 2] },
+        { name: 'categorical', type: 'string', shape: ['N', 1] },
+      ],
+      outputs: [
+        { name: 'label', type: 'int64', shape: ['N'] },
+        { name: 'probabilities', type: 'float32', shape: ['N', 2] },
+      ],
+    },
+    reference: {
+      rows: 1,
+      // Out of column order on purpose: the description sorts them by index.
+      features: [
+        { name: 'temperature', kind: 'numeric', source: { input: 'numeric', index: 1 }, bins },
+        { name: 'mote_id', kind: 'categorical', source: { input: 'categorical', index: 0 }, categories: ['1', '3'], counts: [1, 0], unseen: 0, missing: 0 },
+        { name: 'humidity', kind: 'numeric', source: { input: 'numeric', index: 0 }, bins },
+      ],
+      outputs: [{ name: 'label', kind: 'class', classes: ['ok', 'overheat'], counts: [1, 0] }],
+      ood: null,
+    },
+  });
+
+  it("names each input column (numeric ones, categorical ones with their categories) and the classifier's classes", () => {
+    const described = describeModel(sensors, null);
+    expect(described.inputs).toEqual([
+      { name: 'numeric', type: 'float32', dims: ['N', 2], columns: [{ index: 0, name: 'humidity', kind: 'numeric' }, { index: 1, name: 'temperature', kind: 'numeric' }] },
+      { name: 'categorical', type: 'string', dims: ['N', 1], columns: [{ index: 0, name: 'mote_id', kind: 'categorical', categories: ['1', '3'] }] },
+    ]);
+    expect(described.outputs).toEqual([
+      { name: 'label', type: 'int64', dims: ['N'], classes: ['ok', 'overheat'] },
+      { name: 'probabilities', type: 'float32', dims: ['N', 2], classes: ['ok', 'overheat'] },
+    ]);
+    expect(described.exampleRequest?.inputs).toEqual({ numeric: { type: 'float32', dims: [1, 2], data: [0, 0] }, categorical: { type: 'string', dims: [1, 1], data: [''] } });
+  });
+
+  it('adds nothing for a model without a reference profile', () => {
+    const described = describeModel({ ...sensors, reference: null }, null);
+    expect(described.inputs.every((input) => !('columns' in input))).toBe(true);
+    expect(described.outputs.every((output) => !('classes' in output))).toBe(true);
+  });
+});
+
 describe('the serving model described (servingDescriber)', () => {
   it("takes the example from a cached probe blob (hash checked), falls back to zeros without it, and is E_NO_MODEL with nothing serving", async () => {
     const { bytes, manifest } = await sileroRelease();

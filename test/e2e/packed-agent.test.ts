@@ -2,12 +2,15 @@
  * The installable agent (issue 15): `npm pack` of the agent gives a tarball that installs into an
  * empty directory with nothing of the workspace or the hub in it (onnxruntime-node its one
  * dependency, its postinstall download skipped as docs/agent.md says), and its `edgefleet-agent`
- * bin, given its secret in a file, serves a model a real hub assigns and answers POST /v1/predict
- * with the example body GET /v1/model gives. The pack and install time is measured (CI budget).
+ * bin (also through `npx edgefleet-agent`), given its secret in a file, serves a model a real hub
+ * assigns and answers POST /v1/predict with the example body GET /v1/model gives, keeping its
+ * state in the user's state directory whatever the working directory. The tarball holds the
+ * built program, the unit, the env example and the bundled packages' licence notices, nothing
+ * else; without its settings the bin exits 2 naming them. Pack and install time are measured.
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { chmod, mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import { chmod, lstat, mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { execFile } from 'node:child_process';
@@ -40,6 +43,16 @@ async function installedPackages(nodeModules: string): Promise<string[]> {
   return names;
 }
 
+/** Bytes on disk under `dir` (files and directories, symlinks not followed), as du counts them. */
+async function diskBytes(dir: string): Promise<number> {
+  let total = (await lstat(dir)).blocks * 512;
+  for (const entry of await readdir(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    total += entry.isDirectory() ? await diskBytes(path) : (await lstat(path)).blocks * 512;
+  }
+  return total;
+}
+
 describe('the packed agent', () => {
   let hub: Hub | undefined;
   let child: ChildProcess | undefined;
@@ -63,10 +76,21 @@ describe('the packed agent', () => {
     await mkdir(deviceDir);
 
     const packStarted = Date.now();
-    await run('npm', ['pack', '-w', '@edgefleet/agent', '--pack-destination', packDir], { cwd: repoRoot, env: process.env });
+    const packed = await run('npm', ['pack', '-w', '@edgefleet/agent', '--pack-destination', packDir, '--json'], { cwd: repoRoot, env: process.env });
     const packMs = Date.now() - packStarted;
     const [tarball] = await readdir(packDir);
     expect(tarball).toMatch(/^edgefleet-agent-\d+\.\d+\.\d+\.tgz$/);
+    // The program, its sandbox child, the unit and env example, the bundled packages' notices: no sources, maps or tests.
+    const [listing] = JSON.parse(packed.stdout) as Array<{ files: Array<{ path: string }> }>;
+    expect(listing?.files.map((file) => file.path).sort()).toEqual([
+      'README.md',
+      'dist/THIRD_PARTY_LICENSES.txt',
+      'dist/deploy/agent.env.example',
+      'dist/deploy/edgefleet-agent.service',
+      'dist/edgefleet-agent.js',
+      'dist/probe-sandbox-child.mjs',
+      'package.json',
+    ]);
 
     const installStarted = Date.now();
     await writeFile(join(deviceDir, 'package.json'), '{ "name": "edgefleet-device", "private": true }\n');
@@ -83,6 +107,23 @@ describe('the packed agent', () => {
     expect(Object.keys(manifest.dependencies)).toEqual(['onnxruntime-node']);
     const bin = join(deviceDir, 'node_modules', '.bin', 'edgefleet-agent');
     expect((await run(bin, ['--version'], { cwd: deviceDir })).stdout.trim()).toBe(manifest.version);
+    expect((await run('npx', ['--no-install', 'edgefleet-agent', '--version'], { cwd: deviceDir })).stdout.trim()).toBe(manifest.version);
+    const notices = await readFile(join(deviceDir, 'node_modules', '@edgefleet', 'agent', 'dist', 'THIRD_PARTY_LICENSES.txt'), 'utf8');
+    for (const bundled of ['mqtt', 'hono', 'zod', 'undici', 'ws']) expect(notices, bundled).toMatch(new RegExp(`^${bundled}@\\d+\\.\\d+\\.\\d+ \\(MIT\\)$`, 'm'));
+    // onnxruntime-node is the size (its libraries for every platform); the rest is the agent and a few helpers.
+    const total = await diskBytes(join(deviceDir, 'node_modules'));
+    const runtime = await diskBytes(join(deviceDir, 'node_modules', 'onnxruntime-node'));
+    process.stderr.write(`packed agent installed: ${(total / 2 ** 20).toFixed(0)} MiB, of which onnxruntime-node ${(runtime / 2 ** 20).toFixed(0)} MiB\n`);
+    expect(total - runtime).toBeLessThan(10 * 2 ** 20);
+
+    // Without its settings it says which are missing and exits 2 (the unit does not restart it then).
+    const { EDGEFLEET_DEVICE_SECRET: _unused, ...parentEnv } = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('EDGEFLEET_') && name !== 'STATE_DIRECTORY'));
+    const unconfigured = await run(bin, [], { cwd: deviceDir, env: parentEnv }).then(
+      () => ({ code: 0, stdout: '' }),
+      (error: { code: number; stdout: string }) => error,
+    );
+    expect(unconfigured.code).toBe(2);
+    expect(unconfigured.stdout).toContain('EDGEFLEET_HUB_URL: is required');
 
     const hubDir = await tempDir('packed-hub');
     dirs.push(hubDir);
@@ -94,11 +135,12 @@ describe('the packed agent', () => {
     await chmod(secretFile, 0o600);
 
     const port = await freePort();
-    const { EDGEFLEET_DEVICE_SECRET: _unused, ...parentEnv } = process.env;
+    // No EDGEFLEET_AGENT_DATA_DIR: the default is the user's state directory, not the working directory.
+    const stateHome = join(work.path, 'state-home');
     let output = '';
     child = spawn(bin, [], {
       cwd: deviceDir,
-      env: { ...parentEnv, EDGEFLEET_HUB_URL: hub.httpUrl, EDGEFLEET_DEVICE_ID: 'packed-1', EDGEFLEET_DEVICE_SECRET_FILE: secretFile, EDGEFLEET_AGENT_DATA_DIR: join(work.path, 'agent-data'), EDGEFLEET_AGENT_PORT: String(port) },
+      env: { ...parentEnv, XDG_STATE_HOME: stateHome, EDGEFLEET_HUB_URL: hub.httpUrl, EDGEFLEET_DEVICE_ID: 'packed-1', EDGEFLEET_DEVICE_SECRET_FILE: secretFile, EDGEFLEET_AGENT_PORT: String(port) },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
@@ -115,6 +157,10 @@ describe('the packed agent', () => {
       30_000,
       () => output,
     );
+
+    expect(output).toContain(`"dataDir":${JSON.stringify(join(stateHome, 'edgefleet-agent'))}`);
+    expect(JSON.parse(await readFile(join(stateHome, 'edgefleet-agent', 'state.json'), 'utf8'))).toBeTruthy();
+    expect(await readdir(deviceDir)).not.toContain('agent-data');
 
     const described = (await (await fetch(`${local}/v1/model`)).json()) as ModelBody;
     expect(described).toMatchObject({ model: 'vad', version: '1', exampleSource: 'probe' });

@@ -1,13 +1,14 @@
 /**
  * Given a hub that serves only TLS (HTTPS, mqtts://) with a certificate from a private CA made by
- * openssl at test time, a real agent told to trust that CA (AgentOptions.ca, what
- * EDGEFLEET_CA_FILE gives it) bootstraps, downloads Silero VAD over https and serves it with the
- * same numbers as onnxruntime-node; an agent that does not trust the CA serves nothing and says
- * why: a certificate it cannot verify, not merely an unreachable hub.
+ * openssl at test time, a real agent told to trust that CA (EDGEFLEET_CA_FILE, read as the
+ * program reads its environment) bootstraps, downloads Silero VAD over https and serves it with the
+ * same numbers as onnxruntime-node; an agent that does not trust the CA (none given, or
+ * EDGEFLEET_CA_FILE naming another CA) serves nothing and says why: the hub's certificate is not
+ * trusted and EDGEFLEET_CA_FILE is the fix (E_TLS_UNTRUSTED), not merely an unreachable hub.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readFile } from 'node:fs/promises';
-import { startAgent, type Agent, type AgentLogger } from '@edgefleet/agent';
+import { agentOptionsFromEnv, startAgent, type Agent, type AgentLogger } from '@edgefleet/agent';
 import { startHub, type Hub } from '@edgefleet/hub';
 import { Agent as Dispatcher, fetch as undiciFetch } from 'undici';
 import { FAST_AGENT_TUNING, models, predict, runDirect, sileroInputs, sileroProbeQuery, tempDir, testLogger, waitForReport, type TempDir } from '../support/harness';
@@ -59,19 +60,47 @@ describe('agents and a hub over TLS with a private CA', () => {
     for (const dir of dirs) await dir.remove();
   });
 
-  async function agentFor(id: string, secret: string, ca: string | undefined, logger: Partial<AgentLogger> = testLogger): Promise<Agent> {
+  /** An agent configured as the program is, from its environment: EDGEFLEET_CA_FILE names the CA file when given. */
+  async function agentFor(id: string, secret: string, caFile: string | undefined, logger: Partial<AgentLogger> = testLogger): Promise<Agent> {
     const dir = await tempDir(`tls-${id}`);
     dirs.push(dir);
-    const agent = await startAgent({ hubUrl: hub.httpUrl, deviceId: id, deviceSecret: secret, dataDir: dir.path, port: 0, host: '127.0.0.1', logger, tuning: FAST_AGENT_TUNING, ...(ca === undefined ? {} : { ca }) });
+    const { options } = await agentOptionsFromEnv({
+      EDGEFLEET_HUB_URL: hub.httpUrl,
+      EDGEFLEET_DEVICE_ID: id,
+      EDGEFLEET_DEVICE_SECRET: secret,
+      EDGEFLEET_AGENT_DATA_DIR: dir.path,
+      EDGEFLEET_AGENT_PORT: '0',
+      ...(caFile === undefined ? {} : { EDGEFLEET_CA_FILE: caFile }),
+    });
+    const agent = await startAgent({ ...options, host: '127.0.0.1', logger, tuning: FAST_AGENT_TUNING });
     agents.push(agent);
     return agent;
+  }
+
+  /** A logger keeping its lines as JSON, to read what an operator would. */
+  function keptLines(): { lines: string[]; logger: AgentLogger } {
+    const lines: string[] = [];
+    const keep = (level: string) => (message: string, fields?: object) => void lines.push(JSON.stringify({ level, message, ...fields }));
+    return { lines, logger: { debug: keep('debug'), info: keep('info'), warn: keep('warn'), error: keep('error') } };
+  }
+
+  /** The agent refuses the hub's certificate as such: its own code in the status and an error line naming EDGEFLEET_CA_FILE, never "hub not reachable". */
+  async function expectUntrusted(agent: Agent, lines: readonly string[]): Promise<void> {
+    const refused = await until(async () => agent.status().hub.lastError ?? undefined, 'the agent to report why it cannot reach the hub', 10_000);
+    expect(refused.code).toBe('E_TLS_UNTRUSTED');
+    expect(refused.message).toMatch(/the hub's TLS certificate is not trusted \(unable to verify the first certificate, UNABLE_TO_VERIFY_LEAF_SIGNATURE\): .*EDGEFLEET_CA_FILE/);
+    expect(agent.status().hub.state).toBe('connecting');
+    const errors = lines.map((line) => JSON.parse(line) as { level: string; message: string; code?: string }).filter((line) => line.level === 'error');
+    expect(errors).toContainEqual(expect.objectContaining({ code: 'E_TLS_UNTRUSTED', message: expect.stringContaining('EDGEFLEET_CA_FILE') }));
+    expect(lines.join('\n')).not.toContain('hub not reachable');
+    expect((await predict(agent, sileroInputs(1))).status).toBe(503);
   }
 
   it('an agent trusting the CA downloads Silero VAD over https, takes its docs over mqtts, and serves it', async () => {
     expect(hub.httpUrl).toMatch(/^https:/);
     expect(hub.mqttUrl).toMatch(/^mqtts:/);
     const secret = await enrol('tls-edge');
-    const agent = await agentFor('tls-edge', secret, ca.ca);
+    const agent = await agentFor('tls-edge', secret, ca.caFile);
     const serving = waitForReport(agent, (state) => state.phase === 'serving' && state.active?.version === '1', 'serving vad@1 over TLS');
     expect((await admin('PUT', '/api/v1/devices/tls-edge/assignment', { model: 'vad', version: '1' })).status).toBe(200);
     await serving;
@@ -86,22 +115,22 @@ describe('agents and a hub over TLS with a private CA', () => {
     await until(async () => ((await admin<{ state: { phase: string } | null }>('GET', '/api/v1/devices/tls-edge')).body.state?.phase === 'serving' ? true : undefined), 'the hub to see tls-edge serving', 10_000);
   });
 
-  it('an agent without the CA serves nothing and says the certificate is not trusted', async () => {
+  it('an agent without the CA serves nothing and says the certificate is not trusted, and what to do', async () => {
     const secret = await enrol('tls-stranger');
-    const lines: string[] = [];
-    const keep = (level: string) => (message: string, fields?: object) => void lines.push(JSON.stringify({ level, message, ...fields }));
-    const agent = await agentFor('tls-stranger', secret, undefined, { debug: keep('debug'), info: keep('info'), warn: keep('warn'), error: keep('error') });
+    const { lines, logger } = keptLines();
+    const agent = await agentFor('tls-stranger', secret, undefined, logger);
     expect((await admin('PUT', '/api/v1/devices/tls-stranger/assignment', { model: 'vad', version: '1' })).status).toBe(200);
-
-    const refused = await until(async () => {
-      const error = agent.status().hub.lastError;
-      return error !== null ? error : undefined;
-    }, 'the agent to report why it cannot reach the hub', 10_000);
-    expect(refused.message).toMatch(/certificate/i);
-    expect(agent.status().hub.state).toBe('connecting');
-    expect(lines.some((line) => /certificate/i.test(line))).toBe(true);
-    const prediction = await predict(agent, sileroInputs(1));
-    expect(prediction.status).toBe(503);
+    await expectUntrusted(agent, lines);
     expect((await admin<{ state: unknown }>('GET', '/api/v1/devices/tls-stranger')).body.state).toBeNull();
+  });
+
+  it('an agent whose EDGEFLEET_CA_FILE holds another CA is refused the same way', async () => {
+    const otherDir = await tempDir('tls-other-ca');
+    dirs.push(otherDir);
+    const other = await createTestCa(otherDir.path, 'another CA');
+    const secret = await enrol('tls-wrong-ca');
+    const { lines, logger } = keptLines();
+    const agent = await agentFor('tls-wrong-ca', secret, other.caFile, logger);
+    await expectUntrusted(agent, lines);
   });
 });

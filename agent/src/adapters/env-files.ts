@@ -3,9 +3,10 @@
  * (EDGEFLEET_DEVICE_SECRET_FILE, e.g. systemd's $CREDENTIALS_DIRECTORY/device-secret) and the
  * extra CAs (EDGEFLEET_CA_FILE). Errors name the variable and the path, never the contents.
  */
-import { open } from 'node:fs/promises';
-import { resolve } from 'node:path';
-import { parseAgentEnv, type AgentOptions } from '../config';
+import { access, open } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { describeMisspeltSettings, misspeltSettings } from '@edgefleet/protocol';
+import { AGENT_SETTING_NAMES, parseAgentEnv, type AgentOptions } from '../config';
 import { caCertificates } from '../core/ca-bundle';
 import { AgentError } from '../errors';
 
@@ -15,14 +16,18 @@ export const MAX_CA_FILE_BYTES = 1024 * 1024;
 
 export interface EnvOptions {
   options: AgentOptions;
-  /** things worth a warning in the log (a secret file others can read) */
+  /** things worth a warning in the log (a secret file others can read, a misspelt variable) */
   warnings: string[];
 }
 
 /** The agent's options from the environment, with the files it names read and checked. */
-export async function agentOptionsFromEnv(env: NodeJS.ProcessEnv): Promise<EnvOptions> {
+/** `cwd`: what relative paths are taken from (the process's working directory). */
+export async function agentOptionsFromEnv(env: NodeJS.ProcessEnv, cwd = process.cwd()): Promise<EnvOptions> {
   const parsed = parseAgentEnv(env);
   const warnings: string[] = [];
+  // A misspelt name changes nothing, silently (EDGEFLEET_AGENT_DATADIR: state in the default place).
+  const misspelt = misspeltSettings(env, AGENT_SETTING_NAMES);
+  if (misspelt.length > 0) warnings.push(`ignoring variables the agent does not read: ${describeMisspeltSettings(misspelt)}`);
   let deviceSecret: string;
   if (parsed.secret.kind === 'value') {
     deviceSecret = parsed.secret.value;
@@ -32,9 +37,29 @@ export async function agentOptionsFromEnv(env: NodeJS.ProcessEnv): Promise<EnvOp
     if (read.warning) warnings.push(read.warning);
   }
   const ca = parsed.caFile === null ? {} : { ca: await readCaFile(parsed.caFile) };
+  const dataDir = resolve(cwd, parsed.options.dataDir);
+  const legacy = await legacyDataDir(env, dataDir, cwd);
+  if (legacy) warnings.push(`using the state in ${legacy} (the default data dir of earlier agents, relative to the working directory): move it to ${dataDir} or set EDGEFLEET_AGENT_DATA_DIR=${legacy}`);
   // Absolute, so the log and the status say where the state is whatever the working directory.
-  return { options: { ...parsed.options, dataDir: resolve(parsed.options.dataDir), deviceSecret, ...ca }, warnings };
+  return { options: { ...parsed.options, dataDir: legacy ?? dataDir, deviceSecret, ...ca }, warnings };
 }
+
+/** Earlier agents kept their state in ./agent-data by default. */
+const LEGACY_DATA_DIR = 'agent-data';
+
+/**
+ * An agent upgraded in place, started as before without a data dir, would otherwise come up as a
+ * new device in all but name (trust pinned again on first use, replay protection from seq 0):
+ * while the default dir holds no state and ./agent-data does, the old one is kept.
+ */
+async function legacyDataDir(env: NodeJS.ProcessEnv, defaultDir: string, cwd: string): Promise<string | null> {
+  if (env.EDGEFLEET_AGENT_DATA_DIR || env.STATE_DIRECTORY) return null;
+  const legacy = resolve(cwd, LEGACY_DATA_DIR);
+  if (legacy === defaultDir || (await exists(join(defaultDir, 'state.json'))) || !(await exists(join(legacy, 'state.json')))) return null;
+  return legacy;
+}
+
+const exists = (path: string): Promise<boolean> => access(path).then(() => true, () => false);
 
 const VARIABLE = 'EDGEFLEET_DEVICE_SECRET_FILE';
 

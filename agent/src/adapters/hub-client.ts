@@ -1,6 +1,7 @@
 /** The agent's HTTP calls to the hub: device credentials as HTTP Basic, bootstrap config. */
 import { describeIssues, type ReleaseRef } from '@edgefleet/protocol';
 import { z } from 'zod';
+import { describeUntrusted, untrustedCertificate } from '../core/tls-errors';
 import { AgentError } from '../errors';
 import { plainFetch, type HubFetch } from './hub-http';
 
@@ -16,7 +17,7 @@ export type DeviceConfig = z.infer<typeof deviceConfigSchema>;
 
 /**
  * A GET with the device's credentials; a failure to reach the hub is a transient
- * E_DOWNLOAD_FAILED, a 401 (or 429) the hub refusing the id and secret (E_CREDENTIALS_REJECTED,
+ * E_DOWNLOAD_FAILED (E_TLS_UNTRUSTED when its certificate is what failed), a 401 (or 429) the hub refusing the id and secret (E_CREDENTIALS_REJECTED,
  * tried again slowly: the operator may fix it on the hub).
  */
 export async function getFromHub(http: HubFetch, url: string, authorization: string, signal: AbortSignal): Promise<Response> {
@@ -24,6 +25,9 @@ export async function getFromHub(http: HubFetch, url: string, authorization: str
   try {
     response = await http(url, { headers: { authorization, accept: 'application/json' }, signal });
   } catch (cause) {
+    // Transient all the same: the operator may fix the certificate on the hub while we wait.
+    const untrusted = untrustedCertificate(cause);
+    if (untrusted !== null) throw new AgentError('E_TLS_UNTRUSTED', `GET ${url}: ${describeUntrusted('the hub', untrusted)}`, { transient: true, cause });
     // fetch says only "fetch failed"; the useful part (ECONNREFUSED, DNS) is in its cause.
     const detail = cause instanceof Error ? cause.message + (cause.cause instanceof Error ? ` (${cause.cause.message})` : '') : String(cause);
     throw new AgentError('E_DOWNLOAD_FAILED', `GET ${url}: ${detail}`, { transient: true, cause });

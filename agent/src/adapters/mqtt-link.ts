@@ -7,6 +7,7 @@
 import mqtt from 'mqtt';
 import { MAX_DEVICE_PACKET_BYTES, TRUST_TOPIC, desiredTopic, encodeStatsWindow, eventsTopic, onlineTopic, stateTopic, statsTopic, type DeviceEvent, type OnlineMessage, type ReportedState, type StatsWindow } from '@edgefleet/protocol';
 import { withPublicRoots } from '../core/ca-bundle';
+import { describeUntrusted, untrustedCertificate } from '../core/tls-errors';
 import type { AgentLogger } from '../logger';
 import { limitIncomingPackets } from './packet-limit';
 
@@ -33,7 +34,9 @@ export interface MqttLinkOptions {
   onDisconnect(): void;
   /** the broker refused the device id and secret (`how` names the CONNACK code); retried slowly */
   onRefused(how: string): void;
-  /** any other failure to connect or stay connected (refused TCP, TLS, a timeout); mqtt.js retries */
+  /** the broker's TLS certificate is not trusted (`message` says why and what to do); mqtt.js retries */
+  onUntrusted(message: string): void;
+  /** any other failure to connect or stay connected (refused TCP, a TLS alert, a timeout); mqtt.js retries */
   onError(message: string): void;
 }
 
@@ -119,6 +122,12 @@ export function connectMqttLink(options: MqttLinkOptions): MqttLink {
       // until a connect succeeds (then the usual period again).
       client.options.reconnectPeriod = options.refusedReconnectPeriodMs;
       options.onRefused(refusal);
+      return;
+    }
+    const untrusted = untrustedCertificate(error);
+    if (untrusted !== null) {
+      // The caller logs it as what it is, once (hub-link.ts): not an 'mqtt error' every few seconds.
+      options.onUntrusted(describeUntrusted(`the broker ${redactUrl(options.brokerUrl)}`, untrusted));
       return;
     }
     (warned ? logger.debug : logger.warn)('mqtt error', { error });

@@ -2,14 +2,16 @@
  * Builds the installable agent: src/main.ts and everything it imports (the workspace packages,
  * mqtt, hono, zod, undici) bundled by esbuild into one ESM file for Node 20, with onnxruntime-node
  * left out (native: installed beside it as the package's one dependency). The systemd unit and
- * env file example ride along under dist/deploy so a device has them after `npm install`. Built
+ * env file example ride along under dist/deploy so a device has them after `npm install`, and the
+ * bundled packages' licence notices in dist/THIRD_PARTY_LICENSES.txt (licenses.ts). Built
  * into a fresh directory beside dist, fsynced and renamed into place: an interrupted build never
  * leaves half a dist behind.
  */
-import { chmod, copyFile, mkdir, open, rename, rm, stat } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { chmod, copyFile, mkdir, open, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
+import { LICENSES_FILE, thirdPartyNotices } from './licenses';
 
 const AGENT_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const REPO_ROOT = join(AGENT_ROOT, '..');
@@ -42,7 +44,9 @@ export async function buildAgent(outDir = DEFAULT_DIST_DIR): Promise<AgentBuild>
   await rm(staging, { recursive: true, force: true });
   await mkdir(join(staging, 'deploy'), { recursive: true });
   try {
-    await build({
+    const built = await build({
+      absWorkingDir: REPO_ROOT,
+      metafile: true,
       entryPoints: [join(AGENT_ROOT, 'src', 'main.ts')],
       outfile: join(staging, BIN_FILE),
       bundle: true,
@@ -57,9 +61,10 @@ export async function buildAgent(outDir = DEFAULT_DIST_DIR): Promise<AgentBuild>
       logLevel: 'warning',
     });
     await chmod(join(staging, BIN_FILE), 0o755);
+    await writeFile(join(staging, LICENSES_FILE), (await thirdPartyNotices(Object.keys(built.metafile.inputs).map((input) => resolve(REPO_ROOT, input)))).text);
     for (const file of CHILD_FILES) await copyFile(join(AGENT_ROOT, file), join(staging, basename(file)));
     for (const file of DEPLOY_FILES) await copyFile(join(REPO_ROOT, 'deploy', 'agent', file), join(staging, 'deploy', file));
-    for (const file of [BIN_FILE, ...CHILD_FILES.map((name) => basename(name)), ...DEPLOY_FILES.map((name) => join('deploy', name))]) await fsync(join(staging, file));
+    for (const file of [BIN_FILE, LICENSES_FILE, ...CHILD_FILES.map((name) => basename(name)), ...DEPLOY_FILES.map((name) => join('deploy', name))]) await fsync(join(staging, file));
     await fsync(join(staging, 'deploy'));
     await fsync(staging);
     await replaceDir(staging, outDir);

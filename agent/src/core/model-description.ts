@@ -7,14 +7,34 @@
  * valid shapes (a Silero VAD needs `sr` 16000 or 8000; zeros would not do). Otherwise zeros with
  * the probe's dims (shapes the model ran), or with the model's dims and each symbolic dim set to 1.
  */
-import type { IoSpec, ReleaseManifest, TensorJson } from '@edgefleet/protocol';
-import { elementCount, isTypedTensorType } from '@edgefleet/device-core';
+import type { IoSpec, ReferenceProfile, ReleaseManifest, TensorJson } from '@edgefleet/protocol';
+import { elementCount, isTypedTensorType, PROBABILITIES_OUTPUT } from '@edgefleet/device-core';
+
+/**
+ * One column of an input's last dimension, for a model that names its features (every model the
+ * hub trains, and uploads with a reference dataset): without it a caller cannot tell which column
+ * of `numeric` is the temperature.
+ */
+export interface ColumnDescription {
+  index: number;
+  name: string;
+  kind: 'numeric' | 'categorical';
+  /** a categorical column's values seen in training (the model takes other strings too, as unseen) */
+  categories?: string[];
+}
 
 /** One input or output: fixed dims as numbers, symbolic ones by name, unnamed ones as null. */
 export interface TensorDescription {
   name: string;
   type: IoSpec['type'];
   dims: Array<number | string | null>;
+  /** inputs of a model that names its features: what each column of the last dimension is, by index */
+  columns?: ColumnDescription[];
+  /**
+   * outputs of a classifier: the class names by index (a class-index output's values, a score
+   * output's columns)
+   */
+  classes?: string[];
 }
 
 export interface ModelDescription {
@@ -46,8 +66,8 @@ export function describeModel(release: ReleaseManifest, probeInputs: Readonly<Re
     releaseCounter: release.releaseCounter,
     quantization: release.quantization,
     createdAt: release.createdAt,
-    inputs: release.io.inputs.map(describeTensor),
-    outputs: release.io.outputs.map(describeTensor),
+    inputs: release.io.inputs.map((spec) => withColumns(describeTensor(spec), release.reference)),
+    outputs: release.io.outputs.map((spec) => withClasses(describeTensor(spec), release.reference)),
     exampleRequest: example && { inputs: example.inputs },
     exampleSource: example?.source ?? null,
   };
@@ -59,6 +79,25 @@ const describeTensor = (spec: IoSpec): TensorDescription => ({
   // A 0 in a recorded shape is a dim the model leaves open, as the request check treats it.
   dims: spec.shape.map((dim) => (typeof dim === 'number' ? (dim > 0 ? dim : null) : dim === '' ? null : dim)),
 });
+
+function withColumns(tensor: TensorDescription, reference: ReferenceProfile | null): TensorDescription {
+  const own = (reference?.features ?? []).filter((feature) => feature.source.input === tensor.name).sort((a, b) => a.source.index - b.source.index);
+  if (own.length === 0) return tensor;
+  const columns = own.map((feature): ColumnDescription => ({
+    index: feature.source.index,
+    name: feature.name,
+    kind: feature.kind,
+    ...(feature.kind === 'categorical' ? { categories: feature.categories } : {}),
+  }));
+  return { ...tensor, columns };
+}
+
+/** The classes of the reference's class output of this name; `probabilities` scores the first one's (as the statistics read it). */
+function withClasses(tensor: TensorDescription, reference: ReferenceProfile | null): TensorDescription {
+  const classOutputs = (reference?.outputs ?? []).filter((output) => output.kind === 'class');
+  const named = classOutputs.find((output) => output.name === tensor.name) ?? (tensor.name === PROBABILITIES_OUTPUT ? classOutputs[0] : undefined);
+  return named === undefined ? tensor : { ...tensor, classes: named.classes };
+}
 
 function exampleRequest(specs: readonly IoSpec[], probe: Readonly<Record<string, TensorJson>> | null): { inputs: Record<string, TensorJson>; source: 'probe' | 'zeros' } | null {
   if (specs.some((spec) => !isTypedTensorType(spec.type))) return null;

@@ -1,16 +1,19 @@
 /**
  * The agent trusts a private CA for the hub's TLS when given one (EDGEFLEET_CA_FILE, `ca`): its
  * HTTP client (config, manifests, artifacts) and its MQTT link over mqtts:// reach servers whose
- * certificates that CA signed, and without it they refuse them, as before.
+ * certificates that CA signed, and without it they refuse them, saying the certificate is not
+ * trusted and what to do (E_TLS_UNTRUSTED), not that the hub is unreachable.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Aedes } from 'aedes';
 import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { createServer as createTlsServer, type Server as TlsServer } from 'node:tls';
+import { getFromHub } from '../../src/adapters/hub-client';
 import { hubHttp, plainFetch } from '../../src/adapters/hub-http';
 import { connectMqttLink, type MqttLink } from '../../src/adapters/mqtt-link';
 import { caCertificates } from '../../src/core/ca-bundle';
+import { AgentError } from '../../src/errors';
 import { SILENT_LOGGER } from '../support/agent-options';
 import { tempDir, type TempDir } from '../../../test/support/harness';
 import { createTestCa } from '../../../test/support/tls-certs';
@@ -64,7 +67,20 @@ describe('extra CAs for the hub', () => {
     expect(refusal).toMatch(/certificate/i);
   });
 
-  /** Resolves 'connected' on the first connect, or the first error's message. */
+  it('HTTPS: a certificate the agent does not trust is E_TLS_UNTRUSTED saying what to do, not a network failure', async () => {
+    const refused = await getFromHub(plainFetch, `${httpsUrl}/device/v1/config`, 'Basic x', AbortSignal.timeout(5_000)).then(
+      () => null,
+      (error: unknown) => error,
+    );
+    expect(refused).toBeInstanceOf(AgentError);
+    expect(refused).toMatchObject({ code: 'E_TLS_UNTRUSTED', transient: true });
+    expect((refused as AgentError).message).toMatch(/the hub's TLS certificate is not trusted \(unable to verify the first certificate, UNABLE_TO_VERIFY_LEAF_SIGNATURE\): .*EDGEFLEET_CA_FILE/);
+    // A hub that is not there stays a network failure.
+    const closed = await getFromHub(plainFetch, 'https://127.0.0.1:1/device/v1/config', 'Basic x', AbortSignal.timeout(5_000)).catch((error: unknown) => error);
+    expect(closed).toMatchObject({ code: 'E_DOWNLOAD_FAILED' });
+  });
+
+  /** Resolves 'connected' on the first connect, or the first error's message ('untrusted: ...' for a certificate). */
   function linkOutcome(ca: readonly string[] | null): { link: MqttLink; outcome: Promise<string> } {
     let settle: (value: string) => void = () => {};
     const outcome = new Promise<string>((resolve) => (settle = resolve));
@@ -81,6 +97,7 @@ describe('extra CAs for the hub', () => {
       onConnect: () => settle('connected'),
       onDisconnect: () => {},
       onRefused: (how) => settle(how),
+      onUntrusted: (message) => settle(`untrusted: ${message}`),
       onError: () => {},
     });
     return { link, outcome };
@@ -93,7 +110,7 @@ describe('extra CAs for the hub', () => {
     await trusted.link.close();
 
     const untrusted = linkOutcome(null);
-    expect(await untrusted.outcome).toMatch(/certificate/i);
+    expect(await untrusted.outcome).toMatch(/^untrusted: the broker mqtts:\/\/127\.0\.0\.1:\d+'s TLS certificate is not trusted \(.*UNABLE_TO_VERIFY_LEAF_SIGNATURE\): .*EDGEFLEET_CA_FILE/);
     expect(untrusted.link.connected()).toBe(false);
     await untrusted.link.close();
   });
