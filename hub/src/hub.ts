@@ -12,7 +12,7 @@ import { allDevicesTopic, parseDeviceTopic, type SigningKey } from '@edgefleet/p
 import { KeyedLock } from './core/keyed-lock';
 import { DEFAULT_ADMISSION_LIMITS, PublishAdmission } from './core/publish-admission';
 import { RejectionTracker } from './core/rejection-tracker';
-import { loadOrCreateAdminToken } from './adapters/admin-token';
+import { ignoredTokenFile, loadOrCreateAdminToken } from './adapters/admin-token';
 import { createArtifactStore } from './adapters/artifacts';
 import { readCodeVersion } from './adapters/code-version';
 import type { BrokerAdapter } from './adapters/broker/broker';
@@ -95,6 +95,8 @@ export async function startHub(options: HubOptions): Promise<Hub> {
     // Printed once, to the console rather than the log stream, and never again.
     process.stdout.write(`\nedgefleet: generated admin token (saved to ${adminToken.path}):\n  ${adminToken.token}\n\n`);
   }
+  const ignoredFile = options.adminToken !== undefined ? await ignoredTokenFile(dataDir, options.adminToken) : null;
+  if (ignoredFile) logger.warn('the admin token was given (EDGEFLEET_ADMIN_TOKEN): the admin-token file in the data dir holds another token, which this hub refuses (remove the file, or unset the variable to use it)', { file: ignoredFile });
 
   const cleanups: Array<() => Promise<void> | void> = [];
   // Idle sandbox children go with the hub (they would exit on their own a little later).
@@ -200,6 +202,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
       logger,
       now,
       adminToken: adminToken.token,
+      adminTokenSource: options.adminToken !== undefined ? 'given' : 'file',
       urls: { publicUrl: '', mqttUrl: '', wsUrl: '' },
       maxModelBytes: options.maxModelBytes ?? DEFAULTS.maxModelBytes,
       deploymentTtlS: options.deploymentTtlS ?? DEFAULTS.deploymentTtlS,

@@ -1,10 +1,12 @@
 /**
  * Errors that say what to do (issue 15 item 6), on a real hub: a refused admin request says where
- * the admin token lives (never the token, nor the server's paths); a failed device login over
- * HTTP or MQTT CONNECT is logged with the device id, the source address and the reason (unknown
- * device, wrong secret, decommissioned), at most once per device per minute with a count of the
- * lines held back, and never with the secret.
+ * this hub takes its admin token from (EDGEFLEET_ADMIN_TOKEN, or <data dir>/admin-token; never the
+ * token, nor the server's paths), and a start with the variable warns of a file it overrides; a
+ * failed device login over HTTP or MQTT CONNECT is logged with the device id, the source address
+ * and the reason (unknown device, wrong secret, decommissioned), at most once per device per
+ * minute with a count of the lines held back, and never with the secret.
  */
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Hub, Logger } from '../src/index';
 import { api, basicAuth, connectDevice, enrol, makeTempDir, testHub, type TempDir } from './support';
@@ -46,14 +48,45 @@ describe('errors that say what to do', () => {
       const reply = await api<{ error: { code: string; message: string } }>(hub, 'GET', '/api/v1/devices', { token });
       expect(reply.status).toBe(401);
       expect(reply.body.error.code).toBe('E_UNAUTHORIZED');
-      expect(reply.body.error.message).toContain('<data dir>/admin-token (mode 0600; EDGEFLEET_DATA_DIR, default ./data), unless it was set with EDGEFLEET_ADMIN_TOKEN');
+      // This hub was given its token (EDGEFLEET_ADMIN_TOKEN): that is where to look, not a file.
+      expect(reply.body.error.message).toContain('this hub was given its admin token at start (EDGEFLEET_ADMIN_TOKEN in its environment, or by the program that started it); <data dir>/admin-token is not read then');
       expect(reply.body.error.message).not.toContain(hub.adminToken);
       expect(reply.body.error.message).not.toContain(dir.path);
     }
     // The console's sign-in shows the same hint.
     const signIn = await fetch(`${hub.httpUrl}/api/v1/session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ token: 'wrong-token-wrong-token' }) });
     expect(signIn.status).toBe(401);
-    expect(((await signIn.json()) as { error: { message: string } }).error.message).toContain('<data dir>/admin-token');
+    expect(((await signIn.json()) as { error: { message: string } }).error.message).toContain('given its admin token at start (EDGEFLEET_ADMIN_TOKEN');
+  });
+
+  it('points at <data dir>/admin-token when the hub keeps its token there, and warns at start of a file the variable overrides', async () => {
+    const other = await makeTempDir();
+    const started: Line[] = [];
+    const keep = (level: Line['level']) => (msg: string, fields?: object) => void started.push({ level, msg, fields: { ...fields } });
+    const quiet: Logger = { info: keep('info'), warn: keep('warn'), error: keep('error') };
+    const tokenWarnings = (): Line[] => started.filter((l) => l.level === 'warn' && l.msg.includes('admin-token file'));
+    try {
+      // No adminToken: generated into the data dir, as `npm start` does.
+      const fromFile = await testHub(other.path, { adminToken: undefined, logger: quiet });
+      const reply = await api<{ error: { message: string } }>(fromFile, 'GET', '/api/v1/devices', { token: 'not-the-admin-token-at-all' });
+      await fromFile.close();
+      expect(reply.status).toBe(401);
+      expect(reply.body.error.message).toContain('the hub keeps its admin token in <data dir>/admin-token (mode 0600; EDGEFLEET_DATA_DIR, default ./data)');
+      expect(reply.body.error.message).not.toContain('EDGEFLEET_ADMIN_TOKEN');
+      expect(reply.body.error.message).not.toContain(other.path);
+      expect(tokenWarnings()).toEqual([]);
+
+      // Started again with the variable: the file's token is refused, and the log says so once.
+      const fromEnv = await testHub(other.path, { adminToken: 'an-admin-token-from-the-environment', logger: quiet });
+      expect((await api(fromEnv, 'GET', '/api/v1/devices', { token: fromFile.adminToken })).status).toBe(401);
+      await fromEnv.close();
+      expect(tokenWarnings()).toEqual([
+        { level: 'warn', msg: expect.stringContaining('the admin token was given (EDGEFLEET_ADMIN_TOKEN): the admin-token file in the data dir holds another token'), fields: { file: join(other.path, 'admin-token') } },
+      ]);
+      expect(JSON.stringify(started)).not.toContain(fromFile.adminToken);
+    } finally {
+      await other.remove();
+    }
   });
 
   it('logs a wrong secret over HTTP with the device, the address and the reason, never the secret', async () => {

@@ -4,7 +4,9 @@
  * as a bearer header), then: a device with its own client id and secret is allowed, a wrong
  * secret, a borrowed client id and a decommissioned device are denied, usernames that are not
  * devices are left to the broker (ignore); topics follow the device ACL; requests without the
- * token are 401, bad bodies 400 naming the field; and without the setting the hooks do not exist.
+ * token are 401, bad bodies 400 naming the field; a wrong secret is logged with the broker's
+ * peer address, a refusal of a throttled address is not logged as one; and without the setting
+ * the hooks do not exist.
  */
 import { describe, expect, it } from 'vitest';
 import type { Hub } from '../src/index';
@@ -56,6 +58,38 @@ describe('broker HTTP hooks', () => {
     const bad = await hook('authorize', { clientid: 'a', username: 'a', topic: 't', action: 'connect' });
     expect(bad.status).toBe(400);
     expect(bad.body.error?.message).toContain('action');
+  });
+});
+
+describe('broker HTTP hooks, failed logins in the log', () => {
+  let hub: Hub;
+  let clock = Date.parse('2026-11-22T08:00:00.000Z');
+  const lines: { msg: string; fields: Record<string, unknown> }[] = [];
+  const keep = (msg: string, fields?: object): void => void lines.push({ msg, fields: { ...fields } });
+  useTestHub(
+    (started) => {
+      hub = started.hub;
+    },
+    { brokerHookToken: TOKEN, now: () => new Date(clock), logger: { info: keep, warn: keep, error: keep } },
+  );
+  const authenticate = async (id: string, password: string, peerhost: string) =>
+    (await api<{ result: string }>(hub, 'POST', '/broker/v1/authenticate', { json: { clientid: id, username: id, password, peerhost }, token: TOKEN })).body.result;
+  const failures = (id: string) => lines.filter((l) => l.msg.startsWith('device auth failed') && l.fields['deviceId'] === id).map((l) => [l.fields['transport'], l.fields['source'], l.fields['reason']]);
+
+  it('logs a wrong secret with the address the broker saw, and not a refusal of a throttled address', async () => {
+    const secret = await enrol(hub, 'dev-h4');
+    // 21 wrong secrets: one line (a minute's worth), and the id refuses this address for a while.
+    for (let i = 0; i < 21; i++) expect(await authenticate('dev-h4', `wrong-${i}`, '10.0.0.7')).toBe('deny');
+    await expect.poll(() => failures('dev-h4')).toEqual([['broker-hook', '10.0.0.7', 'wrong secret']]);
+    // A minute on (the log's clock; the limit's is real time): the right secret, refused unchecked.
+    clock += 61_000;
+    expect(await authenticate('dev-h4', secret, '10.0.0.7')).toBe('deny');
+    // Another device's failure, looked up after it, is logged; the throttled refusal is not a "wrong secret".
+    await enrol(hub, 'dev-h5');
+    expect(await authenticate('dev-h5', 'wrong', '10.0.0.8')).toBe('deny');
+    await expect.poll(() => failures('dev-h5')).toEqual([['broker-hook', '10.0.0.8', 'wrong secret']]);
+    expect(failures('dev-h4')).toHaveLength(1);
+    expect(JSON.stringify(lines)).not.toContain(secret);
   });
 });
 

@@ -4,7 +4,8 @@
  * otherwise), the job's schedule that follows it, and on a real hub with a 60 s period and a
  * controlled clock, devices publishing drifted windows over MQTT: statistics are bucketed per
  * minute, only complete periods are evaluated, an alert opens once a drifted period has closed,
- * and persistence ("2 of the last 3") counts periods, as it counts hours by default.
+ * and persistence ("2 of the last 3") counts periods, as it counts hours by default; restarted
+ * with the hourly default, the minute buckets count as the hour they fall in.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MqttClient } from 'mqtt';
@@ -159,5 +160,24 @@ describe('a hub with a 60 s drift period', () => {
     expect(drift.body.windows).toBe(6);
     const stats = await api<{ windows: number; merged: { n: number } | null }>(hub, 'GET', `/api/v1/models/${MODEL}/versions/${VERSION}/stats?${range}`);
     expect(stats.body).toMatchObject({ windows: 6, merged: { n: 1800 } });
+  });
+
+  it('counts those minutes as one hour once the hub runs hourly again (EDGEFLEET_DRIFT_PERIOD_S unset)', async () => {
+    await hub.close();
+    clock = at(65, 0);
+    hub = await testHub(dir.path, { now: () => new Date(clock), driftSchedule: '0 0 1 1 *' });
+    const result = await evaluations();
+    expect(result).toMatchObject({ until: new Date(at(60, 0)).toISOString(), periodS: 3600 });
+    // Minute buckets of 09:00 and 09:01 are one hour of the three devices, not two overlapping
+    // "hours" (09:00-10:00 and 09:01-10:01) that would count the same windows twice.
+    const hourly = result.versions.find((v) => v.model === MODEL);
+    expect(hourly).toMatchObject({ latestHour: new Date(T0).toISOString(), severity: 'drift', alert: { action: 'update', status: 'open' } });
+    expect(hourly?.signals.map((s) => s.reasons)).toEqual([[expect.stringMatching(/^Page-Hinkley on the merged drift score per hour: /)]]);
+    const { body } = await api<{ alerts: { evidence: { hours: unknown[] } }[] }>(hub, 'GET', `/api/v1/alerts?status=open&model=${MODEL}`);
+    expect(body.alerts.map((a) => a.evidence.hours)).toEqual([[{ hour: new Date(T0).toISOString(), devices: 3, n: 1800, verdict: 'drift', drifting: ['x1'] }]]);
+    // The drift view lists them as that one hour too.
+    const range = `from=${encodeURIComponent(new Date(at(0, 0)).toISOString())}&to=${encodeURIComponent(new Date(at(60, 0)).toISOString())}`;
+    const drift = await api<{ windows: number; hours: { hour: string; devices: number; n: number }[] }>(hub, 'GET', `/api/v1/models/${MODEL}/versions/${VERSION}/drift?${range}`);
+    expect(drift.body.hours.map((h) => [h.hour, h.devices, h.n])).toEqual([[new Date(T0).toISOString(), 3, 1800]]);
   });
 });

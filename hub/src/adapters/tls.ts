@@ -7,8 +7,8 @@
 import { X509Certificate, createPrivateKey, type KeyObject } from 'node:crypto';
 import { unwatchFile, watchFile, type Stats } from 'node:fs';
 import { open } from 'node:fs/promises';
-import { isIP } from 'node:net';
-import { createSecureContext, type SecureContextOptions } from 'node:tls';
+import { Socket, isIP } from 'node:net';
+import { createSecureContext, type SecureContextOptions, type Server as TlsServer, type TLSSocket } from 'node:tls';
 import type { Logger } from './logger';
 
 /** PEM text: the certificate chain (the server's certificate first) and its private key. */
@@ -224,6 +224,23 @@ export function warnAboutCertificate(tls: CheckedTls, publicUrl: string, now: Da
     logger.warn("the TLS certificate does not name the public URL's host: devices will refuse it (set EDGEFLEET_PUBLIC_URL to a name the certificate holds)", { host: hostname, names: tls.summary.names });
   }
   if (new Date(tls.certificate.validTo).getTime() <= now.getTime()) logger.warn('the TLS certificate has expired: devices will refuse it', { validTo: tls.summary.validTo });
+}
+
+/**
+ * The peer of a TLS socket whose handshake failed, for `server`'s tlsClientError. A client that
+ * refuses the hub's certificate resets the connection, after which neither the TLS socket nor
+ * the TCP socket under it (Node keeps it as `_parent`) can ask for its peer: so each TCP
+ * connection's address is noted as it arrives.
+ */
+export function handshakePeers(server: TlsServer): (socket: TLSSocket) => string {
+  const addresses = new WeakMap<Socket, string>();
+  server.on('connection', (raw: Socket) => {
+    if (raw.remoteAddress) addresses.set(raw, raw.remoteAddress);
+  });
+  return (socket) => {
+    const parent: unknown = '_parent' in socket ? socket._parent : undefined;
+    return socket.remoteAddress ?? (parent instanceof Socket ? addresses.get(parent) : undefined) ?? 'unknown';
+  };
 }
 
 /** A PEM bundle of CA certificates (EDGEFLEET_BROKER_CA_FILE); `label` names the variable in errors. */

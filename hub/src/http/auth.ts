@@ -8,7 +8,7 @@ import { HubError } from '../core/errors';
 import { sourceKey } from '../core/auth-admission';
 import type { SignInAdmission } from '../core/sign-in-admission';
 import { safeEqual } from '../adapters/secrets';
-import { ADMIN_TOKEN_HINT } from '../adapters/admin-token';
+import { adminTokenHint } from '../adapters/admin-token';
 import { errorBody } from './errors';
 import { honoPath, type RouteSpec } from './openapi';
 import type { HubContext } from '../services/context';
@@ -44,7 +44,7 @@ export function parseBasicAuth(header: string | undefined): { user: string; pass
 }
 
 const unauthorized = (message: string): HubError => new HubError('E_UNAUTHORIZED', message);
-const ADMIN_REQUIRED = `a valid admin bearer token (or a console session) is required: ${ADMIN_TOKEN_HINT}; or a token made with POST /api/v1/admin-tokens`;
+const adminRequired = (ctx: Pick<HubContext, 'adminTokenSource'>): string => `a valid admin bearer token (or a console session) is required: ${adminTokenHint(ctx.adminTokenSource)}; or a token made with POST /api/v1/admin-tokens`;
 
 /** The peer's address, what failed attempts are counted against; absent without a socket (app.request() in tests). */
 export function remoteAddress(c: Context): string | undefined {
@@ -108,20 +108,20 @@ async function authenticateAdmin(c: Context, ctx: HubContext): Promise<AdminIden
   const admission = adminSignInAdmission(ctx);
   if (header === undefined) {
     const secret = getCookie(c, SESSION_COOKIE);
-    if (secret === undefined) throw unauthorized(ADMIN_REQUIRED);
+    if (secret === undefined) throw unauthorized(adminRequired(ctx));
     const session = await underSignInLimits(c, admission, ctx.now, 'admin sign-ins', async () => (await sessionOf(ctx, secret)) ?? null);
     if (session instanceof Response) return session;
-    if (!session) throw unauthorized(`this console session has ended (signed out, expired, or its token was rotated or revoked): sign in again. ${ADMIN_REQUIRED}`);
+    if (!session) throw unauthorized(`this console session has ended (signed out, expired, or its token was rotated or revoked): sign in again. ${adminRequired(ctx)}`);
     if (!SAFE_METHODS.has(c.req.method) && !safeEqual(c.req.header('x-csrf-token') ?? '', session.csrfToken)) {
       throw new HubError('E_FORBIDDEN', 'a state-changing request of a console session needs its CSRF token in X-CSRF-Token');
     }
     return session.identity;
   }
   const token = bearerToken(header);
-  if (token === null) throw unauthorized(ADMIN_REQUIRED);
+  if (token === null) throw unauthorized(adminRequired(ctx));
   const identity = await underSignInLimits(c, admission, ctx.now, 'admin sign-ins', () => identityOfToken(ctx, token));
   if (identity instanceof Response) return identity;
-  if (!identity) throw unauthorized(ADMIN_REQUIRED);
+  if (!identity) throw unauthorized(adminRequired(ctx));
   return identity;
 }
 
@@ -171,7 +171,7 @@ export const requireDevice =
     if (bearer !== null) {
       const identity = await underSignInLimits(c, adminSignInAdmission(ctx), ctx.now, 'admin sign-ins', () => identityOfToken(ctx, bearer));
       if (identity instanceof Response) return identity;
-      if (!identity || !allows(identity.scope, 'read')) throw unauthorized(ADMIN_REQUIRED);
+      if (!identity || !allows(identity.scope, 'read')) throw unauthorized(adminRequired(ctx));
       c.set('principal', { kind: 'admin', ...identity });
       return next();
     }

@@ -7,6 +7,7 @@ import type { BrokerProvisioner } from '../adapters/broker/provisioner';
 import type { Db } from '../adapters/db/open';
 import type { HubKeys } from './trust/trust-chain';
 import type { Logger } from '../adapters/logger';
+import type { AdminTokenSource } from '../adapters/admin-token';
 import type { Scheduler } from '../adapters/scheduler';
 import type { WebhookTarget } from '../adapters/webhook';
 import type { CredentialVerifier } from '../adapters/secrets';
@@ -49,6 +50,8 @@ export interface HubContext {
   logger: Logger;
   now: () => Date;
   adminToken: string;
+  /** where adminToken came from, for the 401's hint */
+  adminTokenSource: AdminTokenSource;
   /** filled in once the listeners know their ports */
   urls: HubUrls;
   maxModelBytes: number;

@@ -1923,7 +1923,7 @@ export interface paths {
         };
         put?: never;
         post?: never;
-        /** Delete a version: 409 E_IN_USE (details: devices, rollouts) while a device in service runs it as active, previous or shadow, or a rollout may still assign it or roll back to it. Its label is never reused; its file and probe blob go unless another version has the same bytes. Again: its tombstone (alreadyDeleted) */
+        /** Delete a version: 409 E_IN_USE (details: devices, rollouts, runs) while a device in service runs it as active, previous or shadow, a rollout may still assign it or roll back to it, or a training run queued or running prunes or distils it. Its label is never reused; its file and probe blob go unless another version has the same bytes. Again: its tombstone (alreadyDeleted) */
         delete: {
             parameters: {
                 query?: never;

@@ -19,6 +19,7 @@ import { devicePublishDecision, deviceSubscribeDecision, deviceWillDecision, typ
 import type { AuthOutcome } from '../../core/auth-admission';
 import type { Logger } from '../logger';
 import { KeyedLogLimiter } from '../../core/log-limiter';
+import { handshakePeers } from '../tls';
 import { connectRefusalOf, type BrokerAdapter, type BrokerMessage, type EmbeddedBrokerCounters } from './broker';
 import { withPacketSizeLimit } from './packet-size-guard';
 import { RetainedStore, useRetainedStore } from './retained-store';
@@ -308,9 +309,13 @@ export async function createEmbeddedBroker(options: BrokerOptions): Promise<Embe
     // Handshakes cost CPU before a connection is counted in `live`: the cap covers them too.
     tlsServer.maxConnections = maxConnections;
     tlsServer.on('drop', () => counters.connectionsRefused++);
-    // e.g. ERR_SSL_TLSV1_ALERT_UNKNOWN_CA: a device that does not trust the hub's CA.
+    // e.g. ERR_SSL_TLSV1_ALERT_UNKNOWN_CA: a device that does not trust the hub's CA, and retries
+    // for ever: a line per address a minute, with how many were held back.
+    const peerOf = handshakePeers(tlsServer);
     tlsServer.on('tlsClientError', (error: Error & { code?: string }, socket) => {
-      logger.info('mqtt tls handshake failed', { source: socket.remoteAddress, reason: error.code ?? error.message });
+      const source = peerOf(socket);
+      const decision = protocolLog.admit(`tls:${source}`, Date.now());
+      if (decision.log) logger.info('mqtt tls handshake failed', { source, reason: error.code ?? error.message, ...(decision.suppressed > 0 ? { suppressed: decision.suppressed } : {}) });
     });
   }
   const tcp: NetServer = tlsServer ?? createServer((socket) => handleConnection(socket));

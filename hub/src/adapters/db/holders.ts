@@ -3,7 +3,8 @@
  * or PostgreSQL (db.ts), and the lock that keeps a content-addressed file from being removed
  * while another replica registers a version (or a dataset) on the same bytes.
  */
-import { sql } from 'drizzle-orm';
+import { inArray, sql } from 'drizzle-orm';
+import { derivedRunSource, versionKey } from '../../core/lifecycle/content-refs';
 import { HOLDERS_SHOWN, type DeviceHolders } from '../../core/lifecycle/refusals';
 import type { Db } from './db';
 import { assignments, devices, rolloutMembers, rollouts, trainingRuns } from './schema';
@@ -47,6 +48,18 @@ export async function runsUsingDataset(db: Db, datasetId: string): Promise<strin
   const t = trainingRuns;
   const rows = await db.rows<{ id: string }>(sql`SELECT ${t.id} AS id FROM ${t} WHERE ${t.datasetId} = ${datasetId} AND ${t.status} IN ('queued', 'running') ORDER BY ${t.createdAt}, ${t.id}`);
   return rows.map((row) => row.id);
+}
+
+/**
+ * Training runs queued or running that read `model@version`'s model file: a pruned run's parent or
+ * a distilled run's teacher (named in the run's stored spec). Few runs wait at once: their specs
+ * are read and matched here rather than by a JSON query each engine spells differently.
+ */
+export async function runsDerivingFrom(db: Db, model: string, version: string): Promise<string[]> {
+  const t = trainingRuns;
+  const rows = await db.select({ id: t.id, request: t.request }).from(t).where(inArray(t.status, ['queued', 'running'])).orderBy(t.createdAt, t.id);
+  const key = versionKey({ model, version });
+  return rows.filter((row) => derivedRunSource(row.request) === key).map((row) => row.id);
 }
 
 /** Advisory-lock class of content-addressed files (PostgreSQL's two-key lock space, apart from the migration lock's). */

@@ -26,3 +26,21 @@ export function contentRefsOf(manifest: Pick<ReleaseManifest, 'lineage' | 'probe
 
 /** `model@version`, as lineage parents and refusals name versions. */
 export const versionKey = (v: { model: string; version: string }): string => `${v.model}@${v.version}`;
+
+/** `model@version` -> its parts (neither a model name nor a version label holds "@"). */
+export function splitVersionKey(key: string): { model: string; version: string } {
+  const at = key.lastIndexOf('@');
+  return { model: key.slice(0, at), version: key.slice(at + 1) };
+}
+
+/**
+ * The version (`model@version`) a derived training run reads, from the run's stored spec: a pruned
+ * run's parent or a distilled run's teacher; null for any other run.
+ */
+export function derivedRunSource(spec: unknown): string | null {
+  if (typeof spec !== 'object' || spec === null || !('derive' in spec)) return null;
+  const derive: unknown = spec.derive;
+  if (typeof derive !== 'object' || derive === null || !('kind' in derive)) return null;
+  const source = derive.kind === 'prune' && 'parent' in derive ? derive.parent : derive.kind === 'distill' && 'teacher' in derive ? derive.teacher : null;
+  return typeof source === 'string' ? source : null;
+}

@@ -42,16 +42,21 @@ export function requirePresent<T extends Lifecycle>(row: T | undefined, what: st
 
 const listed = (items: readonly string[], total: number): string => `${items.join(', ')}${total > items.length ? ` and ${total - items.length} more` : ''}`;
 
-/** The refusal to delete a version that devices or rollouts still need, or null when nothing does. */
-export function versionInUse(key: string, devices: DeviceHolders, rollouts: readonly string[]): HubError | null {
-  if (devices.count === 0 && rollouts.length === 0) return null;
+/**
+ * The refusal to delete a version that devices, rollouts or training runs still need (`runs`:
+ * queued or running runs that read its file, as a pruned run's parent or a distilled run's
+ * teacher), or null when nothing does.
+ */
+export function versionInUse(key: string, devices: DeviceHolders, rollouts: readonly string[], runs: readonly string[]): HubError | null {
+  if (devices.count === 0 && rollouts.length === 0 && runs.length === 0) return null;
   const reasons: string[] = [];
   if (devices.count > 0) {
     reasons.push(`${devices.count} device(s) in service run it (${listed(devices.shown.map((d) => `${d.id} as ${d.as}`), devices.count)}): assign them another version, twice where it is their previous (rollback) release`);
   }
   if (rollouts.length > 0) reasons.push(`rollout(s) ${listed(rollouts.slice(0, HOLDERS_SHOWN), rollouts.length)} may still assign it or roll back to it: let them finish, roll them back, or supersede them`);
+  if (runs.length > 0) reasons.push(`training run(s) ${listed(runs.slice(0, HOLDERS_SHOWN), runs.length)} are queued or running on its model file (pruning or distilling it): cancel them or let them finish`);
   return new HubError('E_IN_USE', `${key} is in use, not deleted: ${reasons.join('; ')}`, {
-    details: { devices: devices.shown, deviceCount: devices.count, rollouts: rollouts.slice(0, HOLDERS_SHOWN), rolloutCount: rollouts.length },
+    details: { devices: devices.shown, deviceCount: devices.count, rollouts: rollouts.slice(0, HOLDERS_SHOWN), rolloutCount: rollouts.length, runs: runs.slice(0, HOLDERS_SHOWN), runCount: runs.length },
   });
 }
 

@@ -58,9 +58,16 @@ export function registerBrokerHooks(app: Hono<AppEnv>, ctx: HubContext, token: s
     const request = parseInput(authenticateHookBody, await readJsonBody(c));
     const standing = await standingOf(ctx, request.username);
     const step = authenticationStep(request, standing);
-    let result: HookResult = step === 'check' ? 'deny' : step;
-    if (step === 'check') result = (await ctx.credentials.verify(request.username, request.password, request.peerhost ?? 'broker')).kind === 'ok' ? 'allow' : 'deny';
-    if (result === 'deny') recordAuthFailure(ctx, { transport: 'broker-hook', deviceId: request.username, source: request.peerhost ?? 'broker', ...(step === 'deny' ? { reason: standing === 'decommissioned' ? 'decommissioned' : 'malformed credentials' } : {}) });
+    const source = request.peerhost ?? 'broker';
+    if (step !== 'check') {
+      if (step === 'deny') recordAuthFailure(ctx, { transport: 'broker-hook', deviceId: request.username, source, reason: standing === 'decommissioned' ? 'decommissioned' : 'malformed credentials' });
+      return c.json({ result: step });
+    }
+    const outcome = await ctx.credentials.verify(request.username, request.password, source);
+    // Throttled or busy: refused before the secret was looked at, so not a failed login to log
+    // (as over MQTT and HTTP): the credential check logs the address or id reaching its limit.
+    if (outcome.kind === 'invalid') recordAuthFailure(ctx, { transport: 'broker-hook', deviceId: request.username, source });
+    const result: HookResult = outcome.kind === 'ok' ? 'allow' : 'deny';
     return c.json({ result });
   });
   app.post('/broker/v1/authorize', async (c) => {

@@ -125,7 +125,7 @@ export const modelSpecs: RouteSpec[] = [
     method: 'delete',
     path: '/api/v1/models/{model}/versions/{version}',
     summary:
-      'Delete a version: 409 E_IN_USE (details: devices, rollouts) while a device in service runs it as active, previous or shadow, or a rollout may still assign it or roll back to it. Its label is never reused; its file and probe blob go unless another version has the same bytes. Again: its tombstone (alreadyDeleted)',
+      'Delete a version: 409 E_IN_USE (details: devices, rollouts, runs) while a device in service runs it as active, previous or shadow, a rollout may still assign it or roll back to it, or a training run queued or running prunes or distils it. Its label is never reused; its file and probe blob go unless another version has the same bytes. Again: its tombstone (alreadyDeleted)',
     auth: 'admin',
     scope: 'operator',
     params: versionParams,

@@ -11,7 +11,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { deleteAdminSession, insertAdminSession, insertSignInLink, pruneAdminSessions, pruneSignInLinks } from '../../adapters/db/admin-sessions';
 import { liveAdminToken, liveSessionWithToken, takeSignInLink } from '../../adapters/db/admin-tokens';
-import { ADMIN_TOKEN_HINT } from '../../adapters/admin-token';
+import { adminTokenHint } from '../../adapters/admin-token';
 import { HubError } from '../../core/errors';
 import { identityOfRow, identityOfToken, type AdminIdentity } from '../admin-tokens/admin-tokens';
 import type { HubContext } from '../context';
@@ -19,7 +19,7 @@ import type { HubContext } from '../context';
 /** How long a console session lasts from sign-in (at most: its token may expire first). */
 export const ADMIN_SESSION_TTL_MS = 8 * 60 * 60_000;
 
-type SessionDeps = Pick<HubContext, 'db' | 'now' | 'adminToken' | 'logger'>;
+type SessionDeps = Pick<HubContext, 'db' | 'now' | 'adminToken' | 'adminTokenSource' | 'logger'>;
 
 export interface StartedSession {
   /** the cookie's value: shown to the browser once, never stored */
@@ -50,7 +50,7 @@ function endOf(now: Date, fromNowMs: number, identity: AdminIdentity): string {
  */
 export async function signIn(deps: SessionDeps, token: string): Promise<StartedSession> {
   const identity = await identityOfToken(deps, token);
-  if (!identity) throw new HubError('E_UNAUTHORIZED', `wrong admin token: ${ADMIN_TOKEN_HINT}; or a token made with POST /api/v1/admin-tokens`);
+  if (!identity) throw new HubError('E_UNAUTHORIZED', `wrong admin token: ${adminTokenHint(deps.adminTokenSource)}; or a token made with POST /api/v1/admin-tokens`);
   return startSession(deps, identity);
 }
 

@@ -17,7 +17,7 @@ import { listStatsBuckets, statsHourSignatures } from '../../adapters/db/stats';
 import { alertTransition, type AlertTransition, type OpenAlertState } from '../../core/alert-lifecycle';
 import { evaluateHistory, type HistoryReport, type HourWindows } from '../../core/drift/evaluate-history';
 import { DEFAULT_PERSISTENCE, windowRefusal, type Verdict } from '../../core/drift';
-import { DEFAULT_DRIFT_PERIOD_S, driftScheduleFor, floorToPeriod } from '../../core/drift/period';
+import { DEFAULT_DRIFT_PERIOD_S, driftScheduleFor, floorToPeriod, periodStart } from '../../core/drift/period';
 import type { HubContext } from '../context';
 import { kickDelivery, queueNotification } from './notifications';
 import { referenceOf } from '../statistics/stats-view';
@@ -64,23 +64,50 @@ const mergedHourCache = new WeakMap<DriftDeps, Map<string, { signature: string; 
 
 const storedWindow = (row: { merged: unknown }): StatsWindow => parseWith(statsWindowSchema, row.merged, 'stored stats bucket');
 
+/**
+ * The buckets' signatures per period. Buckets written while the hub ran with another period
+ * (EDGEFLEET_DRIFT_PERIOD_S changed since; they are keyed by their own period's start) fold into
+ * the period holding their start, so the minute buckets of a demo are one hour of an hourly hub's
+ * history, not sixty overlapping hours.
+ */
+function periodSignatures(rows: readonly { hour: string; buckets: number; updatedAt: string | null }[], periodS: number): { hour: string; signature: string }[] {
+  const periods = new Map<string, { buckets: number; updatedAt: string }>();
+  for (const row of rows) {
+    const hour = periodStart(row.hour, periodS);
+    const seen = periods.get(hour) ?? { buckets: 0, updatedAt: '' };
+    const updatedAt = row.updatedAt ?? '';
+    periods.set(hour, { buckets: seen.buckets + Number(row.buckets), updatedAt: updatedAt > seen.updatedAt ? updatedAt : seen.updatedAt });
+  }
+  return [...periods.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([hour, { buckets, updatedAt }]) => ({ hour, signature: `${buckets}:${updatedAt}` }));
+}
+
+/** One window per device: a device's buckets of one period are several only when they were written under a shorter period. */
+function perDevice(rows: readonly { deviceId: string; merged: unknown }[], reference: ReferenceProfile): StatsWindow[] {
+  const byDevice = new Map<string, StatsWindow[]>();
+  for (const row of rows) {
+    const window = storedWindow(row);
+    if (windowRefusal(reference, window) !== null) continue;
+    const windows = byDevice.get(row.deviceId);
+    if (windows) windows.push(window);
+    else byDevice.set(row.deviceId, [window]);
+  }
+  return [...byDevice.values()].map((windows) => sumStatsWindows(windows));
+}
+
 /** Every recent hour's device windows and every older hour's merged window; buckets that no longer fit the reference, or whose numbers cannot be tested, are skipped. */
-async function hourlyWindows(ctx: DriftDeps, model: string, version: string, reference: ReferenceProfile, fromHour: string, until: string, recentFrom: string, periodMs: number): Promise<HourWindows[]> {
+async function hourlyWindows(ctx: DriftDeps, model: string, version: string, reference: ReferenceProfile, fromHour: string, until: string, recentFrom: string, periodS: number): Promise<HourWindows[]> {
   const cache = mergedHourCache.get(ctx) ?? new Map<string, { signature: string; merged: StatsWindow | null }>();
   mergedHourCache.set(ctx, cache);
   const hours: HourWindows[] = [];
-  for (const { hour, buckets, updatedAt } of await statsHourSignatures(ctx.db, model, version, fromHour, until)) {
+  for (const { hour, signature } of periodSignatures(await statsHourSignatures(ctx.db, model, version, fromHour, until), periodS)) {
     const key = `${model}\u0000${version}\u0000${hour}`;
-    const signature = `${buckets}:${updatedAt ?? ''}`;
     const cached = cache.get(key);
     if (hour < recentFrom && cached?.signature === signature) {
       if (cached.merged) hours.push({ hour, windows: [cached.merged] });
       continue;
     }
-    const next = new Date(Date.parse(hour) + periodMs).toISOString();
-    const windows = (await listStatsBuckets(ctx.db, { model, version, fromHour: hour, to: next }))
-      .map(storedWindow)
-      .filter((w) => windowRefusal(reference, w) === null);
+    const next = new Date(Date.parse(hour) + periodS * 1000).toISOString();
+    const windows = perDevice(await listStatsBuckets(ctx.db, { model, version, fromHour: hour, to: next }), reference);
     const merged = windows.length > 0 ? sumStatsWindows(windows) : null;
     cache.set(key, { signature, merged });
     if (windows.length > 0) hours.push({ hour, windows: hour < recentFrom && merged ? [merged] : windows });
@@ -148,7 +175,7 @@ export async function runDriftEvaluation(ctx: DriftDeps, at: Date = ctx.now()): 
       continue;
     }
     const recentFrom = new Date(untilMs - DEFAULT_PERSISTENCE.m * periodMs).toISOString();
-    const report = evaluateHistory(reference, await hourlyWindows(ctx, model, version, reference, fromHour, until, recentFrom, periodMs), { recentFrom, periodS });
+    const report = evaluateHistory(reference, await hourlyWindows(ctx, model, version, reference, fromHour, until, recentFrom, periodS), { recentFrom, periodS });
     const alert = await applyFinding(ctx, model, version, report, at);
     versions.push({ model, version, latestHour: report.latestHour, verdict: report.verdict, severity: report.severity, signals: report.signals, alert });
   }

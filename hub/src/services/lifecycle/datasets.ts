@@ -17,6 +17,7 @@ import { datasetInUse, requirePresent, requireUsable, samplesInUse } from '../..
 import { writeAudit } from '../../adapters/db/audit';
 import { getDataset, lockDataset, markDatasetDeleted, setDatasetArchived, type DatasetRow } from '../../adapters/db/datasets';
 import { runsUsingDataset } from '../../adapters/db/holders';
+import type { Db } from '../../adapters/db/db';
 import type { HubContext } from '../context';
 import { removeDatasetFile, removeSampleFile, versionsNaming, type FileOutcome } from './content-removal';
 import { versionsNeedingDataset } from './versions';
@@ -39,6 +40,13 @@ const viewOf = (row: DatasetRow): DatasetLifecycleView => ({ id: row.id, name: r
 
 /** The dataset for new use (a training run, a model's reference): 404 unknown or deleted, 409 E_ARCHIVED archived. */
 export const usableDatasetRow = (row: DatasetRow | undefined, id: string): DatasetRow => requireUsable(row, what(id), `/api/v1/datasets/${id}/unarchive`);
+
+/** Inside a transaction that makes new use of a dataset (queues a run on it): 404 once it is deleted, its row locked until the transaction ends. */
+export async function refuseDeletedDataset(tx: Db, id: string): Promise<void> {
+  await lockDataset(tx, id);
+  const row = await getDataset(tx, id);
+  if (row?.deletedAt) throw new HubError('E_NOT_FOUND', `${what(id)} not found: it was deleted at ${row.deletedAt}`, { details: { deletedAt: row.deletedAt } });
+}
 
 async function setArchived(ctx: Pick<HubContext, 'db' | 'now'>, id: string, archived: boolean, actor: string): Promise<DatasetLifecycleView> {
   const now = ctx.now();

@@ -6,8 +6,8 @@
  * rollouts under way go on: archiving is not a rollback. Allowed whatever uses the version.
  *
  * Deleted: refused (409 E_IN_USE, naming what holds it) while a device in service has it as its
- * active, previous (rollback) or shadow release, or a rollout may still assign it or roll back to
- * it. Otherwise the row becomes a tombstone (its label and release counter are never reused;
+ * active, previous (rollback) or shadow release, a rollout may still assign it or roll back to
+ * it, or a training run queued or running reads its file (pruning or distilling it). Otherwise the row becomes a tombstone (its label and release counter are never reused;
  * audit, lineage parents and statistics keep naming it) and, after that commits, its model file
  * and probe blob are removed unless a version not deleted still needs the same bytes
  * (content-removal.ts). A deleted version is 404 on every read and new use. Deleting it again
@@ -22,7 +22,7 @@ import { requirePresent, requireUsable, versionInUse } from '../../core/lifecycl
 import { decodeStoredManifest } from '../../core/release-manifest';
 import { writeAudit } from '../../adapters/db/audit';
 import type { Db } from '../../adapters/db/db';
-import { devicesHolding, rolloutsHolding } from '../../adapters/db/holders';
+import { devicesHolding, rolloutsHolding, runsDerivingFrom } from '../../adapters/db/holders';
 import { deletedVersionsShared, getVersion, liveVersionsWithSha, lockExistingModel, lockVersion, markVersionDeleted, setVersionArchived, type ModelVersionRow } from '../../adapters/db/models';
 import type { HubContext } from '../context';
 import { removeModelFile, removeProbeBlob, versionsNaming, type FileOutcome } from './content-removal';
@@ -113,7 +113,7 @@ export async function deleteVersion(ctx: DeleteVersionDeps, model: string, versi
     const found = await getVersion(tx, model, version);
     if (!found) throw notFound(what(model, version));
     if (found.deletedAt !== null) return { row: found, alreadyDeleted: true };
-    const refusal = versionInUse(`${model}@${version}`, await devicesHolding(tx, model, version), await rolloutsHolding(tx, model, version));
+    const refusal = versionInUse(`${model}@${version}`, await devicesHolding(tx, model, version), await rolloutsHolding(tx, model, version), await runsDerivingFrom(tx, model, version));
     if (refusal) throw refusal;
     const deletedAt = now.toISOString();
     await markVersionDeleted(tx, model, version, deletedAt);

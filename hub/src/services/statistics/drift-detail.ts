@@ -8,6 +8,7 @@
 import { sumStatsWindows, type ReferenceFeature, type ReferenceProfile, type StatsWindow } from '@edgefleet/protocol';
 import type { StatsBucketRow } from '../../adapters/db/stats';
 import { evaluateDrift, windowRefusal, type Verdict } from '../../core/drift';
+import { periodStart } from '../../core/drift/period';
 import type { HubContext } from '../context';
 import { bucketsInRange, judgeMerged, mergeBuckets, referenceOfVersion, sumBuckets, type DriftView, type StatsQuery } from './stats-view';
 
@@ -45,13 +46,19 @@ function distributionOf(feature: ReferenceFeature, observed: StatsWindow['featur
   return { name: feature.name, kind: 'categorical', bins, reference: [...feature.counts, feature.unseen, feature.missing], current };
 }
 
-/** Hour by hour: each hour's buckets summed and tested alone, so the console can show when a scope started drifting. */
-function hourlyVerdicts(ctx: Pick<HubContext, 'logger'>, reference: ReferenceProfile, rows: readonly StatsBucketRow[]): { hours: HourVerdict[]; merged: StatsWindow[] } {
+/**
+ * Period by period (hours unless EDGEFLEET_DRIFT_PERIOD_S is shorter): each period's buckets
+ * summed and tested alone, so the console can show when a scope started drifting. Buckets of a
+ * shorter period the hub ran with before count in the period holding them, as the drift job
+ * counts them.
+ */
+function hourlyVerdicts(ctx: Pick<HubContext, 'logger'> & Partial<Pick<HubContext, 'driftPeriodS'>>, reference: ReferenceProfile, rows: readonly StatsBucketRow[]): { hours: HourVerdict[]; merged: StatsWindow[] } {
   const byHour = new Map<string, StatsBucketRow[]>();
   for (const row of rows) {
-    const hour = byHour.get(row.hour);
+    const start = periodStart(row.hour, ctx.driftPeriodS);
+    const hour = byHour.get(start);
     if (hour) hour.push(row);
-    else byHour.set(row.hour, [row]);
+    else byHour.set(start, [row]);
   }
   const hours: HourVerdict[] = [];
   const merged: StatsWindow[] = [];
@@ -71,7 +78,7 @@ function hourlyVerdicts(ctx: Pick<HubContext, 'logger'>, reference: ReferencePro
 }
 
 /** The drift verdict of the range, and what the console draws beside it, from one read of the version and of the range's buckets. */
-export async function driftDetail(ctx: Pick<HubContext, 'db' | 'now' | 'logger'>, query: StatsQuery): Promise<DriftView & { distributions: Distribution[]; hours: HourVerdict[] }> {
+export async function driftDetail(ctx: Pick<HubContext, 'db' | 'now' | 'logger'> & Partial<Pick<HubContext, 'driftPeriodS'>>, query: StatsQuery): Promise<DriftView & { distributions: Distribution[]; hours: HourVerdict[] }> {
   const reference = await referenceOfVersion(ctx.db, query);
   const buckets = await bucketsInRange(ctx, query);
   const view = judgeMerged(reference, mergeBuckets(ctx.logger, query, buckets));

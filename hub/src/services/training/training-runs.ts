@@ -10,6 +10,9 @@ import { writeAudit } from '../../adapters/db/audit';
 import { getDataset } from '../../adapters/db/datasets';
 import { cancelActiveRun, getRun, insertRun, listLogs, listRuns, listTrials, type TrainingLogRow, type TrainingRunRow, type TrainingTrialRow } from '../../adapters/db/training-runs';
 import type { HubContext } from '../context';
+import { derivedRunSource, splitVersionKey } from '../../core/lifecycle/content-refs';
+import { refuseDeletedDataset } from '../lifecycle/datasets';
+import { refuseDeletedTargets } from '../lifecycle/versions';
 import { beats } from './training-metrics';
 import { runLog } from './training-log';
 import { resolveTrainingRequest, type TrainingRequest } from './training-request';
@@ -142,6 +145,12 @@ export async function queueRun(ctx: Pick<HubContext, 'db' | 'now' | 'codeVersion
   const id = randomUUID();
   const now = ctx.now();
   await ctx.db.transaction(async (tx) => {
+    // The request was checked before this transaction: a deletion committed since (on any replica)
+    // refuses the run here, rather than a worker failing on a missing file. Deletions take these
+    // rows' locks too, and refuse while a queued run needs what they would delete.
+    await refuseDeletedDataset(tx, spec.dataset);
+    const source = derivedRunSource(spec);
+    if (source !== null) await refuseDeletedTargets(tx, [splitVersionKey(source)]);
     await insertRun(tx, { id, status: 'queued', stage: 'queued', request: spec, datasetId: spec.dataset, model: spec.model, codeVersion: ctx.codeVersion, createdAt: now.toISOString(), trigger: trigger ?? null });
     await writeAudit(tx, { at: now, actor, action: 'training.run.created', subject: `training-run:${id}`, details: { dataset: spec.dataset, task: spec.task, target: spec.target, trainer: spec.trainer, model: spec.model, ...(trigger ? { trigger } : {}), ...(spec.derive ? { derive: spec.derive } : {}) } });
   });

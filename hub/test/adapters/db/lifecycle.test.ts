@@ -6,7 +6,9 @@
  *    good, but their tombstone rows keep the label, the release counter and what names them;
  *  - the same CSV stored again revives a deleted dataset's row;
  *  - what holds a version (devices in service as active, previous or shadow; rollouts that may
- *    still assign it or roll back to it) and a dataset (runs queued or running) is found;
+ *    still assign it or roll back to it; runs queued or running that prune or distil it) and a
+ *    dataset (runs queued or running) is found; a deletion is refused while they hold it, and no
+ *    run is queued on a deleted version or dataset;
  *  - an assignment holding a version shared makes its deletion wait (PostgreSQL), and a file's
  *    lock makes a second holder wait;
  *  - the manifest cache stops finding a deleted version;
@@ -14,6 +16,7 @@
  *    deleted meanwhile, or its label is a deleted version's.
  */
 import { createHash } from 'node:crypto';
+import { sql } from 'drizzle-orm';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -26,7 +29,7 @@ import { upsertAssignment } from '../../../src/adapters/db/assignments';
 import type { Db } from '../../../src/adapters/db/db';
 import { getDataset, insertDataset, listDatasets, markDatasetDeleted, setDatasetArchived } from '../../../src/adapters/db/datasets';
 import { insertDevice } from '../../../src/adapters/db/devices';
-import { devicesHolding, lockContent, rolloutsHolding, runsUsingDataset } from '../../../src/adapters/db/holders';
+import { devicesHolding, lockContent, rolloutsHolding, runsDerivingFrom, runsUsingDataset } from '../../../src/adapters/db/holders';
 import {
   countVersions,
   deletedVersionsShared,
@@ -48,6 +51,10 @@ import { TrustChain, type HubKeys } from '../../../src/services/trust/trust-chai
 import type { Logger } from '../../../src/adapters/logger';
 import { registerVersion, type NewVersion, type RegisterDeps } from '../../../src/services/models/register-version';
 import { releaseManifests } from '../../../src/services/models/release-manifests';
+import { deleteVersion } from '../../../src/services/lifecycle/versions';
+import { queueRun } from '../../../src/services/training/training-runs';
+import type { TrainingRunner } from '../../../src/services/training/training-runner';
+import { trainingSpecSchema, type TrainingSpec } from '../../../src/services/training/training-types';
 import { ENGINES, gate, useBothDatabases, waitUntilBlockedOnLock } from './both-databases';
 
 const NOW = new Date('2026-05-01T12:00:00.000Z');
@@ -288,6 +295,42 @@ describe.each(ENGINES)('the lifecycle of versions and datasets on %s', (engine) 
     cached.forget(model, 'v1');
     expect(await cached.get(model, 'v1')).toBeUndefined();
     expect(await cached.bytesOf(manifestHash)).toBeNull();
+  });
+
+  it('refuses to delete a version a queued or running run prunes or distils, and queues no run on a deleted version or dataset', async () => {
+    const model = name('derive');
+    for (const version of ['v1', 'v2']) await storeVersion(db(), model, version, Number(version.slice(1)), hash(`${model}-${version}`));
+    const datasetId = hash(`${model}-dataset`);
+    await insertDataset(db(), dataset(datasetId));
+    // No runner claims anything here: a queued run stays queued.
+    const idle: TrainingRunner = { replicaId: 'idle', start: async () => undefined, wake: async () => undefined, cancel: async () => false, close: async () => undefined };
+    const deps = { ...replica(db()), releases: releaseManifests(db()), codeVersion: 'test', training: idle };
+    const gateLimits = { maxAccuracyLossPp: 1, maxMetricLossPp: 1, minAgreement: 0.9 };
+    const spec = (derive: unknown): TrainingSpec =>
+      trainingSpecSchema.parse({ dataset: datasetId, target: 'a', task: 'classification', trainer: 'mlp', params: {}, search: null, features: ['a'], split: { train: 0.7, validation: 0.15, test: 0.15 }, balance: 'none', seed: 1, model, version: null, register: true, metric: 'accuracy', derive });
+    const prune = (version: string) => spec({ kind: 'prune', parent: `${model}@${version}`, parentSha256: hash(`${model}-${version}`), method: 'magnitude', sparsity: 0.8, fineTuneEpochs: 1, gate: gateLimits });
+    const distill = (version: string) => spec({ kind: 'distill', teacher: `${model}@${version}`, teacherSha256: hash(`${model}-${version}`), teacherOutput: null, teacherClasses: null, temperature: 4, hardWeight: 0.3, gate: gateLimits });
+    const outcome = (work: Promise<unknown>): Promise<unknown> => work.then(() => null, (error: unknown) => error);
+    const setStatus = (id: string, status: string) => db().execute(sql`UPDATE training_runs SET status = ${status} WHERE id = ${id}`);
+
+    const { id: pruning } = await queueRun(deps, prune('v1'), 'admin');
+    const { id: distilling } = await queueRun(deps, distill('v2'), 'admin');
+    await setStatus(distilling, 'running');
+    expect(await runsDerivingFrom(db(), model, 'v1')).toEqual([pruning]);
+    expect(await outcome(deleteVersion(deps, model, 'v1', 'admin'))).toMatchObject({ code: 'E_IN_USE', message: expect.stringContaining(`training run(s) ${pruning} are queued or running`), details: { runs: [pruning], runCount: 1, deviceCount: 0, rollouts: [] } });
+    expect(await outcome(deleteVersion(deps, model, 'v2', 'admin'))).toMatchObject({ code: 'E_IN_USE', details: { runs: [distilling] } });
+    expect((await getVersion(db(), model, 'v1'))?.deletedAt).toBeNull();
+
+    // Finished runs hold nothing: the versions go, and no run is queued on them or on a deleted dataset.
+    await setStatus(pruning, 'succeeded');
+    await setStatus(distilling, 'failed');
+    expect(await runsDerivingFrom(db(), model, 'v1')).toEqual([]);
+    for (const version of ['v1', 'v2']) expect(await deleteVersion(deps, model, version, 'admin')).toMatchObject({ version, alreadyDeleted: false });
+    expect(await outcome(queueRun(deps, prune('v1'), 'admin'))).toMatchObject({ code: 'E_NOT_FOUND', message: expect.stringContaining(`${model}@v1 not found: it was deleted`) });
+    expect(await outcome(queueRun(deps, distill('v2'), 'admin'))).toMatchObject({ code: 'E_NOT_FOUND' });
+    await markDatasetDeleted(db(), datasetId, LATER);
+    expect(await outcome(queueRun(deps, spec(null), 'admin'))).toMatchObject({ code: 'E_NOT_FOUND', message: expect.stringContaining(`dataset ${datasetId} not found: it was deleted at ${LATER}`) });
+    expect(await runsUsingDataset(db(), datasetId)).toEqual([]);
   });
 
   it("refuses a registration whose model file or lineage dataset a deletion removed meanwhile, or whose label is a deleted version's", async () => {
