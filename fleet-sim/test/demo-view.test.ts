@@ -74,7 +74,7 @@ const rollout: RolloutView = {
     failed: ['input-drift', 'prediction-drift'],
     inconclusive: ['latency-p95'],
   },
-  warnings: [{ step: 6, message: 'ring step 6 (the fleet, 100%) takes no device: its 30 devices already joined at earlier steps: the step adds none' }],
+  warnings: [{ step: 6, message: 'ring step 7 (the fleet, 100%) takes no device: its 30 devices already joined at earlier steps: the step adds none' }],
 };
 
 const snapshot: Snapshot = {

@@ -74,8 +74,8 @@ describe('rollout plans that take no device', () => {
     const check = await validate(plan);
     expect(check.status, JSON.stringify(check.body)).toBe(200);
     expect(check.body.warnings).toEqual([
-      { step: 1, path: 'plan.steps.1', message: expect.stringContaining('ring step 1 (ring "lab", 100%) takes no device: ring "lab" has no devices yet') },
-      { step: 2, path: 'plan.steps.2', message: 'ring step 2 (ring "main", 100%) takes no device: none of the 2 devices of ring "main" has the tags site=x' },
+      { step: 1, path: 'plan.steps.1', message: expect.stringContaining('ring step 2 (ring "lab", 100%) takes no device: ring "lab" has no devices yet') },
+      { step: 2, path: 'plan.steps.2', message: 'ring step 3 (ring "main", 100%) takes no device: none of the 2 devices of ring "main" has the tags site=x' },
       { step: 3, path: 'plan.steps.3', message: expect.stringContaining('0.01% of the 2 devices of ring "main" selects none of them') },
     ]);
     // A device tagged site=x joins main: that step's warning is gone.
@@ -113,7 +113,7 @@ describe('rollout plans that take no device', () => {
       20_000,
     );
     expect(passed.steps[1]).toMatchObject({ kind: 'ring', state: 'done', devices: {}, warning: expect.stringContaining('ring "lab" has no devices yet') });
-    expect(passed.warnings).toEqual([{ step: 1, path: 'plan.steps.1', message: expect.stringContaining('ring step 1 (ring "lab", 100%) takes no device') }]);
+    expect(passed.warnings).toEqual([{ step: 1, path: 'plan.steps.1', message: expect.stringContaining('ring step 2 (ring "lab", 100%) takes no device') }]);
     expect(passed.steps[2]?.devices).toEqual({ pending: 2 });
     const audit = await api<{ entries: { action: string; details: { step?: number; ring?: string; reason?: string } }[] }>(hub, 'GET', `/api/v1/audit?subject=${encodeURIComponent(`rollout:${id}`)}`);
     const empty = audit.body.entries.filter((e) => e.action === 'rollout.step.empty');

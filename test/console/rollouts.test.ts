@@ -103,9 +103,17 @@ describe('console rollouts', { timeout: 120_000 }, () => {
     await traffic.fill('');
     await page.getByText(`The hub accepts this plan (${defaults.steps.length} steps)`).waitFor();
     await page.getByText('Edit the plan as JSON').click();
+    // A ring step nobody matches is accepted, and the hub's warning shows beside the verdict.
+    const unmatched = { steps: [{ kind: 'ring', ring: 'canary', tags: { site: 'nowhere' } }, { kind: 'ring', ring: '*' }] };
+    const warned = await fleet.api<{ warnings: { message: string }[] }>('POST', '/api/v1/rollouts/validate', { model: MODEL, version: '2', plan: unmatched });
+    expect(warned.body.warnings.map((w) => w.message)).toEqual([expect.stringMatching(/^ring step 1 \(ring "canary", 100%\) takes no device: /)]);
+    await page.getByLabel('Plan (JSON)').fill(JSON.stringify(unmatched, null, 2));
+    await expect.poll(() => page.locator('#plan-warnings').textContent(), { timeout: 10_000 }).toBe(`A ring step takes no device${warned.body.warnings[0]?.message}`);
+    await expectAccessible(page);
     await page.getByLabel('Plan (JSON)').fill(JSON.stringify(PLAN, null, 2));
     await page.getByText(`The hub accepts this plan (${PLAN.steps.length} steps)`).waitFor();
     await page.getByRole('group', { name: 'Step 5: approve' }).waitFor();
+    expect(await page.locator('#plan-warnings').count()).toBe(0);
     expect(await page.locator('fieldset.plan-step').count()).toBe(PLAN.steps.length);
     await page.getByRole('button', { name: 'Create rollout' }).click();
 

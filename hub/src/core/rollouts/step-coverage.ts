@@ -39,7 +39,7 @@ export function emptyStepReason(step: RingStep, devices: readonly CoverageDevice
   if (inRing.length === 0) {
     return step.ring === ALL_RINGS
       ? 'the fleet has no devices yet'
-      : `ring "${step.ring}" has no devices yet: devices join it on enrolment ("ring": "${step.ring}") or with PATCH /api/v1/devices/{id} {"ring": "${step.ring}"}`;
+      : `ring "${step.ring}" has no devices yet: devices join it on enrolment ("ring": "${step.ring}") or with PATCH /api/v1/devices/{id} {"ring": "${step.ring}"} (edgefleet devices set-ring <id> ${step.ring})`;
   }
   const tagged = inRing.filter((d) => ringStepIncludes({ ...step, percent: 100 }, d));
   if (tagged.length === 0) {
@@ -93,5 +93,5 @@ function takes(step: RingStep, device: CoverageDevice, target: { model: string; 
 }
 
 export function stepWarning(index: number, step: RingStep, reason: string): StepWarning {
-  return { step: index, path: `plan.steps.${index}`, message: `ring step ${index} (${ringName(step)}, ${step.percent}%) takes no device: ${reason}` };
+  return { step: index, path: `plan.steps.${index}`, message: `ring step ${index + 1} (${ringName(step)}, ${step.percent}%) takes no device: ${reason}` };
 }

@@ -20,7 +20,7 @@ describe('ring step coverage', () => {
   });
 
   it('names an empty ring, and how devices join it', () => {
-    expect(emptyStepReason(ring({ ring: 'lab' }), fleet, TARGET)).toBe('ring "lab" has no devices yet: devices join it on enrolment ("ring": "lab") or with PATCH /api/v1/devices/{id} {"ring": "lab"}');
+    expect(emptyStepReason(ring({ ring: 'lab' }), fleet, TARGET)).toBe('ring "lab" has no devices yet: devices join it on enrolment ("ring": "lab") or with PATCH /api/v1/devices/{id} {"ring": "lab"} (edgefleet devices set-ring <id> lab)');
     expect(emptyStepReason(ring({ ring: '*' }), [], TARGET)).toBe('the fleet has no devices yet');
   });
 
@@ -43,8 +43,8 @@ describe('ring step coverage', () => {
   it('plays the steps in order: a step whose devices an earlier one took adds none', () => {
     const plan = rolloutPlanSchema.parse({ steps: [{ kind: 'ring', ring: '*' }, { kind: 'bake', minutes: 1 }, { kind: 'ring', ring: 'canary' }, { kind: 'ring', ring: 'lab' }] });
     expect(ringStepWarnings(plan, fleet, TARGET)).toEqual([
-      { step: 2, path: 'plan.steps.2', message: 'ring step 2 (ring "canary", 100%) takes no device: its 2 devices already joined at earlier steps: the step adds none' },
-      { step: 3, path: 'plan.steps.3', message: expect.stringContaining('ring step 3 (ring "lab", 100%) takes no device: ring "lab" has no devices yet') },
+      { step: 2, path: 'plan.steps.2', message: 'ring step 3 (ring "canary", 100%) takes no device: its 2 devices already joined at earlier steps: the step adds none' },
+      { step: 3, path: 'plan.steps.3', message: expect.stringContaining('ring step 4 (ring "lab", 100%) takes no device: ring "lab" has no devices yet') },
     ]);
     // From a later step on, with members already in: only those steps are named.
     expect(ringStepWarnings(plan, fleet, TARGET, { from: 3, members: new Set(['c1', 'c2', 'm1']) }).map((w) => w.step)).toEqual([3]);
@@ -61,7 +61,7 @@ describe('the controller passing a ring step that takes no device', () => {
     const empty = result.events.find((e) => e.action === 'rollout.step.empty');
     expect(empty).toEqual({
       action: 'rollout.step.empty',
-      details: { step: 0, ring: 'lab', percent: 100, reason: expect.stringContaining('ring "lab" has no devices yet'), warning: expect.stringMatching(/^ring step 0 \(ring "lab", 100%\) takes no device: /) },
+      details: { step: 0, ring: 'lab', percent: 100, reason: expect.stringContaining('ring "lab" has no devices yet'), warning: expect.stringMatching(/^ring step 1 \(ring "lab", 100%\) takes no device: /) },
       notify: false,
     });
     expect(result.status.step).toBe(1);

@@ -13,6 +13,7 @@ import { Can } from '../../scope';
 import { RolloutActions } from './actions';
 import { MemberTable } from './members';
 import { DeviceCounts, StepList } from './step-list';
+import { StepWarnings } from './step-warnings';
 import type { Rollout } from './types';
 import './rollouts.css';
 
@@ -52,6 +53,7 @@ function RolloutView({ rollout }: { rollout: Rollout }) {
           Halted <When at={rollout.halt.at} />: {rollout.halt.reason}
         </p>
       ) : null}
+      <StepWarnings warnings={rollout.warnings} id="rollout-warnings" />
       <dl class="facts">
         <dt>Rollout</dt>
         <dd>

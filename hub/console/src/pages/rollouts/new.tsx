@@ -14,6 +14,7 @@ import { CheckField, FieldMessages, fieldId, SelectField } from './fields';
 import { NO_MESSAGES, placeError, type Messages } from './messages';
 import { PlanEditor, planAnchors } from './plan-editor';
 import { usePlanCheck } from './use-plan-check';
+import { StepWarnings } from './step-warnings';
 import './rollouts.css';
 
 export function NewRolloutPage() {
@@ -132,6 +133,7 @@ function RolloutForm({ models, defaultDraft, rings }: { models: readonly Model[]
       <div class="plan-status" role="status" aria-live="polite">
         {check.state === 'checking' ? <span class="muted">Checking the plan with the hub…</span> : null}
         {check.state === 'ok' && submitted.size === 0 ? <span class="badge tone-good">The hub accepts this plan ({check.check.plan.steps.length} steps)</span> : null}
+        {check.state === 'ok' && submitted.size === 0 ? <StepWarnings warnings={check.check.warnings} id="plan-warnings" /> : null}
         {problems.length > 0 ? (
           <div class="problems">
             <strong>The hub says:</strong>
