@@ -9,7 +9,7 @@ import { probeBlobBytes, type ReleaseManifest } from '@edgefleet/protocol';
 import { createLocalApi } from '../src/adapters/local-api';
 import { LoadedModel } from '../src/adapters/runtime';
 import { parsePredictInputs } from '../src/core/predict-request';
-import { describeModel, type ModelDescription } from '../src/core/model-description';
+import { describeModel, shortestFloat32, type ModelDescription } from '../src/core/model-description';
 import { servingDescriber } from '../src/describe-serving';
 import { AgentError } from '../src/errors';
 import type { LocalStatus } from '../src/hub-link';
@@ -159,6 +159,16 @@ describe('describeModel', () => {
     expect(described.exampleRequest?.inputs.img?.dims).toEqual([1, 3, 128, 128]);
     expect(described.exampleRequest?.inputs.img?.data.every((v) => v === 0)).toBe(true);
   });
+
+  it("shows a probe's float32 values as the shortest decimals that are the same float32", () => {
+    const release = makeRelease({ io: { inputs: [{ name: 'x', type: 'float32', shape: ['N', 4] }], outputs: [{ name: 'y', type: 'float32', shape: ['N'] }] } });
+    const stored = Array.from(new Float32Array([45.9, 27.95, -0.1, 1e-7]));
+    expect(stored[0]).toBe(45.900001525878906);
+    const data = describeModel(release, { x: { type: 'float32', dims: [1, 4], data: stored } }).exampleRequest?.inputs.x?.data;
+    expect(data).toEqual([45.9, 27.95, -0.1, 1e-7]);
+    expect(Array.from(new Float32Array(data as number[]))).toEqual(stored);
+    expect([0, 3, 16777217, Number.MAX_VALUE, Number.NaN].map(shortestFloat32)).toEqual([0, 3, 16777216, Number.MAX_VALUE, Number.NaN]);
+  });
 });
 
 describe('describeModel of a model that names its features (as the hub trains them)', () => {
@@ -221,7 +231,11 @@ describe('the serving model described (servingDescriber)', () => {
       const cached = new Map<string, Uint8Array>([[sha256, blob]]);
       const described = await servingDescriber({ serving: model }, { readProbeBlob: async (hash) => cached.get(hash) ?? null })();
       expect(described.exampleSource).toBe('probe');
-      expect(described.exampleRequest?.inputs).toEqual(probe.inputs);
+      // The probe's inputs, float32 values written as their shortest decimals: the same floats.
+      const asFloat32 = (inputs: Record<string, { type: string; dims: number[]; data: unknown[] }>) =>
+        Object.fromEntries(Object.entries(inputs).map(([name, t]) => [name, { ...t, data: t.type === 'float32' ? Array.from(new Float32Array(t.data as number[])) : t.data }]));
+      expect(asFloat32(described.exampleRequest?.inputs ?? {})).toEqual(asFloat32(probe.inputs));
+      expect(described.exampleRequest?.inputs.input?.data.slice(1, 3)).toEqual([0.2774469, 0.4616279]);
 
       const tampered = new Map<string, Uint8Array>([[sha256, probeBlobBytes({ ...probe, inputs: {} })]]);
       expect((await servingDescriber({ serving: model }, { readProbeBlob: async (hash) => tampered.get(hash) ?? null })()).exampleSource).toBe('zeros');

@@ -105,10 +105,31 @@ function exampleRequest(specs: readonly IoSpec[], probe: Readonly<Record<string,
   const dimsOf = (spec: IoSpec): number[] => (fromProbe ? (probe[spec.name] as TensorJson).dims : spec.shape.map((dim) => (typeof dim === 'number' && dim > 0 ? dim : 1)));
   const total = specs.reduce((sum, spec) => sum + elementCount(dimsOf(spec)), 0);
   if (fromProbe && total <= EXAMPLE_MAX_PROBE_ELEMENTS) {
-    return { inputs: Object.fromEntries(specs.map((spec) => [spec.name, probe[spec.name] as TensorJson])), source: 'probe' };
+    return { inputs: Object.fromEntries(specs.map((spec) => [spec.name, readable(probe[spec.name] as TensorJson)])), source: 'probe' };
   }
   if (total > EXAMPLE_MAX_ELEMENTS) return null;
   return { inputs: Object.fromEntries(specs.map((spec) => [spec.name, zeros(spec.type, dimsOf(spec))])), source: 'zeros' };
+}
+
+/**
+ * A probe's float32 values went through a Float32Array: 45.9 comes back as 45.900001525878906.
+ * Each is shown as the shortest decimal that is the same float32, so the example reads as data
+ * and still feeds the model exactly the probe's inputs.
+ */
+function readable(tensor: TensorJson): TensorJson {
+  if (tensor.type !== 'float32') return tensor;
+  return { ...tensor, data: tensor.data.map((value) => (typeof value === 'number' ? shortestFloat32(value) : value)) };
+}
+
+export function shortestFloat32(value: number): number {
+  const single = Math.fround(value);
+  // Out of float32's range the model sees ±Infinity, which JSON cannot carry: the value stays.
+  if (!Number.isFinite(single)) return value;
+  for (let digits = 1; digits < 9; digits++) {
+    const candidate = Number(single.toPrecision(digits));
+    if (Math.fround(candidate) === single) return candidate;
+  }
+  return single;
 }
 
 function zeros(type: IoSpec['type'], dims: number[]): TensorJson {
