@@ -129,7 +129,16 @@ describe('ramp-up of traffic on real agents', { timeout: 120_000 }, () => {
     expect(view.step).toBe(6);
     expect(view.members.map((m) => [m.mode, m.trafficShare])).toEqual(canary.map(() => ['active', null]));
     await fleet.serving(canary, '2');
-    expect((await fleet.settle(id)).state).toBe('completed');
+    // The agents serve version 2 before their reports reach the hub: its passes complete the
+    // rollout once they have.
+    await waitUntil(
+      async () => {
+        await fleet.tick();
+        return fleet.rollout(id);
+      },
+      (r) => r.state === 'completed',
+      'the rollout completed',
+    );
     for (const device of canary) expect(fleet.agentOf(device).status().traffic, device.id).toBeNull();
     // Version 2 came down once per device (its first shadow install): raising the share and switching over took nothing.
     const fetched = fleet.artifacts.requests.slice(before);
