@@ -9,6 +9,7 @@ import { open, rename, rm, stat, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { AgentError } from '../errors';
 import { fsyncDir, isNotFound } from './atomic-file';
+import { abortedBy, untilAborted } from './abortable';
 import { plainFetch, type HubFetch } from './hub-http';
 
 export interface DownloadRequest {
@@ -74,10 +75,13 @@ export async function downloadArtifact(req: DownloadRequest): Promise<DownloadRe
 async function fetchRest(req: DownloadRequest, offset: number, hash: { current: Hash }, guard: TransferGuard): Promise<DownloadResult> {
   let response: Response;
   try {
-    response = await (req.fetch ?? plainFetch)(req.url, {
-      headers: { ...req.headers, ...(offset > 0 ? { range: `bytes=${offset}-` } : {}) },
-      signal: guard.signal,
-    });
+    response = await untilAborted(
+      (req.fetch ?? plainFetch)(req.url, {
+        headers: { ...req.headers, ...(offset > 0 ? { range: `bytes=${offset}-` } : {}) },
+        signal: guard.signal,
+      }),
+      guard.aborted,
+    );
   } catch (cause) {
     throw guard.failure() ?? new AgentError('E_DOWNLOAD_FAILED', `GET ${req.url}: ${describe(cause)}`, { transient: true, cause });
   }
@@ -146,9 +150,11 @@ async function readChunk(
   have: number,
 ): Promise<Uint8Array | null> {
   try {
-    const { done, value } = await reader.read();
+    const { done, value } = await untilAborted(reader.read(), guard.aborted);
     return done ? null : value;
   } catch (cause) {
+    // The read itself may stay pending after an abort (abortable.ts): let go of the stream.
+    if (guard.failure()) reader.cancel().catch(() => {});
     throw guard.failure() ?? new AgentError('E_LENGTH_MISMATCH', `connection lost after ${have} of ${req.size} bytes: ${describe(cause)}`, { transient: true, cause });
   }
 }
@@ -156,6 +162,8 @@ async function readChunk(
 /** The deadline, the throughput floor and the caller's cancellation, as one AbortSignal. */
 class TransferGuard {
   private readonly controller = new AbortController();
+  /** rejected with the reason once the transfer is aborted: what every network await races */
+  readonly aborted = abortedBy(this.controller.signal);
   private readonly timers: NodeJS.Timeout[] = [];
   private reason: Error | null = null;
   private windowBytes = 0;

@@ -3,6 +3,7 @@ import { describeIssues, type ReleaseRef } from '@edgefleet/protocol';
 import { z } from 'zod';
 import { describeUntrusted, untrustedCertificate } from '../core/tls-errors';
 import { AgentError } from '../errors';
+import { abortedBy, chunksUntilAborted, untilAborted } from './abortable';
 import { plainFetch, type HubFetch } from './hub-http';
 
 export const basicAuth = (deviceId: string, secret: string): string => `Basic ${Buffer.from(`${deviceId}:${secret}`, 'utf8').toString('base64')}`;
@@ -23,7 +24,7 @@ export type DeviceConfig = z.infer<typeof deviceConfigSchema>;
 export async function getFromHub(http: HubFetch, url: string, authorization: string, signal: AbortSignal): Promise<Response> {
   let response: Response;
   try {
-    response = await http(url, { headers: { authorization, accept: 'application/json' }, signal });
+    response = await untilAborted(http(url, { headers: { authorization, accept: 'application/json' }, signal }), abortedBy(signal));
   } catch (cause) {
     // Transient all the same: the operator may fix the certificate on the hub while we wait.
     const untrusted = untrustedCertificate(cause);
@@ -53,14 +54,15 @@ const REFUSALS: ReadonlyMap<number, string> = new Map([
 /** `http`: the agent's client for the hub (hub-http.ts: extra CAs); Node's fetch by default. */
 export async function fetchDeviceConfig(hubUrl: string, authorization: string, signal?: AbortSignal, http: HubFetch = plainFetch): Promise<DeviceConfig> {
   const url = `${hubUrl}/device/v1/config`;
-  const response = await getFromHub(http, url, authorization, signal ?? AbortSignal.timeout(15_000));
+  const deadline = signal ?? AbortSignal.timeout(15_000);
+  const response = await getFromHub(http, url, authorization, deadline);
   if (!response.ok) {
     await response.body?.cancel();
     throw new AgentError('E_DOWNLOAD_FAILED', `GET ${url}: HTTP ${response.status}`, { transient: true });
   }
   let json: unknown;
   try {
-    json = await response.json();
+    json = await untilAborted(response.json(), abortedBy(deadline));
   } catch (cause) {
     throw new AgentError('E_BAD_JSON', `GET ${url}: body is not JSON`, { transient: true, cause });
   }
@@ -77,7 +79,8 @@ export async function fetchDeviceConfig(hubUrl: string, authorization: string, s
  */
 export async function fetchReleaseManifest(hubUrl: string, authorization: string, ref: ReleaseRef, signal?: AbortSignal, http: HubFetch = plainFetch): Promise<Uint8Array> {
   const url = `${hubUrl}/device/v1/releases/${ref.sha256}`;
-  const response = await getFromHub(http, url, authorization, signal ?? AbortSignal.timeout(30_000));
+  const deadline = signal ?? AbortSignal.timeout(30_000);
+  const response = await getFromHub(http, url, authorization, deadline);
   if (!response.ok || !response.body) {
     await response.body?.cancel();
     const transient = response.status >= 500 || response.status === 408 || response.status === 429;
@@ -86,9 +89,8 @@ export async function fetchReleaseManifest(hubUrl: string, authorization: string
   const out = new Uint8Array(ref.size);
   let length = 0;
   try {
-    for await (const chunk of response.body) {
+    for await (const chunk of chunksUntilAborted(response.body, deadline)) {
       if (length + chunk.length > ref.size) {
-        await response.body.cancel().catch(() => undefined);
         throw new AgentError('E_TOO_LARGE', `GET ${url}: more than the ${ref.size} bytes the deployment doc states`);
       }
       out.set(chunk, length);

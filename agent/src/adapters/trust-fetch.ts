@@ -7,12 +7,14 @@
  */
 import { MAX_TRUST_DOC_BYTES } from '@edgefleet/protocol';
 import { AgentError } from '../errors';
+import { chunksUntilAborted } from './abortable';
 import { getFromHub } from './hub-client';
 import type { HubFetch } from './hub-http';
 
 export async function fetchTrustVersion(hubUrl: string, authorization: string, version: number, http: HubFetch, signal?: AbortSignal): Promise<Uint8Array | null> {
   const url = `${hubUrl}/device/v1/trust/${version}`;
-  const response = await getFromHub(http, url, authorization, signal ?? AbortSignal.timeout(10_000));
+  const deadline = signal ?? AbortSignal.timeout(10_000);
+  const response = await getFromHub(http, url, authorization, deadline);
   if (response.status === 404) {
     await response.body?.cancel();
     return null;
@@ -25,10 +27,9 @@ export async function fetchTrustVersion(hubUrl: string, authorization: string, v
   const chunks: Uint8Array[] = [];
   let length = 0;
   try {
-    for await (const chunk of response.body) {
+    for await (const chunk of chunksUntilAborted(response.body, deadline)) {
       length += chunk.length;
       if (length > MAX_TRUST_DOC_BYTES) {
-        await response.body.cancel().catch(() => undefined);
         throw new AgentError('E_TOO_LARGE', `GET ${url}: more than the ${MAX_TRUST_DOC_BYTES} bytes a trust document may have`);
       }
       chunks.push(chunk);
