@@ -27,8 +27,10 @@ export async function postWebhook(target: WebhookTarget, id: string, kind: strin
   if (target.secret) headers['x-edgefleet-signature'] = `sha256=${createHmac('sha256', target.secret).update(body).digest('hex')}`;
   try {
     const response = await fetch(target.url, { method: 'POST', headers, body, signal: AbortSignal.timeout(target.timeoutMs ?? 10_000), redirect: 'error' });
-    // Drain the body so the connection is reused or closed.
-    await response.arrayBuffer().catch(() => undefined);
+    // The answer's body says nothing we use: let it go without waiting (a body read can stay
+    // pending for ever when the timeout aborts it midway in Node 20, nodejs/node#56917, and would
+    // hold the delivery).
+    response.body?.cancel().catch(() => undefined);
     return response.ok ? { ok: true, status: response.status } : { ok: false, error: `HTTP ${response.status}` };
   } catch (error) {
     const cause = error instanceof Error && error.cause instanceof Error ? `: ${error.cause.message}` : '';
