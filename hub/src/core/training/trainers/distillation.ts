@@ -12,36 +12,7 @@
 import { sigmoid } from '../forward';
 import { TrainingError, invalidData } from '../training-error';
 import { checkTemperature } from '../teacher-targets';
-import { weightSum, type Objective } from './losses';
-
-/** One row's loss and dLoss/dz, written by a one-output objective's row function (reused: no allocation per row). */
-interface RowTerms {
-  loss: number;
-  grad: number;
-}
-
-/**
- * The batch loop of an objective with one output per row: sample weights, the batch's total and
- * the gradient's scaling around `row`, which fills `terms` for output `z` of data row `index`.
- */
-function oneOutputObjective(weights: Float32Array | undefined, row: (z: number, index: number, terms: RowTerms) => void): Objective {
-  const terms: RowTerms = { loss: 0, grad: 0 };
-  return {
-    outputs: 1,
-    evaluate(out, batch, grad) {
-      const total = weightSum(batch, weights);
-      let loss = 0;
-      for (let b = 0; b < batch.length; b++) {
-        const index = batch[b] as number;
-        const w = weights === undefined ? 1 : (weights[index] as number);
-        row(out[b] as number, index, terms);
-        loss += w * terms.loss;
-        if (grad !== undefined) grad[b] = total > 0 ? (terms.grad * w) / total : 0;
-      }
-      return { loss: total > 0 ? loss / total : 0, weight: total };
-    },
-  };
-}
+import { oneOutputObjective, weightSum, type Objective } from './losses';
 
 function checkHardWeight(hardWeight: number): void {
   if (!(hardWeight >= 0 && hardWeight <= 1)) {

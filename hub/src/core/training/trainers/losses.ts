@@ -47,25 +47,43 @@ export function softmaxCrossEntropy(y: ArrayLike<number>, classes: number, weigh
   };
 }
 
-/** Binary cross-entropy on one logit per row; y = 0 or 1. */
-export function sigmoidCrossEntropy(y: ArrayLike<number>, weights?: Float32Array): Objective {
+/** One row's loss and dLoss/dz, written by a one-output objective's row function (reused: no allocation per row). */
+export interface RowTerms {
+  loss: number;
+  grad: number;
+}
+
+/**
+ * The batch loop of an objective with one output per row: sample weights, the batch's total and
+ * the gradient's scaling around `row`, which fills `terms` for output `z` of data row `index`.
+ */
+export function oneOutputObjective(weights: Float32Array | undefined, row: (z: number, index: number, terms: RowTerms) => void): Objective {
+  const terms: RowTerms = { loss: 0, grad: 0 };
   return {
     outputs: 1,
     evaluate(out, batch, grad) {
       const total = weightSum(batch, weights);
       let loss = 0;
       for (let b = 0; b < batch.length; b++) {
-        const row = batch[b] as number;
-        const w = weights === undefined ? 1 : (weights[row] as number);
-        const z = out[b] as number;
-        const t = (y[row] as number) > 0 ? 1 : 0;
-        // log(1 + e^z) - t z, written to stay finite for large |z|
-        loss += w * (Math.max(z, 0) - t * z + Math.log1p(Math.exp(-Math.abs(z))));
-        if (grad !== undefined) grad[b] = total > 0 ? ((sigmoid(z) - t) * w) / total : 0;
+        const index = batch[b] as number;
+        const w = weights === undefined ? 1 : (weights[index] as number);
+        row(out[b] as number, index, terms);
+        loss += w * terms.loss;
+        if (grad !== undefined) grad[b] = total > 0 ? (terms.grad * w) / total : 0;
       }
       return { loss: total > 0 ? loss / total : 0, weight: total };
     },
   };
+}
+
+/** Binary cross-entropy on one logit per row; y = 0 or 1. */
+export function sigmoidCrossEntropy(y: ArrayLike<number>, weights?: Float32Array): Objective {
+  return oneOutputObjective(weights, (z, row, terms) => {
+    const t = (y[row] as number) > 0 ? 1 : 0;
+    // log(1 + e^z) - t z, written to stay finite for large |z|
+    terms.loss = Math.max(z, 0) - t * z + Math.log1p(Math.exp(-Math.abs(z)));
+    terms.grad = sigmoid(z) - t;
+  });
 }
 
 /**
